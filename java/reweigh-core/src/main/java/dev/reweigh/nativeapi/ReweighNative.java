@@ -1,0 +1,202 @@
+package dev.reweigh.nativeapi;
+
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.javacpp.annotation.Cast;
+import org.bytedeco.javacpp.annotation.CriticalRegion;
+import org.bytedeco.javacpp.annotation.NoException;
+import org.bytedeco.javacpp.annotation.Platform;
+
+/**
+ * The JavaCPP binding of {@code native/include/reweigh/reweigh.h}: one static native method per
+ * C entry point, through the flat wrappers of {@code reweigh_jni.h}.
+ *
+ * <p>Internal: use {@link dev.reweigh.FusedLoss}. Every method returns a {@code reweigh_status_t}
+ * that {@code dev.reweigh.internal.Status#check} turns into an exception; nothing here throws.
+ * {@link NoException} removes JavaCPP's try/catch wrapper, since no C++ exception crosses the ABI.
+ *
+ * <p>Three kinds of overloads per kernel:
+ *
+ * <ul>
+ *   <li>heap arrays, pinned with {@code GetPrimitiveArrayCritical} ({@link CriticalRegion}): no
+ *       copy, the GC waits for the call. {@code grad == logits} then really is in place;
+ *   <li>native inputs by address, per-sample outputs in heap arrays (the CPU pointer path);
+ *   <li>everything by address (device memory, or caller-owned native outputs).
+ * </ul>
+ *
+ * The batch and option parameters are the same in every overload, in the order of {@code
+ * REWEIGH_JNI_BATCH_PARAMS}.
+ */
+@Platform(include = {"reweigh/reweigh.h", "reweigh_jni.h"}, link = "reweigh")
+@NoException
+public final class ReweighNative {
+  static {
+    Loader.load();
+  }
+
+  private ReweighNative() {}
+
+  public static final int ABI_VERSION = 1;
+
+  public static native int reweigh_abi_version();
+
+  public static native @Cast("const char*") String reweigh_version_string();
+
+  public static native @Cast("const char*") String reweigh_status_string(
+      @Cast("reweigh_status_t") int status);
+
+  public static native @Cast("const char*") String reweigh_last_error();
+
+  public static native @Cast("const char*") String reweigh_cpu_isa();
+
+  public static native int reweigh_set_cpu_isa(@Cast("const char*") String isa);
+
+  public static native int reweigh_num_threads();
+
+  public static native int reweigh_set_num_threads(int threads);
+
+  public static native int reweigh_cuda_compiled();
+
+  public static native int reweigh_cuda_device_count();
+
+  public static native int reweigh_pointer_device(
+      @Cast("const void*") long ptr, int[] deviceType, int[] deviceIndex);
+
+  public static native int reweigh_bench_copy(
+      @Cast("const void*") long src, @Cast("void*") long dst, long bytes);
+
+  public static native int reweigh_bench_read(
+      @Cast("const void*") long src, long bytes, double[] checksum);
+
+  // ---- forward ---------------------------------------------------------------------------
+
+  @CriticalRegion
+  public static native int reweigh_jni_forward(
+      float[] logits, int logitsDtype, long rows, long vocab, long rowStride,
+      int[] targets, int targetsDtype, int[] offsets, int offsetsDtype, long samples,
+      int deviceType, int deviceIndex, long stream,
+      long ignoreIndex, float labelSmoothing, float zLoss, float softcap, float logitScale,
+      int tokenReduction, int normalization, double normalizer, int checkFinite,
+      float[] loss, float[] logProbSum, @Cast("int64_t*") long[] tokenCount, float[] meanEntropy,
+      float[] rowLse, float[] rowLogp, float[] rowEntropy);
+
+  @CriticalRegion
+  public static native int reweigh_jni_forward(
+      short[] logits, int logitsDtype, long rows, long vocab, long rowStride,
+      int[] targets, int targetsDtype, int[] offsets, int offsetsDtype, long samples,
+      int deviceType, int deviceIndex, long stream,
+      long ignoreIndex, float labelSmoothing, float zLoss, float softcap, float logitScale,
+      int tokenReduction, int normalization, double normalizer, int checkFinite,
+      float[] loss, float[] logProbSum, @Cast("int64_t*") long[] tokenCount, float[] meanEntropy,
+      float[] rowLse, float[] rowLogp, float[] rowEntropy);
+
+  @CriticalRegion
+  public static native int reweigh_jni_forward(
+      @Cast("const void*") long logits, int logitsDtype, long rows, long vocab, long rowStride,
+      @Cast("const void*") long targets, int targetsDtype,
+      @Cast("const void*") long offsets, int offsetsDtype, long samples,
+      int deviceType, int deviceIndex, long stream,
+      long ignoreIndex, float labelSmoothing, float zLoss, float softcap, float logitScale,
+      int tokenReduction, int normalization, double normalizer, int checkFinite,
+      float[] loss, float[] logProbSum, @Cast("int64_t*") long[] tokenCount, float[] meanEntropy,
+      float[] rowLse, float[] rowLogp, float[] rowEntropy);
+
+  public static native int reweigh_jni_forward(
+      @Cast("const void*") long logits, int logitsDtype, long rows, long vocab, long rowStride,
+      @Cast("const void*") long targets, int targetsDtype,
+      @Cast("const void*") long offsets, int offsetsDtype, long samples,
+      int deviceType, int deviceIndex, long stream,
+      long ignoreIndex, float labelSmoothing, float zLoss, float softcap, float logitScale,
+      int tokenReduction, int normalization, double normalizer, int checkFinite,
+      @Cast("float*") long loss, @Cast("float*") long logProbSum,
+      @Cast("int64_t*") long tokenCount, @Cast("float*") long meanEntropy,
+      @Cast("float*") long rowLse, @Cast("float*") long rowLogp, @Cast("float*") long rowEntropy);
+
+  // ---- backward --------------------------------------------------------------------------
+
+  @CriticalRegion
+  public static native int reweigh_jni_backward(
+      float[] logits, int logitsDtype, long rows, long vocab, long rowStride,
+      int[] targets, int targetsDtype, int[] offsets, int offsetsDtype, long samples,
+      int deviceType, int deviceIndex, long stream,
+      long ignoreIndex, float labelSmoothing, float zLoss, float softcap, float logitScale,
+      int tokenReduction, int normalization, double normalizer, int checkFinite,
+      float[] rowLse, float[] coefficients, float[] grad, long gradRowStride);
+
+  @CriticalRegion
+  public static native int reweigh_jni_backward(
+      short[] logits, int logitsDtype, long rows, long vocab, long rowStride,
+      int[] targets, int targetsDtype, int[] offsets, int offsetsDtype, long samples,
+      int deviceType, int deviceIndex, long stream,
+      long ignoreIndex, float labelSmoothing, float zLoss, float softcap, float logitScale,
+      int tokenReduction, int normalization, double normalizer, int checkFinite,
+      float[] rowLse, float[] coefficients, short[] grad, long gradRowStride);
+
+  @CriticalRegion
+  public static native int reweigh_jni_backward(
+      @Cast("const void*") long logits, int logitsDtype, long rows, long vocab, long rowStride,
+      @Cast("const void*") long targets, int targetsDtype,
+      @Cast("const void*") long offsets, int offsetsDtype, long samples,
+      int deviceType, int deviceIndex, long stream,
+      long ignoreIndex, float labelSmoothing, float zLoss, float softcap, float logitScale,
+      int tokenReduction, int normalization, double normalizer, int checkFinite,
+      float[] rowLse, float[] coefficients, @Cast("void*") long grad, long gradRowStride);
+
+  public static native int reweigh_jni_backward(
+      @Cast("const void*") long logits, int logitsDtype, long rows, long vocab, long rowStride,
+      @Cast("const void*") long targets, int targetsDtype,
+      @Cast("const void*") long offsets, int offsetsDtype, long samples,
+      int deviceType, int deviceIndex, long stream,
+      long ignoreIndex, float labelSmoothing, float zLoss, float softcap, float logitScale,
+      int tokenReduction, int normalization, double normalizer, int checkFinite,
+      @Cast("const float*") long rowLse, @Cast("const float*") long coefficients,
+      @Cast("void*") long grad, long gradRowStride);
+
+  // ---- forward + backward ----------------------------------------------------------------
+
+  @CriticalRegion
+  public static native int reweigh_jni_forward_backward(
+      float[] logits, int logitsDtype, long rows, long vocab, long rowStride,
+      int[] targets, int targetsDtype, int[] offsets, int offsetsDtype, long samples,
+      int deviceType, int deviceIndex, long stream,
+      long ignoreIndex, float labelSmoothing, float zLoss, float softcap, float logitScale,
+      int tokenReduction, int normalization, double normalizer, int checkFinite,
+      float[] coefficients, float[] grad, long gradRowStride,
+      float[] loss, float[] logProbSum, @Cast("int64_t*") long[] tokenCount, float[] meanEntropy,
+      float[] rowLse, float[] rowLogp, float[] rowEntropy, double[] total);
+
+  @CriticalRegion
+  public static native int reweigh_jni_forward_backward(
+      short[] logits, int logitsDtype, long rows, long vocab, long rowStride,
+      int[] targets, int targetsDtype, int[] offsets, int offsetsDtype, long samples,
+      int deviceType, int deviceIndex, long stream,
+      long ignoreIndex, float labelSmoothing, float zLoss, float softcap, float logitScale,
+      int tokenReduction, int normalization, double normalizer, int checkFinite,
+      float[] coefficients, short[] grad, long gradRowStride,
+      float[] loss, float[] logProbSum, @Cast("int64_t*") long[] tokenCount, float[] meanEntropy,
+      float[] rowLse, float[] rowLogp, float[] rowEntropy, double[] total);
+
+  @CriticalRegion
+  public static native int reweigh_jni_forward_backward(
+      @Cast("const void*") long logits, int logitsDtype, long rows, long vocab, long rowStride,
+      @Cast("const void*") long targets, int targetsDtype,
+      @Cast("const void*") long offsets, int offsetsDtype, long samples,
+      int deviceType, int deviceIndex, long stream,
+      long ignoreIndex, float labelSmoothing, float zLoss, float softcap, float logitScale,
+      int tokenReduction, int normalization, double normalizer, int checkFinite,
+      float[] coefficients, @Cast("void*") long grad, long gradRowStride,
+      float[] loss, float[] logProbSum, @Cast("int64_t*") long[] tokenCount, float[] meanEntropy,
+      float[] rowLse, float[] rowLogp, float[] rowEntropy, double[] total);
+
+  public static native int reweigh_jni_forward_backward(
+      @Cast("const void*") long logits, int logitsDtype, long rows, long vocab, long rowStride,
+      @Cast("const void*") long targets, int targetsDtype,
+      @Cast("const void*") long offsets, int offsetsDtype, long samples,
+      int deviceType, int deviceIndex, long stream,
+      long ignoreIndex, float labelSmoothing, float zLoss, float softcap, float logitScale,
+      int tokenReduction, int normalization, double normalizer, int checkFinite,
+      @Cast("const float*") long coefficients, @Cast("void*") long grad, long gradRowStride,
+      @Cast("float*") long loss, @Cast("float*") long logProbSum,
+      @Cast("int64_t*") long tokenCount, @Cast("float*") long meanEntropy,
+      @Cast("float*") long rowLse, @Cast("float*") long rowLogp, @Cast("float*") long rowEntropy,
+      @Cast("double*") long total);
+}

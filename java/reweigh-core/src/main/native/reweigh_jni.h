@@ -1,0 +1,97 @@
+/*
+ * reweigh_jni.h: flat-argument wrappers over reweigh.h for the JavaCPP glue.
+ *
+ * JavaCPP passes Java arrays (pinned with GetPrimitiveArrayCritical) and raw
+ * addresses as plain pointers, but cannot fill a C struct from them in the
+ * same call. These wrappers take every field as an argument, build the ABI
+ * structs on the stack and call the real entry point: one JNI transition per
+ * kernel call, no allocation. They hold no logic beyond that.
+ */
+#ifndef REWEIGH_JNI_H
+#define REWEIGH_JNI_H
+
+#include <stdint.h>
+
+#include "reweigh/reweigh.h"
+
+static inline reweigh_ce_batch_t reweigh_jni_batch(const void* logits, int32_t logits_dtype, int64_t rows,
+                                                   int64_t vocab, int64_t row_stride, const void* targets,
+                                                   int32_t targets_dtype, const void* offsets, int32_t offsets_dtype,
+                                                   int64_t samples, int32_t device_type, int32_t device_index,
+                                                   int64_t stream) {
+    reweigh_ce_batch_t b;
+    b.logits = logits;
+    b.logits_dtype = logits_dtype;
+    b.targets_dtype = targets_dtype;
+    b.rows = rows;
+    b.vocab = vocab;
+    b.logits_row_stride = row_stride;
+    b.targets = targets;
+    b.offsets = offsets;
+    b.offsets_dtype = offsets_dtype;
+    b.device_type = device_type;
+    b.samples = samples;
+    b.device_index = device_index;
+    b.reserved0 = 0;
+    b.stream = (uint64_t)stream;
+    return b;
+}
+
+static inline reweigh_ce_options_t reweigh_jni_options(int64_t ignore_index, float label_smoothing, float z_loss,
+                                                       float softcap, float logit_scale, int32_t token_reduction,
+                                                       int32_t normalization, double normalizer,
+                                                       int32_t check_finite) {
+    reweigh_ce_options_t o = reweigh_ce_options_default();
+    o.ignore_index = ignore_index;
+    o.label_smoothing = label_smoothing;
+    o.z_loss = z_loss;
+    o.softcap = softcap;
+    o.logit_scale = logit_scale;
+    o.token_reduction = token_reduction;
+    o.normalization = normalization;
+    o.normalizer = normalizer;
+    o.check_finite = check_finite;
+    return o;
+}
+
+#define REWEIGH_JNI_BATCH_PARAMS                                                                            \
+    const void *logits, int32_t logits_dtype, int64_t rows, int64_t vocab, int64_t row_stride,              \
+        const void *targets, int32_t targets_dtype, const void *offsets, int32_t offsets_dtype,             \
+        int64_t samples, int32_t device_type, int32_t device_index, int64_t stream, int64_t ignore_index,   \
+        float label_smoothing, float z_loss, float softcap, float logit_scale, int32_t token_reduction,     \
+        int32_t normalization, double normalizer, int32_t check_finite
+
+#define REWEIGH_JNI_BATCH_ARGS                                                                              \
+    reweigh_ce_batch_t b = reweigh_jni_batch(logits, logits_dtype, rows, vocab, row_stride, targets,        \
+                                             targets_dtype, offsets, offsets_dtype, samples, device_type,   \
+                                             device_index, stream);                                         \
+    reweigh_ce_options_t o = reweigh_jni_options(ignore_index, label_smoothing, z_loss, softcap, logit_scale, \
+                                                 token_reduction, normalization, normalizer, check_finite)
+
+static inline int32_t reweigh_jni_forward(REWEIGH_JNI_BATCH_PARAMS, float* loss, float* log_prob_sum,
+                                          int64_t* token_count, float* mean_entropy, float* row_lse,
+                                          float* row_logp, float* row_entropy) {
+    REWEIGH_JNI_BATCH_ARGS;
+    reweigh_ce_stats_t st = {loss, log_prob_sum, token_count, mean_entropy, row_lse, row_logp, row_entropy};
+    return (int32_t)reweigh_ce_forward(&b, &o, &st);
+}
+
+static inline int32_t reweigh_jni_backward(REWEIGH_JNI_BATCH_PARAMS, const float* row_lse,
+                                           const float* coefficients, void* grad, int64_t grad_row_stride) {
+    REWEIGH_JNI_BATCH_ARGS;
+    reweigh_ce_grad_t g = {grad, grad_row_stride};
+    return (int32_t)reweigh_ce_backward(&b, &o, row_lse, coefficients, &g);
+}
+
+static inline int32_t reweigh_jni_forward_backward(REWEIGH_JNI_BATCH_PARAMS, const float* coefficients,
+                                                   void* grad, int64_t grad_row_stride, float* loss,
+                                                   float* log_prob_sum, int64_t* token_count, float* mean_entropy,
+                                                   float* row_lse, float* row_logp, float* row_entropy,
+                                                   double* total) {
+    REWEIGH_JNI_BATCH_ARGS;
+    reweigh_ce_stats_t st = {loss, log_prob_sum, token_count, mean_entropy, row_lse, row_logp, row_entropy};
+    reweigh_ce_grad_t g = {grad, grad_row_stride};
+    return (int32_t)reweigh_ce_forward_backward(&b, &o, coefficients, &st, &g, total);
+}
+
+#endif

@@ -1,0 +1,172 @@
+/*
+ * reweigh.cpp: the ABI entry points. Each one: clear the last error, run the
+ * metadata checks, dispatch on the device, turn exceptions into a status
+ * (guarded in errors.h). This file holds no math.
+ */
+#include "reweigh/reweigh.h"
+
+#include <string.h>
+
+#include "../cpu/ce_cpu.h"
+#include "../cpu/isa.h"
+#include "../cpu/thread_pool.h"
+#include "../cuda/ce_cuda.h"
+#include "errors.h"
+#include "validate.h"
+
+#ifndef REWEIGH_VERSION_STRING
+#define REWEIGH_VERSION_STRING "0.1.0"
+#endif
+
+using reweigh::guarded;
+
+namespace {
+
+void validate_common(const reweigh_ce_batch_t* batch, const reweigh_ce_options_t* options) {
+    reweigh::validate_batch(batch);
+    reweigh::validate_options(options);
+    reweigh::validate_memory_space(*batch, batch->logits, "logits");
+    reweigh::validate_memory_space(*batch, batch->targets, "targets");
+    reweigh::validate_memory_space(*batch, batch->offsets, "offsets");
+}
+
+void validate_stats(const reweigh_ce_batch_t& b, const reweigh_ce_stats_t* stats) {
+    if (stats == nullptr) return;
+    reweigh::validate_memory_space(b, stats->loss, "stats.loss");
+    reweigh::validate_memory_space(b, stats->log_prob_sum, "stats.logProbSum");
+    reweigh::validate_memory_space(b, stats->token_count, "stats.tokenCount");
+    reweigh::validate_memory_space(b, stats->mean_entropy, "stats.meanEntropy");
+    reweigh::validate_memory_space(b, stats->row_lse, "stats.rowLse");
+    reweigh::validate_memory_space(b, stats->row_logp, "stats.rowLogp");
+    reweigh::validate_memory_space(b, stats->row_entropy, "stats.rowEntropy");
+}
+
+void validate_coefficients(const reweigh_ce_batch_t& b, const float* coefficients) {
+    REWEIGH_CHECK_ARG(coefficients != nullptr || b.samples == 0, "coefficients is NULL (samples = %lld)",
+                      static_cast<long long>(b.samples));
+    reweigh::validate_memory_space(b, coefficients, "coefficients");
+}
+
+const reweigh_ce_stats_t kNoStats = {nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr};
+
+}  // namespace
+
+extern "C" {
+
+int32_t reweigh_abi_version(void) { return REWEIGH_ABI_VERSION; }
+
+const char* reweigh_version_string(void) { return REWEIGH_VERSION_STRING; }
+
+const char* reweigh_status_string(reweigh_status_t status) {
+    switch (status) {
+        case REWEIGH_STATUS_OK: return "OK";
+        case REWEIGH_STATUS_INVALID_ARGUMENT: return "INVALID_ARGUMENT";
+        case REWEIGH_STATUS_UNSUPPORTED: return "UNSUPPORTED";
+        case REWEIGH_STATUS_CUDA: return "CUDA";
+        case REWEIGH_STATUS_OUT_OF_MEMORY: return "OUT_OF_MEMORY";
+        case REWEIGH_STATUS_INTERNAL: return "INTERNAL";
+        case REWEIGH_STATUS_NON_FINITE_INPUT: return "NON_FINITE_INPUT";
+    }
+    return "UNKNOWN_STATUS";
+}
+
+reweigh_ce_options_t reweigh_ce_options_default(void) {
+    reweigh_ce_options_t o;
+    memset(&o, 0, sizeof o);
+    o.ignore_index = -100;
+    o.label_smoothing = 0.0f;
+    o.z_loss = 0.0f;
+    o.softcap = 0.0f;
+    o.logit_scale = 1.0f;
+    o.token_reduction = REWEIGH_TOKEN_REDUCTION_MEAN;
+    o.normalization = REWEIGH_NORMALIZATION_WEIGHT_SUM;
+    o.normalizer = 1.0;
+    o.check_finite = 0;
+    return o;
+}
+
+const char* reweigh_cpu_isa(void) { return reweigh::cpu::active_kernels().isa; }
+
+reweigh_status_t reweigh_set_cpu_isa(const char* isa) {
+    return guarded([&] {
+        REWEIGH_CHECK_ARG(isa != nullptr, "isa is NULL");
+        reweigh::cpu::select_isa(isa);
+    });
+}
+
+int32_t reweigh_num_threads(void) { return reweigh::cpu::pool_threads(); }
+
+reweigh_status_t reweigh_set_num_threads(int32_t threads) {
+    return guarded([&] {
+        REWEIGH_CHECK_ARG(threads >= 1 && threads <= 4096, "threads = %d must lie in [1, 4096]", threads);
+        reweigh::cpu::pool_set_threads(threads);
+    });
+}
+
+int32_t reweigh_cuda_compiled(void) { return reweigh::cuda::compiled() ? 1 : 0; }
+
+int32_t reweigh_cuda_device_count(void) { return reweigh::cuda::device_count(); }
+
+reweigh_status_t reweigh_pointer_device(const void* ptr, int32_t* device_type, int32_t* device_index) {
+    return guarded([&] {
+        REWEIGH_CHECK_ARG(device_type != nullptr && device_index != nullptr, "device_type or device_index is NULL");
+        reweigh::cuda::pointer_device(ptr, device_type, device_index);
+    });
+}
+
+reweigh_status_t reweigh_ce_forward(const reweigh_ce_batch_t* batch, const reweigh_ce_options_t* options,
+                                    const reweigh_ce_stats_t* stats) {
+    return guarded([&] {
+        validate_common(batch, options);
+        const reweigh::RowParams params = reweigh::validate_options(options);
+        const reweigh_ce_stats_t& out = stats != nullptr ? *stats : kNoStats;
+        validate_stats(*batch, &out);
+        if (batch->device_type == REWEIGH_DEVICE_CUDA) {
+            reweigh::cuda::ce_forward(*batch, *options, params, out);
+        } else {
+            reweigh::cpu::ce_forward(*batch, *options, params, out);
+        }
+    });
+}
+
+reweigh_status_t reweigh_ce_backward(const reweigh_ce_batch_t* batch, const reweigh_ce_options_t* options,
+                                     const float* row_lse, const float* coefficients, const reweigh_ce_grad_t* grad) {
+    return guarded([&] {
+        validate_common(batch, options);
+        const reweigh::RowParams params = reweigh::validate_options(options);
+        REWEIGH_CHECK_ARG(row_lse != nullptr || batch->rows == 0, "rowLse is NULL (rows = %lld)",
+                          static_cast<long long>(batch->rows));
+        reweigh::validate_memory_space(*batch, row_lse, "rowLse");
+        validate_coefficients(*batch, coefficients);
+        reweigh::validate_grad(*batch, grad);
+        reweigh::validate_memory_space(*batch, grad->data, "grad");
+        if (batch->device_type == REWEIGH_DEVICE_CUDA) {
+            reweigh::cuda::ce_backward(*batch, *options, params, row_lse, coefficients, *grad);
+        } else {
+            reweigh::cpu::ce_backward(*batch, *options, params, row_lse, coefficients, *grad);
+        }
+    });
+}
+
+reweigh_status_t reweigh_ce_forward_backward(const reweigh_ce_batch_t* batch, const reweigh_ce_options_t* options,
+                                             const float* coefficients, const reweigh_ce_stats_t* stats,
+                                             const reweigh_ce_grad_t* grad, double* total) {
+    return guarded([&] {
+        validate_common(batch, options);
+        const reweigh::RowParams params = reweigh::validate_options(options);
+        validate_stats(*batch, stats);
+        validate_coefficients(*batch, coefficients);
+        reweigh::validate_grad(*batch, grad);
+        reweigh::validate_memory_space(*batch, grad->data, "grad");
+        if (batch->device_type == REWEIGH_DEVICE_CUDA) {
+            reweigh::validate_memory_space(*batch, total, "total");
+            reweigh::cuda::ce_forward_backward(*batch, *options, params, coefficients,
+                                               stats != nullptr ? *stats : kNoStats, *grad, total);
+        } else {
+            const double t = reweigh::cpu::ce_forward_backward(*batch, *options, params, coefficients, stats, *grad);
+            if (total != nullptr) *total = t;
+        }
+    });
+}
+
+}  // extern "C"

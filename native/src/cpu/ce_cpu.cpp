@@ -1,0 +1,348 @@
+/*
+ * ce_cpu.cpp: the CPU driver of forward, backward and forwardBackward.
+ *
+ * Order of work in every call:
+ *   1. content validation of labels and coefficients (validate.cpp), and the
+ *      optional finite-logits scan: nothing is written before they pass;
+ *   2. rows in parallel (thread_pool.h), each row through the active ISA's
+ *      row kernel; per-row results go to per-row buffers;
+ *   3. per-sample sums in float64, serially in row order, so results are
+ *      bit-identical whatever the thread count.
+ */
+#include "ce_cpu.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <algorithm>
+#include <atomic>
+#include <vector>
+
+#include "../api/errors.h"
+#include "../api/validate.h"
+#include "../common/bf16.h"
+#include "isa.h"
+#include "thread_pool.h"
+
+namespace reweigh {
+namespace cpu {
+namespace {
+
+/* Rows per scheduling chunk: about 64k logits, so small vocabularies still split well. */
+int64_t row_grain(int64_t vocab) { return std::max<int64_t>(1, 65536 / std::max<int64_t>(vocab, 1)); }
+
+/* Per-thread fp32 scratch of the row kernels (2 * vocab floats). Returns NULL if out of memory. */
+float* thread_scratch(int64_t floats) {
+    struct Buffer {
+        float* data = nullptr;
+        int64_t size = 0;
+        ~Buffer() { free(data); }
+    };
+    thread_local Buffer buffer;
+    if (buffer.size < floats) {
+        float* grown = static_cast<float*>(realloc(buffer.data, static_cast<size_t>(floats) * sizeof(float)));
+        if (grown == nullptr) return nullptr;
+        buffer.data = grown;
+        buffer.size = floats;
+    }
+    return buffer.data;
+}
+
+enum class Mode { Forward, Backward, ForwardBackward };
+
+struct RowJob {
+    const reweigh_ce_batch_t* batch;
+    int64_t ignore_index;
+    RowParams params;
+    const CeRowKernels* kernels;
+    Mode mode;
+    const int64_t* row_sample;  /* sample of each row */
+    const float* sample_k;      /* per-sample gradient scale (backward modes) */
+    const float* in_lse;        /* backward only */
+    void* grad;
+    int64_t grad_stride;
+    float* lse;                 /* per-row outputs (forward modes) */
+    float* logp;
+    float* entropy;
+    float* loss;
+    std::atomic<bool> out_of_memory{false};
+};
+
+size_t elem_size(int32_t dtype) { return dtype == REWEIGH_DTYPE_F32 ? 4 : 2; }
+
+void zero_grad_row(RowJob& job, int64_t r) {
+    const reweigh_ce_batch_t& b = *job.batch;
+    char* g = static_cast<char*>(job.grad) + static_cast<size_t>(r * job.grad_stride) * elem_size(b.logits_dtype);
+    memset(g, 0, static_cast<size_t>(b.vocab) * elem_size(b.logits_dtype));
+}
+
+void run_rows(void* ctx, int64_t begin, int64_t end) {
+    RowJob& job = *static_cast<RowJob*>(ctx);
+    const reweigh_ce_batch_t& b = *job.batch;
+    const size_t esize = elem_size(b.logits_dtype);
+    float* scratch = nullptr;
+    if (job.mode != Mode::Backward) {
+        scratch = thread_scratch(2 * b.vocab);
+        if (scratch == nullptr) {
+            job.out_of_memory.store(true);
+            return;
+        }
+    }
+    for (int64_t r = begin; r < end; ++r) {
+        const int64_t y = read_index(b.targets, b.targets_dtype, r);
+        const void* z = static_cast<const char*>(b.logits) + static_cast<size_t>(r * b.logits_row_stride) * esize;
+        if (y == job.ignore_index) {
+            if (job.mode != Mode::Backward) {
+                job.lse[r] = job.logp[r] = job.entropy[r] = job.loss[r] = 0.0f;
+            }
+            if (job.mode != Mode::Forward) zero_grad_row(job, r);
+            continue;
+        }
+        void* g = job.mode == Mode::Forward
+                      ? nullptr
+                      : static_cast<char*>(job.grad) + static_cast<size_t>(r * job.grad_stride) * esize;
+        const float k = job.mode == Mode::Forward ? 0.0f : job.sample_k[job.row_sample[r]];
+        RowResult res;
+        switch (job.mode) {
+            case Mode::Forward:
+                res = job.kernels->forward_row(z, b.logits_dtype, b.vocab, y, job.params, scratch);
+                break;
+            case Mode::ForwardBackward:
+                res = job.kernels->forward_backward_row(z, b.logits_dtype, b.vocab, y, job.params, k, g, scratch);
+                break;
+            case Mode::Backward:
+                job.kernels->backward_row(z, b.logits_dtype, b.vocab, y, job.in_lse[r], job.params, k, g);
+                continue;
+        }
+        job.lse[r] = res.lse;
+        job.logp[r] = res.logp;
+        job.entropy[r] = res.entropy;
+        job.loss[r] = res.loss;
+    }
+}
+
+/* Row -> sample map (O(rows)); offsets are already validated. */
+std::vector<int64_t> row_samples(const reweigh_ce_batch_t& b) {
+    std::vector<int64_t> map(static_cast<size_t>(b.rows));
+    for (int64_t s = 0; s < b.samples; ++s) {
+        const int64_t lo = read_index(b.offsets, b.offsets_dtype, s);
+        const int64_t hi = read_index(b.offsets, b.offsets_dtype, s + 1);
+        for (int64_t r = lo; r < hi; ++r) map[static_cast<size_t>(r)] = s;
+    }
+    return map;
+}
+
+/* ---- optional finite-logits scan (options.check_finite) ---- */
+
+struct FiniteScan {
+    const reweigh_ce_batch_t* batch;
+    int64_t ignore_index;
+    std::atomic<int64_t> first_bad_row;
+    std::atomic<int64_t> first_bad_col;
+};
+
+void scan_rows(void* ctx, int64_t begin, int64_t end) {
+    FiniteScan& scan = *static_cast<FiniteScan*>(ctx);
+    const reweigh_ce_batch_t& b = *scan.batch;
+    for (int64_t r = begin; r < end; ++r) {
+        if (read_index(b.targets, b.targets_dtype, r) == scan.ignore_index) continue;
+        for (int64_t v = 0; v < b.vocab; ++v) {
+            const int64_t i = r * b.logits_row_stride + v;
+            const float z = b.logits_dtype == REWEIGH_DTYPE_F32
+                                ? static_cast<const float*>(b.logits)[i]
+                                : bf16_to_float(static_cast<const uint16_t*>(b.logits)[i]);
+            if (isnan(z) || z == INFINITY) {
+                // Keep the smallest bad row (the chunks race; the minimum is deterministic).
+                int64_t seen = scan.first_bad_row.load();
+                while (r < seen && !scan.first_bad_row.compare_exchange_weak(seen, r)) {
+                }
+                if (scan.first_bad_row.load() == r) scan.first_bad_col.store(v);
+                return;
+            }
+        }
+    }
+}
+
+void check_finite_logits(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o) {
+    if (!o.check_finite || b.rows == 0) return;
+    FiniteScan scan;
+    scan.batch = &b;
+    scan.ignore_index = o.ignore_index;
+    scan.first_bad_row.store(INT64_MAX);
+    scan.first_bad_col.store(-1);
+    // One row per chunk so the first bad row found by each thread is exact.
+    parallel_for(b.rows, 1, scan_rows, &scan);
+    const int64_t r = scan.first_bad_row.load();
+    if (r == INT64_MAX) return;
+    // Rescan the winning row serially for its first bad column.
+    for (int64_t v = 0; v < b.vocab; ++v) {
+        const int64_t i = r * b.logits_row_stride + v;
+        const float z = b.logits_dtype == REWEIGH_DTYPE_F32 ? static_cast<const float*>(b.logits)[i]
+                                                            : bf16_to_float(static_cast<const uint16_t*>(b.logits)[i]);
+        if (isnan(z) || z == INFINITY) {
+            REWEIGH_FAIL(REWEIGH_STATUS_NON_FINITE_INPUT, "logits[row %lld, column %lld] = %s on a counted row",
+                         static_cast<long long>(r), static_cast<long long>(v), isnan(z) ? "NaN" : "+inf");
+        }
+    }
+}
+
+void check_cpu_dtype(const reweigh_ce_batch_t& b) {
+    if (b.logits_dtype == REWEIGH_DTYPE_F16) {
+        REWEIGH_FAIL(REWEIGH_STATUS_UNSUPPORTED, "logits dtype F16 is supported on CUDA only (use F32 or BF16)");
+    }
+}
+
+/* Per-row buffers: the caller's when given, else internal. */
+struct RowBuffers {
+    std::vector<float> owned;
+    float* lse;
+    float* logp;
+    float* entropy;
+    float* loss;
+
+    RowBuffers(const reweigh_ce_stats_t* stats, int64_t rows) {
+        const size_t n = static_cast<size_t>(rows);
+        int missing = 1;  // loss per row is never a caller buffer
+        if (stats == nullptr || stats->row_lse == nullptr) ++missing;
+        if (stats == nullptr || stats->row_logp == nullptr) ++missing;
+        if (stats == nullptr || stats->row_entropy == nullptr) ++missing;
+        owned.resize(n * static_cast<size_t>(missing));
+        float* next = owned.data();
+        auto take = [&](float* given) {
+            if (given != nullptr) return given;
+            float* p = next;
+            next += n;
+            return p;
+        };
+        loss = take(nullptr);
+        lse = take(stats ? stats->row_lse : nullptr);
+        logp = take(stats ? stats->row_logp : nullptr);
+        entropy = take(stats ? stats->row_entropy : nullptr);
+    }
+};
+
+/* Step 3: per-sample sums in float64, serially in row order. Returns sum_s c_s loss_s (unnormalised). */
+double reduce_samples(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, const std::vector<int64_t>& counts,
+                      const RowBuffers& rows, const reweigh_ce_stats_t* stats, const float* coefficients) {
+    double weighted = 0.0;
+    for (int64_t s = 0; s < b.samples; ++s) {
+        const int64_t lo = read_index(b.offsets, b.offsets_dtype, s);
+        const int64_t hi = read_index(b.offsets, b.offsets_dtype, s + 1);
+        double loss = 0.0, logp = 0.0, entropy = 0.0;
+        for (int64_t r = lo; r < hi; ++r) {
+            // Ignored rows hold exact zeros, so they add nothing.
+            loss += rows.loss[r];
+            logp += rows.logp[r];
+            entropy += rows.entropy[r];
+        }
+        const int64_t n = counts[static_cast<size_t>(s)];
+        if (n > 0) {
+            if (o.token_reduction == REWEIGH_TOKEN_REDUCTION_MEAN) loss /= static_cast<double>(n);
+            entropy /= static_cast<double>(n);
+        }
+        if (coefficients != nullptr && n > 0) weighted += static_cast<double>(coefficients[s]) * loss;
+        if (stats != nullptr) {
+            if (stats->loss) stats->loss[s] = static_cast<float>(loss);
+            if (stats->log_prob_sum) stats->log_prob_sum[s] = static_cast<float>(logp);
+            if (stats->token_count) stats->token_count[s] = n;
+            if (stats->mean_entropy) stats->mean_entropy[s] = static_cast<float>(entropy);
+        }
+    }
+    return weighted;
+}
+
+void run(RowJob& job) {
+    parallel_for(job.batch->rows, row_grain(job.batch->vocab), run_rows, &job);
+    if (job.out_of_memory.load()) {
+        REWEIGH_FAIL(REWEIGH_STATUS_OUT_OF_MEMORY, "could not allocate %lld floats of row scratch",
+                     static_cast<long long>(2 * job.batch->vocab));
+    }
+}
+
+}  // namespace
+
+void ce_forward(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, const RowParams& p,
+                const reweigh_ce_stats_t& stats) {
+    check_cpu_dtype(b);
+    const std::vector<int64_t> counts = validate_labels_cpu(b, o);
+    check_finite_logits(b, o);
+    RowBuffers rows(&stats, b.rows);
+    RowJob job;
+    job.batch = &b;
+    job.ignore_index = o.ignore_index;
+    job.params = p;
+    job.kernels = &active_kernels();
+    job.mode = Mode::Forward;
+    job.row_sample = nullptr;
+    job.sample_k = nullptr;
+    job.in_lse = nullptr;
+    job.grad = nullptr;
+    job.grad_stride = 0;
+    job.lse = rows.lse;
+    job.logp = rows.logp;
+    job.entropy = rows.entropy;
+    job.loss = rows.loss;
+    run(job);
+    reduce_samples(b, o, counts, rows, &stats, nullptr);
+}
+
+void ce_backward(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, const RowParams& p,
+                 const float* row_lse, const float* coefficients, const reweigh_ce_grad_t& grad) {
+    check_cpu_dtype(b);
+    const std::vector<int64_t> counts = validate_labels_cpu(b, o);
+    const double d = normalizer_cpu(o, counts, coefficients);
+    for (int64_t r = 0; r < b.rows; ++r) {
+        // lse must be finite on counted rows, or every gradient of the row is NaN.
+        if (read_index(b.targets, b.targets_dtype, r) == o.ignore_index) continue;
+        REWEIGH_CHECK_ARG(isfinite(row_lse[r]), "rowLse[%lld] = %g is not finite", static_cast<long long>(r),
+                          static_cast<double>(row_lse[r]));
+    }
+    check_finite_logits(b, o);
+    const std::vector<float> k = sample_row_coefficients(o, counts, coefficients, d);
+    const std::vector<int64_t> map = row_samples(b);
+    RowJob job;
+    job.batch = &b;
+    job.ignore_index = o.ignore_index;
+    job.params = p;
+    job.kernels = &active_kernels();
+    job.mode = Mode::Backward;
+    job.row_sample = map.data();
+    job.sample_k = k.data();
+    job.in_lse = row_lse;
+    job.grad = grad.data;
+    job.grad_stride = grad.row_stride;
+    job.lse = job.logp = job.entropy = job.loss = nullptr;
+    run(job);
+}
+
+double ce_forward_backward(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, const RowParams& p,
+                           const float* coefficients, const reweigh_ce_stats_t* stats, const reweigh_ce_grad_t& grad) {
+    check_cpu_dtype(b);
+    const std::vector<int64_t> counts = validate_labels_cpu(b, o);
+    const double d = normalizer_cpu(o, counts, coefficients);
+    check_finite_logits(b, o);
+    const std::vector<float> k = sample_row_coefficients(o, counts, coefficients, d);
+    const std::vector<int64_t> map = row_samples(b);
+    RowBuffers rows(stats, b.rows);
+    RowJob job;
+    job.batch = &b;
+    job.ignore_index = o.ignore_index;
+    job.params = p;
+    job.kernels = &active_kernels();
+    job.mode = Mode::ForwardBackward;
+    job.row_sample = map.data();
+    job.sample_k = k.data();
+    job.in_lse = nullptr;
+    job.grad = grad.data;
+    job.grad_stride = grad.row_stride;
+    job.lse = rows.lse;
+    job.logp = rows.logp;
+    job.entropy = rows.entropy;
+    job.loss = rows.loss;
+    run(job);
+    return reduce_samples(b, o, counts, rows, stats, coefficients) / d;
+}
+
+}  // namespace cpu
+}  // namespace reweigh

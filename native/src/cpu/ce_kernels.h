@@ -1,0 +1,50 @@
+/*
+ * ce_kernels.h: the per-row kernel table each CPU variant exports.
+ *
+ * One table per instruction set (scalar, avx2, avx512), each built in its own
+ * translation unit with its own compiler flags (ATen's per-CPU_CAPABILITY
+ * files, ggml's backend variants). Internals of those files sit in anonymous
+ * namespaces so the per-ISA copies never merge at link time.
+ *
+ * A "row" is vocab logits of one dtype (F32 or BF16). `y` is the target index
+ * (already validated to lie in [0, vocab)). Rows are only handed to the
+ * kernels when counted; the driver zeroes ignored rows' gradients itself.
+ */
+#ifndef REWEIGH_CPU_CE_KERNELS_H
+#define REWEIGH_CPU_CE_KERNELS_H
+
+#include <stdint.h>
+
+#include "../common/ce_row.h"
+
+namespace reweigh {
+namespace cpu {
+
+struct CeRowKernels {
+    const char* isa;
+
+    /* Statistics of one row. scratch: at least 2 * vocab floats. */
+    RowResult (*forward_row)(const void* z, int32_t dtype, int64_t vocab, int64_t y, const RowParams& p,
+                             float* scratch);
+
+    /*
+     * Statistics plus the gradient scaled by k, written to g (logits' dtype).
+     * g may equal z (in place): the row is fully read before g is written.
+     */
+    RowResult (*forward_backward_row)(const void* z, int32_t dtype, int64_t vocab, int64_t y,
+                                      const RowParams& p, float k, void* g, float* scratch);
+
+    /* Gradient only, from a known lse (one pass). g may equal z. */
+    void (*backward_row)(const void* z, int32_t dtype, int64_t vocab, int64_t y, float lse,
+                         const RowParams& p, float k, void* g);
+};
+
+const CeRowKernels& scalar_kernels();
+/* These two return nullptr when the library was built without that variant. */
+const CeRowKernels* avx2_kernels();
+const CeRowKernels* avx512_kernels();
+
+}  // namespace cpu
+}  // namespace reweigh
+
+#endif

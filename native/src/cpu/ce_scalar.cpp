@@ -1,0 +1,71 @@
+/*
+ * ce_scalar.cpp: the portable CPU variant, element by element through the
+ * shared row math of ../common/ce_row.h (the same functions the CUDA kernels
+ * call). It is the fallback on CPUs without AVX2 and the reference the
+ * vectorised variants are tested against.
+ */
+#include <stdint.h>
+
+#include "../common/bf16.h"
+#include "../common/ce_row.h"
+#include "ce_kernels.h"
+
+namespace reweigh {
+namespace cpu {
+namespace {
+
+inline float load_logit(const void* z, int32_t dtype, int64_t v) {
+    if (dtype == 0 /* F32 */) {
+        return static_cast<const float*>(z)[v];
+    }
+    return bf16_to_float(static_cast<const uint16_t*>(z)[v]);
+}
+
+inline void store_grad(void* g, int32_t dtype, int64_t v, float value) {
+    if (dtype == 0 /* F32 */) {
+        static_cast<float*>(g)[v] = value;
+    } else {
+        static_cast<uint16_t*>(g)[v] = float_to_bf16(value);
+    }
+}
+
+RowResult scalar_forward_row(const void* z, int32_t dtype, int64_t vocab, int64_t y, const RowParams& p,
+                             float* scratch) {
+    (void)scratch;
+    SoftmaxState st = softmax_init();
+    float sum_zp = 0.0f;
+    for (int64_t v = 0; v < vocab; ++v) {
+        float zp = transform_logit(load_logit(z, dtype, v), p);
+        softmax_add(st, zp);
+        sum_zp += zp;
+    }
+    float zp_target = transform_logit(load_logit(z, dtype, y), p);
+    return row_finish(st, zp_target, sum_zp, vocab, p);
+}
+
+void scalar_backward_row(const void* z, int32_t dtype, int64_t vocab, int64_t y, float lse, const RowParams& p,
+                         float k, void* g) {
+    GradEpilogue e = grad_epilogue(lse, k, vocab, p);
+    for (int64_t v = 0; v < vocab; ++v) {
+        float zp = transform_logit(load_logit(z, dtype, v), p);
+        store_grad(g, dtype, v, grad_element(e, zp, v == y, p));
+    }
+}
+
+RowResult scalar_forward_backward_row(const void* z, int32_t dtype, int64_t vocab, int64_t y, const RowParams& p,
+                                      float k, void* g, float* scratch) {
+    RowResult r = scalar_forward_row(z, dtype, vocab, y, p, scratch);
+    scalar_backward_row(z, dtype, vocab, y, r.lse, p, k, g);
+    return r;
+}
+
+}  // namespace
+
+const CeRowKernels& scalar_kernels() {
+    static const CeRowKernels table = {"scalar", scalar_forward_row, scalar_forward_backward_row,
+                                       scalar_backward_row};
+    return table;
+}
+
+}  // namespace cpu
+}  // namespace reweigh

@@ -1,0 +1,251 @@
+/*
+ * ce_simd.h: the vectorised row kernels, written once over a vector-traits
+ * type V (simd_avx2.h, simd_avx512.h) and instantiated in one translation
+ * unit per instruction set (ggml's "write the algorithm once" idiom).
+ *
+ * Include only from ce_<isa>.cpp, inside an anonymous namespace.
+ *
+ * The lane-by-lane math mirrors ../common/ce_row.h; the passes differ because
+ * vector code prefers two cheap passes to one online pass:
+ *
+ *   pass 0  (only if the logits are bf16 or transformed): z' -> scratch (fp32)
+ *   pass 1  m = max z', and sum z' when label smoothing is on    (reads memory)
+ *   pass 2  e = exp(z' - m); d = sum e; s = sum e (z' - m)        (from L2)
+ *           the fused kernel stores e to scratch for pass 3
+ *   finish  lse = m + log d, entropy = log d - s / d          (ce_row.h row_finish)
+ *   pass 3  g = (a * e / d - b) * dz'/dz, then the target element (fused only)
+ *
+ * So forwardBackward reads each logit from memory once and writes each
+ * gradient once; the other passes hit a row that is still in L2 (a 32k-vocab
+ * fp32 row plus its scratch is 256 KiB). With a softcap, pass 3 recomputes
+ * p = exp(z' - lse) from the cached z' because dz'/dz needs z'.
+ *
+ * [Note: exp underflow] The vector exp returns exactly 0 below about -87.3
+ * (no subnormals); the scalar reference keeps subnormals. The difference is
+ * below 1.2e-38 per element, far under any tolerance, and it makes -inf
+ * logits give e = 0 without a NaN from (-inf) - (-inf).
+ */
+#ifndef REWEIGH_CPU_CE_SIMD_H
+#define REWEIGH_CPU_CE_SIMD_H
+
+#include <math.h>
+#include <stdint.h>
+
+#include "../common/bf16.h"
+#include "../common/ce_row.h"
+#include "ce_kernels.h"
+
+template <class V>
+struct SimdRowKernels {
+    using R = typename V::R;
+    static constexpr int64_t W = V::W;
+
+    /* Smallest delta fed to e * delta: keeps 0 * (-inf) out of s. */
+    static constexpr float kMinDelta = -100.0f;
+
+    static bool identity_f32(int32_t dtype, const reweigh::RowParams& p) {
+        return dtype == 0 && p.scale == 1.0f && p.softcap == 0.0f;
+    }
+
+    static R transform(R x, const reweigh::RowParams& p) {
+        if (p.scale != 1.0f) x = V::mul(x, V::set1(p.scale));
+        if (p.softcap > 0.0f) x = V::mul(V::set1(p.softcap), V::tanh(V::mul(x, V::set1(1.0f / p.softcap))));
+        return x;
+    }
+
+    static R load_row(const void* z, int32_t dtype, int64_t v) {
+        return dtype == 0 ? V::load(static_cast<const float*>(z) + v)
+                          : V::load_bf16(static_cast<const uint16_t*>(z) + v);
+    }
+
+    static float load_scalar(const void* z, int32_t dtype, int64_t v) {
+        return dtype == 0 ? static_cast<const float*>(z)[v]
+                          : reweigh::bf16_to_float(static_cast<const uint16_t*>(z)[v]);
+    }
+
+    static void store_grad(void* g, int32_t dtype, int64_t v, R x) {
+        if (dtype == 0) {
+            V::store(static_cast<float*>(g) + v, x);
+        } else {
+            V::store_bf16(static_cast<uint16_t*>(g) + v, x);
+        }
+    }
+
+    static void store_grad_scalar(void* g, int32_t dtype, int64_t v, float x) {
+        if (dtype == 0) {
+            static_cast<float*>(g)[v] = x;
+        } else {
+            static_cast<uint16_t*>(g)[v] = reweigh::float_to_bf16(x);
+        }
+    }
+
+    /* Pass 0: materialise z' as fp32 when the source is not already that. */
+    static const float* transformed_row(const void* z, int32_t dtype, int64_t vocab, const reweigh::RowParams& p,
+                                        float* zp_out) {
+        if (identity_f32(dtype, p)) return static_cast<const float*>(z);
+        int64_t v = 0;
+        for (; v + W <= vocab; v += W) V::store(zp_out + v, transform(load_row(z, dtype, v), p));
+        for (; v < vocab; ++v) zp_out[v] = reweigh::transform_logit(load_scalar(z, dtype, v), p);
+        return zp_out;
+    }
+
+    /*
+     * Passes 1 and 2 over fp32 z'; e_out (nullable) receives exp(z' - m).
+     * Returns the softmax state and sum z'.
+     */
+    static reweigh::SoftmaxState softmax_row(const float* zp, int64_t vocab, bool want_sum, float* e_out,
+                                             float* sum_out) {
+        // Pass 1: max (and sum for label smoothing). Two accumulators hide the latency.
+        R m0 = V::set1(-INFINITY), m1 = m0;
+        R s0 = V::zero(), s1 = V::zero();
+        int64_t v = 0;
+        for (; v + 2 * W <= vocab; v += 2 * W) {
+            R a = V::load(zp + v), b = V::load(zp + v + W);
+            m0 = V::max(m0, a);
+            m1 = V::max(m1, b);
+            if (want_sum) {
+                s0 = V::add(s0, a);
+                s1 = V::add(s1, b);
+            }
+        }
+        for (; v + W <= vocab; v += W) {
+            R a = V::load(zp + v);
+            m0 = V::max(m0, a);
+            if (want_sum) s0 = V::add(s0, a);
+        }
+        float m = V::reduce_max(V::max(m0, m1));
+        float sum = want_sum ? V::reduce_add(V::add(s0, s1)) : 0.0f;
+        for (; v < vocab; ++v) {
+            if (zp[v] > m) m = zp[v];  // a NaN is not lost: pass 2 sums exp(NaN - m) into d
+            sum += zp[v];
+        }
+        *sum_out = sum;
+
+        reweigh::SoftmaxState st;
+        st.m = m;
+        if (m == -INFINITY) {  // every logit masked: no mass
+            st.d = 0.0f;
+            st.s = 0.0f;
+            if (e_out) {
+                for (int64_t i = 0; i < vocab; ++i) e_out[i] = 0.0f;
+            }
+            return st;
+        }
+        // Pass 2: e = exp(z' - m), d = sum e, s = sum e * (z' - m).
+        R vm = V::set1(m), vmin = V::set1(kMinDelta);
+        R d0 = V::zero(), d1 = V::zero(), q0 = V::zero(), q1 = V::zero();
+        v = 0;
+        for (; v + 2 * W <= vocab; v += 2 * W) {
+            R x0 = V::sub(V::load(zp + v), vm), x1 = V::sub(V::load(zp + v + W), vm);
+            R e0 = V::exp(x0), e1 = V::exp(x1);
+            d0 = V::add(d0, e0);
+            d1 = V::add(d1, e1);
+            q0 = V::fmadd(e0, V::max(vmin, x0), q0);
+            q1 = V::fmadd(e1, V::max(vmin, x1), q1);
+            if (e_out) {
+                V::store(e_out + v, e0);
+                V::store(e_out + v + W, e1);
+            }
+        }
+        for (; v + W <= vocab; v += W) {
+            R x0 = V::sub(V::load(zp + v), vm);
+            R e0 = V::exp(x0);
+            d0 = V::add(d0, e0);
+            q0 = V::fmadd(e0, V::max(vmin, x0), q0);
+            if (e_out) V::store(e_out + v, e0);
+        }
+        float d = V::reduce_add(V::add(d0, d1));
+        float s = V::reduce_add(V::add(q0, q1));
+        for (; v < vocab; ++v) {
+            float x = zp[v] - m;
+            float e = x == -INFINITY ? 0.0f : expf(x);
+            d += e;
+            s += e * (x < kMinDelta ? kMinDelta : x);
+            if (e_out) e_out[v] = e;
+        }
+        st.d = d;
+        st.s = s;
+        return st;
+    }
+
+    static reweigh::RowResult forward_row(const void* z, int32_t dtype, int64_t vocab, int64_t y,
+                                          const reweigh::RowParams& p, float* scratch) {
+        const float* zp = transformed_row(z, dtype, vocab, p, scratch);
+        float sum_zp = 0.0f;
+        reweigh::SoftmaxState st = softmax_row(zp, vocab, p.eps > 0.0f, nullptr, &sum_zp);
+        return reweigh::row_finish(st, zp[y], sum_zp, vocab, p);
+    }
+
+    /* Gradient from cached z' (softcap path and the backward-only kernel share it). */
+    static void grad_from_zp(const float* zp, int64_t vocab, int64_t y, const reweigh::RowParams& p,
+                             const reweigh::GradEpilogue& ep, int32_t dtype, void* g) {
+        R vlse = V::set1(ep.lse), va = V::set1(ep.a), vb = V::set1(ep.b);
+        int64_t v = 0;
+        for (; v + W <= vocab; v += W) {
+            R x = V::load(zp + v);
+            R gx = V::sub(V::mul(va, V::exp(V::sub(x, vlse))), vb);
+            store_grad(g, dtype, v, V::mul(gx, derivative(x, p)));
+        }
+        for (; v < vocab; ++v) {
+            store_grad_scalar(g, dtype, v, reweigh::grad_element(ep, zp[v], false, p));
+        }
+        store_grad_scalar(g, dtype, y, reweigh::grad_element(ep, zp[y], true, p));
+    }
+
+    static R derivative(R zp, const reweigh::RowParams& p) {
+        if (p.softcap > 0.0f) {
+            R t = V::mul(zp, V::set1(1.0f / p.softcap));
+            return V::mul(V::set1(p.scale), V::sub(V::set1(1.0f), V::mul(t, t)));
+        }
+        return V::set1(p.scale);
+    }
+
+    static reweigh::RowResult forward_backward_row(const void* z, int32_t dtype, int64_t vocab, int64_t y,
+                                                   const reweigh::RowParams& p, float k, void* g, float* scratch) {
+        float* zp_buf = scratch;
+        float* e_buf = scratch + vocab;
+        const float* zp = transformed_row(z, dtype, vocab, p, zp_buf);
+        const float zp_y = zp[y];  // read before g (possibly == z) is written
+        float sum_zp = 0.0f;
+        const bool softcap = p.softcap > 0.0f;
+        reweigh::SoftmaxState st = softmax_row(zp, vocab, p.eps > 0.0f, softcap ? nullptr : e_buf, &sum_zp);
+        reweigh::RowResult r = reweigh::row_finish(st, zp_y, sum_zp, vocab, p);
+        reweigh::GradEpilogue ep = reweigh::grad_epilogue(r.lse, k, vocab, p);
+        if (softcap) {
+            grad_from_zp(zp, vocab, y, p, ep, dtype, g);
+            return r;
+        }
+        // Pass 3 without softcap: p = e / d, dz'/dz = scale.
+        const float inv_d = 1.0f / st.d;
+        R va = V::set1(ep.a * inv_d * p.scale), vb = V::set1(ep.b * p.scale);
+        int64_t v = 0;
+        for (; v + W <= vocab; v += W) {
+            store_grad(g, dtype, v, V::sub(V::mul(va, V::load(e_buf + v)), vb));
+        }
+        for (; v < vocab; ++v) {
+            store_grad_scalar(g, dtype, v, (ep.a * inv_d * p.scale) * e_buf[v] - ep.b * p.scale);
+        }
+        store_grad_scalar(g, dtype, y, reweigh::grad_element(ep, zp_y, true, p));
+        return r;
+    }
+
+    static void backward_row(const void* z, int32_t dtype, int64_t vocab, int64_t y, float lse,
+                             const reweigh::RowParams& p, float k, void* g) {
+        reweigh::GradEpilogue ep = reweigh::grad_epilogue(lse, k, vocab, p);
+        const float zp_y = reweigh::transform_logit(load_scalar(z, dtype, y), p);
+        R vlse = V::set1(lse), va = V::set1(ep.a), vb = V::set1(ep.b);
+        int64_t v = 0;
+        for (; v + W <= vocab; v += W) {
+            R x = transform(load_row(z, dtype, v), p);
+            R gx = V::sub(V::mul(va, V::exp(V::sub(x, vlse))), vb);
+            store_grad(g, dtype, v, V::mul(gx, derivative(x, p)));
+        }
+        for (; v < vocab; ++v) {
+            float zp = reweigh::transform_logit(load_scalar(z, dtype, v), p);
+            store_grad_scalar(g, dtype, v, reweigh::grad_element(ep, zp, false, p));
+        }
+        store_grad_scalar(g, dtype, y, reweigh::grad_element(ep, zp_y, true, p));
+    }
+};
+
+#endif

@@ -1,0 +1,43 @@
+/*
+ * ce_cuda.h: what the ABI layer (src/api) asks of the CUDA backend.
+ *
+ * Implemented by the .cu files of this folder when the library is built with
+ * CUDA, and by cuda_disabled.cpp otherwise (every kernel entry then fails with
+ * REWEIGH_STATUS_UNSUPPORTED, and the facts report "no CUDA").
+ *
+ * The api layer has already run validate_batch / validate_options /
+ * validate_grad on the arguments; the content of targets, offsets and
+ * coefficients lives on the device and is validated there. Errors are thrown
+ * as reweigh::Error (errors.h); nothing here may abort.
+ */
+#ifndef REWEIGH_CUDA_CE_CUDA_H
+#define REWEIGH_CUDA_CE_CUDA_H
+
+#include <stdint.h>
+
+#include "../common/ce_row.h"
+#include "reweigh/reweigh.h"
+
+namespace reweigh {
+namespace cuda {
+
+bool compiled();
+/* 0 without a driver or a device; never throws. */
+int32_t device_count();
+/* CPU for host memory unknown to CUDA; never throws for a valid host pointer. */
+void pointer_device(const void* ptr, int32_t* device_type, int32_t* device_index);
+
+void ce_forward(const reweigh_ce_batch_t& batch, const reweigh_ce_options_t& options, const RowParams& params,
+                const reweigh_ce_stats_t& stats);
+
+void ce_backward(const reweigh_ce_batch_t& batch, const reweigh_ce_options_t& options, const RowParams& params,
+                 const float* row_lse, const float* coefficients, const reweigh_ce_grad_t& grad);
+
+void ce_forward_backward(const reweigh_ce_batch_t& batch, const reweigh_ce_options_t& options,
+                         const RowParams& params, const float* coefficients, const reweigh_ce_stats_t& stats,
+                         const reweigh_ce_grad_t& grad, double* total);
+
+}  // namespace cuda
+}  // namespace reweigh
+
+#endif
