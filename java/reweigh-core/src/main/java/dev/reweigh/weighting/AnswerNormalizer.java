@@ -27,7 +27,7 @@ public final class AnswerNormalizer {
    * Returns the cluster key of {@code raw}, or {@code null} when the answer is unparsable.
    *
    * @param raw the extracted answer, possibly {@code null}
-   * @return the canonical key: numbers as {@link BigDecimal#stripTrailingZeros()} text, other
+   * @return the canonical key: numbers as their {@link BigDecimal#stripTrailingZeros()} value, other
    *     answers trimmed
    */
   public static String normalize(String raw) {
@@ -42,8 +42,13 @@ public final class AnswerNormalizer {
     if (NUMBER.matcher(digits).matches()) {
       try {
         BigDecimal v = new BigDecimal(digits.startsWith("+") ? digits.substring(1) : digits);
-        // toString (not toPlainString) keeps "1e999999999" short; the form is unique per value.
-        return v.signum() == 0 ? "0" : v.stripTrailingZeros().toString();
+        if (v.signum() == 0) {
+          return "0";
+        }
+        BigDecimal c = v.stripTrailingZeros();
+        // Plain digits for ordinary magnitudes; scientific form keeps "1e999999999" short. Both
+        // are unique per value, and a given value always takes the same branch.
+        return Math.abs(c.scale()) <= 64 ? c.toPlainString() : c.toString();
       } catch (NumberFormatException | ArithmeticException e) {
         return t; // exponent out of BigDecimal's range: compare as text
       }
