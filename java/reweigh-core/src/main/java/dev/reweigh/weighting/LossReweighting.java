@@ -84,14 +84,26 @@ public final class LossReweighting {
       lmin = Math.min(lmin, l);
       lmax = Math.max(lmax, l);
     }
-    double g = Math.max(lmax - lmin, MIN_RANGE);
     double[] h = new double[losses.length];
     for (int i = 0; i < h.length; i++) {
-      // (2*delta*l - delta*(lmax+lmin)) / g, written as delta*((l-lmax)+(l-lmin))/g so that
-      // lmax + lmin cannot overflow for huge losses.
-      h[i] = DELTA * ((losses[i] - lmax) + (losses[i] - lmin)) / g;
+      h[i] = normalizedLoss(losses[i], lmin, lmax);
     }
     return h;
+  }
+
+  /**
+   * One normalised loss {@code h = (2*delta*l - delta*(lmax + lmin)) / g}, {@code g = max(lmax -
+   * lmin, 1e-6)}, for callers that stream the batch and know its range (the CLI's whole-file mode).
+   *
+   * @param l the sample's loss, in [lmin, lmax]
+   * @param lmin smallest loss of the batch
+   * @param lmax largest loss of the batch
+   * @return h in [-delta, delta]
+   */
+  public static double normalizedLoss(double l, double lmin, double lmax) {
+    double g = Math.max(lmax - lmin, MIN_RANGE);
+    // Written as delta*((l-lmax)+(l-lmin))/g so that lmax + lmin cannot overflow for huge losses.
+    return DELTA * ((l - lmax) + (l - lmin)) / g;
   }
 
   /**

@@ -17,13 +17,14 @@ final class Assertions2 {
   static void assertArrayClose(double[] expected, double[] actual, double tol) {
     assertEquals(expected.length, actual.length, "length");
     for (int i = 0; i < expected.length; i++) {
+      final int at = i;
       if (Double.isInfinite(expected[i])) {
-        assertEquals(expected[i], actual[i], "index " + i + " of " + Arrays.toString(actual));
+        assertEquals(expected[i], actual[i], () -> "index " + at + " of " + Arrays.toString(actual));
       } else {
         assertTrue(
             Math.abs(expected[i] - actual[i]) <= tol,
-            "index " + i + ": expected " + expected[i] + " got " + actual[i] + " (tol " + tol
-                + ") in " + Arrays.toString(actual));
+            () -> "index " + at + ": expected " + expected[at] + " got " + actual[at] + " (tol "
+                + tol + ") in " + Arrays.toString(actual));
       }
     }
   }
