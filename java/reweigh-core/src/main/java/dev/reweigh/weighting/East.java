@@ -6,7 +6,7 @@ import java.util.List;
 /**
  * EAST: entropy-based adaptive weighting for self-training.
  *
- * <p>Implements "Entropy-Based Adaptive Weighting for Self-Training", arXiv:2503.23913 (Section 3):
+ * <p>Implements "Entropy-Based Adaptive Weighting for Self-Training" (EAST), arXiv:2503.23913:
  * the answer-cluster entropy {@code h(x) = -sum_k p_k ln p_k}, the mapping {@code f(h_i) = h_i^a /
  * mean_j h_j^a} (mean over the whole training set, so the mean weight is 1), the paper's
  * accuracy-based {@code (1 - A(x))^a} and rejected-based {@code R(x)^a} baselines normalised the
@@ -27,7 +27,7 @@ public final class East {
   private East() {}
 
   /**
-   * Entropy over answer clusters in nats: {@code h = -sum_k p_k ln p_k}, {@code p_k = |cluster_k|
+   * The answer-cluster entropy of EAST, arXiv:2503.23913: entropy over answer clusters in nats: {@code h = -sum_k p_k ln p_k}, {@code p_k = |cluster_k|
    * / n}, n = the sum of the counts. Zero counts contribute nothing.
    *
    * @param clusterCounts |cluster_k|, each {@code >= 0}, sum {@code > 0}
@@ -57,7 +57,7 @@ public final class East {
   }
 
   /**
-   * The EAST mapping {@code f(h_i) = h_i^a / mean_j h_j^a}, the mean taken over every entry of
+   * The mapping function of EAST, arXiv:2503.23913: {@code f(h_i) = h_i^a / mean_j h_j^a}, the mean taken over every entry of
    * {@code entropies} (pass the whole training set, not a minibatch), so the weights average to
    * 1. {@code a = 0} gives uniform weights (vanilla self-training), {@code a > 0} favours uncertain
    * questions, {@code a < 0} confident ones. If every h is 0 the weights are uniform; otherwise
@@ -77,7 +77,7 @@ public final class East {
   }
 
   /**
-   * Accuracy-based baseline of the EAST paper: {@code (1 - A(x))^a / mean (1 - A)^a}, A the
+   * Accuracy-based baseline of EAST, arXiv:2503.23913: {@code (1 - A(x))^a / mean (1 - A)^a}, A the
    * fraction of correct responses of the question. Same normalisation and edge cases as {@link
    * #weights} (an all-correct question has base 0).
    *
@@ -95,7 +95,7 @@ public final class East {
   }
 
   /**
-   * Rejected-based baseline of the EAST paper: {@code R(x)^a / mean R^a}, R the size of the
+   * Rejected-based baseline of EAST, arXiv:2503.23913: {@code R(x)^a / mean R^a}, R the size of the
    * largest wrong cluster over n. Same normalisation and edge cases as {@link #weights}.
    *
    * @param rejectedFractions R per question, in [0, 1]
@@ -144,7 +144,7 @@ public final class East {
   }
 
   /**
-   * Fraction A(x) of responses whose answer equals the gold answer (after normalisation), over all
+   * A(x) of the accuracy baseline of EAST, arXiv:2503.23913: fraction of responses whose answer equals the gold answer (after normalisation), over all
    * n responses.
    *
    * @param answers the question's extracted answers
@@ -163,7 +163,7 @@ public final class East {
   }
 
   /**
-   * R(x): size of the largest wrong answer cluster over all n responses (0 when no parsable
+   * R(x) of the rejected baseline of EAST, arXiv:2503.23913: size of the largest wrong answer cluster over all n responses (0 when no parsable
    * answer is wrong).
    *
    * @param answers the question's extracted answers
@@ -185,7 +185,7 @@ public final class East {
   public record Pair(int chosen, int rejected) {}
 
   /**
-   * DPO pair construction of the EAST code: chosen = a correct response, rejected = a response
+   * DPO pair construction of the code of EAST, arXiv:2503.23913: chosen = a correct response, rejected = a response
    * from the most common wrong cluster (a tie goes to the cluster that appears first). Every
    * correct response, in order, is paired with the members of that cluster taken in order and
    * cycled. No pairs when the question has no correct response or no wrong parsable answer.

@@ -30,7 +30,7 @@ public final class Iwsi {
   private Iwsi() {}
 
   /**
-   * Eq. (8): {@code Lv = mean_j L(x_j^v)}, the plain mean of the per-sample validation losses
+   * Implements Eq. (8) of Jiang et al. (AAAI 2025), arXiv:2408.09849: {@code Lv = mean_j L(x_j^v)}, the plain mean of the per-sample validation losses
    * (computed with the base model).
    *
    * @param validLosses per-sample losses on the validation set D_v, each finite and {@code >= 0}
@@ -46,7 +46,7 @@ public final class Iwsi {
   }
 
   /**
-   * Eq. (3): naive weight {@code w'_i = Lv / L_i}; {@code L_i = 0} gives +infinity.
+   * Implements Eq. (3) of Jiang et al. (AAAI 2025), arXiv:2408.09849: naive weight {@code w'_i = Lv / L_i}; {@code L_i = 0} gives +infinity.
    *
    * @param sampleLosses L_i, each finite and {@code >= 0}
    * @param validMeanLoss Lv, finite and {@code > 0}
@@ -63,7 +63,7 @@ public final class Iwsi {
   }
 
   /**
-   * Eq. (3) + Eq. (4): the DS weight {@code wDS_i = max(w'_i, 1 / w'_i)} with {@code w'_i = Lv /
+   * Implements Eq. (3) + Eq. (4) of Jiang et al. (AAAI 2025), arXiv:2408.09849: the DS weight {@code wDS_i = max(w'_i, 1 / w'_i)} with {@code w'_i = Lv /
    * L_i}; always {@code >= 1}, 1 meaning no shift. {@code L_i = 0} gives +infinity (the sample is
    * always filtered by {@link #keepLowest}).
    *
@@ -89,7 +89,7 @@ public final class Iwsi {
   }
 
   /**
-   * Eq. (5): keep the fraction k of samples with the lowest DS weight, ranked globally over all
+   * Implements Eq. (5) of Jiang et al. (AAAI 2025), arXiv:2408.09849: keep the fraction k of samples with the lowest DS weight, ranked globally over all
    * samples passed in. Paper tie policy: {@code sigma} is the {@code ceil(k*n)}-th smallest wDS
    * and every sample with {@code wDS <= sigma} is kept, so ties at sigma are all kept and more than
    * {@code ceil(k*n)} samples may be kept.
@@ -114,7 +114,7 @@ public final class Iwsi {
   }
 
   /**
-   * The Eq. (5) threshold sigma: the {@code ceil(k*n)}-th smallest of {@code values}, which this
+   * The Eq. (5) threshold sigma of Jiang et al. (AAAI 2025), arXiv:2408.09849: the {@code ceil(k*n)}-th smallest of {@code values}, which this
    * method sorts in place. Exposed for callers (such as the CLI) that gather wDS in a first pass.
    *
    * @param values wDS values, no NaN; sorted in place
@@ -139,7 +139,7 @@ public final class Iwsi {
   }
 
   /**
-   * Eq. (7), IWSI-w: weight {@code min(w'_i, C)} with {@code w'_i = Lv / L_i} (Eq. 3) instead of
+   * Implements Eq. (7) of Jiang et al. (AAAI 2025), arXiv:2408.09849, IWSI-w: weight {@code min(w'_i, C)} with {@code w'_i = Lv / L_i} (Eq. 3) instead of
    * filtering; {@code L_i = 0} gives C. The paper reports IWSI-w below IWSI; both are offered.
    *
    * @param sampleLosses L_i, each finite and {@code >= 0}

@@ -6,8 +6,8 @@ import java.util.Arrays;
  * Dynamic loss-based sample reweighting, online over the global minibatch.
  *
  * <p>Implements Sow et al. (ICLR 2025), "Dynamic Loss-Based Sample Reweighting for Improved Large
- * Language Model Pretraining", arXiv:2502.06733, Section 3 (the normalised loss, the three
- * strategy functions and the softmax weights; METHODS.md section 5):
+ * Language Model Pretraining", arXiv:2502.06733: the normalised loss, the three strategy
+ * functions and the softmax weights (METHODS.md section 5):
  *
  * <pre>
  *   g   = max(lmax - lmin, 1e-6)
@@ -71,7 +71,7 @@ public final class LossReweighting {
   }
 
   /**
-   * The normalised losses {@code h_i = (2*delta*l_i - delta*(lmax + lmin)) / g}.
+   * The normalised losses of Sow et al. (ICLR 2025), arXiv:2502.06733: {@code h_i = (2*delta*l_i - delta*(lmax + lmin)) / g}.
    *
    * @param losses l_i over the global batch, finite and {@code >= 0}
    * @return h_i in [-delta, delta]
@@ -92,7 +92,7 @@ public final class LossReweighting {
   }
 
   /**
-   * One normalised loss {@code h = (2*delta*l - delta*(lmax + lmin)) / g}, {@code g = max(lmax -
+   * One normalised loss of Sow et al. (ICLR 2025), arXiv:2502.06733: {@code h = (2*delta*l - delta*(lmax + lmin)) / g}, {@code g = max(lmax -
    * lmin, 1e-6)}, for callers that stream the batch and know its range (the CLI's whole-file mode).
    *
    * @param l the sample's loss, in [lmin, lmax]
@@ -107,7 +107,8 @@ public final class LossReweighting {
   }
 
   /**
-   * Weights {@code w_i = softmax_i(f(h_i) / r)} over the global batch.
+   * The sample weights of Sow et al. (ICLR 2025), arXiv:2502.06733: {@code w_i = softmax_i(f(h_i) / r)} over the global
+   * batch.
    *
    * @param losses l_i of every sample of the global batch, finite and {@code >= 0}
    * @param s the strategy f
@@ -128,7 +129,7 @@ public final class LossReweighting {
   }
 
   /**
-   * Warm-up schedule: uniform weights {@code 1/n} (no reweighting) while {@code step <
+   * Warm-up schedule of Sow et al. (ICLR 2025), arXiv:2502.06733: uniform weights {@code 1/n} (no reweighting) while {@code step <
    * warmupSteps}, then {@link #weights(double[], Strategy, double)}.
    *
    * @param losses l_i of the global batch
@@ -160,7 +161,7 @@ public final class LossReweighting {
   }
 
   /**
-   * Data-parallel form: each rank all-gathers the per-sample losses of the global batch and takes
+   * Data-parallel form of Sow et al. (ICLR 2025), arXiv:2502.06733 (weights over the global minibatch): each rank all-gathers the per-sample losses of the global batch and takes
    * the weights of its own slice {@code [offset, offset + length)}. The weights sum to 1 over the
    * global batch, not over the slice, so the ranks' weighted losses add up to the step loss.
    *
@@ -183,7 +184,7 @@ public final class LossReweighting {
   }
 
   /**
-   * The step loss {@code sum_i w_i l_i}.
+   * The step loss {@code sum_i w_i l_i} of Sow et al. (ICLR 2025), arXiv:2502.06733.
    *
    * @param losses l_i
    * @param weights w_i

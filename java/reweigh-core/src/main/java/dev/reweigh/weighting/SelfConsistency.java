@@ -14,7 +14,7 @@ import java.util.Objects;
  * <p>Majority voting follows Wang et al. (2023), "Self-Consistency Improves Chain of Thought
  * Reasoning", arXiv:2203.11171; the LMSI selection is Huang et al. (2023), "Large Language Models
  * Can Self-Improve", arXiv:2210.11610, as used as the baseline and first stage of IWSI (Jiang et
- * al., AAAI 2025, arXiv:2408.09849, Section 3).
+ * al., AAAI 2025, arXiv:2408.09849).
  *
  * <p>Rules: answers are compared after {@link AnswerNormalizer#normalize}; unparsable answers do
  * not vote and belong to no cluster; clusters are ordered by the first response that gives them;
@@ -168,7 +168,8 @@ public final class SelfConsistency {
   }
 
   /**
-   * Clusters the answers of one question and takes the majority vote.
+   * Clusters the answers of one question and takes the majority vote of Wang et al. (2023),
+   * arXiv:2203.11171 (self-consistency), with the tie rule of METHODS.md section 1.
    *
    * @param answers extracted answers in response order; {@code null} or blank entries are
    *     unparsable
@@ -200,7 +201,7 @@ public final class SelfConsistency {
   }
 
   /**
-   * LMSI keep mask for one question: {@code vote(answers).lmsiKeep()}.
+   * LMSI keep mask (Huang et al. (2023), arXiv:2210.11610) for one question: {@code vote(answers).lmsiKeep()}.
    *
    * @param answers extracted answers in response order
    * @return true for every response that gives the majority answer

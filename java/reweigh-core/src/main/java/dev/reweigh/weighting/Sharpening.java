@@ -8,7 +8,7 @@ import java.util.List;
  * <p>Implements Huang et al. (ICLR 2025), "Self-Improvement in Language Models: The Sharpening
  * Mechanism", arXiv:2412.01951: the self-rewards (Eq. 2 sequence log-probability, its
  * length-normalised form, and majority answer frequency), best-of-N selection and SFT-Sharpening
- * (Section 3.1), and the coverage coefficient {@code Ccov} (Section 4). The RLHF-Sharpening
+ * and the coverage coefficient {@code Ccov} (Eq. 6). The RLHF-Sharpening
  * objectives (Eq. 8 squared-loss DPO, sigmoid DPO, XPO) are in {@link Dpo}. METHODS.md section 4.
  *
  * <p>Symbols: {@code log pi_base(y|x)} = {@code logProbSums[i]}, {@code |y|} = {@code
@@ -34,7 +34,7 @@ public final class Sharpening {
   }
 
   /**
-   * Best-of-N: {@code argmax_i r_i}, ties to the lowest index.
+   * Best-of-N selection of Huang et al. (ICLR 2025), arXiv:2412.01951: {@code argmax_i r_i}, ties to the lowest index.
    *
    * @param rewards r_i, non-empty, no NaN (infinities allowed)
    * @return the index of the best response
@@ -51,7 +51,7 @@ public final class Sharpening {
   }
 
   /**
-   * Worst-of-N: {@code argmin_i r_i}, ties to the lowest index; the rejected side of the
+   * Worst-of-N for the (best, worst) DPO pairs of Huang et al. (ICLR 2025), arXiv:2412.01951: {@code argmin_i r_i}, ties to the lowest index; the rejected side of the
    * (best, worst) pairs for sigmoid DPO ({@link Dpo#sigmoid}).
    *
    * @param rewards r_i, non-empty, no NaN
@@ -69,7 +69,7 @@ public final class Sharpening {
   }
 
   /**
-   * SEQUENCE_LOGPROB self-reward, Eq. (2): {@code r_i = log pi_base(y_i|x)}.
+   * SEQUENCE_LOGPROB self-reward, Eq. (2) of Huang et al. (ICLR 2025), arXiv:2412.01951: {@code r_i = log pi_base(y_i|x)}.
    *
    * @param logProbSums log pi_base(y_i|x), finite
    * @return a copy, the rewards
@@ -80,7 +80,7 @@ public final class Sharpening {
   }
 
   /**
-   * LENGTH_NORMALIZED self-reward: {@code r_i = log pi_base(y_i|x) / |y_i|}.
+   * LENGTH_NORMALIZED self-reward of Huang et al. (ICLR 2025), arXiv:2412.01951 (Eq. 2 over |y|): {@code r_i = log pi_base(y_i|x) / |y_i|}.
    *
    * @param logProbSums log pi_base(y_i|x), finite
    * @param tokenCounts |y_i| in tokens, each {@code >= 1}
@@ -103,7 +103,7 @@ public final class Sharpening {
   }
 
   /**
-   * MAJORITY self-reward: {@code r_i} = the frequency of response i's answer among all n
+   * MAJORITY self-reward of Huang et al. (ICLR 2025), arXiv:2412.01951: {@code r_i} = the frequency of response i's answer among all n
    * responses ({@link SelfConsistency.Vote#frequency}); 0 for an unparsable answer.
    *
    * @param answers extracted answers in response order
@@ -120,7 +120,7 @@ public final class Sharpening {
   }
 
   /**
-   * The rewards of one prompt's responses for the chosen self-reward; the inputs that reward does
+   * Self-rewards of Huang et al. (ICLR 2025), arXiv:2412.01951 for one prompt's responses for the chosen self-reward; the inputs that reward does
    * not use may be {@code null}.
    *
    * @param reward which self-reward
@@ -147,7 +147,7 @@ public final class Sharpening {
   }
 
   /**
-   * SFT-Sharpening selection for one prompt (Section 3.1): the best-of-N response by the chosen
+   * SFT-Sharpening selection of Huang et al. (ICLR 2025), arXiv:2412.01951 for one prompt: the best-of-N response by the chosen
    * self-reward, which is then fine-tuned on with plain NLL (weight 1).
    *
    * @param reward which self-reward
@@ -162,7 +162,7 @@ public final class Sharpening {
   }
 
   /**
-   * Natural log of the coverage coefficient {@code Ccov = mean_x 1 / pi_base(y*(x)|x)}, computed
+   * Natural log of the coverage coefficient (Eq. 6 of Huang et al. (ICLR 2025), arXiv:2412.01951) {@code Ccov = mean_x 1 / pi_base(y*(x)|x)}, computed
    * as a log-mean-exp of {@code -log pi_base(y*|x)} so that it does not overflow.
    *
    * @param bestLogProbs log pi_base(y*(x)|x) per prompt, finite
@@ -182,7 +182,7 @@ public final class Sharpening {
   }
 
   /**
-   * The coverage coefficient {@code Ccov = mean_x 1 / pi_base(y*(x)|x)}; it predicts how large N
+   * The coverage coefficient (Eq. 6 of Huang et al. (ICLR 2025), arXiv:2412.01951) {@code Ccov = mean_x 1 / pi_base(y*(x)|x)}; it predicts how large N
    * must be for best-of-N to find y*. May be +infinity for very unlikely y*; see {@link
    * #logCoverage}.
    *
