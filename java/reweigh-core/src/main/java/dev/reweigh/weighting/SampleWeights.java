@@ -18,6 +18,19 @@ public record SampleWeights(double[] coefficients, boolean[] keep) {
     Checks.sameLength(keep.length, coefficients.length, "keep", "coefficients");
   }
 
+  /**
+   * The coefficients as floats, the type {@code FusedLoss.forwardBackward} takes.
+   *
+   * @return c_s rounded to float
+   */
+  public float[] coefficientsAsFloats() {
+    float[] c = new float[coefficients.length];
+    for (int s = 0; s < c.length; s++) {
+      c[s] = (float) coefficients[s];
+    }
+    return c;
+  }
+
   /** Weights that keep every sample. */
   public static SampleWeights keepAll(double[] coefficients) {
     boolean[] keep = new boolean[coefficients.length];
