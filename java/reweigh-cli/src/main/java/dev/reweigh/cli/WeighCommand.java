@@ -186,6 +186,7 @@ public final class WeighCommand implements Callable<Integer> {
         m.endPass(pass);
       }
       Summary summary = new Summary();
+      long answered = 0;
       try (UnitReader units = open(m);
           Writer out = outputWriter()) {
         for (List<Candidate> u = units.next(); u != null; u = units.next()) {
@@ -201,7 +202,13 @@ public final class WeighCommand implements Callable<Integer> {
             out.write('\n');
           }
           summary.add(d);
+          for (Candidate c : u) {
+            answered += c.answer() == null ? 0 : 1;
+          }
         }
+      }
+      if (m.usesAnswers() && answered == 0) {
+        m.notes.add("no line has an \"answer\": every question was dropped");
       }
       ObjectNode s =
           summary.toJson(MAPPER, method, m, passes, m.unit() == UnitReader.Unit.QUESTION);
