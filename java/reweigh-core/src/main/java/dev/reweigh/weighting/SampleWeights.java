@@ -1,5 +1,7 @@
 package dev.reweigh.weighting;
 
+import java.util.Arrays;
+
 /**
  * Output of a {@link WeightingStrategy}: one coefficient per sample (what the fused backward
  * multiplies each sample's loss gradient by) and a keep mask (false = drop the sample; its
@@ -8,7 +10,6 @@ package dev.reweigh.weighting;
  * @param coefficients c_s
  * @param keep keep_s
  */
-@SuppressWarnings("ArrayRecordComponent")
 public record SampleWeights(double[] coefficients, boolean[] keep) {
 
   public SampleWeights {
@@ -34,7 +35,7 @@ public record SampleWeights(double[] coefficients, boolean[] keep) {
   /** Weights that keep every sample. */
   public static SampleWeights keepAll(double[] coefficients) {
     boolean[] keep = new boolean[coefficients.length];
-    java.util.Arrays.fill(keep, true);
+    Arrays.fill(keep, true);
     return new SampleWeights(coefficients, keep);
   }
 

@@ -1,5 +1,7 @@
 package dev.reweigh.weighting;
 
+import java.util.Arrays;
+
 /**
  * Which tokens the IWSI loss L scores (METHODS.md section 2): the reference code of Jiang et al.
  * (AAAI 2025), arXiv:2408.09849, scores the whole "Q: ... A: ..." text, question tokens included
@@ -54,7 +56,7 @@ public enum ScoredSpan {
             "promptRows[" + s + "] = " + promptRows[s] + " is outside [0, " + len + "]");
       }
       if (this == RESPONSE_ONLY) {
-        java.util.Arrays.fill(out, offsets[s], offsets[s] + promptRows[s], ignoreIndex);
+        Arrays.fill(out, offsets[s], offsets[s] + promptRows[s], ignoreIndex);
       }
     }
     return out;
