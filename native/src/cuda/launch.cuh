@@ -90,12 +90,22 @@ public:
     Workspace(size_t bytes, cudaStream_t stream) : stream_(stream) {
         if (bytes == 0) bytes = 256;
         void* p = nullptr;
-        REWEIGH_CUDA_CHECK(cudaMallocAsync(&p, bytes, stream));
+        cudaError_t err = cudaMallocAsync(&p, bytes, stream);
+        if (err == cudaErrorNotSupported) {
+            /* No stream-ordered allocator (cudaDevAttrMemoryPoolsSupported = 0): plain cudaMalloc. */
+            (void)cudaGetLastError();
+            async_ = false;
+            err = cudaMalloc(&p, bytes);
+        }
+        if (err != cudaSuccess) fail_cuda(err, async_ ? "cudaMallocAsync(workspace)" : "cudaMalloc(workspace)",
+                                          __FILE__, __LINE__);
         base_ = static_cast<char*>(p);
         size_ = bytes;
     }
     ~Workspace() {
-        if (base_ != nullptr && cudaFreeAsync(base_, stream_) != cudaSuccess) (void)cudaGetLastError();
+        if (base_ == nullptr) return;
+        const cudaError_t err = async_ ? cudaFreeAsync(base_, stream_) : cudaFree(base_);
+        if (err != cudaSuccess) (void)cudaGetLastError();
     }
     Workspace(const Workspace&) = delete;
     Workspace& operator=(const Workspace&) = delete;
@@ -122,6 +132,7 @@ public:
 
 private:
     cudaStream_t stream_;
+    bool async_ = true;
     char* base_ = nullptr;
     size_t size_ = 0;
     size_t used_ = 0;
