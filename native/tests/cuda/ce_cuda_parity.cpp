@@ -225,6 +225,11 @@ Outputs run_cpu(const Inputs& in) {
     return o;
 }
 
+bool within(double got, double ref, double rtol, double atol) {
+    if (isnan(ref) || isnan(got)) return isnan(ref) && isnan(got);
+    return fabs(got - ref) <= rtol * fabs(ref) + atol;
+}
+
 /* GPU run; in_place writes the gradient over a device copy of the logits. */
 Outputs run_gpu(const Inputs& in, bool in_place) {
     const Case& c = in.c;
@@ -258,11 +263,14 @@ Outputs run_gpu(const Inputs& in, bool in_place) {
     o.grad = (in_place ? logits : grad).download<uint8_t>(lbytes);
     o.total = total.download<double>(1)[0];
     if (!in_place) {
-        /* forward alone must agree with forwardBackward's statistics (loss only: the rest share code) */
+        /* forward alone must agree with forwardBackward's statistics (loss only: the rest share code).
+         * Not bitwise: forward may use another block size, so another summation order. */
         reweigh_ce_stats_t fst = {static_cast<float*>(floss.get()), nullptr, nullptr, nullptr, nullptr, nullptr, nullptr};
         ok(reweigh_ce_forward(&b, &in.options, &fst), "gpu forward");
         const std::vector<float> floss_h = floss.download<float>(S);
-        for (size_t s = 0; s < S; ++s) EXPECT(floss_h[s] == o.loss[s], "forward loss[%zu] %g != fb %g", s, floss_h[s], o.loss[s]);
+        for (size_t s = 0; s < S; ++s) {
+            EXPECT(within(floss_h[s], o.loss[s], 2e-5, 2e-5), "forward loss[%zu] %g != fb %g", s, floss_h[s], o.loss[s]);
+        }
         reweigh_ce_grad_t gb = {grad_bwd.get(), in.stride};
         ok(reweigh_ce_backward(&b, &in.options, static_cast<const float*>(rlse.get()),
                                static_cast<const float*>(coef.get()), &gb),
@@ -270,11 +278,6 @@ Outputs run_gpu(const Inputs& in, bool in_place) {
         o.grad_bwd = grad_bwd.download<uint8_t>(lbytes);
     }
     return o;
-}
-
-bool within(double got, double ref, double rtol, double atol) {
-    if (isnan(ref) || isnan(got)) return isnan(ref) && isnan(got);
-    return fabs(got - ref) <= rtol * fabs(ref) + atol;
 }
 
 void compare_vec(const char* name, const std::vector<float>& got, const std::vector<float>& ref) {
@@ -321,7 +324,7 @@ void parity_case(const Case& c, uint64_t seed) {
     compare_vec("rowLogp", gpu.row_logp, ref.row_logp);
     compare_vec("rowEntropy", gpu.row_entropy, ref.row_entropy);
     for (size_t s = 0; s < ref.count.size(); ++s) EXPECT(gpu.count[s] == ref.count[s], "tokenCount[%zu]", s);
-    EXPECT(within(gpu.total, ref.total, 2e-5, 2e-5), "total: gpu %.10g cpu %.10g", gpu.total, ref.total);
+    EXPECT(within(gpu.total, ref.total, 1e-4, 1e-4), "total: gpu %.10g cpu %.10g", gpu.total, ref.total);
     compare_grad(in, "grad(fb)", gpu.grad, ref.grad);
     compare_grad(in, "grad(bwd)", gpu.grad_bwd, ref.grad_bwd);
     /* Determinism: a second run gives the same bits; in place gives the same bits as out of place. */
