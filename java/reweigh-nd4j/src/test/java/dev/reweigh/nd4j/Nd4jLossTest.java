@@ -136,6 +136,29 @@ class Nd4jLossTest {
   }
 
   @Test
+  void bf16LogitsMatchTheHeapBf16Path() {
+    SplittableRandom rnd = new SplittableRandom(14);
+    int rows = 9;
+    int v = 45;
+    float[] z = randomLogits(rnd, rows * v);
+    int[] y = targets(rnd, rows, v);
+    int[] off = {0, 5, 9};
+    INDArray bf = Nd4j.createFromArray(z).reshape('c', rows, v).castTo(DataType.BFLOAT16);
+    short[] bits = new short[rows * v];
+    new org.bytedeco.javacpp.ShortPointer(bf.data().addressPointer()).get(bits);
+    float[] c = {0.6f, 1.4f};
+    short[] refGrad = new short[bits.length];
+    LossResult ref = FusedLoss.forwardBackward(bits, v, y, off, c, SPEC, refGrad);
+    Nd4jBatch batch = Nd4jBatch.of(bf, Nd4j.createFromArray(y), Nd4j.createFromArray(off));
+    assertSameStats(ref.stats(), Nd4jLoss.forward(batch, SPEC));
+    Nd4jResult r = Nd4jLoss.forwardBackward(batch, c, SPEC, null);
+    assertEquals(ref.total(), r.total(), 0.0);
+    short[] got = new short[bits.length];
+    new org.bytedeco.javacpp.ShortPointer(bf.data().addressPointer()).get(got);
+    assertArrayEquals(refGrad, got, "bf16 gradient written over the logits");
+  }
+
+  @Test
   void fOrderDoubleAndBadTargetsAreRejected() {
     INDArray fOrder = Nd4j.create(DataType.FLOAT, new long[] {4, 6}, 'f');
     INDArray y = Nd4j.createFromArray(new long[4]);
