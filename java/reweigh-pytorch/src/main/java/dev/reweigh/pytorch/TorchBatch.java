@@ -31,6 +31,10 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * tensors on different devices) is an {@link IllegalArgumentException} naming the argument:
  * nothing is ever read through a layout the kernels do not understand. All tensors must stay
  * alive and unmodified in shape while the batch is used; the batch holds references to them.
+ *
+ * <p>CUDA tensors: the batch records libtorch's current CUDA stream of the logits' device when
+ * it is built, and every call on it runs on that stream; build the batch where the trainer's
+ * stream is current (compiled, untested here: no GPU on the build machines).
  */
 public final class TorchBatch {
   final Tensor logits;
