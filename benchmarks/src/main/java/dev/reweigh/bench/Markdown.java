@@ -69,11 +69,12 @@ final class Markdown {
   }
 
   static String targets(Map<String, Object> s) {
-    StringBuilder b = new StringBuilder("| target | rule | measured | status |\n|---|---|---:|---|\n");
+    StringBuilder b = new StringBuilder("| target | rule | JMH (same run) | status"
+        + " | paired (same JVM, interleaved) |\n|---|---|---:|---|---:|\n");
     for (Object o : (List<?>) s.get("targets")) {
       Map<String, Object> t = asMap(o);
-      b.append(fmt("| %s | %s | %s | %s |\n", t.get("target"), t.get("rule"),
-          f(t.get("measured"), "%.3g"), t.get("status")));
+      b.append(fmt("| %s | %s | %s | %s | %s |\n", t.get("target"), t.get("rule"),
+          f(t.get("measured"), "%.3g"), t.get("status"), f(t.get("paired"), "%.3g")));
     }
     return b.toString();
   }

@@ -39,6 +39,7 @@ public final class Summary {
     Path merged = null;
     Path markdown = null;
     Path memory = null;
+    Path paired = null;
     List<Path> overheadC = new ArrayList<>();
     Map<String, Object> meta = new LinkedHashMap<>();
     List<Path> jmh = new ArrayList<>();
@@ -48,6 +49,7 @@ public final class Summary {
         case "--merged-jmh": merged = Path.of(args[++i]); break;
         case "--markdown": markdown = Path.of(args[++i]); break;
         case "--memory": memory = Path.of(args[++i]); break;
+        case "--paired": paired = Path.of(args[++i]); break;
         case "--overhead-c": overheadC.add(Path.of(args[++i])); break;
         case "--meta": {
           String kv = args[++i];
@@ -68,6 +70,7 @@ public final class Summary {
       Files.writeString(merged, Json.write(r.raw));
     }
     Map<String, Map<String, Object>> mem = readMemory(memory);
+    Map<String, Map<String, Object>> pairs = readLines(paired, "shape", "dtype");
     Map<String, Object> cTimes = fastestC(overheadC);
 
     Map<String, Object> summary = new LinkedHashMap<>(meta);
@@ -78,6 +81,10 @@ public final class Summary {
       for (String dtype : new String[] {"f32", "bf16"}) {
         Map<String, Object> entry = entry(r, mem, shape, dtype);
         if (entry != null) {
+          Map<String, Object> pr = pairs.get(shape + " " + dtype);
+          if (pr != null) {
+            entry.put("paired", pr);
+          }
           results.add(entry);
         }
       }
@@ -227,21 +234,28 @@ public final class Summary {
     Map<String, Object> bf16 = find(results, TARGET_SHAPE, "bf16");
     Map<String, Object> rw = f32 == null ? null : asMap(f32.get("reweigh"));
     Map<String, Object> rwb = bf16 == null ? null : asMap(bf16.get("reweigh"));
+    Map<String, Object> pf = f32 == null ? null : asMap(f32.get("paired"));
     target(t, "forwardBackward fp32 " + TARGET_SHAPE + ": fraction of the copy roofline",
-        get(rw, "forwardBackward", "roofline_fraction"), ">=", 0.85);
+        get(rw, "forwardBackward", "roofline_fraction"), ">=", 0.85)
+        .put("paired", field(pf, "forwardBackward_roofline_fraction"));
     target(t, "forward fp32 " + TARGET_SHAPE + ": fraction of the read roofline",
-        get(rw, "forward", "read_roofline_fraction"), ">=", 0.85);
+        get(rw, "forward", "read_roofline_fraction"), ">=", 0.85)
+        .put("paired", field(pf, "forward_read_roofline_fraction"));
     target(t, "forwardBackward fp32 " + TARGET_SHAPE + ": speedup vs libtorch",
-        get(rw, "forwardBackward", "speedup_vs_libtorch"), ">=", 20);
+        get(rw, "forwardBackward", "speedup_vs_libtorch"), ">=", 20)
+        .put("paired", field(pf, "forwardBackward_speedup_vs_libtorch"));
     target(t, "forward fp32 " + TARGET_SHAPE + ": speedup vs libtorch",
-        get(rw, "forward", "speedup_vs_libtorch"), ">=", 6);
+        get(rw, "forward", "speedup_vs_libtorch"), ">=", 6)
+        .put("paired", field(pf, "forward_speedup_vs_libtorch"));
     target(t, "Reweigh extra memory fp32 " + TARGET_SHAPE + " / logit bytes (O(rows), not O(rows x V))",
         rw == null || rw.get("extra_memory_over_logit_bytes") == null ? Double.NaN
             : num(rw.get("extra_memory_over_logit_bytes")), "<=", 0.01);
     for (String op : OPS) {
       double a = get(rwb, op, "ms");
       double b = get(rw, op, "ms");
-      target(t, op + " " + TARGET_SHAPE + ": bf16 time / fp32 time", a / b, "<=", 0.6);
+      Map<String, Object> pb = bf16 == null ? null : asMap(bf16.get("paired"));
+      target(t, op + " " + TARGET_SHAPE + ": bf16 time / fp32 time", a / b, "<=", 0.6)
+          .put("paired", field(pb, op + "_ms") / field(pf, op + "_ms"));
     }
     for (Object o : overhead) {
       Map<String, Object> m = asMap(o);
@@ -256,8 +270,12 @@ public final class Summary {
     return t;
   }
 
-  private static void target(List<Object> t, String name, double measured, String op,
-      double threshold) {
+  private static double field(Map<String, Object> m, String key) {
+    return m == null || m.get(key) == null ? Double.NaN : num(m.get(key));
+  }
+
+  private static Map<String, Object> target(List<Object> t, String name, double measured,
+      String op, double threshold) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("target", name);
     m.put("measured", measured);
@@ -266,6 +284,7 @@ public final class Summary {
         : (op.equals(">=") ? measured >= threshold : measured <= threshold) ? "met" : "missed";
     m.put("status", status);
     t.add(m);
+    return m;
   }
 
   private static double get(Map<String, Object> impl, String op, String field) {
@@ -307,6 +326,21 @@ public final class Summary {
       }
     }
     return best;
+  }
+
+  private static Map<String, Map<String, Object>> readLines(Path file, String k1, String k2)
+      throws IOException {
+    Map<String, Map<String, Object>> m = new LinkedHashMap<>();
+    if (file == null || !Files.exists(file)) {
+      return m;
+    }
+    for (String line : Files.readAllLines(file)) {
+      if (!line.isBlank()) {
+        Map<String, Object> o = asMap(Json.parse(line));
+        m.put(o.get(k1) + " " + o.get(k2), o);
+      }
+    }
+    return m;
   }
 
   private static Map<String, Map<String, Object>> readMemory(Path memory) throws IOException {
