@@ -4,8 +4,9 @@
  * into a separate buffer, default options, stats into caller-owned buffers) straight through
  * reweigh.h, with the same library and thread pool.
  *
- * Method: 0.5 s of warmup, then 7 rounds of 1 s each; the figure is the median round's mean
- * time per call (microseconds), written as JSON:
+ * Method: 0.5 s of warmup, then 7 rounds of 1 s each (REWEIGH_OVERHEAD_ROUNDS overrides the
+ * count; benchmarks/run --quick uses 3); the figure is the median round's mean time per call
+ * (microseconds), written as JSON:
  *   {"8x32000": {"forward_us": .., "forwardBackward_us": ..}, ...}
  *
  * Build (benchmarks/run does it):
@@ -32,12 +33,12 @@ double seconds_since(Clock::time_point t0) {
     return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-/* Mean microseconds per call of the median of 7 one-second rounds. */
-double time_us(const std::function<void()>& call) {
+/* Mean microseconds per call of the median one-second round. */
+double time_us(const std::function<void()>& call, int n_rounds) {
     Clock::time_point t0 = Clock::now();
     while (seconds_since(t0) < 0.5) call();
     std::vector<double> rounds;
-    for (int r = 0; r < 7; ++r) {
+    for (int r = 0; r < n_rounds; ++r) {
         long n = 0;
         t0 = Clock::now();
         double dt;
@@ -66,6 +67,8 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "usage: %s OUT.json SHAPE...\n", argv[0]);
         return 2;
     }
+    const char* env_rounds = std::getenv("REWEIGH_OVERHEAD_ROUNDS");
+    const int n_rounds = env_rounds != nullptr && std::atoi(env_rounds) > 0 ? std::atoi(env_rounds) : 7;
     std::string json = "{";
     for (int a = 2; a < argc; ++a) {
         int64_t rows = 0, vocab = 0;
@@ -105,8 +108,9 @@ int main(int argc, char** argv) {
         reweigh_ce_grad_t g{grad.data(), vocab};
         double total = 0;
 
-        const double fwd = time_us([&] { check(reweigh_ce_forward(&b, &o, &st)); });
-        const double fb = time_us([&] { check(reweigh_ce_forward_backward(&b, &o, coef.data(), &st, &g, &total)); });
+        const double fwd = time_us([&] { check(reweigh_ce_forward(&b, &o, &st)); }, n_rounds);
+        const double fb = time_us([&] { check(reweigh_ce_forward_backward(&b, &o, coef.data(), &st, &g, &total)); },
+                                  n_rounds);
         if (!(std::isfinite(total) && total > 0)) {
             std::fprintf(stderr, "bad total %g\n", total);
             return 1;

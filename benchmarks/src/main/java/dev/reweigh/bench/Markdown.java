@@ -53,7 +53,8 @@ final class Markdown {
     }
     List<?> over = (List<?>) s.get("overhead");
     if (over != null && !over.isEmpty()) {
-      b.append("\nPer-call overhead (tiny batches, fp32):\n\n| shape | op | Java heap arrays us"
+      b.append("\nPer-call overhead (tiny batches, fp32, one kernel thread from Java and from C):"
+          + "\n\n| shape | op | Java heap arrays us"
           + " | Java pointers us | C us | pointers / C | heap / C |\n"
           + "|---|---|---:|---:|---:|---:|---:|\n");
       for (Object o : over) {
