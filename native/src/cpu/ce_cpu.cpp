@@ -268,9 +268,20 @@ double reduce_samples(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o
     return weighted;
 }
 
+/*
+ * Below this many logits a call runs on the calling thread alone: the work is then under about
+ * 100 us on one core, the same order as waking a sleeping worker, whose cost on a loaded machine
+ * varied from 0 to 300 us in the 8 x 32000 overhead benchmark (benchmarks/README.md).
+ */
+constexpr int64_t kInlineLogits = int64_t{1} << 18;
+
 void run(RowJob& job) {
     const reweigh_ce_batch_t& b = *job.batch;
-    parallel_for(b.rows, row_grain(b.rows, b.vocab), run_rows, &job);
+    if (b.rows * b.vocab < kInlineLogits) {
+        run_rows(&job, 0, b.rows);
+    } else {
+        parallel_for(b.rows, row_grain(b.rows, b.vocab), run_rows, &job);
+    }
     if (job.out_of_memory.load()) {
         REWEIGH_FAIL(REWEIGH_STATUS_OUT_OF_MEMORY, "could not allocate %lld floats of row scratch",
                      static_cast<long long>(2 * job.batch->vocab));
