@@ -1,15 +1,13 @@
 package dev.reweigh.demo.train;
 
+import dev.reweigh.weighting.Dpo;
 import java.util.List;
 
 /**
  * Sigmoid DPO (Rafailov et al. 2023, arXiv:2305.18290, Eq. 7) as per-sample coefficients on the
- * summed NLL (METHODS.md section 7). Batches hold (chosen, rejected) pairs in adjacent slots. With
- * {@code delta = beta * [(log pi(y_w) - log pi_ref(y_w)) - (log pi(y_l) - log pi_ref(y_l))]} the
- * pair loss is {@code -log sigmoid(delta)}; since {@code loss_s = -log pi(y_s)} (sum reduction),
- * {@code dL/dloss_w = beta * sigmoid(-delta)} and {@code dL/dloss_l = -beta * sigmoid(-delta)}.
- * The objective is normalised by B (samples), so coefficients are doubled to give the mean over
- * pairs.
+ * summed NLL (METHODS.md section 7), from {@link Dpo#sigmoid}. Batches hold (chosen, rejected)
+ * pairs in adjacent slots; with {@code loss_s = -log pi(y_s)} (sum reduction) the coefficients are
+ * {@code c_s = -dF/dlogProbSum_s}: positive on the chosen side, negative on the rejected one.
  */
 public final class DpoCoefficients implements Coefficients {
   private final List<Example> batch;
@@ -30,15 +28,24 @@ public final class DpoCoefficients implements Coefficients {
 
   @Override
   public float[] of(LossStats stats) {
-    float[] c = new float[batch.size()];
-    for (int i = 0; i < c.length; i += 2) {
-      double chosen = stats.logProbSum()[i] - batch.get(i).refLogProb();
-      double rejected = stats.logProbSum()[i + 1] - batch.get(i + 1).refLogProb();
-      double delta = beta * (chosen - rejected);
-      double g = beta / (1.0 + Math.exp(delta)); // beta * sigmoid(-delta)
-      c[i] = (float) (2 * g);
-      c[i + 1] = (float) (-2 * g);
+    int n = batch.size();
+    double[] logProbSums = new double[n];
+    double[] ref = new double[n];
+    int[] chosen = new int[n / 2];
+    int[] rejected = new int[n / 2];
+    for (int i = 0; i < n; i++) {
+      logProbSums[i] = stats.logProbSum()[i];
+      ref[i] = batch.get(i).refLogProb();
     }
-    return c;
+    for (int p = 0; p < n / 2; p++) {
+      chosen[p] = 2 * p;
+      rejected[p] = 2 * p + 1;
+    }
+    double[] c = Dpo.sigmoid(logProbSums, ref, chosen, rejected, beta).nllCoefficients();
+    float[] out = new float[n];
+    for (int i = 0; i < n; i++) {
+      out[i] = (float) (2 * c[i]); // the kernel divides by B = 2 * pairs: this gives the mean over pairs
+    }
+    return out;
   }
 }
