@@ -65,8 +65,8 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--train-prompt", description = "Also train on the question tokens (default: response only).")
   boolean trainPrompt;
 
-  @Option(names = "--threads", description = "libtorch intra-op threads (default: ${DEFAULT-VALUE}).")
-  int threads = 2;
+  @Option(names = "--threads", description = "libtorch intra-op threads (default: ${DEFAULT-VALUE}; the tiny model gains nothing from more).")
+  int threads = 1;
 
   @Option(names = "--no-progress", negatable = false, description = "No progress bars.")
   boolean noProgress;

@@ -41,7 +41,7 @@ public final class DemoConfig {
   public double eastA = 1.0;
   public double dpoBeta = 0.1;
   // Runtime.
-  public int threads = 2;
+  public int threads = 1;
   public boolean progress = true;
   public boolean quickPreset = false;
 

@@ -8,7 +8,7 @@ import java.util.SplittableRandom;
  * Generates multi-step arithmetic word problems with a chain of thought, for example:
  *
  * <pre>
- * Q: Ann has 7 pens. Ann buys 5. Ann loses 3. How many pens? A: 7+5=12. 12-3=9. The answer is 9.
+ * Q: Ann has 7 pens, buys 3, loses 4. How many? A: 7+3=10. 10-4=6. The answer is 6.
  * </pre>
  *
  * <p>In-distribution problems have {@code minSteps..maxSteps} steps with operands {@code
@@ -26,9 +26,9 @@ public final class ArithmeticTask {
   public record Shape(
       int minSteps, int maxSteps, int maxStart, int maxOperand, int shiftedSteps,
       int shiftedMaxOperand) {
-    /** The demo's default: 2-3 steps over small numbers; shifted: 4 steps, operands up to 19. */
+    /** The demo's default: 2-3 steps, operands 1-4; shifted: 4 steps, operands up to 9. */
     public static Shape standard() {
-      return new Shape(2, 3, 9, 9, 4, 19);
+      return new Shape(2, 3, 9, 4, 4, 9);
     }
   }
 
@@ -49,19 +49,19 @@ public final class ArithmeticTask {
     String thing = THINGS[rnd.nextInt(THINGS.length)];
     int value = 1 + rnd.nextInt(shape.maxStart());
     StringBuilder q = new StringBuilder("Q: ").append(name).append(" has ").append(value)
-        .append(' ').append(thing).append('.');
+        .append(' ').append(thing);
     StringBuilder a = new StringBuilder();
     for (int i = 0; i < steps; i++) {
       int operand = 1 + rnd.nextInt(maxOperand);
       boolean subtract = operand <= value && rnd.nextBoolean();
       String verb = subtract ? SUB[rnd.nextInt(SUB.length)] : ADD[rnd.nextInt(ADD.length)];
-      q.append(' ').append(name).append(' ').append(verb).append(' ').append(operand).append('.');
+      q.append(", ").append(verb).append(' ').append(operand);
       int next = subtract ? value - operand : value + operand;
       a.append(' ').append(value).append(subtract ? '-' : '+').append(operand).append('=')
           .append(next).append('.');
       value = next;
     }
-    q.append(" How many ").append(thing).append("? A:");
+    q.append(". How many? A:");
     a.append(" The answer is ").append(value).append(".\n");
     return new Problem(q.toString(), a.toString(), value, shifted);
   }
