@@ -4,7 +4,9 @@ import dev.reweigh.weighting.East;
 import dev.reweigh.weighting.SelfConsistency;
 import java.util.Arrays;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -39,7 +41,7 @@ final class EastMethod extends Method {
     this.a = a;
     this.target = target;
     parameters.put("a", a);
-    parameters.put("target", target.name().toLowerCase(java.util.Locale.ROOT));
+    parameters.put("target", target.name().toLowerCase(Locale.ROOT));
   }
 
   @Override
@@ -155,7 +157,7 @@ final class EastMethod extends Method {
   }
 
   private static Map<String, Object> entropyField(Double entropy) {
-    java.util.HashMap<String, Object> m = new java.util.HashMap<>();
+    Map<String, Object> m = new HashMap<>();
     m.put("entropy", entropy);
     return m;
   }

@@ -71,6 +71,11 @@ final class KlDroMethod extends Method {
   }
 
   @Override
+  boolean usesAnswers() {
+    return false;
+  }
+
+  @Override
   String streaming() {
     return batchSize > 0
         ? "one pass; memory: one batch of " + batchSize + " lines"

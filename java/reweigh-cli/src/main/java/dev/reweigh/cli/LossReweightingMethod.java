@@ -90,6 +90,11 @@ final class LossReweightingMethod extends Method {
   }
 
   @Override
+  boolean usesAnswers() {
+    return false;
+  }
+
+  @Override
   String streaming() {
     return batchSize > 0
         ? "one pass; memory: one batch of " + batchSize + " lines"

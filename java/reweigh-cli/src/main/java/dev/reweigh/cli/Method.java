@@ -43,6 +43,11 @@ abstract class Method {
   /** One decision per candidate of {@code unit}, in order. */
   abstract Decision[] decide(List<Candidate> unit);
 
+  /** Whether the method reads the answer field (for the "no parsable answer" note). */
+  boolean usesAnswers() {
+    return true;
+  }
+
   /** One line on memory use and passes, for the summary. */
   abstract String streaming();
 

@@ -1,5 +1,6 @@
 package dev.reweigh.cli;
 
+import dev.reweigh.weighting.SelfConsistency;
 import dev.reweigh.weighting.Sharpening;
 import dev.reweigh.weighting.Sharpening.SelfReward;
 import java.util.EnumSet;
@@ -52,8 +53,13 @@ final class SharpeningSftMethod extends Method {
         tokenCounts[i] = (int) (long) c.tokenCount();
       }
     }
-    double[] r = Sharpening.rewards(reward, logProbSums, tokenCounts, answers(q));
-    int best = Sharpening.bestOfN(r);
+    List<String> answers = answers(q);
+    double[] r = Sharpening.rewards(reward, logProbSums, tokenCounts, answers);
+    // MAJORITY: a question with no parsable answer has no majority and is dropped (METHODS.md s.1).
+    int best =
+        reward == SelfReward.MAJORITY && !SelfConsistency.vote(answers).hasMajority()
+            ? -1
+            : Sharpening.bestOfN(r);
     Decision[] d = new Decision[q.size()];
     for (int i = 0; i < d.length; i++) {
       Map<String, Object> extra = new HashMap<>();
@@ -61,6 +67,11 @@ final class SharpeningSftMethod extends Method {
       d[i] = new Decision(i == best ? 1.0 : 0.0, i == best, extra);
     }
     return d;
+  }
+
+  @Override
+  boolean usesAnswers() {
+    return reward == SelfReward.MAJORITY;
   }
 
   @Override

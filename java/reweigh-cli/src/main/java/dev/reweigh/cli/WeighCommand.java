@@ -15,8 +15,10 @@ import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
@@ -186,6 +188,7 @@ public final class WeighCommand implements Callable<Integer> {
         m.endPass(pass);
       }
       Summary summary = new Summary();
+      long answered = 0;
       try (UnitReader units = open(m);
           Writer out = outputWriter()) {
         for (List<Candidate> u = units.next(); u != null; u = units.next()) {
@@ -201,7 +204,13 @@ public final class WeighCommand implements Callable<Integer> {
             out.write('\n');
           }
           summary.add(d);
+          for (Candidate c : u) {
+            answered += c.answer() == null ? 0 : 1;
+          }
         }
+      }
+      if (m.usesAnswers() && answered == 0) {
+        m.notes.add("no line has an \"answer\": every question was dropped");
       }
       ObjectNode s =
           summary.toJson(MAPPER, method, m, passes, m.unit() == UnitReader.Unit.QUESTION);
@@ -331,17 +340,17 @@ public final class WeighCommand implements Callable<Integer> {
             EnumSet.of(Field.LOSS))) {
       for (Candidate c = r.next(); c != null; c = r.next()) {
         if (n == losses.length) {
-          losses = java.util.Arrays.copyOf(losses, 2 * n);
+          losses = Arrays.copyOf(losses, 2 * n);
         }
         losses[n++] = c.loss();
       }
-    } catch (java.nio.file.NoSuchFileException e) {
+    } catch (NoSuchFileException e) {
       throw usage("--valid file not found: " + valid);
     }
     if (n == 0) {
       throw new InputException(valid + ": the validation file has no lines");
     }
-    double lv = Iwsi.validMeanLoss(java.util.Arrays.copyOf(losses, n));
+    double lv = Iwsi.validMeanLoss(Arrays.copyOf(losses, n));
     if (!(lv > 0)) {
       throw new InputException(valid + ": the validation mean loss is " + lv + "; it must be > 0");
     }
@@ -374,7 +383,7 @@ public final class WeighCommand implements Callable<Integer> {
     } else {
       try {
         r = Files.newBufferedReader(Path.of(input), StandardCharsets.UTF_8);
-      } catch (java.nio.file.NoSuchFileException e) {
+      } catch (NoSuchFileException e) {
         throw usage("--input file not found: " + input);
       }
     }

@@ -140,6 +140,25 @@ class WeighCommandTest {
     assertClose(new double[] {-1.2, -1.7, -0.76, -9.1 / 6}, column(len, "reward"), 1e-15);
   }
 
+  @Test
+  void sharpeningMajorityRewardDropsQuestionsWithoutAnswers() {
+    List<JsonNode> rows =
+        weigh("-m", "sharpening-sft", "-i", resource("east.jsonl"), "--reward", "majority");
+    boolean[] k = keep(rows);
+    // e1: first "1" (row 0); e2: row 8; e3: first of the tied clusters (row 16); e4: dropped.
+    for (int i = 0; i < k.length; i++) {
+      assertEquals(i == 0 || i == 8 || i == 16, k[i], "row " + i);
+    }
+    assertEquals(0.5, rows.get(0).get("reward").doubleValue(), 0);
+  }
+
+  @Test
+  void noteWhenNoLineHasAnAnswer() {
+    weigh("-m", "lmsi", "-i", resource("losses.jsonl"));
+    assertEquals(0, summary().get("kept").asInt());
+    assertTrue(summary().get("notes").get(0).asText().contains("no line has an \"answer\""));
+  }
+
   /** METHODS.md section 5: losses [2, 3, 4, 6], LIN_UPPER, r = 1. */
   @Test
   void lossReweightingWholeFileStreamsToTheLibraryResult() {

@@ -1,6 +1,7 @@
 package dev.reweigh.weighting;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -118,7 +119,7 @@ public final class East {
       allZero &= v == 0;
     }
     if (a == 0 || allZero) {
-      java.util.Arrays.fill(f, 1.0);
+      Arrays.fill(f, 1.0);
       return f;
     }
     double[] logPow = new double[n];

@@ -29,4 +29,28 @@ public final class KlDro {
     Checks.positive(temperature, "temperature");
     return StableSoftmax.softmax(losses, temperature);
   }
+
+  /**
+   * The value of the inner maximisation, {@code F(l) = max_w sum_i w_i l_i - r * KL(w ||
+   * uniform) = r * ln(mean_i exp(l_i / r))} (METHODS.md section 6), computed max-shifted. By
+   * Danskin's theorem {@code dF/dl_i = w_i} ({@link #weights}), so the weights are exactly the
+   * per-sample coefficients of the robust loss for the fused backward (METHODS.md section 7).
+   *
+   * @param losses l_i, finite and {@code >= 0}
+   * @param temperature r, finite and {@code > 0}
+   * @return F, between mean(l) and max(l)
+   */
+  public static double robustLoss(double[] losses, double temperature) {
+    Checks.losses(losses, "losses");
+    Checks.positive(temperature, "temperature");
+    double m = Double.NEGATIVE_INFINITY;
+    for (double l : losses) {
+      m = Math.max(m, l);
+    }
+    double sum = 0;
+    for (double l : losses) {
+      sum += Math.exp((l - m) / temperature);
+    }
+    return m + temperature * Math.log(sum / losses.length);
+  }
 }

@@ -43,6 +43,19 @@ public record Objective(double value, double[] dLogProbSum) {
   }
 
   /**
+   * {@link #nllCoefficients()} as floats, the type {@code FusedLoss.forwardBackward} takes.
+   *
+   * @return c_s per sample, rounded to float
+   */
+  public float[] nllCoefficientsAsFloats() {
+    float[] c = new float[dLogProbSum.length];
+    for (int s = 0; s < c.length; s++) {
+      c[s] = (float) -dLogProbSum[s];
+    }
+    return c;
+  }
+
+  /**
    * The objective {@code F + G} over the same samples (e.g. Eq. 8 plus the XPO term).
    *
    * @param other G, over the same number of samples

@@ -10,7 +10,6 @@ package dev.reweigh.weighting;
  * @param logProbSum logProbSum_s, or {@code null} when the strategy does not need it
  * @param tokenCount tokenCount_s, or {@code null} when the strategy does not need it
  */
-@SuppressWarnings("ArrayRecordComponent")
 public record SampleStatistics(double[] loss, double[] logProbSum, int[] tokenCount) {
 
   public SampleStatistics {

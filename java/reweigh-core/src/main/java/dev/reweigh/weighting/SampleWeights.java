@@ -1,5 +1,7 @@
 package dev.reweigh.weighting;
 
+import java.util.Arrays;
+
 /**
  * Output of a {@link WeightingStrategy}: one coefficient per sample (what the fused backward
  * multiplies each sample's loss gradient by) and a keep mask (false = drop the sample; its
@@ -8,7 +10,6 @@ package dev.reweigh.weighting;
  * @param coefficients c_s
  * @param keep keep_s
  */
-@SuppressWarnings("ArrayRecordComponent")
 public record SampleWeights(double[] coefficients, boolean[] keep) {
 
   public SampleWeights {
@@ -18,10 +19,23 @@ public record SampleWeights(double[] coefficients, boolean[] keep) {
     Checks.sameLength(keep.length, coefficients.length, "keep", "coefficients");
   }
 
+  /**
+   * The coefficients as floats, the type {@code FusedLoss.forwardBackward} takes.
+   *
+   * @return c_s rounded to float
+   */
+  public float[] coefficientsAsFloats() {
+    float[] c = new float[coefficients.length];
+    for (int s = 0; s < c.length; s++) {
+      c[s] = (float) coefficients[s];
+    }
+    return c;
+  }
+
   /** Weights that keep every sample. */
   public static SampleWeights keepAll(double[] coefficients) {
     boolean[] keep = new boolean[coefficients.length];
-    java.util.Arrays.fill(keep, true);
+    Arrays.fill(keep, true);
     return new SampleWeights(coefficients, keep);
   }
 

@@ -49,6 +49,8 @@ class DpoTest {
     assertEquals(1.0, one.value(), 1e-15);
     assertArrayClose(new double[] {-1, 1}, one.dLogProbSum(), 1e-15);
     assertArrayClose(new double[] {1, -1}, one.nllCoefficients(), 1e-15);
+    org.junit.jupiter.api.Assertions.assertArrayEquals(
+        new float[] {1f, -1f}, one.nllCoefficientsAsFloats(), 0f);
   }
 
   @Test

@@ -68,6 +68,32 @@ class KlDroTest {
   }
 
   @Test
+  void weightsAreTheGradientOfTheRobustLoss() {
+    // By hand: l = (0, ln 3), r = 1 -> F = ln((1 + 3) / 2) = ln 2.
+    assertEquals(Math.log(2), KlDro.robustLoss(new double[] {0, Math.log(3)}, 1.0), 1e-15);
+    Random rnd = new Random(12);
+    double eps = 1e-6;
+    for (double r : new double[] {0.3, 1.0, 5.0}) {
+      double[] l = Assertions2.randomLosses(rnd, 9, 4);
+      double[] w = KlDro.weights(l, r);
+      double F = KlDro.robustLoss(l, r);
+      double mean = Assertions2.sum(l) / l.length;
+      double max = java.util.Arrays.stream(l).max().getAsDouble();
+      assertTrue(F >= mean - 1e-12 && F <= max + 1e-12, "mean(l) <= F <= max(l)");
+      for (int i = 0; i < l.length; i++) {
+        double[] up = l.clone();
+        double[] down = l.clone();
+        up[i] += eps;
+        down[i] -= eps;
+        double fd = (KlDro.robustLoss(up, r) - KlDro.robustLoss(down, r)) / (2 * eps);
+        assertEquals(w[i], fd, 1e-8, "dF/dl_" + i + " at r = " + r);
+      }
+    }
+    // Stable where exp(l / r) overflows: F = 1e300 + 1e-300 * ln((1 + 0) / 2), which is 1e300.
+    assertEquals(1e300, KlDro.robustLoss(new double[] {1e300, 0}, 1e-300), 0);
+  }
+
+  @Test
   void invalidInput() {
     assertIae(() -> KlDro.weights(new double[] {1, -2}, 1), "losses[1] = -2.0", "negative");
     assertIae(() -> KlDro.weights(new double[] {Double.NaN}, 1), "losses[0] = NaN");

@@ -33,6 +33,8 @@ class WeightingStrategyTest {
     SampleWeights iwsi = WeightingStrategy.iwsi(2.0, 0.8).weigh(STATS);
     assertArrayEquals(new boolean[] {true, true, true, true, false}, iwsi.keep());
     assertArrayClose(new double[] {1, 1, 1, 1, 0}, iwsi.coefficients(), 0);
+    org.junit.jupiter.api.Assertions.assertArrayEquals(
+        new float[] {1f, 1f, 1f, 1f, 0f}, iwsi.coefficientsAsFloats(), 0f);
     assertArrayClose(
         new double[] {1.25, 1.0, 0.8, 2.0 / 3, 2.0},
         WeightingStrategy.iwsiClipped(2.0, 2.0).weigh(STATS).coefficients(),
