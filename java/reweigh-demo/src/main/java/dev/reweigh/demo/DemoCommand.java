@@ -44,13 +44,13 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = {"-n", "--samples"}, description = "Responses sampled per question (default: 8, quick: 4).")
   Integer samples;
 
-  @Option(names = "--pool", description = "Unlabelled questions (default: 192, quick: 48).")
+  @Option(names = "--pool", description = "Unlabelled questions (default: 160, quick: 48).")
   Integer pool;
 
-  @Option(names = "--base-steps", description = "Base-model training steps (default: 700, quick: 160).")
+  @Option(names = "--base-steps", description = "Base-model training steps (default: 600, quick: 300).")
   Integer baseSteps;
 
-  @Option(names = "--fine-tune-steps", description = "Fine-tuning steps per method and round (default: 100, quick: 24).")
+  @Option(names = "--fine-tune-steps", description = "Fine-tuning steps per method and round (default: 60, quick: 24).")
   Integer fineTuneSteps;
 
   @Option(names = "--east-a", description = "EAST exponent a (default: ${DEFAULT-VALUE}).")

@@ -13,7 +13,7 @@ public final class DemoConfig {
   public long seed = 7;
   public int rounds = 2;
   public int seedSet = 400;
-  public int pool = 192;
+  public int pool = 160;
   public double poolShifted = 0.3;
   public int valid = 48;
   public int test = 200;
@@ -22,15 +22,15 @@ public final class DemoConfig {
   public double temperature = 1.0;
   public int maxNew = 72;
   // Model.
-  public int dim = 64;
+  public int dim = 48;
   public int heads = 4;
   public int layers = 2;
   public int maxLen = 224;
   // Training.
-  public int baseSteps = 700;
-  public int fineTuneSteps = 100;
+  public int baseSteps = 600;
+  public int fineTuneSteps = 60;
   public int batchSize = 32;
-  public double lr = 3e-3;
+  public double lr = 5e-3;
   public double fineTuneLr = 5e-4;
   public double weightDecay = 0.01;
   public boolean trainPrompt = false;
@@ -61,8 +61,7 @@ public final class DemoConfig {
     c.valid = 24;
     c.test = 48;
     c.samplesPerQuestion = 4;
-    c.dim = 48;
-    c.baseSteps = 160;
+    c.baseSteps = 300;
     c.fineTuneSteps = 24;
     return c;
   }

@@ -26,9 +26,9 @@ public final class ArithmeticTask {
   public record Shape(
       int minSteps, int maxSteps, int maxStart, int maxOperand, int shiftedSteps,
       int shiftedMaxOperand) {
-    /** The demo's default: 2-3 steps, operands 1-4; shifted: 4 steps, operands up to 9. */
+    /** The demo's default: 2-3 steps, operands 1-3; shifted: 4 steps, operands up to 9. */
     public static Shape standard() {
-      return new Shape(2, 3, 9, 4, 4, 9);
+      return new Shape(2, 3, 9, 3, 4, 9);
     }
   }
 
