@@ -21,13 +21,12 @@ import picocli.CommandLine.Option;
 @Command(
     name = "demo",
     mixinStandardHelpOptions = true,
-    description = {
-      "Self-improvement end to end on a built-in arithmetic word-problem task: train a tiny",
-      "causal transformer (libtorch) on a small labelled seed set, sample N answers per",
-      "unlabelled question, build each method's weighted training set (LMSI, IWSI, IWSI-w,",
-      "EAST, SFT/DPO-Sharpening, gold rejection sampling), fine-tune with Reweigh's fused",
-      "weighted loss and compare greedy test accuracy."
-    })
+    description =
+        "Self-improvement end to end on a built-in arithmetic word-problem task: train a tiny"
+            + " causal transformer (libtorch) on a small labelled seed set, sample N answers per"
+            + " unlabelled question, build each method's weighted training set (LMSI, IWSI,"
+            + " IWSI-w, EAST, SFT/DPO-Sharpening, gold rejection sampling), fine-tune with"
+            + " Reweigh's fused weighted loss and compare greedy test accuracy.")
 public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--quick", description = "Small, one seed, one round (under 3 minutes on 2 cores).")
   boolean quick;
