@@ -1,0 +1,109 @@
+package dev.reweigh.demo.model;
+
+import static org.bytedeco.pytorch.global.torch.arange;
+
+import org.bytedeco.pytorch.EmbeddingImpl;
+import org.bytedeco.pytorch.LayerNormImpl;
+import org.bytedeco.pytorch.LinearImpl;
+import org.bytedeco.pytorch.LongVector;
+import org.bytedeco.pytorch.Module;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+
+/**
+ * A tiny GPT-style causal language model built from the PyTorch presets' modules: token and
+ * learned position embeddings, {@code layers} pre-norm {@link Block}s, a final layer norm and a
+ * linear head producing logits [B, T, vocab].
+ */
+public final class TinyTransformer extends Module {
+  private final ModelConfig config;
+  private final EmbeddingImpl tok;
+  private final EmbeddingImpl pos;
+  private final Block[] blocks;
+  private final LayerNormImpl lnF;
+  private final LinearImpl head;
+
+  /** A freshly initialised model (libtorch's default init; seed it with torch.manual_seed). */
+  public TinyTransformer(ModelConfig config) {
+    this.config = config;
+    tok = register_module("tok", new EmbeddingImpl(config.vocab(), config.dim()));
+    pos = register_module("pos", new EmbeddingImpl(config.maxLen(), config.dim()));
+    blocks = new Block[config.layers()];
+    for (int i = 0; i < blocks.length; i++) {
+      blocks[i] = register_module("block" + i, new Block(config.dim(), config.heads()));
+    }
+    lnF = register_module("lnF", new LayerNormImpl(new LongVector(new long[] {config.dim()})));
+    head = register_module("head", new LinearImpl(config.dim(), config.vocab()));
+  }
+
+  public ModelConfig config() {
+    return config;
+  }
+
+  /**
+   * Training forward over right-padded tokens with plain causal attention.
+   *
+   * @param tokens int64 [B, T]
+   * @return logits fp32 [B, T, vocab], contiguous
+   */
+  public Tensor forward(Tensor tokens) {
+    long t = tokens.size(1);
+    Tensor positions = arange(new Scalar(t));
+    Tensor x = tok.forward(tokens).add(pos.forward(positions));
+    for (Block b : blocks) {
+      x = b.forward(x, null, null, 0);
+    }
+    return head.forward(lnF.forward(x)).contiguous();
+  }
+
+  /**
+   * Incremental forward for decoding with a cache: {@code tokens} [B, T] sit at cache positions
+   * {@code start .. start+T-1}, with per-sample positions {@code positions} [B, T] and an
+   * attention mask [B, 1, T, start+T] (true = may attend).
+   */
+  Tensor forwardCached(Tensor tokens, Tensor positions, Tensor mask, KvCache cache, int start) {
+    Tensor x = tok.forward(tokens).add(pos.forward(positions));
+    for (int i = 0; i < blocks.length; i++) {
+      x = blocks[i].forward(x, mask, cache.layer(i), start);
+    }
+    return head.forward(lnF.forward(x));
+  }
+
+  KvCache newCache(long batch, long maxLen) {
+    return new KvCache(config, batch, maxLen);
+  }
+
+  /** Copies every parameter of {@code other} (same config) into this model. */
+  @SuppressWarnings("try") // scopes and guards are used for their side effects
+  public void copyFrom(TinyTransformer other) {
+    try (NoGradGuard g = new NoGradGuard()) {
+      TensorVector dst = parameters();
+      TensorVector src = other.parameters();
+      if (dst.size() != src.size()) {
+        throw new IllegalArgumentException("other: parameter count " + src.size() + " != " + dst.size());
+      }
+      for (long i = 0; i < dst.size(); i++) {
+        dst.get(i).copy_(src.get(i));
+      }
+    }
+  }
+
+  /** A new model with the same config and a copy of this model's parameters. */
+  public TinyTransformer copy() {
+    TinyTransformer m = new TinyTransformer(config);
+    m.copyFrom(this);
+    return m;
+  }
+
+  /** Number of scalar parameters. */
+  public long parameterCount() {
+    long n = 0;
+    TensorVector ps = parameters();
+    for (long i = 0; i < ps.size(); i++) {
+      n += ps.get(i).numel();
+    }
+    return n;
+  }
+}
