@@ -1,0 +1,57 @@
+package dev.reweigh;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Verbose closeness assertions (Liger's assert_verbose_allclose): on failure, the number of
+ * mismatches, the first few indices with both values, and NaN/inf mismatches named as such.
+ */
+final class Close {
+  private Close() {}
+
+  static void scalar(String what, double expected, double actual, double atol, double rtol) {
+    if (!close(expected, actual, atol, rtol)) {
+      fail(what + ": expected " + expected + " but got " + actual + " (|diff| = "
+          + Math.abs(expected - actual) + ", atol " + atol + ", rtol " + rtol + ")");
+    }
+  }
+
+  static void arrays(String what, double[] expected, float[] actual, double atol, double rtol) {
+    double[] a = new double[actual.length];
+    for (int i = 0; i < a.length; i++) {
+      a[i] = actual[i];
+    }
+    arrays(what, expected, a, atol, rtol);
+  }
+
+  static void arrays(String what, double[] expected, double[] actual, double atol, double rtol) {
+    if (expected.length != actual.length) {
+      fail(what + ": length " + actual.length + " != expected " + expected.length);
+    }
+    int bad = 0;
+    StringBuilder first = new StringBuilder();
+    for (int i = 0; i < expected.length; i++) {
+      if (!close(expected[i], actual[i], atol, rtol)) {
+        if (bad < 5) {
+          first.append(String.format("%n  [%d] expected %s got %s%s", i, expected[i], actual[i],
+              Double.isFinite(actual[i]) == Double.isFinite(expected[i]) ? "" : " (non-finite)"));
+        }
+        bad++;
+      }
+    }
+    if (bad > 0) {
+      fail(what + ": " + bad + " of " + expected.length + " elements differ (atol " + atol
+          + ", rtol " + rtol + "):" + first);
+    }
+  }
+
+  static boolean close(double expected, double actual, double atol, double rtol) {
+    if (Double.isNaN(expected) || Double.isNaN(actual)) {
+      return Double.isNaN(expected) && Double.isNaN(actual);
+    }
+    if (Double.isInfinite(expected) || Double.isInfinite(actual)) {
+      return expected == actual;
+    }
+    return Math.abs(expected - actual) <= atol + rtol * Math.abs(expected);
+  }
+}

@@ -1,0 +1,108 @@
+package dev.reweigh;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every output of forward and forwardBackward, on every CPU variant, against the float64
+ * {@link Reference64}.
+ *
+ * <p>Grid rationale (STYLE.md item 11): vocabularies 1 (degenerate), 7 / 15 / 17 / 31 / 33 (the
+ * tails around the 8- and 16-lane vector widths and the 2x-unrolled loops), 16 (exactly one
+ * AVX-512 vector), 1000, 32000 (Llama 2), 128256 (Llama 3) and 262144 (the "up to 256k" promise);
+ * rows 0 (empty), 1, 3 and 289 (odd, many chunks of the thread pool) where the reference stays
+ * fast. Option sets cover each option alone and all of them together.
+ *
+ * <p>Tolerances: the kernels accumulate a row in float32 over about V / lanes terms per
+ * accumulator, so the expected error grows like sqrt(V) * 6e-8 (random rounding) relative to the
+ * row's sums; {@link #statTol} allows 1e-5 relative, scaled by sqrt(V) / 32 above V = 1024.
+ */
+class FusedLossReferenceTest {
+
+  static final int[] VOCABS = {1, 7, 15, 16, 17, 31, 33, 1000, 32000, 128256, 262144};
+
+  static Stream<Arguments> cases() {
+    List<Arguments> out = new ArrayList<>();
+    long seed = 1;
+    for (String isa : Isa.ALL) {
+      for (int vocab : VOCABS) {
+        for (int rows : new int[] {0, 1, 3, 289}) {
+          if ((long) rows * vocab > 1_200_000 && rows > 3) {
+            continue; // keeps the float64 reference fast; V >= 32000 is covered by 1 and 3 rows
+          }
+          for (String options : OptionSets.NAMES) {
+            out.add(Arguments.of(isa, vocab, rows, options, seed++));
+          }
+        }
+      }
+    }
+    return out.stream();
+  }
+
+  static double statTol(int vocab) {
+    return 1e-5 * Math.max(1.0, Math.sqrt(vocab) / 32.0);
+  }
+
+  @ParameterizedTest(name = "{0} V={1} rows={2} {3}")
+  @MethodSource("cases")
+  void forwardMatchesReference(String isa, int vocab, int rows, String options, long seed) {
+    assumeTrue(Isa.supported().contains(isa), isa + " is not supported by this CPU/OS");
+    LossSpec spec = OptionSets.get(options);
+    TestBatch b = TestBatch.random(seed, rows, vocab, 3.0, spec.normalization() == Normalization.NONE);
+    Reference64 ref = Reference64.compute(b.logits, vocab, b.targets, b.offsets, null, spec);
+    Isa.with(isa, () -> {
+      SampleStats st = FusedLoss.forward(b.logits, vocab, b.targets, b.offsets, spec);
+      double tol = statTol(vocab);
+      assertEquals(b.samples(), st.samples());
+      for (int s = 0; s < b.samples(); s++) {
+        assertEquals(ref.tokenCount[s], st.tokenCount(s), "tokenCount[" + s + "]");
+      }
+      Close.arrays("loss", ref.loss, st.losses(), tol, tol);
+      Close.arrays("logProbSum", ref.logProbSum, st.logProbSums(), tol * 4, tol);
+      Close.arrays("meanEntropy", ref.meanEntropy, st.meanEntropies(), tol, tol);
+      Close.arrays("rowLse", ref.rowLse, st.rowLse(), tol, tol);
+    });
+  }
+
+  @ParameterizedTest(name = "{0} V={1} rows={2} {3}")
+  @MethodSource("cases")
+  void forwardBackwardMatchesReference(
+      String isa, int vocab, int rows, String options, long seed) {
+    assumeTrue(Isa.supported().contains(isa), isa + " is not supported by this CPU/OS");
+    LossSpec spec = OptionSets.get(options);
+    TestBatch b = TestBatch.random(seed, rows, vocab, 3.0, spec.normalization() == Normalization.NONE);
+    assumeTrue(hasDenominator(b, spec), "normaliser D = 0 for this random batch");
+    Reference64 ref =
+        Reference64.compute(b.logits, vocab, b.targets, b.offsets, b.coefficients, spec);
+    Isa.with(isa, () -> {
+      float[] grad = new float[b.logits.length];
+      LossResult r =
+          FusedLoss.forwardBackward(b.logits, vocab, b.targets, b.offsets, b.coefficients, spec,
+              grad);
+      double tol = statTol(vocab);
+      Close.scalar("total", ref.total, r.total(), tol, tol);
+      Close.arrays("loss", ref.loss, r.stats().losses(), tol, tol);
+      // Each element is k * (p (1 + 2 lambda lse) - (1 - eps) [v == y] - eps / V) * dz'/dz,
+      // computed in float32: its absolute error is |k| dz'/dz times (the error of p, at most
+      // the lse error tol, plus a few float32 roundings of terms of size 1, which cancel when
+      // p -> 1). So the bound scales with gradScale = max |k| dz'/dz, not with the gradient.
+      Close.arrays("grad", ref.grad, grad, ref.gradScale * (tol + 1e-6), tol);
+    });
+  }
+
+  static boolean hasDenominator(TestBatch b, LossSpec spec) {
+    long[] counts = Reference64.compute(b.logits, b.vocab, b.targets, b.offsets, null, spec).tokenCount;
+    double[] c = new double[b.coefficients.length];
+    for (int i = 0; i < c.length; i++) {
+      c[i] = b.coefficients[i];
+    }
+    return Reference64.normalizer(spec, counts, c) != 0;
+  }
+}
