@@ -190,13 +190,14 @@ inline Reference reference(const Problem& p, bool with_grad, const std::vector<d
     }
     if (p.coefficients.empty() && samples > 0) return ref;  // forward only
     ref.d = normalizer(p, ref.token_count);
-    // With no counted row the objective is an empty sum: total 0 and a zero
-    // gradient whatever D is, so D is only required to be usable when a row counts.
-    ref.normalizer_valid = ref.counted_rows == 0 || (isfinite(ref.d) && ref.d != 0);
+    // D = 0 (e.g. every row ignored under TOKENS, or WEIGHT_SUM over coefficients
+    // summing to 0) makes total 0 / 0: the library rejects it as INVALID_ARGUMENT.
+    ref.normalizer_valid = isfinite(ref.d) && ref.d != 0;
+    if (!ref.normalizer_valid) return ref;
     double weighted = 0;
     for (int64_t s = 0; s < samples; ++s)
         if (ref.token_count[s] > 0) weighted += p.coefficients[s] * ref.loss[s];
-    ref.total = ref.counted_rows == 0 ? 0.0 : weighted / ref.d;
+    ref.total = weighted / ref.d;
     if (!with_grad) return ref;
     ref.grad.assign(static_cast<size_t>(p.rows * p.vocab), 0.0);
     ref.row_k.assign(static_cast<size_t>(p.rows), 0.0);

@@ -53,7 +53,6 @@ void check_logits_padding(const std::string& tag, const Problem& p, const Buffer
 void check_isa(const std::string& tag, const Problem& p, const Reference& ref, const Layout& layout, Worst& worst) {
     const Tolerances t = tolerances(p, ref);
     const bool bf16 = layout.logits_dtype == REWEIGH_DTYPE_BF16;
-    const std::vector<double> gtol = grad_tolerance(p, ref, t, bf16);
 
     // forward
     Buffers b(p, layout);
@@ -70,13 +69,16 @@ void check_isa(const std::string& tag, const Problem& p, const Reference& ref, c
                                                             &total);
     if (!ref.normalizer_valid) {
         ASSERT_EQ(fb, REWEIGH_STATUS_INVALID_ARGUMENT) << tag;
+        EXPECT_NE(std::string(reweigh_last_error()).find("normalizer D = 0"), std::string::npos) << tag;
+        EXPECT_TRUE(bit_equal(tag + " grad untouched", g.f32, std::vector<float>(g.f32.size(), -999.0f)));
         return;
     }
     ASSERT_EQ(fb, REWEIGH_STATUS_OK) << tag << " " << reweigh_last_error();
+    const std::vector<double> gtol = grad_tolerance(p, ref, t, bf16);
     compare_stats(tag + " forwardBackward", p, ref, t, st2, true, worst);
     double total_tol = 4 * kU * fabs(ref.total);
     for (int64_t s = 0; s < p.samples(); ++s) total_tol += fabs(p.coefficients[s]) * stored(t.loss[s], ref.loss[s]);
-    if (ref.counted_rows > 0) total_tol /= fabs(ref.d);
+    total_tol /= fabs(ref.d);
     EXPECT_NEAR(total, ref.total, total_tol) << tag << " total";
     const std::vector<double> grad_fb = read_grad(g);
     EXPECT_TRUE(all_close(tag + " grad(fwd-bwd)", grad_fb, ref.grad, gtol, &worst));
@@ -131,9 +133,10 @@ TEST_P(CeReference, AllIsasAllOptionsAllRows) {
     int ran = 0, index = 0;
     for (int64_t rows : row_counts) {
         for (size_t oi = 0; oi < sets.size(); ++oi, ++index) {
-            // 289 x 32000 logits take seconds per option set under the sanitizers: the full
-            // row count runs with the default set and the all-options set, the others use 3 rows there.
-            if (vocab >= 32000 && rows == 289 && oi != 0 && oi != 4) continue;
+            // 289 x 32000 logits take seconds per option set under the sanitizers (CI budget:
+            // sanitize.sh under 3 minutes on 2 cores): the full row count runs with the
+            // all-options set only; every other set still runs V = 32000 with 0, 1 and 3 rows.
+            if (vocab >= 32000 && rows == 289 && oi != 4) continue;
             Layout layout;
             layout.logits_dtype = index % 3 == 2 ? REWEIGH_DTYPE_BF16 : REWEIGH_DTYPE_F32;
             layout.targets_dtype = index % 2 == 0 ? REWEIGH_DTYPE_I64 : REWEIGH_DTYPE_I32;

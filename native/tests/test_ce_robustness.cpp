@@ -247,7 +247,12 @@ TEST(CeRobustness, OneTokenSamples) {
     }
 }
 
-/* Every row ignored: zeros everywhere and a zero gradient under every normalisation, no error. */
+/*
+ * Every row ignored. forward: zeros everywhere. forwardBackward / backward:
+ * under NONE and EXPLICIT a zero gradient and total 0; under WEIGHT_SUM,
+ * TOKENS and SAMPLES, D = 0 makes the objective 0 / 0, which the contract
+ * rejects as INVALID_ARGUMENT naming the normaliser, with nothing written.
+ */
 TEST(CeRobustness, AllRowsIgnored) {
     IsaGuard guard;
     for (int32_t norm = REWEIGH_NORMALIZATION_WEIGHT_SUM; norm <= REWEIGH_NORMALIZATION_EXPLICIT; ++norm) {
@@ -266,6 +271,21 @@ TEST(CeRobustness, AllRowsIgnored) {
             Grad g(REWEIGH_DTYPE_F32, p.rows, p.vocab, 0);
             Stats st(p.samples(), p.rows);
             double total = -1;
+            ASSERT_EQ(reweigh_ce_forward(&b.batch, &o, &st.view), REWEIGH_STATUS_OK) << tag;
+            EXPECT_TRUE(bit_equal(tag + " forward loss", st.loss, std::vector<float>(st.loss.size(), 0.0f)));
+            std::vector<float> lse(static_cast<size_t>(p.rows), std::numeric_limits<float>::quiet_NaN());
+            if (norm != REWEIGH_NORMALIZATION_NONE && norm != REWEIGH_NORMALIZATION_EXPLICIT) {
+                EXPECT_EQ(reweigh_ce_forward_backward(&b.batch, &o, b.coefficients.data(), &st.view, &g.view, &total),
+                          REWEIGH_STATUS_INVALID_ARGUMENT)
+                    << tag;
+                EXPECT_NE(std::string(reweigh_last_error()).find("normalizer D = 0"), std::string::npos) << tag;
+                EXPECT_EQ(reweigh_ce_backward(&b.batch, &o, lse.data(), b.coefficients.data(), &g.view),
+                          REWEIGH_STATUS_INVALID_ARGUMENT)
+                    << tag;
+                EXPECT_TRUE(bit_equal(tag + " grad untouched", g.f32, std::vector<float>(g.f32.size(), -999.0f)));
+                EXPECT_EQ(total, -1.0) << tag;
+                continue;
+            }
             ASSERT_EQ(reweigh_ce_forward_backward(&b.batch, &o, b.coefficients.data(), &st.view, &g.view, &total),
                       REWEIGH_STATUS_OK)
                 << tag << " " << reweigh_last_error();
@@ -275,7 +295,6 @@ TEST(CeRobustness, AllRowsIgnored) {
             EXPECT_TRUE(bit_equal(tag + " rowLse", st.row_lse, std::vector<float>(st.row_lse.size(), 0.0f)));
             EXPECT_TRUE(bit_equal(tag + " tokenCount", st.token_count, std::vector<int64_t>(st.token_count.size(), 0)));
             // backward never reads an ignored row's lse, so garbage there is fine
-            std::vector<float> lse(static_cast<size_t>(p.rows), std::numeric_limits<float>::quiet_NaN());
             Grad gb(REWEIGH_DTYPE_F32, p.rows, p.vocab, 0);
             ASSERT_EQ(reweigh_ce_backward(&b.batch, &o, lse.data(), b.coefficients.data(), &gb.view),
                       REWEIGH_STATUS_OK)

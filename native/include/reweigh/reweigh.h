@@ -23,8 +23,6 @@
  * Per sample: token_count, log_prob_sum = sum logp, loss = sum rowLoss (SUM)
  * or that over token_count (MEAN), mean_entropy. A sample with no counted row
  * has all four equal to 0. Objective: total = sum_s c_s * loss_s / D.
- * When no row counts at all (every target ignored, or rows = 0) the objective
- * is an empty sum: total = 0 and the gradient is 0, whatever D would be.
  *
  * Enum values are append-only: never renumber, never reuse.
  */

@@ -165,12 +165,6 @@ double normalizer_cpu(const reweigh_ce_options_t& o, const std::vector<int64_t>&
                               static_cast<long long>(s), static_cast<double>(coefficients[s]));
         }
     }
-    // With no counted row the objective is an empty sum: total 0 and a zero
-    // gradient whatever D is. An all-ignored micro-batch (every row a prompt
-    // token) is routine in training, so it must not fail on D = 0 / 0.
-    int64_t counted = 0;
-    for (int64_t n : counts) counted += n;
-    if (counted == 0) return 1.0;
     double d = 0.0;
     switch (o.normalization) {
         case REWEIGH_NORMALIZATION_WEIGHT_SUM:

@@ -42,7 +42,7 @@ int64_t read_index(const void* data, int32_t dtype, int64_t i);
  */
 std::vector<int64_t> validate_labels_cpu(const reweigh_ce_batch_t& batch, const reweigh_ce_options_t& options);
 
-/* Coefficients finite; returns D (checked finite and nonzero), or 1 when no row counts (empty objective). */
+/* Coefficients finite; returns D (checked finite and nonzero). */
 double normalizer_cpu(const reweigh_ce_options_t& options, const std::vector<int64_t>& token_counts,
                       const float* coefficients);
 
