@@ -211,6 +211,20 @@ REWEIGH_API reweigh_status_t reweigh_bench_copy(const void* src, void* dst, int6
 /* Read `bytes` with vector loads and the thread pool; *checksum defeats dead-code elimination. */
 REWEIGH_API reweigh_status_t reweigh_bench_read(const void* src, int64_t bytes, double* checksum);
 
+/* ---- CUDA memory helpers (tests, benchmarks, Java without a GPU framework) ----
+ * Appended for issue 5. Each returns UNSUPPORTED in a CPU-only build and
+ * REWEIGH_STATUS_CUDA (message from cudaGetErrorString) when the runtime fails.
+ */
+
+/* cudaMalloc of `bytes` on `device_index`; *ptr = NULL for bytes == 0. */
+REWEIGH_API reweigh_status_t reweigh_cuda_malloc(int32_t device_index, int64_t bytes, void** ptr);
+/* cudaFree; NULL is a no-op. */
+REWEIGH_API reweigh_status_t reweigh_cuda_free(int32_t device_index, void* ptr);
+/* Synchronous copy between any host and device memory (direction inferred: cudaMemcpyDefault). */
+REWEIGH_API reweigh_status_t reweigh_cuda_memcpy(void* dst, const void* src, int64_t bytes);
+/* cudaDeviceSynchronize on `device_index`: waits for every stream, reports asynchronous kernel errors. */
+REWEIGH_API reweigh_status_t reweigh_cuda_synchronize(int32_t device_index);
+
 #ifdef __cplusplus
 }
 #endif

@@ -40,3 +40,34 @@ void ce_forward_backward(const reweigh_ce_batch_t&, const reweigh_ce_options_t&,
 
 }  // namespace cuda
 }  // namespace reweigh
+
+/* The device-memory helpers of reweigh.h: no CUDA in this build. */
+extern "C" {
+
+reweigh_status_t reweigh_cuda_malloc(int32_t, int64_t, void** ptr) {
+    return reweigh::guarded([&] {
+        if (ptr != nullptr) *ptr = nullptr;
+        REWEIGH_FAIL(REWEIGH_STATUS_UNSUPPORTED, "reweigh_cuda_malloc: this libreweigh was built without CUDA");
+    });
+}
+
+reweigh_status_t reweigh_cuda_free(int32_t, void* ptr) {
+    return reweigh::guarded([&] {
+        if (ptr == nullptr) return;
+        REWEIGH_FAIL(REWEIGH_STATUS_UNSUPPORTED, "reweigh_cuda_free: this libreweigh was built without CUDA");
+    });
+}
+
+reweigh_status_t reweigh_cuda_memcpy(void*, const void*, int64_t) {
+    return reweigh::guarded([&] {
+        REWEIGH_FAIL(REWEIGH_STATUS_UNSUPPORTED, "reweigh_cuda_memcpy: this libreweigh was built without CUDA");
+    });
+}
+
+reweigh_status_t reweigh_cuda_synchronize(int32_t) {
+    return reweigh::guarded([&] {
+        REWEIGH_FAIL(REWEIGH_STATUS_UNSUPPORTED, "reweigh_cuda_synchronize: this libreweigh was built without CUDA");
+    });
+}
+
+}  // extern "C"

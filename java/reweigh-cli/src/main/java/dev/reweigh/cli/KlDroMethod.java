@@ -1,0 +1,84 @@
+package dev.reweigh.cli;
+
+import dev.reweigh.weighting.KlDro;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * {@code kl-dro}: w_i = softmax_i(l_i / r) over a batch (METHODS.md section 6); every candidate is
+ * kept. With {@code --batch-size B > 0}: one pass, memory O(B). With B = 0 the whole input is one
+ * batch: pass 1 accumulates the normaliser online (running max, rescaled sum), pass 2 writes;
+ * O(1) memory.
+ */
+final class KlDroMethod extends Method {
+
+  private final double r;
+  private final int batchSize;
+  private double m = Double.NEGATIVE_INFINITY;
+  private double z;
+
+  KlDroMethod(double temperature, int batchSize) {
+    this.r = temperature;
+    this.batchSize = batchSize;
+    parameters.put("temperature", temperature);
+    parameters.put("batch_size", batchSize);
+  }
+
+  @Override
+  Set<Field> required() {
+    return EnumSet.of(Field.LOSS);
+  }
+
+  @Override
+  UnitReader.Unit unit() {
+    return batchSize > 0 ? UnitReader.Unit.BATCH : UnitReader.Unit.LINE;
+  }
+
+  @Override
+  int batchSize() {
+    return batchSize;
+  }
+
+  @Override
+  int observationPasses() {
+    return batchSize > 0 ? 0 : 1;
+  }
+
+  @Override
+  void observe(int pass, List<Candidate> line) {
+    // [Note: stable softmax] of StableSoftmax: exponents are (l - m) / r <= 0.
+    double l = line.get(0).loss();
+    if (l > m) {
+      z = z * Math.exp((m - l) / r) + 1.0;
+      m = l;
+    } else {
+      z += Math.exp((l - m) / r);
+    }
+  }
+
+  @Override
+  Decision[] decide(List<Candidate> unit) {
+    if (batchSize > 0) {
+      double[] w = KlDro.weights(losses(unit), r);
+      Decision[] d = new Decision[w.length];
+      for (int i = 0; i < w.length; i++) {
+        d[i] = Decision.of(w[i], true);
+      }
+      return d;
+    }
+    return new Decision[] {Decision.of(Math.exp((unit.get(0).loss() - m) / r) / z, true)};
+  }
+
+  @Override
+  boolean usesAnswers() {
+    return false;
+  }
+
+  @Override
+  String streaming() {
+    return batchSize > 0
+        ? "one pass; memory: one batch of " + batchSize + " lines"
+        : "two passes over the file (normaliser, output), O(1) memory; needs a file";
+  }
+}

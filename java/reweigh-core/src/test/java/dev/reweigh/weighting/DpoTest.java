@@ -1,0 +1,172 @@
+package dev.reweigh.weighting;
+
+import static dev.reweigh.weighting.Assertions2.assertArrayClose;
+import static dev.reweigh.weighting.Assertions2.assertIae;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+import java.util.function.ToDoubleFunction;
+import org.junit.jupiter.api.Test;
+
+class DpoTest {
+
+  /** Central finite difference step on logProbSum (values of order 1-10). */
+  private static final double EPS = 1e-5;
+
+  /**
+   * Checks every dF/dlogProbSum_s against (F(lp + eps e_s) - F(lp - eps e_s)) / (2 eps), and that
+   * the kernel coefficients are its negation.
+   */
+  private static void assertGradientMatchesFiniteDifference(
+      double[] lp, ToDoubleFunction<double[]> value, Objective obj, double tol) {
+    assertEquals(value.applyAsDouble(lp), obj.value(), 1e-12 * Math.max(1, Math.abs(obj.value())));
+    double[] g = obj.dLogProbSum();
+    double[] c = obj.nllCoefficients();
+    for (int s = 0; s < lp.length; s++) {
+      double[] up = lp.clone();
+      double[] down = lp.clone();
+      up[s] += EPS;
+      down[s] -= EPS;
+      double fd = (value.applyAsDouble(up) - value.applyAsDouble(down)) / (2 * EPS);
+      assertTrue(
+          Math.abs(fd - g[s]) <= tol, "sample " + s + ": analytic " + g[s] + " vs fd " + fd);
+      assertEquals(-g[s], c[s], 0, "nll coefficient is minus dF/dlogProbSum");
+    }
+  }
+
+  @Test
+  void squaredLossByHand() {
+    // One pair (0, 1), beta = 0.5: d = 0.5*(-3 - -4) - 0.5*(-6 - -5) - (2 - 1) = 0.5 + 0.5 - 1 = 0
+    // -> F = 0, zero gradient. Change r(y') to 0: d = 0.5 + 0.5 - 2 = -1, F = 1,
+    // dF/dlp0 = 2*0.5*(-1) = -1, dF/dlp1 = +1; kernel coefficients (+1, -1).
+    double[] lp = {-3, -6};
+    double[] ref = {-4, -5};
+    Objective zero = Dpo.squaredLoss(lp, ref, new double[] {2, 1}, new int[] {0}, new int[] {1}, 0.5);
+    assertEquals(0.0, zero.value(), 0);
+    assertArrayClose(new double[] {0, 0}, zero.dLogProbSum(), 0);
+    Objective one = Dpo.squaredLoss(lp, ref, new double[] {2, 0}, new int[] {0}, new int[] {1}, 0.5);
+    assertEquals(1.0, one.value(), 1e-15);
+    assertArrayClose(new double[] {-1, 1}, one.dLogProbSum(), 1e-15);
+    assertArrayClose(new double[] {1, -1}, one.nllCoefficients(), 1e-15);
+    org.junit.jupiter.api.Assertions.assertArrayEquals(
+        new float[] {1f, -1f}, one.nllCoefficientsAsFloats(), 0f);
+  }
+
+  @Test
+  void squaredLossGradientMatchesFiniteDifference() {
+    Random rnd = new Random(21);
+    int n = 7;
+    double[] lp = new double[n];
+    double[] ref = new double[n];
+    double[] r = new double[n];
+    for (int s = 0; s < n; s++) {
+      lp[s] = -10 * rnd.nextDouble();
+      ref[s] = -10 * rnd.nextDouble();
+      r[s] = ref[s]; // r = log pi_base, the Sharpening self-reward
+    }
+    int[] first = {0, 2, 4, 0, 6};
+    int[] second = {1, 3, 5, 5, 2}; // samples 0, 2, 5 appear twice
+    double beta = 0.3;
+    Objective obj = Dpo.squaredLoss(lp, ref, r, first, second, beta);
+    assertGradientMatchesFiniteDifference(
+        lp, x -> Dpo.squaredLoss(x, ref, r, first, second, beta).value(), obj, 1e-6);
+  }
+
+  @Test
+  void squaredLossOptimumSharpensBase() {
+    // With r = ln pi_base the bracket vanishes at ln pi = (1 + 1/beta) ln pi_base + const.
+    double beta = 0.5;
+    double[] ref = {-2, -5, -1};
+    double[] lp = new double[3];
+    for (int s = 0; s < 3; s++) {
+      lp[s] = (1 + 1 / beta) * ref[s] + 0.7;
+    }
+    Objective obj = Dpo.squaredLoss(lp, ref, ref, new int[] {0, 1}, new int[] {1, 2}, beta);
+    assertEquals(0.0, obj.value(), 1e-20);
+    assertArrayClose(new double[] {0, 0, 0}, obj.dLogProbSum(), 1e-14);
+  }
+
+  @Test
+  void sigmoidByHandAndFiniteDifference() {
+    // z = beta*((lp_w - ref_w) - (lp_l - ref_l)) = 1*((-1 - -1) - (-2 - -2)) = 0:
+    // F = ln 2, dF/dlp_w = -beta/2, dF/dlp_l = +beta/2.
+    Objective o =
+        Dpo.sigmoid(new double[] {-1, -2}, new double[] {-1, -2}, new int[] {0}, new int[] {1}, 1.0);
+    assertEquals(Math.log(2), o.value(), 1e-15);
+    assertArrayClose(new double[] {-0.5, 0.5}, o.dLogProbSum(), 1e-15);
+    assertArrayClose(new double[] {0.5, -0.5}, o.nllCoefficients(), 1e-15);
+
+    Random rnd = new Random(4);
+    double[] lp = new double[6];
+    double[] ref = new double[6];
+    for (int s = 0; s < 6; s++) {
+      lp[s] = -20 * rnd.nextDouble();
+      ref[s] = -20 * rnd.nextDouble();
+    }
+    int[] w = {0, 2, 4, 0};
+    int[] l = {1, 3, 5, 3};
+    Objective obj = Dpo.sigmoid(lp, ref, w, l, 0.1);
+    assertGradientMatchesFiniteDifference(
+        lp, x -> Dpo.sigmoid(x, ref, w, l, 0.1).value(), obj, 1e-8);
+  }
+
+  @Test
+  void sigmoidIsStableForHugeMargins() {
+    // z = 1e4: F = softplus(-1e4) ~ e^-1e4 = 0; z = -1e4: F = 1e4, gradient -beta/+beta.
+    Objective big =
+        Dpo.sigmoid(new double[] {0, -1e4}, new double[] {0, 0}, new int[] {0}, new int[] {1}, 1);
+    assertEquals(0.0, big.value(), 1e-300);
+    Objective neg =
+        Dpo.sigmoid(new double[] {-1e4, 0}, new double[] {0, 0}, new int[] {0}, new int[] {1}, 1);
+    assertEquals(1e4, neg.value(), 1e-9);
+    assertArrayClose(new double[] {-1, 1}, neg.dLogProbSum(), 1e-15);
+  }
+
+  @Test
+  void xpoTermAndSumWithEq8() {
+    double[] lp = {-3, -4, -5};
+    double[] ref = {-3.5, -4.5, -4};
+    double alpha = 0.2;
+    Objective x = Dpo.xpoExploration(lp, new int[] {1, 2, 2}, alpha);
+    // F = 0.2 * (-4 - 5 - 5) = -2.8; dF/dlp = (0, 0.2, 0.4).
+    assertEquals(-2.8, x.value(), 1e-14);
+    assertArrayClose(new double[] {0, 0.2, 0.4}, x.dLogProbSum(), 1e-15);
+
+    int[] first = {0};
+    int[] second = {1};
+    Objective total = Dpo.squaredLoss(lp, ref, ref, first, second, 0.5).plus(x);
+    assertGradientMatchesFiniteDifference(
+        lp,
+        v -> Dpo.squaredLoss(v, ref, ref, first, second, 0.5).value()
+            + Dpo.xpoExploration(v, new int[] {1, 2, 2}, alpha).value(),
+        total,
+        1e-6);
+    Objective mean = total.scaled(0.5);
+    assertEquals(total.value() / 2, mean.value(), 1e-15);
+    assertArrayClose(
+        new double[] {total.dLogProbSum()[0] / 2, total.dLogProbSum()[1] / 2, total.dLogProbSum()[2] / 2},
+        mean.dLogProbSum(),
+        1e-15);
+  }
+
+  @Test
+  void invalidInput() {
+    double[] lp = {-1, -2};
+    double[] ref = {-1, -2};
+    assertIae(
+        () -> Dpo.squaredLoss(lp, ref, ref, new int[] {0}, new int[] {2}, 1), "second[0] = 2");
+    assertIae(
+        () -> Dpo.squaredLoss(lp, ref, ref, new int[] {0, 1}, new int[] {1}, 1),
+        "second.length = 1");
+    assertIae(() -> Dpo.squaredLoss(lp, ref, ref, new int[] {0}, new int[] {1}, 0), "beta");
+    assertIae(
+        () -> Dpo.sigmoid(new double[] {-1, Double.NaN}, ref, new int[] {0}, new int[] {1}, 1),
+        "logProbSums[1]");
+    assertIae(
+        () -> Dpo.sigmoid(lp, new double[] {-1}, new int[] {0}, new int[] {1}, 1),
+        "refLogProbSums.length = 1");
+    assertIae(() -> Dpo.xpoExploration(lp, new int[] {-1}, 1), "explorationSamples[0] = -1");
+    assertIae(() -> Dpo.xpoExploration(lp, new int[] {0}, -1), "alpha");
+  }
+}

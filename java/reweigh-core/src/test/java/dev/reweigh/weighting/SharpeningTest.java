@@ -1,0 +1,89 @@
+package dev.reweigh.weighting;
+
+import static dev.reweigh.weighting.Assertions2.assertArrayClose;
+import static dev.reweigh.weighting.Assertions2.assertIae;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class SharpeningTest {
+
+  /** METHODS.md section 4, the worked example. */
+  @Test
+  void methodsExample() {
+    double[] lp = {-12.0, -8.5, -15.2, -9.1};
+    int[] len = {10, 5, 20, 6};
+    assertEquals(1, Sharpening.bestOfN(Sharpening.sequenceLogProbRewards(lp)));
+    // -1.2, -1.7, -0.76, -1.5167 -> index 2.
+    assertArrayClose(
+        new double[] {-1.2, -1.7, -0.76, -9.1 / 6}, Sharpening.lengthNormalizedRewards(lp, len), 1e-15);
+    assertEquals(2, Sharpening.sftSelect(Sharpening.SelfReward.LENGTH_NORMALIZED, lp, len, null));
+    assertEquals(1, Sharpening.sftSelect(Sharpening.SelfReward.SEQUENCE_LOGPROB, lp, null, null));
+  }
+
+  @Test
+  void bestOfNTiesGoToLowestIndex() {
+    assertEquals(1, Sharpening.bestOfN(new double[] {0, 3, 1, 3}));
+    assertEquals(0, Sharpening.bestOfN(new double[] {2, 2, 2}));
+    assertEquals(0, Sharpening.bestOfN(new double[] {Double.NEGATIVE_INFINITY}));
+    assertEquals(2, Sharpening.bestOfN(new double[] {-1, -1, Double.POSITIVE_INFINITY}));
+    assertEquals(1, Sharpening.worstOfN(new double[] {0, -3, 1, -3}));
+  }
+
+  @Test
+  void bestOfNIsPermutationEquivariant() {
+    Random rnd = new Random(8);
+    for (int t = 0; t < 100; t++) {
+      int n = 1 + rnd.nextInt(50);
+      double[] r = new double[n];
+      for (int i = 0; i < n; i++) {
+        r[i] = -rnd.nextInt(5); // ties likely
+      }
+      int best = Sharpening.bestOfN(r);
+      int[] p = Assertions2.permutation(rnd, n);
+      int bestP = Sharpening.bestOfN(Assertions2.permute(r, p));
+      assertEquals(r[best], r[p[bestP]], 0);
+      // Lowest index among the maxima.
+      for (int i = 0; i < best; i++) {
+        assertEquals(true, r[i] < r[best]);
+      }
+    }
+  }
+
+  @Test
+  void majorityReward() {
+    List<String> answers = Arrays.asList("3", "4", "3.0", null, "4", "3");
+    assertArrayClose(
+        new double[] {0.5, 2.0 / 6, 0.5, 0, 2.0 / 6, 0.5}, Sharpening.majorityRewards(answers), 1e-15);
+    assertEquals(0, Sharpening.sftSelect(Sharpening.SelfReward.MAJORITY, null, null, answers));
+  }
+
+  @Test
+  void coverage() {
+    // Ccov = mean(1/e^-1, 1/e^-3) = (e + e^3) / 2.
+    double[] best = {-1, -3};
+    assertEquals((Math.E + Math.exp(3)) / 2, Sharpening.coverage(best), 1e-12);
+    // log form survives what exp cannot: ln mean(e^800, e^800) = 800.
+    assertEquals(800.0, Sharpening.logCoverage(new double[] {-800, -800}), 1e-12);
+  }
+
+  @Test
+  void invalidInput() {
+    assertIae(() -> Sharpening.bestOfN(new double[0]), "rewards is empty");
+    assertIae(() -> Sharpening.bestOfN(null), "rewards is null");
+    assertIae(() -> Sharpening.bestOfN(new double[] {1, Double.NaN}), "rewards[1] = NaN");
+    assertIae(
+        () -> Sharpening.lengthNormalizedRewards(new double[] {-1, -2}, new int[] {3, 0}),
+        "tokenCounts[1] = 0");
+    assertIae(
+        () -> Sharpening.lengthNormalizedRewards(new double[] {-1}, new int[] {3, 4}),
+        "tokenCounts.length = 2");
+    assertIae(
+        () -> Sharpening.sequenceLogProbRewards(new double[] {Double.NaN}), "logProbSums[0]");
+    assertIae(() -> Sharpening.majorityRewards(List.of()), "answers is empty");
+    assertIae(() -> Sharpening.rewards(null, null, null, null), "reward is null");
+  }
+}

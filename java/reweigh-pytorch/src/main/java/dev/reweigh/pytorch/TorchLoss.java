@@ -1,0 +1,216 @@
+package dev.reweigh.pytorch;
+
+import dev.reweigh.FusedLoss;
+import dev.reweigh.LossSpec;
+import dev.reweigh.NativeGrad;
+import java.lang.ref.Reference;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.pytorch.BoolOptional;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorArrayRefOptional;
+import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+
+/**
+ * {@link FusedLoss} on libtorch tensors (JavaCPP PyTorch presets), zero copy: the kernels read
+ * the logits where libtorch keeps them, write the statistics into freshly allocated tensors on the
+ * same device and the gradient over the logits (or into a tensor you pass), on libtorch's current
+ * CUDA stream when the logits live on a GPU.
+ *
+ * <pre>{@code
+ * TorchBatch batch = TorchBatch.causal(logits, tokens, -100);  // [B, T, V], [B, T]
+ * TorchStats st = TorchLoss.forward(batch, spec);   // st.loss(): [B]
+ * float[] c = weighting(st.lossesToArray());        // Java, O(samples)
+ * TorchResult r = TorchLoss.step(batch, c, spec);   // kernel, then logits.backward(grad)
+ * optimizer.step();
+ * }</pre>
+ *
+ * Semantics are those of {@link FusedLoss} (DESIGN.md section 3); argument errors are {@link
+ * IllegalArgumentException}s naming the argument.
+ */
+public final class TorchLoss {
+  private TorchLoss() {}
+
+  /** Per-sample (and per-row) statistics as tensors on the logits' device. */
+  public static TorchStats forward(TorchBatch batch, LossSpec spec) {
+    requireBatch(batch, spec);
+    TorchStats st = TorchStats.allocate(batch);
+    try {
+      FusedLoss.forward(batch.nativeBatch, spec, st.nativeStats());
+    } finally {
+      Reference.reachabilityFence(batch);
+      Reference.reachabilityFence(st);
+    }
+    return st;
+  }
+
+  /**
+   * Statistics, objective and gradient in one pass. {@code coefficients}: float32 {@code
+   * [samples]} on the logits' device. {@code grad}: a tensor shaped, typed and placed like the
+   * logits (rows may be strided), or {@code null} to write the gradient over the logits.
+   */
+  public static TorchResult forwardBackward(
+      TorchBatch batch, Tensor coefficients, LossSpec spec, Tensor grad) {
+    requireBatch(batch, spec);
+    TorchChecks.requireFloatVector(coefficients, "coefficients", batch.samples, batch.device);
+    NativeGrad g = nativeGrad(batch, grad);
+    TorchStats st = TorchStats.allocate(batch);
+    Tensor total = batch.logits.new_empty(new long[] {}, new TensorOptions(ScalarType.Double));
+    total.zero_();
+    try {
+      FusedLoss.forwardBackward(batch.nativeBatch, TorchChecks.address(coefficients), spec, g,
+          st.nativeStats(), TorchChecks.address(total));
+    } finally {
+      Reference.reachabilityFence(batch);
+      Reference.reachabilityFence(coefficients);
+      Reference.reachabilityFence(grad);
+      Reference.reachabilityFence(st);
+      Reference.reachabilityFence(total);
+    }
+    return new TorchResult(total, st);
+  }
+
+  /** {@link #forwardBackward(TorchBatch, Tensor, LossSpec, Tensor)} with heap coefficients. */
+  public static TorchResult forwardBackward(
+      TorchBatch batch, float[] coefficients, LossSpec spec, Tensor grad) {
+    requireBatch(batch, spec);
+    return forwardBackward(batch, coefficientsTensor(batch, coefficients), spec, grad);
+  }
+
+  /**
+   * The gradient alone, from the statistics of {@link #forward} on the same batch and options
+   * (two-phase methods: forward, compute coefficients from the losses, backward).
+   */
+  public static void backward(TorchBatch batch, TorchStats stats, Tensor coefficients,
+      LossSpec spec, Tensor grad) {
+    requireBatch(batch, spec);
+    if (stats == null) {
+      throw new IllegalArgumentException("stats is null");
+    }
+    TorchChecks.requireFloatVector(stats.rowLse(), "stats.rowLse", batch.rows, batch.device);
+    TorchChecks.requireFloatVector(coefficients, "coefficients", batch.samples, batch.device);
+    NativeGrad g = nativeGrad(batch, grad);
+    try {
+      FusedLoss.backward(batch.nativeBatch, TorchChecks.address(stats.rowLse()),
+          TorchChecks.address(coefficients), spec, g);
+    } finally {
+      Reference.reachabilityFence(batch);
+      Reference.reachabilityFence(stats);
+      Reference.reachabilityFence(coefficients);
+      Reference.reachabilityFence(grad);
+    }
+  }
+
+  /** {@link #backward(TorchBatch, TorchStats, Tensor, LossSpec, Tensor)}, heap coefficients. */
+  public static void backward(TorchBatch batch, TorchStats stats, float[] coefficients,
+      LossSpec spec, Tensor grad) {
+    requireBatch(batch, spec);
+    backward(batch, stats, coefficientsTensor(batch, coefficients), spec, grad);
+  }
+
+  /**
+   * The whole weighted step on a model's logits: fused forward + backward with the gradient
+   * written over the logits' memory, then {@code logits.backward(grad)} so libtorch's autograd
+   * carries the gradient into the model's parameters. Returns the objective and statistics.
+   *
+   * <p>[Note: in-place step] Overwriting the logits is safe when no autograd node saved the
+   * logits tensor itself for its backward: true for a Linear / matmul LM head (it saves its
+   * inputs), false e.g. for a {@code tanh} softcap applied in the model. Use {@link
+   * #step(TorchBatch, float[], LossSpec, boolean)} with {@code inPlace = false} then, which
+   * costs one extra [rows, V] buffer. After an in-place step the logits tensor holds the gradient.
+   */
+  public static TorchResult step(TorchBatch batch, float[] coefficients, LossSpec spec) {
+    return step(batch, coefficients, spec, true);
+  }
+
+  /** {@link #step(TorchBatch, float[], LossSpec)}, choosing whether the gradient goes in place. */
+  public static TorchResult step(
+      TorchBatch batch, float[] coefficients, LossSpec spec, boolean inPlace) {
+    requireBatch(batch, spec);
+    return step(batch, coefficientsTensor(batch, coefficients), spec, inPlace);
+  }
+
+  /** {@link #step(TorchBatch, float[], LossSpec, boolean)} with tensor coefficients. */
+  public static TorchResult step(
+      TorchBatch batch, Tensor coefficients, LossSpec spec, boolean inPlace) {
+    requireBatch(batch, spec);
+    Tensor logits = batch.logits;
+    if (!logits.requires_grad()) {
+      throw new IllegalArgumentException("logits does not require grad: step() needs the model's"
+          + " logits (an autograd graph output); use forwardBackward() for a plain tensor");
+    }
+    Tensor grad = inPlace ? logits.detach() : torch.empty_like(logits);
+    TorchResult r = forwardBackward(batch, coefficients, spec, inPlace ? null : grad);
+    // Non-leaf backward with an external gradient (TOOLCHAIN.md): same parameter gradients as
+    // autograd through the equivalent libtorch loss.
+    logits.backward(grad, new BoolOptional(), false, new TensorArrayRefOptional());
+    return r;
+  }
+
+  // ---- helpers --------------------------------------------------------------------------------
+
+  private static void requireBatch(TorchBatch batch, LossSpec spec) {
+    if (batch == null) {
+      throw new IllegalArgumentException("batch is null");
+    }
+    if (spec == null) {
+      throw new IllegalArgumentException("spec is null");
+    }
+  }
+
+  private static NativeGrad nativeGrad(TorchBatch batch, Tensor grad) {
+    if (grad == null) {
+      return NativeGrad.inPlace(batch.nativeBatch);
+    }
+    TorchChecks.requireDefined(grad, "grad");
+    if (grad.dim() != batch.logits.dim()) {
+      throw new IllegalArgumentException("grad " + TorchChecks.shape(grad)
+          + " must have the shape of logits " + TorchChecks.shape(batch.logits));
+    }
+    for (int i = 0; i < grad.dim(); i++) {
+      if (grad.size(i) != batch.logits.size(i)) {
+        throw new IllegalArgumentException("grad " + TorchChecks.shape(grad)
+            + " must have the shape of logits " + TorchChecks.shape(batch.logits));
+      }
+    }
+    if (TorchChecks.scalarType(grad) != TorchChecks.scalarType(batch.logits)) {
+      throw new IllegalArgumentException("grad dtype " + TorchChecks.scalarType(grad)
+          + " must equal the logits dtype " + TorchChecks.scalarType(batch.logits));
+    }
+    TorchChecks.requireSameDevice(grad, "grad", batch.device);
+    long stride = TorchChecks.rowStride(grad, "grad");
+    return NativeGrad.ofAddress(TorchChecks.address(grad), stride);
+  }
+
+  /** A float32 tensor on the logits' device holding {@code c} (samples values; tiny). */
+  static Tensor coefficientsTensor(TorchBatch batch, float[] c) {
+    if (c == null) {
+      throw new IllegalArgumentException("coefficients is null");
+    }
+    if (c.length != batch.samples) {
+      throw new IllegalArgumentException("coefficients.length = " + c.length
+          + " must equal the number of samples = " + batch.samples);
+    }
+    Tensor t = batch.logits.new_empty(new long[] {c.length}, new TensorOptions(ScalarType.Float));
+    if (c.length == 0) {
+      return t;
+    }
+    try (FloatPointer p = new FloatPointer(c)) {
+      Tensor host = torch.from_blob(p, new long[] {c.length}, new TensorOptions(ScalarType.Float));
+      t.copy_(host);
+    }
+    return t;
+  }
+
+  static double[] toDoubles(Tensor t) {
+    Tensor host = t.is_cuda() ? t.cpu() : t;
+    host = TorchChecks.scalarType(host) == ScalarType.Double ? host.contiguous()
+        : host.to(new org.bytedeco.pytorch.Device("cpu"), ScalarType.Double).contiguous();
+    double[] out = new double[(int) host.numel()];
+    if (out.length > 0) {
+      new org.bytedeco.javacpp.DoublePointer(host.data_ptr()).get(out);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,162 @@
+/*
+ * ce.cuh: the pieces the CUDA cross-entropy files share: element types,
+ * index reads, the device status block of the validation kernels, and the
+ * host launchers of ce_validate.cu, ce_rows.cu and ce_reduce.cu, which
+ * ce_cuda.cu strings together (see its header for the order of work).
+ */
+#ifndef REWEIGH_CUDA_CE_CUH
+#define REWEIGH_CUDA_CE_CUH
+
+#include <cuda_runtime.h>
+#include <stdint.h>
+
+#include "../common/bf16.h"
+#include "../common/ce_row.h"
+#include "../common/fp16.h"
+#include "reweigh/reweigh.h"
+
+namespace reweigh {
+namespace cuda {
+
+/* ---- element types: storage wrappers around the shared conversions ---- */
+
+struct Bf16 {
+    uint16_t bits;
+};
+struct F16 {
+    uint16_t bits;
+};
+
+__device__ __forceinline__ float to_float(float x) { return x; }
+__device__ __forceinline__ float to_float(Bf16 x) { return bf16_to_float(x.bits); }
+__device__ __forceinline__ float to_float(F16 x) { return half_to_float(x.bits); }
+
+template <class T>
+__device__ __forceinline__ T from_float(float x);
+template <>
+__device__ __forceinline__ float from_float<float>(float x) { return x; }
+template <>
+__device__ __forceinline__ Bf16 from_float<Bf16>(float x) { return Bf16{float_to_bf16(x)}; }
+template <>
+__device__ __forceinline__ F16 from_float<F16>(float x) { return F16{float_to_half(x)}; }
+
+/* targets / offsets are I32 or I64, chosen at run time (a uniform branch). */
+__device__ __forceinline__ int64_t load_index(const void* data, int32_t dtype, int64_t i) {
+    return dtype == REWEIGH_DTYPE_I32 ? static_cast<int64_t>(static_cast<const int32_t*>(data)[i])
+                                     : static_cast<const int64_t*>(data)[i];
+}
+
+/* The sample owning row r: the largest s in [0, samples) with offsets[s] <= r (offsets validated). */
+__device__ __forceinline__ int64_t find_sample(const void* offsets, int32_t dtype, int64_t samples, int64_t r) {
+    int64_t lo = 0, hi = samples; /* invariant: offsets[lo] <= r < offsets[hi] */
+    while (hi - lo > 1) {
+        const int64_t mid = lo + (hi - lo) / 2;
+        if (load_index(offsets, dtype, mid) <= r) lo = mid;
+        else hi = mid;
+    }
+    return lo;
+}
+
+/* ---- device status of the validation kernels ---- */
+
+/* One slot per check: the first bad index (atomicMin), kNone when the check passed. */
+enum Check : int {
+    kOffsetFirst = 0, /* offsets[0] != 0 */
+    kOffsetLast,      /* offsets[samples] != rows */
+    kOffsetOrder,     /* index i >= 1 with offsets[i] < offsets[i-1] or > rows */
+    kTarget,          /* row with target outside [0, V) and not ignore_index */
+    kCoefficient,     /* sample with a non-finite coefficient */
+    kLse,             /* counted row with non-finite rowLse (backward) */
+    kNonFinite,       /* row * vocab + column of a NaN/+inf logit on a counted row (check_finite) */
+    kNumChecks
+};
+constexpr unsigned long long kNone = ~0ull;
+
+struct DeviceStatus {
+    unsigned long long first_bad[kNumChecks];
+    double normalizer; /* D, written by the normaliser kernel */
+    double pad;
+};
+
+__device__ __forceinline__ bool labels_failed(const DeviceStatus* st) {
+    return st->first_bad[kOffsetFirst] != kNone || st->first_bad[kOffsetLast] != kNone ||
+           st->first_bad[kOffsetOrder] != kNone || st->first_bad[kTarget] != kNone;
+}
+
+/* ---- host launchers (all on `stream`, all checked) ---- */
+
+struct LabelArgs {
+    const void* targets;
+    int32_t targets_dtype;
+    const void* offsets;
+    int32_t offsets_dtype;
+    int64_t rows;
+    int64_t vocab;
+    int64_t samples;
+    int64_t ignore_index;
+};
+
+/* ce_validate.cu. status must be reset by reset_status() first. */
+LabelArgs make_label_args(const reweigh_ce_batch_t& b, int64_t ignore_index);
+void reset_status(DeviceStatus* status, cudaStream_t stream);
+void launch_check_labels(const LabelArgs& a, DeviceStatus* status, int64_t* counts, cudaStream_t stream);
+/* D and per-sample k_s = c_s / D (/ count_s for MEAN); coefficients may be NULL (then c_s = 1). */
+void launch_normalizer(const LabelArgs& a, const reweigh_ce_options_t& o, const float* coefficients,
+                       const int64_t* counts, DeviceStatus* status, float* sample_k, cudaStream_t stream);
+void launch_check_lse(const LabelArgs& a, const float* row_lse, DeviceStatus* status, cudaStream_t stream);
+void launch_check_finite(const reweigh_ce_batch_t& b, int64_t ignore_index, DeviceStatus* status,
+                         cudaStream_t stream);
+/* One D2H copy + stream sync, then throws the first failed check with a CPU-style message. */
+void report_status(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, const DeviceStatus* status,
+                   const float* coefficients, const float* row_lse, bool needs_normalizer, cudaStream_t stream);
+
+/* ce_rows.cu: the per-row kernels, one block per row. */
+enum class RowMode : int { Forward = 0, Backward = 1, ForwardBackward = 2 };
+
+struct RowArgs {
+    const void* logits;
+    int64_t rows;
+    int64_t vocab;
+    int64_t stride;
+    const void* targets;
+    int32_t targets_dtype;
+    int32_t offsets_dtype;
+    const void* offsets;
+    int64_t samples;
+    int64_t ignore_index;
+    RowParams params;
+    float* lse; /* per-row outputs (forward modes) */
+    float* logp;
+    float* entropy;
+    float* loss;
+    const float* in_lse;   /* backward */
+    const float* sample_k; /* backward modes */
+    void* grad;
+    int64_t grad_stride;
+};
+
+void launch_rows(RowMode mode, int32_t logits_dtype, const RowArgs& a, cudaStream_t stream);
+
+/* ce_reduce.cu: per-sample fp64 sums in a fixed order; weighted[s] = c_s * loss_s (if coefficients). */
+struct SampleArgs {
+    const void* offsets;
+    int32_t offsets_dtype;
+    int64_t samples;
+    int32_t token_reduction;
+    const int64_t* counts;
+    const float* row_loss;
+    const float* row_logp;
+    const float* row_entropy;
+    const float* coefficients; /* NULL in forward */
+    double* weighted;          /* [samples], only with coefficients */
+};
+
+void launch_sample_reduce(const SampleArgs& a, const reweigh_ce_stats_t& stats, cudaStream_t stream);
+/* *total = sum_s weighted[s] / status->normalizer, in a fixed order. */
+void launch_total(const double* weighted, int64_t samples, const DeviceStatus* status, double* total,
+                  cudaStream_t stream);
+
+}  // namespace cuda
+}  // namespace reweigh
+
+#endif

@@ -1,0 +1,182 @@
+/*
+ * ce_cuda.cu: the CUDA drivers of forward, backward and forwardBackward
+ * (ce_cuda.h), the counterpart of ../cpu/ce_cpu.cpp with the same semantics.
+ *
+ * Order of work in every call, all on the caller's stream (batch.stream):
+ *   1. one cudaMallocAsync workspace (status block, token counts, k_s,
+ *      per-row buffers the caller did not supply), freed on every path;
+ *   2. validation kernels (ce_validate.cu): offsets, targets, coefficients,
+ *      D, rowLse, optional finite-logits scan; then the call's only host
+ *      synchronisation (report_status: one small D2H copy + stream sync) so
+ *      bad input returns INVALID_ARGUMENT / NON_FINITE_INPUT before anything
+ *      is written. See [Note: device validation and the one host sync];
+ *   3. the row kernels (ce_rows.cu), one block per row;
+ *   4. per-sample fp64 sums and the total (ce_reduce.cu), deterministic.
+ * The call returns after queueing 3 and 4: outputs are ready when the
+ * caller's stream reaches that point (as for any CUDA library call).
+ */
+#include <stdint.h>
+
+#include "../api/errors.h"
+#include "ce.cuh"
+#include "ce_cuda.h"
+#include "launch.cuh"
+
+namespace reweigh {
+namespace cuda {
+namespace {
+
+cudaStream_t stream_of(const reweigh_ce_batch_t& b) {
+    return reinterpret_cast<cudaStream_t>(static_cast<uintptr_t>(b.stream));
+}
+
+void check_device(const reweigh_ce_batch_t& b) {
+    const int32_t n = device_count();
+    if (n == 0) {
+        REWEIGH_FAIL(REWEIGH_STATUS_UNSUPPORTED, "batch.device_type is CUDA but no CUDA device is available");
+    }
+    REWEIGH_CHECK_ARG(b.device_index >= 0 && b.device_index < n,
+                      "batch.device_index = %d is not a CUDA device (this process sees %d)", b.device_index, n);
+}
+
+RowArgs row_args(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, const RowParams& p) {
+    RowArgs a;
+    a.logits = b.logits;
+    a.rows = b.rows;
+    a.vocab = b.vocab;
+    a.stride = b.logits_row_stride;
+    a.targets = b.targets;
+    a.targets_dtype = b.targets_dtype;
+    a.offsets_dtype = b.offsets_dtype;
+    a.offsets = b.offsets;
+    a.samples = b.samples;
+    a.ignore_index = o.ignore_index;
+    a.params = p;
+    a.lse = a.logp = a.entropy = a.loss = nullptr;
+    a.in_lse = nullptr;
+    a.sample_k = nullptr;
+    a.grad = nullptr;
+    a.grad_stride = 0;
+    return a;
+}
+
+/* Per-row outputs: the caller's buffer when given, else a workspace piece. */
+int64_t owned_row_buffers(const reweigh_ce_stats_t& s) {
+    return 1 /* row loss */ + (s.row_lse == nullptr) + (s.row_logp == nullptr) + (s.row_entropy == nullptr);
+}
+
+float* row_buffer(Workspace& ws, float* given, int64_t rows) { return given != nullptr ? given : ws.take<float>(rows); }
+
+SampleArgs sample_args(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, const int64_t* counts,
+                       const RowArgs& rows) {
+    SampleArgs a;
+    a.offsets = b.offsets;
+    a.offsets_dtype = b.offsets_dtype;
+    a.samples = b.samples;
+    a.token_reduction = o.token_reduction;
+    a.counts = counts;
+    a.row_loss = rows.loss;
+    a.row_logp = rows.logp;
+    a.row_entropy = rows.entropy;
+    a.coefficients = nullptr;
+    a.weighted = nullptr;
+    return a;
+}
+
+}  // namespace
+
+void ce_forward(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, const RowParams& p,
+                const reweigh_ce_stats_t& stats) {
+    check_device(b);
+    DeviceGuard guard(b.device_index);
+    const cudaStream_t stream = stream_of(b);
+    Workspace ws(Workspace::piece<DeviceStatus>(1) + Workspace::piece<int64_t>(b.samples) +
+                     static_cast<size_t>(owned_row_buffers(stats)) * Workspace::piece<float>(b.rows),
+                 stream);
+    DeviceStatus* status = ws.take<DeviceStatus>(1);
+    int64_t* counts = ws.take<int64_t>(b.samples);
+
+    const LabelArgs labels = make_label_args(b, o.ignore_index);
+    reset_status(status, stream);
+    launch_check_labels(labels, status, counts, stream);
+    if (o.check_finite) launch_check_finite(b, o.ignore_index, status, stream);
+    report_status(b, o, status, nullptr, nullptr, /* needs_normalizer */ false, stream);
+
+    RowArgs rows = row_args(b, o, p);
+    rows.loss = ws.take<float>(b.rows);
+    rows.lse = row_buffer(ws, stats.row_lse, b.rows);
+    rows.logp = row_buffer(ws, stats.row_logp, b.rows);
+    rows.entropy = row_buffer(ws, stats.row_entropy, b.rows);
+    launch_rows(RowMode::Forward, b.logits_dtype, rows, stream);
+    launch_sample_reduce(sample_args(b, o, counts, rows), stats, stream);
+}
+
+void ce_backward(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, const RowParams& p,
+                 const float* row_lse, const float* coefficients, const reweigh_ce_grad_t& grad) {
+    check_device(b);
+    DeviceGuard guard(b.device_index);
+    const cudaStream_t stream = stream_of(b);
+    Workspace ws(Workspace::piece<DeviceStatus>(1) + Workspace::piece<int64_t>(b.samples) +
+                     Workspace::piece<float>(b.samples),
+                 stream);
+    DeviceStatus* status = ws.take<DeviceStatus>(1);
+    int64_t* counts = ws.take<int64_t>(b.samples);
+    float* sample_k = ws.take<float>(b.samples);
+
+    const LabelArgs labels = make_label_args(b, o.ignore_index);
+    reset_status(status, stream);
+    launch_check_labels(labels, status, counts, stream);
+    launch_normalizer(labels, o, coefficients, counts, status, sample_k, stream);
+    launch_check_lse(labels, row_lse, status, stream);
+    if (o.check_finite) launch_check_finite(b, o.ignore_index, status, stream);
+    report_status(b, o, status, coefficients, row_lse, /* needs_normalizer */ true, stream);
+
+    RowArgs rows = row_args(b, o, p);
+    rows.in_lse = row_lse;
+    rows.sample_k = sample_k;
+    rows.grad = grad.data;
+    rows.grad_stride = grad.row_stride;
+    launch_rows(RowMode::Backward, b.logits_dtype, rows, stream);
+}
+
+void ce_forward_backward(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, const RowParams& p,
+                         const float* coefficients, const reweigh_ce_stats_t& stats, const reweigh_ce_grad_t& grad,
+                         double* total) {
+    check_device(b);
+    DeviceGuard guard(b.device_index);
+    const cudaStream_t stream = stream_of(b);
+    Workspace ws(Workspace::piece<DeviceStatus>(1) + Workspace::piece<int64_t>(b.samples) +
+                     Workspace::piece<float>(b.samples) + Workspace::piece<double>(b.samples) +
+                     static_cast<size_t>(owned_row_buffers(stats)) * Workspace::piece<float>(b.rows),
+                 stream);
+    DeviceStatus* status = ws.take<DeviceStatus>(1);
+    int64_t* counts = ws.take<int64_t>(b.samples);
+    float* sample_k = ws.take<float>(b.samples);
+    double* weighted = ws.take<double>(b.samples);
+
+    const LabelArgs labels = make_label_args(b, o.ignore_index);
+    reset_status(status, stream);
+    launch_check_labels(labels, status, counts, stream);
+    launch_normalizer(labels, o, coefficients, counts, status, sample_k, stream);
+    if (o.check_finite) launch_check_finite(b, o.ignore_index, status, stream);
+    report_status(b, o, status, coefficients, nullptr, /* needs_normalizer */ true, stream);
+
+    RowArgs rows = row_args(b, o, p);
+    rows.loss = ws.take<float>(b.rows);
+    rows.lse = row_buffer(ws, stats.row_lse, b.rows);
+    rows.logp = row_buffer(ws, stats.row_logp, b.rows);
+    rows.entropy = row_buffer(ws, stats.row_entropy, b.rows);
+    rows.sample_k = sample_k;
+    rows.grad = grad.data;
+    rows.grad_stride = grad.row_stride;
+    launch_rows(RowMode::ForwardBackward, b.logits_dtype, rows, stream);
+
+    SampleArgs sums = sample_args(b, o, counts, rows);
+    sums.coefficients = coefficients;
+    sums.weighted = weighted;
+    launch_sample_reduce(sums, stats, stream);
+    if (total != nullptr) launch_total(weighted, b.samples, status, total, stream);
+}
+
+}  // namespace cuda
+}  // namespace reweigh

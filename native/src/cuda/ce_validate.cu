@@ -1,0 +1,300 @@
+/*
+ * ce_validate.cu: content validation on the device, the token counts, the
+ * normaliser D and the per-sample gradient scale k_s, before any output is
+ * written (the CUDA counterpart of validate_labels_cpu / normalizer_cpu /
+ * sample_row_coefficients in ../api/validate.cpp, and of check_finite_logits
+ * in ../cpu/ce_cpu.cpp).
+ *
+ * [Note: device validation and the one host sync] Targets, offsets,
+ * coefficients and logits live on the device, so the checks run there: each
+ * failed check records its first bad index in a DeviceStatus slot with an
+ * integer atomicMin (order-independent, so the reported index is
+ * deterministic). Kernels that need valid offsets (counts, D) read the slots
+ * first and do nothing after a label error. report_status() then makes the
+ * only host synchronisation of a call: one small D2H copy of DeviceStatus and
+ * a cudaStreamSynchronize, needed because the call must return
+ * INVALID_ARGUMENT *before* the main kernels write the gradient (which may be
+ * the logits themselves). On the error path it copies the offending elements
+ * back to print the same messages as the CPU path.
+ */
+#include <math.h>
+#include <stdint.h>
+
+#include "../api/errors.h"
+#include "../api/validate.h"
+#include "ce.cuh"
+#include "launch.cuh"
+#include "reduce.cuh"
+
+namespace reweigh {
+namespace cuda {
+namespace {
+
+constexpr int kThreads = 256;
+
+__device__ __forceinline__ void record(DeviceStatus* st, Check check, int64_t index) {
+    atomicMin(&st->first_bad[check], static_cast<unsigned long long>(index));
+}
+
+/* Offsets well-formed and every target in [0, V) or ignore_index; one thread per row / offset. */
+__global__ void check_labels_kernel(LabelArgs a, DeviceStatus* st) {
+    const int64_t n = a.rows > a.samples + 1 ? a.rows : a.samples + 1;
+    const int64_t step = static_cast<int64_t>(gridDim.x) * blockDim.x;
+    for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += step) {
+        if (i <= a.samples) {
+            const int64_t o = load_index(a.offsets, a.offsets_dtype, i);
+            if (i == 0 && o != 0) record(st, kOffsetFirst, 0);
+            if (i == a.samples && o != a.rows) record(st, kOffsetLast, i);
+            if (i >= 1) {
+                const int64_t prev = i == 1 ? 0 : load_index(a.offsets, a.offsets_dtype, i - 1);
+                if (o < prev || o > a.rows) record(st, kOffsetOrder, i);
+            }
+        }
+        if (i < a.rows) {
+            const int64_t y = load_index(a.targets, a.targets_dtype, i);
+            if (y != a.ignore_index && (y < 0 || y >= a.vocab)) record(st, kTarget, i);
+        }
+    }
+}
+
+/* Counted rows per sample: one warp per sample, integer sums (exact in any order). */
+__global__ void count_tokens_kernel(LabelArgs a, const DeviceStatus* st, int64_t* counts) {
+    if (labels_failed(st)) return;
+    const int lane = static_cast<int>(threadIdx.x) % kWarp;
+    const int64_t warps = static_cast<int64_t>(gridDim.x) * (blockDim.x / kWarp);
+    for (int64_t s = (static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x) / kWarp; s < a.samples;
+         s += warps) {
+        const int64_t lo = load_index(a.offsets, a.offsets_dtype, s);
+        const int64_t hi = load_index(a.offsets, a.offsets_dtype, s + 1);
+        long long n = 0;
+        for (int64_t r = lo + lane; r < hi; r += kWarp) {
+            n += load_index(a.targets, a.targets_dtype, r) != a.ignore_index ? 1 : 0;
+        }
+        n = warp_sum(n);
+        if (lane == 0) counts[s] = n;
+    }
+}
+
+struct NormArgs {
+    int32_t normalization;
+    int32_t token_reduction;
+    double explicit_d;
+};
+
+/*
+ * One block: coefficients finite, D in fp64 (fixed-order block sum), then
+ * k_s = c_s / D (/ count_s for MEAN) with the CPU's exact operation order.
+ */
+__global__ void __launch_bounds__(kThreads) normalizer_kernel(LabelArgs a, NormArgs n, const float* coefficients,
+                                                               const int64_t* counts, DeviceStatus* st,
+                                                               float* sample_k) {
+    __shared__ double partial[kThreads / kWarp];
+    if (labels_failed(st)) return;
+    double acc = 0.0;
+    for (int64_t s = threadIdx.x; s < a.samples; s += blockDim.x) {
+        const int64_t count = counts[s];
+        const float c = coefficients != nullptr ? coefficients[s] : 1.0f;
+        if (coefficients != nullptr && !isfinite(c)) record(st, kCoefficient, s);
+        switch (n.normalization) {
+            case REWEIGH_NORMALIZATION_WEIGHT_SUM: acc += count > 0 ? static_cast<double>(c) : 0.0; break;
+            case REWEIGH_NORMALIZATION_TOKENS: acc += static_cast<double>(count); break;
+            case REWEIGH_NORMALIZATION_SAMPLES: acc += count > 0 ? 1.0 : 0.0; break;
+            default: break;
+        }
+    }
+    double d = block_sum(acc, partial);
+    if (n.normalization == REWEIGH_NORMALIZATION_NONE) d = 1.0;
+    if (n.normalization == REWEIGH_NORMALIZATION_EXPLICIT) d = n.explicit_d;
+    if (threadIdx.x == 0) st->normalizer = d;
+    if (sample_k == nullptr) return;
+    for (int64_t s = threadIdx.x; s < a.samples; s += blockDim.x) {
+        const int64_t count = counts[s];
+        float k = 0.0f;
+        if (count > 0) {
+            double c = static_cast<double>(coefficients != nullptr ? coefficients[s] : 1.0f) / d;
+            if (n.token_reduction == REWEIGH_TOKEN_REDUCTION_MEAN) c /= static_cast<double>(count);
+            k = static_cast<float>(c);
+        }
+        sample_k[s] = k;
+    }
+}
+
+/* Backward: rowLse finite on every counted row. */
+__global__ void check_lse_kernel(LabelArgs a, const float* row_lse, DeviceStatus* st) {
+    const int64_t step = static_cast<int64_t>(gridDim.x) * blockDim.x;
+    for (int64_t r = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; r < a.rows; r += step) {
+        if (load_index(a.targets, a.targets_dtype, r) == a.ignore_index) continue;
+        if (!isfinite(row_lse[r])) record(st, kLse, r);
+    }
+}
+
+/* check_finite: NaN or +inf on a counted row; one block per row, key row * vocab + column. */
+template <class T>
+__global__ void check_finite_kernel(const T* logits, LabelArgs a, int64_t stride, DeviceStatus* st) {
+    for (int64_t r = blockIdx.x; r < a.rows; r += gridDim.x) {
+        if (load_index(a.targets, a.targets_dtype, r) == a.ignore_index) continue;
+        const T* z = logits + r * stride;
+        for (int64_t v = threadIdx.x; v < a.vocab; v += blockDim.x) {
+            const float x = to_float(z[v]);
+            if (isnan(x) || x == INFINITY) {
+                record(st, kNonFinite, r * a.vocab + v);
+                break;
+            }
+        }
+    }
+}
+
+/* ---- host side ---- */
+
+template <class T>
+T read_one(const void* base, int64_t index) {
+    T value;
+    REWEIGH_CUDA_CHECK(cudaMemcpy(&value, static_cast<const T*>(base) + index, sizeof value, cudaMemcpyDeviceToHost));
+    return value;
+}
+
+int64_t read_index_on_device(const void* data, int32_t dtype, int64_t i) {
+    return dtype == REWEIGH_DTYPE_I32 ? static_cast<int64_t>(read_one<int32_t>(data, i)) : read_one<int64_t>(data, i);
+}
+
+float read_logit(const reweigh_ce_batch_t& b, int64_t index) {
+    if (b.logits_dtype == REWEIGH_DTYPE_F32) return read_one<float>(b.logits, index);
+    const uint16_t bits = read_one<uint16_t>(b.logits, index);
+    return b.logits_dtype == REWEIGH_DTYPE_BF16 ? bf16_to_float(bits) : half_to_float(bits);
+}
+
+void report_labels(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, const DeviceStatus& h) {
+    if (h.first_bad[kOffsetFirst] != kNone) {
+        REWEIGH_FAIL(REWEIGH_STATUS_INVALID_ARGUMENT, "offsets[0] = %lld must be 0",
+                     static_cast<long long>(read_index_on_device(b.offsets, b.offsets_dtype, 0)));
+    }
+    if (h.first_bad[kOffsetLast] != kNone) {
+        REWEIGH_FAIL(REWEIGH_STATUS_INVALID_ARGUMENT, "offsets[%lld] = %lld must equal rows = %lld",
+                     static_cast<long long>(b.samples),
+                     static_cast<long long>(read_index_on_device(b.offsets, b.offsets_dtype, b.samples)),
+                     static_cast<long long>(b.rows));
+    }
+    const unsigned long long bad_order = h.first_bad[kOffsetOrder];
+    const unsigned long long bad_target = h.first_bad[kTarget];
+    if (bad_order != kNone) {
+        const int64_t i = static_cast<int64_t>(bad_order);
+        const int64_t prev = i == 1 ? 0 : read_index_on_device(b.offsets, b.offsets_dtype, i - 1);
+        /* The CPU walks samples in order: a bad target in rows before offsets[i-1] comes first. */
+        if (bad_target == kNone || static_cast<int64_t>(bad_target) >= prev) {
+            REWEIGH_FAIL(REWEIGH_STATUS_INVALID_ARGUMENT,
+                         "offsets[%lld] = %lld must be nondecreasing and <= rows = %lld (offsets[%lld] = %lld)",
+                         static_cast<long long>(i),
+                         static_cast<long long>(read_index_on_device(b.offsets, b.offsets_dtype, i)),
+                         static_cast<long long>(b.rows), static_cast<long long>(i - 1),
+                         static_cast<long long>(prev));
+        }
+    }
+    if (bad_target != kNone) {
+        const int64_t r = static_cast<int64_t>(bad_target);
+        REWEIGH_FAIL(REWEIGH_STATUS_INVALID_ARGUMENT,
+                     "targets[%lld] = %lld is outside [0, vocab = %lld) and is not ignoreIndex (%lld)",
+                     static_cast<long long>(r),
+                     static_cast<long long>(read_index_on_device(b.targets, b.targets_dtype, r)),
+                     static_cast<long long>(b.vocab), static_cast<long long>(o.ignore_index));
+    }
+}
+
+LabelArgs label_args(const reweigh_ce_batch_t& b, int64_t ignore_index) {
+    LabelArgs a;
+    a.targets = b.targets;
+    a.targets_dtype = b.targets_dtype;
+    a.offsets = b.offsets;
+    a.offsets_dtype = b.offsets_dtype;
+    a.rows = b.rows;
+    a.vocab = b.vocab;
+    a.samples = b.samples;
+    a.ignore_index = ignore_index;
+    return a;
+}
+
+}  // namespace
+
+void reset_status(DeviceStatus* status, cudaStream_t stream) {
+    /* All-ones bytes make every slot kNone (and D a NaN until the normaliser kernel writes it). */
+    REWEIGH_CUDA_CHECK(cudaMemsetAsync(status, 0xff, sizeof(DeviceStatus), stream));
+}
+
+void launch_check_labels(const LabelArgs& a, DeviceStatus* status, int64_t* counts, cudaStream_t stream) {
+    const int64_t n = a.rows > a.samples + 1 ? a.rows : a.samples + 1;
+    launch("check_labels_kernel", check_labels_kernel, grid_for(n, kThreads), kThreads, 0, stream, a, status);
+    launch("count_tokens_kernel", count_tokens_kernel, grid_for(a.samples, kThreads / kWarp), kThreads, 0, stream,
+           a, status, counts);
+}
+
+void launch_normalizer(const LabelArgs& a, const reweigh_ce_options_t& o, const float* coefficients,
+                       const int64_t* counts, DeviceStatus* status, float* sample_k, cudaStream_t stream) {
+    NormArgs n;
+    n.normalization = o.normalization;
+    n.token_reduction = o.token_reduction;
+    n.explicit_d = o.normalizer;
+    /* One block even for samples == 0: D must still be written. */
+    launch("normalizer_kernel", normalizer_kernel, 1, kThreads, 0, stream, a, n, coefficients, counts, status,
+           sample_k);
+}
+
+void launch_check_lse(const LabelArgs& a, const float* row_lse, DeviceStatus* status, cudaStream_t stream) {
+    launch("check_lse_kernel", check_lse_kernel, grid_for(a.rows, kThreads), kThreads, 0, stream, a, row_lse,
+           status);
+}
+
+void launch_check_finite(const reweigh_ce_batch_t& b, int64_t ignore_index, DeviceStatus* status,
+                         cudaStream_t stream) {
+    const LabelArgs a = label_args(b, ignore_index);
+    const unsigned grid = grid_for(b.rows, 1);
+    switch (b.logits_dtype) {
+        case REWEIGH_DTYPE_F32:
+            launch("check_finite_kernel<f32>", check_finite_kernel<float>, grid, kThreads, 0, stream,
+                   static_cast<const float*>(b.logits), a, b.logits_row_stride, status);
+            break;
+        case REWEIGH_DTYPE_BF16:
+            launch("check_finite_kernel<bf16>", check_finite_kernel<Bf16>, grid, kThreads, 0, stream,
+                   static_cast<const Bf16*>(b.logits), a, b.logits_row_stride, status);
+            break;
+        default:
+            launch("check_finite_kernel<f16>", check_finite_kernel<F16>, grid, kThreads, 0, stream,
+                   static_cast<const F16*>(b.logits), a, b.logits_row_stride, status);
+            break;
+    }
+}
+
+void report_status(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, const DeviceStatus* status,
+                   const float* coefficients, const float* row_lse, bool needs_normalizer, cudaStream_t stream) {
+    DeviceStatus h;
+    REWEIGH_CUDA_CHECK(cudaMemcpyAsync(&h, status, sizeof h, cudaMemcpyDeviceToHost, stream));
+    REWEIGH_CUDA_CHECK(cudaStreamSynchronize(stream));
+    report_labels(b, o, h);
+    if (needs_normalizer) {
+        if (h.first_bad[kCoefficient] != kNone) {
+            const int64_t s = static_cast<int64_t>(h.first_bad[kCoefficient]);
+            REWEIGH_FAIL(REWEIGH_STATUS_INVALID_ARGUMENT, "coefficients[%lld] = %g is not finite",
+                         static_cast<long long>(s), static_cast<double>(read_one<float>(coefficients, s)));
+        }
+        const double d = h.normalizer;
+        REWEIGH_CHECK_ARG(isfinite(d) && d != 0.0,
+                          "normalizer D = %g under normalization %s must be finite and nonzero "
+                          "(WEIGHT_SUM: coefficients of samples with tokens; TOKENS/SAMPLES: counted rows)",
+                          d, normalization_name(o.normalization));
+    }
+    if (h.first_bad[kLse] != kNone) {
+        const int64_t r = static_cast<int64_t>(h.first_bad[kLse]);
+        REWEIGH_FAIL(REWEIGH_STATUS_INVALID_ARGUMENT, "rowLse[%lld] = %g is not finite", static_cast<long long>(r),
+                     static_cast<double>(read_one<float>(row_lse, r)));
+    }
+    if (h.first_bad[kNonFinite] != kNone) {
+        const int64_t key = static_cast<int64_t>(h.first_bad[kNonFinite]);
+        const int64_t r = key / b.vocab, v = key % b.vocab;
+        const float z = read_logit(b, r * b.logits_row_stride + v);
+        REWEIGH_FAIL(REWEIGH_STATUS_NON_FINITE_INPUT, "logits[row %lld, column %lld] = %s on a counted row",
+                     static_cast<long long>(r), static_cast<long long>(v), isnan(z) ? "NaN" : "+inf");
+    }
+}
+
+LabelArgs make_label_args(const reweigh_ce_batch_t& b, int64_t ignore_index) { return label_args(b, ignore_index); }
+
+}  // namespace cuda
+}  // namespace reweigh

@@ -1,0 +1,111 @@
+/*
+ * cuda_facts.cu: what the library knows about CUDA at run time
+ * (compiled / device_count / pointer_device of ce_cuda.h) and the small
+ * device-memory helpers of reweigh.h (reweigh_cuda_malloc, _free, _memcpy,
+ * _synchronize) used by tests, benchmarks and Java callers.
+ *
+ * The runtime is linked statically (cudart_static), so the library loads on
+ * machines with no driver; there cudaGetDeviceCount fails and we report 0
+ * devices, clear the error and never throw.
+ */
+#include <cuda_runtime.h>
+#include <stdint.h>
+
+#include "../api/errors.h"
+#include "ce_cuda.h"
+#include "launch.cuh"
+
+namespace reweigh {
+namespace cuda {
+
+bool compiled() { return true; }
+
+int32_t device_count() {
+    /* Queried once: the driver fixes the visible devices at initialisation anyway. */
+    static const int32_t count = [] {
+        int n = 0;
+        if (cudaGetDeviceCount(&n) != cudaSuccess) {
+            (void)cudaGetLastError(); /* no driver / no device: not an error for us */
+            return 0;
+        }
+        return static_cast<int32_t>(n);
+    }();
+    return count;
+}
+
+void pointer_device(const void* ptr, int32_t* device_type, int32_t* device_index) {
+    *device_type = REWEIGH_DEVICE_CPU;
+    *device_index = 0;
+    if (ptr == nullptr || device_count() == 0) return;
+    cudaPointerAttributes attr;
+    if (cudaPointerGetAttributes(&attr, ptr) != cudaSuccess) {
+        (void)cudaGetLastError(); /* unknown to CUDA: host memory */
+        return;
+    }
+    if (attr.type == cudaMemoryTypeDevice || attr.type == cudaMemoryTypeManaged) {
+        *device_type = REWEIGH_DEVICE_CUDA;
+        *device_index = attr.device;
+    }
+}
+
+namespace {
+void check_device_index(int32_t device_index) {
+    const int32_t n = device_count();
+    if (n == 0) REWEIGH_FAIL(REWEIGH_STATUS_UNSUPPORTED, "no CUDA device is available");
+    REWEIGH_CHECK_ARG(device_index >= 0 && device_index < n, "device_index = %d is not a CUDA device (%d visible)",
+                      device_index, n);
+}
+}  // namespace
+
+}  // namespace cuda
+}  // namespace reweigh
+
+using reweigh::guarded;
+using reweigh::cuda::check_device_index;
+using reweigh::cuda::DeviceGuard;
+
+extern "C" {
+
+reweigh_status_t reweigh_cuda_malloc(int32_t device_index, int64_t bytes, void** ptr) {
+    return guarded([&] {
+        REWEIGH_CHECK_ARG(ptr != nullptr, "ptr is NULL");
+        *ptr = nullptr;
+        REWEIGH_CHECK_ARG(bytes >= 0, "bytes = %lld must be >= 0", static_cast<long long>(bytes));
+        check_device_index(device_index);
+        if (bytes == 0) return;
+        DeviceGuard guard(device_index);
+        REWEIGH_CUDA_CHECK(cudaMalloc(ptr, static_cast<size_t>(bytes)));
+    });
+}
+
+reweigh_status_t reweigh_cuda_free(int32_t device_index, void* ptr) {
+    return guarded([&] {
+        if (ptr == nullptr) return;
+        check_device_index(device_index);
+        DeviceGuard guard(device_index);
+        REWEIGH_CUDA_CHECK(cudaFree(ptr));
+    });
+}
+
+reweigh_status_t reweigh_cuda_memcpy(void* dst, const void* src, int64_t bytes) {
+    return guarded([&] {
+        REWEIGH_CHECK_ARG(bytes >= 0, "bytes = %lld must be >= 0", static_cast<long long>(bytes));
+        if (bytes == 0) return;
+        REWEIGH_CHECK_ARG(dst != nullptr && src != nullptr, "dst or src is NULL (bytes = %lld)",
+                          static_cast<long long>(bytes));
+        if (reweigh::cuda::device_count() == 0) {
+            REWEIGH_FAIL(REWEIGH_STATUS_UNSUPPORTED, "no CUDA device is available");
+        }
+        REWEIGH_CUDA_CHECK(cudaMemcpy(dst, src, static_cast<size_t>(bytes), cudaMemcpyDefault));
+    });
+}
+
+reweigh_status_t reweigh_cuda_synchronize(int32_t device_index) {
+    return guarded([&] {
+        check_device_index(device_index);
+        DeviceGuard guard(device_index);
+        REWEIGH_CUDA_CHECK(cudaDeviceSynchronize());
+    });
+}
+
+}  // extern "C"

@@ -1,0 +1,85 @@
+/*
+ * reduce.cuh: warp and block reductions of the CUDA kernels, all in a fixed
+ * order so a result never depends on scheduling (no float atomics anywhere).
+ *
+ * The softmax-state reduction is the reduction step of the online softmax,
+ * Milakov & Gimelshein 2018, arXiv:1805.02867, Algorithm 3 (merge of partial
+ * (m, d) pairs), extended with the entropy sum s; the merge itself is
+ * softmax_merge() in ../common/ce_row.h, shared with the CPU.
+ *
+ * [Note: deterministic reductions] Inside a warp we use an xor butterfly;
+ * each lane may end with a differently bracketed (but run-to-run identical)
+ * value, so only lane 0's value is published. Across warps, lane 0 of each
+ * warp writes to shared memory and every thread merges the per-warp values
+ * serially in warp order, so all threads of the block hold the same bits.
+ */
+#ifndef REWEIGH_CUDA_REDUCE_CUH
+#define REWEIGH_CUDA_REDUCE_CUH
+
+#include <stdint.h>
+
+#include "../common/ce_row.h"
+
+namespace reweigh {
+namespace cuda {
+
+constexpr int kWarp = 32;
+constexpr unsigned kFullMask = 0xffffffffu;
+
+__device__ __forceinline__ SoftmaxState warp_softmax_merge(SoftmaxState st) {
+#pragma unroll
+    for (int offset = kWarp / 2; offset > 0; offset /= 2) {
+        SoftmaxState other;
+        other.m = __shfl_xor_sync(kFullMask, st.m, offset);
+        other.d = __shfl_xor_sync(kFullMask, st.d, offset);
+        other.s = __shfl_xor_sync(kFullMask, st.s, offset);
+        st = softmax_merge(st, other);
+    }
+    return st;
+}
+
+template <class T>
+__device__ __forceinline__ T warp_sum(T x) {
+#pragma unroll
+    for (int offset = kWarp / 2; offset > 0; offset /= 2) {
+        x += __shfl_xor_sync(kFullMask, x, offset);
+    }
+    return x;
+}
+
+/*
+ * Block-wide merge of per-thread softmax states; every thread gets the same
+ * result. `scratch` holds one state per warp. blockDim.x is a multiple of 32.
+ * Ends with a barrier-free read of scratch: callers must __syncthreads()
+ * before reusing it.
+ */
+__device__ __forceinline__ SoftmaxState block_softmax_merge(SoftmaxState st, SoftmaxState* scratch) {
+    st = warp_softmax_merge(st);
+    const int lane = static_cast<int>(threadIdx.x) % kWarp;
+    const int warp = static_cast<int>(threadIdx.x) / kWarp;
+    if (lane == 0) scratch[warp] = st;
+    __syncthreads();
+    const int warps = static_cast<int>(blockDim.x) / kWarp;
+    SoftmaxState r = scratch[0];
+    for (int w = 1; w < warps; ++w) r = softmax_merge(r, scratch[w]);
+    return r;
+}
+
+/* Block-wide sum with the same contract as block_softmax_merge. */
+template <class T>
+__device__ __forceinline__ T block_sum(T x, T* scratch) {
+    x = warp_sum(x);
+    const int lane = static_cast<int>(threadIdx.x) % kWarp;
+    const int warp = static_cast<int>(threadIdx.x) / kWarp;
+    if (lane == 0) scratch[warp] = x;
+    __syncthreads();
+    const int warps = static_cast<int>(blockDim.x) / kWarp;
+    T r = scratch[0];
+    for (int w = 1; w < warps; ++w) r += scratch[w];
+    return r;
+}
+
+}  // namespace cuda
+}  // namespace reweigh
+
+#endif

@@ -1,0 +1,453 @@
+/*
+ * ce_cuda_parity.cpp: the CUDA kernels against the CPU path, through the
+ * public C ABI only (reweigh.h), on randomized cases (ggml's
+ * test-backend-ops idea: every backend against the CPU).
+ *
+ * For each case: the same logits, targets, offsets, coefficients and options
+ * go to reweigh_ce_forward_backward, reweigh_ce_forward and
+ * reweigh_ce_backward on the CPU and on the GPU, and every output is
+ * compared. F16 logits (CUDA only) are compared against the CPU run on the
+ * same values widened to F32 (exact). Tolerances (see Tol):
+ *   statistics (all dtypes; the logits are the same fp32 values on both
+ *     sides, only the summation order differs): |d| <= 2e-5 * (1 + |ref|);
+ *   gradient F32: |d| <= 1e-4 |ref| + 1e-6 max|ref|;
+ *   gradient BF16 (both sides round to bf16): 2^-7 relative (one ulp) +
+ *     1e-3 max|ref|;  F16 (GPU rounds, reference is fp32): 2^-10 + 1e-4 max|ref|.
+ * Also checked: the GPU is bit-for-bit deterministic across two runs, in
+ * place (grad == logits) equals out of place, and bad input reports the same
+ * status and message as the CPU and leaves the logits untouched.
+ *
+ * Exits 0 with "SKIPPED: no CUDA device" when reweigh_cuda_device_count() == 0.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <algorithm>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "common/bf16.h"
+#include "common/fp16.h"
+#include "reweigh/reweigh.h"
+
+namespace {
+
+int g_failures = 0;
+int g_checks = 0;
+
+#define EXPECT(cond, ...)                                  \
+    do {                                                   \
+        ++g_checks;                                        \
+        if (!(cond)) {                                     \
+            ++g_failures;                                  \
+            printf("  FAIL %s:%d: ", __FILE__, __LINE__);  \
+            printf(__VA_ARGS__);                           \
+            printf("\n");                                  \
+        }                                                  \
+    } while (0)
+
+void ok(reweigh_status_t s, const char* what) {
+    if (s != REWEIGH_STATUS_OK) {
+        printf("FATAL: %s -> %s: %s\n", what, reweigh_status_string(s), reweigh_last_error());
+        exit(2);
+    }
+}
+
+/* Device buffer through the library's own helpers (no CUDA headers needed). */
+class DevBuf {
+public:
+    explicit DevBuf(size_t bytes) { ok(reweigh_cuda_malloc(0, static_cast<int64_t>(bytes), &p_), "malloc"); }
+    ~DevBuf() { reweigh_cuda_free(0, p_); }
+    DevBuf(const DevBuf&) = delete;
+    DevBuf& operator=(const DevBuf&) = delete;
+    void* get() const { return p_; }
+    template <class T>
+    void upload(const std::vector<T>& v) {
+        ok(reweigh_cuda_memcpy(p_, v.data(), static_cast<int64_t>(v.size() * sizeof(T))), "upload");
+    }
+    template <class T>
+    std::vector<T> download(size_t n) const {
+        std::vector<T> v(n);
+        ok(reweigh_cuda_memcpy(v.data(), p_, static_cast<int64_t>(n * sizeof(T))), "download");
+        return v;
+    }
+
+private:
+    void* p_ = nullptr;
+};
+
+struct Case {
+    const char* label;
+    int64_t rows, vocab, samples, pad; /* pad: extra row-stride elements */
+    int32_t dtype, targets_dtype, offsets_dtype;
+    float eps, zloss, softcap, scale;
+    int32_t reduction, normalization;
+    double ignore_fraction;
+};
+
+size_t esize(int32_t dtype) { return dtype == REWEIGH_DTYPE_F32 ? 4 : 2; }
+
+float decode(int32_t dtype, const std::vector<uint8_t>& raw, int64_t i) {
+    if (dtype == REWEIGH_DTYPE_F32) {
+        float f;
+        memcpy(&f, raw.data() + i * 4, 4);
+        return f;
+    }
+    uint16_t h;
+    memcpy(&h, raw.data() + i * 2, 2);
+    return dtype == REWEIGH_DTYPE_BF16 ? reweigh::bf16_to_float(h) : reweigh::half_to_float(h);
+}
+
+void encode(int32_t dtype, std::vector<uint8_t>& raw, int64_t i, float f) {
+    if (dtype == REWEIGH_DTYPE_F32) {
+        memcpy(raw.data() + i * 4, &f, 4);
+        return;
+    }
+    const uint16_t h = dtype == REWEIGH_DTYPE_BF16 ? reweigh::float_to_bf16(f) : reweigh::float_to_half(f);
+    memcpy(raw.data() + i * 2, &h, 2);
+}
+
+std::vector<uint8_t> index_bytes(const std::vector<int64_t>& v, int32_t dtype) {
+    std::vector<uint8_t> out(v.size() * (dtype == REWEIGH_DTYPE_I32 ? 4 : 8));
+    for (size_t i = 0; i < v.size(); ++i) {
+        if (dtype == REWEIGH_DTYPE_I32) {
+            const int32_t x = static_cast<int32_t>(v[i]);
+            memcpy(out.data() + i * 4, &x, 4);
+        } else {
+            memcpy(out.data() + i * 8, &v[i], 8);
+        }
+    }
+    return out;
+}
+
+/* Host-side inputs of one case. */
+struct Inputs {
+    Case c;
+    int64_t stride;
+    std::vector<uint8_t> logits;     /* case dtype */
+    std::vector<uint8_t> logits_ref; /* dtype of the CPU reference (F16 -> F32) */
+    int32_t ref_dtype;
+    std::vector<uint8_t> targets, offsets;
+    std::vector<float> coefficients;
+    reweigh_ce_options_t options;
+};
+
+Inputs make_inputs(const Case& c, uint64_t seed) {
+    Inputs in;
+    in.c = c;
+    in.stride = c.vocab + c.pad;
+    std::mt19937_64 rng(seed);
+    std::normal_distribution<float> normal(0.0f, 2.0f);
+    std::uniform_real_distribution<double> unit(0.0, 1.0);
+    const int64_t n = c.rows * in.stride;
+    in.logits.assign(static_cast<size_t>(n) * esize(c.dtype), 0);
+    in.ref_dtype = c.dtype == REWEIGH_DTYPE_F16 ? REWEIGH_DTYPE_F32 : c.dtype;
+    in.logits_ref.assign(static_cast<size_t>(n) * esize(in.ref_dtype), 0);
+    for (int64_t r = 0; r < c.rows; ++r) {
+        const float shift = r % 5 == 4 ? 40.0f : 0.0f; /* some rows far from 0: lse stability */
+        for (int64_t v = 0; v < in.stride; ++v) {
+            const int64_t i = r * in.stride + v;
+            float x = v < c.vocab ? normal(rng) + shift : 12345.0f; /* padding must never be read as data */
+            if (r % 7 == 6 && v < c.vocab) x = 3.0f;                  /* an all-equal row */
+            encode(c.dtype, in.logits, i, x);
+            encode(in.ref_dtype, in.logits_ref, i, decode(c.dtype, in.logits, i));
+        }
+    }
+    std::vector<int64_t> targets(static_cast<size_t>(c.rows));
+    for (auto& t : targets) t = unit(rng) < c.ignore_fraction ? -100 : static_cast<int64_t>(rng() % static_cast<uint64_t>(c.vocab));
+    std::vector<int64_t> offsets(static_cast<size_t>(c.samples + 1), 0);
+    for (int64_t s = 1; s < c.samples; ++s) offsets[static_cast<size_t>(s)] = static_cast<int64_t>(rng() % static_cast<uint64_t>(c.rows + 1));
+    std::sort(offsets.begin(), offsets.end() - 1);
+    offsets[static_cast<size_t>(c.samples)] = c.rows;
+    if (c.samples > 2) offsets[1] = 0; /* an empty first sample */
+    in.targets = index_bytes(targets, c.targets_dtype);
+    in.offsets = index_bytes(offsets, c.offsets_dtype);
+    in.coefficients.resize(static_cast<size_t>(c.samples));
+    for (auto& x : in.coefficients) x = static_cast<float>(unit(rng) * 2.0 - 0.3); /* some negative (DPO) */
+    in.options = reweigh_ce_options_default();
+    in.options.label_smoothing = c.eps;
+    in.options.z_loss = c.zloss;
+    in.options.softcap = c.softcap;
+    in.options.logit_scale = c.scale;
+    in.options.token_reduction = c.reduction;
+    in.options.normalization = c.normalization;
+    in.options.normalizer = 3.5;
+    return in;
+}
+
+reweigh_ce_batch_t batch_of(const Inputs& in, const void* logits, int32_t dtype, const void* targets,
+                            const void* offsets, int32_t device) {
+    reweigh_ce_batch_t b;
+    memset(&b, 0, sizeof b);
+    b.logits = logits;
+    b.logits_dtype = dtype;
+    b.targets_dtype = in.c.targets_dtype;
+    b.rows = in.c.rows;
+    b.vocab = in.c.vocab;
+    b.logits_row_stride = in.stride;
+    b.targets = targets;
+    b.offsets = offsets;
+    b.offsets_dtype = in.c.offsets_dtype;
+    b.device_type = device;
+    b.samples = in.c.samples;
+    return b;
+}
+
+/* All outputs of one run, on the host. */
+struct Outputs {
+    std::vector<float> loss, logp, entropy, row_lse, row_logp, row_entropy;
+    std::vector<int64_t> count;
+    std::vector<uint8_t> grad;  /* in the run's logits dtype */
+    std::vector<uint8_t> grad_bwd;
+    double total = 0.0;
+};
+
+Outputs run_cpu(const Inputs& in) {
+    const Case& c = in.c;
+    Outputs o;
+    const size_t S = static_cast<size_t>(c.samples), R = static_cast<size_t>(c.rows);
+    o.loss.resize(S); o.logp.resize(S); o.entropy.resize(S); o.count.resize(S);
+    o.row_lse.resize(R); o.row_logp.resize(R); o.row_entropy.resize(R);
+    o.grad.assign(in.logits_ref.size(), 0);
+    o.grad_bwd.assign(in.logits_ref.size(), 0);
+    reweigh_ce_batch_t b = batch_of(in, in.logits_ref.data(), in.ref_dtype, in.targets.data(), in.offsets.data(),
+                                    REWEIGH_DEVICE_CPU);
+    reweigh_ce_stats_t st = {o.loss.data(), o.logp.data(), o.count.data(), o.entropy.data(),
+                             o.row_lse.data(), o.row_logp.data(), o.row_entropy.data()};
+    reweigh_ce_grad_t g = {o.grad.data(), in.stride};
+    ok(reweigh_ce_forward_backward(&b, &in.options, in.coefficients.data(), &st, &g, &o.total), "cpu fb");
+    reweigh_ce_grad_t gb = {o.grad_bwd.data(), in.stride};
+    ok(reweigh_ce_backward(&b, &in.options, o.row_lse.data(), in.coefficients.data(), &gb), "cpu bwd");
+    return o;
+}
+
+bool within(double got, double ref, double rtol, double atol) {
+    if (isnan(ref) || isnan(got)) return isnan(ref) && isnan(got);
+    return fabs(got - ref) <= rtol * fabs(ref) + atol;
+}
+
+/* GPU run; in_place writes the gradient over a device copy of the logits. */
+Outputs run_gpu(const Inputs& in, bool in_place) {
+    const Case& c = in.c;
+    const size_t S = static_cast<size_t>(c.samples), R = static_cast<size_t>(c.rows);
+    const size_t lbytes = in.logits.size();
+    DevBuf logits(lbytes), grad(lbytes), grad_bwd(lbytes), targets(in.targets.size()), offsets(in.offsets.size()),
+        coef(S * 4 + 4), loss(S * 4 + 4), logp(S * 4 + 4), ent(S * 4 + 4), count(S * 8 + 8), rlse(R * 4 + 4),
+        rlogp(R * 4 + 4), rent(R * 4 + 4), total(8), floss(S * 4 + 4);
+    logits.upload(in.logits);
+    targets.upload(in.targets);
+    offsets.upload(in.offsets);
+    coef.upload(in.coefficients);
+    reweigh_ce_batch_t b = batch_of(in, logits.get(), c.dtype, targets.get(), offsets.get(), REWEIGH_DEVICE_CUDA);
+    reweigh_ce_stats_t st = {static_cast<float*>(loss.get()), static_cast<float*>(logp.get()),
+                             static_cast<int64_t*>(count.get()), static_cast<float*>(ent.get()),
+                             static_cast<float*>(rlse.get()), static_cast<float*>(rlogp.get()),
+                             static_cast<float*>(rent.get())};
+    reweigh_ce_grad_t g = {in_place ? logits.get() : grad.get(), in.stride};
+    ok(reweigh_ce_forward_backward(&b, &in.options, static_cast<const float*>(coef.get()), &st, &g,
+                                   static_cast<double*>(total.get())),
+       "gpu fb");
+    ok(reweigh_cuda_synchronize(0), "sync after fb");
+    Outputs o;
+    o.loss = loss.download<float>(S);
+    o.logp = logp.download<float>(S);
+    o.entropy = ent.download<float>(S);
+    o.count = count.download<int64_t>(S);
+    o.row_lse = rlse.download<float>(R);
+    o.row_logp = rlogp.download<float>(R);
+    o.row_entropy = rent.download<float>(R);
+    o.grad = (in_place ? logits : grad).download<uint8_t>(lbytes);
+    o.total = total.download<double>(1)[0];
+    if (!in_place) {
+        /* forward alone must agree with forwardBackward's statistics (loss only: the rest share code).
+         * Not bitwise: forward may use another block size, so another summation order. */
+        reweigh_ce_stats_t fst = {static_cast<float*>(floss.get()), nullptr, nullptr, nullptr, nullptr, nullptr, nullptr};
+        ok(reweigh_ce_forward(&b, &in.options, &fst), "gpu forward");
+        const std::vector<float> floss_h = floss.download<float>(S);
+        for (size_t s = 0; s < S; ++s) {
+            EXPECT(within(floss_h[s], o.loss[s], 2e-5, 2e-5), "forward loss[%zu] %g != fb %g", s, floss_h[s], o.loss[s]);
+        }
+        reweigh_ce_grad_t gb = {grad_bwd.get(), in.stride};
+        ok(reweigh_ce_backward(&b, &in.options, static_cast<const float*>(rlse.get()),
+                               static_cast<const float*>(coef.get()), &gb),
+           "gpu bwd");
+        o.grad_bwd = grad_bwd.download<uint8_t>(lbytes);
+    }
+    return o;
+}
+
+void compare_vec(const char* name, const std::vector<float>& got, const std::vector<float>& ref) {
+    int bad = 0;
+    for (size_t i = 0; i < ref.size(); ++i) {
+        if (!within(got[i], ref[i], 2e-5, 2e-5)) {
+            if (bad++ < 3) EXPECT(false, "%s[%zu]: gpu %.8g cpu %.8g", name, i, got[i], ref[i]);
+        }
+    }
+    ++g_checks;
+}
+
+void compare_grad(const Inputs& in, const char* name, const std::vector<uint8_t>& got, const std::vector<uint8_t>& ref) {
+    const Case& c = in.c;
+    double rtol = 1e-4, afrac = 1e-6;
+    if (c.dtype == REWEIGH_DTYPE_BF16) rtol = 1.0 / 128, afrac = 1e-3;
+    if (c.dtype == REWEIGH_DTYPE_F16) rtol = 1.0 / 1024, afrac = 1e-4;
+    double maxabs = 0.0;
+    for (int64_t r = 0; r < c.rows; ++r)
+        for (int64_t v = 0; v < c.vocab; ++v) maxabs = fmax(maxabs, fabs(decode(in.ref_dtype, ref, r * in.stride + v)));
+    int bad = 0;
+    for (int64_t r = 0; r < c.rows; ++r) {
+        for (int64_t v = 0; v < c.vocab; ++v) {
+            const double g = decode(c.dtype, got, r * in.stride + v), e = decode(in.ref_dtype, ref, r * in.stride + v);
+            if (!within(g, e, rtol, afrac * maxabs + 1e-7) && bad++ < 3) {
+                EXPECT(false, "%s[row %lld, col %lld]: gpu %.8g cpu %.8g", name, static_cast<long long>(r),
+                       static_cast<long long>(v), g, e);
+            }
+        }
+    }
+    ++g_checks;
+}
+
+void parity_case(const Case& c, uint64_t seed) {
+    printf("case %-28s rows=%lld V=%lld S=%lld dtype=%d\n", c.label, static_cast<long long>(c.rows),
+           static_cast<long long>(c.vocab), static_cast<long long>(c.samples), c.dtype);
+    const Inputs in = make_inputs(c, seed);
+    const Outputs ref = run_cpu(in);
+    const Outputs gpu = run_gpu(in, false);
+    compare_vec("loss", gpu.loss, ref.loss);
+    compare_vec("logProbSum", gpu.logp, ref.logp);
+    compare_vec("meanEntropy", gpu.entropy, ref.entropy);
+    compare_vec("rowLse", gpu.row_lse, ref.row_lse);
+    compare_vec("rowLogp", gpu.row_logp, ref.row_logp);
+    compare_vec("rowEntropy", gpu.row_entropy, ref.row_entropy);
+    for (size_t s = 0; s < ref.count.size(); ++s) EXPECT(gpu.count[s] == ref.count[s], "tokenCount[%zu]", s);
+    EXPECT(within(gpu.total, ref.total, 1e-4, 1e-4), "total: gpu %.10g cpu %.10g", gpu.total, ref.total);
+    compare_grad(in, "grad(fb)", gpu.grad, ref.grad);
+    compare_grad(in, "grad(bwd)", gpu.grad_bwd, ref.grad_bwd);
+    /* Determinism: a second run gives the same bits; in place gives the same bits as out of place. */
+    const Outputs again = run_gpu(in, true);
+    EXPECT(again.loss == gpu.loss && again.row_lse == gpu.row_lse && again.total == gpu.total,
+           "second GPU run (in place) differs in statistics");
+    bool same_grad = true;
+    for (int64_t r = 0; r < c.rows; ++r) {
+        const size_t off = static_cast<size_t>(r * in.stride) * esize(c.dtype);
+        same_grad = same_grad && memcmp(again.grad.data() + off, gpu.grad.data() + off,
+                                        static_cast<size_t>(c.vocab) * esize(c.dtype)) == 0;
+    }
+    EXPECT(same_grad, "in-place gradient differs from out-of-place");
+}
+
+/* ---- bad input: same status and message as the CPU, logits untouched ---- */
+
+std::string strip_location(const char* message) {
+    std::string m(message);
+    const size_t at = m.rfind(" [");
+    return at == std::string::npos ? m : m.substr(0, at);
+}
+
+enum class Break { Target, OffsetOrder, OffsetLast, Coefficient, ZeroD, NonFinite, Lse };
+
+void bad_case(const char* label, Break what, reweigh_status_t expected, const char* needle) {
+    Case c = {label, 9, 50, 3, 0, REWEIGH_DTYPE_F32, REWEIGH_DTYPE_I64, REWEIGH_DTYPE_I32, 0.1f, 0.0f, 0.0f, 1.0f,
+              REWEIGH_TOKEN_REDUCTION_MEAN, REWEIGH_NORMALIZATION_WEIGHT_SUM, 0.0};
+    Inputs in = make_inputs(c, 99);
+    std::vector<int64_t> t(9), off = {0, 3, 6, 9};
+    for (int i = 0; i < 9; ++i) t[static_cast<size_t>(i)] = i;
+    std::vector<float> lse(9, 5.0f);
+    switch (what) {
+        case Break::Target: t[4] = 50; t[7] = -1; break;
+        case Break::OffsetOrder: off[2] = 2; break;
+        case Break::OffsetLast: off[3] = 8; break;
+        case Break::Coefficient: in.coefficients[1] = NAN; break;
+        case Break::ZeroD: in.coefficients = {1.0f, -1.0f, 0.0f}; break;
+        case Break::NonFinite: encode(REWEIGH_DTYPE_F32, in.logits, 5 * 50 + 17, INFINITY); in.options.check_finite = 1; break;
+        case Break::Lse: lse[6] = NAN; break;
+    }
+    in.logits_ref = in.logits;
+    in.targets = index_bytes(t, c.targets_dtype);
+    in.offsets = index_bytes(off, c.offsets_dtype);
+    const bool backward = what == Break::Lse;
+
+    /* CPU */
+    std::vector<uint8_t> cpu_logits = in.logits;
+    reweigh_ce_batch_t cb = batch_of(in, cpu_logits.data(), c.dtype, in.targets.data(), in.offsets.data(), REWEIGH_DEVICE_CPU);
+    reweigh_ce_grad_t cg = {cpu_logits.data(), in.stride};
+    const reweigh_status_t cs = backward ? reweigh_ce_backward(&cb, &in.options, lse.data(), in.coefficients.data(), &cg)
+                                         : reweigh_ce_forward_backward(&cb, &in.options, in.coefficients.data(), nullptr, &cg, nullptr);
+    const std::string cpu_msg = strip_location(reweigh_last_error());
+
+    /* GPU, in place */
+    DevBuf logits(in.logits.size()), targets(in.targets.size()), offsets(in.offsets.size()), coef(12), dl(36);
+    logits.upload(in.logits);
+    targets.upload(in.targets);
+    offsets.upload(in.offsets);
+    coef.upload(in.coefficients);
+    dl.upload(lse);
+    reweigh_ce_batch_t gb = batch_of(in, logits.get(), c.dtype, targets.get(), offsets.get(), REWEIGH_DEVICE_CUDA);
+    reweigh_ce_grad_t gg = {logits.get(), in.stride};
+    const reweigh_status_t gs =
+        backward ? reweigh_ce_backward(&gb, &in.options, static_cast<const float*>(dl.get()),
+                                       static_cast<const float*>(coef.get()), &gg)
+                 : reweigh_ce_forward_backward(&gb, &in.options, static_cast<const float*>(coef.get()), nullptr, &gg, nullptr);
+    const std::string gpu_msg = strip_location(reweigh_last_error());
+    printf("bad  %-28s cpu=%s gpu=%s: %s\n", label, reweigh_status_string(cs), reweigh_status_string(gs), gpu_msg.c_str());
+    EXPECT(gs == expected, "%s: GPU status %s, expected %s", label, reweigh_status_string(gs), reweigh_status_string(expected));
+    EXPECT(cs == gs, "%s: CPU status %s != GPU %s", label, reweigh_status_string(cs), reweigh_status_string(gs));
+    EXPECT(cpu_msg == gpu_msg, "%s: messages differ\n    cpu: %s\n    gpu: %s", label, cpu_msg.c_str(), gpu_msg.c_str());
+    EXPECT(gpu_msg.find(needle) != std::string::npos, "%s: message lacks '%s'", label, needle);
+    EXPECT(logits.download<uint8_t>(in.logits.size()) == in.logits, "%s: logits were written despite the error", label);
+}
+
+}  // namespace
+
+int main() {
+    printf("reweigh %s, CUDA compiled=%d, devices=%d\n", reweigh_version_string(), reweigh_cuda_compiled(),
+           reweigh_cuda_device_count());
+    if (reweigh_cuda_device_count() == 0) {
+        printf("SKIPPED: no CUDA device\n");
+        return 0;
+    }
+    const int32_t F32 = REWEIGH_DTYPE_F32, BF16 = REWEIGH_DTYPE_BF16, F16 = REWEIGH_DTYPE_F16;
+    const int32_t I32 = REWEIGH_DTYPE_I32, I64 = REWEIGH_DTYPE_I64;
+    const int32_t MEAN = REWEIGH_TOKEN_REDUCTION_MEAN, SUM = REWEIGH_TOKEN_REDUCTION_SUM;
+    const int32_t WSUM = REWEIGH_NORMALIZATION_WEIGHT_SUM, TOK = REWEIGH_NORMALIZATION_TOKENS,
+                  SAMP = REWEIGH_NORMALIZATION_SAMPLES, NONE = REWEIGH_NORMALIZATION_NONE,
+                  EXPL = REWEIGH_NORMALIZATION_EXPLICIT;
+    /* Grid: tiny vocabularies (one warp, scalar tails), odd sizes (misaligned rows -> scalar path),
+     * llama-2 32000 (cached in shared memory for forwardBackward), 128256 (llama-3: 2-read path),
+     * padded strides, empty samples, ignored rows, every option and normalisation. */
+    const Case cases[] = {
+        {"V=1", 5, 1, 2, 0, F32, I64, I64, 0, 0, 0, 1, MEAN, WSUM, 0.2},
+        {"V=7 small", 13, 7, 4, 0, F32, I32, I32, 0, 0, 0, 1, MEAN, WSUM, 0.2},
+        {"V=33 smoothing+zloss", 37, 33, 5, 0, F32, I64, I32, 0.1f, 1e-4f, 0, 1, SUM, TOK, 0.2},
+        {"V=1000 softcap", 37, 1000, 6, 0, F32, I32, I64, 0, 0, 30.0f, 0.7f, MEAN, SAMP, 0.1},
+        {"V=50257 odd", 11, 50257, 3, 0, F32, I64, I64, 0.05f, 1e-4f, 0, 1, MEAN, NONE, 0.1},
+        {"V=32000 padded", 19, 32000, 4, 3, F32, I64, I64, 0, 0, 0, 1, MEAN, EXPL, 0.1},
+        {"V=32000 llama2", 24, 32000, 4, 0, F32, I64, I64, 0, 0, 0, 1, MEAN, WSUM, 0.1},
+        {"V=128256 llama3", 6, 128256, 2, 0, F32, I64, I64, 0.1f, 1e-4f, 50.0f, 1, SUM, WSUM, 0.0},
+        {"bf16 V=1000", 37, 1000, 6, 0, BF16, I32, I32, 0.1f, 0, 0, 1, MEAN, WSUM, 0.2},
+        {"bf16 V=32000", 24, 32000, 4, 0, BF16, I64, I64, 0, 1e-4f, 0, 1, MEAN, TOK, 0.1},
+        {"bf16 V=50257 odd", 9, 50257, 3, 0, BF16, I64, I64, 0, 0, 30.0f, 1, SUM, WSUM, 0.1},
+        {"bf16 V=151936 qwen", 4, 151936, 2, 0, BF16, I64, I64, 0, 0, 0, 1, MEAN, WSUM, 0.0},
+        {"f16 V=1000", 37, 1000, 6, 0, F16, I32, I64, 0.1f, 0, 0, 1, MEAN, WSUM, 0.2},
+        {"f16 V=32000", 24, 32000, 4, 5, F16, I64, I64, 0, 1e-4f, 0, 0.5f, SUM, SAMP, 0.1},
+        {"rows=0", 0, 100, 0, 0, F32, I64, I64, 0, 0, 0, 1, MEAN, NONE, 0.0},
+        {"all empty samples", 0, 100, 3, 0, F32, I64, I64, 0, 0, 0, 1, MEAN, NONE, 0.0},
+    };
+    uint64_t seed = 1;
+    for (const Case& c : cases) parity_case(c, seed++);
+
+    bad_case("target out of range", Break::Target, REWEIGH_STATUS_INVALID_ARGUMENT, "targets[4]");
+    bad_case("offsets decreasing", Break::OffsetOrder, REWEIGH_STATUS_INVALID_ARGUMENT, "offsets[2]");
+    bad_case("offsets last != rows", Break::OffsetLast, REWEIGH_STATUS_INVALID_ARGUMENT, "offsets[3]");
+    bad_case("coefficient NaN", Break::Coefficient, REWEIGH_STATUS_INVALID_ARGUMENT, "coefficients[1]");
+    bad_case("normalizer D = 0", Break::ZeroD, REWEIGH_STATUS_INVALID_ARGUMENT, "normalizer D");
+    bad_case("check_finite +inf", Break::NonFinite, REWEIGH_STATUS_NON_FINITE_INPUT, "logits[row 5, column 17]");
+    bad_case("backward rowLse NaN", Break::Lse, REWEIGH_STATUS_INVALID_ARGUMENT, "rowLse[6]");
+
+    printf("%s: %d checks, %d failures\n", g_failures == 0 ? "PASSED" : "FAILED", g_checks, g_failures);
+    return g_failures == 0 ? 0 : 1;
+}
