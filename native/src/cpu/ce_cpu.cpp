@@ -29,8 +29,18 @@ namespace reweigh {
 namespace cpu {
 namespace {
 
-/* Rows per scheduling chunk: about 64k logits, so small vocabularies still split well. */
-int64_t row_grain(int64_t vocab) { return std::max<int64_t>(1, 65536 / std::max<int64_t>(vocab, 1)); }
+/*
+ * Rows per scheduling chunk: at least about 64k logits, so small vocabularies
+ * still split well, and at least rows / (8 * threads), so a thread runs long
+ * stretches of consecutive rows and can prefetch the next one (see [Note:
+ * prefetching the next row] in ce_simd.h); 8 chunks per thread still balance
+ * the load. Chunking never changes results (rows are independent).
+ */
+int64_t row_grain(int64_t rows, int64_t vocab) {
+    const int64_t by_vocab = 65536 / std::max<int64_t>(vocab, 1);
+    const int64_t by_threads = rows / (8 * static_cast<int64_t>(pool_threads()));
+    return std::max<int64_t>(1, std::max(by_vocab, by_threads));
+}
 
 /* Per-thread fp32 scratch of the row kernels (2 * vocab floats). Returns NULL if out of memory. */
 float* thread_scratch(int64_t floats) {
@@ -92,6 +102,11 @@ void run_rows(void* ctx, int64_t begin, int64_t end) {
     for (int64_t r = begin; r < end; ++r) {
         const int64_t y = read_index(b.targets, b.targets_dtype, r);
         const void* z = static_cast<const char*>(b.logits) + static_cast<size_t>(r * b.logits_row_stride) * esize;
+        // The next row of this chunk is the next one this thread reads (ignored rows are
+        // never read, but prefetching one is harmless).
+        const RowHints hints{r + 1 < end
+                                 ? static_cast<const char*>(z) + static_cast<size_t>(b.logits_row_stride) * esize
+                                 : nullptr};
         if (y == job.ignore_index) {
             if (job.mode != Mode::Backward) {
                 job.lse[r] = job.logp[r] = job.entropy[r] = job.loss[r] = 0.0f;
@@ -106,13 +121,14 @@ void run_rows(void* ctx, int64_t begin, int64_t end) {
         RowResult res;
         switch (job.mode) {
             case Mode::Forward:
-                res = job.kernels->forward_row(z, b.logits_dtype, b.vocab, y, job.params, scratch);
+                res = job.kernels->forward_row(z, b.logits_dtype, b.vocab, y, job.params, scratch, hints);
                 break;
             case Mode::ForwardBackward:
-                res = job.kernels->forward_backward_row(z, b.logits_dtype, b.vocab, y, job.params, k, g, scratch);
+                res = job.kernels->forward_backward_row(z, b.logits_dtype, b.vocab, y, job.params, k, g, scratch,
+                                                        hints);
                 break;
             case Mode::Backward:
-                job.kernels->backward_row(z, b.logits_dtype, b.vocab, y, job.in_lse[r], job.params, k, g);
+                job.kernels->backward_row(z, b.logits_dtype, b.vocab, y, job.in_lse[r], job.params, k, g, hints);
                 continue;
         }
         job.lse[r] = res.lse;
@@ -252,8 +268,20 @@ double reduce_samples(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o
     return weighted;
 }
 
+/*
+ * Below this many logits a call runs on the calling thread alone: the work is then under about
+ * 100 us on one core, the same order as waking a sleeping worker, whose cost on a loaded machine
+ * varied from 0 to 300 us in the 8 x 32000 overhead benchmark (benchmarks/README.md).
+ */
+constexpr int64_t kInlineLogits = int64_t{1} << 18;
+
 void run(RowJob& job) {
-    parallel_for(job.batch->rows, row_grain(job.batch->vocab), run_rows, &job);
+    const reweigh_ce_batch_t& b = *job.batch;
+    if (b.rows * b.vocab < kInlineLogits) {
+        run_rows(&job, 0, b.rows);
+    } else {
+        parallel_for(b.rows, row_grain(b.rows, b.vocab), run_rows, &job);
+    }
     if (job.out_of_memory.load()) {
         REWEIGH_FAIL(REWEIGH_STATUS_OUT_OF_MEMORY, "could not allocate %lld floats of row scratch",
                      static_cast<long long>(2 * job.batch->vocab));

@@ -20,23 +20,36 @@
 namespace reweigh {
 namespace cpu {
 
+/*
+ * Memory hints from the driver: performance only, results never depend on them
+ * (the scalar variant ignores them).
+ *   next_z  the row this thread handles next (same dtype and vocab), or NULL;
+ *           the SIMD kernels prefetch it into L2 while they compute exp over the
+ *           current row, so reading memory overlaps the arithmetic ([Note:
+ *           prefetching the next row] in ce_simd.h).
+ */
+struct RowHints {
+    const void* next_z;
+};
+
 struct CeRowKernels {
     const char* isa;
 
     /* Statistics of one row. scratch: at least 2 * vocab floats. */
     RowResult (*forward_row)(const void* z, int32_t dtype, int64_t vocab, int64_t y, const RowParams& p,
-                             float* scratch);
+                             float* scratch, const RowHints& hints);
 
     /*
      * Statistics plus the gradient scaled by k, written to g (logits' dtype).
      * g may equal z (in place): the row is fully read before g is written.
      */
     RowResult (*forward_backward_row)(const void* z, int32_t dtype, int64_t vocab, int64_t y,
-                                      const RowParams& p, float k, void* g, float* scratch);
+                                      const RowParams& p, float k, void* g, float* scratch,
+                                      const RowHints& hints);
 
     /* Gradient only, from a known lse (one pass). g may equal z. */
     void (*backward_row)(const void* z, int32_t dtype, int64_t vocab, int64_t y, float lse,
-                         const RowParams& p, float k, void* g);
+                         const RowParams& p, float k, void* g, const RowHints& hints);
 };
 
 const CeRowKernels& scalar_kernels();

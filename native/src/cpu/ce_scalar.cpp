@@ -40,8 +40,9 @@ inline void store_grad(void* g, int32_t dtype, int64_t v, float value) {
 constexpr int64_t kBlock = 512;
 
 RowResult scalar_forward_row(const void* z, int32_t dtype, int64_t vocab, int64_t y, const RowParams& p,
-                             float* scratch) {
+                             float* scratch, const RowHints& hints) {
     (void)scratch;
+    (void)hints;
     SoftmaxState st = softmax_init();
     float sum_zp = 0.0f;
     for (int64_t v0 = 0; v0 < vocab; v0 += kBlock) {
@@ -61,7 +62,8 @@ RowResult scalar_forward_row(const void* z, int32_t dtype, int64_t vocab, int64_
 }
 
 void scalar_backward_row(const void* z, int32_t dtype, int64_t vocab, int64_t y, float lse, const RowParams& p,
-                         float k, void* g) {
+                         float k, void* g, const RowHints& hints) {
+    (void)hints;
     GradEpilogue e = grad_epilogue(lse, k, vocab, p);
     for (int64_t v = 0; v < vocab; ++v) {
         float zp = transform_logit(load_logit(z, dtype, v), p);
@@ -70,9 +72,9 @@ void scalar_backward_row(const void* z, int32_t dtype, int64_t vocab, int64_t y,
 }
 
 RowResult scalar_forward_backward_row(const void* z, int32_t dtype, int64_t vocab, int64_t y, const RowParams& p,
-                                      float k, void* g, float* scratch) {
-    RowResult r = scalar_forward_row(z, dtype, vocab, y, p, scratch);
-    scalar_backward_row(z, dtype, vocab, y, r.lse, p, k, g);
+                                      float k, void* g, float* scratch, const RowHints& hints) {
+    RowResult r = scalar_forward_row(z, dtype, vocab, y, p, scratch, hints);
+    scalar_backward_row(z, dtype, vocab, y, r.lse, p, k, g, hints);
     return r;
 }
 

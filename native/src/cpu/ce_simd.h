@@ -20,6 +20,16 @@
  * fp32 row plus its scratch is 256 KiB). With a softcap, pass 3 recomputes
  * p = exp(z' - lse) from the cached z' because dz'/dz needs z'.
  *
+ * [Note: prefetching the next row] Pass 1 is bound by memory and pass 2 by
+ * the exp arithmetic, and a thread runs them one after the other, so without
+ * help a row costs (read time + exp time): forward reached about 0.4 of the
+ * read roofline on the 2-core Xeon of benchmarks/README.md. The driver hands
+ * each kernel the row the same thread handles next (RowHints.next_z); pass 2
+ * issues prefetcht1 for the bytes of that row at the offsets it is processing
+ * (every 64 bytes of z it covers), so the next row streams into L2 while this
+ * one computes exp, and the next pass 1 (or pass 0) reads L2. A row then costs
+ * about max(read, exp) instead of the sum.
+ *
  * [Note: exp underflow] The vector exp returns exactly 0 below about -87.3
  * (no subnormals); the scalar reference keeps subnormals. The difference is
  * below 1.2e-38 per element, far under any tolerance, and it makes -inf
@@ -94,7 +104,7 @@ struct SimdRowKernels {
      * Returns the softmax state and sum z'.
      */
     static reweigh::SoftmaxState softmax_row(const float* zp, int64_t vocab, bool want_sum, float* e_out,
-                                             float* sum_out) {
+                                             float* sum_out, const void* next_z, int64_t next_es) {
         // Pass 1: max (and sum for label smoothing). Two accumulators hide the latency.
         R m0 = V::set1(-INFINITY), m1 = m0;
         R s0 = V::zero(), s1 = V::zero();
@@ -132,10 +142,17 @@ struct SimdRowKernels {
             return st;
         }
         // Pass 2: e = exp(z' - m), d = sum e, s = sum e * (z' - m).
+        // See [Note: prefetching the next row]: bytes [v, v + 2W) of the next row.
+        const char* pf = static_cast<const char*>(next_z);
+        const bool two_lines = 2 * W * next_es > 64;
         R vm = V::set1(m), vmin = V::set1(kMinDelta);
         R d0 = V::zero(), d1 = V::zero(), q0 = V::zero(), q1 = V::zero();
         v = 0;
         for (; v + 2 * W <= vocab; v += 2 * W) {
+            if (pf != nullptr) {
+                __builtin_prefetch(pf + v * next_es, 0 /* read */, 2 /* prefetcht1: to L2 */);
+                if (two_lines) __builtin_prefetch(pf + v * next_es + 64, 0, 2);
+            }
             R x0 = V::sub(V::load(zp + v), vm), x1 = V::sub(V::load(zp + v + W), vm);
             R e0 = V::exp(x0), e1 = V::exp(x1);
             d0 = V::add(d0, e0);
@@ -168,11 +185,15 @@ struct SimdRowKernels {
         return st;
     }
 
+    static int64_t elem_bytes(int32_t dtype) { return dtype == 0 ? 4 : 2; }
+
     static reweigh::RowResult forward_row(const void* z, int32_t dtype, int64_t vocab, int64_t y,
-                                          const reweigh::RowParams& p, float* scratch) {
+                                          const reweigh::RowParams& p, float* scratch,
+                                          const reweigh::cpu::RowHints& hints) {
         const float* zp = transformed_row(z, dtype, vocab, p, scratch);
         float sum_zp = 0.0f;
-        reweigh::SoftmaxState st = softmax_row(zp, vocab, p.eps > 0.0f, nullptr, &sum_zp);
+        reweigh::SoftmaxState st =
+            softmax_row(zp, vocab, p.eps > 0.0f, nullptr, &sum_zp, hints.next_z, elem_bytes(dtype));
         return reweigh::row_finish(st, zp[y], sum_zp, vocab, p);
     }
 
@@ -201,14 +222,16 @@ struct SimdRowKernels {
     }
 
     static reweigh::RowResult forward_backward_row(const void* z, int32_t dtype, int64_t vocab, int64_t y,
-                                                   const reweigh::RowParams& p, float k, void* g, float* scratch) {
+                                                   const reweigh::RowParams& p, float k, void* g, float* scratch,
+                                                   const reweigh::cpu::RowHints& hints) {
         float* zp_buf = scratch;
         float* e_buf = scratch + vocab;
         const float* zp = transformed_row(z, dtype, vocab, p, zp_buf);
         const float zp_y = zp[y];  // read before g (possibly == z) is written
         float sum_zp = 0.0f;
         const bool softcap = p.softcap > 0.0f;
-        reweigh::SoftmaxState st = softmax_row(zp, vocab, p.eps > 0.0f, softcap ? nullptr : e_buf, &sum_zp);
+        reweigh::SoftmaxState st = softmax_row(zp, vocab, p.eps > 0.0f, softcap ? nullptr : e_buf, &sum_zp,
+                                               hints.next_z, elem_bytes(dtype));
         reweigh::RowResult r = reweigh::row_finish(st, zp_y, sum_zp, vocab, p);
         reweigh::GradEpilogue ep = reweigh::grad_epilogue(r.lse, k, vocab, p);
         if (softcap) {
@@ -229,8 +252,10 @@ struct SimdRowKernels {
         return r;
     }
 
+    /* One streaming pass: the hardware prefetcher keeps up, so hints are not needed. */
     static void backward_row(const void* z, int32_t dtype, int64_t vocab, int64_t y, float lse,
-                             const reweigh::RowParams& p, float k, void* g) {
+                             const reweigh::RowParams& p, float k, void* g, const reweigh::cpu::RowHints& hints) {
+        (void)hints;
         reweigh::GradEpilogue ep = reweigh::grad_epilogue(lse, k, vocab, p);
         const float zp_y = reweigh::transform_logit(load_scalar(z, dtype, y), p);
         R vlse = V::set1(lse), va = V::set1(ep.a), vb = V::set1(ep.b);

@@ -29,10 +29,8 @@ public:
 
     ~Pool() { stop_workers(); }
 
-    int32_t threads() {
-        std::lock_guard<std::mutex> region(region_mutex_);
-        return threads_;
-    }
+    /* Lock-free: callers inside other regions must not wait for a running one to finish. */
+    int32_t threads() const { return threads_.load(std::memory_order_relaxed); }
 
     void resize(int32_t threads) {
         std::lock_guard<std::mutex> region(region_mutex_);  // waits for a running region
@@ -44,7 +42,7 @@ public:
         grain = std::max<int64_t>(grain, 1);
         const int64_t chunks = (n + grain - 1) / grain;
         std::unique_lock<std::mutex> region(region_mutex_, std::try_to_lock);
-        if (!region.owns_lock() || threads_ == 1 || chunks == 1) {
+        if (!region.owns_lock() || threads_.load() == 1 || chunks == 1) {
             fn(ctx, 0, n);  // busy or nothing to split: run inline
             return;
         }
@@ -113,8 +111,9 @@ private:
 
     void resize_locked(int32_t threads) {
         stop_workers();
-        threads_ = std::max<int32_t>(threads, 1);
-        for (int32_t i = 1; i < threads_; ++i) workers_.emplace_back(&Pool::worker_loop, this);
+        const int32_t n = std::max<int32_t>(threads, 1);
+        for (int32_t i = 1; i < n; ++i) workers_.emplace_back(&Pool::worker_loop, this);
+        threads_.store(n);
     }
 
     std::mutex region_mutex_;  // held for a whole parallel region
@@ -122,7 +121,7 @@ private:
     std::condition_variable wake_;
     std::condition_variable done_;
     std::vector<std::thread> workers_;
-    int32_t threads_ = 1;
+    std::atomic<int32_t> threads_{1};
     bool stopping_ = false;
     uint64_t generation_ = 0;
     RangeFn job_fn_ = nullptr;

@@ -76,7 +76,8 @@ class ConcurrencyTest {
 
   @Test
   void sixteenThreadsMatchSerialBitForBit() throws Exception {
-    for (int[] shape : new int[][] {{97, 33}, {23, 1000}}) {
+    // 97 x 33 runs inline on each caller; 300 x 1000 (above 2^18 logits) goes through the pool.
+    for (int[] shape : new int[][] {{97, 33}, {300, 1000}}) {
       Problems p = new Problems(11 + shape[1], shape[0], shape[1]);
       Capabilities.setThreads(1);
       Outputs serial = new Outputs(p);
@@ -88,7 +89,7 @@ class ConcurrencyTest {
 
   @Test
   void changingTheThreadCountMidRunIsSafe() throws Exception {
-    Problems p = new Problems(5, 64, 515);
+    Problems p = new Problems(5, 600, 515); // above 2^18 logits: runs on the pool
     Capabilities.setThreads(1);
     Outputs serial = new Outputs(p);
     AtomicInteger changes = new AtomicInteger();

@@ -1,0 +1,83 @@
+package dev.reweigh.bench;
+
+import dev.reweigh.FusedLoss;
+import dev.reweigh.LossResult;
+import dev.reweigh.SampleStats;
+import java.util.concurrent.TimeUnit;
+import org.bytedeco.javacpp.FloatPointer;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Per-call overhead on tiny batches, both ways in: heap arrays ({@code float[]}, pinned with
+ * GetPrimitiveArrayCritical) and JavaCPP pointers ({@code NativeBatch}). 8 x 32000 is the target
+ * case (compared with the same call from C, benchmarks/native/overhead.cpp); 1 x 16 is almost pure
+ * overhead (argument checks, result arrays, JNI, the thread pool's dispatch). fp32, gradient into
+ * a separate buffer so the input never changes.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@State(Scope.Benchmark)
+// Calls take microseconds: 2 s of warmup is 10^4..10^6 calls, enough for C2.
+@Warmup(iterations = 2, time = 1)
+// Five 1 s iterations of many thousand calls each.
+@Measurement(iterations = 5, time = 1)
+// One fork; --full adds forks from the CLI.
+@Fork(value = 1, jvmArgsAppend = {BenchJvm.MAX_PHYSICAL, BenchJvm.MAX_BYTES, BenchJvm.HEAP})
+public class OverheadBench {
+  @Param({"8x32000", "1x16"})
+  public String shape;
+
+  private BenchData data;
+  private float[] logitsHeap;
+  private float[] gradHeap;
+
+  @Setup(Level.Trial)
+  public void setUp() {
+    data = BenchData.create(shape, "f32", true);
+    logitsHeap = new float[(int) data.shape.elements()];
+    ((FloatPointer) data.logits).get(logitsHeap);
+    gradHeap = new float[logitsHeap.length];
+    Guard.loss(heapForward());
+    Guard.cheap(pointerForwardBackward());
+    Guard.gradientRowsSumToZero(data);
+  }
+
+  @Benchmark
+  public SampleStats heapForward() {
+    return FusedLoss.forward(logitsHeap, data.shape.vocab, data.targetsHeap, data.offsetsHeap,
+        data.spec);
+  }
+
+  @Benchmark
+  public LossResult heapForwardBackward() {
+    return FusedLoss.forwardBackward(logitsHeap, data.shape.vocab, data.targetsHeap,
+        data.offsetsHeap, data.coefficients, data.spec, gradHeap);
+  }
+
+  @Benchmark
+  public SampleStats pointerForward() {
+    return FusedLoss.forward(data.batch, data.spec);
+  }
+
+  @Benchmark
+  public LossResult pointerForwardBackward() {
+    return FusedLoss.forwardBackward(data.batch, data.coefficients, data.spec, data.gradOut);
+  }
+
+  @TearDown(Level.Trial)
+  public void tearDown() {
+    data.close();
+  }
+}
