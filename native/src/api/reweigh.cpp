@@ -24,6 +24,12 @@ namespace {
 
 void validate_common(const reweigh_ce_batch_t* batch, const reweigh_ce_options_t* options) {
     reweigh::validate_batch(batch);
+    // Before the memory-space checks: in a CPU-only build every pointer reads as host memory,
+    // and "built without CUDA" is the actionable answer, not "logits is host memory".
+    if (batch->device_type == REWEIGH_DEVICE_CUDA && !reweigh::cuda::compiled()) {
+        REWEIGH_FAIL(REWEIGH_STATUS_UNSUPPORTED,
+                     "batch.device_type is CUDA but this libreweigh was built without CUDA kernels");
+    }
     reweigh::validate_options(options);
     reweigh::validate_memory_space(*batch, batch->logits, "logits");
     reweigh::validate_memory_space(*batch, batch->targets, "targets");

@@ -86,14 +86,19 @@ REWEIGH_HD void softmax_add(SoftmaxState& st, float z) {
          * s' = e^(m - z) (s + (m - z) d)   since each (z_i - m) becomes (z_i - m) + (m - z). */
         float delta = st.m - z; /* <= 0, -inf on the first element */
         float f = st.d > 0.0f ? expf(delta) : 0.0f;
-        st.s = st.d > 0.0f ? f * (st.s + delta * st.d) : 0.0f;
+        /* f == 0: the old terms vanish. Skipping the product matters when
+         * delta overflowed to -inf (logits spanning more than FLT_MAX):
+         * 0 * (-inf) would make s NaN. */
+        st.s = f > 0.0f ? f * (st.s + delta * st.d) : 0.0f;
         st.d = st.d * f + 1.0f;
         st.m = z;
     } else {
         float delta = z - st.m;
         float e = expf(delta);
         st.d += e;
-        st.s += e * delta;
+        /* e == 0 (delta below about -104, or -inf after overflow) adds nothing;
+         * the test keeps 0 * (-inf) = NaN out of s. A NaN z still reaches d. */
+        if (e > 0.0f) st.s += e * delta;
     }
 }
 
@@ -108,7 +113,8 @@ REWEIGH_HD SoftmaxState softmax_merge(const SoftmaxState& a, const SoftmaxState&
     float fa = expf(da);
     float fb = expf(db);
     r.d = a.d * fa + b.d * fb;
-    r.s = fa * (a.s + da * a.d) + fb * (b.s + db * b.d);
+    /* A factor of 0 drops its side entirely (its d may be -inf away: see softmax_add). */
+    r.s = (fa > 0.0f ? fa * (a.s + da * a.d) : 0.0f) + (fb > 0.0f ? fb * (b.s + db * b.d) : 0.0f);
     return r;
 }
 

@@ -318,6 +318,7 @@ public final class FusedLoss {
     if (spec == null) {
       throw new IllegalArgumentException("spec is null");
     }
+    batch.checkLive();
   }
 
   private static void requireCpu(NativeBatch batch, LossSpec spec) {

@@ -81,6 +81,20 @@ public final class NativeBatch {
     return stream;
   }
 
+  /**
+   * Throws IllegalArgumentException when a JavaCPP buffer this batch was built from has been
+   * deallocated since (its address would point at freed memory). Raw addresses cannot be checked.
+   */
+  void checkLive() {
+    String[] names = {"logits", "targets", "offsets"};
+    for (int i = 0; i < owners.length; i++) {
+      if (owners[i] instanceof Pointer && ((Pointer) owners[i]).isNull()) {
+        throw new IllegalArgumentException(
+            names[i] + " pointer was deallocated after the batch was built");
+      }
+    }
+  }
+
   /** Address of the logits (element 0 of row 0). */
   public long logitsAddress() {
     return logits;

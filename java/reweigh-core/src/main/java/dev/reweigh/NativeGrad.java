@@ -48,6 +48,12 @@ public final class NativeGrad {
   }
 
   void check(NativeBatch b) {
+    if (owner instanceof Pointer && ((Pointer) owner).isNull()) {
+      throw new IllegalArgumentException("grad pointer was deallocated after the NativeGrad was made");
+    }
+    if (owner instanceof NativeBatch) {
+      ((NativeBatch) owner).checkLive(); // in place: the logits buffer is the grad
+    }
     if (rowStride < b.vocab) {
       throw new IllegalArgumentException(
           "grad rowStride = " + rowStride + " is smaller than vocab = " + b.vocab);

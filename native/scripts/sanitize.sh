@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Native unit tests under AddressSanitizer + UndefinedBehaviorSanitizer, in one command.
+#
+#   native/scripts/sanitize.sh            configure, build and run (CI runs this)
+#   BUILD_DIR=/tmp/asan native/scripts/sanitize.sh   another build folder
+#   CTEST_ARGS="-L robustness" native/scripts/sanitize.sh   one concern only
+#
+# CPU only (REWEIGH_CUDA=OFF): nvcc-compiled code is not instrumented by ASan.
+# Any sanitizer report aborts its test binary (abort_on_error / halt_on_error
+# plus -fno-sanitize-recover=all from cmake/ReweighSanitizers.cmake), so ctest
+# fails and this script exits non-zero. Leak checking is on (detect_leaks=1).
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+build="${BUILD_DIR:-$here/build-sanitize}"
+jobs="${JOBS:-$(nproc)}"
+
+cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DREWEIGH_SANITIZE=ON -DREWEIGH_BUILD_TESTS=ON -DREWEIGH_CUDA=OFF >/dev/null
+cmake --build "$build" -j "$jobs"
+
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1"
+export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
+# ctest's own exit code is non-zero when any test (i.e. any sanitizer report) fails.
+# shellcheck disable=SC2086
+ctest --test-dir "$build" --output-on-failure --timeout 600 ${CTEST_ARGS:-}

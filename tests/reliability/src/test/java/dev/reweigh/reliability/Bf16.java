@@ -1,0 +1,43 @@
+package dev.reweigh.reliability;
+
+/** bf16 bit patterns (round to nearest even, NaN kept quiet), written independently of the library. */
+final class Bf16 {
+  private Bf16() {}
+
+  static short bits(float f) {
+    int b = Float.floatToRawIntBits(f);
+    if (Float.isNaN(f)) {
+      return (short) ((b >>> 16) | 0x40);
+    }
+    int lower = b & 0xffff;
+    int upper = b >>> 16;
+    if (lower > 0x8000 || (lower == 0x8000 && (upper & 1) != 0)) {
+      upper++;
+    }
+    return (short) upper;
+  }
+
+  static float value(short h) {
+    return Float.intBitsToFloat((h & 0xffff) << 16);
+  }
+
+  static float round(float f) {
+    return value(bits(f));
+  }
+
+  static short[] bits(float[] a) {
+    short[] out = new short[a.length];
+    for (int i = 0; i < a.length; i++) {
+      out[i] = bits(a[i]);
+    }
+    return out;
+  }
+
+  static float[] values(short[] a) {
+    float[] out = new float[a.length];
+    for (int i = 0; i < a.length; i++) {
+      out[i] = value(a[i]);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,280 @@
+package dev.reweigh.reliability;
+
+import com.code_intelligence.jazzer.api.FuzzedDataProvider;
+import dev.reweigh.LossSpec;
+import dev.reweigh.Normalization;
+import dev.reweigh.TokenReduction;
+
+/**
+ * One fuzzed call: shapes, values, options, coefficients and aliasing decoded from the fuzzer's
+ * bytes, valid or not, plus the contract's verdict on it ({@link #violation}): the reason the call
+ * must be rejected with an IllegalArgumentException, or null when it must succeed and match {@link
+ * Ref64}. The verdict is computed from DESIGN.md section 3/4 independently of the library's own
+ * checks, so a check the library forgets (or adds) is a finding.
+ */
+final class FuzzCase {
+  enum Op { FORWARD, FORWARD_BACKWARD, BACKWARD }
+
+  enum GradMode { SEPARATE, IN_PLACE, WRONG_LENGTH, NULL }
+
+  Op op;
+  boolean bf16;
+  GradMode gradMode;
+  int vocab;
+  int rows;
+  float[] logits;     // rows * vocab values (bf16-representable when bf16), or a wrong length
+  int[] targets;
+  int[] offsets;
+  float[] coefficients;
+  boolean checkFinite;
+  // raw option values, possibly invalid; spec() builds them
+  long ignoreIndex;
+  float eps;
+  float zLoss;
+  float softcap;
+  float scale;
+  TokenReduction reduction;
+  Normalization normalization;
+  double normalizer;
+
+  /** Set by {@link #violation()}: the only violation is a non-finite logit on a counted row. */
+  boolean nonFiniteOnly;
+
+  static FuzzCase decode(FuzzedDataProvider d) {
+    FuzzCase c = new FuzzCase();
+    c.op = d.pickValue(Op.values());
+    c.bf16 = d.consumeBoolean();
+    c.gradMode = d.consumeInt(0, 9) < 8 ? (d.consumeBoolean() ? GradMode.SEPARATE : GradMode.IN_PLACE)
+        : d.pickValue(GradMode.values());
+    // Options: mostly valid, sometimes out of range (LossSpec must reject those).
+    c.ignoreIndex = d.consumeInt(0, 7) == 0 ? d.consumeInt(-3, 40) : -100;
+    c.eps = d.consumeInt(0, 3) == 0 ? pick(d, 0f, 1f, -0.01f, 1.5f, Float.NaN) : 0f;
+    if (c.eps > 0 && c.eps <= 1 && d.consumeBoolean()) {
+      c.eps = d.consumeRegularFloat(0f, 1f);
+    }
+    c.zLoss = d.consumeInt(0, 3) == 0 ? pick(d, 1e-4f, 1e-2f, 0f, -1f, Float.POSITIVE_INFINITY) : 0f;
+    c.softcap = d.consumeInt(0, 3) == 0
+        ? pick(d, 0f, 1f, 30f, d.consumeRegularFloat(0.5f, 50f), -2f, Float.NaN) : 0f;
+    c.scale = d.consumeInt(0, 3) == 0
+        ? pick(d, 1f, 0.5f, 2f, d.consumeRegularFloat(0.05f, 4f), 0f, -1f, Float.POSITIVE_INFINITY)
+        : 1f;
+    c.reduction = d.pickValue(TokenReduction.values());
+    c.normalization = d.pickValue(Normalization.values());
+    c.normalizer = c.normalization == Normalization.EXPLICIT
+        ? (d.consumeInt(0, 5) == 0 ? pick(d, 0.0, Double.NaN) : d.consumeRegularDouble(-8, 8)) : 1.0;
+    c.checkFinite = d.consumeBoolean();
+
+    c.vocab = d.consumeInt(0, 15) == 0 ? d.consumeInt(-2, 0) : d.consumeInt(1, 40);
+    c.rows = d.consumeInt(0, 9);
+    int v = Math.max(c.vocab, 1);
+    // Targets: valid classes, the ignore index, or (rarely) out of range.
+    c.targets = new int[c.rows];
+    for (int r = 0; r < c.rows; r++) {
+      int kind = d.consumeInt(0, 19);
+      c.targets[r] = kind < 15 ? d.consumeInt(0, v - 1)
+          : kind < 19 ? (int) c.ignoreIndex : pick(d, -1, v, -100, Integer.MIN_VALUE, v + 7);
+    }
+    // Logits: ordinary, masked (-inf), huge, subnormal; NaN / +inf on ignored rows, or anywhere
+    // when checkFinite is on (then the call must report them).
+    int length = c.rows * v;
+    if (d.consumeInt(0, 19) == 0) {
+      length = Math.max(0, length + d.consumeInt(-2, 2));
+    }
+    c.logits = new float[length];
+    for (int i = 0; i < length; i++) {
+      int r = i / v;
+      boolean ignoredRow = r < c.rows && c.targets[r] == c.ignoreIndex;
+      int kind = d.consumeInt(0, 99);
+      float z;
+      if (kind < 80) {
+        z = d.consumeRegularFloat(-20f, 20f);
+      } else if (kind < 88) {
+        z = c.eps == 0f ? Float.NEGATIVE_INFINITY : 3f; // masked vocabularies need eps = 0
+      } else if (kind < 94) {
+        z = d.consumeRegularFloat(-1e4f, 1e4f);
+      } else if (kind < 97) {
+        z = d.consumeRegularFloat(-1e-38f, 1e-38f);
+      } else {
+        z = (ignoredRow || c.checkFinite) ? (d.consumeBoolean() ? Float.NaN : Float.POSITIVE_INFINITY)
+            : 1f;
+      }
+      if (c.bf16) {
+        z = Bf16.round(z);
+      }
+      c.logits[i] = z;
+    }
+    // A counted row's target logit stays finite-or-NaN: a masked target makes logp = -inf.
+    for (int r = 0; r < c.rows; r++) {
+      int y = c.targets[r];
+      if (y != c.ignoreIndex && y >= 0 && y < v && r * v + y < length
+          && c.logits[r * v + y] == Float.NEGATIVE_INFINITY) {
+        c.logits[r * v + y] = 0.5f;
+      }
+    }
+    // Offsets: a random partition (empty samples allowed), sometimes corrupted.
+    int samples = d.consumeInt(0, 4);
+    c.offsets = new int[samples + 1];
+    for (int s = 1; s <= samples; s++) {
+      c.offsets[s] = s == samples ? c.rows : d.consumeInt(c.offsets[s - 1], c.rows);
+    }
+    if (d.consumeInt(0, 14) == 0) {
+      int at = d.consumeInt(0, samples);
+      c.offsets[at] += d.pickValue(new int[] {-1, 1, 5, -7});
+    }
+    if (d.consumeInt(0, 29) == 0) {
+      c.offsets = new int[0];
+    }
+    // Coefficients of both signs (DPO's rejected side), sometimes NaN or of the wrong length.
+    int nc = Math.max(samples, 0);
+    if (d.consumeInt(0, 24) == 0) {
+      nc += d.pickValue(new int[] {-1, 1});
+    }
+    c.coefficients = new float[Math.max(nc, 0)];
+    for (int s = 0; s < c.coefficients.length; s++) {
+      c.coefficients[s] = d.consumeInt(0, 39) == 0 ? pick(d, Float.NaN, Float.POSITIVE_INFINITY)
+          : d.consumeRegularFloat(-2f, 2f);
+    }
+    return c;
+  }
+
+  private static float pick(FuzzedDataProvider d, float... values) {
+    return values[d.consumeInt(0, values.length - 1)];
+  }
+
+  private static double pick(FuzzedDataProvider d, double... values) {
+    return values[d.consumeInt(0, values.length - 1)];
+  }
+
+  private static int pick(FuzzedDataProvider d, int... values) {
+    return values[d.consumeInt(0, values.length - 1)];
+  }
+
+  /** Null when the options are valid, else why LossSpec.Builder must reject them. */
+  String optionViolation() {
+    if (!(eps >= 0 && eps <= 1)) {
+      return "labelSmoothing";
+    }
+    if (!(zLoss >= 0) || Float.isInfinite(zLoss)) {
+      return "zLoss";
+    }
+    if (!(softcap >= 0) || Float.isInfinite(softcap)) {
+      return "softcap";
+    }
+    if (!(scale > 0) || Float.isInfinite(scale)) {
+      return "logitScale";
+    }
+    if (normalization == Normalization.EXPLICIT && !(Double.isFinite(normalizer) && normalizer != 0)) {
+      return "normalizer";
+    }
+    return null;
+  }
+
+  LossSpec spec() {
+    LossSpec.Builder b = LossSpec.builder().ignoreIndex(ignoreIndex).labelSmoothing(eps).zLoss(zLoss)
+        .softcap(softcap).logitScale(scale).tokenReduction(reduction).checkFinite(checkFinite);
+    if (normalization == Normalization.EXPLICIT) {
+      b.normalizer(normalizer);
+    } else {
+      b.normalization(normalization);
+    }
+    return b.build();
+  }
+
+  boolean needsGrad() {
+    return op != Op.FORWARD;
+  }
+
+  /**
+   * Why the call must throw IllegalArgumentException (null: it must succeed). Checked in the
+   * order of DESIGN.md section 4's list; any one violation is enough to require a rejection.
+   */
+  String violation() {
+    return violation(true);
+  }
+
+  /** {@link #violation()} for the pointer API, where the NULL / WRONG_LENGTH grad modes do not apply. */
+  String violationIgnoringGrad() {
+    return violation(false);
+  }
+
+  private String violation(boolean gradModeMatters) {
+    nonFiniteOnly = false;
+    if (vocab < 1) {
+      return "vocab";
+    }
+    if (logits.length != (long) rows * vocab) {
+      return "logits.length";
+    }
+    if (offsets.length < 1) {
+      return "offsets.length";
+    }
+    int samples = offsets.length - 1;
+    if (needsGrad()) {
+      if (coefficients.length != samples) {
+        return "coefficients.length";
+      }
+      if (gradModeMatters && (gradMode == GradMode.NULL || gradMode == GradMode.WRONG_LENGTH)) {
+        return "grad";
+      }
+    }
+    if (offsets[0] != 0) {
+      return "offsets[0]";
+    }
+    for (int s = 1; s <= samples; s++) {
+      if (offsets[s] < offsets[s - 1] || offsets[s] > rows) {
+        return "offsets[" + s + "]";
+      }
+    }
+    if (offsets[samples] != rows) {
+      return "offsets[samples]";
+    }
+    for (int r = 0; r < rows; r++) {
+      if (targets[r] != ignoreIndex && (targets[r] < 0 || targets[r] >= vocab)) {
+        return "targets[" + r + "]";
+      }
+    }
+    if (needsGrad()) {
+      for (int s = 0; s < samples; s++) {
+        if (!Float.isFinite(coefficients[s])) {
+          return "coefficients[" + s + "]";
+        }
+      }
+      int[] counts = new int[samples];
+      for (int s = 0; s < samples; s++) {
+        for (int r = offsets[s]; r < offsets[s + 1]; r++) {
+          counts[s] += targets[r] == ignoreIndex ? 0 : 1;
+        }
+      }
+      double d = Ref64.normalizer(spec(), counts, coefficients);
+      if (!(Double.isFinite(d) && d != 0)) {
+        return "normalizer D";
+      }
+    }
+    if (checkFinite) {
+      for (int r = 0; r < rows; r++) {
+        if (targets[r] == ignoreIndex) {
+          continue;
+        }
+        for (int v = 0; v < vocab; v++) {
+          float z = logits[r * vocab + v];
+          if (Float.isNaN(z) || z == Float.POSITIVE_INFINITY) {
+            nonFiniteOnly = true;
+            return "logits[row " + r + ", column " + v + "]";
+          }
+        }
+      }
+    }
+    return null;
+  }
+
+  @Override
+  public String toString() {
+    return String.format(
+        "%s bf16=%s grad=%s V=%d rows=%d targets=%s offsets=%s coefficients=%s ignore=%d eps=%s"
+            + " zloss=%s softcap=%s scale=%s %s %s D=%s checkFinite=%s logits=%s",
+        op, bf16, gradMode, vocab, rows, java.util.Arrays.toString(targets),
+        java.util.Arrays.toString(offsets), java.util.Arrays.toString(coefficients), ignoreIndex,
+        eps, zLoss, softcap, scale, reduction, normalization, normalizer, checkFinite,
+        logits.length <= 64 ? java.util.Arrays.toString(logits) : logits.length + " values");
+  }
+}
