@@ -37,36 +37,36 @@ static inline reweigh_ce_batch_t reweigh_jni_batch(const void* logits, int32_t l
     return b;
 }
 
-static inline reweigh_ce_options_t reweigh_jni_options(int64_t ignore_index, float label_smoothing, float z_loss,
-                                                       float softcap, float logit_scale, int32_t token_reduction,
-                                                       int32_t normalization, double normalizer,
-                                                       int32_t check_finite) {
+/*
+ * Options travel as two small arrays built once per LossSpec on the Java side:
+ *   float_options = {label_smoothing, z_loss, softcap, logit_scale, normalizer}
+ *   int_options   = {ignore_index, token_reduction, normalization, check_finite}
+ */
+static inline reweigh_ce_options_t reweigh_jni_options(const double* float_options, const int64_t* int_options) {
     reweigh_ce_options_t o = reweigh_ce_options_default();
-    o.ignore_index = ignore_index;
-    o.label_smoothing = label_smoothing;
-    o.z_loss = z_loss;
-    o.softcap = softcap;
-    o.logit_scale = logit_scale;
-    o.token_reduction = token_reduction;
-    o.normalization = normalization;
-    o.normalizer = normalizer;
-    o.check_finite = check_finite;
+    o.label_smoothing = (float)float_options[0];
+    o.z_loss = (float)float_options[1];
+    o.softcap = (float)float_options[2];
+    o.logit_scale = (float)float_options[3];
+    o.normalizer = float_options[4];
+    o.ignore_index = int_options[0];
+    o.token_reduction = (int32_t)int_options[1];
+    o.normalization = (int32_t)int_options[2];
+    o.check_finite = (int32_t)int_options[3];
     return o;
 }
 
 #define REWEIGH_JNI_BATCH_PARAMS                                                                            \
     const void *logits, int32_t logits_dtype, int64_t rows, int64_t vocab, int64_t row_stride,              \
         const void *targets, int32_t targets_dtype, const void *offsets, int32_t offsets_dtype,             \
-        int64_t samples, int32_t device_type, int32_t device_index, int64_t stream, int64_t ignore_index,   \
-        float label_smoothing, float z_loss, float softcap, float logit_scale, int32_t token_reduction,     \
-        int32_t normalization, double normalizer, int32_t check_finite
+        int64_t samples, int32_t device_type, int32_t device_index, int64_t stream,                         \
+        const double *float_options, const int64_t *int_options
 
 #define REWEIGH_JNI_BATCH_ARGS                                                                              \
     reweigh_ce_batch_t b = reweigh_jni_batch(logits, logits_dtype, rows, vocab, row_stride, targets,        \
                                              targets_dtype, offsets, offsets_dtype, samples, device_type,   \
                                              device_index, stream);                                         \
-    reweigh_ce_options_t o = reweigh_jni_options(ignore_index, label_smoothing, z_loss, softcap, logit_scale, \
-                                                 token_reduction, normalization, normalizer, check_finite)
+    reweigh_ce_options_t o = reweigh_jni_options(float_options, int_options)
 
 static inline int32_t reweigh_jni_forward(REWEIGH_JNI_BATCH_PARAMS, float* loss, float* log_prob_sum,
                                           int64_t* token_count, float* mean_entropy, float* row_lse,

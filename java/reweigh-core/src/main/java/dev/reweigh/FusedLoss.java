@@ -44,9 +44,7 @@ public final class FusedLoss {
     NativeLibrary.ensureLoaded();
     check(ReweighNative.reweigh_jni_forward(logits, DType.F32.code, shape.rows, vocab, vocab,
         targets, IndexType.I32.code, offsets, IndexType.I32.code, shape.samples, CPU, 0, 0L,
-        spec.ignoreIndex(), spec.labelSmoothing(), spec.zLoss(), spec.softcap(),
-        spec.logitScale(), spec.tokenReduction().code, spec.normalization().code,
-        spec.normalizer(), spec.checkFinite() ? 1 : 0, st.lossArray(), st.logProbSumArray(),
+        spec.nativeFloats, spec.nativeInts, st.lossArray(), st.logProbSumArray(),
         st.tokenCountArray(), st.meanEntropyArray(), st.rowLseArray(), st.rowLogpArray(),
         st.rowEntropyArray()));
     return st;
@@ -68,9 +66,7 @@ public final class FusedLoss {
     NativeLibrary.ensureLoaded();
     check(ReweighNative.reweigh_jni_forward_backward(logits, DType.F32.code, shape.rows, vocab,
         vocab, targets, IndexType.I32.code, offsets, IndexType.I32.code, shape.samples, CPU, 0, 0L,
-        spec.ignoreIndex(), spec.labelSmoothing(), spec.zLoss(), spec.softcap(),
-        spec.logitScale(), spec.tokenReduction().code, spec.normalization().code,
-        spec.normalizer(), spec.checkFinite() ? 1 : 0, coefficients, grad, vocab, st.lossArray(),
+        spec.nativeFloats, spec.nativeInts, coefficients, grad, vocab, st.lossArray(),
         st.logProbSumArray(), st.tokenCountArray(), st.meanEntropyArray(), st.rowLseArray(),
         st.rowLogpArray(), st.rowEntropyArray(), total));
     return new LossResult(total[0], st);
@@ -91,9 +87,7 @@ public final class FusedLoss {
     NativeLibrary.ensureLoaded();
     check(ReweighNative.reweigh_jni_backward(logits, DType.F32.code, shape.rows, vocab, vocab,
         targets, IndexType.I32.code, offsets, IndexType.I32.code, shape.samples, CPU, 0, 0L,
-        spec.ignoreIndex(), spec.labelSmoothing(), spec.zLoss(), spec.softcap(),
-        spec.logitScale(), spec.tokenReduction().code, spec.normalization().code,
-        spec.normalizer(), spec.checkFinite() ? 1 : 0, stats.rowLseArray(), coefficients, grad,
+        spec.nativeFloats, spec.nativeInts, stats.rowLseArray(), coefficients, grad,
         vocab));
   }
 
@@ -108,9 +102,7 @@ public final class FusedLoss {
     NativeLibrary.ensureLoaded();
     check(ReweighNative.reweigh_jni_forward(logitsBf16, DType.BF16.code, shape.rows, vocab, vocab,
         targets, IndexType.I32.code, offsets, IndexType.I32.code, shape.samples, CPU, 0, 0L,
-        spec.ignoreIndex(), spec.labelSmoothing(), spec.zLoss(), spec.softcap(),
-        spec.logitScale(), spec.tokenReduction().code, spec.normalization().code,
-        spec.normalizer(), spec.checkFinite() ? 1 : 0, st.lossArray(), st.logProbSumArray(),
+        spec.nativeFloats, spec.nativeInts, st.lossArray(), st.logProbSumArray(),
         st.tokenCountArray(), st.meanEntropyArray(), st.rowLseArray(), st.rowLogpArray(),
         st.rowEntropyArray()));
     return st;
@@ -128,9 +120,7 @@ public final class FusedLoss {
     NativeLibrary.ensureLoaded();
     check(ReweighNative.reweigh_jni_forward_backward(logitsBf16, DType.BF16.code, shape.rows,
         vocab, vocab, targets, IndexType.I32.code, offsets, IndexType.I32.code, shape.samples,
-        CPU, 0, 0L, spec.ignoreIndex(), spec.labelSmoothing(), spec.zLoss(), spec.softcap(),
-        spec.logitScale(), spec.tokenReduction().code, spec.normalization().code,
-        spec.normalizer(), spec.checkFinite() ? 1 : 0, coefficients, gradBf16, vocab,
+        CPU, 0, 0L, spec.nativeFloats, spec.nativeInts, coefficients, gradBf16, vocab,
         st.lossArray(), st.logProbSumArray(), st.tokenCountArray(), st.meanEntropyArray(),
         st.rowLseArray(), st.rowLogpArray(), st.rowEntropyArray(), total));
     return new LossResult(total[0], st);
@@ -147,9 +137,7 @@ public final class FusedLoss {
     NativeLibrary.ensureLoaded();
     check(ReweighNative.reweigh_jni_backward(logitsBf16, DType.BF16.code, shape.rows, vocab,
         vocab, targets, IndexType.I32.code, offsets, IndexType.I32.code, shape.samples, CPU, 0,
-        0L, spec.ignoreIndex(), spec.labelSmoothing(), spec.zLoss(), spec.softcap(),
-        spec.logitScale(), spec.tokenReduction().code, spec.normalization().code,
-        spec.normalizer(), spec.checkFinite() ? 1 : 0, stats.rowLseArray(), coefficients,
+        0L, spec.nativeFloats, spec.nativeInts, stats.rowLseArray(), coefficients,
         gradBf16, vocab));
   }
 
@@ -165,9 +153,7 @@ public final class FusedLoss {
       check(ReweighNative.reweigh_jni_forward(batch.logits, batch.dtype.code, batch.rows,
           batch.vocab, batch.rowStride, batch.targets, batch.targetsType.code, batch.offsets,
           batch.offsetsType.code, batch.samples, batch.device.kind().code, batch.device.index(),
-          batch.stream, spec.ignoreIndex(), spec.labelSmoothing(), spec.zLoss(), spec.softcap(),
-          spec.logitScale(), spec.tokenReduction().code, spec.normalization().code,
-          spec.normalizer(), spec.checkFinite() ? 1 : 0, st.lossArray(), st.logProbSumArray(),
+          batch.stream, spec.nativeFloats, spec.nativeInts, st.lossArray(), st.logProbSumArray(),
           st.tokenCountArray(), st.meanEntropyArray(), st.rowLseArray(), st.rowLogpArray(),
           st.rowEntropyArray()));
     } finally {
@@ -190,9 +176,7 @@ public final class FusedLoss {
       check(ReweighNative.reweigh_jni_forward_backward(batch.logits, batch.dtype.code, batch.rows,
           batch.vocab, batch.rowStride, batch.targets, batch.targetsType.code, batch.offsets,
           batch.offsetsType.code, batch.samples, batch.device.kind().code, batch.device.index(),
-          batch.stream, spec.ignoreIndex(), spec.labelSmoothing(), spec.zLoss(), spec.softcap(),
-          spec.logitScale(), spec.tokenReduction().code, spec.normalization().code,
-          spec.normalizer(), spec.checkFinite() ? 1 : 0, coefficients, grad.address,
+          batch.stream, spec.nativeFloats, spec.nativeInts, coefficients, grad.address,
           grad.rowStride, st.lossArray(), st.logProbSumArray(), st.tokenCountArray(),
           st.meanEntropyArray(), st.rowLseArray(), st.rowLogpArray(), st.rowEntropyArray(),
           total));
@@ -221,9 +205,7 @@ public final class FusedLoss {
       check(ReweighNative.reweigh_jni_backward(batch.logits, batch.dtype.code, batch.rows,
           batch.vocab, batch.rowStride, batch.targets, batch.targetsType.code, batch.offsets,
           batch.offsetsType.code, batch.samples, batch.device.kind().code, batch.device.index(),
-          batch.stream, spec.ignoreIndex(), spec.labelSmoothing(), spec.zLoss(), spec.softcap(),
-          spec.logitScale(), spec.tokenReduction().code, spec.normalization().code,
-          spec.normalizer(), spec.checkFinite() ? 1 : 0, stats.rowLseArray(), coefficients,
+          batch.stream, spec.nativeFloats, spec.nativeInts, stats.rowLseArray(), coefficients,
           grad.address, grad.rowStride));
     } finally {
       Reference.reachabilityFence(batch);
@@ -244,9 +226,7 @@ public final class FusedLoss {
       check(ReweighNative.reweigh_jni_forward(batch.logits, batch.dtype.code, batch.rows,
           batch.vocab, batch.rowStride, batch.targets, batch.targetsType.code, batch.offsets,
           batch.offsetsType.code, batch.samples, batch.device.kind().code, batch.device.index(),
-          batch.stream, spec.ignoreIndex(), spec.labelSmoothing(), spec.zLoss(), spec.softcap(),
-          spec.logitScale(), spec.tokenReduction().code, spec.normalization().code,
-          spec.normalizer(), spec.checkFinite() ? 1 : 0, out.loss, out.logProbSum,
+          batch.stream, spec.nativeFloats, spec.nativeInts, out.loss, out.logProbSum,
           out.tokenCount, out.meanEntropy, out.rowLse, out.rowLogp, out.rowEntropy));
     } finally {
       Reference.reachabilityFence(batch);
@@ -272,9 +252,7 @@ public final class FusedLoss {
       check(ReweighNative.reweigh_jni_forward_backward(batch.logits, batch.dtype.code, batch.rows,
           batch.vocab, batch.rowStride, batch.targets, batch.targetsType.code, batch.offsets,
           batch.offsetsType.code, batch.samples, batch.device.kind().code, batch.device.index(),
-          batch.stream, spec.ignoreIndex(), spec.labelSmoothing(), spec.zLoss(), spec.softcap(),
-          spec.logitScale(), spec.tokenReduction().code, spec.normalization().code,
-          spec.normalizer(), spec.checkFinite() ? 1 : 0, coefficientsAddress, grad.address,
+          batch.stream, spec.nativeFloats, spec.nativeInts, coefficientsAddress, grad.address,
           grad.rowStride, out.loss, out.logProbSum, out.tokenCount, out.meanEntropy, out.rowLse,
           out.rowLogp, out.rowEntropy, totalAddress));
     } finally {
@@ -299,9 +277,7 @@ public final class FusedLoss {
       check(ReweighNative.reweigh_jni_backward(batch.logits, batch.dtype.code, batch.rows,
           batch.vocab, batch.rowStride, batch.targets, batch.targetsType.code, batch.offsets,
           batch.offsetsType.code, batch.samples, batch.device.kind().code, batch.device.index(),
-          batch.stream, spec.ignoreIndex(), spec.labelSmoothing(), spec.zLoss(), spec.softcap(),
-          spec.logitScale(), spec.tokenReduction().code, spec.normalization().code,
-          spec.normalizer(), spec.checkFinite() ? 1 : 0, rowLseAddress, coefficientsAddress,
+          batch.stream, spec.nativeFloats, spec.nativeInts, rowLseAddress, coefficientsAddress,
           grad.address, grad.rowStride));
     } finally {
       Reference.reachabilityFence(batch);

@@ -25,6 +25,9 @@ public final class LossSpec {
   private final Normalization normalization;
   private final double normalizer;
   private final boolean checkFinite;
+  /** The options as the JNI bridge takes them (reweigh_jni.h); never mutated. */
+  final double[] nativeFloats;
+  final long[] nativeInts;
 
   private LossSpec(Builder b) {
     this.ignoreIndex = b.ignoreIndex;
@@ -36,6 +39,10 @@ public final class LossSpec {
     this.normalization = b.normalization;
     this.normalizer = b.normalizer;
     this.checkFinite = b.checkFinite;
+    this.nativeFloats =
+        new double[] {labelSmoothing, zLoss, softcap, logitScale, normalizer};
+    this.nativeInts = new long[] {
+        ignoreIndex, tokenReduction.code, normalization.code, checkFinite ? 1 : 0};
   }
 
   /** The default options. */

@@ -24,7 +24,9 @@ import org.bytedeco.javacpp.annotation.Platform;
  * </ul>
  *
  * The batch and option parameters are the same in every overload, in the order of {@code
- * REWEIGH_JNI_BATCH_PARAMS}.
+ * REWEIGH_JNI_BATCH_PARAMS}; the options come packed as {@code floatOptions = {labelSmoothing,
+ * zLoss, softcap, logitScale, normalizer}} and {@code intOptions = {ignoreIndex, tokenReduction,
+ * normalization, checkFinite}} (built once per {@code LossSpec}).
  */
 @Platform(include = {"reweigh/reweigh.h", "reweigh_jni.h"}, link = "reweigh")
 @NoException
@@ -74,8 +76,7 @@ public final class ReweighNative {
       float[] logits, int logitsDtype, long rows, long vocab, long rowStride,
       int[] targets, int targetsDtype, int[] offsets, int offsetsDtype, long samples,
       int deviceType, int deviceIndex, long stream,
-      long ignoreIndex, float labelSmoothing, float zLoss, float softcap, float logitScale,
-      int tokenReduction, int normalization, double normalizer, int checkFinite,
+      @Cast("const double*") double[] floatOptions, @Cast("const int64_t*") long[] intOptions,
       float[] loss, float[] logProbSum, @Cast("int64_t*") long[] tokenCount, float[] meanEntropy,
       float[] rowLse, float[] rowLogp, float[] rowEntropy);
 
@@ -84,8 +85,7 @@ public final class ReweighNative {
       short[] logits, int logitsDtype, long rows, long vocab, long rowStride,
       int[] targets, int targetsDtype, int[] offsets, int offsetsDtype, long samples,
       int deviceType, int deviceIndex, long stream,
-      long ignoreIndex, float labelSmoothing, float zLoss, float softcap, float logitScale,
-      int tokenReduction, int normalization, double normalizer, int checkFinite,
+      @Cast("const double*") double[] floatOptions, @Cast("const int64_t*") long[] intOptions,
       float[] loss, float[] logProbSum, @Cast("int64_t*") long[] tokenCount, float[] meanEntropy,
       float[] rowLse, float[] rowLogp, float[] rowEntropy);
 
@@ -95,8 +95,7 @@ public final class ReweighNative {
       @Cast("const void*") long targets, int targetsDtype,
       @Cast("const void*") long offsets, int offsetsDtype, long samples,
       int deviceType, int deviceIndex, long stream,
-      long ignoreIndex, float labelSmoothing, float zLoss, float softcap, float logitScale,
-      int tokenReduction, int normalization, double normalizer, int checkFinite,
+      @Cast("const double*") double[] floatOptions, @Cast("const int64_t*") long[] intOptions,
       float[] loss, float[] logProbSum, @Cast("int64_t*") long[] tokenCount, float[] meanEntropy,
       float[] rowLse, float[] rowLogp, float[] rowEntropy);
 
@@ -105,8 +104,7 @@ public final class ReweighNative {
       @Cast("const void*") long targets, int targetsDtype,
       @Cast("const void*") long offsets, int offsetsDtype, long samples,
       int deviceType, int deviceIndex, long stream,
-      long ignoreIndex, float labelSmoothing, float zLoss, float softcap, float logitScale,
-      int tokenReduction, int normalization, double normalizer, int checkFinite,
+      @Cast("const double*") double[] floatOptions, @Cast("const int64_t*") long[] intOptions,
       @Cast("float*") long loss, @Cast("float*") long logProbSum,
       @Cast("int64_t*") long tokenCount, @Cast("float*") long meanEntropy,
       @Cast("float*") long rowLse, @Cast("float*") long rowLogp, @Cast("float*") long rowEntropy);
@@ -118,8 +116,7 @@ public final class ReweighNative {
       float[] logits, int logitsDtype, long rows, long vocab, long rowStride,
       int[] targets, int targetsDtype, int[] offsets, int offsetsDtype, long samples,
       int deviceType, int deviceIndex, long stream,
-      long ignoreIndex, float labelSmoothing, float zLoss, float softcap, float logitScale,
-      int tokenReduction, int normalization, double normalizer, int checkFinite,
+      @Cast("const double*") double[] floatOptions, @Cast("const int64_t*") long[] intOptions,
       float[] rowLse, float[] coefficients, float[] grad, long gradRowStride);
 
   @CriticalRegion
@@ -127,8 +124,7 @@ public final class ReweighNative {
       short[] logits, int logitsDtype, long rows, long vocab, long rowStride,
       int[] targets, int targetsDtype, int[] offsets, int offsetsDtype, long samples,
       int deviceType, int deviceIndex, long stream,
-      long ignoreIndex, float labelSmoothing, float zLoss, float softcap, float logitScale,
-      int tokenReduction, int normalization, double normalizer, int checkFinite,
+      @Cast("const double*") double[] floatOptions, @Cast("const int64_t*") long[] intOptions,
       float[] rowLse, float[] coefficients, short[] grad, long gradRowStride);
 
   @CriticalRegion
@@ -137,8 +133,7 @@ public final class ReweighNative {
       @Cast("const void*") long targets, int targetsDtype,
       @Cast("const void*") long offsets, int offsetsDtype, long samples,
       int deviceType, int deviceIndex, long stream,
-      long ignoreIndex, float labelSmoothing, float zLoss, float softcap, float logitScale,
-      int tokenReduction, int normalization, double normalizer, int checkFinite,
+      @Cast("const double*") double[] floatOptions, @Cast("const int64_t*") long[] intOptions,
       float[] rowLse, float[] coefficients, @Cast("void*") long grad, long gradRowStride);
 
   public static native int reweigh_jni_backward(
@@ -146,8 +141,7 @@ public final class ReweighNative {
       @Cast("const void*") long targets, int targetsDtype,
       @Cast("const void*") long offsets, int offsetsDtype, long samples,
       int deviceType, int deviceIndex, long stream,
-      long ignoreIndex, float labelSmoothing, float zLoss, float softcap, float logitScale,
-      int tokenReduction, int normalization, double normalizer, int checkFinite,
+      @Cast("const double*") double[] floatOptions, @Cast("const int64_t*") long[] intOptions,
       @Cast("const float*") long rowLse, @Cast("const float*") long coefficients,
       @Cast("void*") long grad, long gradRowStride);
 
@@ -158,8 +152,7 @@ public final class ReweighNative {
       float[] logits, int logitsDtype, long rows, long vocab, long rowStride,
       int[] targets, int targetsDtype, int[] offsets, int offsetsDtype, long samples,
       int deviceType, int deviceIndex, long stream,
-      long ignoreIndex, float labelSmoothing, float zLoss, float softcap, float logitScale,
-      int tokenReduction, int normalization, double normalizer, int checkFinite,
+      @Cast("const double*") double[] floatOptions, @Cast("const int64_t*") long[] intOptions,
       float[] coefficients, float[] grad, long gradRowStride,
       float[] loss, float[] logProbSum, @Cast("int64_t*") long[] tokenCount, float[] meanEntropy,
       float[] rowLse, float[] rowLogp, float[] rowEntropy, double[] total);
@@ -169,8 +162,7 @@ public final class ReweighNative {
       short[] logits, int logitsDtype, long rows, long vocab, long rowStride,
       int[] targets, int targetsDtype, int[] offsets, int offsetsDtype, long samples,
       int deviceType, int deviceIndex, long stream,
-      long ignoreIndex, float labelSmoothing, float zLoss, float softcap, float logitScale,
-      int tokenReduction, int normalization, double normalizer, int checkFinite,
+      @Cast("const double*") double[] floatOptions, @Cast("const int64_t*") long[] intOptions,
       float[] coefficients, short[] grad, long gradRowStride,
       float[] loss, float[] logProbSum, @Cast("int64_t*") long[] tokenCount, float[] meanEntropy,
       float[] rowLse, float[] rowLogp, float[] rowEntropy, double[] total);
@@ -181,8 +173,7 @@ public final class ReweighNative {
       @Cast("const void*") long targets, int targetsDtype,
       @Cast("const void*") long offsets, int offsetsDtype, long samples,
       int deviceType, int deviceIndex, long stream,
-      long ignoreIndex, float labelSmoothing, float zLoss, float softcap, float logitScale,
-      int tokenReduction, int normalization, double normalizer, int checkFinite,
+      @Cast("const double*") double[] floatOptions, @Cast("const int64_t*") long[] intOptions,
       float[] coefficients, @Cast("void*") long grad, long gradRowStride,
       float[] loss, float[] logProbSum, @Cast("int64_t*") long[] tokenCount, float[] meanEntropy,
       float[] rowLse, float[] rowLogp, float[] rowEntropy, double[] total);
@@ -192,8 +183,7 @@ public final class ReweighNative {
       @Cast("const void*") long targets, int targetsDtype,
       @Cast("const void*") long offsets, int offsetsDtype, long samples,
       int deviceType, int deviceIndex, long stream,
-      long ignoreIndex, float labelSmoothing, float zLoss, float softcap, float logitScale,
-      int tokenReduction, int normalization, double normalizer, int checkFinite,
+      @Cast("const double*") double[] floatOptions, @Cast("const int64_t*") long[] intOptions,
       @Cast("const float*") long coefficients, @Cast("void*") long grad, long gradRowStride,
       @Cast("float*") long loss, @Cast("float*") long logProbSum,
       @Cast("int64_t*") long tokenCount, @Cast("float*") long meanEntropy,
