@@ -9,7 +9,9 @@
  */
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cstring>
 #include <functional>
 #include <thread>
 
@@ -206,6 +208,53 @@ TEST(ThreadPool, ConcurrentErrorsKeepTheirOwnMessages) {
     }
     for (std::thread& t : ts) t.join();
     EXPECT_EQ(wrong.load(), 0);
+}
+
+}  // namespace
+}  // namespace reftest
+
+namespace reftest {
+namespace {
+
+/*
+ * Regression: workers created by a resize used to start with generation 0 and took the last,
+ * finished job for a new one; racing with the next job they either skipped its chunks (rows
+ * never computed) or drove the pending count below zero (the caller waited forever). Resizing
+ * before every call on one thread hit it within a few hundred calls (deadlock or mismatch).
+ */
+TEST(ThreadPool, ResizeBeforeEveryCallNeitherSkipsRowsNorHangs) {
+    const int64_t rows = 300, vocab = 1000;  // 3e5 logits: above the inline threshold, so on the pool
+    std::vector<float> z(static_cast<size_t>(rows * vocab));
+    for (size_t i = 0; i < z.size(); ++i) z[i] = static_cast<float>((i * 2654435761u) % 1000) * 0.01f - 5.0f;
+    std::vector<int32_t> targets(static_cast<size_t>(rows));
+    for (int64_t r = 0; r < rows; ++r) targets[static_cast<size_t>(r)] = static_cast<int32_t>((r * 37) % vocab);
+    std::vector<int64_t> offsets(static_cast<size_t>(rows + 1));
+    for (int64_t s = 0; s <= rows; ++s) offsets[static_cast<size_t>(s)] = s;
+    reweigh_ce_batch_t b{};
+    b.logits = z.data();
+    b.logits_dtype = REWEIGH_DTYPE_F32;
+    b.targets_dtype = REWEIGH_DTYPE_I32;
+    b.rows = rows;
+    b.vocab = vocab;
+    b.logits_row_stride = vocab;
+    b.targets = targets.data();
+    b.offsets = offsets.data();
+    b.offsets_dtype = REWEIGH_DTYPE_I64;
+    b.samples = rows;
+    const reweigh_ce_options_t o = reweigh_ce_options_default();
+    std::vector<float> expected(static_cast<size_t>(rows)), got(static_cast<size_t>(rows));
+    reweigh_ce_stats_t st{};
+    st.loss = expected.data();
+    ASSERT_EQ(reweigh_set_num_threads(1), REWEIGH_STATUS_OK);
+    ASSERT_EQ(reweigh_ce_forward(&b, &o, &st), REWEIGH_STATUS_OK) << reweigh_last_error();
+    st.loss = got.data();
+    for (int call = 0; call < 1000; ++call) {
+        ASSERT_EQ(reweigh_set_num_threads(1 + call % 3), REWEIGH_STATUS_OK);
+        std::fill(got.begin(), got.end(), -1.0f);
+        ASSERT_EQ(reweigh_ce_forward(&b, &o, &st), REWEIGH_STATUS_OK) << reweigh_last_error();
+        ASSERT_EQ(0, std::memcmp(expected.data(), got.data(), got.size() * sizeof(float))) << "call " << call;
+    }
+    ASSERT_EQ(reweigh_set_num_threads(2), REWEIGH_STATUS_OK);
 }
 
 }  // namespace

@@ -73,8 +73,14 @@ private:
         }
     }
 
-    void worker_loop() {
-        uint64_t seen = 0;
+    /*
+     * `seen` starts at the generation current when the worker was created. Starting at 0 was a
+     * bug: a worker created by a resize took the last, finished job for a new one, and if the
+     * next job was posted meanwhile it consumed that job's chunk indices with the old (dead)
+     * job's function and context, so rows of the new job were never computed (found by
+     * tests/reliability DeterminismTest as a rare bit mismatch).
+     */
+    void worker_loop(uint64_t seen) {
         for (;;) {
             RangeFn fn;
             void* ctx;
@@ -112,7 +118,12 @@ private:
     void resize_locked(int32_t threads) {
         stop_workers();
         const int32_t n = std::max<int32_t>(threads, 1);
-        for (int32_t i = 1; i < n; ++i) workers_.emplace_back(&Pool::worker_loop, this);
+        uint64_t current;
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            current = generation_;
+        }
+        for (int32_t i = 1; i < n; ++i) workers_.emplace_back(&Pool::worker_loop, this, current);
         threads_.store(n);
     }
 
