@@ -15,12 +15,12 @@ final class KlDroMethod extends Method {
 
   private final double r;
   private final int batchSize;
-  private double m = Double.NEGATIVE_INFINITY;
-  private double z;
+  private final OnlineSoftmax normaliser;
 
   KlDroMethod(double temperature, int batchSize) {
     this.r = temperature;
     this.batchSize = batchSize;
+    this.normaliser = new OnlineSoftmax(temperature);
     parameters.put("temperature", temperature);
     parameters.put("batch_size", batchSize);
   }
@@ -47,27 +47,15 @@ final class KlDroMethod extends Method {
 
   @Override
   void observe(int pass, List<Candidate> line) {
-    // [Note: stable softmax] of StableSoftmax: exponents are (l - m) / r <= 0.
-    double l = line.get(0).loss();
-    if (l > m) {
-      z = z * Math.exp((m - l) / r) + 1.0;
-      m = l;
-    } else {
-      z += Math.exp((l - m) / r);
-    }
+    normaliser.add(line.get(0).loss());
   }
 
   @Override
   Decision[] decide(List<Candidate> unit) {
     if (batchSize > 0) {
-      double[] w = KlDro.weights(losses(unit), r);
-      Decision[] d = new Decision[w.length];
-      for (int i = 0; i < w.length; i++) {
-        d[i] = Decision.of(w[i], true);
-      }
-      return d;
+      return OnlineSoftmax.keepAll(KlDro.weights(losses(unit), r));
     }
-    return new Decision[] {Decision.of(Math.exp((unit.get(0).loss() - m) / r) / z, true)};
+    return new Decision[] {Decision.of(normaliser.weight(unit.get(0).loss()), true)};
   }
 
   @Override

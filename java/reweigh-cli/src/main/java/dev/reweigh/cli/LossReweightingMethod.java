@@ -22,13 +22,13 @@ final class LossReweightingMethod extends Method {
   private final int batchSize;
   private double lmin = Double.POSITIVE_INFINITY;
   private double lmax = Double.NEGATIVE_INFINITY;
-  private double m = Double.NEGATIVE_INFINITY;
-  private double z;
+  private final OnlineSoftmax normaliser;
 
   LossReweightingMethod(LossReweighting.Strategy strategy, double temperature, int batchSize) {
     this.strategy = strategy;
     this.r = temperature;
     this.batchSize = batchSize;
+    this.normaliser = new OnlineSoftmax(temperature);
     parameters.put("strategy", strategy.name().toLowerCase(Locale.ROOT).replace('_', '-'));
     parameters.put("temperature", temperature);
     parameters.put("batch_size", batchSize);
@@ -65,28 +65,16 @@ final class LossReweightingMethod extends Method {
       lmin = Math.min(lmin, l);
       lmax = Math.max(lmax, l);
     } else {
-      // Online softmax normaliser: keep z = sum_j exp((f_j - m) / r) for the running max m.
-      double x = f(l);
-      if (x > m) {
-        z = z * Math.exp((m - x) / r) + 1.0;
-        m = x;
-      } else {
-        z += Math.exp((x - m) / r);
-      }
+      normaliser.add(f(l));
     }
   }
 
   @Override
   Decision[] decide(List<Candidate> unit) {
     if (batchSize > 0) {
-      double[] w = LossReweighting.weights(losses(unit), strategy, r);
-      Decision[] d = new Decision[w.length];
-      for (int i = 0; i < w.length; i++) {
-        d[i] = Decision.of(w[i], true);
-      }
-      return d;
+      return OnlineSoftmax.keepAll(LossReweighting.weights(losses(unit), strategy, r));
     }
-    return new Decision[] {Decision.of(Math.exp((f(unit.get(0).loss()) - m) / r) / z, true)};
+    return new Decision[] {Decision.of(normaliser.weight(f(unit.get(0).loss())), true)};
   }
 
   @Override
