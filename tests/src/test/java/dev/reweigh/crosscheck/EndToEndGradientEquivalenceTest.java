@@ -8,6 +8,7 @@ import dev.reweigh.TokenReduction;
 import dev.reweigh.pytorch.TorchBatch;
 import dev.reweigh.pytorch.TorchLoss;
 import dev.reweigh.pytorch.TorchResult;
+import java.lang.ref.Reference;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -80,21 +81,23 @@ class EndToEndGradientEquivalenceTest {
       return head.forward(torch.tanh(hidden.forward(emb.forward(tokens))));
     }
 
-    List<Tensor> parameters() {
-      List<Tensor> out = new ArrayList<>();
-      for (Module m : modules) {
-        TensorVector ps = m.parameters();
-        for (long i = 0; i < ps.size(); i++) {
-          out.add(ps.get(i));
-        }
-      }
-      return out;
-    }
-
+    /**
+     * Every parameter's gradient. The Tensors that {@code TensorVector.get} returns point into the
+     * vector's storage, so the vector must stay reachable while they are used: returning them
+     * from a helper let the GC free the vector and crashed the JVM in {@code grad()} (seen once in
+     * CI).
+     */
     List<double[]> gradsAndZero() {
       List<double[]> out = new ArrayList<>();
-      for (Tensor p : parameters()) {
-        out.add(T.toDoubles(p.grad()));
+      for (Module m : modules) {
+        TensorVector ps = m.parameters();
+        try {
+          for (long i = 0; i < ps.size(); i++) {
+            out.add(T.toDoubles(ps.get(i).grad()));
+          }
+        } finally {
+          Reference.reachabilityFence(ps);
+        }
       }
       for (Module m : modules) {
         m.zero_grad(true);
