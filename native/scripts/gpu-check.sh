@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# gpu-check.sh: the CUDA checks that need a GPU (issue 5). Run on a GPU machine
+# gpu-check.sh: the CUDA checks that need a GPU. Run on a GPU machine
 # from anywhere in the repository:
 #
 #   native/scripts/gpu-check.sh [build-dir]        (default: /tmp/reweigh-gpu-check)

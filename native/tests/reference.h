@@ -1,6 +1,6 @@
 /*
  * reference.h: a float64 reference of the fused cross-entropy, written from
- * DESIGN.md section 3 alone (it shares no code with native/src), for the
+ * docs/design.md §3 alone (it shares no code with native/src), for the
  * native GoogleTest suites.
  *
  * Per counted row, z'_v = softcap(scale * z_v) (softcap(x) = c tanh(x / c)):
@@ -134,7 +134,7 @@ inline RowRef reference_row(const double* z, int64_t vocab, int64_t y, const rew
     return r;
 }
 
-/* D of DESIGN.md section 3 (before the zero check). */
+/* D of docs/design.md §3 (before the zero check). */
 inline double normalizer(const Problem& p, const std::vector<int64_t>& counts) {
     double d = 0;
     switch (p.options.normalization) {

@@ -1,7 +1,7 @@
 /*
  * test_ce_determinism.cpp: results are bit-identical for 1..N kernel threads
- * and across repeated runs (DESIGN.md section 3: "Results do not depend on
- * the thread count"), for every ISA variant, f32 and bf16, forward,
+ * and across repeated runs (docs/design.md §3.7: results do not
+ * depend on the thread count), for every ISA variant, f32 and bf16, forward,
  * forwardBackward and backward. N goes past the core count on purpose: more
  * threads than cores must still give the same bits.
  */

@@ -4,7 +4,7 @@
  * place) and backward, and the reference's own gradient against central
  * finite differences.
  *
- * Grid (STYLE.md item 11):
+ * Grid (docs/style.md §5):
  *   vocab V in {1, 7, 15, 16, 17, 31, 33, 1000, 32000}: the lane-width tails
  *     around 8 (AVX2) and 16 (AVX-512) and their doubled unrolls, 1000 (not a
  *     multiple of any width), 32000 (a Llama-2-sized row);

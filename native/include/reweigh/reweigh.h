@@ -6,7 +6,7 @@
  * crosses it: every entry point returns a reweigh_status_t, and
  * reweigh_last_error() explains the last failure of the calling thread.
  *
- * Semantics (../shared/DESIGN.md section 3). Rows are token positions already
+ * Semantics (docs/design.md §3.1). Rows are token positions already
  * shifted so that row r predicts targets[r]. Sample s owns rows
  * [offsets[s], offsets[s+1]). A row whose target equals ignore_index counts
  * nowhere. Per counted row, with z' = softcap(logit_scale * z),
@@ -212,7 +212,7 @@ REWEIGH_API reweigh_status_t reweigh_bench_copy(const void* src, void* dst, int6
 REWEIGH_API reweigh_status_t reweigh_bench_read(const void* src, int64_t bytes, double* checksum);
 
 /* ---- CUDA memory helpers (tests, benchmarks, Java without a GPU framework) ----
- * Appended for issue 5. Each returns UNSUPPORTED in a CPU-only build and
+ * Each returns UNSUPPORTED in a CPU-only build and
  * REWEIGH_STATUS_CUDA (message from cudaGetErrorString) when the runtime fails.
  */
 

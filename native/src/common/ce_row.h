@@ -14,7 +14,7 @@
  * Keeping s relative to m (instead of sum p z) avoids cancelling two large
  * numbers when the logits are large.
  *
- * Row objective (DESIGN.md section 3), z' = softcap(scale * z):
+ * Row objective (docs/design.md §3), z' = softcap(scale * z):
  *   rowLoss = (1 - eps) * (-logp) + eps * (lse - mean z') + zloss * lse^2
  * Its derivative with respect to z'_v, times the row coefficient k:
  *   dL/dz'_v = k * [ p_v * (1 + 2 * zloss * lse) - (1 - eps) * [v == y] - eps / V ]

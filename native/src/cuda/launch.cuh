@@ -2,7 +2,7 @@
  * launch.cuh: CUDA error handling for the backend. Every runtime call goes
  * through REWEIGH_CUDA_CHECK and every kernel through launch(), which checks
  * the launch itself, so a forgotten check cannot happen (ggml's
- * cross_entropy_loss_back missed one; see ../../../shared/STYLE.md).
+ * cross_entropy_loss_back missed one; docs/style.md §2).
  *
  * Failures throw reweigh::Error with REWEIGH_STATUS_CUDA and the
  * cudaGetErrorString text (REWEIGH_STATUS_OUT_OF_MEMORY for an allocation);

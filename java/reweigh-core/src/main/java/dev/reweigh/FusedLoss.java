@@ -8,7 +8,7 @@ import java.lang.ref.Reference;
 
 /**
  * The fused per-sample cross-entropy: statistics, weighted objective and its gradient with respect
- * to the logits, in one or two passes over [rows x vocab] (DESIGN.md section 3).
+ * to the logits, in one or two passes over [rows x vocab] (docs/design.md §3).
  *
  * <p>Three ways in, same semantics:
  *

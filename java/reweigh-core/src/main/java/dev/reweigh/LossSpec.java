@@ -3,7 +3,7 @@ package dev.reweigh;
 import java.util.Objects;
 
 /**
- * Options of the fused loss (DESIGN.md section 3), immutable. Per counted row, with {@code z' =
+ * Options of the fused loss (docs/design.md §3), immutable. Per counted row, with {@code z' =
  * softcap(logitScale * z)}:
  *
  * <pre>

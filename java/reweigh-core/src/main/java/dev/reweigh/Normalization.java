@@ -1,7 +1,7 @@
 package dev.reweigh;
 
 /**
- * The denominator D of the objective {@code total = sum_s c_s * loss_s / D} (DESIGN.md section 3).
+ * The denominator D of the objective {@code total = sum_s c_s * loss_s / D} (docs/design.md §3).
  * D = 0 or a non-finite D is an {@link IllegalArgumentException}.
  */
 public enum Normalization {

@@ -1,6 +1,6 @@
 package dev.reweigh;
 
-/** How a sample's row losses become its loss (DESIGN.md section 3). */
+/** How a sample's row losses become its loss (docs/design.md §3). */
 public enum TokenReduction {
   /** {@code loss_s = sum rowLoss / tokenCount_s}; a sample with no counted row has loss 0. */
   MEAN(0),

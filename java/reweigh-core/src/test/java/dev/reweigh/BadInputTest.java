@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
 /**
- * Every bad input of DESIGN.md section 4 / the native-core issue: an IllegalArgumentException
+ * Every bad input of docs/design.md §3.4 and §4: an IllegalArgumentException
  * whose message names the argument (and the first bad index), thrown before anything is written.
  */
 class BadInputTest {

@@ -14,7 +14,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Every output of forward and forwardBackward, on every CPU variant, against the float64
  * {@link Reference64}.
  *
- * <p>Grid rationale (STYLE.md item 11): vocabularies 1 (degenerate), 7 / 15 / 17 / 31 / 33 (the
+ * <p>Grid rationale (docs/style.md §5): vocabularies 1 (degenerate), 7 / 15 / 17 / 31 / 33 (the
  * tails around the 8- and 16-lane vector widths and the 2x-unrolled loops), 16 (exactly one
  * AVX-512 vector), 1000, 32000 (Llama 2), 128256 (Llama 3) and 262144 (the "up to 256k" promise);
  * rows 0 (empty), 1, 3 and 289 (odd, many chunks of the thread pool) where the reference stays

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.junit.jupiter.api.Test;
 
-/** Numbers worked by hand from the definitions in DESIGN.md section 3. */
+/** Numbers worked by hand from the definitions in docs/design.md §3. */
 class HandWorkedTest {
 
   /**

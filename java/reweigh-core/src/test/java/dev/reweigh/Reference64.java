@@ -1,7 +1,7 @@
 package dev.reweigh;
 
 /**
- * A float64 implementation of the fused loss, written straight from DESIGN.md section 3 with no
+ * A float64 implementation of the fused loss, written straight from docs/design.md §3 with no
  * shared code: the independent reference every kernel output is compared with. Slow on purpose
  * (two passes per row, plain loops, Math.exp/log/tanh).
  */

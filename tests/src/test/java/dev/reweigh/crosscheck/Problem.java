@@ -8,7 +8,7 @@ import java.util.SplittableRandom;
 /**
  * One random cross-check problem: packed logits [rows, V] in float32, int64 targets (some equal
  * to the ignore index), sample offsets and random (not all-ones) coefficients, plus the
- * definitions of DESIGN.md section 3 that both sides of a comparison share: which rows count, the
+ * definitions of docs/design.md §3 that both sides of a comparison share: which rows count, the
  * denominator D and the per-row weight {@code c_s / (n_s D)} (MEAN) or {@code c_s / D} (SUM) that
  * turns a peer's per-row losses into Reweigh's objective.
  */
@@ -90,7 +90,7 @@ final class Problem {
     return n;
   }
 
-  /** D of DESIGN.md section 3, from its definition. */
+  /** D of docs/design.md §3, from its definition. */
   double normalizer() {
     Normalization n = spec.normalization();
     double d = 0;

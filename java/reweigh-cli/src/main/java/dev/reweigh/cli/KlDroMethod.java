@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * {@code kl-dro}: w_i = softmax_i(l_i / r) over a batch (METHODS.md section 6); every candidate is
+ * {@code kl-dro}: w_i = softmax_i(l_i / r) over a batch (docs/methods.md §6); every candidate is
  * kept. With {@code --batch-size B > 0}: one pass, memory O(B). With B = 0 the whole input is one
  * batch: pass 1 accumulates the normaliser online (running max, rescaled sum), pass 2 writes;
  * O(1) memory.

@@ -5,7 +5,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 
-/** {@code lmsi}: keep the majority-answer responses, weight 1 (METHODS.md section 1). */
+/** {@code lmsi}: keep the majority-answer responses, weight 1 (docs/methods.md §1). */
 final class LmsiMethod extends Method {
 
   @Override

@@ -8,7 +8,7 @@ import java.util.Set;
 
 /**
  * {@code loss-reweighting}: w_i = softmax_i(f(h_i) / r) over a batch (Sow et al.,
- * arXiv:2502.06733; METHODS.md section 5); every candidate is kept.
+ * arXiv:2502.06733; docs/methods.md §5); every candidate is kept.
  *
  * <p>With {@code --batch-size B > 0}: one pass, consecutive batches of B lines, memory O(B). With
  * B = 0 the whole input is one batch, read three times with O(1) memory: pass 1 finds lmin and

@@ -18,7 +18,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code reweigh weigh} on small files, with numbers from METHODS.md worked examples. */
+/** {@code reweigh weigh} on small files, with numbers from the worked examples of docs/methods.md. */
 class WeighCommandTest {
 
   @TempDir Path tmp;
@@ -62,7 +62,7 @@ class WeighCommandTest {
     assertEquals(1, s.get("input_passes").asInt());
   }
 
-  /** METHODS.md section 2: Lv = mean(2.0, 2.2, 1.8) = 2; wDS = [1.25, 1, 1.25, 1.5, 2]. */
+  /** docs/methods.md §2: Lv = mean(2.0, 2.2, 1.8) = 2; wDS = [1.25, 1, 1.25, 1.5, 2]. */
   @Test
   void iwsiWithValidationFileMatchesMethodsExample() {
     List<JsonNode> rows =
@@ -85,7 +85,7 @@ class WeighCommandTest {
     assertArrayEquals(new boolean[] {true, true, true, false, true, false, true}, keep(rows));
   }
 
-  /** METHODS.md section 2 (IWSI-w): min(Lv / L, 2) on the majority-kept rows, 0 elsewhere. */
+  /** docs/methods.md §2 (IWSI-w): min(Lv / L, 2) on the majority-kept rows, 0 elsewhere. */
   @Test
   void iwsiClipped() {
     List<JsonNode> rows = weigh("-m", "iwsi-w", "-i", resource("iwsi.jsonl"), "--valid-mean-loss", "2.0");
@@ -93,7 +93,7 @@ class WeighCommandTest {
     assertArrayEquals(new boolean[] {true, true, true, false, true, false, true}, keep(rows));
   }
 
-  /** METHODS.md section 3: f = [0.9865656, 0.6980137, 1.3154208] (a = 1), mean over 3 questions. */
+  /** docs/methods.md §3: f = [0.9865656, 0.6980137, 1.3154208] (a = 1), mean over 3 questions. */
   @Test
   void eastMatchesMethodsExampleAndDropsUnparsableQuestion() {
     List<JsonNode> rows = weigh("-m", "east", "-i", resource("east.jsonl"));
@@ -128,7 +128,7 @@ class WeighCommandTest {
     assertTrue(summary().get("notes").toString().contains("entropy 0 dropped"));
   }
 
-  /** METHODS.md section 4: SEQUENCE_LOGPROB picks 1, LENGTH_NORMALIZED picks 2. */
+  /** docs/methods.md §4: SEQUENCE_LOGPROB picks 1, LENGTH_NORMALIZED picks 2. */
   @Test
   void sharpeningSft() {
     List<JsonNode> seq = weigh("-m", "sharpening-sft", "-i", resource("sharpening.jsonl"));
@@ -159,7 +159,7 @@ class WeighCommandTest {
     assertTrue(summary().get("notes").get(0).asText().contains("no line has an \"answer\""));
   }
 
-  /** METHODS.md section 5: losses [2, 3, 4, 6], LIN_UPPER, r = 1. */
+  /** docs/methods.md §5: losses [2, 3, 4, 6], LIN_UPPER, r = 1. */
   @Test
   void lossReweightingWholeFileStreamsToTheLibraryResult() {
     List<JsonNode> rows =

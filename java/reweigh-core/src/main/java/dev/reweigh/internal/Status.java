@@ -5,7 +5,7 @@ import dev.reweigh.ReweighNativeException;
 import dev.reweigh.nativeapi.ReweighNative;
 
 /**
- * The one place native status codes become Java exceptions (STYLE.md item 4). The message is the
+ * The one place native status codes become Java exceptions (docs/style.md §3). The message is the
  * native thread-local last error, which names the argument and the first bad index.
  */
 public final class Status {

@@ -5,7 +5,7 @@ import java.util.regex.Pattern;
 
 /**
  * Canonical form of an extracted answer, so that equal answers fall into one self-consistency
- * cluster (METHODS.md section 1).
+ * cluster (docs/methods.md §1).
  *
  * <p>Rules: surrounding whitespace is trimmed; a {@code null} or blank answer is unparsable and
  * maps to {@code null} (it does not vote); an answer that reads as a decimal number (optional sign,

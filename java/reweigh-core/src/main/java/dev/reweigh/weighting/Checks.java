@@ -7,7 +7,7 @@ import java.util.List;
  *
  * <p>Every failure is an {@link IllegalArgumentException} whose message names the argument and,
  * for arrays, the first bad index, e.g. {@code "sampleLosses[3] = NaN is not finite"}
- * (DESIGN.md section 4). Checks are explicit code, never {@code assert} (STYLE.md 2.15).
+ * (docs/design.md §4). Checks are explicit code, never {@code assert} (docs/style.md §3).
  */
 final class Checks {
 

@@ -2,7 +2,7 @@ package dev.reweigh.weighting;
 
 /**
  * Preference objectives of RLHF-Sharpening, each returned with its per-sample gradient so the
- * fused backward does the per-token work (METHODS.md sections 4 and 7; sign convention in
+ * fused backward does the per-token work (docs/methods.md §4 and §7; sign convention in
  * [Note: coefficient sign convention] of {@link Objective}).
  *
  * <p>Samples are indexed s = 0..S-1; every array of per-sample statistics has length S and pairs

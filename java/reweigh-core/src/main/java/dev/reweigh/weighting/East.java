@@ -11,8 +11,8 @@ import java.util.List;
  * the answer-cluster entropy {@code h(x) = -sum_k p_k ln p_k}, the mapping {@code f(h_i) = h_i^a /
  * mean_j h_j^a} (mean over the whole training set, so the mean weight is 1), the paper's
  * accuracy-based {@code (1 - A(x))^a} and rejected-based {@code R(x)^a} baselines normalised the
- * same way, and the DPO pair construction of the EAST code. Formulas and edge cases: METHODS.md
- * section 3.
+ * same way, and the DPO pair construction of the EAST code. Formulas and edge cases:
+ * docs/methods.md §3.
  *
  * <p>Symbols: {@code h} = {@code entropies}, {@code a} = {@code a} (the paper sweeps [-3, 3]; the
  * code default is {@link #DEFAULT_A}), {@code A} = {@code accuracies}, {@code R} = {@code

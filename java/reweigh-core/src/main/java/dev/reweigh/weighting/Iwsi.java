@@ -10,7 +10,7 @@ import java.util.Arrays;
  * <p>Implements Jiang et al. (AAAI 2025), "Importance Weighting Can Help Large Language Models
  * Self-Improve", arXiv:2408.09849: Eq. (8) the validation mean loss, Eq. (3) the naive weight,
  * Eq. (4) the symmetrised DS weight, Eq. (5) the keep-the-lowest filter and Eq. (7) the clipped
- * weight of IWSI-w. Formulas and edge cases: METHODS.md section 2.
+ * weight of IWSI-w. Formulas and edge cases: docs/methods.md §2.
  *
  * <p>Symbols: {@code L_i} = {@code sampleLosses[i]} (mean token NLL of training sample i under the
  * base model); {@code Lv} = {@code validMeanLoss}; {@code w'_i} naive weight; {@code wDS_i} DS

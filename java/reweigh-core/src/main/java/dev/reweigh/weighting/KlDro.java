@@ -4,7 +4,7 @@ package dev.reweigh.weighting;
  * KL-regularised distributionally robust weights (instance-reweighted training).
  *
  * <p>The inner maximisation {@code max_w sum_i w_i l_i - r * KL(w || uniform)} over the simplex
- * has the closed form {@code w_i = softmax_i(l_i / r)} (METHODS.md section 6). Derivation: with
+ * has the closed form {@code w_i = softmax_i(l_i / r)} (docs/methods.md §6). Derivation: with
  * a multiplier for {@code sum_i w_i = 1}, stationarity of {@code w_i l_i - r w_i ln(n w_i)} gives
  * {@code ln w_i = l_i / r + const} (the Gibbs variational principle).
  * Hard samples are up-weighted smoothly; {@code r -> infinity} is uniform, {@code r -> 0} puts all
@@ -17,7 +17,7 @@ public final class KlDro {
   private KlDro() {}
 
   /**
-   * The KL-DRO weights of METHODS.md section 6, {@code w_i = softmax_i(l_i / r)}; sums to 1, stable for tiny r and huge losses (see
+   * The KL-DRO weights of docs/methods.md §6, {@code w_i = softmax_i(l_i / r)}; sums to 1, stable for tiny r and huge losses (see
    * [Note: stable softmax] in {@link StableSoftmax}).
    *
    * @param losses l_i, finite and {@code >= 0}
@@ -32,9 +32,9 @@ public final class KlDro {
 
   /**
    * The value of the inner maximisation, {@code F(l) = max_w sum_i w_i l_i - r * KL(w ||
-   * uniform) = r * ln(mean_i exp(l_i / r))} (METHODS.md section 6), computed max-shifted. By
+   * uniform) = r * ln(mean_i exp(l_i / r))} (docs/methods.md §6), computed max-shifted. By
    * Danskin's theorem {@code dF/dl_i = w_i} ({@link #weights}), so the weights are exactly the
-   * per-sample coefficients of the robust loss for the fused backward (METHODS.md section 7).
+   * per-sample coefficients of the robust loss for the fused backward (docs/methods.md §7).
    *
    * @param losses l_i, finite and {@code >= 0}
    * @param temperature r, finite and {@code > 0}

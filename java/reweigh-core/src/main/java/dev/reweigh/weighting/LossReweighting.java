@@ -7,7 +7,7 @@ import java.util.Arrays;
  *
  * <p>Implements Sow et al. (ICLR 2025), "Dynamic Loss-Based Sample Reweighting for Improved Large
  * Language Model Pretraining", arXiv:2502.06733: the normalised loss, the three strategy
- * functions and the softmax weights (METHODS.md section 5):
+ * functions and the softmax weights (docs/methods.md §5):
  *
  * <pre>
  *   g   = max(lmax - lmin, 1e-6)

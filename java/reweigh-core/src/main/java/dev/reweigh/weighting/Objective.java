@@ -4,7 +4,7 @@ import java.util.Arrays;
 
 /**
  * Value of an objective F of per-sample log-likelihoods and its gradient with respect to each
- * sample's {@code logProbSum_s} (METHODS.md section 7).
+ * sample's {@code logProbSum_s} (docs/methods.md §7).
  *
  * <p>[Note: coefficient sign convention] The fused kernel, run with {@code TokenReduction.SUM} and
  * {@code Normalization.NONE} (and no label smoothing or z-loss), computes the gradient of {@code

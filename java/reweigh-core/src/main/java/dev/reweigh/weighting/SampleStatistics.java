@@ -1,7 +1,7 @@
 package dev.reweigh.weighting;
 
 /**
- * Per-sample statistics from the fused forward (DESIGN.md section 3): {@code loss_s} (mean token
+ * Per-sample statistics from the fused forward (docs/design.md §3): {@code loss_s} (mean token
  * NLL by default), {@code logProbSum_s} and {@code tokenCount_s}. The input of a {@link
  * WeightingStrategy}. Arrays are used as given (not copied): do not modify them while a strategy
  * runs.

@@ -3,13 +3,13 @@ package dev.reweigh.weighting;
 import java.util.Arrays;
 
 /**
- * Which tokens the IWSI loss L scores (METHODS.md section 2): the reference code of Jiang et al.
+ * Which tokens the IWSI loss L scores (docs/methods.md §2): the reference code of Jiang et al.
  * (AAAI 2025), arXiv:2408.09849, scores the whole "Q: ... A: ..." text, question tokens included
  * ({@link #WHOLE_TEXT}, the paper's semantics); {@link #RESPONSE_ONLY} scores the answer alone.
  *
  * <p>The span is chosen before the fused forward by marking the question's target rows with the
  * ignore index, so that the kernel's per-sample {@code loss_s} covers only the scored rows
- * (DESIGN.md section 3: rows whose target equals {@code ignoreIndex} count nowhere).
+ * (docs/design.md §3: rows whose target equals {@code ignoreIndex} count nowhere).
  */
 public enum ScoredSpan {
   /** Score every target row of the sample (question and response). */

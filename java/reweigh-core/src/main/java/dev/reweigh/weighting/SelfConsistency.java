@@ -9,7 +9,7 @@ import java.util.Objects;
 
 /**
  * Self-consistency over the n responses of one question: answer clusters, the majority vote and
- * the answer distribution (METHODS.md section 1), and the LMSI selection built on them.
+ * the answer distribution (docs/methods.md §1), and the LMSI selection built on them.
  *
  * <p>Majority voting follows Wang et al. (2023), "Self-Consistency Improves Chain of Thought
  * Reasoning", arXiv:2203.11171; the LMSI selection is Huang et al. (2023), "Large Language Models
@@ -131,7 +131,7 @@ public final class SelfConsistency {
 
     /**
      * Answer frequency of response {@code i}: |cluster of i| / n, with n counting every response;
-     * 0 for an unparsable answer. This is the MAJORITY self-reward of Sharpening (METHODS.md 4).
+     * 0 for an unparsable answer. This is the MAJORITY self-reward of Sharpening (docs/methods.md §4).
      */
     public double frequency(int i) {
       int k = clusterOf[i];
@@ -156,7 +156,7 @@ public final class SelfConsistency {
 
     /**
      * LMSI selection: keep every response whose answer equals the majority answer, all with weight
-     * 1 (METHODS.md section 1); all false when the question has no majority.
+     * 1 (docs/methods.md §1); all false when the question has no majority.
      */
     public boolean[] lmsiKeep() {
       boolean[] keep = new boolean[n];
@@ -169,7 +169,7 @@ public final class SelfConsistency {
 
   /**
    * Clusters the answers of one question and takes the majority vote of Wang et al. (2023),
-   * arXiv:2203.11171 (self-consistency), with the tie rule of METHODS.md section 1.
+   * arXiv:2203.11171 (self-consistency), with the tie rule of docs/methods.md §1.
    *
    * @param answers extracted answers in response order; {@code null} or blank entries are
    *     unparsable

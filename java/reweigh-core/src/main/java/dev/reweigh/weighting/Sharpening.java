@@ -9,7 +9,7 @@ import java.util.List;
  * Mechanism", arXiv:2412.01951: the self-rewards (Eq. 2 sequence log-probability, its
  * length-normalised form, and majority answer frequency), best-of-N selection and SFT-Sharpening
  * and the coverage coefficient {@code Ccov} (Eq. 6). The RLHF-Sharpening
- * objectives (Eq. 8 squared-loss DPO, sigmoid DPO, XPO) are in {@link Dpo}. METHODS.md section 4.
+ * objectives (Eq. 8 squared-loss DPO, sigmoid DPO, XPO) are in {@link Dpo}. docs/methods.md §4.
  *
  * <p>Symbols: {@code log pi_base(y|x)} = {@code logProbSums[i]}, {@code |y|} = {@code
  * tokenCounts[i]}, {@code r_i} = {@code rewards[i]}.

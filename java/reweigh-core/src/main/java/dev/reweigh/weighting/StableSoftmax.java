@@ -2,7 +2,7 @@ package dev.reweigh.weighting;
 
 /**
  * Temperature softmax {@code w_i = exp(x_i / r) / sum_j exp(x_j / r)}, shared by {@link
- * LossReweighting} (METHODS.md section 5) and {@link KlDro} (section 6).
+ * LossReweighting} (docs/methods.md §5) and {@link KlDro} (section 6).
  *
  * <p>[Note: stable softmax] The maximum is subtracted <em>before</em> dividing by r: {@code w_i =
  * exp((x_i - m) / r) / sum_j exp((x_j - m) / r)}, m = max x. Every exponent is then {@code <= 0}

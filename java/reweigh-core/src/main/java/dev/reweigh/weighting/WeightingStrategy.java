@@ -4,7 +4,7 @@ import java.util.Arrays;
 
 /**
  * A per-sample weighting a trainer can swap: per-sample statistics in, per-sample coefficients and
- * a keep mask out (METHODS.md section 7). The coefficients go to {@code
+ * a keep mask out (docs/methods.md §7). The coefficients go to {@code
  * FusedLoss.forwardBackward} unchanged.
  *
  * <p>The factories cover the methods that need only the kernel's per-sample statistics. Methods

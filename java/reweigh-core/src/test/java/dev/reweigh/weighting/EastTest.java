@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 
 class EastTest {
 
-  /** METHODS.md section 3, the worked example (a = 1). */
+  /** docs/methods.md §3, the worked example (a = 1). */
   @Test
   void methodsExample() {
     double[] h = {
@@ -21,7 +21,7 @@ class EastTest {
       East.entropy(new int[] {2, 2, 2, 2})
     };
     assertArrayClose(new double[] {1.0397208, 0.7356219, 1.3862944}, h, 5e-8);
-    // METHODS.md rounds to 7 decimals (its 0.6980137 is 0.69801365 rounded up), so compare to
+    // docs/methods.md §3 rounds to 7 decimals (its 0.6980137 is 0.69801365 rounded up), so compare to
     // one unit in the last printed place, and to full precision against f = h / mean(h).
     double[] f = East.weights(h, 1);
     assertArrayClose(new double[] {0.9865656, 0.6980137, 1.3154208}, f, 1e-7);

@@ -13,7 +13,7 @@ class IwsiTest {
 
   private static final double INF = Double.POSITIVE_INFINITY;
 
-  /** METHODS.md section 2, the worked example. */
+  /** docs/methods.md §2, the worked example. */
   @Test
   void methodsExampleDsWeightsAndFilter() {
     double Lv = Iwsi.validMeanLoss(new double[] {2.0, 2.2, 1.8});
@@ -26,7 +26,7 @@ class IwsiTest {
     assertArrayEquals(new boolean[] {true, true, true, true, false}, Iwsi.keepLowest(wDS, 0.8));
   }
 
-  /** METHODS.md section 2, the IWSI-w example. */
+  /** docs/methods.md §2, the IWSI-w example. */
   @Test
   void methodsExampleClippedWeights() {
     assertArrayClose(

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 
 class LossReweightingTest {
 
-  /** METHODS.md section 5, the worked example. */
+  /** docs/methods.md §5, the worked example. */
   @Test
   void methodsExampleLinUpper() {
     double[] losses = {2, 3, 4, 6};

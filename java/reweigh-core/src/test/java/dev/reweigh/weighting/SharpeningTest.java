@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 class SharpeningTest {
 
-  /** METHODS.md section 4, the worked example. */
+  /** docs/methods.md §4, the worked example. */
   @Test
   void methodsExample() {
     double[] lp = {-12.0, -8.5, -15.2, -9.1};

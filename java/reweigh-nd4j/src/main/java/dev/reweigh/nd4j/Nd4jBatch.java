@@ -9,13 +9,13 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Logits, targets and sample offsets held in ND4J arrays (CPU backend), described for the fused
- * kernels without copying (DESIGN.md section 3).
+ * kernels without copying (docs/design.md §3).
  *
  * <ul>
  *   <li>logits {@code [rows, V]} or {@code [B, T, V]}, FLOAT or BFLOAT16, unit stride along V
  *       (C order); rows may be strided, e.g. a view {@code logits.get(all(), interval(0, V))} of
  *       a wider array or a row slice with an offset (ND4J's {@code data().addressPointer()}
- *       already includes the view offset, TOOLCHAIN.md). F-order arrays, transposed views and
+ *       already includes the view offset, docs/toolchain.md §4). F-order arrays, transposed views and
  *       [B, T, V] views whose B stride is not T times the T stride are rejected, never misread;
  *   <li>targets LONG or INT, dense C order, {@code [rows]} or {@code [B, T]};
  *   <li>offsets LONG or INT {@code [samples + 1]}; or none: {@link #padded}.

@@ -6,7 +6,7 @@ import org.bytedeco.javacpp.Pointer;
 /**
  * The raw {@code cudaStream_t} of libtorch's current CUDA stream, so the kernels run in order
  * with the trainer's own work: {@code torch_cuda.getCurrentCUDAStream(device).stream()}
- * (TOOLCHAIN.md).
+ * (docs/toolchain.md §3).
  *
  * <p>Called only for CUDA tensors, through reflection: {@code CUDAStream.stream()} returns a type
  * of the {@code org.bytedeco:cuda} presets, which CPU-only builds do not carry, and loading {@code

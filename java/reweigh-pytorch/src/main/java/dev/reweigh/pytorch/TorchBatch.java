@@ -12,7 +12,7 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
  * Logits, targets and sample offsets held in libtorch tensors, described for the fused kernels
- * without copying the logits (DESIGN.md section 3: row r predicts {@code targets[r]}, sample s owns
+ * without copying the logits (docs/design.md §3: row r predicts {@code targets[r]}, sample s owns
  * rows {@code [offsets[s], offsets[s+1])}).
  *
  * <p>Accepted layouts:
@@ -34,7 +34,7 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  *
  * <p>CUDA tensors: the batch records libtorch's current CUDA stream of the logits' device when
  * it is built, and every call on it runs on that stream; build the batch where the trainer's
- * stream is current (compiled, untested here: no GPU on the build machines).
+ * stream is current. This path is compiled in every build; no test here runs it on a GPU.
  */
 public final class TorchBatch {
   final Tensor logits;

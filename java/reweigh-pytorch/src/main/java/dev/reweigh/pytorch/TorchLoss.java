@@ -26,7 +26,7 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * optimizer.step();
  * }</pre>
  *
- * Semantics are those of {@link FusedLoss} (DESIGN.md section 3); argument errors are {@link
+ * Semantics are those of {@link FusedLoss} (docs/design.md §3); argument errors are {@link
  * IllegalArgumentException}s naming the argument.
  */
 public final class TorchLoss {
@@ -142,7 +142,7 @@ public final class TorchLoss {
     }
     Tensor grad = inPlace ? logits.detach() : torch.empty_like(logits);
     TorchResult r = forwardBackward(batch, coefficients, spec, inPlace ? null : grad);
-    // Non-leaf backward with an external gradient (TOOLCHAIN.md): same parameter gradients as
+    // Non-leaf backward with an external gradient (docs/toolchain.md §3): same parameter gradients as
     // autograd through the equivalent libtorch loss.
     logits.backward(grad, new BoolOptional(), false, new TensorArrayRefOptional());
     return r;

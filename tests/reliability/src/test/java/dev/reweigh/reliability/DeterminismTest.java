@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Identical outputs, bit for bit, for 1..N kernel threads (N past the core count) and across runs:
- * repeated in this JVM and in two fresh JVMs with other thread counts (DESIGN.md section 3:
+ * repeated in this JVM and in two fresh JVMs with other thread counts (docs/design.md §3.7:
  * results do not depend on the thread count).
  */
 class DeterminismTest {

@@ -13,9 +13,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A JavaCPP buffer deallocated after the batch (or grad) was built must be an
- * IllegalArgumentException, not a read of freed memory (DESIGN.md section 4: "a null or freed
- * pointer ... throws an IllegalArgumentException"). Found by this module: before the fix the
- * kernels read the freed logits silently.
+ * IllegalArgumentException, not a read of freed memory (docs/design.md §4: a null,
+ * closed or freed buffer is an IllegalArgumentException).
  */
 class FreedPointerTest {
   private final Problems p = new Problems(9, 6, 40);

@@ -24,7 +24,7 @@ import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.ShortPointer;
 
 /**
- * Fuzzing the public API (issue 8). Invariant: every call either returns results equal to the
+ * Fuzzing the public API. Invariant: every call either returns results equal to the
  * float64 reference {@link Ref64} within its stated tolerance, or throws IllegalArgumentException
  * (NonFiniteInputException for NaN / +inf logits under checkFinite) with nothing written; and the
  * verdict (accept or reject) is the contract's, computed by {@link FuzzCase#violation()}. The JVM

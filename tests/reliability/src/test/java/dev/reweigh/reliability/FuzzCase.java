@@ -9,7 +9,7 @@ import dev.reweigh.TokenReduction;
  * One fuzzed call: shapes, values, options, coefficients and aliasing decoded from the fuzzer's
  * bytes, valid or not, plus the contract's verdict on it ({@link #violation}): the reason the call
  * must be rejected with an IllegalArgumentException, or null when it must succeed and match {@link
- * Ref64}. The verdict is computed from DESIGN.md section 3/4 independently of the library's own
+ * Ref64}. The verdict is computed from docs/design.md §3 and §4 independently of the library's own
  * checks, so a check the library forgets (or adds) is a finding.
  */
 final class FuzzCase {
@@ -186,7 +186,7 @@ final class FuzzCase {
 
   /**
    * Why the call must throw IllegalArgumentException (null: it must succeed). Checked in the
-   * order of DESIGN.md section 4's list; any one violation is enough to require a rejection.
+   * order of docs/design.md §4's list; any one violation is enough to require a rejection.
    */
   String violation() {
     return violation(true);

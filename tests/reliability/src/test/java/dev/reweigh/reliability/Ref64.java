@@ -4,7 +4,7 @@ import dev.reweigh.LossSpec;
 import dev.reweigh.TokenReduction;
 
 /**
- * A float64 reference of DESIGN.md section 3, written for this module from the design alone (the
+ * A float64 reference of docs/design.md §3, written for this module from the design alone (the
  * Java twin of native/tests/reference.h): per counted row, with {@code z' = softcap(scale z)},
  *
  * <pre>

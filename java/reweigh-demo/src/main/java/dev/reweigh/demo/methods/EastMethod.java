@@ -33,7 +33,7 @@ public final class EastMethod implements Method {
       }
       double h = East.entropy(pool.vote(q).clusterCounts());
       if (h == 0 && a < 0) {
-        continue; // undefined for a < 0 (METHODS.md section 3): drop the question
+        continue; // undefined for a < 0 (docs/methods.md §3): drop the question
       }
       questions.add(q);
       entropies.add(h);

@@ -5,7 +5,7 @@ import java.util.List;
 
 /**
  * Sigmoid DPO (Rafailov et al. 2023, arXiv:2305.18290, Eq. 7) as per-sample coefficients on the
- * summed NLL (METHODS.md section 7), from {@link Dpo#sigmoid}. Batches hold (chosen, rejected)
+ * summed NLL (docs/methods.md §7), from {@link Dpo#sigmoid}. Batches hold (chosen, rejected)
  * pairs in adjacent slots; with {@code loss_s = -log pi(y_s)} (sum reduction) the coefficients are
  * {@code c_s = -dF/dlogProbSum_s}: positive on the chosen side, negative on the rejected one.
  */
