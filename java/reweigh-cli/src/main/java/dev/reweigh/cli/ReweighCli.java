@@ -1,5 +1,6 @@
 package dev.reweigh.cli;
 
+import java.util.ServiceLoader;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -7,14 +8,9 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * The {@code reweigh} command. Subcommands: {@code weigh} (offline curation of JSONL candidates).
- * Other modules add theirs (e.g. {@code demo}) to {@link #commandLine()}:
- *
- * <pre>{@code
- * CommandLine cl = ReweighCli.commandLine();
- * cl.addSubcommand("demo", new DemoCommand());
- * System.exit(cl.execute(args));
- * }</pre>
+ * The {@code reweigh} command. Subcommands: {@code weigh} (offline curation of JSONL candidates),
+ * {@code help}, and one per {@link SubcommandProvider} on the classpath (reweigh-demo adds {@code
+ * demo}). {@link ReweighMain} is the program's entry point.
  *
  * <p>Exit codes: 0 success, 1 invalid input data (message names file and line), 2 usage error.
  */
@@ -40,22 +36,25 @@ public final class ReweighCli implements Runnable {
   }
 
   /**
-   * A fresh command line with the {@code weigh} and {@code help} subcommands registered; add more
-   * with {@link CommandLine#addSubcommand(String, Object)} before {@code execute}.
+   * A fresh command line with {@code weigh}, {@code help} and the subcommands of every {@link
+   * SubcommandProvider} found by {@link ServiceLoader} in the thread's context class loader.
    *
    * @return the command line
+   * @throws picocli.CommandLine.InitializationException when two subcommands share a name
    */
   public static CommandLine commandLine() {
-    return new CommandLine(new ReweighCli());
-  }
-
-  /**
-   * Runs {@code reweigh} and exits with its code.
-   *
-   * @param args command-line arguments
-   */
-  public static void main(String[] args) {
-    System.exit(commandLine().execute(args));
+    CommandLine cl = new CommandLine(new ReweighCli());
+    for (SubcommandProvider p : ServiceLoader.load(SubcommandProvider.class)) {
+      cl.addSubcommand(p.name(), p.newCommand());
+    }
+    if (!cl.getSubcommands().containsKey("demo")) {
+      cl.getCommandSpec()
+          .usageMessage()
+          .footer(
+              "%n`reweigh demo` (self-improvement on a tiny libtorch model) is available when the"
+                  + " reweigh-demo module is on the classpath: run `./reweigh demo`.");
+    }
+    return cl;
   }
 
   /** Version from the jar manifest when packaged, else "development". */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.reweigh.cli.ReweighCli;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -21,7 +22,7 @@ class DemoQuickTest {
 
   @Test
   void quickRunWritesACompleteReport(@TempDir Path out) throws Exception {
-    int code = ReweighMain.commandLine()
+    int code = ReweighCli.commandLine()
         .execute("demo", "--quick", "--no-progress", "--out", out.toString());
     assertEquals(0, code, "exit code");
 
