@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "../common/ce_row.h"
+#include "reweigh/reweigh.h" /* REWEIGH_DTYPE_* */
 
 namespace reweigh {
 namespace cpu {

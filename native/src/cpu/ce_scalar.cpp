@@ -15,14 +15,14 @@ namespace cpu {
 namespace {
 
 inline float load_logit(const void* z, int32_t dtype, int64_t v) {
-    if (dtype == 0 /* F32 */) {
+    if (dtype == REWEIGH_DTYPE_F32) {
         return static_cast<const float*>(z)[v];
     }
     return bf16_to_float(static_cast<const uint16_t*>(z)[v]);
 }
 
 inline void store_grad(void* g, int32_t dtype, int64_t v, float value) {
-    if (dtype == 0 /* F32 */) {
+    if (dtype == REWEIGH_DTYPE_F32) {
         static_cast<float*>(g)[v] = value;
     } else {
         static_cast<uint16_t*>(g)[v] = float_to_bf16(value);

@@ -54,7 +54,7 @@ struct SimdRowKernels {
     static constexpr float kMinDelta = -100.0f;
 
     static bool identity_f32(int32_t dtype, const reweigh::RowParams& p) {
-        return dtype == 0 && p.scale == 1.0f && p.softcap == 0.0f;
+        return dtype == REWEIGH_DTYPE_F32 && p.scale == 1.0f && p.softcap == 0.0f;
     }
 
     static R transform(R x, const reweigh::RowParams& p) {
@@ -64,17 +64,17 @@ struct SimdRowKernels {
     }
 
     static R load_row(const void* z, int32_t dtype, int64_t v) {
-        return dtype == 0 ? V::load(static_cast<const float*>(z) + v)
+        return dtype == REWEIGH_DTYPE_F32 ? V::load(static_cast<const float*>(z) + v)
                           : V::load_bf16(static_cast<const uint16_t*>(z) + v);
     }
 
     static float load_scalar(const void* z, int32_t dtype, int64_t v) {
-        return dtype == 0 ? static_cast<const float*>(z)[v]
+        return dtype == REWEIGH_DTYPE_F32 ? static_cast<const float*>(z)[v]
                           : reweigh::bf16_to_float(static_cast<const uint16_t*>(z)[v]);
     }
 
     static void store_grad(void* g, int32_t dtype, int64_t v, R x) {
-        if (dtype == 0) {
+        if (dtype == REWEIGH_DTYPE_F32) {
             V::store(static_cast<float*>(g) + v, x);
         } else {
             V::store_bf16(static_cast<uint16_t*>(g) + v, x);
@@ -82,7 +82,7 @@ struct SimdRowKernels {
     }
 
     static void store_grad_scalar(void* g, int32_t dtype, int64_t v, float x) {
-        if (dtype == 0) {
+        if (dtype == REWEIGH_DTYPE_F32) {
             static_cast<float*>(g)[v] = x;
         } else {
             static_cast<uint16_t*>(g)[v] = reweigh::float_to_bf16(x);
@@ -185,7 +185,7 @@ struct SimdRowKernels {
         return st;
     }
 
-    static int64_t elem_bytes(int32_t dtype) { return dtype == 0 ? 4 : 2; }
+    static int64_t elem_bytes(int32_t dtype) { return dtype == REWEIGH_DTYPE_F32 ? 4 : 2; }
 
     static reweigh::RowResult forward_row(const void* z, int32_t dtype, int64_t vocab, int64_t y,
                                           const reweigh::RowParams& p, float* scratch,

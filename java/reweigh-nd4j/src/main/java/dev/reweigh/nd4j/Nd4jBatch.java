@@ -1,5 +1,6 @@
 package dev.reweigh.nd4j;
 
+import dev.reweigh.AdapterChecks;
 import dev.reweigh.DType;
 import dev.reweigh.IndexType;
 import dev.reweigh.NativeBatch;
@@ -37,15 +38,11 @@ public final class Nd4jBatch {
     this.offsets = offsets;
     DType dtype = Nd4jChecks.logitsDType(logits);
     this.vocab = logits.size(logits.rank() - 1);
-    this.rows = logits.rank() == 2 ? logits.size(0) : logits.size(0) * logits.size(1);
+    this.rows = AdapterChecks.rows(logits.shape());
     this.rowStride = Nd4jChecks.rowStride(logits, "logits");
     IndexType targetsType = Nd4jChecks.indexType(targets, "targets");
     Nd4jChecks.requireDense(targets, "targets");
-    if (targets.length() != rows) {
-      throw new IllegalArgumentException("targets has " + targets.length() + " elements "
-          + Arrays.toString(targets.shape()) + " but logits " + Arrays.toString(logits.shape())
-          + " has " + rows + " rows: one target per row");
-    }
+    AdapterChecks.requireTargetPerRow(targets.shape(), logits.shape());
     IndexType offsetsType = Nd4jChecks.indexType(offsets, "offsets");
     Nd4jChecks.requireDense(offsets, "offsets");
     if (offsets.length() < 1 || (offsets.rank() > 1 && !offsets.isVector())) {
@@ -73,10 +70,8 @@ public final class Nd4jBatch {
   public static Nd4jBatch padded(INDArray logits, INDArray targets) {
     Nd4jChecks.requireLogits(logits);
     Nd4jChecks.requireNonNull(targets, "targets");
-    if (logits.rank() != 3) {
-      throw new IllegalArgumentException("padded batches need logits [B, T, V], got "
-          + Arrays.toString(logits.shape()) + ": use Nd4jBatch.of with offsets for [rows, V]");
-    }
+    AdapterChecks.requireSequenceLogits(logits.shape(), "padded",
+        ": use Nd4jBatch.of with offsets for [rows, V]");
     long b = logits.size(0);
     long t = logits.size(1);
     long[] off = new long[(int) b + 1];
@@ -94,18 +89,11 @@ public final class Nd4jBatch {
   public static Nd4jBatch causal(INDArray logits, INDArray tokens, long ignoreIndex) {
     Nd4jChecks.requireLogits(logits);
     Nd4jChecks.requireNonNull(tokens, "tokens");
-    if (logits.rank() != 3) {
-      throw new IllegalArgumentException(
-          "causal batches need logits [B, T, V], got " + Arrays.toString(logits.shape()));
-    }
+    AdapterChecks.requireSequenceLogits(logits.shape(), "causal", "");
     Nd4jChecks.indexType(tokens, "tokens");
     long b = logits.size(0);
     long t = logits.size(1);
-    if (tokens.rank() != 2 || tokens.size(0) != b || tokens.size(1) != t) {
-      throw new IllegalArgumentException("tokens " + Arrays.toString(tokens.shape())
-          + " must be [B, T] = [" + b + ", " + t + "] to match logits "
-          + Arrays.toString(logits.shape()));
-    }
+    AdapterChecks.requireTokensMatch(tokens.shape(), logits.shape());
     long[] shifted = new long[Math.toIntExact(b * t)];
     for (int i = 0; i < b; i++) {
       for (int j = 0; j < t; j++) {

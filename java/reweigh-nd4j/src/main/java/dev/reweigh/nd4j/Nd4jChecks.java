@@ -1,5 +1,6 @@
 package dev.reweigh.nd4j;
 
+import dev.reweigh.AdapterChecks;
 import dev.reweigh.DType;
 import dev.reweigh.IndexType;
 import java.util.Arrays;
@@ -11,21 +12,12 @@ final class Nd4jChecks {
   private Nd4jChecks() {}
 
   static void requireNonNull(INDArray a, String name) {
-    if (a == null) {
-      throw new IllegalArgumentException(name + " is null");
-    }
+    AdapterChecks.requireNonNull(a, name);
   }
 
   static void requireLogits(INDArray logits) {
     requireNonNull(logits, "logits");
-    if (logits.rank() != 2 && logits.rank() != 3) {
-      throw new IllegalArgumentException(
-          "logits must be [rows, V] or [B, T, V], got " + Arrays.toString(logits.shape()));
-    }
-    if (logits.size(logits.rank() - 1) < 1) {
-      throw new IllegalArgumentException(
-          "logits " + Arrays.toString(logits.shape()) + " has an empty vocabulary");
-    }
+    AdapterChecks.requireLogitsShape(logits.shape());
   }
 
   static DType logitsDType(INDArray logits) {
@@ -57,38 +49,8 @@ final class Nd4jChecks {
 
   /** Elements between consecutive rows; see {@link Nd4jBatch} for what is accepted. */
   static long rowStride(INDArray a, String name) {
-    int rank = a.rank();
-    long v = a.size(rank - 1);
-    if (v > 1 && a.stride(rank - 1) != 1) {
-      throw new IllegalArgumentException(name + " " + Arrays.toString(a.shape()) + " (ordering "
-          + a.ordering() + ", strides " + Arrays.toString(a.stride())
-          + ") is not contiguous along the vocabulary: the kernels read each row as V adjacent"
-          + " elements; pass " + name + ".dup('c')");
-    }
-    long rowStride;
-    if (rank == 2) {
-      rowStride = a.size(0) <= 1 ? v : a.stride(0);
-    } else {
-      long b = a.size(0);
-      long t = a.size(1);
-      if (t <= 1) {
-        rowStride = b <= 1 ? v : a.stride(0);
-      } else {
-        rowStride = a.stride(1);
-        if (b > 1 && a.stride(0) != t * rowStride) {
-          throw new IllegalArgumentException(name + " " + Arrays.toString(a.shape())
-              + " with strides " + Arrays.toString(a.stride())
-              + " cannot be read as rows of one stride (the B stride must equal T * the T stride);"
-              + " pass " + name + ".dup('c')");
-        }
-      }
-    }
-    if (rowStride < v) {
-      throw new IllegalArgumentException(name + " " + Arrays.toString(a.shape()) + " with strides "
-          + Arrays.toString(a.stride()) + " has overlapping rows (row stride " + rowStride
-          + " < V = " + v + "); pass " + name + ".dup('c')");
-    }
-    return rowStride;
+    return AdapterChecks.rowStride(a.shape(), a.stride(), name,
+        "(ordering " + a.ordering() + ", strides " + Arrays.toString(a.stride()) + ")", ".dup('c')");
   }
 
   /** Dense in C order: element i at address + i (dimensions of size 1 may have any stride). */
@@ -111,10 +73,7 @@ final class Nd4jChecks {
       throw new IllegalArgumentException(
           name + " data type " + a.dataType() + " is not supported: " + name + " must be FLOAT");
     }
-    if (a.length() != n) {
-      throw new IllegalArgumentException(name + " has " + a.length() + " elements "
-          + Arrays.toString(a.shape()) + " but the batch has " + n);
-    }
+    AdapterChecks.requireElementCount(name, a.shape(), n);
     requireDense(a, name);
   }
 

@@ -1,10 +1,10 @@
 package dev.reweigh.nd4j;
 
+import dev.reweigh.AdapterChecks;
 import dev.reweigh.FusedLoss;
 import dev.reweigh.LossSpec;
 import dev.reweigh.NativeGrad;
 import java.lang.ref.Reference;
-import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -96,22 +96,15 @@ public final class Nd4jLoss {
   }
 
   private static void requireBatch(Nd4jBatch batch, LossSpec spec) {
-    if (batch == null) {
-      throw new IllegalArgumentException("batch is null");
-    }
-    if (spec == null) {
-      throw new IllegalArgumentException("spec is null");
-    }
+    AdapterChecks.requireNonNull(batch, "batch");
+    AdapterChecks.requireNonNull(spec, "spec");
   }
 
   private static NativeGrad nativeGrad(Nd4jBatch batch, INDArray grad) {
     if (grad == null) {
       return NativeGrad.inPlace(batch.nativeBatch);
     }
-    if (!Arrays.equals(grad.shape(), batch.logits.shape())) {
-      throw new IllegalArgumentException("grad " + Arrays.toString(grad.shape())
-          + " must have the shape of logits " + Arrays.toString(batch.logits.shape()));
-    }
+    AdapterChecks.requireGradShape(grad.shape(), batch.logits.shape());
     if (grad.dataType() != batch.logits.dataType()) {
       throw new IllegalArgumentException("grad data type " + grad.dataType()
           + " must equal the logits data type " + batch.logits.dataType());
@@ -120,13 +113,7 @@ public final class Nd4jLoss {
   }
 
   private static INDArray coefficientsArray(Nd4jBatch batch, float[] c) {
-    if (c == null) {
-      throw new IllegalArgumentException("coefficients is null");
-    }
-    if (c.length != batch.samples) {
-      throw new IllegalArgumentException("coefficients.length = " + c.length
-          + " must equal the number of samples = " + batch.samples);
-    }
+    AdapterChecks.requireCoefficients(c, batch.samples);
     return c.length == 0 ? Nd4j.create(DataType.FLOAT, 0) : Nd4j.createFromArray(c);
   }
 }

@@ -1,5 +1,6 @@
 package dev.reweigh.pytorch;
 
+import dev.reweigh.AdapterChecks;
 import dev.reweigh.DType;
 import dev.reweigh.Device;
 import dev.reweigh.IndexType;
@@ -58,11 +59,7 @@ public final class TorchBatch {
     this.rowStride = TorchChecks.rowStride(logits, "logits");
     this.device = TorchChecks.device(logits);
     TorchChecks.requireIndexTensor(targets, "targets", device);
-    if (targets.numel() != rows) {
-      throw new IllegalArgumentException("targets has " + targets.numel() + " elements "
-          + TorchChecks.shape(targets) + " but logits " + TorchChecks.shape(logits) + " has "
-          + rows + " rows: one target per row");
-    }
+    AdapterChecks.requireTargetPerRow(TorchChecks.shapeOf(targets), TorchChecks.shapeOf(logits));
     if (logits.dim() == 3 && targets.dim() == 2
         && (targets.size(0) != logits.size(0) || targets.size(1) != logits.size(1))) {
       throw new IllegalArgumentException("targets " + TorchChecks.shape(targets)
@@ -101,10 +98,8 @@ public final class TorchBatch {
   public static TorchBatch padded(Tensor logits, Tensor targets) {
     TorchChecks.requireLogits(logits);
     TorchChecks.requireDefined(targets, "targets");
-    if (logits.dim() != 3) {
-      throw new IllegalArgumentException("padded batches need logits [B, T, V], got "
-          + TorchChecks.shape(logits) + ": use TorchBatch.of with offsets for [rows, V]");
-    }
+    AdapterChecks.requireSequenceLogits(TorchChecks.shapeOf(logits), "padded",
+        ": use TorchBatch.of with offsets for [rows, V]");
     return new TorchBatch(logits, targets, paddedOffsets(logits));
   }
 
@@ -118,18 +113,11 @@ public final class TorchBatch {
   public static TorchBatch causal(Tensor logits, Tensor tokens, long ignoreIndex) {
     TorchChecks.requireLogits(logits);
     TorchChecks.requireDefined(tokens, "tokens");
-    if (logits.dim() != 3) {
-      throw new IllegalArgumentException(
-          "causal batches need logits [B, T, V], got " + TorchChecks.shape(logits));
-    }
+    AdapterChecks.requireSequenceLogits(TorchChecks.shapeOf(logits), "causal", "");
     TorchChecks.requireIndexTensor(tokens, "tokens", TorchChecks.device(logits));
     long b = logits.size(0);
     long t = logits.size(1);
-    if (tokens.dim() != 2 || tokens.size(0) != b || tokens.size(1) != t) {
-      throw new IllegalArgumentException("tokens " + TorchChecks.shape(tokens)
-          + " must be [B, T] = [" + b + ", " + t + "] to match logits "
-          + TorchChecks.shape(logits));
-    }
+    AdapterChecks.requireTokensMatch(TorchChecks.shapeOf(tokens), TorchChecks.shapeOf(logits));
     Tensor shifted = tokens.new_full(new long[] {b, t}, new Scalar(ignoreIndex));
     if (t > 1) {
       shifted.narrow(1, 0, t - 1).copy_(tokens.narrow(1, 1, t - 1));

@@ -1,5 +1,6 @@
 package dev.reweigh.pytorch;
 
+import dev.reweigh.AdapterChecks;
 import dev.reweigh.DType;
 import dev.reweigh.Device;
 import java.util.Arrays;
@@ -26,13 +27,7 @@ final class TorchChecks {
 
   static void requireLogits(Tensor logits) {
     requireDefined(logits, "logits");
-    if (logits.dim() != 2 && logits.dim() != 3) {
-      throw new IllegalArgumentException(
-          "logits must be [rows, V] or [B, T, V], got " + shape(logits));
-    }
-    if (logits.size(logits.dim() - 1) < 1) {
-      throw new IllegalArgumentException("logits " + shape(logits) + " has an empty vocabulary");
-    }
+    AdapterChecks.requireLogitsShape(shapeOf(logits));
   }
 
   static DType logitsDType(Tensor logits) {
@@ -56,7 +51,7 @@ final class TorchChecks {
   }
 
   static long rows(Tensor logits) {
-    return logits.dim() == 2 ? logits.size(0) : logits.size(0) * logits.size(1);
+    return AdapterChecks.rows(shapeOf(logits));
   }
 
   /**
@@ -64,37 +59,8 @@ final class TorchChecks {
    * the last, flattened in C order) form one arithmetic sequence with unit stride inside a row.
    */
   static long rowStride(Tensor t, String name) {
-    long dim = t.dim();
-    long v = t.size(dim - 1);
-    if (v > 1 && t.stride(dim - 1) != 1) {
-      throw new IllegalArgumentException(name + " " + shape(t) + " with strides " + strides(t)
-          + " is not contiguous along the vocabulary (stride " + t.stride(dim - 1)
-          + "): the kernels read each row as V adjacent elements; pass " + name
-          + ".contiguous()");
-    }
-    long rowStride;
-    if (dim == 2) {
-      rowStride = t.size(0) <= 1 ? v : t.stride(0);
-    } else {
-      long b = t.size(0);
-      long tt = t.size(1);
-      if (tt <= 1) {
-        rowStride = b <= 1 ? v : t.stride(0);
-      } else {
-        rowStride = t.stride(1);
-        if (b > 1 && t.stride(0) != tt * rowStride) {
-          throw new IllegalArgumentException(name + " " + shape(t) + " with strides " + strides(t)
-              + " cannot be read as rows of one stride (the B stride must equal T * the T stride"
-              + " = " + (tt * rowStride) + "); pass " + name + ".contiguous()");
-        }
-      }
-    }
-    if (rowStride < v) {
-      throw new IllegalArgumentException(name + " " + shape(t) + " with strides " + strides(t)
-          + " has overlapping or reversed rows (row stride " + rowStride + " < V = " + v
-          + "); pass " + name + ".contiguous()");
-    }
-    return rowStride;
+    return AdapterChecks.rowStride(
+        shapeOf(t), stridesOf(t), name, "with strides " + strides(t), ".contiguous()");
   }
 
   static Device device(Tensor t) {
@@ -128,10 +94,7 @@ final class TorchChecks {
       throw new IllegalArgumentException(name + " dtype " + scalarType(t)
           + " is not supported: " + name + " must be float32");
     }
-    if (t.numel() != n) {
-      throw new IllegalArgumentException(name + " has " + t.numel() + " elements " + shape(t)
-          + " but the batch has " + n);
-    }
+    AdapterChecks.requireElementCount(name, shapeOf(t), n);
     requireContiguous(t, name);
     requireSameDevice(t, name, device);
   }
@@ -159,19 +122,27 @@ final class TorchChecks {
     return t.data_ptr().address();
   }
 
-  static String shape(Tensor t) {
+  static long[] shapeOf(Tensor t) {
     long[] s = new long[(int) t.dim()];
     for (int i = 0; i < s.length; i++) {
       s[i] = t.size(i);
     }
-    return Arrays.toString(s);
+    return s;
   }
 
-  static String strides(Tensor t) {
+  static long[] stridesOf(Tensor t) {
     long[] s = new long[(int) t.dim()];
     for (int i = 0; i < s.length; i++) {
       s[i] = t.stride(i);
     }
-    return Arrays.toString(s);
+    return s;
+  }
+
+  static String shape(Tensor t) {
+    return Arrays.toString(shapeOf(t));
+  }
+
+  static String strides(Tensor t) {
+    return Arrays.toString(stridesOf(t));
   }
 }

@@ -1,5 +1,6 @@
 package dev.reweigh.pytorch;
 
+import dev.reweigh.AdapterChecks;
 import dev.reweigh.FusedLoss;
 import dev.reweigh.LossSpec;
 import dev.reweigh.NativeGrad;
@@ -151,12 +152,8 @@ public final class TorchLoss {
   // ---- helpers --------------------------------------------------------------------------------
 
   private static void requireBatch(TorchBatch batch, LossSpec spec) {
-    if (batch == null) {
-      throw new IllegalArgumentException("batch is null");
-    }
-    if (spec == null) {
-      throw new IllegalArgumentException("spec is null");
-    }
+    AdapterChecks.requireNonNull(batch, "batch");
+    AdapterChecks.requireNonNull(spec, "spec");
   }
 
   private static NativeGrad nativeGrad(TorchBatch batch, Tensor grad) {
@@ -164,16 +161,7 @@ public final class TorchLoss {
       return NativeGrad.inPlace(batch.nativeBatch);
     }
     TorchChecks.requireDefined(grad, "grad");
-    if (grad.dim() != batch.logits.dim()) {
-      throw new IllegalArgumentException("grad " + TorchChecks.shape(grad)
-          + " must have the shape of logits " + TorchChecks.shape(batch.logits));
-    }
-    for (int i = 0; i < grad.dim(); i++) {
-      if (grad.size(i) != batch.logits.size(i)) {
-        throw new IllegalArgumentException("grad " + TorchChecks.shape(grad)
-            + " must have the shape of logits " + TorchChecks.shape(batch.logits));
-      }
-    }
+    AdapterChecks.requireGradShape(TorchChecks.shapeOf(grad), TorchChecks.shapeOf(batch.logits));
     if (TorchChecks.scalarType(grad) != TorchChecks.scalarType(batch.logits)) {
       throw new IllegalArgumentException("grad dtype " + TorchChecks.scalarType(grad)
           + " must equal the logits dtype " + TorchChecks.scalarType(batch.logits));
@@ -185,13 +173,7 @@ public final class TorchLoss {
 
   /** A float32 tensor on the logits' device holding {@code c} (samples values; tiny). */
   static Tensor coefficientsTensor(TorchBatch batch, float[] c) {
-    if (c == null) {
-      throw new IllegalArgumentException("coefficients is null");
-    }
-    if (c.length != batch.samples) {
-      throw new IllegalArgumentException("coefficients.length = " + c.length
-          + " must equal the number of samples = " + batch.samples);
-    }
+    AdapterChecks.requireCoefficients(c, batch.samples);
     Tensor t = batch.logits.new_empty(new long[] {c.length}, new TensorOptions(ScalarType.Float));
     if (c.length == 0) {
       return t;
