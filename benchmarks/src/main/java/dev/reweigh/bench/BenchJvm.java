@@ -1,9 +1,10 @@
 package dev.reweigh.bench;
 
 /**
- * JVM flags of every fork, in one place (a CLI -jvmArgsAppend would replace them; docs/toolchain.md §5).
- * JavaCPP's physical-memory cap counts the whole process RSS, so big native batches and libtorch
- * allocations under a small heap would throw OutOfMemoryError without the first two.
+ * JVM flags of every fork, in one place (a CLI -jvmArgsAppend would replace them;
+ * docs/toolchain.md §5). JavaCPP's physical-memory cap counts the whole process RSS, so big native
+ * batches and libtorch allocations under a small heap would throw OutOfMemoryError without the
+ * first two.
  */
 final class BenchJvm {
   static final String MAX_PHYSICAL = "-Dorg.bytedeco.javacpp.maxPhysicalBytes=0";

@@ -4,9 +4,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The kernel's gradient against central finite differences of the float64 objective (docs/design.md
- * §3 evaluated by {@link Reference64#total}), on small shapes, for every option set. This
- * checks the analytic gradient independently of the reference's own gradient formula.
+ * The kernel's gradient against central finite differences of the float64 objective
+ * (docs/design.md §3, evaluated by {@link Reference64#total}), on small shapes, for every option
+ * set. This checks the analytic gradient independently of the reference's own gradient formula.
  */
 class FiniteDifferenceTest {
 

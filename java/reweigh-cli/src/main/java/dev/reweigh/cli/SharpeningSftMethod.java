@@ -55,7 +55,8 @@ final class SharpeningSftMethod extends Method {
     }
     List<String> answers = answers(q);
     double[] r = Sharpening.rewards(reward, logProbSums, tokenCounts, answers);
-    // MAJORITY: a question with no parsable answer has no majority and is dropped (docs/methods.md §1).
+    // MAJORITY: a question with no parsable answer has no majority and is dropped
+    // (docs/methods.md §1).
     int best =
         reward == SelfReward.MAJORITY && !SelfConsistency.vote(answers).hasMajority()
             ? -1

@@ -20,11 +20,10 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every reference to the repository's documentation resolves: each {@code docs/NAME.md} that a
- * file cites exists, and so does each section it cites ({@code docs/design.md §3.1}, {@code §3 and
- * §4}); a relative Markdown link to a {@code .md} file points at a file; nothing cites design
- * notes that are not in the repository, and no comment narrates the project's history
- * (docs/style.md §4).
+ * Every reference to the repository's documentation resolves: each {@code docs/NAME.md} that a file
+ * cites exists, and so does each section it cites ({@code docs/design.md §3.1}, {@code §3 and §4});
+ * a relative Markdown link to a {@code .md} file points at a file; nothing cites design notes that
+ * are not in the repository, and no comment narrates the project's history (docs/style.md §4).
  *
  * <p>Scans the files Git tracks (every file below the repository root, minus build output, when
  * Git is not available). {@code CHANGELOG.md} is exempt: it records names that no longer exist.
@@ -52,6 +51,8 @@ class DocReferencesTest {
   private static final Pattern HISTORY =
       Pattern.compile("(?i)appended for issue|untested here|added for issue");
 
+  // README.md (root) still cites the team's METHODS.md in its API tour and method table; take it
+  // out of this set when those lines cite docs/methods.md.
   private static final Set<String> EXEMPT = Set.of("CHANGELOG.md", "README.md");
 
   @Test

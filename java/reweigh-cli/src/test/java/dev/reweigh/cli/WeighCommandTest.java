@@ -18,7 +18,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code reweigh weigh} on small files, with numbers from the worked examples of docs/methods.md. */
+/** {@code reweigh weigh} on small files, with the worked examples of docs/methods.md. */
 class WeighCommandTest {
 
   @TempDir Path tmp;

@@ -27,8 +27,8 @@ public final class AnswerNormalizer {
    * Returns the cluster key of {@code raw}, or {@code null} when the answer is unparsable.
    *
    * @param raw the extracted answer, possibly {@code null}
-   * @return the canonical key: numbers as their {@link BigDecimal#stripTrailingZeros()} value, other
-   *     answers trimmed
+   * @return the canonical key: numbers as their {@link BigDecimal#stripTrailingZeros()} value,
+   *     other answers trimmed
    */
   public static String normalize(String raw) {
     if (raw == null) {

@@ -28,8 +28,9 @@ public final class East {
   private East() {}
 
   /**
-   * The answer-cluster entropy of EAST, arXiv:2503.23913: entropy over answer clusters in nats: {@code h = -sum_k p_k ln p_k}, {@code p_k = |cluster_k|
-   * / n}, n = the sum of the counts. Zero counts contribute nothing.
+   * The answer-cluster entropy of EAST, arXiv:2503.23913: entropy over answer clusters in nats:
+   * {@code h = -sum_k p_k ln p_k}, {@code p_k = |cluster_k| / n}, n = the sum of the counts. Zero
+   * counts contribute nothing.
    *
    * @param clusterCounts |cluster_k|, each {@code >= 0}, sum {@code > 0}
    * @return h in nats, in [0, ln(number of clusters)]
@@ -58,11 +59,11 @@ public final class East {
   }
 
   /**
-   * The mapping function of EAST, arXiv:2503.23913: {@code f(h_i) = h_i^a / mean_j h_j^a}, the mean taken over every entry of
-   * {@code entropies} (pass the whole training set, not a minibatch), so the weights average to
-   * 1. {@code a = 0} gives uniform weights (vanilla self-training), {@code a > 0} favours uncertain
-   * questions, {@code a < 0} confident ones. If every h is 0 the weights are uniform; otherwise
-   * {@code h_i = 0} gives weight 0 for {@code a > 0}.
+   * The mapping function of EAST, arXiv:2503.23913: {@code f(h_i) = h_i^a / mean_j h_j^a}, the mean
+   * taken over every entry of {@code entropies} (pass the whole training set, not a minibatch), so
+   * the weights average to 1. {@code a = 0} gives uniform weights (vanilla self-training), {@code a
+   * > 0} favours uncertain questions, {@code a < 0} confident ones. If every h is 0 the weights are
+   * uniform; otherwise {@code h_i = 0} gives weight 0 for {@code a > 0}.
    *
    * <p>Computed in log space, {@code f_i = exp(a ln h_i - ln mean_j exp(a ln h_j))}, so large |a|
    * cannot overflow the mean.
@@ -145,8 +146,8 @@ public final class East {
   }
 
   /**
-   * A(x) of the accuracy baseline of EAST, arXiv:2503.23913: fraction of responses whose answer equals the gold answer (after normalisation), over all
-   * n responses.
+   * A(x) of the accuracy baseline of EAST, arXiv:2503.23913: fraction of responses whose answer
+   * equals the gold answer (after normalisation), over all n responses.
    *
    * @param answers the question's extracted answers
    * @param gold the gold answer
@@ -164,8 +165,8 @@ public final class East {
   }
 
   /**
-   * R(x) of the rejected baseline of EAST, arXiv:2503.23913: size of the largest wrong answer cluster over all n responses (0 when no parsable
-   * answer is wrong).
+   * R(x) of the rejected baseline of EAST, arXiv:2503.23913: size of the largest wrong answer
+   * cluster over all n responses (0 when no parsable answer is wrong).
    *
    * @param answers the question's extracted answers
    * @param gold the gold answer
@@ -186,10 +187,11 @@ public final class East {
   public record Pair(int chosen, int rejected) {}
 
   /**
-   * DPO pair construction of the code of EAST, arXiv:2503.23913: chosen = a correct response, rejected = a response
-   * from the most common wrong cluster (a tie goes to the cluster that appears first). Every
-   * correct response, in order, is paired with the members of that cluster taken in order and
-   * cycled. No pairs when the question has no correct response or no wrong parsable answer.
+   * DPO pair construction of the code of EAST, arXiv:2503.23913: chosen = a correct response,
+   * rejected = a response from the most common wrong cluster (a tie goes to the cluster that
+   * appears first). Every correct response, in order, is paired with the members of that cluster
+   * taken in order and cycled. No pairs when the question has no correct response or no wrong
+   * parsable answer.
    *
    * @param answers the question's extracted answers
    * @param gold the gold answer

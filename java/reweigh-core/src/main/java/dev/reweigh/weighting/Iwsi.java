@@ -30,8 +30,8 @@ public final class Iwsi {
   private Iwsi() {}
 
   /**
-   * Implements Eq. (8) of Jiang et al. (AAAI 2025), arXiv:2408.09849: {@code Lv = mean_j L(x_j^v)}, the plain mean of the per-sample validation losses
-   * (computed with the base model).
+   * Implements Eq. (8) of Jiang et al. (AAAI 2025), arXiv:2408.09849: {@code Lv = mean_j L(x_j^v)},
+   * the plain mean of the per-sample validation losses (computed with the base model).
    *
    * @param validLosses per-sample losses on the validation set D_v, each finite and {@code >= 0}
    * @return Lv
@@ -46,7 +46,8 @@ public final class Iwsi {
   }
 
   /**
-   * Implements Eq. (3) of Jiang et al. (AAAI 2025), arXiv:2408.09849: naive weight {@code w'_i = Lv / L_i}; {@code L_i = 0} gives +infinity.
+   * Implements Eq. (3) of Jiang et al. (AAAI 2025), arXiv:2408.09849: naive weight {@code w'_i = Lv
+   * / L_i}; {@code L_i = 0} gives +infinity.
    *
    * @param sampleLosses L_i, each finite and {@code >= 0}
    * @param validMeanLoss Lv, finite and {@code > 0}
@@ -63,9 +64,10 @@ public final class Iwsi {
   }
 
   /**
-   * Implements Eq. (3) + Eq. (4) of Jiang et al. (AAAI 2025), arXiv:2408.09849: the DS weight {@code wDS_i = max(w'_i, 1 / w'_i)} with {@code w'_i = Lv /
-   * L_i}; always {@code >= 1}, 1 meaning no shift. {@code L_i = 0} gives +infinity (the sample is
-   * always filtered by {@link #keepLowest}).
+   * Implements Eq. (3) + Eq. (4) of Jiang et al. (AAAI 2025), arXiv:2408.09849: the DS weight
+   * {@code wDS_i = max(w'_i, 1 / w'_i)} with {@code w'_i = Lv / L_i}; always {@code >= 1}, 1
+   * meaning no shift. {@code L_i = 0} gives +infinity (the sample is always filtered by {@link
+   * #keepLowest}).
    *
    * <p>Computed as {@code max(Lv / L_i, L_i / Lv)}, which equals Eq. (4) without the rounding of
    * a reciprocal.
@@ -89,10 +91,11 @@ public final class Iwsi {
   }
 
   /**
-   * Implements Eq. (5) of Jiang et al. (AAAI 2025), arXiv:2408.09849: keep the fraction k of samples with the lowest DS weight, ranked globally over all
-   * samples passed in. Paper tie policy: {@code sigma} is the {@code ceil(k*n)}-th smallest wDS
-   * and every sample with {@code wDS <= sigma} is kept, so ties at sigma are all kept and more than
-   * {@code ceil(k*n)} samples may be kept.
+   * Implements Eq. (5) of Jiang et al. (AAAI 2025), arXiv:2408.09849: keep the fraction k of
+   * samples with the lowest DS weight, ranked globally over all samples passed in. Paper tie
+   * policy: {@code sigma} is the {@code ceil(k*n)}-th smallest wDS and every sample with {@code wDS
+   * <= sigma} is kept, so ties at sigma are all kept and more than {@code ceil(k*n)} samples may be
+   * kept.
    *
    * <p>{@code k*n} is computed in decimal from the shortest decimal form of k ({@code
    * Double.toString}), so {@code k = 0.7, n = 10} gives 7, not the 8 that {@code ceil(0.7 * 10.0)}
@@ -114,8 +117,9 @@ public final class Iwsi {
   }
 
   /**
-   * The Eq. (5) threshold sigma of Jiang et al. (AAAI 2025), arXiv:2408.09849: the {@code ceil(k*n)}-th smallest of {@code values}, which this
-   * method sorts in place. Exposed for callers (such as the CLI) that gather wDS in a first pass.
+   * The Eq. (5) threshold sigma of Jiang et al. (AAAI 2025), arXiv:2408.09849: the {@code
+   * ceil(k*n)}-th smallest of {@code values}, which this method sorts in place. Exposed for callers
+   * (such as the CLI) that gather wDS in a first pass.
    *
    * @param values wDS values, no NaN; sorted in place
    * @param keepFraction k in (0, 1]
@@ -139,8 +143,9 @@ public final class Iwsi {
   }
 
   /**
-   * Implements Eq. (7) of Jiang et al. (AAAI 2025), arXiv:2408.09849, IWSI-w: weight {@code min(w'_i, C)} with {@code w'_i = Lv / L_i} (Eq. 3) instead of
-   * filtering; {@code L_i = 0} gives C. The paper reports IWSI-w below IWSI; both are offered.
+   * Implements Eq. (7) of Jiang et al. (AAAI 2025), arXiv:2408.09849, IWSI-w: weight {@code
+   * min(w'_i, C)} with {@code w'_i = Lv / L_i} (Eq. 3) instead of filtering; {@code L_i = 0} gives
+   * C. The paper reports IWSI-w below IWSI; both are offered.
    *
    * @param sampleLosses L_i, each finite and {@code >= 0}
    * @param validMeanLoss Lv, finite and {@code > 0}

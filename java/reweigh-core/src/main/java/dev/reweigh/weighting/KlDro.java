@@ -17,7 +17,8 @@ public final class KlDro {
   private KlDro() {}
 
   /**
-   * The KL-DRO weights of docs/methods.md §6, {@code w_i = softmax_i(l_i / r)}; sums to 1, stable for tiny r and huge losses (see
+   * The KL-DRO weights of docs/methods.md §6, {@code w_i = softmax_i(l_i / r)}; sums to 1, stable
+   * for tiny r and huge losses (see
    * [Note: stable softmax] in {@link StableSoftmax}).
    *
    * @param losses l_i, finite and {@code >= 0}

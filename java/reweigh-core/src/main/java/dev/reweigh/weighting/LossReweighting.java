@@ -71,7 +71,8 @@ public final class LossReweighting {
   }
 
   /**
-   * The normalised losses of Sow et al. (ICLR 2025), arXiv:2502.06733: {@code h_i = (2*delta*l_i - delta*(lmax + lmin)) / g}.
+   * The normalised losses of Sow et al. (ICLR 2025), arXiv:2502.06733: {@code h_i = (2*delta*l_i -
+   * delta*(lmax + lmin)) / g}.
    *
    * @param losses l_i over the global batch, finite and {@code >= 0}
    * @return h_i in [-delta, delta]
@@ -92,8 +93,9 @@ public final class LossReweighting {
   }
 
   /**
-   * One normalised loss of Sow et al. (ICLR 2025), arXiv:2502.06733: {@code h = (2*delta*l - delta*(lmax + lmin)) / g}, {@code g = max(lmax -
-   * lmin, 1e-6)}, for callers that stream the batch and know its range (the CLI's whole-file mode).
+   * One normalised loss of Sow et al. (ICLR 2025), arXiv:2502.06733: {@code h = (2*delta*l -
+   * delta*(lmax + lmin)) / g}, {@code g = max(lmax - lmin, 1e-6)}, for callers that stream the
+   * batch and know its range (the CLI's whole-file mode).
    *
    * @param l the sample's loss, in [lmin, lmax]
    * @param lmin smallest loss of the batch
@@ -107,8 +109,8 @@ public final class LossReweighting {
   }
 
   /**
-   * The sample weights of Sow et al. (ICLR 2025), arXiv:2502.06733: {@code w_i = softmax_i(f(h_i) / r)} over the global
-   * batch.
+   * The sample weights of Sow et al. (ICLR 2025), arXiv:2502.06733: {@code w_i = softmax_i(f(h_i) /
+   * r)} over the global batch.
    *
    * @param losses l_i of every sample of the global batch, finite and {@code >= 0}
    * @param s the strategy f
@@ -129,8 +131,9 @@ public final class LossReweighting {
   }
 
   /**
-   * Warm-up schedule of Sow et al. (ICLR 2025), arXiv:2502.06733: uniform weights {@code 1/n} (no reweighting) while {@code step <
-   * warmupSteps}, then {@link #weights(double[], Strategy, double)}.
+   * Warm-up schedule of Sow et al. (ICLR 2025), arXiv:2502.06733: uniform weights {@code 1/n} (no
+   * reweighting) while {@code step < warmupSteps}, then {@link #weights(double[], Strategy,
+   * double)}.
    *
    * @param losses l_i of the global batch
    * @param s the strategy
@@ -161,8 +164,9 @@ public final class LossReweighting {
   }
 
   /**
-   * Data-parallel form of Sow et al. (ICLR 2025), arXiv:2502.06733 (weights over the global minibatch): each rank all-gathers the per-sample losses of the global batch and takes
-   * the weights of its own slice {@code [offset, offset + length)}. The weights sum to 1 over the
+   * Data-parallel form of Sow et al. (ICLR 2025), arXiv:2502.06733 (weights over the global
+   * minibatch): each rank all-gathers the per-sample losses of the global batch and takes the
+   * weights of its own slice {@code [offset, offset + length)}. The weights sum to 1 over the
    * global batch, not over the slice, so the ranks' weighted losses add up to the step loss.
    *
    * @param globalLosses l_i of every rank's samples, in rank order

@@ -130,8 +130,9 @@ public final class SelfConsistency {
     }
 
     /**
-     * Answer frequency of response {@code i}: |cluster of i| / n, with n counting every response;
-     * 0 for an unparsable answer. This is the MAJORITY self-reward of Sharpening (docs/methods.md §4).
+     * Answer frequency of response {@code i}: |cluster of i| / n, with n counting every response; 0
+     * for an unparsable answer. This is the MAJORITY self-reward of Sharpening
+     * (docs/methods.md §4).
      */
     public double frequency(int i) {
       int k = clusterOf[i];
@@ -201,7 +202,8 @@ public final class SelfConsistency {
   }
 
   /**
-   * LMSI keep mask (Huang et al. (2023), arXiv:2210.11610) for one question: {@code vote(answers).lmsiKeep()}.
+   * LMSI keep mask (Huang et al. (2023), arXiv:2210.11610) for one question: {@code
+   * vote(answers).lmsiKeep()}.
    *
    * @param answers extracted answers in response order
    * @return true for every response that gives the majority answer

@@ -34,7 +34,8 @@ public final class Sharpening {
   }
 
   /**
-   * Best-of-N selection of Huang et al. (ICLR 2025), arXiv:2412.01951: {@code argmax_i r_i}, ties to the lowest index.
+   * Best-of-N selection of Huang et al. (ICLR 2025), arXiv:2412.01951: {@code argmax_i r_i}, ties
+   * to the lowest index.
    *
    * @param rewards r_i, non-empty, no NaN (infinities allowed)
    * @return the index of the best response
@@ -51,8 +52,9 @@ public final class Sharpening {
   }
 
   /**
-   * Worst-of-N for the (best, worst) DPO pairs of Huang et al. (ICLR 2025), arXiv:2412.01951: {@code argmin_i r_i}, ties to the lowest index; the rejected side of the
-   * (best, worst) pairs for sigmoid DPO ({@link Dpo#sigmoid}).
+   * Worst-of-N for the (best, worst) DPO pairs of Huang et al. (ICLR 2025), arXiv:2412.01951:
+   * {@code argmin_i r_i}, ties to the lowest index; the rejected side of the (best, worst) pairs
+   * for sigmoid DPO ({@link Dpo#sigmoid}).
    *
    * @param rewards r_i, non-empty, no NaN
    * @return the index of the worst response
@@ -69,7 +71,8 @@ public final class Sharpening {
   }
 
   /**
-   * SEQUENCE_LOGPROB self-reward, Eq. (2) of Huang et al. (ICLR 2025), arXiv:2412.01951: {@code r_i = log pi_base(y_i|x)}.
+   * SEQUENCE_LOGPROB self-reward, Eq. (2) of Huang et al. (ICLR 2025), arXiv:2412.01951: {@code r_i
+   * = log pi_base(y_i|x)}.
    *
    * @param logProbSums log pi_base(y_i|x), finite
    * @return a copy, the rewards
@@ -80,7 +83,8 @@ public final class Sharpening {
   }
 
   /**
-   * LENGTH_NORMALIZED self-reward of Huang et al. (ICLR 2025), arXiv:2412.01951 (Eq. 2 over |y|): {@code r_i = log pi_base(y_i|x) / |y_i|}.
+   * LENGTH_NORMALIZED self-reward of Huang et al. (ICLR 2025), arXiv:2412.01951 (Eq. 2 over |y|):
+   * {@code r_i = log pi_base(y_i|x) / |y_i|}.
    *
    * @param logProbSums log pi_base(y_i|x), finite
    * @param tokenCounts |y_i| in tokens, each {@code >= 1}
@@ -103,8 +107,9 @@ public final class Sharpening {
   }
 
   /**
-   * MAJORITY self-reward of Huang et al. (ICLR 2025), arXiv:2412.01951: {@code r_i} = the frequency of response i's answer among all n
-   * responses ({@link SelfConsistency.Vote#frequency}); 0 for an unparsable answer.
+   * MAJORITY self-reward of Huang et al. (ICLR 2025), arXiv:2412.01951: {@code r_i} = the frequency
+   * of response i's answer among all n responses ({@link SelfConsistency.Vote#frequency}); 0 for an
+   * unparsable answer.
    *
    * @param answers extracted answers in response order
    * @return the rewards, in [0, 1]
@@ -120,8 +125,8 @@ public final class Sharpening {
   }
 
   /**
-   * Self-rewards of Huang et al. (ICLR 2025), arXiv:2412.01951 for one prompt's responses for the chosen self-reward; the inputs that reward does
-   * not use may be {@code null}.
+   * Self-rewards of Huang et al. (ICLR 2025), arXiv:2412.01951 for one prompt's responses for the
+   * chosen self-reward; the inputs that reward does not use may be {@code null}.
    *
    * @param reward which self-reward
    * @param logProbSums log pi_base(y_i|x) (SEQUENCE_LOGPROB, LENGTH_NORMALIZED)
@@ -147,8 +152,9 @@ public final class Sharpening {
   }
 
   /**
-   * SFT-Sharpening selection of Huang et al. (ICLR 2025), arXiv:2412.01951 for one prompt: the best-of-N response by the chosen
-   * self-reward, which is then fine-tuned on with plain NLL (weight 1).
+   * SFT-Sharpening selection of Huang et al. (ICLR 2025), arXiv:2412.01951 for one prompt: the
+   * best-of-N response by the chosen self-reward, which is then fine-tuned on with plain NLL
+   * (weight 1).
    *
    * @param reward which self-reward
    * @param logProbSums log pi_base(y_i|x)
@@ -162,8 +168,9 @@ public final class Sharpening {
   }
 
   /**
-   * Natural log of the coverage coefficient (Eq. 6 of Huang et al. (ICLR 2025), arXiv:2412.01951) {@code Ccov = mean_x 1 / pi_base(y*(x)|x)}, computed
-   * as a log-mean-exp of {@code -log pi_base(y*|x)} so that it does not overflow.
+   * Natural log of the coverage coefficient (Eq. 6 of Huang et al. (ICLR 2025), arXiv:2412.01951)
+   * {@code Ccov = mean_x 1 / pi_base(y*(x)|x)}, computed as a log-mean-exp of {@code -log
+   * pi_base(y*|x)} so that it does not overflow.
    *
    * @param bestLogProbs log pi_base(y*(x)|x) per prompt, finite
    * @return ln Ccov
@@ -182,9 +189,9 @@ public final class Sharpening {
   }
 
   /**
-   * The coverage coefficient (Eq. 6 of Huang et al. (ICLR 2025), arXiv:2412.01951) {@code Ccov = mean_x 1 / pi_base(y*(x)|x)}; it predicts how large N
-   * must be for best-of-N to find y*. May be +infinity for very unlikely y*; see {@link
-   * #logCoverage}.
+   * The coverage coefficient (Eq. 6 of Huang et al. (ICLR 2025), arXiv:2412.01951) {@code Ccov =
+   * mean_x 1 / pi_base(y*(x)|x)}; it predicts how large N must be for best-of-N to find y*. May be
+   * +infinity for very unlikely y*; see {@link #logCoverage}.
    *
    * @param bestLogProbs log pi_base(y*(x)|x) per prompt, finite
    * @return Ccov

@@ -21,8 +21,8 @@ class EastTest {
       East.entropy(new int[] {2, 2, 2, 2})
     };
     assertArrayClose(new double[] {1.0397208, 0.7356219, 1.3862944}, h, 5e-8);
-    // docs/methods.md §3 rounds to 7 decimals (its 0.6980137 is 0.69801365 rounded up), so compare to
-    // one unit in the last printed place, and to full precision against f = h / mean(h).
+    // docs/methods.md §3 rounds to 7 decimals (its 0.6980137 is 0.69801365 rounded up), so compare
+    // to one unit in the last printed place, and to full precision against f = h / mean(h).
     double[] f = East.weights(h, 1);
     assertArrayClose(new double[] {0.9865656, 0.6980137, 1.3154208}, f, 1e-7);
     double mean = (h[0] + h[1] + h[2]) / 3;

@@ -16,8 +16,9 @@ import org.nd4j.linalg.factory.Nd4j;
  *   <li>logits {@code [rows, V]} or {@code [B, T, V]}, FLOAT or BFLOAT16, unit stride along V
  *       (C order); rows may be strided, e.g. a view {@code logits.get(all(), interval(0, V))} of
  *       a wider array or a row slice with an offset (ND4J's {@code data().addressPointer()}
- *       already includes the view offset, docs/toolchain.md §4). F-order arrays, transposed views and
- *       [B, T, V] views whose B stride is not T times the T stride are rejected, never misread;
+ *       already includes the view offset, docs/toolchain.md §4). F-order arrays, transposed
+ *       views and [B, T, V] views whose B stride is not T times the T stride are rejected, never
+ *       misread;
  *   <li>targets LONG or INT, dense C order, {@code [rows]} or {@code [B, T]};
  *   <li>offsets LONG or INT {@code [samples + 1]}; or none: {@link #padded}.
  * </ul>

@@ -143,8 +143,8 @@ public final class TorchLoss {
     }
     Tensor grad = inPlace ? logits.detach() : torch.empty_like(logits);
     TorchResult r = forwardBackward(batch, coefficients, spec, inPlace ? null : grad);
-    // Non-leaf backward with an external gradient (docs/toolchain.md §3): same parameter gradients as
-    // autograd through the equivalent libtorch loss.
+    // Non-leaf backward with an external gradient (docs/toolchain.md §3): same parameter gradients
+    // as autograd through the equivalent libtorch loss.
     logits.backward(grad, new BoolOptional(), false, new TensorArrayRefOptional());
     return r;
   }
