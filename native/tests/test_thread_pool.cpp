@@ -217,10 +217,11 @@ namespace reftest {
 namespace {
 
 /*
- * Regression: workers created by a resize used to start with generation 0 and took the last,
- * finished job for a new one; racing with the next job they either skipped its chunks (rows
- * never computed) or drove the pending count below zero (the caller waited forever). Resizing
- * before every call on one thread hit it within a few hundred calls (deadlock or mismatch).
+ * Workers created by a resize must start at the current job generation. A worker that started
+ * at generation 0 would take the last, finished job for a new one; racing with the next job it
+ * would skip that job's chunks (rows never computed) or drive the pending count below zero (the
+ * caller waits forever). Resizing before every call on one thread exposes either within a few
+ * hundred calls.
  */
 TEST(ThreadPool, ResizeBeforeEveryCallNeitherSkipsRowsNorHangs) {
     const int64_t rows = 300, vocab = 1000;  // 3e5 logits: above the inline threshold, so on the pool

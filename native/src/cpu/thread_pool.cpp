@@ -74,11 +74,10 @@ private:
     }
 
     /*
-     * `seen` starts at the generation current when the worker was created. Starting at 0 was a
-     * bug: a worker created by a resize took the last, finished job for a new one, and if the
-     * next job was posted meanwhile it consumed that job's chunk indices with the old (dead)
-     * job's function and context, so rows of the new job were never computed (found by
-     * tests/reliability DeterminismTest as a rare bit mismatch).
+     * `seen` starts at the generation current when the worker was created, not at 0: a worker
+     * created by a resize would otherwise take the last, finished job for a new one, and if the
+     * next job was posted meanwhile it would consume that job's chunk indices with the old
+     * (dead) job's function and context, so rows of the new job would never be computed.
      */
     void worker_loop(uint64_t seen) {
         for (;;) {

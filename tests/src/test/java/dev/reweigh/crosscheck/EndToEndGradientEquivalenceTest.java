@@ -83,9 +83,9 @@ class EndToEndGradientEquivalenceTest {
 
     /**
      * Every parameter's gradient. The Tensors that {@code TensorVector.get} returns point into the
-     * vector's storage, so the vector must stay reachable while they are used: returning them
-     * from a helper let the GC free the vector and crashed the JVM in {@code grad()} (seen once in
-     * CI).
+     * vector's storage, so the vector must stay reachable while they are used: once it is
+     * unreachable the GC may free it, and reading a parameter's {@code grad()} then crashes the
+     * JVM.
      */
     List<double[]> gradsAndZero() {
       List<double[]> out = new ArrayList<>();
