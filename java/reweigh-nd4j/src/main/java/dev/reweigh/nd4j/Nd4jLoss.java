@@ -1,10 +1,12 @@
 package dev.reweigh.nd4j;
 
 import dev.reweigh.AdapterChecks;
+import dev.reweigh.AdapterLoss;
 import dev.reweigh.FusedLoss;
 import dev.reweigh.LossSpec;
+import dev.reweigh.NativeBatch;
 import dev.reweigh.NativeGrad;
-import java.lang.ref.Reference;
+import dev.reweigh.NativeStats;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -23,17 +25,11 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class Nd4jLoss {
   private Nd4jLoss() {}
 
+  private static final Ops OPS = new Ops();
+
   /** Per-sample and per-row statistics. */
   public static Nd4jStats forward(Nd4jBatch batch, LossSpec spec) {
-    requireBatch(batch, spec);
-    Nd4jStats st = Nd4jStats.allocate(batch);
-    try {
-      FusedLoss.forward(batch.nativeBatch, spec, st.nativeStats());
-    } finally {
-      Reference.reachabilityFence(batch);
-      Reference.reachabilityFence(st);
-    }
-    return st;
+    return OPS.forward(batch, spec);
   }
 
   /**
@@ -43,77 +39,82 @@ public final class Nd4jLoss {
    */
   public static Nd4jResult forwardBackward(
       Nd4jBatch batch, INDArray coefficients, LossSpec spec, INDArray grad) {
-    requireBatch(batch, spec);
-    Nd4jChecks.requireFloatVector(coefficients, "coefficients", batch.samples);
-    NativeGrad g = nativeGrad(batch, grad);
-    Nd4jStats st = Nd4jStats.allocate(batch);
-    INDArray total = Nd4j.create(DataType.DOUBLE, 1);
-    try {
-      FusedLoss.forwardBackward(batch.nativeBatch, Nd4jChecks.address(coefficients), spec, g,
-          st.nativeStats(), Nd4jChecks.address(total));
-    } finally {
-      Reference.reachabilityFence(batch);
-      Reference.reachabilityFence(coefficients);
-      Reference.reachabilityFence(grad);
-      Reference.reachabilityFence(st);
-    }
-    return new Nd4jResult(total.getDouble(0), st);
+    return OPS.forwardBackward(batch, coefficients, spec, grad);
   }
 
   /** {@link #forwardBackward(Nd4jBatch, INDArray, LossSpec, INDArray)}, heap coefficients. */
   public static Nd4jResult forwardBackward(
       Nd4jBatch batch, float[] coefficients, LossSpec spec, INDArray grad) {
-    requireBatch(batch, spec);
-    return forwardBackward(batch, coefficientsArray(batch, coefficients), spec, grad);
+    return OPS.forwardBackward(batch, coefficients, spec, grad);
   }
 
   /** The gradient alone, from the statistics of {@link #forward} on the same batch and options. */
   public static void backward(Nd4jBatch batch, Nd4jStats stats, INDArray coefficients,
       LossSpec spec, INDArray grad) {
-    requireBatch(batch, spec);
-    if (stats == null) {
-      throw new IllegalArgumentException("stats is null");
-    }
-    Nd4jChecks.requireFloatVector(stats.rowLse(), "stats.rowLse", batch.rows);
-    Nd4jChecks.requireFloatVector(coefficients, "coefficients", batch.samples);
-    NativeGrad g = nativeGrad(batch, grad);
-    try {
-      FusedLoss.backward(batch.nativeBatch, Nd4jChecks.address(stats.rowLse()),
-          Nd4jChecks.address(coefficients), spec, g);
-    } finally {
-      Reference.reachabilityFence(batch);
-      Reference.reachabilityFence(stats);
-      Reference.reachabilityFence(coefficients);
-      Reference.reachabilityFence(grad);
-    }
+    OPS.backward(batch, stats, coefficients, spec, grad);
   }
 
   /** {@link #backward(Nd4jBatch, Nd4jStats, INDArray, LossSpec, INDArray)}, heap coefficients. */
   public static void backward(Nd4jBatch batch, Nd4jStats stats, float[] coefficients,
       LossSpec spec, INDArray grad) {
-    requireBatch(batch, spec);
-    backward(batch, stats, coefficientsArray(batch, coefficients), spec, grad);
+    OPS.backward(batch, stats, coefficients, spec, grad);
   }
 
-  private static void requireBatch(Nd4jBatch batch, LossSpec spec) {
-    AdapterChecks.requireNonNull(batch, "batch");
-    AdapterChecks.requireNonNull(spec, "spec");
-  }
-
-  private static NativeGrad nativeGrad(Nd4jBatch batch, INDArray grad) {
-    if (grad == null) {
-      return NativeGrad.inPlace(batch.nativeBatch);
+  /** What ND4J contributes to the shared adapter calls. */
+  private static final class Ops extends AdapterLoss<INDArray, Nd4jBatch, Nd4jStats, Nd4jResult> {
+    @Override
+    protected NativeBatch nativeBatch(Nd4jBatch batch) {
+      return batch.nativeBatch;
     }
-    AdapterChecks.requireGradShape(grad.shape(), batch.logits.shape());
-    if (grad.dataType() != batch.logits.dataType()) {
-      throw new IllegalArgumentException("grad data type " + grad.dataType()
-          + " must equal the logits data type " + batch.logits.dataType());
-    }
-    return NativeGrad.ofAddress(Nd4jChecks.address(grad), Nd4jChecks.rowStride(grad, "grad"));
-  }
 
-  private static INDArray coefficientsArray(Nd4jBatch batch, float[] c) {
-    AdapterChecks.requireCoefficients(c, batch.samples);
-    return c.length == 0 ? Nd4j.create(DataType.FLOAT, 0) : Nd4j.createFromArray(c);
+    @Override
+    protected Nd4jStats allocateStats(Nd4jBatch batch) {
+      return Nd4jStats.allocate(batch);
+    }
+
+    @Override
+    protected NativeStats nativeStats(Nd4jStats stats) {
+      return stats.nativeStats();
+    }
+
+    @Override
+    protected INDArray rowLse(Nd4jStats stats) {
+      return stats.rowLse();
+    }
+
+    @Override
+    protected void requireFloatVector(INDArray a, String name, long n, Nd4jBatch batch) {
+      Nd4jChecks.requireFloatVector(a, name, n);
+    }
+
+    @Override
+    protected long address(INDArray a) {
+      return Nd4jChecks.address(a);
+    }
+
+    @Override
+    protected NativeGrad grad(Nd4jBatch batch, INDArray grad) {
+      AdapterChecks.requireGradShape(grad.shape(), batch.logits.shape());
+      if (grad.dataType() != batch.logits.dataType()) {
+        throw new IllegalArgumentException("grad data type " + grad.dataType()
+            + " must equal the logits data type " + batch.logits.dataType());
+      }
+      return NativeGrad.ofAddress(Nd4jChecks.address(grad), Nd4jChecks.rowStride(grad, "grad"));
+    }
+
+    @Override
+    protected INDArray floats(Nd4jBatch batch, float[] c) {
+      return c.length == 0 ? Nd4j.create(DataType.FLOAT, 0) : Nd4j.createFromArray(c);
+    }
+
+    @Override
+    protected INDArray newTotal(Nd4jBatch batch) {
+      return Nd4j.create(DataType.DOUBLE, 1);
+    }
+
+    @Override
+    protected Nd4jResult result(INDArray total, Nd4jStats stats) {
+      return new Nd4jResult(total.getDouble(0), stats);
+    }
   }
 }

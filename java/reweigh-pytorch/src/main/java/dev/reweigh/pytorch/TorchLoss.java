@@ -1,10 +1,12 @@
 package dev.reweigh.pytorch;
 
 import dev.reweigh.AdapterChecks;
+import dev.reweigh.AdapterLoss;
 import dev.reweigh.FusedLoss;
 import dev.reweigh.LossSpec;
+import dev.reweigh.NativeBatch;
 import dev.reweigh.NativeGrad;
-import java.lang.ref.Reference;
+import dev.reweigh.NativeStats;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.pytorch.BoolOptional;
 import org.bytedeco.pytorch.Tensor;
@@ -33,17 +35,11 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 public final class TorchLoss {
   private TorchLoss() {}
 
+  private static final Ops OPS = new Ops();
+
   /** Per-sample (and per-row) statistics as tensors on the logits' device. */
   public static TorchStats forward(TorchBatch batch, LossSpec spec) {
-    requireBatch(batch, spec);
-    TorchStats st = TorchStats.allocate(batch);
-    try {
-      FusedLoss.forward(batch.nativeBatch, spec, st.nativeStats());
-    } finally {
-      Reference.reachabilityFence(batch);
-      Reference.reachabilityFence(st);
-    }
-    return st;
+    return OPS.forward(batch, spec);
   }
 
   /**
@@ -53,30 +49,13 @@ public final class TorchLoss {
    */
   public static TorchResult forwardBackward(
       TorchBatch batch, Tensor coefficients, LossSpec spec, Tensor grad) {
-    requireBatch(batch, spec);
-    TorchChecks.requireFloatVector(coefficients, "coefficients", batch.samples, batch.device);
-    NativeGrad g = nativeGrad(batch, grad);
-    TorchStats st = TorchStats.allocate(batch);
-    Tensor total = batch.logits.new_empty(new long[] {}, new TensorOptions(ScalarType.Double));
-    total.zero_();
-    try {
-      FusedLoss.forwardBackward(batch.nativeBatch, TorchChecks.address(coefficients), spec, g,
-          st.nativeStats(), TorchChecks.address(total));
-    } finally {
-      Reference.reachabilityFence(batch);
-      Reference.reachabilityFence(coefficients);
-      Reference.reachabilityFence(grad);
-      Reference.reachabilityFence(st);
-      Reference.reachabilityFence(total);
-    }
-    return new TorchResult(total, st);
+    return OPS.forwardBackward(batch, coefficients, spec, grad);
   }
 
   /** {@link #forwardBackward(TorchBatch, Tensor, LossSpec, Tensor)} with heap coefficients. */
   public static TorchResult forwardBackward(
       TorchBatch batch, float[] coefficients, LossSpec spec, Tensor grad) {
-    requireBatch(batch, spec);
-    return forwardBackward(batch, coefficientsTensor(batch, coefficients), spec, grad);
+    return OPS.forwardBackward(batch, coefficients, spec, grad);
   }
 
   /**
@@ -85,29 +64,13 @@ public final class TorchLoss {
    */
   public static void backward(TorchBatch batch, TorchStats stats, Tensor coefficients,
       LossSpec spec, Tensor grad) {
-    requireBatch(batch, spec);
-    if (stats == null) {
-      throw new IllegalArgumentException("stats is null");
-    }
-    TorchChecks.requireFloatVector(stats.rowLse(), "stats.rowLse", batch.rows, batch.device);
-    TorchChecks.requireFloatVector(coefficients, "coefficients", batch.samples, batch.device);
-    NativeGrad g = nativeGrad(batch, grad);
-    try {
-      FusedLoss.backward(batch.nativeBatch, TorchChecks.address(stats.rowLse()),
-          TorchChecks.address(coefficients), spec, g);
-    } finally {
-      Reference.reachabilityFence(batch);
-      Reference.reachabilityFence(stats);
-      Reference.reachabilityFence(coefficients);
-      Reference.reachabilityFence(grad);
-    }
+    OPS.backward(batch, stats, coefficients, spec, grad);
   }
 
   /** {@link #backward(TorchBatch, TorchStats, Tensor, LossSpec, Tensor)}, heap coefficients. */
   public static void backward(TorchBatch batch, TorchStats stats, float[] coefficients,
       LossSpec spec, Tensor grad) {
-    requireBatch(batch, spec);
-    backward(batch, stats, coefficientsTensor(batch, coefficients), spec, grad);
+    OPS.backward(batch, stats, coefficients, spec, grad);
   }
 
   /**
@@ -128,14 +91,17 @@ public final class TorchLoss {
   /** {@link #step(TorchBatch, float[], LossSpec)}, choosing whether the gradient goes in place. */
   public static TorchResult step(
       TorchBatch batch, float[] coefficients, LossSpec spec, boolean inPlace) {
-    requireBatch(batch, spec);
+    AdapterChecks.requireNonNull(batch, "batch");
+    AdapterChecks.requireNonNull(spec, "spec");
+    AdapterChecks.requireCoefficients(coefficients, batch.samples);
     return step(batch, coefficientsTensor(batch, coefficients), spec, inPlace);
   }
 
   /** {@link #step(TorchBatch, float[], LossSpec, boolean)} with tensor coefficients. */
   public static TorchResult step(
       TorchBatch batch, Tensor coefficients, LossSpec spec, boolean inPlace) {
-    requireBatch(batch, spec);
+    AdapterChecks.requireNonNull(batch, "batch");
+    AdapterChecks.requireNonNull(spec, "spec");
     Tensor logits = batch.logits;
     if (!logits.requires_grad()) {
       throw new IllegalArgumentException("logits does not require grad: step() needs the model's"
@@ -151,29 +117,71 @@ public final class TorchLoss {
 
   // ---- helpers --------------------------------------------------------------------------------
 
-  private static void requireBatch(TorchBatch batch, LossSpec spec) {
-    AdapterChecks.requireNonNull(batch, "batch");
-    AdapterChecks.requireNonNull(spec, "spec");
-  }
+  /** What libtorch contributes to the shared adapter calls. */
+  private static final class Ops extends AdapterLoss<Tensor, TorchBatch, TorchStats, TorchResult> {
+    @Override
+    protected NativeBatch nativeBatch(TorchBatch batch) {
+      return batch.nativeBatch;
+    }
 
-  private static NativeGrad nativeGrad(TorchBatch batch, Tensor grad) {
-    if (grad == null) {
-      return NativeGrad.inPlace(batch.nativeBatch);
+    @Override
+    protected TorchStats allocateStats(TorchBatch batch) {
+      return TorchStats.allocate(batch);
     }
-    TorchChecks.requireDefined(grad, "grad");
-    AdapterChecks.requireGradShape(TorchChecks.shapeOf(grad), TorchChecks.shapeOf(batch.logits));
-    if (TorchChecks.scalarType(grad) != TorchChecks.scalarType(batch.logits)) {
-      throw new IllegalArgumentException("grad dtype " + TorchChecks.scalarType(grad)
-          + " must equal the logits dtype " + TorchChecks.scalarType(batch.logits));
+
+    @Override
+    protected NativeStats nativeStats(TorchStats stats) {
+      return stats.nativeStats();
     }
-    TorchChecks.requireSameDevice(grad, "grad", batch.device);
-    long stride = TorchChecks.rowStride(grad, "grad");
-    return NativeGrad.ofAddress(TorchChecks.address(grad), stride);
+
+    @Override
+    protected Tensor rowLse(TorchStats stats) {
+      return stats.rowLse();
+    }
+
+    @Override
+    protected void requireFloatVector(Tensor t, String name, long n, TorchBatch batch) {
+      TorchChecks.requireFloatVector(t, name, n, batch.device);
+    }
+
+    @Override
+    protected long address(Tensor t) {
+      return TorchChecks.address(t);
+    }
+
+    @Override
+    protected NativeGrad grad(TorchBatch batch, Tensor grad) {
+      TorchChecks.requireDefined(grad, "grad");
+      AdapterChecks.requireGradShape(TorchChecks.shapeOf(grad), TorchChecks.shapeOf(batch.logits));
+      if (TorchChecks.scalarType(grad) != TorchChecks.scalarType(batch.logits)) {
+        throw new IllegalArgumentException("grad dtype " + TorchChecks.scalarType(grad)
+            + " must equal the logits dtype " + TorchChecks.scalarType(batch.logits));
+      }
+      TorchChecks.requireSameDevice(grad, "grad", batch.device);
+      long stride = TorchChecks.rowStride(grad, "grad");
+      return NativeGrad.ofAddress(TorchChecks.address(grad), stride);
+    }
+
+    @Override
+    protected Tensor floats(TorchBatch batch, float[] c) {
+      return coefficientsTensor(batch, c);
+    }
+
+    @Override
+    protected Tensor newTotal(TorchBatch batch) {
+      Tensor total = batch.logits.new_empty(new long[] {}, new TensorOptions(ScalarType.Double));
+      total.zero_();
+      return total;
+    }
+
+    @Override
+    protected TorchResult result(Tensor total, TorchStats stats) {
+      return new TorchResult(total, stats);
+    }
   }
 
   /** A float32 tensor on the logits' device holding {@code c} (samples values; tiny). */
-  static Tensor coefficientsTensor(TorchBatch batch, float[] c) {
-    AdapterChecks.requireCoefficients(c, batch.samples);
+  private static Tensor coefficientsTensor(TorchBatch batch, float[] c) {
     Tensor t = batch.logits.new_empty(new long[] {c.length}, new TensorOptions(ScalarType.Float));
     if (c.length == 0) {
       return t;
