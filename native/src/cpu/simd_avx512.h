@@ -8,6 +8,8 @@
 #include <immintrin.h>
 #include <stdint.h>
 
+#include "simd_exp.h"
+
 struct Avx512 {
     using R = __m512;
     static constexpr int64_t W = 16;
@@ -41,30 +43,26 @@ struct Avx512 {
     static float reduce_add(R a) { return _mm512_reduce_add_ps(a); }
 
     /*
-     * exp(x): x = n ln2 + r with |r| <= ln2/2, e^r by the Cephes expf
-     * polynomial (about 1 ulp), 2^n applied by vscalefps, which saturates to 0
-     * and +inf by itself. x is clamped first so -inf - n*ln2 never makes a NaN;
-     * max(lo, x) returns x when x is NaN, so NaN still propagates.
-     * See [Note: exp underflow] in ce_simd.h.
+     * exp(x) = 2^f * 2^n, f and n as in simd_exp.h; vscalefps applies 2^n and
+     * overflows to +inf by itself. The zero-masking keeps x >= kMinArg and NaN
+     * (the compare is "not less than, unordered"), so -inf, underflow and the
+     * garbage a huge negative x makes in f all come out as exactly 0.
      */
     static R exp(R x) {
-        x = _mm512_max_ps(_mm512_set1_ps(-87.33654f), x);
-        x = _mm512_min_ps(_mm512_set1_ps(88.72284f), x);
-        R n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
-                                   _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-        R r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
-        r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
-        R q = _mm512_set1_ps(1.9875691500e-4f);
-        q = _mm512_fmadd_ps(q, r, _mm512_set1_ps(1.3981999507e-3f));
-        q = _mm512_fmadd_ps(q, r, _mm512_set1_ps(8.3334519073e-3f));
-        q = _mm512_fmadd_ps(q, r, _mm512_set1_ps(4.1665795894e-2f));
-        q = _mm512_fmadd_ps(q, r, _mm512_set1_ps(1.6666665459e-1f));
-        q = _mm512_fmadd_ps(q, r, _mm512_set1_ps(5.0000001201e-1f));
-        q = _mm512_fmadd_ps(_mm512_mul_ps(q, r), r, _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
-        R y = _mm512_scalef_ps(q, n);
-        // Below the clamp the true value is < 1.2e-38: flush to exactly 0.
-        __mmask16 tiny = _mm512_cmp_ps_mask(x, _mm512_set1_ps(-87.33654f), _CMP_LE_OQ);
-        return _mm512_mask_blend_ps(tiny, y, _mm512_setzero_ps());
+        using C = SimdExpConstants;
+        const __mmask16 keep = _mm512_cmp_ps_mask(x, _mm512_set1_ps(C::kMinArg), _CMP_NLT_UQ);
+        x = _mm512_min_ps(_mm512_set1_ps(C::kMaxArg), x);  // returns x when x is NaN
+        const R k = _mm512_fmadd_ps(x, _mm512_set1_ps(C::kLog2eHi), _mm512_set1_ps(C::kRoundMagic));
+        const R n = _mm512_sub_ps(k, _mm512_set1_ps(C::kRoundMagic));
+        R f = _mm512_fmsub_ps(x, _mm512_set1_ps(C::kLog2eHi), n);
+        f = _mm512_fmadd_ps(x, _mm512_set1_ps(C::kLog2eLo), f);
+        R p = _mm512_set1_ps(C::kC5);
+        p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(C::kC4));
+        p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(C::kC3));
+        p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(C::kC2));
+        p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(C::kC1));
+        p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(C::kC0));
+        return _mm512_maskz_scalef_ps(keep, p, n);
     }
 
     /* tanh(x) = 1 - 2 / (exp(2x) + 1): exact limits at +-inf, abs error ~1e-7 near 0. */
