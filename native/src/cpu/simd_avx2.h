@@ -20,8 +20,8 @@ struct Avx2 {
         __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
         return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
     }
-    /* fp32 -> bf16, round to nearest even, NaN kept quiet (as float_to_bf16 in common/bf16.h). */
-    static void store_bf16(uint16_t* p, R x) {
+    /* fp32 -> bf16 bits, round to nearest even, NaN kept quiet (as float_to_bf16 in common/bf16.h). */
+    static __m128i bf16_bits(R x) {
         __m256i bits = _mm256_castps_si256(x);
         __m256i lsb = _mm256_and_si256(_mm256_srli_epi32(bits, 16), _mm256_set1_epi32(1));
         __m256i rounded = _mm256_add_epi32(bits, _mm256_add_epi32(lsb, _mm256_set1_epi32(0x7fff)));
@@ -30,10 +30,13 @@ struct Avx2 {
         __m256i chosen = _mm256_blendv_epi8(rounded, quiet, nan);
         __m256i hi = _mm256_srli_epi32(chosen, 16);
         // Pack 8 x u32 (each < 2^16) to 8 x u16: packus works per 128-bit lane.
-        __m128i lo128 = _mm256_castsi256_si128(hi);
-        __m128i hi128 = _mm256_extracti128_si256(hi, 1);
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm_packus_epi32(lo128, hi128));
+        return _mm_packus_epi32(_mm256_castsi256_si128(hi), _mm256_extracti128_si256(hi, 1));
     }
+    static void store_bf16(uint16_t* p, R x) { _mm_storeu_si128(reinterpret_cast<__m128i*>(p), bf16_bits(x)); }
+    /* Non-temporal stores (p aligned to the vector's bytes) and the fence that orders them. */
+    static void stream(float* p, R x) { _mm256_stream_ps(p, x); }
+    static void stream_bf16(uint16_t* p, R x) { _mm_stream_si128(reinterpret_cast<__m128i*>(p), bf16_bits(x)); }
+    static void fence() { _mm_sfence(); }
     static R set1(float x) { return _mm256_set1_ps(x); }
     static R zero() { return _mm256_setzero_ps(); }
     static R add(R a, R b) { return _mm256_add_ps(a, b); }

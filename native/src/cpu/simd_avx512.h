@@ -21,17 +21,23 @@ struct Avx512 {
         __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
         return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
     }
-    /* fp32 -> bf16, round to nearest even, NaN kept quiet (as float_to_bf16 in common/bf16.h). */
-    static void store_bf16(uint16_t* p, R x) {
+    /* fp32 -> bf16 bits, round to nearest even, NaN kept quiet (as float_to_bf16 in common/bf16.h). */
+    static __m256i bf16_bits(R x) {
         __m512i bits = _mm512_castps_si512(x);
         __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(bits, 16), _mm512_set1_epi32(1));
         __m512i rounded = _mm512_add_epi32(bits, _mm512_add_epi32(lsb, _mm512_set1_epi32(0x7fff)));
         __mmask16 nan = _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
         __m512i quiet = _mm512_or_si512(bits, _mm512_set1_epi32(0x00400000));
         __m512i chosen = _mm512_mask_blend_epi32(nan, rounded, quiet);
-        __m256i h = _mm512_cvtepi32_epi16(_mm512_srli_epi32(chosen, 16));
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), h);
+        return _mm512_cvtepi32_epi16(_mm512_srli_epi32(chosen, 16));
     }
+    static void store_bf16(uint16_t* p, R x) {
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), bf16_bits(x));
+    }
+    /* Non-temporal stores (p aligned to the vector's bytes) and the fence that orders them. */
+    static void stream(float* p, R x) { _mm512_stream_ps(p, x); }
+    static void stream_bf16(uint16_t* p, R x) { _mm256_stream_si256(reinterpret_cast<__m256i*>(p), bf16_bits(x)); }
+    static void fence() { _mm_sfence(); }
     static R set1(float x) { return _mm512_set1_ps(x); }
     static R zero() { return _mm512_setzero_ps(); }
     static R add(R a, R b) { return _mm512_add_ps(a, b); }
