@@ -21,7 +21,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * fill in through {@link #prepare()}, {@link #verify()} and {@link #release()}.
  *
  * <p>{@code isa} and {@code threads} select the kernels and the pool for the whole trial ({@code
- * auto} and {@code 0} leave the library's own choice: the best variant, one thread per core);
+ * auto} and {@code 0} leave the library's own choice: REWEIGH_CPU_ISA and REWEIGH_NUM_THREADS
+ * when set, else the best variant and one thread per core);
  * {@link JmhResults} leaves those defaults out of its keys, so results of older runs still match.
  * {@link #verify()} runs once per trial, after the last measured call, and throws when the
  * outputs are wrong: a benchmark that computes garbage fails instead of reporting a figure.
@@ -49,11 +50,15 @@ public abstract class BenchState {
   public int threads;
 
   private int threadsBefore;
+  private String isaBefore;
 
   @Setup(Level.Trial)
   public final void setUpTrial() {
     threadsBefore = Capabilities.threads();
-    Capabilities.setCpuIsa(isa);
+    isaBefore = Capabilities.cpuIsa();
+    if (!isa.equals("auto")) { // auto keeps the library's choice, REWEIGH_CPU_ISA included
+      Capabilities.setCpuIsa(isa);
+    }
     if (threads > 0) {
       Capabilities.setThreads(threads);
     }
@@ -67,7 +72,7 @@ public abstract class BenchState {
     } finally {
       release();
       Capabilities.setThreads(threadsBefore);
-      Capabilities.setCpuIsa("auto");
+      Capabilities.setCpuIsa(isaBefore);
     }
   }
 

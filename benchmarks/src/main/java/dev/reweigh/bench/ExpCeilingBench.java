@@ -15,6 +15,12 @@ public class ExpCeilingBench extends BenchState {
   /** The native block: 1024 arguments -16 i / 1024 (roofline.cpp kExpBlock). */
   private static final int BLOCK = 1024;
 
+  /**
+   * Calls per measured op: 1, or the planted slowdown of benchmarks/compare-check (system property
+   * {@code reweigh.bench.plantRepeat}), which must make the gate fail.
+   */
+  private final int repeat = Integer.getInteger("reweigh.bench.plantRepeat", 1);
+
   private long elements;
   private double expected;
   private final double[] checksum = new double[1];
@@ -38,9 +44,11 @@ public class ExpCeilingBench extends BenchState {
 
   @Benchmark
   public double exp() {
-    int status = ReweighNative.reweigh_bench_exp(elements, checksum);
-    if (status != 0) {
-      throw new IllegalStateException("reweigh_bench_exp status " + status);
+    for (int i = 0; i < repeat; i++) {
+      int status = ReweighNative.reweigh_bench_exp(elements, checksum);
+      if (status != 0) {
+        throw new IllegalStateException("reweigh_bench_exp status " + status);
+      }
     }
     return checksum[0];
   }

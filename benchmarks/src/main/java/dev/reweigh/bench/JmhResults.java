@@ -14,6 +14,8 @@ final class JmhResults {
   final List<Object> raw = new ArrayList<>();
   final Map<String, Double> seconds = new LinkedHashMap<>();
   final Map<String, Double> relError = new LinkedHashMap<>();
+  /** Every measured iteration (all forks), seconds per op: the spread between repeated runs. */
+  final Map<String, List<Double>> iterations = new LinkedHashMap<>();
 
   static JmhResults read(List<Path> files) throws IOException {
     JmhResults r = new JmhResults();
@@ -46,6 +48,16 @@ final class JmhResults {
     if (err instanceof Number && score != 0) {
       relError.put(key, Math.abs(((Number) err).doubleValue() / score));
     }
+    List<Double> its = new ArrayList<>();
+    Object rawData = pm.get("rawData");
+    if (rawData instanceof List) {
+      for (Object fork : (List<?>) rawData) {
+        for (Object it : (List<?>) fork) {
+          its.add(((Number) it).doubleValue() * scale);
+        }
+      }
+    }
+    iterations.put(key, its);
   }
 
   /**

@@ -48,6 +48,10 @@ public final class Summary {
   static final String TINY_SHAPE = "8x32000";
 
   public static void main(String[] args) throws IOException {
+    if (args.length == 1 && args[0].equals("--print-isa")) {
+      System.out.println(dev.reweigh.Capabilities.cpuIsa()); // the variant the default pass runs
+      return;
+    }
     Path out = null;
     Path merged = null;
     Path markdown = null;
