@@ -19,7 +19,8 @@ final class Markdown {
         .append(s.getOrDefault("date", "?")).append("  \nCommit: ")
         .append(s.getOrDefault("commit", "?")).append("\n\n");
     b.append("CPU variant: ").append(s.getOrDefault("cpu_isa", "?"))
-        .append(" (auto); other variants and one-thread runs are marked in the isa and threads"
+        .append(" (auto; CPU has AVX-512: ").append(s.getOrDefault("cpu_has_avx512", "?"))
+        .append("); other variants and one-thread runs are marked in the isa and threads"
         + " columns (0: one thread per core).\n\n");
     b.append("| shape | dtype | isa | threads | op | Reweigh ms | GB/s | of copy roofline"
         + " | of read roofline | limit ms | limit | of limit | bf16 / fp32 | 1-thread ms"
