@@ -1,5 +1,8 @@
 package dev.reweigh.bench;
 
+import dev.reweigh.DType;
+import dev.reweigh.FusedLoss;
+import dev.reweigh.SampleStats;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -47,30 +50,64 @@ public class LibtorchBench {
 
   private BenchData data;
   private TorchPeer peer;
+  private double lastForward = Double.NaN;
+  private double lastForwardBackward = Double.NaN;
 
   @Setup(Level.Trial)
   public void setUp() {
     data = BenchData.create(shape, dtype, false);
     peer = new TorchPeer(data);
-    double loss = peer.forwardBackward();
-    if (!(loss > 0 && loss < 100)) {
-      throw new IllegalStateException("libtorch weighted loss = " + loss);
-    }
   }
 
   @Benchmark
   public double forwardBackward() {
-    return peer.forwardBackward();
+    return lastForwardBackward = peer.forwardBackward();
   }
 
   @Benchmark
   public double forward() {
-    return peer.forward();
+    return lastForward = peer.forward();
+  }
+
+  /**
+   * Once per trial, the last call's loss against Reweigh's on the same batch (itself checked by
+   * the kernel benchmarks' guards): sample 0's mean loss for forward, sum_s c_s loss_s / sum_s c_s
+   * for forwardBackward. libtorch's bf16 path rounds its outputs to bf16, hence 1e-2 there.
+   */
+  private void verify() {
+    SampleStats st = FusedLoss.forward(data.batch, data.spec);
+    double tol = data.dtype == DType.F32 ? 1e-4 : 1e-2;
+    if (!Double.isNaN(lastForward)) {
+      expectClose("forward sample 0 loss", lastForward, st.loss(0), tol);
+    }
+    if (!Double.isNaN(lastForwardBackward)) {
+      double num = 0;
+      double den = 0;
+      for (int s = 0; s < data.samples; s++) {
+        num += data.coefficients[s] * st.loss(s);
+        den += data.coefficients[s];
+      }
+      expectClose("forwardBackward weighted loss", lastForwardBackward, num / den, tol);
+    }
+    if (Double.isNaN(lastForward) && Double.isNaN(lastForwardBackward)) {
+      throw new IllegalStateException("no measured call");
+    }
+  }
+
+  private static void expectClose(String what, double libtorch, double reweigh, double tol) {
+    if (!(Math.abs(libtorch - reweigh) <= tol * Math.abs(reweigh))) {
+      throw new IllegalStateException("libtorch " + what + " = " + libtorch + ", Reweigh gives "
+          + reweigh);
+    }
   }
 
   @TearDown(Level.Trial)
   public void tearDown() {
-    peer.close();
-    data.close();
+    try {
+      verify();
+    } finally {
+      peer.close();
+      data.close();
+    }
   }
 }
