@@ -225,6 +225,13 @@ REWEIGH_API reweigh_status_t reweigh_cuda_memcpy(void* dst, const void* src, int
 /* cudaDeviceSynchronize on `device_index`: waits for every stream, reports asynchronous kernel errors. */
 REWEIGH_API reweigh_status_t reweigh_cuda_synchronize(int32_t device_index);
 
+/* ---- exp ceiling (benchmarks) ----------------------------------------------
+ * `elements` exps through the active CPU variant's vector exp (the one the kernels use) over an
+ * L1-resident block, on the kernels' thread pool; *checksum (the sum of the exps) defeats
+ * dead-code elimination. Its time is the arithmetic floor of any kernel that takes one exp per
+ * logit. */
+REWEIGH_API reweigh_status_t reweigh_bench_exp(int64_t elements, double* checksum);
+
 #ifdef __cplusplus
 }
 #endif

@@ -26,7 +26,8 @@ namespace reweigh {
 namespace cpu {
 
 const CeRowKernels* avx512_kernels() {
-    static const CeRowKernels table = {"avx512", K::forward_row, K::forward_backward_row, K::backward_row};
+    static const CeRowKernels table = {"avx512", K::forward_row, K::forward_backward_row, K::backward_row,
+                                       K::exp_sum};
     return &table;
 }
 

@@ -51,6 +51,12 @@ struct CeRowKernels {
     /* Gradient only, from a known lse (one pass). g may equal z. */
     void (*backward_row)(const void* z, int32_t dtype, int64_t vocab, int64_t y, float lse,
                          const RowParams& p, float k, void* g, const RowHints& hints);
+
+    /*
+     * sum_i exp(x[i]) through this variant's own exp, the one the row kernels
+     * use: the exp ceiling of the benchmarks (reweigh_bench_exp, roofline.cpp).
+     */
+    float (*exp_sum)(const float* x, int64_t n);
 };
 
 const CeRowKernels& scalar_kernels();

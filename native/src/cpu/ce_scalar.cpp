@@ -4,6 +4,7 @@
  * call). It is the fallback on CPUs without AVX2 and the reference the
  * vectorised variants are tested against.
  */
+#include <math.h>
 #include <stdint.h>
 
 #include "../common/bf16.h"
@@ -78,11 +79,17 @@ RowResult scalar_forward_backward_row(const void* z, int32_t dtype, int64_t voca
     return r;
 }
 
+float scalar_exp_sum(const float* x, int64_t n) {
+    float sum = 0.0f;
+    for (int64_t i = 0; i < n; ++i) sum += expf(x[i]);
+    return sum;
+}
+
 }  // namespace
 
 const CeRowKernels& scalar_kernels() {
     static const CeRowKernels table = {"scalar", scalar_forward_row, scalar_forward_backward_row,
-                                       scalar_backward_row};
+                                       scalar_backward_row, scalar_exp_sum};
     return table;
 }
 

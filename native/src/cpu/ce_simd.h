@@ -8,12 +8,17 @@
  * The lane-by-lane math mirrors ../common/ce_row.h; the passes differ because
  * vector code prefers two cheap passes to one online pass:
  *
- *   pass 0  (only if the logits are bf16 or transformed): z' -> scratch (fp32)
+ *   pass 0  (only with a softcap): z' = softcap(scale z) -> scratch (fp32)
  *   pass 1  m = max z', and sum z' when label smoothing is on    (reads memory)
  *   pass 2  e = exp(z' - m); d = sum e; s = sum e (z' - m)        (from L2)
  *           the fused kernel stores e to scratch for pass 3
  *   finish  lse = m + log d, entropy = log d - s / d          (ce_row.h row_finish)
  *   pass 3  g = (a * e / d - b) * dz'/dz, then the target element (fused only)
+ *
+ * Passes 1 and 2 read the logits in their own dtype and widen bf16 (and apply
+ * the scale) in registers ([Note: row sources]), so a bf16 row moves half the
+ * bytes of an fp32 row and no fp32 copy of it is ever written. Only the
+ * softcap, whose tanh costs as much as the exp, is materialised once (pass 0).
  *
  * So forwardBackward reads each logit from memory once and writes each
  * gradient once; the other passes hit a row that is still in L2 (a 32k-vocab
@@ -30,10 +35,29 @@
  * one computes exp, and the next pass 1 (or pass 0) reads L2. A row then costs
  * about max(read, exp) instead of the sum.
  *
- * [Note: exp underflow] The vector exp returns exactly 0 below about -87.3
- * (no subnormals); the scalar reference keeps subnormals. The difference is
- * below 1.2e-38 per element, far under any tolerance, and it makes -inf
- * logits give e = 0 without a NaN from (-inf) - (-inf).
+ * [Note: exp underflow] The vector exp (simd_exp.h) returns exactly 0 below
+ * x = -86.2968 (true value < 3.4e-38, no subnormals); the scalar reference
+ * keeps subnormals. The difference is below 3.4e-38 per element, far under any
+ * tolerance, and it makes -inf logits give e = 0 without a NaN from
+ * (-inf) - (-inf).
+ *
+ * [Note: row sources] A source is the row as passes 1 and 2 see it: load(v)
+ * gives W transformed logits z' as fp32 lanes, at(v) one of them as a float,
+ * with the same arithmetic (bf16 widening is exact; the scale is one multiply
+ * either way), so the vector body and the scalar tail agree bit for bit.
+ *
+ * [Note: streaming the gradient] When the gradient goes to its own buffer (not
+ * in place) its lines are not in cache, and an ordinary store first reads each
+ * line from memory (read for ownership): three memory passes per logit instead
+ * of the copy roofline's two. Pass 3 of the fused kernel therefore writes
+ * rows of 32 KiB or more with non-temporal stores (write_grad), then fences
+ * so the pool's completion signal orders after them. Paired single-thread
+ * runs at 4096 x 32000 (benchmarks/README.md) made the fused kernel 0.69x
+ * (fp32) and 0.82x (bf16) the time on AVX-512, 0.75x and 0.89x on AVX2. The
+ * one-pass backward keeps ordinary stores: there the streamed stores compete
+ * with the loads of z from memory, and it came out 1.2x (AVX2) to 1.5x
+ * (AVX-512 bf16) slower. In place, the lines were just read and sit in cache,
+ * so ordinary stores cost nothing extra.
  */
 #ifndef REWEIGH_CPU_CE_SIMD_H
 #define REWEIGH_CPU_CE_SIMD_H
@@ -52,10 +76,6 @@ struct SimdRowKernels {
 
     /* Smallest delta fed to e * delta: keeps 0 * (-inf) out of s. */
     static constexpr float kMinDelta = -100.0f;
-
-    static bool identity_f32(int32_t dtype, const reweigh::RowParams& p) {
-        return dtype == REWEIGH_DTYPE_F32 && p.scale == 1.0f && p.softcap == 0.0f;
-    }
 
     static R transform(R x, const reweigh::RowParams& p) {
         if (p.scale != 1.0f) x = V::mul(x, V::set1(p.scale));
@@ -81,6 +101,44 @@ struct SimdRowKernels {
         }
     }
 
+    static void stream_grad(void* g, int32_t dtype, int64_t v, R x) {
+        if (dtype == REWEIGH_DTYPE_F32) {
+            V::stream(static_cast<float*>(g) + v, x);
+        } else {
+            V::stream_bf16(static_cast<uint16_t*>(g) + v, x);
+        }
+    }
+
+    /* Rows at least this long stream a separate gradient buffer: see [Note: streaming the gradient]. */
+    static constexpr int64_t kStreamRowBytes = int64_t{1} << 15;
+
+    static bool streams(const void* z, const void* g, int32_t dtype, int64_t vocab) {
+        return g != z && vocab * elem_bytes(dtype) >= kStreamRowBytes &&
+               reinterpret_cast<uintptr_t>(g) % static_cast<uintptr_t>(elem_bytes(dtype)) == 0;
+    }
+
+    /*
+     * Writes the gradient lanes at(v) for v in [0, vend) (vend a multiple of W).
+     * Streaming, the first and last vectors go out with ordinary unaligned
+     * stores and the aligned ones in between with non-temporal stores; the
+     * overlaps are written twice with the same lanes, so every element's value
+     * is the same as without streaming, whatever g's alignment.
+     */
+    template <class At>
+    static void write_grad(void* g, int32_t dtype, int64_t vend, bool stream, At&& at) {
+        int64_t v = 0;
+        if (stream && vend >= 2 * W) {
+            const uintptr_t bytes = static_cast<uintptr_t>(W * elem_bytes(dtype));
+            const uintptr_t misalign = reinterpret_cast<uintptr_t>(g) % bytes;
+            store_grad(g, dtype, 0, at(0));
+            v = misalign == 0 ? 0 : static_cast<int64_t>((bytes - misalign) / static_cast<uintptr_t>(elem_bytes(dtype)));
+            for (; v + W <= vend; v += W) stream_grad(g, dtype, v, at(v));
+            if (v < vend) store_grad(g, dtype, vend - W, at(vend - W));
+            return;
+        }
+        for (; v < vend; v += W) store_grad(g, dtype, v, at(v));
+    }
+
     static void store_grad_scalar(void* g, int32_t dtype, int64_t v, float x) {
         if (dtype == REWEIGH_DTYPE_F32) {
             static_cast<float*>(g)[v] = x;
@@ -89,28 +147,64 @@ struct SimdRowKernels {
         }
     }
 
-    /* Pass 0: materialise z' as fp32 when the source is not already that. */
+    /* Pass 0 (softcap only): z' = softcap(scale z) as fp32 into zp_out. */
     static const float* transformed_row(const void* z, int32_t dtype, int64_t vocab, const reweigh::RowParams& p,
                                         float* zp_out) {
-        if (identity_f32(dtype, p)) return static_cast<const float*>(z);
         int64_t v = 0;
         for (; v + W <= vocab; v += W) V::store(zp_out + v, transform(load_row(z, dtype, v), p));
         for (; v < vocab; ++v) zp_out[v] = reweigh::transform_logit(load_scalar(z, dtype, v), p);
         return zp_out;
     }
 
+    /* Row sources: see [Note: row sources]. */
+    struct F32Src {
+        const float* z;
+        R load(int64_t v) const { return V::load(z + v); }
+        float at(int64_t v) const { return z[v]; }
+    };
+    struct Bf16Src {
+        const uint16_t* z;
+        R load(int64_t v) const { return V::load_bf16(z + v); }
+        float at(int64_t v) const { return reweigh::bf16_to_float(z[v]); }
+    };
+    template <class S>
+    struct ScaledSrc {
+        S inner;
+        float scale;
+        R load(int64_t v) const { return V::mul(inner.load(v), V::set1(scale)); }
+        float at(int64_t v) const { return inner.at(v) * scale; }
+    };
+
     /*
-     * Passes 1 and 2 over fp32 z'; e_out (nullable) receives exp(z' - m).
+     * Calls fn(src) with the source of z' for this row: the logits themselves
+     * (fp32 or bf16, scaled in registers when scale != 1), or, with a softcap,
+     * pass 0's fp32 copy in zp_buf.
+     */
+    template <class Fn>
+    static auto with_source(const void* z, int32_t dtype, int64_t vocab, const reweigh::RowParams& p, float* zp_buf,
+                            Fn&& fn) {
+        if (p.softcap > 0.0f) return fn(F32Src{transformed_row(z, dtype, vocab, p, zp_buf)});
+        if (dtype == REWEIGH_DTYPE_F32) {
+            F32Src f{static_cast<const float*>(z)};
+            return p.scale == 1.0f ? fn(f) : fn(ScaledSrc<F32Src>{f, p.scale});
+        }
+        Bf16Src h{static_cast<const uint16_t*>(z)};
+        return p.scale == 1.0f ? fn(h) : fn(ScaledSrc<Bf16Src>{h, p.scale});
+    }
+
+    /*
+     * Passes 1 and 2 over the source's z'; e_out (nullable) receives exp(z' - m).
      * Returns the softmax state and sum z'.
      */
-    static reweigh::SoftmaxState softmax_row(const float* zp, int64_t vocab, bool want_sum, float* e_out,
+    template <class Src>
+    static reweigh::SoftmaxState softmax_row(const Src& zp, int64_t vocab, bool want_sum, float* e_out,
                                              float* sum_out, const void* next_z, int64_t next_es) {
         // Pass 1: max (and sum for label smoothing). Two accumulators hide the latency.
         R m0 = V::set1(-INFINITY), m1 = m0;
         R s0 = V::zero(), s1 = V::zero();
         int64_t v = 0;
         for (; v + 2 * W <= vocab; v += 2 * W) {
-            R a = V::load(zp + v), b = V::load(zp + v + W);
+            R a = zp.load(v), b = zp.load(v + W);
             m0 = V::max(m0, a);
             m1 = V::max(m1, b);
             if (want_sum) {
@@ -119,15 +213,16 @@ struct SimdRowKernels {
             }
         }
         for (; v + W <= vocab; v += W) {
-            R a = V::load(zp + v);
+            R a = zp.load(v);
             m0 = V::max(m0, a);
             if (want_sum) s0 = V::add(s0, a);
         }
         float m = V::reduce_max(V::max(m0, m1));
         float sum = want_sum ? V::reduce_add(V::add(s0, s1)) : 0.0f;
         for (; v < vocab; ++v) {
-            if (zp[v] > m) m = zp[v];  // a NaN is not lost: pass 2 sums exp(NaN - m) into d
-            sum += zp[v];
+            const float x = zp.at(v);
+            if (x > m) m = x;  // a NaN is not lost: pass 2 sums exp(NaN - m) into d
+            sum += x;
         }
         *sum_out = sum;
 
@@ -153,7 +248,7 @@ struct SimdRowKernels {
                 __builtin_prefetch(pf + v * next_es, 0 /* read */, 2 /* prefetcht1: to L2 */);
                 if (two_lines) __builtin_prefetch(pf + v * next_es + 64, 0, 2);
             }
-            R x0 = V::sub(V::load(zp + v), vm), x1 = V::sub(V::load(zp + v + W), vm);
+            R x0 = V::sub(zp.load(v), vm), x1 = V::sub(zp.load(v + W), vm);
             R e0 = V::exp(x0), e1 = V::exp(x1);
             d0 = V::add(d0, e0);
             d1 = V::add(d1, e1);
@@ -165,7 +260,7 @@ struct SimdRowKernels {
             }
         }
         for (; v + W <= vocab; v += W) {
-            R x0 = V::sub(V::load(zp + v), vm);
+            R x0 = V::sub(zp.load(v), vm);
             R e0 = V::exp(x0);
             d0 = V::add(d0, e0);
             q0 = V::fmadd(e0, V::max(vmin, x0), q0);
@@ -174,7 +269,7 @@ struct SimdRowKernels {
         float d = V::reduce_add(V::add(d0, d1));
         float s = V::reduce_add(V::add(q0, q1));
         for (; v < vocab; ++v) {
-            float x = zp[v] - m;
+            float x = zp.at(v) - m;
             float e = x == -INFINITY ? 0.0f : expf(x);
             d += e;
             s += e * (x < kMinDelta ? kMinDelta : x);
@@ -190,27 +285,29 @@ struct SimdRowKernels {
     static reweigh::RowResult forward_row(const void* z, int32_t dtype, int64_t vocab, int64_t y,
                                           const reweigh::RowParams& p, float* scratch,
                                           const reweigh::cpu::RowHints& hints) {
-        const float* zp = transformed_row(z, dtype, vocab, p, scratch);
-        float sum_zp = 0.0f;
-        reweigh::SoftmaxState st =
-            softmax_row(zp, vocab, p.eps > 0.0f, nullptr, &sum_zp, hints.next_z, elem_bytes(dtype));
-        return reweigh::row_finish(st, zp[y], sum_zp, vocab, p);
+        return with_source(z, dtype, vocab, p, scratch, [&](const auto& zp) {
+            float sum_zp = 0.0f;
+            reweigh::SoftmaxState st =
+                softmax_row(zp, vocab, p.eps > 0.0f, nullptr, &sum_zp, hints.next_z, elem_bytes(dtype));
+            return reweigh::row_finish(st, zp.at(y), sum_zp, vocab, p);
+        });
     }
 
     /* Gradient from cached z' (softcap path and the backward-only kernel share it). */
     static void grad_from_zp(const float* zp, int64_t vocab, int64_t y, const reweigh::RowParams& p,
-                             const reweigh::GradEpilogue& ep, int32_t dtype, void* g) {
+                             const reweigh::GradEpilogue& ep, int32_t dtype, void* g, bool stream) {
         R vlse = V::set1(ep.lse), va = V::set1(ep.a), vb = V::set1(ep.b);
-        int64_t v = 0;
-        for (; v + W <= vocab; v += W) {
+        const int64_t vend = vocab - vocab % W;
+        write_grad(g, dtype, vend, stream, [&](int64_t v) {
             R x = V::load(zp + v);
             R gx = V::sub(V::mul(va, V::exp(V::sub(x, vlse))), vb);
-            store_grad(g, dtype, v, V::mul(gx, derivative(x, p)));
-        }
-        for (; v < vocab; ++v) {
+            return V::mul(gx, derivative(x, p));
+        });
+        for (int64_t v = vend; v < vocab; ++v) {
             store_grad_scalar(g, dtype, v, reweigh::grad_element(ep, zp[v], false, p));
         }
         store_grad_scalar(g, dtype, y, reweigh::grad_element(ep, zp[y], true, p));
+        if (stream) V::fence();
     }
 
     static R derivative(R zp, const reweigh::RowParams& p) {
@@ -226,50 +323,70 @@ struct SimdRowKernels {
                                                    const reweigh::cpu::RowHints& hints) {
         float* zp_buf = scratch;
         float* e_buf = scratch + vocab;
-        const float* zp = transformed_row(z, dtype, vocab, p, zp_buf);
-        const float zp_y = zp[y];  // read before g (possibly == z) is written
-        float sum_zp = 0.0f;
         const bool softcap = p.softcap > 0.0f;
-        reweigh::SoftmaxState st = softmax_row(zp, vocab, p.eps > 0.0f, softcap ? nullptr : e_buf, &sum_zp,
-                                               hints.next_z, elem_bytes(dtype));
+        float zp_y = 0.0f;  // read before g (possibly == z) is written
+        reweigh::SoftmaxState st;
+        float sum_zp = 0.0f;
+        with_source(z, dtype, vocab, p, zp_buf, [&](const auto& zp) {
+            zp_y = zp.at(y);
+            st = softmax_row(zp, vocab, p.eps > 0.0f, softcap ? nullptr : e_buf, &sum_zp, hints.next_z,
+                             elem_bytes(dtype));
+            return 0;
+        });
         reweigh::RowResult r = reweigh::row_finish(st, zp_y, sum_zp, vocab, p);
         reweigh::GradEpilogue ep = reweigh::grad_epilogue(r.lse, k, vocab, p);
         if (softcap) {
-            grad_from_zp(zp, vocab, y, p, ep, dtype, g);
+            grad_from_zp(zp_buf, vocab, y, p, ep, dtype, g, streams(z, g, dtype, vocab));
             return r;
         }
         // Pass 3 without softcap: p = e / d, dz'/dz = scale.
         const float inv_d = 1.0f / st.d;
         R va = V::set1(ep.a * inv_d * p.scale), vb = V::set1(ep.b * p.scale);
-        int64_t v = 0;
-        for (; v + W <= vocab; v += W) {
-            store_grad(g, dtype, v, V::sub(V::mul(va, V::load(e_buf + v)), vb));
-        }
-        for (; v < vocab; ++v) {
+        const int64_t vend = vocab - vocab % W;
+        const bool stream = streams(z, g, dtype, vocab);
+        write_grad(g, dtype, vend, stream, [&](int64_t v) { return V::sub(V::mul(va, V::load(e_buf + v)), vb); });
+        for (int64_t v = vend; v < vocab; ++v) {
             store_grad_scalar(g, dtype, v, (ep.a * inv_d * p.scale) * e_buf[v] - ep.b * p.scale);
         }
         store_grad_scalar(g, dtype, y, reweigh::grad_element(ep, zp_y, true, p));
+        if (stream) V::fence();
         return r;
     }
 
-    /* One streaming pass: the hardware prefetcher keeps up, so hints are not needed. */
+    /* One pass over memory: the hardware prefetcher keeps up, so hints are not needed. */
     static void backward_row(const void* z, int32_t dtype, int64_t vocab, int64_t y, float lse,
                              const reweigh::RowParams& p, float k, void* g, const reweigh::cpu::RowHints& hints) {
         (void)hints;
         reweigh::GradEpilogue ep = reweigh::grad_epilogue(lse, k, vocab, p);
         const float zp_y = reweigh::transform_logit(load_scalar(z, dtype, y), p);
         R vlse = V::set1(lse), va = V::set1(ep.a), vb = V::set1(ep.b);
-        int64_t v = 0;
-        for (; v + W <= vocab; v += W) {
+        const int64_t vend = vocab - vocab % W;
+        // Ordinary stores: see [Note: streaming the gradient].
+        write_grad(g, dtype, vend, false, [&](int64_t v) {
             R x = transform(load_row(z, dtype, v), p);
             R gx = V::sub(V::mul(va, V::exp(V::sub(x, vlse))), vb);
-            store_grad(g, dtype, v, V::mul(gx, derivative(x, p)));
-        }
-        for (; v < vocab; ++v) {
+            return V::mul(gx, derivative(x, p));
+        });
+        for (int64_t v = vend; v < vocab; ++v) {
             float zp = reweigh::transform_logit(load_scalar(z, dtype, v), p);
             store_grad_scalar(g, dtype, v, reweigh::grad_element(ep, zp, false, p));
         }
         store_grad_scalar(g, dtype, y, reweigh::grad_element(ep, zp_y, true, p));
+    }
+
+    /* sum exp(x) with four accumulators, so the exp's throughput, not an add chain, is the limit. */
+    static float exp_sum(const float* x, int64_t n) {
+        R a0 = V::zero(), a1 = V::zero(), a2 = V::zero(), a3 = V::zero();
+        int64_t i = 0;
+        for (; i + 4 * W <= n; i += 4 * W) {
+            a0 = V::add(a0, V::exp(V::load(x + i)));
+            a1 = V::add(a1, V::exp(V::load(x + i + W)));
+            a2 = V::add(a2, V::exp(V::load(x + i + 2 * W)));
+            a3 = V::add(a3, V::exp(V::load(x + i + 3 * W)));
+        }
+        float sum = V::reduce_add(V::add(V::add(a0, a1), V::add(a2, a3)));
+        for (; i < n; ++i) sum += expf(x[i]);
+        return sum;
     }
 };
 

@@ -8,6 +8,8 @@
 #include <immintrin.h>
 #include <stdint.h>
 
+#include "simd_exp.h"
+
 struct Avx2 {
     using R = __m256;
     static constexpr int64_t W = 8;
@@ -18,8 +20,8 @@ struct Avx2 {
         __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
         return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
     }
-    /* fp32 -> bf16, round to nearest even, NaN kept quiet (as float_to_bf16 in common/bf16.h). */
-    static void store_bf16(uint16_t* p, R x) {
+    /* fp32 -> bf16 bits, round to nearest even, NaN kept quiet (as float_to_bf16 in common/bf16.h). */
+    static __m128i bf16_bits(R x) {
         __m256i bits = _mm256_castps_si256(x);
         __m256i lsb = _mm256_and_si256(_mm256_srli_epi32(bits, 16), _mm256_set1_epi32(1));
         __m256i rounded = _mm256_add_epi32(bits, _mm256_add_epi32(lsb, _mm256_set1_epi32(0x7fff)));
@@ -28,10 +30,13 @@ struct Avx2 {
         __m256i chosen = _mm256_blendv_epi8(rounded, quiet, nan);
         __m256i hi = _mm256_srli_epi32(chosen, 16);
         // Pack 8 x u32 (each < 2^16) to 8 x u16: packus works per 128-bit lane.
-        __m128i lo128 = _mm256_castsi256_si128(hi);
-        __m128i hi128 = _mm256_extracti128_si256(hi, 1);
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm_packus_epi32(lo128, hi128));
+        return _mm_packus_epi32(_mm256_castsi256_si128(hi), _mm256_extracti128_si256(hi, 1));
     }
+    static void store_bf16(uint16_t* p, R x) { _mm_storeu_si128(reinterpret_cast<__m128i*>(p), bf16_bits(x)); }
+    /* Non-temporal stores (p aligned to the vector's bytes) and the fence that orders them. */
+    static void stream(float* p, R x) { _mm256_stream_ps(p, x); }
+    static void stream_bf16(uint16_t* p, R x) { _mm_stream_si128(reinterpret_cast<__m128i*>(p), bf16_bits(x)); }
+    static void fence() { _mm_sfence(); }
     static R set1(float x) { return _mm256_set1_ps(x); }
     static R zero() { return _mm256_setzero_ps(); }
     static R add(R a, R b) { return _mm256_add_ps(a, b); }
@@ -53,29 +58,32 @@ struct Avx2 {
     }
 
     /*
-     * exp(x): same reduction and polynomial as Avx512::exp; 2^n is built in the
-     * exponent field, so n is kept in [-126, 127] by the clamp and values below
-     * it flush to 0. See [Note: exp underflow] in ce_simd.h.
+     * exp(x) = 2^f * 2^n, f and n as in simd_exp.h. The polynomial runs on
+     * halved coefficients (q = 2^f / 2 exactly), 2^n goes into q's exponent
+     * field by an integer add, and the final * 2 lets IEEE arithmetic overflow
+     * to +inf for n = 128; with n >= -124 the field never underflows. n comes
+     * through cvtps2dq, which turns a NaN into 0x80000000 (0 once shifted), so
+     * a NaN's payload never reaches the exponent. The and-mask keeps
+     * x >= kMinArg and NaN ("not less than, unordered"), so -inf, underflow and
+     * the garbage a huge negative x makes in f all come out as exactly 0.
      */
     static R exp(R x) {
-        const R lo = _mm256_set1_ps(-87.33654f);
-        R tiny = _mm256_cmp_ps(x, lo, _CMP_LE_OQ);
-        x = _mm256_max_ps(lo, x);
-        x = _mm256_min_ps(_mm256_set1_ps(88.37626f), x);
-        R n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
-                              _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-        R r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
-        r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
-        R q = _mm256_set1_ps(1.9875691500e-4f);
-        q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(1.3981999507e-3f));
-        q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(8.3334519073e-3f));
-        q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(4.1665795894e-2f));
-        q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(1.6666665459e-1f));
-        q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(5.0000001201e-1f));
-        q = _mm256_fmadd_ps(_mm256_mul_ps(q, r), r, _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
-        __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
-        R y = _mm256_mul_ps(q, _mm256_castsi256_ps(e));
-        return _mm256_blendv_ps(y, _mm256_setzero_ps(), tiny);
+        using C = SimdExpConstants;
+        const R keep = _mm256_cmp_ps(x, _mm256_set1_ps(C::kMinArg), _CMP_NLT_UQ);
+        x = _mm256_min_ps(_mm256_set1_ps(C::kMaxArg), x);  // returns x when x is NaN
+        const R magic = _mm256_set1_ps(C::kRoundMagic);
+        const R n = _mm256_sub_ps(_mm256_fmadd_ps(x, _mm256_set1_ps(C::kLog2eHi), magic), magic);
+        R f = _mm256_fmsub_ps(x, _mm256_set1_ps(C::kLog2eHi), n);
+        f = _mm256_fmadd_ps(x, _mm256_set1_ps(C::kLog2eLo), f);
+        R q = _mm256_set1_ps(0.5f * C::kC5);
+        q = _mm256_fmadd_ps(q, f, _mm256_set1_ps(0.5f * C::kC4));
+        q = _mm256_fmadd_ps(q, f, _mm256_set1_ps(0.5f * C::kC3));
+        q = _mm256_fmadd_ps(q, f, _mm256_set1_ps(0.5f * C::kC2));
+        q = _mm256_fmadd_ps(q, f, _mm256_set1_ps(0.5f * C::kC1));
+        q = _mm256_fmadd_ps(q, f, _mm256_set1_ps(0.5f * C::kC0));
+        const __m256i e = _mm256_slli_epi32(_mm256_cvtps_epi32(n), 23);
+        const R y = _mm256_castsi256_ps(_mm256_add_epi32(_mm256_castps_si256(q), e));
+        return _mm256_and_ps(_mm256_mul_ps(y, _mm256_set1_ps(2.0f)), keep);
     }
 
     static R tanh(R x) {

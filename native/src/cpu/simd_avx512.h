@@ -8,6 +8,8 @@
 #include <immintrin.h>
 #include <stdint.h>
 
+#include "simd_exp.h"
+
 struct Avx512 {
     using R = __m512;
     static constexpr int64_t W = 16;
@@ -19,17 +21,23 @@ struct Avx512 {
         __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
         return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
     }
-    /* fp32 -> bf16, round to nearest even, NaN kept quiet (as float_to_bf16 in common/bf16.h). */
-    static void store_bf16(uint16_t* p, R x) {
+    /* fp32 -> bf16 bits, round to nearest even, NaN kept quiet (as float_to_bf16 in common/bf16.h). */
+    static __m256i bf16_bits(R x) {
         __m512i bits = _mm512_castps_si512(x);
         __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(bits, 16), _mm512_set1_epi32(1));
         __m512i rounded = _mm512_add_epi32(bits, _mm512_add_epi32(lsb, _mm512_set1_epi32(0x7fff)));
         __mmask16 nan = _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
         __m512i quiet = _mm512_or_si512(bits, _mm512_set1_epi32(0x00400000));
         __m512i chosen = _mm512_mask_blend_epi32(nan, rounded, quiet);
-        __m256i h = _mm512_cvtepi32_epi16(_mm512_srli_epi32(chosen, 16));
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), h);
+        return _mm512_cvtepi32_epi16(_mm512_srli_epi32(chosen, 16));
     }
+    static void store_bf16(uint16_t* p, R x) {
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), bf16_bits(x));
+    }
+    /* Non-temporal stores (p aligned to the vector's bytes) and the fence that orders them. */
+    static void stream(float* p, R x) { _mm512_stream_ps(p, x); }
+    static void stream_bf16(uint16_t* p, R x) { _mm256_stream_si256(reinterpret_cast<__m256i*>(p), bf16_bits(x)); }
+    static void fence() { _mm_sfence(); }
     static R set1(float x) { return _mm512_set1_ps(x); }
     static R zero() { return _mm512_setzero_ps(); }
     static R add(R a, R b) { return _mm512_add_ps(a, b); }
@@ -41,30 +49,26 @@ struct Avx512 {
     static float reduce_add(R a) { return _mm512_reduce_add_ps(a); }
 
     /*
-     * exp(x): x = n ln2 + r with |r| <= ln2/2, e^r by the Cephes expf
-     * polynomial (about 1 ulp), 2^n applied by vscalefps, which saturates to 0
-     * and +inf by itself. x is clamped first so -inf - n*ln2 never makes a NaN;
-     * max(lo, x) returns x when x is NaN, so NaN still propagates.
-     * See [Note: exp underflow] in ce_simd.h.
+     * exp(x) = 2^f * 2^n, f and n as in simd_exp.h; vscalefps applies 2^n and
+     * overflows to +inf by itself. The zero-masking keeps x >= kMinArg and NaN
+     * (the compare is "not less than, unordered"), so -inf, underflow and the
+     * garbage a huge negative x makes in f all come out as exactly 0.
      */
     static R exp(R x) {
-        x = _mm512_max_ps(_mm512_set1_ps(-87.33654f), x);
-        x = _mm512_min_ps(_mm512_set1_ps(88.72284f), x);
-        R n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
-                                   _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-        R r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
-        r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
-        R q = _mm512_set1_ps(1.9875691500e-4f);
-        q = _mm512_fmadd_ps(q, r, _mm512_set1_ps(1.3981999507e-3f));
-        q = _mm512_fmadd_ps(q, r, _mm512_set1_ps(8.3334519073e-3f));
-        q = _mm512_fmadd_ps(q, r, _mm512_set1_ps(4.1665795894e-2f));
-        q = _mm512_fmadd_ps(q, r, _mm512_set1_ps(1.6666665459e-1f));
-        q = _mm512_fmadd_ps(q, r, _mm512_set1_ps(5.0000001201e-1f));
-        q = _mm512_fmadd_ps(_mm512_mul_ps(q, r), r, _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
-        R y = _mm512_scalef_ps(q, n);
-        // Below the clamp the true value is < 1.2e-38: flush to exactly 0.
-        __mmask16 tiny = _mm512_cmp_ps_mask(x, _mm512_set1_ps(-87.33654f), _CMP_LE_OQ);
-        return _mm512_mask_blend_ps(tiny, y, _mm512_setzero_ps());
+        using C = SimdExpConstants;
+        const __mmask16 keep = _mm512_cmp_ps_mask(x, _mm512_set1_ps(C::kMinArg), _CMP_NLT_UQ);
+        x = _mm512_min_ps(_mm512_set1_ps(C::kMaxArg), x);  // returns x when x is NaN
+        const R k = _mm512_fmadd_ps(x, _mm512_set1_ps(C::kLog2eHi), _mm512_set1_ps(C::kRoundMagic));
+        const R n = _mm512_sub_ps(k, _mm512_set1_ps(C::kRoundMagic));
+        R f = _mm512_fmsub_ps(x, _mm512_set1_ps(C::kLog2eHi), n);
+        f = _mm512_fmadd_ps(x, _mm512_set1_ps(C::kLog2eLo), f);
+        R p = _mm512_set1_ps(C::kC5);
+        p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(C::kC4));
+        p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(C::kC3));
+        p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(C::kC2));
+        p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(C::kC1));
+        p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(C::kC0));
+        return _mm512_maskz_scalef_ps(keep, p, n);
     }
 
     /* tanh(x) = 1 - 2 / (exp(2x) + 1): exact limits at +-inf, abs error ~1e-7 near 0. */

@@ -128,9 +128,17 @@ final class BenchData implements AutoCloseable {
     return new LongPointer(t);
   }
 
-  private static void fillF32(FloatPointer p, float[] pool, Shape s, int[] targets,
-      SplittableRandom rnd) {
-    float[] row = new float[s.vocab];
+  /** Stores one filled row: lifts the target logit and writes the row at its offset. */
+  private interface RowSink {
+    void put(int row, int target);
+  }
+
+  /**
+   * Copies the pool into a row array at a per-row random rotation, then hands it to the sink.
+   * pool and row are arrays of the same element type (float[] or short[]).
+   */
+  private static void fill(Object pool, Object row, Shape s, int[] targets, SplittableRandom rnd,
+      RowSink sink) {
     for (int r = 0; r < s.rows; r++) {
       int start = rnd.nextInt(POOL);
       for (int v = 0; v < s.vocab; ) {
@@ -139,26 +147,27 @@ final class BenchData implements AutoCloseable {
         v += take;
         start = 0;
       }
-      row[targets[r]] += 4f;
-      p.position((long) r * s.vocab).put(row, 0, s.vocab);
+      sink.put(r, targets[r]);
     }
+  }
+
+  private static void fillF32(FloatPointer p, float[] pool, Shape s, int[] targets,
+      SplittableRandom rnd) {
+    float[] row = new float[s.vocab];
+    fill(pool, row, s, targets, rnd, (r, y) -> {
+      row[y] += 4f;
+      p.position((long) r * s.vocab).put(row, 0, s.vocab);
+    });
     p.position(0);
   }
 
   private static void fillBf16(ShortPointer p, short[] pool, Shape s, int[] targets,
       SplittableRandom rnd) {
     short[] row = new short[s.vocab];
-    for (int r = 0; r < s.rows; r++) {
-      int start = rnd.nextInt(POOL);
-      for (int v = 0; v < s.vocab; ) {
-        int take = Math.min(s.vocab - v, POOL - start);
-        System.arraycopy(pool, start, row, v, take);
-        v += take;
-        start = 0;
-      }
-      row[targets[r]] = toBf16(fromBf16(row[targets[r]]) + 4f);
+    fill(pool, row, s, targets, rnd, (r, y) -> {
+      row[y] = toBf16(fromBf16(row[y]) + 4f);
       p.position((long) r * s.vocab).put(row, 0, s.vocab);
-    }
+    });
     p.position(0);
   }
 

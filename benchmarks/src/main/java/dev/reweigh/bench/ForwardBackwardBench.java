@@ -2,20 +2,8 @@ package dev.reweigh.bench;
 
 import dev.reweigh.FusedLoss;
 import dev.reweigh.LossResult;
-import java.util.concurrent.TimeUnit;
+import dev.reweigh.SampleStats;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * {@code FusedLoss.forwardBackward} on a native batch, the gradient written to a separate buffer
@@ -24,42 +12,27 @@ import org.openjdk.jmh.annotations.Warmup;
  * call touches exactly the same bytes (one read of z, one write of g per logit), so the byte model
  * is the same: 2 * rows * vocab * elementSize.
  */
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MILLISECONDS)
-@State(Scope.Benchmark)
-// The first iteration pays the thread-pool start, the per-thread scratch and the JIT of the
-// Java wrapper; two more let the frequency settle.
-@Warmup(iterations = 3, time = 1)
-// Five 1 s iterations: 25 to 250 calls at the big shapes; more forks beat longer iterations.
-@Measurement(iterations = 5, time = 1)
-// One fork: the data fill (up to 1 GB) dominates a fork's cost; --full adds forks from the CLI.
-@Fork(value = 1, jvmArgsAppend = {BenchJvm.MAX_PHYSICAL, BenchJvm.MAX_BYTES, BenchJvm.HEAP})
-public class ForwardBackwardBench {
-  @Param({"4096x32000", "1024x128256", "16384x4096", "8x32000"})
-  public String shape;
+public class ForwardBackwardBench extends BatchBench {
+  private LossResult last;
 
-  @Param({"f32", "bf16"})
-  public String dtype;
+  @Override
+  protected boolean withGradient() {
+    return true;
+  }
 
-  private BenchData data;
-
-  @Setup(Level.Trial)
-  public void setUp() {
-    data = BenchData.create(shape, dtype, true);
-    LossResult r = FusedLoss.forwardBackward(data.batch, data.coefficients, data.spec, data.gradOut);
-    Guard.loss(r.stats());
-    Guard.gradientRowsSumToZero(data);
+  @Override
+  protected SampleStats callOnce() {
+    return FusedLoss.forwardBackward(data.batch, data.coefficients, data.spec, data.gradOut).stats();
   }
 
   @Benchmark
   public LossResult forwardBackward() {
-    LossResult r = FusedLoss.forwardBackward(data.batch, data.coefficients, data.spec, data.gradOut);
-    Guard.cheap(r);
-    return r;
+    last = FusedLoss.forwardBackward(data.batch, data.coefficients, data.spec, data.gradOut);
+    return last;
   }
 
-  @TearDown(Level.Trial)
-  public void tearDown() {
-    data.close();
+  @Override
+  protected void verify() {
+    Guard.check(data, reference, last == null ? null : last.stats());
   }
 }

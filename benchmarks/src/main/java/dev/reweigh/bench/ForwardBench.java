@@ -2,59 +2,33 @@ package dev.reweigh.bench;
 
 import dev.reweigh.FusedLoss;
 import dev.reweigh.SampleStats;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * {@code FusedLoss.forward} on a native batch: per-sample loss, log-prob sum and entropy in one
  * read of the logits. Byte model: rows * vocab * elementSize read (the read roofline's unit).
  */
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MILLISECONDS)
-@State(Scope.Benchmark)
-// The first iteration pays the thread-pool start, the per-thread scratch and the JIT of the
-// Java wrapper; two more let the frequency settle.
-@Warmup(iterations = 3, time = 1)
-// Five 1 s iterations: 25 to 250 calls at the big shapes; more forks beat longer iterations.
-@Measurement(iterations = 5, time = 1)
-// One fork: the data fill (up to 1 GB) dominates a fork's cost; --full adds forks from the CLI.
-@Fork(value = 1, jvmArgsAppend = {BenchJvm.MAX_PHYSICAL, BenchJvm.MAX_BYTES, BenchJvm.HEAP})
-public class ForwardBench {
-  @Param({"4096x32000", "1024x128256", "16384x4096", "8x32000"})
-  public String shape;
+public class ForwardBench extends BatchBench {
+  private SampleStats last;
 
-  @Param({"f32", "bf16"})
-  public String dtype;
+  @Override
+  protected boolean withGradient() {
+    return false;
+  }
 
-  private BenchData data;
-
-  @Setup(Level.Trial)
-  public void setUp() {
-    data = BenchData.create(shape, dtype, false);
-    Guard.loss(FusedLoss.forward(data.batch, data.spec));
+  @Override
+  protected SampleStats callOnce() {
+    return FusedLoss.forward(data.batch, data.spec);
   }
 
   @Benchmark
   public SampleStats forward() {
-    SampleStats st = FusedLoss.forward(data.batch, data.spec);
-    Guard.cheap(st);
-    return st;
+    last = FusedLoss.forward(data.batch, data.spec);
+    return last;
   }
 
-  @TearDown(Level.Trial)
-  public void tearDown() {
-    data.close();
+  @Override
+  protected void verify() {
+    Guard.check(data, reference, last);
   }
 }

@@ -1,16 +1,9 @@
 package dev.reweigh.bench;
 
-import dev.reweigh.Capabilities;
 import dev.reweigh.DType;
+import dev.reweigh.FusedLoss;
+import dev.reweigh.SampleStats;
 import java.util.concurrent.TimeUnit;
-import org.bytedeco.javacpp.FloatPointer;
-import org.bytedeco.javacpp.LongPointer;
-import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.NoGradGuard;
-import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptional;
-import org.bytedeco.pytorch.TensorOptions;
-import org.bytedeco.pytorch.global.torch;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -56,81 +49,65 @@ public class LibtorchBench {
   public String dtype;
 
   private BenchData data;
-  private LongPointer targetsI64;
-  private FloatPointer rowWeights;
-  private Tensor logits;
-  private Tensor targets;
-  private Tensor weights;
+  private TorchPeer peer;
+  private double lastForward = Double.NaN;
+  private double lastForwardBackward = Double.NaN;
 
   @Setup(Level.Trial)
   public void setUp() {
     data = BenchData.create(shape, dtype, false);
-    torch.set_num_threads(Capabilities.threads());
-    int rows = data.shape.rows;
-    int vocab = data.shape.vocab;
-    targetsI64 = data.targetsI64();
-    float[] w = rowWeights(data);
-    rowWeights = new FloatPointer(w);
-    TensorOptions opts = new TensorOptions(data.dtype == DType.F32 ? torch.kFloat() : torch.kBFloat16());
-    logits = torch.from_blob(data.logits, new long[] {rows, vocab}, opts);
-    targets = torch.from_blob(targetsI64, new long[] {rows}, new TensorOptions(torch.kLong()));
-    Tensor w32 = torch.from_blob(rowWeights, new long[] {rows}, new TensorOptions(torch.kFloat()));
-    weights = data.dtype == DType.F32 ? w32 : w32.to(torch.kBFloat16());
-    double loss = forwardBackward();
-    if (!(loss > 0 && loss < 100)) {
-      throw new IllegalStateException("libtorch weighted loss = " + loss);
-    }
-  }
-
-  /** w_r = c_s / (D * tokens_s) with D = sum_s c_s: the per-row form of Reweigh's objective. */
-  static float[] rowWeights(BenchData d) {
-    double sumC = 0;
-    for (float c : d.coefficients) {
-      sumC += c;
-    }
-    float[] w = new float[d.shape.rows];
-    for (int s = 0; s < d.samples; s++) {
-      int lo = d.offsetsHeap[s];
-      int hi = d.offsetsHeap[s + 1];
-      for (int r = lo; r < hi; r++) {
-        w[r] = (float) (d.coefficients[s] / (sumC * (hi - lo)));
-      }
-    }
-    return w;
+    peer = new TorchPeer(data);
   }
 
   @Benchmark
-  @SuppressWarnings("try") // the scope frees every tensor made in the body when it closes
   public double forwardBackward() {
-    try (PointerScope scope = new PointerScope()) {
-      Tensor x = logits.detach().requires_grad_(true);
-      Tensor rowLoss = torch.cross_entropy_loss(x, targets, new TensorOptional(), 0 /* none */,
-          -100, 0.0);
-      Tensor loss = rowLoss.mul(weights).sum();
-      loss.backward();
-      Tensor grad = x.grad();
-      if (!grad.defined()) {
-        throw new IllegalStateException("no gradient");
-      }
-      return loss.item_double();
-    }
+    return lastForwardBackward = peer.forwardBackward();
   }
 
   @Benchmark
-  @SuppressWarnings("try") // as above
   public double forward() {
-    try (PointerScope scope = new PointerScope()) {
-      NoGradGuard noGrad = new NoGradGuard(); // destroyed (grad mode restored) when the scope closes
-      Tensor rowLoss = torch.cross_entropy_loss(logits, targets, new TensorOptional(), 0, -100, 0.0);
-      Tensor perSample = rowLoss.view(data.samples, data.shape.rows / data.samples).mean(1);
-      return perSample.select(0, 0).item_double();
+    return lastForward = peer.forward();
+  }
+
+  /**
+   * Once per trial, the last call's loss against Reweigh's on the same batch (itself checked by
+   * the kernel benchmarks' guards): sample 0's mean loss for forward, sum_s c_s loss_s / sum_s c_s
+   * for forwardBackward. libtorch's bf16 path rounds its outputs to bf16, hence 1e-2 there.
+   */
+  private void verify() {
+    SampleStats st = FusedLoss.forward(data.batch, data.spec);
+    double tol = data.dtype == DType.F32 ? 1e-4 : 1e-2;
+    if (!Double.isNaN(lastForward)) {
+      expectClose("forward sample 0 loss", lastForward, st.loss(0), tol);
+    }
+    if (!Double.isNaN(lastForwardBackward)) {
+      double num = 0;
+      double den = 0;
+      for (int s = 0; s < data.samples; s++) {
+        num += data.coefficients[s] * st.loss(s);
+        den += data.coefficients[s];
+      }
+      expectClose("forwardBackward weighted loss", lastForwardBackward, num / den, tol);
+    }
+    if (Double.isNaN(lastForward) && Double.isNaN(lastForwardBackward)) {
+      throw new IllegalStateException("no measured call");
+    }
+  }
+
+  private static void expectClose(String what, double libtorch, double reweigh, double tol) {
+    if (!(Math.abs(libtorch - reweigh) <= tol * Math.abs(reweigh))) {
+      throw new IllegalStateException("libtorch " + what + " = " + libtorch + ", Reweigh gives "
+          + reweigh);
     }
   }
 
   @TearDown(Level.Trial)
   public void tearDown() {
-    data.close();
-    targetsI64.close();
-    rowWeights.close();
+    try {
+      verify();
+    } finally {
+      peer.close();
+      data.close();
+    }
   }
 }

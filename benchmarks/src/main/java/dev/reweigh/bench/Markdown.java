@@ -18,9 +18,14 @@ final class Markdown {
         .append("  \nCommand: `").append(s.getOrDefault("command", "?")).append("`  \nDate: ")
         .append(s.getOrDefault("date", "?")).append("  \nCommit: ")
         .append(s.getOrDefault("commit", "?")).append("\n\n");
-    b.append("| shape | dtype | op | Reweigh ms | GB/s | of copy roofline | of read roofline"
-        + " | libtorch ms | speedup | plain Java ms |\n");
-    b.append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
+    b.append("CPU variant: ").append(s.getOrDefault("cpu_isa", "?"))
+        .append(" (auto; CPU has AVX-512: ").append(s.getOrDefault("cpu_has_avx512", "?"))
+        .append("); other variants and one-thread runs are marked in the isa and threads"
+        + " columns (0: one thread per core).\n\n");
+    b.append("| shape | dtype | isa | threads | op | Reweigh ms | GB/s | of copy roofline"
+        + " | of read roofline | limit ms | limit | of limit | bf16 / fp32 | 1-thread ms"
+        + " | scaling | libtorch ms | speedup | plain Java ms |\n");
+    b.append("|---|---|---|---:|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|\n");
     for (Object o : (List<?>) s.get("results")) {
       Map<String, Object> e = asMap(o);
       Map<String, Object> rw = asMap(e.get("reweigh"));
@@ -33,22 +38,30 @@ final class Markdown {
         }
         Map<String, Object> l = lt == null ? null : asMap(lt.get(op));
         Map<String, Object> p = pj == null ? null : asMap(pj.get(op));
-        b.append(fmt("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", e.get("shape"),
-            e.get("dtype"), op, f(m.get("ms"), "%.2f"), f(num(m.get("bytes_per_s")) / 1e9, "%.1f"),
-            f(m.get("roofline_fraction"), "%.2f"), f(m.get("read_roofline_fraction"), "%.2f"),
-            l == null ? "" : f(l.get("ms"), "%.1f"), f(m.get("speedup_vs_libtorch"), "%.1fx"),
-            p == null ? "" : f(p.get("ms"), "%.1f")));
+        b.append(fmt("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s"
+                + " | %s | %s | %s |\n", e.get("shape"), e.get("dtype"), e.get("isa"),
+            e.get("threads"), op, f(m.get("ms"), "%.2f"),
+            f(num(m.get("bytes_per_s")) / 1e9, "%.1f"), f(m.get("roofline_fraction"), "%.2f"),
+            f(m.get("read_roofline_fraction"), "%.2f"), f(m.get("limit_ms"), "%.2f"),
+            m.get("limit") == null ? "" : m.get("limit"), f(m.get("limit_fraction"), "%.2f"),
+            f(m.get("bf16_over_f32"), "%.2f"), f(m.get("one_thread_ms"), "%.2f"),
+            f(m.get("thread_scaling"), "%.2fx"), l == null ? "" : f(l.get("ms"), "%.1f"),
+            f(m.get("speedup_vs_libtorch"), "%.1fx"), p == null ? "" : f(p.get("ms"), "%.1f")));
       }
     }
-    b.append("\nRoofline measured in the same run (same bytes, Reweigh's thread pool):\n\n");
-    b.append("| shape | dtype | copy GB/s (read+write) | read GB/s | Reweigh extra memory"
-        + " | libtorch extra memory |\n|---|---|---:|---:|---:|---:|\n");
+    b.append("\nCeilings measured in the same run (same bytes, Reweigh's thread pool; exp: one"
+        + " exp per logit through the variant's exp, L1-resident):\n\n");
+    b.append("| shape | dtype | isa | threads | copy GB/s (read+write) | read GB/s | copy ms"
+        + " | read ms | exp ms | Reweigh extra memory | libtorch extra memory |\n"
+        + "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (Object o : (List<?>) s.get("results")) {
       Map<String, Object> e = asMap(o);
       Map<String, Object> roof = asMap(e.get("roofline"));
-      b.append(fmt("| %s | %s | %s | %s | %s | %s |\n", e.get("shape"), e.get("dtype"),
+      b.append(fmt("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", e.get("shape"),
+          e.get("dtype"), e.get("isa"), e.get("threads"),
           f(num(roof.get("copy_bytes_per_s")) / 1e9, "%.1f"),
-          f(num(roof.get("read_bytes_per_s")) / 1e9, "%.1f"), mem(e.get("reweigh")),
+          f(num(roof.get("read_bytes_per_s")) / 1e9, "%.1f"), f(roof.get("copy_ms"), "%.2f"),
+          f(roof.get("read_ms"), "%.2f"), f(roof.get("exp_ms"), "%.2f"), mem(e.get("reweigh")),
           mem(e.get("libtorch"))));
     }
     List<?> over = (List<?>) s.get("overhead");

@@ -1,21 +1,13 @@
 package dev.reweigh.bench;
 
 import dev.reweigh.Capabilities;
-import dev.reweigh.DType;
 import dev.reweigh.FusedLoss;
-import dev.reweigh.LossResult;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
-import org.bytedeco.javacpp.FloatPointer;
-import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptional;
-import org.bytedeco.pytorch.TensorOptions;
-import org.bytedeco.pytorch.global.torch;
 
 /**
  * Peak extra memory of one weighted forwardBackward call, for Reweigh and for libtorch at the same
@@ -58,30 +50,11 @@ public final class MemoryProbe {
       }
     } else if (impl.equals("libtorch")) {
       try (BenchData d = BenchData.create(shape, dtype, false)) {
-        torch.set_num_threads(Capabilities.threads());
-        LongPointer t64 = d.targetsI64();
-        FloatPointer w = new FloatPointer(LibtorchBench.rowWeights(d));
-        TensorOptions opts = new TensorOptions(d.dtype == DType.F32 ? torch.kFloat() : torch.kBFloat16());
-        Tensor logits = torch.from_blob(d.logits, new long[] {d.shape.rows, d.shape.vocab}, opts);
-        Tensor targets = torch.from_blob(t64, new long[] {d.shape.rows}, new TensorOptions(torch.kLong()));
-        Tensor w32 = torch.from_blob(w, new long[] {d.shape.rows}, new TensorOptions(torch.kFloat()));
-        Tensor weights = d.dtype == DType.F32 ? w32 : w32.to(torch.kBFloat16());
-        Runnable call = () -> {
-          try (PointerScope scope = new PointerScope()) {
-            Tensor x = logits.detach().requires_grad_(true);
-            Tensor loss = torch.cross_entropy_loss(x, targets, new TensorOptional(), 0, -100, 0.0)
-                .mul(weights).sum();
-            loss.backward();
-            if (!x.grad().defined()) {
-              throw new IllegalStateException("no gradient");
-            }
-            check(loss.item_double());
-          }
-        };
+        TorchPeer peer = new TorchPeer(d);
+        Runnable call = () -> check(peer.forwardBackward());
         first = peakExtra(call);
         warm = peakExtra(call);
-        t64.close();
-        w.close();
+        peer.close();
       }
     } else {
       throw new IllegalArgumentException("impl must be reweigh or libtorch: " + impl);

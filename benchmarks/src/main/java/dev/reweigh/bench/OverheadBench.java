@@ -42,6 +42,9 @@ public class OverheadBench {
   private BenchData data;
   private float[] logitsHeap;
   private float[] gradHeap;
+  private Guard.Reference reference;
+  private SampleStats last;
+  private boolean pointerGradient;
 
   @Setup(Level.Trial)
   public void setUp() {
@@ -49,35 +52,48 @@ public class OverheadBench {
     logitsHeap = new float[(int) data.shape.elements()];
     ((FloatPointer) data.logits).get(logitsHeap);
     gradHeap = new float[logitsHeap.length];
-    Guard.loss(heapForward());
-    Guard.cheap(pointerForwardBackward());
-    Guard.gradientRowsSumToZero(data);
+    reference = Guard.reference(data, () -> pointerForwardBackward().stats());
+    last = null;
+    pointerGradient = false;
   }
 
   @Benchmark
   public SampleStats heapForward() {
-    return FusedLoss.forward(logitsHeap, data.shape.vocab, data.targetsHeap, data.offsetsHeap,
+    return last = FusedLoss.forward(logitsHeap, data.shape.vocab, data.targetsHeap, data.offsetsHeap,
         data.spec);
   }
 
   @Benchmark
   public LossResult heapForwardBackward() {
-    return FusedLoss.forwardBackward(logitsHeap, data.shape.vocab, data.targetsHeap,
+    LossResult r = FusedLoss.forwardBackward(logitsHeap, data.shape.vocab, data.targetsHeap,
         data.offsetsHeap, data.coefficients, data.spec, gradHeap);
+    last = r.stats();
+    return r;
   }
 
   @Benchmark
   public SampleStats pointerForward() {
-    return FusedLoss.forward(data.batch, data.spec);
+    return last = FusedLoss.forward(data.batch, data.spec);
   }
 
   @Benchmark
   public LossResult pointerForwardBackward() {
-    return FusedLoss.forwardBackward(data.batch, data.coefficients, data.spec, data.gradOut);
+    LossResult r = FusedLoss.forwardBackward(data.batch, data.coefficients, data.spec, data.gradOut);
+    last = r.stats();
+    pointerGradient = true;
+    return r;
   }
 
+  /** Once per trial: the last call's losses (and the pointer path's gradient) as {@link Guard}. */
   @TearDown(Level.Trial)
   public void tearDown() {
-    data.close();
+    try {
+      Guard.checkLosses(reference, last);
+      if (pointerGradient) {
+        Guard.checkGradient(data, reference);
+      }
+    } finally {
+      data.close();
+    }
   }
 }

@@ -1,7 +1,5 @@
 package dev.reweigh.bench;
 
-import dev.reweigh.Capabilities;
-import dev.reweigh.DType;
 import dev.reweigh.FusedLoss;
 import dev.reweigh.SampleStats;
 import dev.reweigh.nativeapi.ReweighNative;
@@ -14,15 +12,8 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import org.bytedeco.javacpp.BytePointer;
-import org.bytedeco.javacpp.FloatPointer;
-import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.NoGradGuard;
-import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptional;
-import org.bytedeco.pytorch.TensorOptions;
-import org.bytedeco.pytorch.global.torch;
 
 /**
  * Paired measurement for the ratio targets on a shared machine: in one JVM, over the same
@@ -50,14 +41,7 @@ public final class PairedProbe {
       Pointer dst = new BytePointer(bytes);
       Pointer.memset(dst, 0, bytes);
       double[] checksum = new double[1];
-      torch.set_num_threads(Capabilities.threads());
-      LongPointer t64 = d.targetsI64();
-      FloatPointer w = new FloatPointer(LibtorchBench.rowWeights(d));
-      TensorOptions opts = new TensorOptions(d.dtype == DType.F32 ? torch.kFloat() : torch.kBFloat16());
-      Tensor logits = torch.from_blob(d.logits, new long[] {d.shape.rows, d.shape.vocab}, opts);
-      Tensor targets = torch.from_blob(t64, new long[] {d.shape.rows}, new TensorOptions(torch.kLong()));
-      Tensor w32 = torch.from_blob(w, new long[] {d.shape.rows}, new TensorOptions(torch.kFloat()));
-      Tensor weights = d.dtype == DType.F32 ? w32 : w32.to(torch.kBFloat16());
+      TorchPeer peer = new TorchPeer(d);
       SampleStats st = FusedLoss.forward(d.batch, d.spec);
       Runnable[] calls = {
         () -> ReweighNative.reweigh_bench_copy(d.logits.address(), dst.address(), bytes),
@@ -65,22 +49,8 @@ public final class PairedProbe {
         () -> Guard.cheap(FusedLoss.forward(d.batch, d.spec)),
         () -> Guard.cheap(FusedLoss.forwardBackward(d.batch, d.coefficients, d.spec, d.gradOut)),
         () -> FusedLoss.backward(d.batch, st, d.coefficients, d.spec, d.gradOut),
-        () -> {
-          try (PointerScope scope = new PointerScope()) {
-            NoGradGuard noGrad = new NoGradGuard();
-            torch.cross_entropy_loss(logits, targets, new TensorOptional(), 0, -100, 0.0)
-                .view(d.samples, d.shape.rows / d.samples).mean(1).select(0, 0).item_double();
-          }
-        },
-        () -> {
-          try (PointerScope scope = new PointerScope()) {
-            Tensor x = logits.detach().requires_grad_(true);
-            Tensor loss = torch.cross_entropy_loss(x, targets, new TensorOptional(), 0, -100, 0.0)
-                .mul(weights).sum();
-            loss.backward();
-            loss.item_double();
-          }
-        }};
+        peer::forward,
+        peer::forwardBackward};
       double[][] t = new double[NAMES.length][rounds];
       for (Runnable c : calls) {
         c.run(); // warm: page faults, lazy init, JIT of the wrappers
@@ -112,8 +82,7 @@ public final class PairedProbe {
       Files.writeString(Path.of(args[3]), line, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
           StandardOpenOption.APPEND);
       dst.close();
-      t64.close();
-      w.close();
+      peer.close();
     }
   }
 

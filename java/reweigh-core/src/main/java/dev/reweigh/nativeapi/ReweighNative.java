@@ -69,6 +69,8 @@ public final class ReweighNative {
   public static native int reweigh_bench_read(
       @Cast("const void*") long src, long bytes, double[] checksum);
 
+  public static native int reweigh_bench_exp(long elements, double[] checksum);
+
   // ---- forward ---------------------------------------------------------------------------
 
   @CriticalRegion
