@@ -9,8 +9,8 @@
 #include <atomic>
 #include <vector>
 
-#include "../api/errors.h"
-#include "reweigh/reweigh.h"
+#include "../common/errors.h"
+#include "reweigh/reweigh_bench.h"
 #include "thread_pool.h"
 
 namespace reweigh {

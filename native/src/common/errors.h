@@ -7,8 +7,8 @@
  * recording an error never allocates and survives bad_alloc) and returns a
  * status code. Nothing is ever thrown across reweigh.h, nothing aborts.
  */
-#ifndef REWEIGH_API_ERRORS_H
-#define REWEIGH_API_ERRORS_H
+#ifndef REWEIGH_COMMON_ERRORS_H
+#define REWEIGH_COMMON_ERRORS_H
 
 #include <exception>
 #include <new>
