@@ -8,7 +8,10 @@
  *   - Extents that wrap the address space are rejected before any write.
  *   - D = 0 (every row ignored, or every coefficient 0) is a valid micro-batch:
  *     total 0, a zero gradient (in place too), statistics still returned.
+ *   - CPU calls leave CUDA alone: no driver is loaded (meaningful in a CUDA
+ *     build on a machine with a driver; trivially true without one).
  */
+#include <dlfcn.h>
 #include <gtest/gtest.h>
 
 #include <string.h>
@@ -320,6 +323,29 @@ TEST(SignedWeights, NegativeCoefficientsAreFineUnderNoneAndExplicit) {
         a.options.normalization = n;
         EXPECT_EQ(call(Entry::ForwardBackward, a), REWEIGH_STATUS_OK) << n << ": " << reweigh_last_error();
         EXPECT_EQ(call(Entry::Backward, a), REWEIGH_STATUS_OK) << n << ": " << reweigh_last_error();
+    }
+}
+
+TEST(CudaQuiet, CpuCallsLoadNoCudaDriver) {
+    if (dlopen("libcuda.so.1", RTLD_LAZY | RTLD_NOLOAD) != nullptr) GTEST_SKIP() << "the driver was loaded before";
+    for (Entry e : {Entry::Forward, Entry::Backward, Entry::ForwardBackward}) {
+        Arena a;
+        ASSERT_EQ(call(e, a), REWEIGH_STATUS_OK) << reweigh_last_error();
+    }
+    // Probing pointers with cudaPointerGetAttributes would load (and initialise) the driver and
+    // could create a context on GPU 0 for a CPU-only user of a GPU machine.
+    EXPECT_EQ(dlopen("libcuda.so.1", RTLD_LAZY | RTLD_NOLOAD), nullptr);
+}
+
+TEST(CudaQuiet, ZeroDevicesComeWithAReason) {
+    const std::string reason = reweigh_cuda_unavailable_reason();
+    if (reweigh_cuda_device_count() == 0) {
+        EXPECT_FALSE(reason.empty());
+        if (!reweigh_cuda_compiled()) {
+            EXPECT_NE(reason.find("built without CUDA"), std::string::npos) << reason;
+        }
+    } else {
+        EXPECT_EQ(reason, "");
     }
 }
 
