@@ -80,7 +80,7 @@ struct Reference {
     std::vector<double> loss, log_prob_sum, mean_entropy;
     std::vector<int64_t> token_count;
     int64_t counted_rows = 0;
-    bool normalizer_valid = true; /* false: D is 0 or not finite while some row counts */
+    bool normalizer_valid = true; /* false: D is not finite */
     double d = 1;
     double total = 0;
     std::vector<double> grad;     /* rows * vocab; empty unless asked */
@@ -190,17 +190,19 @@ inline Reference reference(const Problem& p, bool with_grad, const std::vector<d
     }
     if (p.coefficients.empty() && samples > 0) return ref;  // forward only
     ref.d = normalizer(p, ref.token_count);
-    // D = 0 (e.g. every row ignored under TOKENS, or WEIGHT_SUM over coefficients
-    // summing to 0) makes total 0 / 0: the library rejects it as INVALID_ARGUMENT.
-    ref.normalizer_valid = isfinite(ref.d) && ref.d != 0;
+    ref.normalizer_valid = isfinite(ref.d);
     if (!ref.normalizer_valid) return ref;
+    if (with_grad) {
+        ref.grad.assign(static_cast<size_t>(p.rows * p.vocab), 0.0);
+        ref.row_k.assign(static_cast<size_t>(p.rows), 0.0);
+    }
+    // D = 0 (every row ignored, or every coefficient 0): total 0 and a zero gradient, by contract.
+    if (ref.d == 0) return ref;
     double weighted = 0;
     for (int64_t s = 0; s < samples; ++s)
         if (ref.token_count[s] > 0) weighted += p.coefficients[s] * ref.loss[s];
     ref.total = weighted / ref.d;
     if (!with_grad) return ref;
-    ref.grad.assign(static_cast<size_t>(p.rows * p.vocab), 0.0);
-    ref.row_k.assign(static_cast<size_t>(p.rows), 0.0);
     const double eps = o.label_smoothing;
     for (int64_t s = 0; s < samples; ++s) {
         const int64_t n = ref.token_count[s];

@@ -273,8 +273,12 @@ TEST_F(BadInput, Coefficients) {
     coefficients[0] = -kInf;
     expect_rejected(REWEIGH_STATUS_INVALID_ARGUMENT, "coefficients[0] = -inf", false);
     SetUp();
-    coefficients = {1.0f, -1.0f};  // WEIGHT_SUM over samples with tokens is 0 (DPO pair)
-    expect_rejected(REWEIGH_STATUS_INVALID_ARGUMENT, "normalizer D = 0 under normalization WEIGHT_SUM", false);
+    coefficients = {1.0f, -1.0f};  // a signed WEIGHT_SUM (DPO pair) is ill-defined: D can approach 0
+    expect_rejected(REWEIGH_STATUS_INVALID_ARGUMENT, "coefficients[1] = -1 is negative under normalization WEIGHT_SUM",
+                    false);
+    EXPECT_NE(std::string(reweigh_last_error()).find("normalization NONE or an explicit normalizer"),
+              std::string::npos)
+        << reweigh_last_error();
 }
 
 TEST_F(BadInput, GradLayout) {

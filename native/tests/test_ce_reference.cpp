@@ -69,7 +69,7 @@ void check_isa(const std::string& tag, const Problem& p, const Reference& ref, c
                                                             &total);
     if (!ref.normalizer_valid) {
         ASSERT_EQ(fb, REWEIGH_STATUS_INVALID_ARGUMENT) << tag;
-        EXPECT_NE(std::string(reweigh_last_error()).find("normalizer D = 0"), std::string::npos) << tag;
+        EXPECT_NE(std::string(reweigh_last_error()).find("must be finite"), std::string::npos) << tag;
         EXPECT_TRUE(bit_equal(tag + " grad untouched", g.f32, std::vector<float>(g.f32.size(), -999.0f)));
         return;
     }
@@ -78,7 +78,7 @@ void check_isa(const std::string& tag, const Problem& p, const Reference& ref, c
     compare_stats(tag + " forwardBackward", p, ref, t, st2, true, worst);
     double total_tol = 4 * kU * fabs(ref.total);
     for (int64_t s = 0; s < p.samples(); ++s) total_tol += fabs(p.coefficients[s]) * stored(t.loss[s], ref.loss[s]);
-    total_tol /= fabs(ref.d);
+    total_tol /= ref.d == 0 ? 1.0 : fabs(ref.d);
     EXPECT_NEAR(total, ref.total, total_tol) << tag << " total";
     const std::vector<double> grad_fb = read_grad(g);
     EXPECT_TRUE(all_close(tag + " grad(fwd-bwd)", grad_fb, ref.grad, gtol, &worst));

@@ -23,6 +23,11 @@
  * Per sample: token_count, log_prob_sum = sum logp, loss = sum rowLoss (SUM)
  * or that over token_count (MEAN), mean_entropy. A sample with no counted row
  * has all four equal to 0. Objective: total = sum_s c_s * loss_s / D.
+ * D = 0 (every row ignored, or every coefficient 0) is valid: total 0, a zero
+ * gradient, the statistics as usual. WEIGHT_SUM needs c_s >= 0 (a signed sum
+ * can approach 0): signed objectives use NONE or EXPLICIT.
+ * Targets, offsets, coefficients and row_lse are read once: memory changed
+ * by another thread during a call never produces an out-of-range index.
  *
  * Enum values are append-only: never renumber, never reuse.
  */
@@ -69,7 +74,7 @@ typedef enum reweigh_token_reduction {
 } reweigh_token_reduction_t;
 
 typedef enum reweigh_normalization {
-    REWEIGH_NORMALIZATION_WEIGHT_SUM = 0, /* D = sum of c_s over samples with tokens */
+    REWEIGH_NORMALIZATION_WEIGHT_SUM = 0, /* D = sum of c_s over samples with tokens; every c_s >= 0 */
     REWEIGH_NORMALIZATION_TOKENS = 1,     /* D = total counted rows */
     REWEIGH_NORMALIZATION_SAMPLES = 2,    /* D = samples with tokens */
     REWEIGH_NORMALIZATION_NONE = 3,       /* D = 1 */
@@ -132,8 +137,9 @@ typedef struct reweigh_ce_stats {
 
 /*
  * Gradient output: grad[r * row_stride + v], in the logits' dtype. May be the
- * logits buffer itself (in place, same row stride); any other overlap with the
- * logits is rejected.
+ * logits buffer itself (in place, same row stride). Any other overlap of an
+ * output (grad, stats, total) with an input (logits, targets, offsets,
+ * coefficients, row_lse) or with another output is INVALID_ARGUMENT.
  */
 typedef struct reweigh_ce_grad {
     void* data;
@@ -159,7 +165,10 @@ REWEIGH_API const char* reweigh_cpu_isa(void);
  * or OS cannot run it. The REWEIGH_CPU_ISA environment variable does the same at load.
  */
 REWEIGH_API reweigh_status_t reweigh_set_cpu_isa(const char* isa);
-/* Worker threads used by the CPU kernels (default: REWEIGH_NUM_THREADS or all cores). */
+/*
+ * Worker threads used by the CPU kernels. Default: REWEIGH_NUM_THREADS, else
+ * the CPUs this process may use (affinity mask, capped by a cgroup CPU quota).
+ */
 REWEIGH_API int32_t reweigh_num_threads(void);
 REWEIGH_API reweigh_status_t reweigh_set_num_threads(int32_t threads);
 
@@ -170,8 +179,16 @@ REWEIGH_API int32_t reweigh_cuda_compiled(void);
 /* Number of usable CUDA devices; 0 without a GPU or a driver (never an error). */
 REWEIGH_API int32_t reweigh_cuda_device_count(void);
 /*
+ * Why reweigh_cuda_device_count() is 0: "" when a device is usable, else the
+ * first CUDA error or the reason (built without CUDA, no driver, a driver
+ * older than the static runtime needs, no visible device). Never NULL.
+ */
+REWEIGH_API const char* reweigh_cuda_unavailable_reason(void);
+/*
  * Where a pointer lives: *device_type = CPU or CUDA, *device_index the ordinal.
  * Host memory unknown to CUDA (and every pointer in a CPU-only build) is CPU.
+ * This asks the CUDA runtime and may create a CUDA context; the kernels' own
+ * checks of CPU batches ask only when a CUDA context already exists.
  */
 REWEIGH_API reweigh_status_t reweigh_pointer_device(const void* ptr, int32_t* device_type, int32_t* device_index);
 
@@ -204,13 +221,6 @@ REWEIGH_API reweigh_status_t reweigh_ce_forward_backward(const reweigh_ce_batch_
                                                          const reweigh_ce_grad_t* grad,
                                                          double* total);
 
-/* ---- roofline helpers (benchmarks) ------------------------------------- */
-
-/* Copy `bytes` from src to dst with the kernels' thread pool: the copy roofline. */
-REWEIGH_API reweigh_status_t reweigh_bench_copy(const void* src, void* dst, int64_t bytes);
-/* Read `bytes` with vector loads and the thread pool; *checksum defeats dead-code elimination. */
-REWEIGH_API reweigh_status_t reweigh_bench_read(const void* src, int64_t bytes, double* checksum);
-
 /* ---- CUDA memory helpers (tests, benchmarks, Java without a GPU framework) ----
  * Each returns UNSUPPORTED in a CPU-only build and
  * REWEIGH_STATUS_CUDA (message from cudaGetErrorString) when the runtime fails.
@@ -225,12 +235,6 @@ REWEIGH_API reweigh_status_t reweigh_cuda_memcpy(void* dst, const void* src, int
 /* cudaDeviceSynchronize on `device_index`: waits for every stream, reports asynchronous kernel errors. */
 REWEIGH_API reweigh_status_t reweigh_cuda_synchronize(int32_t device_index);
 
-/* ---- exp ceiling (benchmarks) ----------------------------------------------
- * `elements` exps through the active CPU variant's vector exp (the one the kernels use) over an
- * L1-resident block, on the kernels' thread pool; *checksum (the sum of the exps) defeats
- * dead-code elimination. Its time is the arithmetic floor of any kernel that takes one exp per
- * logit. */
-REWEIGH_API reweigh_status_t reweigh_bench_exp(int64_t elements, double* checksum);
 
 #ifdef __cplusplus
 }

@@ -11,7 +11,7 @@
 #include "../cpu/isa.h"
 #include "../cpu/thread_pool.h"
 #include "../cuda/ce_cuda.h"
-#include "errors.h"
+#include "../common/errors.h"
 #include "validate.h"
 
 #ifndef REWEIGH_VERSION_STRING
@@ -22,7 +22,18 @@ using reweigh::guarded;
 
 namespace {
 
-void validate_common(const reweigh_ce_batch_t* batch, const reweigh_ce_options_t* options) {
+/*
+ * The ABI structs are copied once at entry: every check and the backend then
+ * see one consistent description, whatever the caller's memory does meanwhile.
+ */
+template <class T>
+T snapshot(const T* p, const char* name) {
+    REWEIGH_CHECK_ARG(p != nullptr, "%s is NULL", name);
+    return *p;
+}
+
+/* Metadata checks of every kernel entry; returns whether its pointers get memory-space checks. */
+bool validate_common(const reweigh_ce_batch_t* batch, const reweigh_ce_options_t* options) {
     reweigh::validate_batch(batch);
     // Before the memory-space checks: in a CPU-only build every pointer reads as host memory,
     // and "built without CUDA" is the actionable answer, not "logits is host memory".
@@ -31,26 +42,28 @@ void validate_common(const reweigh_ce_batch_t* batch, const reweigh_ce_options_t
                      "batch.device_type is CUDA but this libreweigh was built without CUDA kernels");
     }
     reweigh::validate_options(options);
-    reweigh::validate_memory_space(*batch, batch->logits, "logits");
-    reweigh::validate_memory_space(*batch, batch->targets, "targets");
-    reweigh::validate_memory_space(*batch, batch->offsets, "offsets");
+    const bool probe = reweigh::needs_memory_probe(*batch);
+    reweigh::validate_memory_space(*batch, probe, batch->logits, "logits");
+    reweigh::validate_memory_space(*batch, probe, batch->targets, "targets");
+    reweigh::validate_memory_space(*batch, probe, batch->offsets, "offsets");
+    return probe;
 }
 
-void validate_stats(const reweigh_ce_batch_t& b, const reweigh_ce_stats_t* stats) {
+void validate_stats(const reweigh_ce_batch_t& b, bool probe, const reweigh_ce_stats_t* stats) {
     if (stats == nullptr) return;
-    reweigh::validate_memory_space(b, stats->loss, "stats.loss");
-    reweigh::validate_memory_space(b, stats->log_prob_sum, "stats.logProbSum");
-    reweigh::validate_memory_space(b, stats->token_count, "stats.tokenCount");
-    reweigh::validate_memory_space(b, stats->mean_entropy, "stats.meanEntropy");
-    reweigh::validate_memory_space(b, stats->row_lse, "stats.rowLse");
-    reweigh::validate_memory_space(b, stats->row_logp, "stats.rowLogp");
-    reweigh::validate_memory_space(b, stats->row_entropy, "stats.rowEntropy");
+    reweigh::validate_memory_space(b, probe, stats->loss, "stats.loss");
+    reweigh::validate_memory_space(b, probe, stats->log_prob_sum, "stats.logProbSum");
+    reweigh::validate_memory_space(b, probe, stats->token_count, "stats.tokenCount");
+    reweigh::validate_memory_space(b, probe, stats->mean_entropy, "stats.meanEntropy");
+    reweigh::validate_memory_space(b, probe, stats->row_lse, "stats.rowLse");
+    reweigh::validate_memory_space(b, probe, stats->row_logp, "stats.rowLogp");
+    reweigh::validate_memory_space(b, probe, stats->row_entropy, "stats.rowEntropy");
 }
 
-void validate_coefficients(const reweigh_ce_batch_t& b, const float* coefficients) {
+void validate_coefficients(const reweigh_ce_batch_t& b, bool probe, const float* coefficients) {
     REWEIGH_CHECK_ARG(coefficients != nullptr || b.samples == 0, "coefficients is NULL (samples = %lld)",
                       static_cast<long long>(b.samples));
-    reweigh::validate_memory_space(b, coefficients, "coefficients");
+    reweigh::validate_memory_space(b, probe, coefficients, "coefficients");
 }
 
 const reweigh_ce_stats_t kNoStats = {nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr};
@@ -113,6 +126,8 @@ int32_t reweigh_cuda_compiled(void) { return reweigh::cuda::compiled() ? 1 : 0; 
 
 int32_t reweigh_cuda_device_count(void) { return reweigh::cuda::device_count(); }
 
+const char* reweigh_cuda_unavailable_reason(void) { return reweigh::cuda::unavailable_reason(); }
+
 reweigh_status_t reweigh_pointer_device(const void* ptr, int32_t* device_type, int32_t* device_index) {
     return guarded([&] {
         REWEIGH_CHECK_ARG(device_type != nullptr && device_index != nullptr, "device_type or device_index is NULL");
@@ -123,14 +138,17 @@ reweigh_status_t reweigh_pointer_device(const void* ptr, int32_t* device_type, i
 reweigh_status_t reweigh_ce_forward(const reweigh_ce_batch_t* batch, const reweigh_ce_options_t* options,
                                     const reweigh_ce_stats_t* stats) {
     return guarded([&] {
-        validate_common(batch, options);
-        const reweigh::RowParams params = reweigh::validate_options(options);
-        const reweigh_ce_stats_t& out = stats != nullptr ? *stats : kNoStats;
-        validate_stats(*batch, &out);
-        if (batch->device_type == REWEIGH_DEVICE_CUDA) {
-            reweigh::cuda::ce_forward(*batch, *options, params, out);
+        const reweigh_ce_batch_t b = snapshot(batch, "batch");
+        const reweigh_ce_options_t o = snapshot(options, "options");
+        const bool probe = validate_common(&b, &o);
+        const reweigh::RowParams params = reweigh::validate_options(&o);
+        const reweigh_ce_stats_t out = stats != nullptr ? *stats : kNoStats;
+        validate_stats(b, probe, &out);
+        reweigh::validate_no_aliasing(b, &out, nullptr, nullptr, nullptr, nullptr);
+        if (b.device_type == REWEIGH_DEVICE_CUDA) {
+            reweigh::cuda::ce_forward(b, o, params, out);
         } else {
-            reweigh::cpu::ce_forward(*batch, *options, params, out);
+            reweigh::cpu::ce_forward(b, o, params, out);
         }
     });
 }
@@ -138,18 +156,22 @@ reweigh_status_t reweigh_ce_forward(const reweigh_ce_batch_t* batch, const rewei
 reweigh_status_t reweigh_ce_backward(const reweigh_ce_batch_t* batch, const reweigh_ce_options_t* options,
                                      const float* row_lse, const float* coefficients, const reweigh_ce_grad_t* grad) {
     return guarded([&] {
-        validate_common(batch, options);
-        const reweigh::RowParams params = reweigh::validate_options(options);
-        REWEIGH_CHECK_ARG(row_lse != nullptr || batch->rows == 0, "rowLse is NULL (rows = %lld)",
-                          static_cast<long long>(batch->rows));
-        reweigh::validate_memory_space(*batch, row_lse, "rowLse");
-        validate_coefficients(*batch, coefficients);
-        reweigh::validate_grad(*batch, grad);
-        reweigh::validate_memory_space(*batch, grad->data, "grad");
-        if (batch->device_type == REWEIGH_DEVICE_CUDA) {
-            reweigh::cuda::ce_backward(*batch, *options, params, row_lse, coefficients, *grad);
+        const reweigh_ce_batch_t b = snapshot(batch, "batch");
+        const reweigh_ce_options_t o = snapshot(options, "options");
+        const bool probe = validate_common(&b, &o);
+        const reweigh::RowParams params = reweigh::validate_options(&o);
+        REWEIGH_CHECK_ARG(row_lse != nullptr || b.rows == 0, "rowLse is NULL (rows = %lld)",
+                          static_cast<long long>(b.rows));
+        reweigh::validate_memory_space(b, probe, row_lse, "rowLse");
+        validate_coefficients(b, probe, coefficients);
+        const reweigh_ce_grad_t g = snapshot(grad, "grad");
+        reweigh::validate_grad(b, &g);
+        reweigh::validate_memory_space(b, probe, g.data, "grad");
+        reweigh::validate_no_aliasing(b, nullptr, row_lse, coefficients, &g, nullptr);
+        if (b.device_type == REWEIGH_DEVICE_CUDA) {
+            reweigh::cuda::ce_backward(b, o, params, row_lse, coefficients, g);
         } else {
-            reweigh::cpu::ce_backward(*batch, *options, params, row_lse, coefficients, *grad);
+            reweigh::cpu::ce_backward(b, o, params, row_lse, coefficients, g);
         }
     });
 }
@@ -158,18 +180,22 @@ reweigh_status_t reweigh_ce_forward_backward(const reweigh_ce_batch_t* batch, co
                                              const float* coefficients, const reweigh_ce_stats_t* stats,
                                              const reweigh_ce_grad_t* grad, double* total) {
     return guarded([&] {
-        validate_common(batch, options);
-        const reweigh::RowParams params = reweigh::validate_options(options);
-        validate_stats(*batch, stats);
-        validate_coefficients(*batch, coefficients);
-        reweigh::validate_grad(*batch, grad);
-        reweigh::validate_memory_space(*batch, grad->data, "grad");
-        if (batch->device_type == REWEIGH_DEVICE_CUDA) {
-            reweigh::validate_memory_space(*batch, total, "total");
-            reweigh::cuda::ce_forward_backward(*batch, *options, params, coefficients,
-                                               stats != nullptr ? *stats : kNoStats, *grad, total);
+        const reweigh_ce_batch_t b = snapshot(batch, "batch");
+        const reweigh_ce_options_t o = snapshot(options, "options");
+        const bool probe = validate_common(&b, &o);
+        const reweigh::RowParams params = reweigh::validate_options(&o);
+        const reweigh_ce_stats_t out = stats != nullptr ? *stats : kNoStats;
+        validate_stats(b, probe, &out);
+        validate_coefficients(b, probe, coefficients);
+        const reweigh_ce_grad_t g = snapshot(grad, "grad");
+        reweigh::validate_grad(b, &g);
+        reweigh::validate_memory_space(b, probe, g.data, "grad");
+        reweigh::validate_no_aliasing(b, &out, nullptr, coefficients, &g, total);
+        if (b.device_type == REWEIGH_DEVICE_CUDA) {
+            reweigh::validate_memory_space(b, probe, total, "total");
+            reweigh::cuda::ce_forward_backward(b, o, params, coefficients, out, g, total);
         } else {
-            const double t = reweigh::cpu::ce_forward_backward(*batch, *options, params, coefficients, stats, *grad);
+            const double t = reweigh::cpu::ce_forward_backward(b, o, params, coefficients, &out, g);
             if (total != nullptr) *total = t;
         }
     });

@@ -3,32 +3,11 @@
 #include <math.h>
 #include <stdint.h>
 
+#include "../common/enum_names.h"
+#include "../common/errors.h"
 #include "../cuda/ce_cuda.h"
-#include "errors.h"
 
 namespace reweigh {
-
-const char* dtype_name(int32_t dtype) {
-    switch (dtype) {
-        case REWEIGH_DTYPE_F32: return "F32";
-        case REWEIGH_DTYPE_BF16: return "BF16";
-        case REWEIGH_DTYPE_F16: return "F16";
-        case REWEIGH_DTYPE_I32: return "I32";
-        case REWEIGH_DTYPE_I64: return "I64";
-        default: return "unknown";
-    }
-}
-
-const char* normalization_name(int32_t normalization) {
-    switch (normalization) {
-        case REWEIGH_NORMALIZATION_WEIGHT_SUM: return "WEIGHT_SUM";
-        case REWEIGH_NORMALIZATION_TOKENS: return "TOKENS";
-        case REWEIGH_NORMALIZATION_SAMPLES: return "SAMPLES";
-        case REWEIGH_NORMALIZATION_NONE: return "NONE";
-        case REWEIGH_NORMALIZATION_EXPLICIT: return "EXPLICIT";
-        default: return "unknown";
-    }
-}
 
 void validate_batch(const reweigh_ce_batch_t* batch) {
     REWEIGH_CHECK_ARG(batch != nullptr, "batch is NULL");
@@ -86,8 +65,14 @@ RowParams validate_options(const reweigh_ce_options_t* options) {
     return p;
 }
 
-void validate_memory_space(const reweigh_ce_batch_t& batch, const void* ptr, const char* name) {
-    if (ptr == nullptr) return;
+bool needs_memory_probe(const reweigh_ce_batch_t& batch) {
+    // A CPU batch probes only when this process already has a CUDA context (else no pointer can be
+    // device memory): a CPU-only user of a GPU machine never initialises CUDA through this library.
+    return batch.device_type == REWEIGH_DEVICE_CUDA || cuda::context_exists();
+}
+
+void validate_memory_space(const reweigh_ce_batch_t& batch, bool probe, const void* ptr, const char* name) {
+    if (ptr == nullptr || !probe) return;
     int32_t type = REWEIGH_DEVICE_CPU, index = 0;
     cuda::pointer_device(ptr, &type, &index);
     if (batch.device_type == REWEIGH_DEVICE_CPU) {
@@ -108,95 +93,100 @@ void validate_grad(const reweigh_ce_batch_t& b, const reweigh_ce_grad_t* grad) {
     if (b.rows == 0) return;
     REWEIGH_CHECK_ARG(grad->data != nullptr, "grad is NULL (rows = %lld)", static_cast<long long>(b.rows));
     REWEIGH_CHECK_ARG(grad->row_stride <= INT64_MAX / b.rows, "rows * grad row stride overflows int64");
-    if (grad->data == b.logits) {
-        REWEIGH_CHECK_ARG(grad->row_stride == b.logits_row_stride,
-                          "grad aliases logits (in place) but its row stride %lld differs from the logits' %lld",
-                          static_cast<long long>(grad->row_stride), static_cast<long long>(b.logits_row_stride));
-        return;
+    REWEIGH_CHECK_ARG(grad->data != b.logits || grad->row_stride == b.logits_row_stride,
+                      "grad aliases logits (in place) but its row stride %lld differs from the logits' %lld",
+                      static_cast<long long>(grad->row_stride), static_cast<long long>(b.logits_row_stride));
+}
+
+namespace {
+
+/* One buffer's byte interval [begin, end); empty when NULL or of no elements. */
+struct Extent {
+    const char* name;
+    uintptr_t begin;
+    uintptr_t end;
+    bool output;
+};
+
+/* Bytes of (rows - 1) * stride + vocab elements (0 for no rows), checked against overflow. */
+uint64_t strided_bytes(const char* name, int64_t rows, int64_t stride, int64_t vocab, int64_t elem) {
+    if (rows <= 0) return 0;
+    uint64_t n = 0, bytes = 0;
+    const bool overflow =
+        __builtin_mul_overflow(static_cast<uint64_t>(rows - 1), static_cast<uint64_t>(stride), &n) ||
+        __builtin_add_overflow(n, static_cast<uint64_t>(vocab), &n) ||
+        __builtin_mul_overflow(n, static_cast<uint64_t>(elem), &bytes);
+    REWEIGH_CHECK_ARG(!overflow, "%s: %lld rows of stride %lld overflow 64-bit byte arithmetic", name,
+                      static_cast<long long>(rows), static_cast<long long>(stride));
+    return bytes;
+}
+
+Extent extent(const char* name, const void* p, uint64_t bytes, bool output) {
+    const uintptr_t begin = reinterpret_cast<uintptr_t>(p);
+    if (p == nullptr || bytes == 0) return Extent{name, begin, begin, output};
+    uintptr_t end = 0;
+    REWEIGH_CHECK_ARG(!__builtin_add_overflow(begin, static_cast<uintptr_t>(bytes), &end),
+                      "%s: %llu bytes at %p run past the end of the address space", name,
+                      static_cast<unsigned long long>(bytes), p);
+    return Extent{name, begin, end, output};
+}
+
+uint64_t elems_bytes(const char* name, int64_t count, int64_t elem) {
+    uint64_t bytes = 0;
+    REWEIGH_CHECK_ARG(count >= 0 && !__builtin_mul_overflow(static_cast<uint64_t>(count), static_cast<uint64_t>(elem), &bytes),
+                      "%s: %lld elements overflow 64-bit byte arithmetic", name, static_cast<long long>(count));
+    return bytes;
+}
+
+bool overlaps(const Extent& a, const Extent& b) {
+    return a.begin < a.end && b.begin < b.end && a.begin < b.end && b.begin < a.end;
+}
+
+}  // namespace
+
+void validate_no_aliasing(const reweigh_ce_batch_t& b, const reweigh_ce_stats_t* stats, const float* row_lse_in,
+                          const float* coefficients, const reweigh_ce_grad_t* grad, const double* total) {
+    const int64_t lelem = b.logits_dtype == REWEIGH_DTYPE_F32 ? 4 : 2;
+    const int64_t telem = b.targets_dtype == REWEIGH_DTYPE_I32 ? 4 : 8;
+    const int64_t oelem = b.offsets_dtype == REWEIGH_DTYPE_I32 ? 4 : 8;
+    Extent e[16];
+    size_t n = 0;
+    e[n++] = extent("logits", b.logits, strided_bytes("logits", b.rows, b.logits_row_stride, b.vocab, lelem), false);
+    e[n++] = extent("targets", b.targets, elems_bytes("targets", b.rows, telem), false);
+    e[n++] = extent("offsets", b.offsets, elems_bytes("offsets", b.samples + 1, oelem), false);
+    e[n++] = extent("coefficients", coefficients, elems_bytes("coefficients", b.samples, 4), false);
+    e[n++] = extent("rowLse", row_lse_in, elems_bytes("rowLse", b.rows, 4), false);
+    const size_t first_output = n;
+    size_t in_place_grad = SIZE_MAX;  // index of grad when it is the documented in-place alias of logits (e[0])
+    if (grad != nullptr) {
+        if (grad->data == b.logits && grad->row_stride == b.logits_row_stride) in_place_grad = n;
+        e[n++] = extent("grad", grad->data, strided_bytes("grad", b.rows, grad->row_stride, b.vocab, lelem), true);
     }
-    const int64_t elem = b.logits_dtype == REWEIGH_DTYPE_F32 ? 4 : 2;
-    const uintptr_t l0 = reinterpret_cast<uintptr_t>(b.logits);
-    const uintptr_t l1 = l0 + static_cast<uintptr_t>(((b.rows - 1) * b.logits_row_stride + b.vocab) * elem);
-    const uintptr_t g0 = reinterpret_cast<uintptr_t>(grad->data);
-    const uintptr_t g1 = g0 + static_cast<uintptr_t>(((b.rows - 1) * grad->row_stride + b.vocab) * elem);
-    REWEIGH_CHECK_ARG(g1 <= l0 || l1 <= g0,
-                      "grad overlaps logits without being the same buffer: pass grad == logits for in place");
-}
-
-int64_t read_index(const void* data, int32_t dtype, int64_t i) {
-    return dtype == REWEIGH_DTYPE_I32 ? static_cast<const int32_t*>(data)[i] : static_cast<const int64_t*>(data)[i];
-}
-
-std::vector<int64_t> validate_labels_cpu(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o) {
-    const int64_t first = read_index(b.offsets, b.offsets_dtype, 0);
-    REWEIGH_CHECK_ARG(first == 0, "offsets[0] = %lld must be 0", static_cast<long long>(first));
-    const int64_t last = read_index(b.offsets, b.offsets_dtype, b.samples);
-    REWEIGH_CHECK_ARG(last == b.rows, "offsets[%lld] = %lld must equal rows = %lld",
-                      static_cast<long long>(b.samples), static_cast<long long>(last), static_cast<long long>(b.rows));
-    std::vector<int64_t> counts(static_cast<size_t>(b.samples), 0);
-    int64_t prev = 0;
-    for (int64_t s = 0; s < b.samples; ++s) {
-        const int64_t end = read_index(b.offsets, b.offsets_dtype, s + 1);
-        REWEIGH_CHECK_ARG(end >= prev && end <= b.rows,
-                          "offsets[%lld] = %lld must be nondecreasing and <= rows = %lld (offsets[%lld] = %lld)",
-                          static_cast<long long>(s + 1), static_cast<long long>(end), static_cast<long long>(b.rows),
-                          static_cast<long long>(s), static_cast<long long>(prev));
-        int64_t n = 0;
-        for (int64_t r = prev; r < end; ++r) {
-            const int64_t y = read_index(b.targets, b.targets_dtype, r);
-            if (y == o.ignore_index) continue;
-            REWEIGH_CHECK_ARG(y >= 0 && y < b.vocab,
-                              "targets[%lld] = %lld is outside [0, vocab = %lld) and is not ignoreIndex (%lld)",
-                              static_cast<long long>(r), static_cast<long long>(y), static_cast<long long>(b.vocab),
-                              static_cast<long long>(o.ignore_index));
-            ++n;
+    if (stats != nullptr) {
+        const uint64_t per_sample = elems_bytes("stats", b.samples, 4);
+        const uint64_t per_row = elems_bytes("stats", b.rows, 4);
+        e[n++] = extent("stats.loss", stats->loss, per_sample, true);
+        e[n++] = extent("stats.logProbSum", stats->log_prob_sum, per_sample, true);
+        e[n++] = extent("stats.tokenCount", stats->token_count, elems_bytes("stats.tokenCount", b.samples, 8), true);
+        e[n++] = extent("stats.meanEntropy", stats->mean_entropy, per_sample, true);
+        e[n++] = extent("stats.rowLse", stats->row_lse, per_row, true);
+        e[n++] = extent("stats.rowLogp", stats->row_logp, per_row, true);
+        e[n++] = extent("stats.rowEntropy", stats->row_entropy, per_row, true);
+    }
+    e[n++] = extent("total", total, 8, true);
+    for (size_t i = first_output; i < n; ++i) {
+        // Every input and every earlier output: each pair once; inputs may share memory.
+        for (size_t j = 0; j < i; ++j) {
+            if ((i == in_place_grad && j == 0) || !overlaps(e[i], e[j])) continue;
+            REWEIGH_FAIL(REWEIGH_STATUS_INVALID_ARGUMENT,
+                         "%s overlaps %s ([%p, +%llu) and [%p, +%llu) bytes): outputs may not alias inputs or "
+                         "each other; only grad == logits with the logits' row stride (in place) is allowed",
+                         e[i].name, e[j].name, reinterpret_cast<const void*>(e[i].begin),
+                         static_cast<unsigned long long>(e[i].end - e[i].begin),
+                         reinterpret_cast<const void*>(e[j].begin),
+                         static_cast<unsigned long long>(e[j].end - e[j].begin));
         }
-        counts[static_cast<size_t>(s)] = n;
-        prev = end;
     }
-    return counts;
-}
-
-double normalizer_cpu(const reweigh_ce_options_t& o, const std::vector<int64_t>& counts, const float* coefficients) {
-    const int64_t samples = static_cast<int64_t>(counts.size());
-    if (coefficients != nullptr) {
-        for (int64_t s = 0; s < samples; ++s) {
-            REWEIGH_CHECK_ARG(isfinite(coefficients[s]), "coefficients[%lld] = %g is not finite",
-                              static_cast<long long>(s), static_cast<double>(coefficients[s]));
-        }
-    }
-    double d = 0.0;
-    switch (o.normalization) {
-        case REWEIGH_NORMALIZATION_WEIGHT_SUM:
-            for (int64_t s = 0; s < samples; ++s)
-                if (counts[static_cast<size_t>(s)] > 0) d += coefficients ? coefficients[s] : 1.0;
-            break;
-        case REWEIGH_NORMALIZATION_TOKENS:
-            for (int64_t n : counts) d += static_cast<double>(n);
-            break;
-        case REWEIGH_NORMALIZATION_SAMPLES:
-            for (int64_t n : counts) d += n > 0 ? 1.0 : 0.0;
-            break;
-        case REWEIGH_NORMALIZATION_NONE: d = 1.0; break;
-        default: d = o.normalizer; break;
-    }
-    REWEIGH_CHECK_ARG(isfinite(d) && d != 0.0,
-                      "normalizer D = %g under normalization %s must be finite and nonzero "
-                      "(WEIGHT_SUM: coefficients of samples with tokens; TOKENS/SAMPLES: counted rows)",
-                      d, normalization_name(o.normalization));
-    return d;
-}
-
-std::vector<float> sample_row_coefficients(const reweigh_ce_options_t& o, const std::vector<int64_t>& counts,
-                                           const float* coefficients, double d) {
-    std::vector<float> k(counts.size(), 0.0f);
-    for (size_t s = 0; s < counts.size(); ++s) {
-        if (counts[s] == 0) continue;
-        double c = coefficients[s] / d;
-        if (o.token_reduction == REWEIGH_TOKEN_REDUCTION_MEAN) c /= static_cast<double>(counts[s]);
-        k[s] = static_cast<float>(c);
-    }
-    return k;
 }
 
 }  // namespace reweigh

@@ -1,10 +1,10 @@
 /*
  * validate.h: every check the entry points make before touching memory.
  *
- * Two layers: metadata checks (shapes, dtypes, options, pointer presence and
- * memory space) that hold for any device, and content checks of CPU-resident
- * labels and coefficients (offsets, targets, finite coefficients, the
- * normaliser). The CUDA path runs the content checks on the device.
+ * Metadata checks (shapes, dtypes, options, pointer presence, memory space
+ * and aliasing) that hold for any device. The content of labels and
+ * coefficients is checked by each backend on its own copy or device
+ * (cpu/labels.h, cuda/ce_validate.cu).
  * Every message names the argument and, where there is one, the first bad
  * index, so the Java layer can pass it on verbatim.
  */
@@ -12,8 +12,6 @@
 #define REWEIGH_API_VALIDATE_H
 
 #include <stdint.h>
-
-#include <vector>
 
 #include "../common/ce_row.h"
 #include "reweigh/reweigh.h"
@@ -26,33 +24,24 @@ void validate_batch(const reweigh_ce_batch_t* batch);
 RowParams validate_options(const reweigh_ce_options_t* options);
 /* Gradient buffer: presence, stride, and no partial overlap with the logits. */
 void validate_grad(const reweigh_ce_batch_t& batch, const reweigh_ce_grad_t* grad);
-/* Every non-null pointer lives in the batch's memory space (detectable only with CUDA). */
-void validate_memory_space(const reweigh_ce_batch_t& batch, const void* ptr, const char* name);
-
-/* Element counts of the per-row and per-sample buffers of one batch. */
-inline int64_t offsets_length(const reweigh_ce_batch_t& batch) { return batch.samples + 1; }
-
-/* ---- CPU-resident content ---- */
-
-int64_t read_index(const void* data, int32_t dtype, int64_t i);
+/*
+ * Whether the pointers of this batch can be checked for their memory space:
+ * always for CUDA batches, for CPU batches only when a CUDA context exists.
+ */
+bool needs_memory_probe(const reweigh_ce_batch_t& batch);
+/* Every non-null pointer lives in the batch's memory space (detectable only with CUDA; skipped unless probe). */
+void validate_memory_space(const reweigh_ce_batch_t& batch, bool probe, const void* ptr, const char* name);
 
 /*
- * Offsets well-formed and every target in [0, vocab) or ignore_index.
- * Returns the counted rows of each sample.
+ * No output overlaps an input or another output (docs/design.md §3). Byte
+ * extents are computed with overflow checks: an extent that wraps the address
+ * space is itself an INVALID_ARGUMENT. The one allowed overlap is the
+ * documented in-place gradient, grad->data == logits with the logits' row
+ * stride. Interleaved strided layouts count as overlapping (the check is on
+ * each buffer's [first, last] byte interval). NULL buffers take no part.
  */
-std::vector<int64_t> validate_labels_cpu(const reweigh_ce_batch_t& batch, const reweigh_ce_options_t& options);
-
-/* Coefficients finite; returns D (checked finite and nonzero). */
-double normalizer_cpu(const reweigh_ce_options_t& options, const std::vector<int64_t>& token_counts,
-                      const float* coefficients);
-
-/* Per-sample scale of dLoss_row: c_s / D, over token_count_s for MEAN (0 for empty samples). */
-std::vector<float> sample_row_coefficients(const reweigh_ce_options_t& options,
-                                           const std::vector<int64_t>& token_counts, const float* coefficients,
-                                           double normalizer);
-
-const char* dtype_name(int32_t dtype);
-const char* normalization_name(int32_t normalization);
+void validate_no_aliasing(const reweigh_ce_batch_t& batch, const reweigh_ce_stats_t* stats, const float* row_lse_in,
+                          const float* coefficients, const reweigh_ce_grad_t* grad, const double* total);
 
 }  // namespace reweigh
 

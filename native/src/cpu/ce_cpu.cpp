@@ -2,8 +2,10 @@
  * ce_cpu.cpp: the CPU driver of forward, backward and forwardBackward.
  *
  * Order of work in every call:
- *   1. content validation of labels and coefficients (validate.cpp), and the
- *      optional finite-logits scan: nothing is written before they pass;
+ *   1. a validated private copy of targets, offsets, coefficients and row
+ *      lse (labels.h), and the optional finite-logits scan: nothing is
+ *      written before they pass, and nothing after them re-reads the
+ *      caller's labels, so every index that addresses memory is the checked one;
  *   2. rows in parallel (thread_pool.h), each row through the active ISA's
  *      row kernel; per-row results go to per-row buffers;
  *   3. per-sample sums in float64, serially in row order, so results are
@@ -19,10 +21,11 @@
 #include <atomic>
 #include <vector>
 
-#include "../api/errors.h"
-#include "../api/validate.h"
 #include "../common/bf16.h"
+#include "../common/errors.h"
+#include "../common/sample_math.h"
 #include "isa.h"
+#include "labels.h"
 #include "thread_pool.h"
 
 namespace reweigh {
@@ -63,7 +66,7 @@ enum class Mode { Forward, Backward, ForwardBackward };
 
 struct RowJob {
     const reweigh_ce_batch_t* batch;
-    int64_t ignore_index;
+    const int32_t* targets;     /* validated copy: [0, vocab) or kIgnoredRow */
     RowParams params;
     const CeRowKernels* kernels;
     Mode mode;
@@ -100,14 +103,14 @@ void run_rows(void* ctx, int64_t begin, int64_t end) {
         }
     }
     for (int64_t r = begin; r < end; ++r) {
-        const int64_t y = read_index(b.targets, b.targets_dtype, r);
+        const int32_t y = job.targets[r];
         const void* z = static_cast<const char*>(b.logits) + static_cast<size_t>(r * b.logits_row_stride) * esize;
         // The next row of this chunk is the next one this thread reads (ignored rows are
         // never read, but prefetching one is harmless).
         const RowHints hints{r + 1 < end
                                  ? static_cast<const char*>(z) + static_cast<size_t>(b.logits_row_stride) * esize
                                  : nullptr};
-        if (y == job.ignore_index) {
+        if (y == kIgnoredRow) {
             if (job.mode != Mode::Backward) {
                 job.lse[r] = job.logp[r] = job.entropy[r] = job.loss[r] = 0.0f;
             }
@@ -138,22 +141,11 @@ void run_rows(void* ctx, int64_t begin, int64_t end) {
     }
 }
 
-/* Row -> sample map (O(rows)); offsets are already validated. */
-std::vector<int64_t> row_samples(const reweigh_ce_batch_t& b) {
-    std::vector<int64_t> map(static_cast<size_t>(b.rows));
-    for (int64_t s = 0; s < b.samples; ++s) {
-        const int64_t lo = read_index(b.offsets, b.offsets_dtype, s);
-        const int64_t hi = read_index(b.offsets, b.offsets_dtype, s + 1);
-        for (int64_t r = lo; r < hi; ++r) map[static_cast<size_t>(r)] = s;
-    }
-    return map;
-}
-
 /* ---- optional finite-logits scan (options.check_finite) ---- */
 
 struct FiniteScan {
     const reweigh_ce_batch_t* batch;
-    int64_t ignore_index;
+    const int32_t* targets;
     std::atomic<int64_t> first_bad_row;
     std::atomic<int64_t> first_bad_col;
 };
@@ -162,7 +154,7 @@ void scan_rows(void* ctx, int64_t begin, int64_t end) {
     FiniteScan& scan = *static_cast<FiniteScan*>(ctx);
     const reweigh_ce_batch_t& b = *scan.batch;
     for (int64_t r = begin; r < end; ++r) {
-        if (read_index(b.targets, b.targets_dtype, r) == scan.ignore_index) continue;
+        if (scan.targets[r] == kIgnoredRow) continue;
         for (int64_t v = 0; v < b.vocab; ++v) {
             const int64_t i = r * b.logits_row_stride + v;
             const float z = b.logits_dtype == REWEIGH_DTYPE_F32
@@ -180,11 +172,11 @@ void scan_rows(void* ctx, int64_t begin, int64_t end) {
     }
 }
 
-void check_finite_logits(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o) {
+void check_finite_logits(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, const Labels& l) {
     if (!o.check_finite || b.rows == 0) return;
     FiniteScan scan;
     scan.batch = &b;
-    scan.ignore_index = o.ignore_index;
+    scan.targets = l.targets.data();
     scan.first_bad_row.store(INT64_MAX);
     scan.first_bad_col.store(-1);
     // One row per chunk so the first bad row found by each thread is exact.
@@ -239,12 +231,12 @@ struct RowBuffers {
 };
 
 /* Step 3: per-sample sums in float64, serially in row order. Returns sum_s c_s loss_s (unnormalised). */
-double reduce_samples(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, const std::vector<int64_t>& counts,
+double reduce_samples(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, const Labels& l,
                       const RowBuffers& rows, const reweigh_ce_stats_t* stats, const float* coefficients) {
     double weighted = 0.0;
     for (int64_t s = 0; s < b.samples; ++s) {
-        const int64_t lo = read_index(b.offsets, b.offsets_dtype, s);
-        const int64_t hi = read_index(b.offsets, b.offsets_dtype, s + 1);
+        const int64_t lo = l.offsets[static_cast<size_t>(s)];
+        const int64_t hi = l.offsets[static_cast<size_t>(s) + 1];
         double loss = 0.0, logp = 0.0, entropy = 0.0;
         for (int64_t r = lo; r < hi; ++r) {
             // Ignored rows hold exact zeros, so they add nothing.
@@ -252,7 +244,7 @@ double reduce_samples(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o
             logp += rows.logp[r];
             entropy += rows.entropy[r];
         }
-        const int64_t n = counts[static_cast<size_t>(s)];
+        const int64_t n = l.counts[static_cast<size_t>(s)];
         if (n > 0) {
             if (o.token_reduction == REWEIGH_TOKEN_REDUCTION_MEAN) loss /= static_cast<double>(n);
             entropy /= static_cast<double>(n);
@@ -288,88 +280,79 @@ void run(RowJob& job) {
     }
 }
 
+/* A row job over validated labels; the caller sets the mode-specific fields. */
+void init_job(RowJob& job, const reweigh_ce_batch_t& b, const Labels& l, const RowParams& p, Mode mode) {
+    job.batch = &b;
+    job.targets = l.targets.data();
+    job.params = p;
+    job.kernels = &active_kernels();
+    job.mode = mode;
+    job.row_sample = l.row_sample.data();
+    job.sample_k = nullptr;
+    job.in_lse = nullptr;
+    job.grad = nullptr;
+    job.grad_stride = 0;
+    job.lse = job.logp = job.entropy = job.loss = nullptr;
+}
+
+void use_rows(RowJob& job, const RowBuffers& rows) {
+    job.lse = rows.lse;
+    job.logp = rows.logp;
+    job.entropy = rows.entropy;
+    job.loss = rows.loss;
+}
+
 }  // namespace
 
 void ce_forward(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, const RowParams& p,
                 const reweigh_ce_stats_t& stats) {
     check_cpu_dtype(b);
-    const std::vector<int64_t> counts = validate_labels_cpu(b, o);
-    check_finite_logits(b, o);
+    const Labels l = copy_labels(b, o);
+    check_finite_logits(b, o, l);
     RowBuffers rows(&stats, b.rows);
     RowJob job;
-    job.batch = &b;
-    job.ignore_index = o.ignore_index;
-    job.params = p;
-    job.kernels = &active_kernels();
-    job.mode = Mode::Forward;
-    job.row_sample = nullptr;
-    job.sample_k = nullptr;
-    job.in_lse = nullptr;
-    job.grad = nullptr;
-    job.grad_stride = 0;
-    job.lse = rows.lse;
-    job.logp = rows.logp;
-    job.entropy = rows.entropy;
-    job.loss = rows.loss;
+    init_job(job, b, l, p, Mode::Forward);
+    use_rows(job, rows);
     run(job);
-    reduce_samples(b, o, counts, rows, &stats, nullptr);
+    reduce_samples(b, o, l, rows, &stats, nullptr);
 }
 
 void ce_backward(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, const RowParams& p,
                  const float* row_lse, const float* coefficients, const reweigh_ce_grad_t& grad) {
     check_cpu_dtype(b);
-    const std::vector<int64_t> counts = validate_labels_cpu(b, o);
-    const double d = normalizer_cpu(o, counts, coefficients);
-    for (int64_t r = 0; r < b.rows; ++r) {
-        // lse must be finite on counted rows, or every gradient of the row is NaN.
-        if (read_index(b.targets, b.targets_dtype, r) == o.ignore_index) continue;
-        REWEIGH_CHECK_ARG(isfinite(row_lse[r]), "rowLse[%lld] = %g is not finite", static_cast<long long>(r),
-                          static_cast<double>(row_lse[r]));
-    }
-    check_finite_logits(b, o);
-    const std::vector<float> k = sample_row_coefficients(o, counts, coefficients, d);
-    const std::vector<int64_t> map = row_samples(b);
+    const Labels l = copy_labels(b, o);
+    const std::vector<float> c = copy_coefficients(o, coefficients, b.samples);
+    const double d = normalizer(o, l, c);
+    const std::vector<float> lse = copy_row_lse(l, row_lse);
+    check_finite_logits(b, o, l);
+    const std::vector<float> k = sample_scales(o, l, c, d);
     RowJob job;
-    job.batch = &b;
-    job.ignore_index = o.ignore_index;
-    job.params = p;
-    job.kernels = &active_kernels();
-    job.mode = Mode::Backward;
-    job.row_sample = map.data();
+    init_job(job, b, l, p, Mode::Backward);
     job.sample_k = k.data();
-    job.in_lse = row_lse;
+    job.in_lse = lse.data();
     job.grad = grad.data;
     job.grad_stride = grad.row_stride;
-    job.lse = job.logp = job.entropy = job.loss = nullptr;
     run(job);
 }
 
 double ce_forward_backward(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, const RowParams& p,
                            const float* coefficients, const reweigh_ce_stats_t* stats, const reweigh_ce_grad_t& grad) {
     check_cpu_dtype(b);
-    const std::vector<int64_t> counts = validate_labels_cpu(b, o);
-    const double d = normalizer_cpu(o, counts, coefficients);
-    check_finite_logits(b, o);
-    const std::vector<float> k = sample_row_coefficients(o, counts, coefficients, d);
-    const std::vector<int64_t> map = row_samples(b);
+    const Labels l = copy_labels(b, o);
+    const std::vector<float> c = copy_coefficients(o, coefficients, b.samples);
+    const double d = normalizer(o, l, c);
+    check_finite_logits(b, o, l);
+    const std::vector<float> k = sample_scales(o, l, c, d);
     RowBuffers rows(stats, b.rows);
     RowJob job;
-    job.batch = &b;
-    job.ignore_index = o.ignore_index;
-    job.params = p;
-    job.kernels = &active_kernels();
-    job.mode = Mode::ForwardBackward;
-    job.row_sample = map.data();
+    init_job(job, b, l, p, Mode::ForwardBackward);
     job.sample_k = k.data();
-    job.in_lse = nullptr;
     job.grad = grad.data;
     job.grad_stride = grad.row_stride;
-    job.lse = rows.lse;
-    job.logp = rows.logp;
-    job.entropy = rows.entropy;
-    job.loss = rows.loss;
+    use_rows(job, rows);
     run(job);
-    return reduce_samples(b, o, counts, rows, stats, coefficients) / d;
+    const double weighted = reduce_samples(b, o, l, rows, stats, c.data());
+    return objective_total(weighted, d);
 }
 
 }  // namespace cpu

@@ -1,7 +1,7 @@
 /*
  * ce_cpu.h: the CPU backend entry points called by src/api after the
- * metadata checks of validate.h. They validate CPU-resident content
- * themselves, before writing anything.
+ * metadata checks of api/validate.h. They validate CPU-resident content
+ * themselves (labels.h), before writing anything.
  */
 #ifndef REWEIGH_CPU_CE_CPU_H
 #define REWEIGH_CPU_CE_CPU_H
@@ -18,7 +18,7 @@ void ce_forward(const reweigh_ce_batch_t& batch, const reweigh_ce_options_t& opt
 void ce_backward(const reweigh_ce_batch_t& batch, const reweigh_ce_options_t& options, const RowParams& params,
                  const float* row_lse, const float* coefficients, const reweigh_ce_grad_t& grad);
 
-/* Returns total = sum_s c_s loss_s / D. stats may be NULL. */
+/* Returns total = sum_s c_s loss_s / D (0 for D = 0). stats may be NULL. */
 double ce_forward_backward(const reweigh_ce_batch_t& batch, const reweigh_ce_options_t& options,
                            const RowParams& params, const float* coefficients, const reweigh_ce_stats_t* stats,
                            const reweigh_ce_grad_t& grad);

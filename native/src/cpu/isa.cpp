@@ -7,7 +7,7 @@
 
 #include <atomic>
 
-#include "../api/errors.h"
+#include "../common/errors.h"
 
 namespace reweigh {
 namespace cpu {

@@ -13,9 +13,9 @@
 #include <atomic>
 #include <vector>
 
-#include "../api/errors.h"
+#include "../common/errors.h"
 #include "isa.h"
-#include "reweigh/reweigh.h"
+#include "reweigh/reweigh_bench.h"
 #include "thread_pool.h"
 
 namespace reweigh {

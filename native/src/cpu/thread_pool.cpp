@@ -9,6 +9,8 @@
 #include <thread>
 #include <vector>
 
+#include "cpu_quota.h"
+
 namespace reweigh {
 namespace cpu {
 namespace {
@@ -19,8 +21,7 @@ int32_t default_threads() {
         long n = strtol(env, nullptr, 10);
         if (n >= 1 && n <= 4096) return static_cast<int32_t>(n);
     }
-    unsigned hw = std::thread::hardware_concurrency();
-    return hw == 0 ? 1 : static_cast<int32_t>(hw);
+    return usable_cpus();
 }
 
 class Pool {

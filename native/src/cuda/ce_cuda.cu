@@ -17,7 +17,7 @@
  */
 #include <stdint.h>
 
-#include "../api/errors.h"
+#include "../common/errors.h"
 #include "ce.cuh"
 #include "ce_cuda.h"
 #include "launch.cuh"

@@ -24,6 +24,13 @@ namespace cuda {
 bool compiled();
 /* 0 without a driver or a device; never throws. */
 int32_t device_count();
+/* "" when a device is usable, else why not (the first CUDA error or the build); never NULL. */
+const char* unavailable_reason();
+/*
+ * Whether this process already holds a CUDA context (current or primary),
+ * asked without creating one: only then can a pointer be device memory.
+ */
+bool context_exists();
 /* CPU for host memory unknown to CUDA; never throws for a valid host pointer. */
 void pointer_device(const void* ptr, int32_t* device_type, int32_t* device_index);
 

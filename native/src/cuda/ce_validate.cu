@@ -20,8 +20,8 @@
 #include <math.h>
 #include <stdint.h>
 
-#include "../api/errors.h"
-#include "../api/validate.h"
+#include "../common/errors.h"
+#include "../common/enum_names.h"
 #include "ce.cuh"
 #include "launch.cuh"
 #include "reduce.cuh"

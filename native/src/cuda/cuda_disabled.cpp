@@ -2,7 +2,7 @@
  * cuda_disabled.cpp: the CUDA backend of a CPU-only build (REWEIGH_CUDA=OFF,
  * or AUTO without nvcc). Facts say "no CUDA"; kernels are UNSUPPORTED.
  */
-#include "../api/errors.h"
+#include "../common/errors.h"
 #include "ce_cuda.h"
 
 namespace reweigh {
@@ -11,6 +11,12 @@ namespace cuda {
 bool compiled() { return false; }
 
 int32_t device_count() { return 0; }
+
+const char* unavailable_reason() {
+    return "this libreweigh was built without CUDA kernels (REWEIGH_CUDA=OFF, or no nvcc at build time)";
+}
+
+bool context_exists() { return false; }
 
 void pointer_device(const void*, int32_t* device_type, int32_t* device_index) {
     *device_type = REWEIGH_DEVICE_CPU;

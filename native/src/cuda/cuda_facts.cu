@@ -9,9 +9,11 @@
  * devices, clear the error and never throw.
  */
 #include <cuda_runtime.h>
+#include <dlfcn.h>
 #include <stdint.h>
+#include <stdio.h>
 
-#include "../api/errors.h"
+#include "../common/errors.h"
 #include "ce_cuda.h"
 #include "launch.cuh"
 
@@ -31,6 +33,63 @@ int32_t device_count() {
         return static_cast<int32_t>(n);
     }();
     return count;
+}
+
+const char* unavailable_reason() {
+    static char reason[512] = {0};
+    static const bool filled = [] {
+        int n = 0;
+        const cudaError_t e = cudaGetDeviceCount(&n);
+        (void)cudaGetLastError();
+        int driver = 0;
+        (void)cudaDriverGetVersion(&driver);
+        (void)cudaGetLastError();
+        if (e == cudaSuccess && n > 0) return true;
+        if (e == cudaSuccess) {
+            snprintf(reason, sizeof reason, "the CUDA driver reports no device (CUDA_VISIBLE_DEVICES may hide them)");
+        } else if (driver == 0) {
+            snprintf(reason, sizeof reason, "no CUDA driver (libcuda.so.1) could be loaded: %s (%s)",
+                     cudaGetErrorName(e), cudaGetErrorString(e));
+        } else {
+            snprintf(reason, sizeof reason,
+                     "cudaGetDeviceCount failed: %s (%s); the driver supports CUDA %d.%d, this library's static "
+                     "runtime is CUDA %d.%d",
+                     cudaGetErrorName(e), cudaGetErrorString(e), driver / 1000, (driver % 1000) / 10,
+                     CUDART_VERSION / 1000, (CUDART_VERSION % 1000) / 10);
+        }
+        return true;
+    }();
+    (void)filled;
+    return reason;
+}
+
+bool context_exists() {
+    // A context needs the driver library: if no one in this process loaded it, there is none,
+    // and RTLD_NOLOAD asks without loading it (nor initialising CUDA).
+    void* driver = dlopen("libcuda.so.1", RTLD_LAZY | RTLD_NOLOAD);
+    if (driver == nullptr) return false;
+    using CtxGetCurrent = int (*)(void**);
+    using DeviceGetCount = int (*)(int*);
+    using DeviceGet = int (*)(int*, int);
+    using PrimaryCtxGetState = int (*)(int, unsigned*, int*);
+    const auto get_current = reinterpret_cast<CtxGetCurrent>(dlsym(driver, "cuCtxGetCurrent"));
+    const auto get_count = reinterpret_cast<DeviceGetCount>(dlsym(driver, "cuDeviceGetCount"));
+    const auto get_device = reinterpret_cast<DeviceGet>(dlsym(driver, "cuDeviceGet"));
+    const auto get_state = reinterpret_cast<PrimaryCtxGetState>(dlsym(driver, "cuDevicePrimaryCtxGetState"));
+    bool found = false;
+    void* current = nullptr;
+    // Each call returns CUDA_ERROR_NOT_INITIALIZED (nonzero) before cuInit: then no context exists either.
+    if (get_current != nullptr && get_current(&current) == 0 && current != nullptr) found = true;
+    int n = 0;
+    if (!found && get_count != nullptr && get_device != nullptr && get_state != nullptr && get_count(&n) == 0) {
+        for (int i = 0; i < n && !found; ++i) {
+            int device = 0, active = 0;
+            unsigned flags = 0;
+            found = get_device(&device, i) == 0 && get_state(device, &flags, &active) == 0 && active != 0;
+        }
+    }
+    dlclose(driver);
+    return found;
 }
 
 void pointer_device(const void* ptr, int32_t* device_type, int32_t* device_index) {

@@ -21,7 +21,7 @@
 
 #include <utility>
 
-#include "../api/errors.h"
+#include "../common/errors.h"
 
 namespace reweigh {
 namespace cuda {

@@ -68,7 +68,21 @@ public final class Capabilities {
     return ReweighNative.reweigh_cuda_device_count();
   }
 
-  /** The memory space of an address: {@link Device#CPU} unless CUDA reports device memory. */
+  /**
+   * Why {@link #cudaDeviceCount()} is 0: empty when a device is usable, else the native library's
+   * reason, e.g. built without CUDA, no driver, or the first CUDA error with the driver's CUDA
+   * version next to the one the library's static runtime needs.
+   */
+  public static String cudaUnavailableReason() {
+    NativeLibrary.ensureLoaded();
+    return ReweighNative.reweigh_cuda_unavailable_reason();
+  }
+
+  /**
+   * The memory space of an address: {@link Device#CPU} unless CUDA reports device memory. This
+   * asks the CUDA runtime, which may create a CUDA context on a GPU machine; the kernels' own
+   * checks of CPU batches ask only when the process already has one.
+   */
   public static Device deviceOf(long address) {
     NativeLibrary.ensureLoaded();
     int[] type = new int[1];

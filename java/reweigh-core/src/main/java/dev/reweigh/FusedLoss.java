@@ -21,9 +21,16 @@ import java.lang.ref.Reference;
  * </ul>
  *
  * <p>Invalid input (shape mismatch, a target outside [0, vocab) that is not the ignore index,
- * malformed offsets, non-finite coefficients, D = 0, null or deallocated buffers, a device buffer
- * given to the CPU path) is an {@link IllegalArgumentException} naming the argument and the first
- * bad index, raised before any output is written. Thread safe: concurrent calls are fine.
+ * malformed offsets, non-finite coefficients, a negative coefficient under {@link
+ * Normalization#WEIGHT_SUM}, a gradient whose element type is not the logits' dtype, an output
+ * that overlaps an input or another output (only {@code grad == logits} is allowed), null or
+ * deallocated buffers, a device buffer given to the CPU path) is an {@link
+ * IllegalArgumentException} naming the argument and the first bad index, raised before any output
+ * is written. D = 0 (every row ignored, or every coefficient 0) is not an error: the total is 0,
+ * the gradient written is 0 and the statistics are returned ({@link LossResult#normalizer()}).
+ * Thread safe: concurrent calls are fine; a call reads the targets and offsets once, so another
+ * thread writing them meanwhile yields the result of what was validated or an
+ * IllegalArgumentException, never an out-of-range index.
  */
 public final class FusedLoss {
   private FusedLoss() {}
@@ -38,16 +45,8 @@ public final class FusedLoss {
    */
   public static SampleStats forward(
       float[] logits, int vocab, int[] targets, int[] offsets, LossSpec spec) {
-    HeapShape shape = HeapShape.of(logits == null ? -1 : logits.length, "logits", vocab, targets,
-        offsets, spec);
-    SampleStats st = SampleStats.allocate(shape.samples, shape.rows);
-    NativeLibrary.ensureLoaded();
-    check(ReweighNative.reweigh_jni_forward(logits, DType.F32.code, shape.rows, vocab, vocab,
-        targets, IndexType.I32.code, offsets, IndexType.I32.code, shape.samples, CPU, 0, 0L,
-        spec.nativeFloats, spec.nativeInts, st.lossArray(), st.logProbSumArray(),
-        st.tokenCountArray(), st.meanEntropyArray(), st.rowLseArray(), st.rowLogpArray(),
-        st.rowEntropyArray()));
-    return st;
+    return forward(Args.heap(logits, logits == null ? -1 : logits.length, DType.F32, vocab,
+        targets, offsets, spec), spec);
   }
 
   /**
@@ -57,19 +56,10 @@ public final class FusedLoss {
    */
   public static LossResult forwardBackward(float[] logits, int vocab, int[] targets,
       int[] offsets, float[] coefficients, LossSpec spec, float[] grad) {
-    HeapShape shape = HeapShape.of(logits == null ? -1 : logits.length, "logits", vocab, targets,
+    Args a = Args.heap(logits, logits == null ? -1 : logits.length, DType.F32, vocab, targets,
         offsets, spec);
-    shape.checkCoefficients(coefficients);
-    shape.checkGrad(grad == null ? -1 : grad.length);
-    SampleStats st = SampleStats.allocate(shape.samples, shape.rows);
-    double[] total = new double[1];
-    NativeLibrary.ensureLoaded();
-    check(ReweighNative.reweigh_jni_forward_backward(logits, DType.F32.code, shape.rows, vocab,
-        vocab, targets, IndexType.I32.code, offsets, IndexType.I32.code, shape.samples, CPU, 0, 0L,
-        spec.nativeFloats, spec.nativeInts, coefficients, grad, vocab, st.lossArray(),
-        st.logProbSumArray(), st.tokenCountArray(), st.meanEntropyArray(), st.rowLseArray(),
-        st.rowLogpArray(), st.rowEntropyArray(), total));
-    return new LossResult(total[0], st);
+    a.checkHeapGrad(grad, grad == null ? -1 : grad.length, coefficients);
+    return forwardBackward(a, coefficients, spec, grad, vocab);
   }
 
   /**
@@ -79,16 +69,11 @@ public final class FusedLoss {
    */
   public static void backward(float[] logits, int vocab, int[] targets, int[] offsets,
       SampleStats stats, float[] coefficients, LossSpec spec, float[] grad) {
-    HeapShape shape = HeapShape.of(logits == null ? -1 : logits.length, "logits", vocab, targets,
+    Args a = Args.heap(logits, logits == null ? -1 : logits.length, DType.F32, vocab, targets,
         offsets, spec);
-    shape.checkStats(stats);
-    shape.checkCoefficients(coefficients);
-    shape.checkGrad(grad == null ? -1 : grad.length);
-    NativeLibrary.ensureLoaded();
-    check(ReweighNative.reweigh_jni_backward(logits, DType.F32.code, shape.rows, vocab, vocab,
-        targets, IndexType.I32.code, offsets, IndexType.I32.code, shape.samples, CPU, 0, 0L,
-        spec.nativeFloats, spec.nativeInts, stats.rowLseArray(), coefficients, grad,
-        vocab));
+    a.checkStats(stats);
+    a.checkHeapGrad(grad, grad == null ? -1 : grad.length, coefficients);
+    backward(a, stats, coefficients, spec, grad, vocab);
   }
 
   // ---- heap arrays, bf16 (raw bit patterns in short[]) -------------------------------------
@@ -96,49 +81,27 @@ public final class FusedLoss {
   /** {@link #forward(float[], int, int[], int[], LossSpec)} on bf16 logits. */
   public static SampleStats forward(
       short[] logitsBf16, int vocab, int[] targets, int[] offsets, LossSpec spec) {
-    HeapShape shape = HeapShape.of(logitsBf16 == null ? -1 : logitsBf16.length, "logits", vocab,
-        targets, offsets, spec);
-    SampleStats st = SampleStats.allocate(shape.samples, shape.rows);
-    NativeLibrary.ensureLoaded();
-    check(ReweighNative.reweigh_jni_forward(logitsBf16, DType.BF16.code, shape.rows, vocab, vocab,
-        targets, IndexType.I32.code, offsets, IndexType.I32.code, shape.samples, CPU, 0, 0L,
-        spec.nativeFloats, spec.nativeInts, st.lossArray(), st.logProbSumArray(),
-        st.tokenCountArray(), st.meanEntropyArray(), st.rowLseArray(), st.rowLogpArray(),
-        st.rowEntropyArray()));
-    return st;
+    return forward(Args.heap(logitsBf16, logitsBf16 == null ? -1 : logitsBf16.length, DType.BF16,
+        vocab, targets, offsets, spec), spec);
   }
 
   /** {@link #forwardBackward(float[], int, int[], int[], float[], LossSpec, float[])} on bf16. */
   public static LossResult forwardBackward(short[] logitsBf16, int vocab, int[] targets,
       int[] offsets, float[] coefficients, LossSpec spec, short[] gradBf16) {
-    HeapShape shape = HeapShape.of(logitsBf16 == null ? -1 : logitsBf16.length, "logits", vocab,
-        targets, offsets, spec);
-    shape.checkCoefficients(coefficients);
-    shape.checkGrad(gradBf16 == null ? -1 : gradBf16.length);
-    SampleStats st = SampleStats.allocate(shape.samples, shape.rows);
-    double[] total = new double[1];
-    NativeLibrary.ensureLoaded();
-    check(ReweighNative.reweigh_jni_forward_backward(logitsBf16, DType.BF16.code, shape.rows,
-        vocab, vocab, targets, IndexType.I32.code, offsets, IndexType.I32.code, shape.samples,
-        CPU, 0, 0L, spec.nativeFloats, spec.nativeInts, coefficients, gradBf16, vocab,
-        st.lossArray(), st.logProbSumArray(), st.tokenCountArray(), st.meanEntropyArray(),
-        st.rowLseArray(), st.rowLogpArray(), st.rowEntropyArray(), total));
-    return new LossResult(total[0], st);
+    Args a = Args.heap(logitsBf16, logitsBf16 == null ? -1 : logitsBf16.length, DType.BF16,
+        vocab, targets, offsets, spec);
+    a.checkHeapGrad(gradBf16, gradBf16 == null ? -1 : gradBf16.length, coefficients);
+    return forwardBackward(a, coefficients, spec, gradBf16, vocab);
   }
 
   /** {@link #backward(float[], int, int[], int[], SampleStats, float[], LossSpec, float[])}. */
   public static void backward(short[] logitsBf16, int vocab, int[] targets, int[] offsets,
       SampleStats stats, float[] coefficients, LossSpec spec, short[] gradBf16) {
-    HeapShape shape = HeapShape.of(logitsBf16 == null ? -1 : logitsBf16.length, "logits", vocab,
-        targets, offsets, spec);
-    shape.checkStats(stats);
-    shape.checkCoefficients(coefficients);
-    shape.checkGrad(gradBf16 == null ? -1 : gradBf16.length);
-    NativeLibrary.ensureLoaded();
-    check(ReweighNative.reweigh_jni_backward(logitsBf16, DType.BF16.code, shape.rows, vocab,
-        vocab, targets, IndexType.I32.code, offsets, IndexType.I32.code, shape.samples, CPU, 0,
-        0L, spec.nativeFloats, spec.nativeInts, stats.rowLseArray(), coefficients,
-        gradBf16, vocab));
+    Args a = Args.heap(logitsBf16, logitsBf16 == null ? -1 : logitsBf16.length, DType.BF16,
+        vocab, targets, offsets, spec);
+    a.checkStats(stats);
+    a.checkHeapGrad(gradBf16, gradBf16 == null ? -1 : gradBf16.length, coefficients);
+    backward(a, stats, coefficients, spec, gradBf16, vocab);
   }
 
   // ---- native memory, results on the heap (CPU batches) ------------------------------------
@@ -146,67 +109,37 @@ public final class FusedLoss {
   /** Per-sample statistics of a CPU batch in native memory. */
   public static SampleStats forward(NativeBatch batch, LossSpec spec) {
     requireCpu(batch, spec);
-    SampleStats st = SampleStats.allocate(sizeOf(batch.samples, "samples"),
-        sizeOf(batch.rows, "rows"));
-    NativeLibrary.ensureLoaded();
     try {
-      check(ReweighNative.reweigh_jni_forward(batch.logits, batch.dtype.code, batch.rows,
-          batch.vocab, batch.rowStride, batch.targets, batch.targetsType.code, batch.offsets,
-          batch.offsetsType.code, batch.samples, batch.device.kind().code, batch.device.index(),
-          batch.stream, spec.nativeFloats, spec.nativeInts, st.lossArray(), st.logProbSumArray(),
-          st.tokenCountArray(), st.meanEntropyArray(), st.rowLseArray(), st.rowLogpArray(),
-          st.rowEntropyArray()));
+      return forward(Args.of(batch), spec);
     } finally {
       Reference.reachabilityFence(batch);
     }
-    return st;
   }
 
   /** Forward + backward on a CPU batch; the gradient goes to {@code grad} (may be in place). */
   public static LossResult forwardBackward(
       NativeBatch batch, float[] coefficients, LossSpec spec, NativeGrad grad) {
     requireCpu(batch, spec);
-    HeapShape.checkCoefficients(coefficients, batch.samples);
+    Args.checkCoefficients(coefficients, batch.samples);
     requireGrad(grad, batch);
-    SampleStats st = SampleStats.allocate(sizeOf(batch.samples, "samples"),
-        sizeOf(batch.rows, "rows"));
-    double[] total = new double[1];
-    NativeLibrary.ensureLoaded();
     try {
-      check(ReweighNative.reweigh_jni_forward_backward(batch.logits, batch.dtype.code, batch.rows,
-          batch.vocab, batch.rowStride, batch.targets, batch.targetsType.code, batch.offsets,
-          batch.offsetsType.code, batch.samples, batch.device.kind().code, batch.device.index(),
-          batch.stream, spec.nativeFloats, spec.nativeInts, coefficients, grad.address,
-          grad.rowStride, st.lossArray(), st.logProbSumArray(), st.tokenCountArray(),
-          st.meanEntropyArray(), st.rowLseArray(), st.rowLogpArray(), st.rowEntropyArray(),
-          total));
+      return forwardBackward(Args.of(batch), coefficients, spec, grad.address, grad.rowStride);
     } finally {
       Reference.reachabilityFence(batch);
       Reference.reachabilityFence(grad);
     }
-    return new LossResult(total[0], st);
   }
 
   /** The gradient alone on a CPU batch, from the statistics of a previous forward. */
   public static void backward(NativeBatch batch, SampleStats stats, float[] coefficients,
       LossSpec spec, NativeGrad grad) {
     requireCpu(batch, spec);
-    if (stats == null) {
-      throw new IllegalArgumentException("stats is null");
-    }
-    if (stats.rows() != batch.rows) {
-      throw new IllegalArgumentException("stats has " + stats.rows()
-          + " rows but the batch has " + batch.rows + ": pass the stats of forward on this batch");
-    }
-    HeapShape.checkCoefficients(coefficients, batch.samples);
+    Args a = Args.of(batch);
+    a.checkStats(stats);
+    Args.checkCoefficients(coefficients, batch.samples);
     requireGrad(grad, batch);
-    NativeLibrary.ensureLoaded();
     try {
-      check(ReweighNative.reweigh_jni_backward(batch.logits, batch.dtype.code, batch.rows,
-          batch.vocab, batch.rowStride, batch.targets, batch.targetsType.code, batch.offsets,
-          batch.offsetsType.code, batch.samples, batch.device.kind().code, batch.device.index(),
-          batch.stream, spec.nativeFloats, spec.nativeInts, stats.rowLseArray(), coefficients,
-          grad.address, grad.rowStride));
+      backward(a, stats, coefficients, spec, grad.address, grad.rowStride);
     } finally {
       Reference.reachabilityFence(batch);
       Reference.reachabilityFence(grad);
@@ -221,13 +154,14 @@ public final class FusedLoss {
     if (out == null) {
       throw new IllegalArgumentException("out is null");
     }
+    Args a = Args.of(batch);
     NativeLibrary.ensureLoaded();
     try {
-      check(ReweighNative.reweigh_jni_forward(batch.logits, batch.dtype.code, batch.rows,
-          batch.vocab, batch.rowStride, batch.targets, batch.targetsType.code, batch.offsets,
-          batch.offsetsType.code, batch.samples, batch.device.kind().code, batch.device.index(),
-          batch.stream, spec.nativeFloats, spec.nativeInts, out.loss, out.logProbSum,
-          out.tokenCount, out.meanEntropy, out.rowLse, out.rowLogp, out.rowEntropy));
+      check(ReweighNative.reweigh_jni_forward(a.logitsAddress, a.dtype, a.rows, a.vocab,
+          a.rowStride, a.targetsAddress, a.targetsType, a.offsetsAddress, a.offsetsType,
+          a.samples, a.deviceKind, a.deviceIndex, a.stream, spec.nativeFloats, spec.nativeInts,
+          out.loss, out.logProbSum, out.tokenCount, out.meanEntropy, out.rowLse, out.rowLogp,
+          out.rowEntropy));
     } finally {
       Reference.reachabilityFence(batch);
     }
@@ -247,14 +181,15 @@ public final class FusedLoss {
     if (coefficientsAddress == 0 && batch.samples > 0) {
       throw new IllegalArgumentException("coefficients address is 0");
     }
+    Args a = Args.of(batch);
     NativeLibrary.ensureLoaded();
     try {
-      check(ReweighNative.reweigh_jni_forward_backward(batch.logits, batch.dtype.code, batch.rows,
-          batch.vocab, batch.rowStride, batch.targets, batch.targetsType.code, batch.offsets,
-          batch.offsetsType.code, batch.samples, batch.device.kind().code, batch.device.index(),
-          batch.stream, spec.nativeFloats, spec.nativeInts, coefficientsAddress, grad.address,
-          grad.rowStride, out.loss, out.logProbSum, out.tokenCount, out.meanEntropy, out.rowLse,
-          out.rowLogp, out.rowEntropy, totalAddress));
+      check(ReweighNative.reweigh_jni_forward_backward(a.logitsAddress, a.dtype, a.rows, a.vocab,
+          a.rowStride, a.targetsAddress, a.targetsType, a.offsetsAddress, a.offsetsType,
+          a.samples, a.deviceKind, a.deviceIndex, a.stream, spec.nativeFloats, spec.nativeInts,
+          coefficientsAddress, grad.address, grad.rowStride, out.loss, out.logProbSum,
+          out.tokenCount, out.meanEntropy, out.rowLse, out.rowLogp, out.rowEntropy,
+          totalAddress));
     } finally {
       Reference.reachabilityFence(batch);
       Reference.reachabilityFence(grad);
@@ -272,20 +207,109 @@ public final class FusedLoss {
     if (coefficientsAddress == 0 && batch.samples > 0) {
       throw new IllegalArgumentException("coefficients address is 0");
     }
+    Args a = Args.of(batch);
     NativeLibrary.ensureLoaded();
     try {
-      check(ReweighNative.reweigh_jni_backward(batch.logits, batch.dtype.code, batch.rows,
-          batch.vocab, batch.rowStride, batch.targets, batch.targetsType.code, batch.offsets,
-          batch.offsetsType.code, batch.samples, batch.device.kind().code, batch.device.index(),
-          batch.stream, spec.nativeFloats, spec.nativeInts, rowLseAddress, coefficientsAddress,
-          grad.address, grad.rowStride));
+      check(ReweighNative.reweigh_jni_backward(a.logitsAddress, a.dtype, a.rows, a.vocab,
+          a.rowStride, a.targetsAddress, a.targetsType, a.offsetsAddress, a.offsetsType,
+          a.samples, a.deviceKind, a.deviceIndex, a.stream, spec.nativeFloats, spec.nativeInts,
+          rowLseAddress, coefficientsAddress, grad.address, grad.rowStride));
     } finally {
       Reference.reachabilityFence(batch);
       Reference.reachabilityFence(grad);
     }
   }
 
-  // ---- argument checks shared by the native-memory overloads --------------------------------
+  // ---- the one native call per operation with heap results ---------------------------------
+
+  /**
+   * Forward into fresh heap statistics. Heap logits go through the critical-region bindings
+   * (pinned, read in place); native logits through the plain ones, which copy only the small
+   * heap outputs and hold no critical region during the kernel.
+   */
+  private static SampleStats forward(Args a, LossSpec spec) {
+    SampleStats st = SampleStats.allocate(sizeOf(a.samples, "samples"), sizeOf(a.rows, "rows"));
+    NativeLibrary.ensureLoaded();
+    int status;
+    if (a.logits instanceof float[]) {
+      status = ReweighNative.reweigh_jni_forward((float[]) a.logits, a.dtype, a.rows, a.vocab,
+          a.rowStride, a.targets, a.targetsType, a.offsets, a.offsetsType, a.samples, CPU, 0, 0L,
+          spec.nativeFloats, spec.nativeInts, st.lossArray(), st.logProbSumArray(),
+          st.tokenCountArray(), st.meanEntropyArray(), st.rowLseArray(), st.rowLogpArray(),
+          st.rowEntropyArray());
+    } else if (a.logits instanceof short[]) {
+      status = ReweighNative.reweigh_jni_forward((short[]) a.logits, a.dtype, a.rows, a.vocab,
+          a.rowStride, a.targets, a.targetsType, a.offsets, a.offsetsType, a.samples, CPU, 0, 0L,
+          spec.nativeFloats, spec.nativeInts, st.lossArray(), st.logProbSumArray(),
+          st.tokenCountArray(), st.meanEntropyArray(), st.rowLseArray(), st.rowLogpArray(),
+          st.rowEntropyArray());
+    } else {
+      status = ReweighNative.reweigh_jni_forward(a.logitsAddress, a.dtype, a.rows, a.vocab,
+          a.rowStride, a.targetsAddress, a.targetsType, a.offsetsAddress, a.offsetsType,
+          a.samples, a.deviceKind, a.deviceIndex, a.stream, spec.nativeFloats, spec.nativeInts,
+          st.lossArray(), st.logProbSumArray(), st.tokenCountArray(), st.meanEntropyArray(),
+          st.rowLseArray(), st.rowLogpArray(), st.rowEntropyArray());
+    }
+    check(status);
+    return st;
+  }
+
+  /** Forward + backward into fresh heap statistics; {@code grad} is a float[], short[] or Long. */
+  private static LossResult forwardBackward(Args a, float[] coefficients, LossSpec spec,
+      Object grad, long gradStride) {
+    SampleStats st = SampleStats.allocate(sizeOf(a.samples, "samples"), sizeOf(a.rows, "rows"));
+    double[] total = new double[1];
+    NativeLibrary.ensureLoaded();
+    int status;
+    if (a.logits instanceof float[]) {
+      status = ReweighNative.reweigh_jni_forward_backward((float[]) a.logits, a.dtype, a.rows,
+          a.vocab, a.rowStride, a.targets, a.targetsType, a.offsets, a.offsetsType, a.samples,
+          CPU, 0, 0L, spec.nativeFloats, spec.nativeInts, coefficients, (float[]) grad,
+          gradStride, st.lossArray(), st.logProbSumArray(), st.tokenCountArray(),
+          st.meanEntropyArray(), st.rowLseArray(), st.rowLogpArray(), st.rowEntropyArray(), total);
+    } else if (a.logits instanceof short[]) {
+      status = ReweighNative.reweigh_jni_forward_backward((short[]) a.logits, a.dtype, a.rows,
+          a.vocab, a.rowStride, a.targets, a.targetsType, a.offsets, a.offsetsType, a.samples,
+          CPU, 0, 0L, spec.nativeFloats, spec.nativeInts, coefficients, (short[]) grad,
+          gradStride, st.lossArray(), st.logProbSumArray(), st.tokenCountArray(),
+          st.meanEntropyArray(), st.rowLseArray(), st.rowLogpArray(), st.rowEntropyArray(), total);
+    } else {
+      status = ReweighNative.reweigh_jni_forward_backward(a.logitsAddress, a.dtype, a.rows,
+          a.vocab, a.rowStride, a.targetsAddress, a.targetsType, a.offsetsAddress, a.offsetsType,
+          a.samples, a.deviceKind, a.deviceIndex, a.stream, spec.nativeFloats, spec.nativeInts,
+          coefficients, (Long) grad, gradStride, st.lossArray(), st.logProbSumArray(),
+          st.tokenCountArray(), st.meanEntropyArray(), st.rowLseArray(), st.rowLogpArray(),
+          st.rowEntropyArray(), total);
+    }
+    check(status);
+    return new LossResult(total[0], LossResult.normalizerOf(spec, st, coefficients), st);
+  }
+
+  /** Backward from heap statistics; {@code grad} is a float[], short[] or Long. */
+  private static void backward(Args a, SampleStats stats, float[] coefficients, LossSpec spec,
+      Object grad, long gradStride) {
+    NativeLibrary.ensureLoaded();
+    int status;
+    if (a.logits instanceof float[]) {
+      status = ReweighNative.reweigh_jni_backward((float[]) a.logits, a.dtype, a.rows, a.vocab,
+          a.rowStride, a.targets, a.targetsType, a.offsets, a.offsetsType, a.samples, CPU, 0, 0L,
+          spec.nativeFloats, spec.nativeInts, stats.rowLseArray(), coefficients, (float[]) grad,
+          gradStride);
+    } else if (a.logits instanceof short[]) {
+      status = ReweighNative.reweigh_jni_backward((short[]) a.logits, a.dtype, a.rows, a.vocab,
+          a.rowStride, a.targets, a.targetsType, a.offsets, a.offsetsType, a.samples, CPU, 0, 0L,
+          spec.nativeFloats, spec.nativeInts, stats.rowLseArray(), coefficients, (short[]) grad,
+          gradStride);
+    } else {
+      status = ReweighNative.reweigh_jni_backward(a.logitsAddress, a.dtype, a.rows, a.vocab,
+          a.rowStride, a.targetsAddress, a.targetsType, a.offsetsAddress, a.offsetsType,
+          a.samples, a.deviceKind, a.deviceIndex, a.stream, spec.nativeFloats, spec.nativeInts,
+          stats.rowLseArray(), coefficients, (Long) grad, gradStride);
+    }
+    check(status);
+  }
+
+  // ---- argument checks ----------------------------------------------------------------------
 
   private static void requireBatch(NativeBatch batch, LossSpec spec) {
     if (batch == null) {
@@ -320,22 +344,57 @@ public final class FusedLoss {
     return (int) n;
   }
 
-  /** Shape checks of the heap overloads, all before any native call. */
-  private static final class HeapShape {
-    final int rows;
-    final int samples;
-    final long elements;
+  /**
+   * The batch of one native call: heap arrays (logits a float[] or short[], targets and offsets
+   * int[], CPU) or the addresses of a {@link NativeBatch}. Shape checks of the heap overloads run
+   * here, before any native call.
+   */
+  private static final class Args {
+    final Object logits;
+    final int[] targets;
+    final int[] offsets;
+    final long logitsAddress;
+    final long targetsAddress;
+    final long offsetsAddress;
+    final int dtype;
+    final long rows;
+    final long vocab;
+    final long rowStride;
+    final int targetsType;
+    final int offsetsType;
+    final long samples;
+    final int deviceKind;
+    final int deviceIndex;
+    final long stream;
 
-    private HeapShape(int rows, int samples, long elements) {
+    private Args(Object logits, int[] targets, int[] offsets, NativeBatch b, DType dtype,
+        long rows, long vocab, long samples) {
+      this.logits = logits;
+      this.targets = targets;
+      this.offsets = offsets;
+      this.logitsAddress = b == null ? 0 : b.logits;
+      this.targetsAddress = b == null ? 0 : b.targets;
+      this.offsetsAddress = b == null ? 0 : b.offsets;
+      this.dtype = dtype.code;
       this.rows = rows;
+      this.vocab = vocab;
+      this.rowStride = b == null ? vocab : b.rowStride;
+      this.targetsType = b == null ? IndexType.I32.code : b.targetsType.code;
+      this.offsetsType = b == null ? IndexType.I32.code : b.offsetsType.code;
       this.samples = samples;
-      this.elements = elements;
+      this.deviceKind = b == null ? CPU : b.device.kind().code;
+      this.deviceIndex = b == null ? 0 : b.device.index();
+      this.stream = b == null ? 0 : b.stream;
     }
 
-    static HeapShape of(long logitsLength, String logitsName, int vocab, int[] targets,
+    static Args of(NativeBatch b) {
+      return new Args(null, null, null, b, b.dtype, b.rows, b.vocab, b.samples);
+    }
+
+    static Args heap(Object logits, long logitsLength, DType dtype, int vocab, int[] targets,
         int[] offsets, LossSpec spec) {
       if (logitsLength < 0) {
-        throw new IllegalArgumentException(logitsName + " is null");
+        throw new IllegalArgumentException("logits is null");
       }
       if (targets == null) {
         throw new IllegalArgumentException("targets is null");
@@ -351,7 +410,7 @@ public final class FusedLoss {
       }
       long expected = (long) targets.length * vocab;
       if (logitsLength != expected) {
-        throw new IllegalArgumentException(logitsName + ".length = " + logitsLength
+        throw new IllegalArgumentException("logits.length = " + logitsLength
             + " must equal targets.length * vocab = " + targets.length + " * " + vocab + " = "
             + expected);
       }
@@ -359,11 +418,8 @@ public final class FusedLoss {
         throw new IllegalArgumentException(
             "offsets.length = 0: offsets needs samples + 1 entries, starting with 0");
       }
-      return new HeapShape(targets.length, offsets.length - 1, expected);
-    }
-
-    void checkCoefficients(float[] coefficients) {
-      checkCoefficients(coefficients, samples);
+      return new Args(logits, targets, offsets, null, dtype, targets.length, vocab,
+          offsets.length - 1);
     }
 
     static void checkCoefficients(float[] coefficients, long samples) {
@@ -376,13 +432,23 @@ public final class FusedLoss {
       }
     }
 
-    void checkGrad(long gradLength) {
+    /**
+     * A heap gradient: the logits' length, and no alias of an input other than the logits
+     * themselves (in place). The arrays are distinct Java objects or the same one, so identity
+     * is the whole overlap test.
+     */
+    void checkHeapGrad(Object grad, long gradLength, float[] coefficients) {
+      checkCoefficients(coefficients, samples);
       if (gradLength < 0) {
         throw new IllegalArgumentException("grad is null");
       }
-      if (gradLength != elements) {
+      if (gradLength != rows * vocab) {
         throw new IllegalArgumentException(
-            "grad.length = " + gradLength + " must equal logits.length = " + elements);
+            "grad.length = " + gradLength + " must equal logits.length = " + rows * vocab);
+      }
+      if (grad == coefficients) {
+        throw new IllegalArgumentException(
+            "grad overlaps coefficients: outputs may not alias inputs (only grad == logits)");
       }
     }
 
@@ -391,7 +457,7 @@ public final class FusedLoss {
         throw new IllegalArgumentException("stats is null");
       }
       if (stats.rows() != rows) {
-        throw new IllegalArgumentException("stats has " + stats.rows() + " rows but targets has "
+        throw new IllegalArgumentException("stats has " + stats.rows() + " rows but the batch has "
             + rows + ": pass the stats of forward on the same batch");
       }
     }

@@ -102,11 +102,11 @@ class BadInputTest {
   }
 
   @Test
-  void zeroNormaliser() {
+  void signedWeightSumAndExplicitZeroNormaliser() {
+    // A signed WEIGHT_SUM (a DPO pair) can approach D = 0: the message points to NONE / EXPLICIT.
     rejects(logits, V, targets, offsets, new float[] {1f, -1f}, LossSpec.defaults(),
-        "normalizer D = 0", "WEIGHT_SUM");
-    rejects(logits, V, new int[] {-100, -100, -100, -100}, offsets, coefficients,
-        LossSpec.builder().normalization(Normalization.TOKENS).build(), "normalizer D = 0");
+        "coefficients[1] = -1 is negative under normalization WEIGHT_SUM", "NONE",
+        "explicit normalizer");
     expectIae(() -> LossSpec.builder().normalizer(0.0), "normalizer = 0.0");
     expectIae(() -> LossSpec.builder().normalizer(Double.NaN), "normalizer = NaN");
   }

@@ -27,8 +27,8 @@ final class TestBatch {
 
   /**
    * rows x vocab logits ~ N(0, scale^2); about 1 row in 8 ignored (-100); samples of random
-   * length, some empty; coefficients in [0.1, 2) (positive so WEIGHT_SUM never hits D = 0), one
-   * in five negative when {@code negative} (DPO's rejected side).
+   * length, some empty; coefficients in [0.1, 2), one in five negative when {@code negative}
+   * (DPO's rejected side; not valid under WEIGHT_SUM).
    */
   static TestBatch random(long seed, int rows, int vocab, double scale, boolean negative) {
     Random rnd = new Random(seed);

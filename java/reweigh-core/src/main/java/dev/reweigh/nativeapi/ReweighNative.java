@@ -17,9 +17,12 @@ import org.bytedeco.javacpp.annotation.Platform;
  * <p>Three kinds of overloads per kernel:
  *
  * <ul>
- *   <li>heap arrays, pinned with {@code GetPrimitiveArrayCritical} ({@link CriticalRegion}): no
- *       copy, the GC waits for the call. {@code grad == logits} then really is in place;
- *   <li>native inputs by address, per-sample outputs in heap arrays (the CPU pointer path);
+ *   <li>heap logits, pinned with {@code GetPrimitiveArrayCritical} ({@link CriticalRegion}): no
+ *       copy, the GC waits for the call. {@code grad == logits} then really is in place. These
+ *       are the only critical regions: the kernel reads a heap array that is too large to copy;
+ *   <li>native inputs by address, per-sample outputs in heap arrays (the CPU pointer path): the
+ *       small heap arrays are copied in and out ({@code Get/Release<Type>ArrayElements}), so no
+ *       critical region blocks the GC for the length of the kernel;
  *   <li>everything by address (device memory, or caller-owned native outputs).
  * </ul>
  *
@@ -28,7 +31,9 @@ import org.bytedeco.javacpp.annotation.Platform;
  * zLoss, softcap, logitScale, normalizer}} and {@code intOptions = {ignoreIndex, tokenReduction,
  * normalization, checkFinite}} (built once per {@code LossSpec}).
  */
-@Platform(include = {"reweigh/reweigh.h", "reweigh_jni.h"}, link = "reweigh")
+@Platform(
+    include = {"reweigh/reweigh.h", "reweigh/reweigh_bench.h", "reweigh_jni.h"},
+    link = "reweigh")
 @NoException
 public final class ReweighNative {
   static {
@@ -63,6 +68,10 @@ public final class ReweighNative {
   public static native int reweigh_pointer_device(
       @Cast("const void*") long ptr, int[] deviceType, int[] deviceIndex);
 
+  public static native @Cast("const char*") String reweigh_cuda_unavailable_reason();
+
+  // ---- roofline helpers of reweigh/reweigh_bench.h (benchmarks only) ------------------------
+
   public static native int reweigh_bench_copy(
       @Cast("const void*") long src, @Cast("void*") long dst, long bytes);
 
@@ -91,7 +100,6 @@ public final class ReweighNative {
       float[] loss, float[] logProbSum, @Cast("int64_t*") long[] tokenCount, float[] meanEntropy,
       float[] rowLse, float[] rowLogp, float[] rowEntropy);
 
-  @CriticalRegion
   public static native int reweigh_jni_forward(
       @Cast("const void*") long logits, int logitsDtype, long rows, long vocab, long rowStride,
       @Cast("const void*") long targets, int targetsDtype,
@@ -129,7 +137,6 @@ public final class ReweighNative {
       @Cast("const double*") double[] floatOptions, @Cast("const int64_t*") long[] intOptions,
       float[] rowLse, float[] coefficients, short[] grad, long gradRowStride);
 
-  @CriticalRegion
   public static native int reweigh_jni_backward(
       @Cast("const void*") long logits, int logitsDtype, long rows, long vocab, long rowStride,
       @Cast("const void*") long targets, int targetsDtype,
@@ -169,7 +176,6 @@ public final class ReweighNative {
       float[] loss, float[] logProbSum, @Cast("int64_t*") long[] tokenCount, float[] meanEntropy,
       float[] rowLse, float[] rowLogp, float[] rowEntropy, double[] total);
 
-  @CriticalRegion
   public static native int reweigh_jni_forward_backward(
       @Cast("const void*") long logits, int logitsDtype, long rows, long vocab, long rowStride,
       @Cast("const void*") long targets, int targetsDtype,

@@ -14,9 +14,11 @@ import dev.reweigh.LossResult;
 import dev.reweigh.LossSpec;
 import dev.reweigh.NativeBatch;
 import dev.reweigh.NativeGrad;
+import dev.reweigh.NativeStats;
 import dev.reweigh.NonFiniteInputException;
 import dev.reweigh.SampleStats;
 import java.util.Arrays;
+import java.util.List;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.LongPointer;
@@ -24,11 +26,15 @@ import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.ShortPointer;
 
 /**
- * Fuzzing the public API. Invariant: every call either returns results equal to the
- * float64 reference {@link Ref64} within its stated tolerance, or throws IllegalArgumentException
- * (NonFiniteInputException for NaN / +inf logits under checkFinite) with nothing written; and the
- * verdict (accept or reject) is the contract's, computed by {@link FuzzCase#violation()}. The JVM
- * never crashes: a native fault would kill the fuzzer, which Jazzer reports as a crash.
+ * Fuzzing the public API. Invariant: every call either returns results equal to the float64
+ * reference {@link Ref64} within its stated tolerance (statistics, per-row lse, log-prob and
+ * entropy, total, the normaliser D, the gradient), or throws IllegalArgumentException
+ * (NonFiniteInputException for NaN / +inf logits under checkFinite) naming one of the input's
+ * actual faults, with nothing written (the logits too, in place or not); and the verdict (accept
+ * or reject) is the contract's, computed by {@link FuzzCase#violations}: D = 0 is a zero step,
+ * a negative coefficient under WEIGHT_SUM, a gradient of the wrong element type and an output
+ * aliasing an input are rejections. The JVM never crashes: a native fault would kill the fuzzer,
+ * which Jazzer reports as a crash.
  *
  * <p>{@code mvn -B verify} replays the checked-in corpus under {@code
  * src/test/resources/dev/reweigh/reliability/FusedLossFuzzTestInputs/<method>/} (regression mode).
@@ -44,7 +50,7 @@ class FusedLossFuzzTest {
     if (spec == null) {
       return;
     }
-    String bad = c.violation();
+    List<String> bad = c.violations(true);
     int n = c.logits.length;
     float[] logits = c.logits.clone();
     short[] logits16 = c.bf16 ? Bf16.bits(logits) : null;
@@ -105,14 +111,14 @@ class FusedLossFuzzTest {
       }
       return;
     }
-    if (bad != null) {
+    if (!bad.isEmpty()) {
       fail("accepted a call the contract rejects (" + bad + "): " + c);
     }
     Ref64 ref = Ref64.compute(c.logits, c.vocab, c.targets, c.offsets,
         c.needsGrad() ? c.coefficients : null, spec, c.bf16);
     checkStats(c, spec, ref, stats);
     if (result != null) {
-      checkTotal(c, spec, ref, result.total());
+      checkTotal(c, spec, ref, result);
     }
     if (c.needsGrad()) {
       float[] g = c.bf16 ? Bf16.values(grad16) : grad;
@@ -122,7 +128,8 @@ class FusedLossFuzzTest {
 
   /**
    * The pointer API: JavaCPP buffers with padded row strides, int32 or int64 labels, separate,
-   * in-place, overlapping or deallocated buffers.
+   * in-place, overlapping or deallocated buffers, a gradient of the wrong element type, and
+   * outputs that alias the targets or offsets.
    */
   @FuzzTest(maxDuration = "5m")
   void pointerApi(FuzzedDataProvider data) {
@@ -130,7 +137,9 @@ class FusedLossFuzzTest {
     int pad = data.consumeInt(0, 3);
     int gradPad = data.consumeInt(0, 2);
     boolean longLabels = data.consumeBoolean();
-    int mode = data.consumeInt(0, 19); // 0: grad overlaps logits, 1: logits freed before the call
+    // 0: grad overlaps logits, 1: logits freed before the call, 2: grad of the other element type,
+    // 3: grad over the targets, 4: a NativeStats output over the offsets
+    int mode = data.consumeInt(0, 19);
     LossSpec spec = specOrNull(c);
     if (spec == null || c.vocab < 1 || c.offsets.length < 1) {
       return; // shapes the pointer builder cannot even express; the heap fuzzer covers them
@@ -139,7 +148,7 @@ class FusedLossFuzzTest {
       c.logits = Arrays.copyOf(c.logits, c.rows * c.vocab); // a pointer has no length of its own
     }
     // Pointer grads here are always real buffers: the NULL / WRONG_LENGTH modes mean separate.
-    String bad = c.violationIgnoringGrad();
+    List<String> bad = c.violations(false);
     int v = c.vocab;
     int stride = v + pad;
     long span = c.rows == 0 ? 0 : (long) (c.rows - 1) * stride + v;
@@ -181,24 +190,37 @@ class FusedLossFuzzTest {
         b.targets(t32).offsets(o32, samples);
       }
       NativeBatch batch = b.build();
+      float[] logitsBefore = readLogits(c, l32, l16, span);
       NativeGrad grad;
       boolean inPlace = c.gradMode == FuzzCase.GradMode.IN_PLACE;
       // Needs a span of 2+ elements: a 1-element batch and a grad one element on do not overlap.
       boolean overlap = mode == 0 && span > 1 && c.needsGrad();
+      boolean overTargets = mode == 3 && c.rows > 0 && c.needsGrad();
       if (overlap) {
         // One element past the logits' start: neither separate nor in place.
         grad = NativeGrad.ofAddress(batch.logitsAddress() + (c.bf16 ? 2 : 4), stride);
-        bad = bad == null ? "grad overlaps logits" : bad;
-        c.nonFiniteOnly = false; // more than one violation: any IllegalArgumentException will do
+        bad.add("grad overlaps logits");
+      } else if (overTargets) {
+        grad = NativeGrad.ofAddress(longLabels ? t64.address() : t32.address(), gstride);
+        // Over the targets, and over whatever buffer the allocator placed after them (the logits,
+        // the offsets): the library may name any of those overlaps first.
+        bad.add("grad overlaps ");
       } else if (inPlace) {
         grad = NativeGrad.inPlace(batch);
+      } else if (mode == 2 && c.needsGrad()) {
+        // The other element type: a ShortPointer counted as fp32 elements would be overrun.
+        grad = c.bf16 ? NativeGrad.of(g32, gstride) : NativeGrad.of(g16, gstride);
+        bad.add(c.bf16 ? "grad is a FloatPointer" : "grad is a ShortPointer");
       } else {
         grad = c.bf16 ? NativeGrad.of(g16, gstride) : NativeGrad.of(g32, gstride);
       }
       if (mode == 1 && c.rows > 0) {
         (c.bf16 ? (Pointer) l16 : l32).deallocate();
-        bad = bad == null ? "logits deallocated" : bad;
-        c.nonFiniteOnly = false;
+        bad.add("logits pointer was deallocated");
+      }
+      if (mode == 4 && c.op == FuzzCase.Op.FORWARD && mode != 1) {
+        statsOverOffsets(c, spec, batch, longLabels ? o64 : o32, bad);
+        return;
       }
       SampleStats stats = null;
       LossResult result = null;
@@ -218,23 +240,34 @@ class FusedLossFuzzTest {
         }
       } catch (IllegalArgumentException e) {
         rejected(c, bad, e);
-        if (!inPlace && !overlap) {
+        if (!overlap && !overTargets) {
           for (long i = 0; i < g32.capacity(); i++) {
             if (c.bf16 ? g16.get(i) != Bf16.bits(SENTINEL) : g32.get(i) != SENTINEL) {
               fail("grad[" + i + "] written by a rejected call (" + e.getMessage() + "): " + c);
             }
           }
         }
+        if (mode != 1 || c.rows == 0) {
+          // In place or not, a rejected call leaves the logits as they were.
+          assertArrayEquals(logitsBefore, readLogits(c, l32, l16, span),
+              "logits written by a rejected call (" + e.getMessage() + "): " + c);
+        }
+        if (overTargets) {
+          for (int r = 0; r < c.rows; r++) {
+            assertEquals(c.targets[r], longLabels ? t64.get(r) : t32.get(r),
+                "targets written by a rejected call: " + c);
+          }
+        }
         return;
       }
-      if (bad != null) {
+      if (!bad.isEmpty()) {
         fail("accepted a call the contract rejects (" + bad + "): " + c);
       }
       Ref64 ref = Ref64.compute(c.logits, v, c.targets, c.offsets,
           c.needsGrad() ? c.coefficients : null, spec, c.bf16);
       checkStats(c, spec, ref, stats);
       if (result != null) {
-        checkTotal(c, spec, ref, result.total());
+        checkTotal(c, spec, ref, result);
       }
       if (c.needsGrad()) {
         int gs = inPlace ? stride : gstride;
@@ -272,17 +305,52 @@ class FusedLossFuzzTest {
     }
   }
 
-  private static void rejected(FuzzCase c, String bad, IllegalArgumentException e) {
-    if (bad == null) {
+  /**
+   * A rejection is accepted only where the input is invalid, and only for one of the reasons it
+   * is invalid: the message must name one of them.
+   */
+  private static void rejected(FuzzCase c, List<String> bad, IllegalArgumentException e) {
+    if (bad.isEmpty()) {
       throw new AssertionError("rejected a valid call: " + e.getMessage() + "\n" + c, e);
     }
     assertNotNull(e.getMessage());
-    assertTrue(!e.getMessage().isEmpty(), "empty message");
-    if (c.nonFiniteOnly && bad.startsWith("logits[row")) {
+    assertTrue(bad.stream().anyMatch(e.getMessage()::contains),
+        "message '" + e.getMessage() + "' names none of the call's faults " + bad + ": " + c);
+    if (c.nonFiniteOnly && bad.size() == 1) {
       assertTrue(e instanceof NonFiniteInputException,
           "a NaN / +inf logit under checkFinite must be a NonFiniteInputException: " + e);
-      assertTrue(e.getMessage().contains(bad), e.getMessage() + " should name " + bad);
     }
+  }
+
+  /** A forward whose NativeStats loss output is the offsets buffer: rejected, offsets intact. */
+  private static void statsOverOffsets(FuzzCase c, LossSpec spec, NativeBatch batch,
+      Pointer offsets, List<String> bad) {
+    int samples = c.offsets.length - 1;
+    if (samples > 0) {
+      bad.add("stats.loss overlaps offsets");
+    }
+    try {
+      FusedLoss.forward(batch, spec, NativeStats.builder().loss(offsets.address()).build());
+    } catch (IllegalArgumentException e) {
+      rejected(c, bad, e);
+      for (int s = 0; s <= samples; s++) {
+        long got = offsets instanceof LongPointer ? ((LongPointer) offsets).get(s)
+            : ((IntPointer) offsets).get(s);
+        assertEquals(c.offsets[s], got, "offsets written by a rejected call: " + c);
+      }
+      return;
+    }
+    if (!bad.isEmpty()) {
+      fail("accepted a call the contract rejects (" + bad + "): " + c);
+    }
+  }
+
+  private static float[] readLogits(FuzzCase c, FloatPointer l32, ShortPointer l16, long span) {
+    float[] out = new float[(int) span];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = c.bf16 ? Bf16.value(l16.get(i)) : l32.get(i);
+    }
+    return out;
   }
 
   private static void close(String what, double want, double got, double tol, FuzzCase c) {
@@ -307,23 +375,39 @@ class FusedLossFuzzTest {
       close("loss[" + s + "]", ref.loss[s], st.loss(s), ref.lossTol(s, c.offsets, spec), c);
       close("logProbSum[" + s + "]", ref.logProbSum[s], st.logProbSum(s), ref.sumTol(s, c.offsets),
           c);
+      close("meanEntropy[" + s + "]", ref.meanEntropy[s], st.meanEntropy(s),
+          ref.entropyTol(s, c.offsets), c);
     }
     float[] lse = st.rowLse();
+    float[] logp = st.rowLogp();
+    float[] entropy = st.rowEntropy();
     for (int r = 0; r < c.rows; r++) {
       if (ref.counted[r]) {
         close("rowLse[" + r + "]", ref.rowLse[r], lse[r], ref.rowTol[r] + Ref64.U * Math.abs(ref.rowLse[r]), c);
+        close("rowLogp[" + r + "]", ref.rowLogp[r], logp[r],
+            ref.rowTol[r] + Ref64.U * Math.abs(ref.rowLogp[r]), c);
+        close("rowEntropy[" + r + "]", ref.rowEntropy[r], entropy[r],
+            ref.rowTol[r] + Ref64.U * Math.abs(ref.rowEntropy[r]), c);
       } else {
         assertEquals(0f, lse[r], "ignored row " + r + " lse: " + c);
+        assertEquals(0f, logp[r], "ignored row " + r + " logp: " + c);
+        assertEquals(0f, entropy[r], "ignored row " + r + " entropy: " + c);
       }
     }
   }
 
-  private static void checkTotal(FuzzCase c, LossSpec spec, Ref64 ref, double total) {
+  private static void checkTotal(FuzzCase c, LossSpec spec, Ref64 ref, LossResult result) {
+    assertEquals(ref.d, result.normalizer(), "normalizer D: " + c);
+    if (ref.d == 0) {
+      // D = 0: a zero step, exactly.
+      assertEquals(0.0, result.total(), "total under D = 0: " + c);
+      return;
+    }
     double tol = 4 * Ref64.U * Math.abs(ref.total);
     for (int s = 0; s < c.offsets.length - 1; s++) {
       tol += Math.abs(c.coefficients[s]) * ref.lossTol(s, c.offsets, spec) / Math.abs(ref.d);
     }
-    close("total", ref.total, total, tol, c);
+    close("total", ref.total, result.total(), tol, c);
   }
 
   private static void checkGrad(FuzzCase c, Ref64 ref, float[] g, int gstride, int v) {

@@ -7,10 +7,10 @@ import dev.reweigh.TokenReduction;
 
 /**
  * One fuzzed call: shapes, values, options, coefficients and aliasing decoded from the fuzzer's
- * bytes, valid or not, plus the contract's verdict on it ({@link #violation}): the reason the call
- * must be rejected with an IllegalArgumentException, or null when it must succeed and match {@link
- * Ref64}. The verdict is computed from docs/design.md §3 and §4 independently of the library's own
- * checks, so a check the library forgets (or adds) is a finding.
+ * bytes, valid or not, plus the contract's verdict on it ({@link #violations}): the reasons the
+ * call must be rejected with an IllegalArgumentException, or none when it must succeed and match
+ * {@link Ref64}. The verdict is computed from docs/design.md §3/§4 independently of the library's
+ * own checks, so a check the library forgets (or adds) is a finding.
  */
 final class FuzzCase {
   enum Op { FORWARD, FORWARD_BACKWARD, BACKWARD }
@@ -124,15 +124,20 @@ final class FuzzCase {
     if (d.consumeInt(0, 29) == 0) {
       c.offsets = new int[0];
     }
-    // Coefficients of both signs (DPO's rejected side), sometimes NaN or of the wrong length.
+    // Coefficients of both signs (DPO's rejected side), sometimes NaN or of the wrong length;
+    // under WEIGHT_SUM mostly non-negative (a negative one is a rejection), sometimes all 0 (an
+    // IWSI / rejection filter that kept nothing: D = 0 is a zero step).
     int nc = Math.max(samples, 0);
     if (d.consumeInt(0, 24) == 0) {
       nc += d.pickValue(new int[] {-1, 1});
     }
     c.coefficients = new float[Math.max(nc, 0)];
+    boolean allZero = d.consumeInt(0, 9) == 0;
+    boolean unsigned = c.normalization == Normalization.WEIGHT_SUM && d.consumeInt(0, 3) != 0;
     for (int s = 0; s < c.coefficients.length; s++) {
-      c.coefficients[s] = d.consumeInt(0, 39) == 0 ? pick(d, Float.NaN, Float.POSITIVE_INFINITY)
+      float k = d.consumeInt(0, 39) == 0 ? pick(d, Float.NaN, Float.POSITIVE_INFINITY)
           : d.consumeRegularFloat(-2f, 2f);
+      c.coefficients[s] = allZero ? 0f : unsigned ? Math.abs(k) : k;
     }
     return c;
   }
@@ -185,72 +190,81 @@ final class FuzzCase {
   }
 
   /**
-   * Why the call must throw IllegalArgumentException (null: it must succeed). Checked in the
-   * order of docs/design.md §4's list; any one violation is enough to require a rejection.
+   * Every reason the call must be rejected, each a fragment the rejection's message must contain
+   * (the library may report any one of them). Empty when the call must succeed.
    */
-  String violation() {
-    return violation(true);
-  }
-
-  /** {@link #violation()} for the pointer API, where the NULL / WRONG_LENGTH grad modes do not apply. */
-  String violationIgnoringGrad() {
-    return violation(false);
-  }
-
-  private String violation(boolean gradModeMatters) {
+  java.util.List<String> violations(boolean gradModeMatters) {
+    java.util.List<String> out = new java.util.ArrayList<>();
     nonFiniteOnly = false;
     if (vocab < 1) {
-      return "vocab";
+      out.add("vocab");
+      return out;
     }
     if (logits.length != (long) rows * vocab) {
-      return "logits.length";
+      out.add("logits.length");
+      return out;
     }
     if (offsets.length < 1) {
-      return "offsets.length";
+      out.add("offsets.length");
+      return out;
     }
     int samples = offsets.length - 1;
+    boolean coefficientsShaped = true;
     if (needsGrad()) {
       if (coefficients.length != samples) {
-        return "coefficients.length";
+        out.add("coefficients.length");
+        coefficientsShaped = false;
       }
       if (gradModeMatters && (gradMode == GradMode.NULL || gradMode == GradMode.WRONG_LENGTH)) {
-        return "grad";
+        out.add("grad");
       }
     }
+    boolean offsetsValid = true;
     if (offsets[0] != 0) {
-      return "offsets[0]";
+      out.add("offsets[0]");
+      offsetsValid = false;
     }
     for (int s = 1; s <= samples; s++) {
       if (offsets[s] < offsets[s - 1] || offsets[s] > rows) {
-        return "offsets[" + s + "]";
+        out.add("offsets[" + s + "]");
+        offsetsValid = false;
       }
     }
     if (offsets[samples] != rows) {
-      return "offsets[samples]";
+      out.add("offsets[" + samples + "]");
+      offsetsValid = false;
     }
     for (int r = 0; r < rows; r++) {
       if (targets[r] != ignoreIndex && (targets[r] < 0 || targets[r] >= vocab)) {
-        return "targets[" + r + "]";
+        out.add("targets[" + r + "]");
       }
     }
-    if (needsGrad()) {
+    if (needsGrad() && coefficientsShaped) {
+      boolean finite = true;
       for (int s = 0; s < samples; s++) {
         if (!Float.isFinite(coefficients[s])) {
-          return "coefficients[" + s + "]";
+          out.add("coefficients[" + s + "]");
+          finite = false;
+        } else if (coefficients[s] < 0 && normalization == Normalization.WEIGHT_SUM) {
+          // A signed WEIGHT_SUM can approach D = 0: rejected, pointing to NONE / EXPLICIT.
+          out.add("coefficients[" + s + "]");
         }
       }
-      int[] counts = new int[samples];
-      for (int s = 0; s < samples; s++) {
-        for (int r = offsets[s]; r < offsets[s + 1]; r++) {
-          counts[s] += targets[r] == ignoreIndex ? 0 : 1;
+      if (offsetsValid && finite) {
+        int[] counts = new int[samples];
+        for (int s = 0; s < samples; s++) {
+          for (int r = offsets[s]; r < offsets[s + 1]; r++) {
+            counts[s] += targets[r] == ignoreIndex ? 0 : 1;
+          }
         }
-      }
-      double d = Ref64.normalizer(spec(), counts, coefficients);
-      if (!(Double.isFinite(d) && d != 0)) {
-        return "normalizer D";
+        // D = 0 is a valid zero step (total 0, zero gradient); only a non-finite D is an error.
+        if (!Double.isFinite(Ref64.normalizer(spec(), counts, coefficients))) {
+          out.add("normalizer D");
+        }
       }
     }
     if (checkFinite) {
+      outer:
       for (int r = 0; r < rows; r++) {
         if (targets[r] == ignoreIndex) {
           continue;
@@ -258,13 +272,14 @@ final class FuzzCase {
         for (int v = 0; v < vocab; v++) {
           float z = logits[r * vocab + v];
           if (Float.isNaN(z) || z == Float.POSITIVE_INFINITY) {
-            nonFiniteOnly = true;
-            return "logits[row " + r + ", column " + v + "]";
+            out.add("logits[row " + r + ", column " + v + "]");
+            nonFiniteOnly = out.size() == 1;
+            break outer;
           }
         }
       }
     }
-    return null;
+    return out;
   }
 
   @Override

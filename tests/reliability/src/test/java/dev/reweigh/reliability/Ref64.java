@@ -169,8 +169,12 @@ final class Ref64 {
       return r;
     }
     double d = normalizer(s, r.tokenCount, coefficients);
-    if (!(Double.isFinite(d) && d != 0)) {
+    if (!Double.isFinite(d)) {
       return new Ref64(r, d, Double.NaN);
+    }
+    if (d == 0) {
+      // D = 0 (every row ignored, or every coefficient 0): total 0 and a zero gradient.
+      return new Ref64(r, 0, 0);
     }
     double weighted = 0;
     for (int smp = 0; smp < samples; smp++) {
@@ -230,6 +234,15 @@ final class Ref64 {
       max = Math.max(max, rowTol[row]);
     }
     return (spec.tokenReduction() == TokenReduction.MEAN ? max : sum) + U * Math.abs(loss[s]);
+  }
+
+  /** Tolerance of sample s's mean entropy: the mean of its rows' errors is below their maximum. */
+  double entropyTol(int s, int[] offsets) {
+    double max = 0;
+    for (int row = offsets[s]; row < offsets[s + 1]; row++) {
+      max = Math.max(max, rowTol[row]);
+    }
+    return max + U * Math.abs(meanEntropy[s]);
   }
 
   double sumTol(int s, int[] offsets) {

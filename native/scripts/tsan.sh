@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Native unit tests and the thread pool under ThreadSanitizer, in one command.
+#
+#   native/scripts/tsan.sh                 configure, build and run (CI runs this)
+#   BUILD_DIR=/tmp/tsan native/scripts/tsan.sh   another build folder
+#
+# CPU only (REWEIGH_CUDA=OFF). Every suite runs except the `races` label: that
+# one rewrites labels while the library reads them, on purpose (the library's
+# answer to a racing caller is checked there, not its absence). Any report
+# fails its test binary (halt_on_error), so ctest and this script exit non-zero.
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+build="${BUILD_DIR:-$here/build-tsan}"
+jobs="${JOBS:-$(nproc)}"
+
+cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DREWEIGH_TSAN=ON -DREWEIGH_BUILD_TESTS=ON -DREWEIGH_CUDA=OFF >/dev/null
+cmake --build "$build" -j "$jobs"
+
+# second_deadlock_stack: both stacks of a lock-order report.
+export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:history_size=4"
+ctest --test-dir "$build" --output-on-failure --timeout 600 -LE races ${CTEST_ARGS:-}
