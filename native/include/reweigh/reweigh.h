@@ -43,7 +43,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever a struct layout or an entry point changes; Java checks it at load. */
-#define REWEIGH_ABI_VERSION 1
+#define REWEIGH_ABI_VERSION 2
 
 typedef enum reweigh_status {
     REWEIGH_STATUS_OK = 0,
@@ -93,6 +93,9 @@ typedef struct reweigh_ce_options {
     double normalizer;        /* D when normalization == EXPLICIT */
     int32_t check_finite;     /* nonzero: NaN or +inf logits on a counted row -> NON_FINITE_INPUT */
     int32_t reserved0;
+    float grad_scale;         /* > 0, default 1: multiplies every gradient element, not the loss (GradScaler
+                                 style: fp16 gradients of large vocabularies underflow unscaled); ABI 2 */
+    int32_t reserved1;
 } reweigh_ce_options_t;
 
 /*

@@ -153,7 +153,9 @@ void ce_forward(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, cons
 
 void ce_backward(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, const RowParams& p,
                  const float* row_lse, const float* coefficients, const reweigh_ce_grad_t& grad) {
-    ce_backward(b, o, p, row_lse, coefficients, grad, default_settings());
+    CallSettings settings = default_settings();
+    settings.grad_scale = o.grad_scale;
+    ce_backward(b, o, p, row_lse, coefficients, grad, settings);
 }
 
 void ce_backward(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, const RowParams& p,
@@ -194,7 +196,9 @@ void ce_backward(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, con
 void ce_forward_backward(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, const RowParams& p,
                          const float* coefficients, const reweigh_ce_stats_t& stats, const reweigh_ce_grad_t& grad,
                          double* total) {
-    ce_forward_backward(b, o, p, coefficients, stats, grad, total, default_settings());
+    CallSettings settings = default_settings();
+    settings.grad_scale = o.grad_scale;
+    ce_forward_backward(b, o, p, coefficients, stats, grad, total, settings);
 }
 
 void ce_forward_backward(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, const RowParams& p,

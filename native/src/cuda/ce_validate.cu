@@ -117,6 +117,7 @@ __global__ void __launch_bounds__(kThreads) normalizer_kernel(LabelArgs a, NormA
 /* Moves this call's first failure to the device's deferred status (see [Note: deferred status]). */
 __global__ void fold_status_kernel(const DeviceStatus* st, DeferredStatus* out, int32_t async, int64_t rows,
                                    int64_t vocab) {
+    if (threadIdx.x != 0) return;
     int first = -1;
     for (int c = 0; c < kNumChecks && first < 0; ++c) {
         if ((async || c == kRowGuard) && st->first_bad[c] != kNone) first = c;

@@ -53,6 +53,12 @@ int g_checks = 0;
         }                                                  \
     } while (0)
 
+/* A switch set in the environment to a nonempty value. */
+bool env_on(const char* name) {
+    const char* v = getenv(name);
+    return v != nullptr && v[0] != '\0';
+}
+
 void ok(reweigh_status_t s, const char* what) {
     if (s != REWEIGH_STATUS_OK) {
         printf("FATAL: %s -> %s: %s\n", what, reweigh_status_string(s), reweigh_last_error());
@@ -104,6 +110,7 @@ struct Case {
     double ignore_fraction;
     int64_t shift = 0; /* elements between the 256-byte aligned buffer start and the logits (misaligned base) */
     int64_t grad_shift = -1; /* the grad's shift; -1: the same as the logits' */
+    float grad_scale = 1.0f; /* options.grad_scale */
 };
 
 size_t esize(int32_t dtype) { return dtype == REWEIGH_DTYPE_F32 ? 4 : 2; }
@@ -195,6 +202,7 @@ Inputs make_inputs(const Case& c, uint64_t seed) {
     in.options.token_reduction = c.reduction;
     in.options.normalization = c.normalization;
     in.options.normalizer = 3.5;
+    in.options.grad_scale = c.grad_scale;
     return in;
 }
 
@@ -612,17 +620,32 @@ int main() {
         {"grad misaligned vs logits", 5, 60000, 2, 0, F32, I64, I64, 0, 1e-4f, 0, 1, MEAN, TOK, 0.1, 1, 2},
         {"grid-stride rows=150", 150, 31, 9, 0, F32, I32, I32, 0.1f, 0, 0, 1, MEAN, WSUM, 0.3},
         {"grid-stride split bf16", 70, 50257, 7, 0, BF16, I64, I64, 0, 0, 0, 1, SUM, WSUM, 0.1},
+        {"f16 grad scale 2^16", 6, 50257, 2, 0, F16, I64, I64, 0, 0, 0, 1, MEAN, TOK, 0.1, 0, -1, 65536.0f},
+        {"f32 grad scale 1/8", 9, 3000, 3, 0, F32, I32, I64, 0.1f, 0, 0, 1, SUM, NONE, 0.1, 0, -1, 0.125f},
         {"rows=0", 0, 100, 0, 0, F32, I64, I64, 0, 0, 0, 1, MEAN, NONE, 0.0},
         {"all empty samples", 0, 100, 3, 0, F32, I64, I64, 0, 0, 0, 1, MEAN, NONE, 0.0},
     };
-    if (getenv("REWEIGH_PARITY_QUICK") != nullptr) cases.resize(4); /* compute-sanitizer runs (gpu-check.sh) */
+    if (env_on("REWEIGH_PARITY_QUICK")) {
+        /* The reduced set of compute-sanitizer (gpu-check.sh) and AddressSanitizer (emulation) runs: one
+         * case per code path (whole row, split row, peeled and scalar rows, grid-stride, fp16 scale). */
+        static const char* const quick[] = {"V=7 small", "V=32000 llama2", "misaligned base bf16",
+                                            "grad misaligned vs logits", "grid-stride rows=150", "f16 grad scale 2^16",
+                                            "rows=0", "all empty samples"};
+        std::vector<Case> kept;
+        for (const Case& c : cases) {
+            for (const char* q : quick) {
+                if (strcmp(c.label, q) == 0) kept.push_back(c);
+            }
+        }
+        cases = kept;
+    }
     static const int64_t vocabularies[] = {1, 31, 50257, 128256, 151936, 262144};
     static const char* const names[] = {"V=1", "V=31", "V=50257 gpt2", "V=128256 llama3", "V=151936 qwen",
                                         "V=262144 gemma"};
     static const int32_t dtypes[] = {F32, BF16, F16};
     static std::string labels[18];
     int li = 0;
-    for (int vi = 0; vi < 6 && getenv("REWEIGH_PARITY_QUICK") == nullptr; ++vi) {
+    for (int vi = 0; vi < 6 && !env_on("REWEIGH_PARITY_QUICK"); ++vi) {
         for (const int32_t dt : dtypes) {
             const int64_t V = vocabularies[vi];
             labels[li] = std::string(dt == F32 ? "f32 " : dt == BF16 ? "bf16 " : "f16 ") + names[vi];
@@ -632,7 +655,7 @@ int main() {
                              vi % 3 == 0 ? WSUM : (vi % 3 == 1 ? NONE : TOK), 0.2});
         }
     }
-    if (getenv("REWEIGH_PARITY_FULL") != nullptr) {
+    if (env_on("REWEIGH_PARITY_FULL")) {
         /* GPU only (minutes under the emulation): more rows than the largest grid, 2^20 + 5. */
         cases.push_back({"rows=2^20+5", (int64_t{1} << 20) + 5, 31, 1000, 0, BF16, I32, I32, 0, 0, 0, 1, MEAN,
                          TOK, 0.1});

@@ -297,6 +297,30 @@ void split_and_threads_check() {
            "concurrent V=333 run differs from the serial one");
 }
 
+/* The CPU path honours options.grad_scale the same way: exactly 1024 x the unscaled gradient, same total. */
+void cpu_grad_scale_check() {
+    Batch b(5, 3000, 2, 8);
+    reweigh_ce_batch_t cb = b.batch();
+    cb.logits = b.logits_h.data();
+    cb.targets = b.targets_h.data();
+    cb.offsets = b.offsets_h.data();
+    cb.device_type = REWEIGH_DEVICE_CPU;
+    reweigh_ce_options_t o = reweigh_ce_options_default();
+    std::vector<float> g1(b.logits_h.size()), g2(g1.size());
+    double t1 = 0.0, t2 = 0.0;
+    reweigh_ce_grad_t gg1 = {g1.data(), b.vocab}, gg2 = {g2.data(), b.vocab};
+    EXPECT(reweigh_ce_forward_backward(&cb, &o, b.coef_h.data(), nullptr, &gg1, &t1) == REWEIGH_STATUS_OK, "cpu 1");
+    o.grad_scale = 1024.0f;
+    EXPECT(reweigh_ce_forward_backward(&cb, &o, b.coef_h.data(), nullptr, &gg2, &t2) == REWEIGH_STATUS_OK, "cpu 1024");
+    int bad = 0;
+    for (size_t i = 0; i < g1.size(); ++i) bad += g2[i] != g1[i] * 1024.0f;
+    EXPECT(bad == 0 && t1 == t2, "CPU grad scale: %d elements off, total %g vs %g", bad, t2, t1);
+    o.grad_scale = 0.0f;
+    EXPECT(reweigh_ce_forward_backward(&cb, &o, b.coef_h.data(), nullptr, &gg2, &t2) == REWEIGH_STATUS_INVALID_ARGUMENT &&
+               std::string(reweigh_last_error()).find("gradScale") != std::string::npos,
+           "grad scale 0 accepted: %s", reweigh_last_error());
+}
+
 int no_driver() {
     emu::device_count_error = cudaErrorInsufficientDriver;
     const std::string why = reweigh_cuda_unavailable_reason();
@@ -318,6 +342,7 @@ int main(int argc, char** argv) {
     grad_scale_and_d_check();
     fp16_underflow_check();
     split_and_threads_check();
+    cpu_grad_scale_check();
     reweigh_cuda_release_cache();
     printf("%s: %d checks, %d failures\n", g_failures == 0 ? "PASSED" : "FAILED", g_checks, g_failures);
     return g_failures == 0 ? 0 : 1;

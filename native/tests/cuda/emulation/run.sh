@@ -14,8 +14,9 @@
 # rows), and REWEIGH_CUDA_ROW_THREADS=128 (fewer fibers per block; the
 # partitioning logic is the same for any multiple of 32).
 #
-# --asan: AddressSanitizer + UBSan, every report fatal. Shared memory is
-# poisoned (0xff) in both modes; see cuda_runtime.h.
+# --asan: AddressSanitizer + UBSan, every report fatal, on the reduced parity
+# set (REWEIGH_PARITY_QUICK=1; set it to empty for the full grid). Shared
+# memory is poisoned (0xff) in both modes; see cuda_runtime.h.
 # A logic check only (every CUDA thread a fiber on one host thread); the real test is
 # native/scripts/gpu-check.sh on a GPU.
 set -euo pipefail
@@ -32,6 +33,8 @@ flags=(-std=c++20 -O1 -g -pthread -Wall -Wextra -Werror -Wno-unknown-pragmas -I"
 if [ "$asan" = 1 ]; then
   flags+=(-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
   export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=0"
+  # One parity case per code path (see ce_cuda_parity.cpp) keeps the instrumented run short.
+  export REWEIGH_PARITY_QUICK="${REWEIGH_PARITY_QUICK-1}"
   export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
 fi
 
