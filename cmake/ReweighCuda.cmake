@@ -1,5 +1,5 @@
 # Decide on CUDA before any target exists (CMake 3.25 + nvcc 13 otherwise fails
-# with "CUDA_ARCHITECTURES is empty"; see ../shared/TOOLCHAIN.md).
+# with "CUDA_ARCHITECTURES is empty"; see docs/toolchain.md).
 #
 # REWEIGH_CUDA = AUTO (build the CUDA kernels when nvcc is found), ON (require
 # them) or OFF (CPU only). Sets REWEIGH_WITH_CUDA.

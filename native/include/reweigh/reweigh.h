@@ -228,7 +228,7 @@ REWEIGH_API reweigh_status_t reweigh_cuda_memcpy(void* dst, const void* src, int
 /* cudaDeviceSynchronize on `device_index`: waits for every stream, reports asynchronous kernel errors. */
 REWEIGH_API reweigh_status_t reweigh_cuda_synchronize(int32_t device_index);
 
-/* ---- CUDA execution: validation mode, deferred status, availability (issue 16) ----
+/* ---- CUDA execution: validation mode, deferred status, availability ----
  *
  * Validation mode, per calling thread. SYNC (the default): each CUDA call validates
  * targets, offsets, coefficients (and rowLse, finite logits) on the device, then waits

@@ -11,8 +11,8 @@
  * insufficient for CUDA runtime version", the static CUDA 13 runtime on an
  * older driver), so "0 devices" is never unexplained.
  *
- * Also the appended entry points of issue 16: validation mode, deferred
- * status, workspace cache release.
+ * Also the validation-mode, deferred-status and cache entry points of
+ * reweigh.h.
  */
 #include <cuda_runtime.h>
 #include <stdint.h>
