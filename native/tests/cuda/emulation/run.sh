@@ -61,6 +61,9 @@ g++ "${flags[@]}" "$work"/obj/*.o "$work/emulation_checks.o" -o "$work/emulation
 cd "$work"
 echo "== parity under the CUDA emulation$([ "$asan" = 1 ] && echo ' (ASan + UBSan)')"
 ./ce_cuda_parity_emulated
+echo "== parity with the uncached forwardBackward (REWEIGH_CUDA_ROW_CACHE=0: 2 reads), reduced set"
+REWEIGH_CUDA_ROW_CACHE=0 REWEIGH_PARITY_QUICK=1 ./ce_cuda_parity_emulated > uncached.log || { cat uncached.log; exit 1; }
+tail -n 1 uncached.log
 echo "== emulation-only checks"
 ./emulation_checks
 ./emulation_checks no-driver
