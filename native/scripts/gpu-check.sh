@@ -130,8 +130,10 @@ fi
   n="$(wc -l < "$steps_file")"; i=0
   while IFS=$'\t' read -r name status rc secs reason; do
     i=$((i + 1))
+    log="$name.log"
+    [ -f "$out/$log" ] || log=""
     printf '    {"name": "%s", "status": "%s", "rc": %s, "seconds": %s, "reason": "%s", "log": "%s"}%s\n' \
-      "$name" "$status" "$rc" "$secs" "${reason:-}" "$name.log" "$([ "$i" -lt "$n" ] && echo , || true)"
+      "$name" "$status" "$rc" "$secs" "${reason:-}" "$log" "$([ "$i" -lt "$n" ] && echo , || true)"
   done < "$steps_file"
   echo '  ],'
   echo '  "bandwidth": ['

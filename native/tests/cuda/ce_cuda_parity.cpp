@@ -590,7 +590,7 @@ int main() {
     printf("reweigh %s, CUDA compiled=%d, devices=%d\n", reweigh_version_string(), reweigh_cuda_compiled(),
            reweigh_cuda_device_count());
     if (reweigh_cuda_device_count() == 0) {
-        printf("SKIPPED: no CUDA device\n");
+        printf("SKIPPED: no CUDA device (%s)\n", reweigh_cuda_unavailable_reason());
         return 0;
     }
     const int32_t F32 = REWEIGH_DTYPE_F32, BF16 = REWEIGH_DTYPE_BF16, F16 = REWEIGH_DTYPE_F16;
