@@ -28,7 +28,7 @@ namespace {
 struct Cache {
     std::mutex mutex; /* guards the maps, not the blocks */
     std::map<std::pair<int, uintptr_t>, std::unique_ptr<CacheSlot>> slots;
-    std::map<int, DeferredStatus*> deferred; /* host pointers of cudaHostAlloc'ed blocks */
+    std::map<int, std::pair<DeferredStatus*, DeferredStatus*>> deferred; /* cudaHostAlloc'ed: host, device view */
 };
 
 Cache& cache() {
@@ -72,29 +72,32 @@ Workspace::Workspace(int device, cudaStream_t stream, size_t bytes)
 Workspace::~Workspace() = default;
 
 namespace {
-DeferredStatus* deferred_host(int device) {
+/* Host and device views of `device`'s deferred status, allocated on first use. */
+std::pair<DeferredStatus*, DeferredStatus*> deferred_views(int device) {
     Cache& c = cache();
     std::lock_guard<std::mutex> g(c.mutex);
-    DeferredStatus*& h = c.deferred[device];
-    if (h == nullptr) {
+    std::pair<DeferredStatus*, DeferredStatus*>& v = c.deferred[device];
+    if (v.first == nullptr) {
         void* p = nullptr;
         const cudaError_t err = cudaHostAlloc(&p, sizeof(DeferredStatus), cudaHostAllocMapped);
         if (err != cudaSuccess) fail_cuda(err, "cudaHostAlloc(deferred status)", __FILE__, __LINE__);
         memset(p, 0, sizeof(DeferredStatus));
-        h = static_cast<DeferredStatus*>(p);
+        void* d = nullptr;
+        const cudaError_t derr = cudaHostGetDevicePointer(&d, p, 0);
+        if (derr != cudaSuccess) {
+            (void)cudaFreeHost(p);
+            fail_cuda(derr, "cudaHostGetDevicePointer(deferred status)", __FILE__, __LINE__);
+        }
+        v.first = static_cast<DeferredStatus*>(p);
+        v.second = static_cast<DeferredStatus*>(d);
     }
-    return h;
+    return v;
 }
 }  // namespace
 
-DeferredStatus* deferred_status_device(int device) {
-    DeferredStatus* h = deferred_host(device);
-    void* d = nullptr;
-    REWEIGH_CUDA_CHECK(cudaHostGetDevicePointer(&d, h, 0));
-    return static_cast<DeferredStatus*>(d);
-}
+DeferredStatus* deferred_status_device(int device) { return deferred_views(device).second; }
 
-volatile DeferredStatus* deferred_status_host(int device) { return deferred_host(device); }
+volatile DeferredStatus* deferred_status_host(int device) { return deferred_views(device).first; }
 
 void release_cache() {
     Cache& c = cache();
@@ -108,11 +111,10 @@ void release_cache() {
         entry.second->size = 0;
     }
     for (auto& entry : c.deferred) {
-        if (entry.second == nullptr) continue;
+        if (entry.second.first == nullptr) continue;
         DeviceGuard guard(entry.first);
         REWEIGH_CUDA_CHECK(cudaDeviceSynchronize());
-        REWEIGH_CUDA_CHECK(cudaFreeHost(entry.second));
-        entry.second = nullptr;
+        REWEIGH_CUDA_CHECK(cudaFreeHost(entry.second.first));
     }
     c.deferred.clear();
 }
