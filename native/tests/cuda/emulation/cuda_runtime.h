@@ -35,7 +35,6 @@
 #include <ucontext.h>
 
 #include <atomic>
-#include <barrier>
 #include <functional>
 #include <map>
 #include <memory>
