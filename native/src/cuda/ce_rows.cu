@@ -12,7 +12,8 @@
  *     with row_finish(); one thread writes lse, logp, entropy, loss.
  *   pass 2 (gradient modes): g_v = grad_element(grad_epilogue(lse, k_s), z'_v),
  *     k_s from the normaliser kernel (sample_math.cuh).
- * Ignored rows write zeros (row outputs and gradient).
+ * Ignored rows write zeros (row outputs and gradient). Exponentials are exp2f
+ * on pre-scaled exponents: see [Note: exp2 in the per-element loops].
  *
  * [Note: one row over several blocks] A row is cut into `parts` slices, one
  * block each (a group). In forwardBackward every block keeps its slice in
@@ -163,6 +164,71 @@ __device__ __forceinline__ void group_barrier(unsigned* counter, unsigned target
     __syncthreads();
 }
 
+/*
+ * [Note: exp2 in the per-element loops] exp(x) is computed as
+ * exp2f(x log2(e)): one multiply and the hardware ex2 instruction (as QuACK
+ * and Liger use) instead of expf's extra range reduction. Only the exponent
+ * is pre-scaled: m, s and lse stay in natural units, so every merge, partial
+ * and row_finish() is the shared code of ../common/ce_row.h, and an exponent
+ * of exactly 0 (the maximum itself, or p_v = 1 for V = 1) still gives exactly
+ * 1. The softcap transform multiplies by 1 / c, computed once per thread
+ * (Transform), instead of dividing per element.
+ */
+constexpr float kLog2e = 1.44269504088896341f;
+
+/* softmax_add of ce_row.h with exp2f on the pre-scaled exponent. */
+__device__ __forceinline__ void softmax_add_exp2(SoftmaxState& st, float zp) {
+    if (zp == -INFINITY) return;
+    if (zp > st.m) {
+        const float delta = st.m - zp;
+        const float f = st.d > 0.0f ? exp2f(delta * kLog2e) : 0.0f;
+        st.s = f > 0.0f ? f * (st.s + delta * st.d) : 0.0f;
+        st.d = st.d * f + 1.0f;
+        st.m = zp;
+    } else {
+        const float delta = zp - st.m;
+        const float e = exp2f(delta * kLog2e);
+        st.d += e;
+        if (e > 0.0f) st.s += e * delta;
+    }
+}
+
+/* RowParams plus 1 / softcap, so the per-element transform multiplies instead of dividing. */
+struct Transform {
+    RowParams p;
+    float inv_softcap; /* 0 when softcap is off */
+};
+
+__device__ __forceinline__ Transform make_transform(const RowParams& p) {
+    Transform t;
+    t.p = p;
+    t.inv_softcap = p.softcap > 0.0f ? 1.0f / p.softcap : 0.0f;
+    return t;
+}
+
+/* transform_logit / transform_derivative of ce_row.h with the reciprocal. */
+__device__ __forceinline__ float transform_fast(float z, const Transform& t) {
+    const float x = z * t.p.scale;
+    return t.p.softcap > 0.0f ? t.p.softcap * tanhf(x * t.inv_softcap) : x;
+}
+
+__device__ __forceinline__ float derivative_fast(float zp, const Transform& t) {
+    if (t.p.softcap > 0.0f) {
+        const float u = zp * t.inv_softcap;
+        return t.p.scale * (1.0f - u * u);
+    }
+    return t.p.scale;
+}
+
+/* grad_element of ce_row.h with p_v = exp2f((z' - lse) log2(e)). */
+__device__ __forceinline__ float grad_element_exp2(const GradEpilogue& e, float zp, bool is_target,
+                                                   const Transform& t) {
+    const float prob = exp2f((zp - e.lse) * kLog2e);
+    float g = e.a * prob - e.b;
+    if (is_target) g -= e.t;
+    return g * derivative_fast(zp, t);
+}
+
 struct SplitState {
     RowPartial* partials; /* [groups][2][parts]: double-buffered by row iteration */
     unsigned* arrivals;   /* [groups], zeroed before the launch */
@@ -180,6 +246,7 @@ __global__ void __launch_bounds__(kThreads) ce_row_kernel(RowArgs a, SplitState 
     uint4* vcache = smem + kScratchBytes / 16; /* CACHE: the slice's vectors, then its scalars */
 
     const RowParams p = a.params;
+    const Transform tf = make_transform(p);
     const int V = static_cast<int>(a.vocab); /* < 2^31: checked by the host */
     const int tid = static_cast<int>(threadIdx.x), threads = static_cast<int>(blockDim.x);
     const int parts = sp.parts;
@@ -205,7 +272,7 @@ __global__ void __launch_bounds__(kThreads) ce_row_kernel(RowArgs a, SplitState 
             sh->y = ignored || bad ? -1 : y;
             /* Read the target before any barrier: in place, pass 2 may overwrite it. */
             sh->zp_target = M != RowMode::Backward && !ignored && !bad && part == 0
-                                ? transform_logit(to_float(z[y]), p)
+                                ? transform_fast(to_float(z[y]), tf)
                                 : 0.0f;
         }
         __syncthreads();
@@ -220,8 +287,8 @@ __global__ void __launch_bounds__(kThreads) ce_row_kernel(RowArgs a, SplitState 
                 for (int v = sl.h0 + tid; v < sl.h1; v += threads) {
                     const T x = z[v];
                     if (CACHE) scache[v - sl.h0] = x;
-                    const float zp = transform_logit(to_float(x), p);
-                    softmax_add(st, zp);
+                    const float zp = transform_fast(to_float(x), tf);
+                    softmax_add_exp2(st, zp);
                     sum_zp += zp;
                 }
                 const uint4* zv = reinterpret_cast<const uint4*>(z + sl.head);
@@ -232,16 +299,16 @@ __global__ void __launch_bounds__(kThreads) ce_row_kernel(RowArgs a, SplitState 
                     if (CACHE) vcache[i - sl.v0] = in.raw;
 #pragma unroll
                     for (int j = 0; j < N; ++j) {
-                        const float zp = transform_logit(to_float(in.v[j]), p);
-                        softmax_add(st, zp);
+                        const float zp = transform_fast(to_float(in.v[j]), tf);
+                        softmax_add_exp2(st, zp);
                         sum_zp += zp;
                     }
                 }
                 for (int v = sl.t0 + tid; v < sl.t1; v += threads) {
                     const T x = z[v];
                     if (CACHE) scache[nh + v - sl.t0] = x;
-                    const float zp = transform_logit(to_float(x), p);
-                    softmax_add(st, zp);
+                    const float zp = transform_fast(to_float(x), tf);
+                    softmax_add_exp2(st, zp);
                     sum_zp += zp;
                 }
             }
@@ -308,7 +375,7 @@ __global__ void __launch_bounds__(kThreads) ce_row_kernel(RowArgs a, SplitState 
             const int yi = static_cast<int>(y); /* -1: no element is the target */
             for (int v = sl.h0 + tid; v < sl.h1; v += threads) {
                 const float x = to_float(CACHE ? scache[v - sl.h0] : z[v]);
-                g[v] = from_float<T>(y >= 0 ? grad_element(e, transform_logit(x, p), v == yi, p) : 0.0f);
+                g[v] = from_float<T>(y >= 0 ? grad_element_exp2(e, transform_fast(x, tf), v == yi, tf) : 0.0f);
             }
             const uint4* zv = reinterpret_cast<const uint4*>(z + sl.head);
             uint4* gv = reinterpret_cast<uint4*>(g + sl.head);
@@ -320,13 +387,13 @@ __global__ void __launch_bounds__(kThreads) ce_row_kernel(RowArgs a, SplitState 
 #pragma unroll
                 for (int j = 0; j < N; ++j) {
                     out.v[j] = from_float<T>(
-                        y >= 0 ? grad_element(e, transform_logit(to_float(in.v[j]), p), base + j == yi, p) : 0.0f);
+                        y >= 0 ? grad_element_exp2(e, transform_fast(to_float(in.v[j]), tf), base + j == yi, tf) : 0.0f);
                 }
                 gv[i] = out.raw;
             }
             for (int v = sl.t0 + tid; v < sl.t1; v += threads) {
                 const float x = to_float(CACHE ? scache[nh + v - sl.t0] : z[v]);
-                g[v] = from_float<T>(y >= 0 ? grad_element(e, transform_logit(x, p), v == yi, p) : 0.0f);
+                g[v] = from_float<T>(y >= 0 ? grad_element_exp2(e, transform_fast(x, tf), v == yi, tf) : 0.0f);
             }
         }
         __syncthreads(); /* the scratch and RowShared are reused by the next row */
