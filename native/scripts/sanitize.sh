@@ -23,3 +23,7 @@ export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
 # ctest's own exit code is non-zero when any test (i.e. any sanitizer report) fails.
 # shellcheck disable=SC2086
 ctest --test-dir "$build" --output-on-failure --timeout 600 ${CTEST_ARGS:-}
+
+# The CUDA kernels' real sources on the host emulation (every CUDA thread a fiber, shared memory
+# poisoned) against the CPU path, under ASan + UBSan: no GPU or nvcc needed.
+"$here/tests/cuda/emulation/run.sh" --asan "${build}-cuda-emulation"

@@ -48,7 +48,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever a struct layout or an entry point changes; Java checks it at load. */
-#define REWEIGH_ABI_VERSION 1
+#define REWEIGH_ABI_VERSION 2
 
 typedef enum reweigh_status {
     REWEIGH_STATUS_OK = 0,
@@ -98,6 +98,9 @@ typedef struct reweigh_ce_options {
     double normalizer;        /* D when normalization == EXPLICIT */
     int32_t check_finite;     /* nonzero: NaN or +inf logits on a counted row -> NON_FINITE_INPUT */
     int32_t reserved0;
+    float grad_scale;         /* > 0, default 1: multiplies every gradient element, not the loss (GradScaler
+                                 style: fp16 gradients of large vocabularies underflow unscaled); ABI 2 */
+    int32_t reserved1;
 } reweigh_ce_options_t;
 
 /*
@@ -235,6 +238,34 @@ REWEIGH_API reweigh_status_t reweigh_cuda_memcpy(void* dst, const void* src, int
 /* cudaDeviceSynchronize on `device_index`: waits for every stream, reports asynchronous kernel errors. */
 REWEIGH_API reweigh_status_t reweigh_cuda_synchronize(int32_t device_index);
 
+/* ---- CUDA execution: validation mode, deferred status, availability ----
+ *
+ * Validation mode, per calling thread. SYNC (the default): each CUDA call validates
+ * targets, offsets, coefficients (and rowLse, finite logits) on the device, then waits
+ * for that result (one small copy + stream synchronisation) and returns
+ * INVALID_ARGUMENT / NON_FINITE_INPUT before writing anything. ASYNC: no host
+ * synchronisation (usable inside CUDA-graph capture); after a failed check the call's
+ * kernels write nothing, and the failure is reported by the next CUDA call on that
+ * device or by reweigh_cuda_deferred_status(). In both modes a target that leaves
+ * [0, vocab) after validation (the caller's memory changed during the call) is never
+ * used as an index: the row is treated as ignored and reported the same deferred way.
+ */
+#define REWEIGH_CUDA_VALIDATION_SYNC 0
+#define REWEIGH_CUDA_VALIDATION_ASYNC 1
+REWEIGH_API reweigh_status_t reweigh_cuda_set_validation_mode(int32_t mode);
+REWEIGH_API int32_t reweigh_cuda_validation_mode(void);
+/*
+ * Waits for `stream` on `device_index`, then returns the first failure recorded since
+ * the last report (and clears it): OK when there is none.
+ */
+REWEIGH_API reweigh_status_t reweigh_cuda_deferred_status(int32_t device_index, uint64_t stream);
+/* Why reweigh_cuda_device_count() is 0 (the first CUDA error, or "built without CUDA"); "" otherwise. */
+REWEIGH_API const char* reweigh_cuda_unavailable_reason(void);
+/*
+ * Frees the device workspaces cached per (device, stream) after waiting for the devices;
+ * the next call allocates again. For shutdown and leak checkers.
+ */
+REWEIGH_API reweigh_status_t reweigh_cuda_release_cache(void);
 
 #ifdef __cplusplus
 }

@@ -101,6 +101,7 @@ reweigh_ce_options_t reweigh_ce_options_default(void) {
     o.normalization = REWEIGH_NORMALIZATION_WEIGHT_SUM;
     o.normalizer = 1.0;
     o.check_finite = 0;
+    o.grad_scale = 1.0f;
     return o;
 }
 

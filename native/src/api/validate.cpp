@@ -47,6 +47,8 @@ RowParams validate_options(const reweigh_ce_options_t* options) {
                       static_cast<double>(o.softcap));
     REWEIGH_CHECK_ARG(o.logit_scale > 0.0f && isfinite(o.logit_scale), "logitScale = %g must be finite and > 0",
                       static_cast<double>(o.logit_scale));
+    REWEIGH_CHECK_ARG(o.grad_scale > 0.0f && isfinite(o.grad_scale), "gradScale = %g must be finite and > 0",
+                      static_cast<double>(o.grad_scale));
     REWEIGH_CHECK_ARG(o.token_reduction == REWEIGH_TOKEN_REDUCTION_MEAN ||
                           o.token_reduction == REWEIGH_TOKEN_REDUCTION_SUM,
                       "tokenReduction = %d is not MEAN (0) or SUM (1)", o.token_reduction);

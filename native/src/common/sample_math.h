@@ -38,12 +38,29 @@ REWEIGH_HD double normalizer_of(int32_t normalization, double explicit_d, double
     }
 }
 
+/* What sample s (coefficient c, `count` counted rows) adds to the sum that defines D: a
+ * reduction over samples of this term gives the weight sum, token count or sample count. */
+REWEIGH_HD double normalizer_term(int32_t normalization, float c, int64_t count) {
+    switch (normalization) {
+        case REWEIGH_NORMALIZATION_WEIGHT_SUM: return count > 0 ? static_cast<double>(c) : 0.0;
+        case REWEIGH_NORMALIZATION_TOKENS: return static_cast<double>(count);
+        case REWEIGH_NORMALIZATION_SAMPLES: return count > 0 ? 1.0 : 0.0;
+        default: return 0.0;
+    }
+}
+
+/* D from the reduced sum of normalizer_term (NONE: 1, EXPLICIT: the caller's value). */
+REWEIGH_HD double normalizer_value(int32_t normalization, double sum, double explicit_d) {
+    return normalizer_of(normalization, explicit_d, sum, sum, sum);
+}
+
 /* k_s: the scale of sample s's row gradients; 0 for a sample without counted rows or for D = 0. */
-REWEIGH_HD float sample_scale(float coefficient, double d, int64_t count, int32_t token_reduction) {
-    if (count == 0 || d == 0.0) return 0.0f;
+REWEIGH_HD float sample_scale(float coefficient, double d, int64_t count, int32_t token_reduction,
+                              float grad_scale) {
+    if (count <= 0 || d == 0.0) return 0.0f;
     double k = static_cast<double>(coefficient) / d;
     if (token_reduction == REWEIGH_TOKEN_REDUCTION_MEAN) k /= static_cast<double>(count);
-    return static_cast<float>(k);
+    return static_cast<float>(k * static_cast<double>(grad_scale));
 }
 
 /* total from sum_s c_s loss_s; 0 for D = 0. */

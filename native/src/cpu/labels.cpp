@@ -99,7 +99,7 @@ double normalizer(const reweigh_ce_options_t& o, const Labels& l, const std::vec
 std::vector<float> sample_scales(const reweigh_ce_options_t& o, const Labels& l, const std::vector<float>& coefficients,
                                  double d) {
     std::vector<float> k(l.counts.size(), 0.0f);
-    for (size_t s = 0; s < k.size(); ++s) k[s] = sample_scale(coefficients[s], d, l.counts[s], o.token_reduction);
+    for (size_t s = 0; s < k.size(); ++s) k[s] = sample_scale(coefficients[s], d, l.counts[s], o.token_reduction, o.grad_scale);
     return k;
 }
 

@@ -3,16 +3,21 @@
  * (ce_cuda.h), the counterpart of ../cpu/ce_cpu.cpp with the same semantics.
  *
  * Order of work in every call, all on the caller's stream (batch.stream):
- *   1. one cudaMallocAsync workspace (status block, token counts, k_s,
- *      per-row buffers the caller did not supply), freed on every path;
+ *   1. the cached workspace of (device, stream) (workspace.cuh): status
+ *      block, token counts, k_s, per-row buffers the caller did not supply,
+ *      cross-block partials;
  *   2. validation kernels (ce_validate.cu): offsets, targets, coefficients,
- *      D, rowLse, optional finite-logits scan; then the call's only host
- *      synchronisation (report_status: one small D2H copy + stream sync) so
- *      bad input returns INVALID_ARGUMENT / NON_FINITE_INPUT before anything
- *      is written. See [Note: device validation and the one host sync];
- *   3. the row kernels (ce_rows.cu), one block per row;
- *   4. per-sample fp64 sums and the total (ce_reduce.cu), deterministic.
- * The call returns after queueing 3 and 4: outputs are ready when the
+ *      D, rowLse, optional finite-logits scan; then, in the default
+ *      synchronous mode, the call's only host synchronisation (report_status:
+ *      one small D2H copy + stream sync) so bad input returns
+ *      INVALID_ARGUMENT / NON_FINITE_INPUT before anything is written. See
+ *      [Note: device validation and the one host sync]. In asynchronous mode
+ *      there is no synchronisation: the later kernels skip their work after
+ *      a failed check and the failure is reported later;
+ *   3. the row kernels (ce_rows.cu);
+ *   4. per-sample fp64 sums and the total (ce_reduce.cu), deterministic;
+ *   5. the fold of this call's failures into the deferred status.
+ * The call returns after queueing 3 to 5: outputs are ready when the
  * caller's stream reaches that point (as for any CUDA library call).
  */
 #include <stdint.h>
@@ -21,6 +26,7 @@
 #include "ce.cuh"
 #include "ce_cuda.h"
 #include "launch.cuh"
+#include "workspace.cuh"
 
 namespace reweigh {
 namespace cuda {
@@ -30,13 +36,17 @@ cudaStream_t stream_of(const reweigh_ce_batch_t& b) {
     return reinterpret_cast<cudaStream_t>(static_cast<uintptr_t>(b.stream));
 }
 
+thread_local bool t_async = false; /* reweigh_cuda_set_validation_mode of this thread */
+
 void check_device(const reweigh_ce_batch_t& b) {
     const int32_t n = device_count();
     if (n == 0) {
-        REWEIGH_FAIL(REWEIGH_STATUS_UNSUPPORTED, "batch.device_type is CUDA but no CUDA device is available");
+        REWEIGH_FAIL(REWEIGH_STATUS_UNSUPPORTED, "batch.device_type is CUDA but no CUDA device is available (%s)",
+                     unavailable_reason());
     }
     REWEIGH_CHECK_ARG(b.device_index >= 0 && b.device_index < n,
                       "batch.device_index = %d is not a CUDA device (this process sees %d)", b.device_index, n);
+    check_compute_capability(b.device_index);
 }
 
 RowArgs row_args(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, const RowParams& p) {
@@ -57,6 +67,8 @@ RowArgs row_args(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, con
     a.sample_k = nullptr;
     a.grad = nullptr;
     a.grad_stride = 0;
+    a.status = nullptr;
+    a.async = 0;
     return a;
 }
 
@@ -80,19 +92,41 @@ SampleArgs sample_args(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& 
     a.row_entropy = rows.entropy;
     a.coefficients = nullptr;
     a.weighted = nullptr;
+    a.status = nullptr;
+    a.async = 0;
     return a;
 }
 
+/* Everything between "validated" and "rows computed", shared by the three drivers. */
+void finish_validation(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, const CallSettings& settings,
+                       const DeviceStatus* status, const float* coefficients, const float* row_lse,
+                       cudaStream_t stream) {
+    if (!settings.async) report_status(b, o, status, coefficients, row_lse, stream);
+}
+
 }  // namespace
+
+CallSettings default_settings() {
+    CallSettings s;
+    s.async = t_async;
+    return s;
+}
+
+void set_validation_async(bool async) { t_async = async; }
+
+bool validation_async() { return t_async; }
+
 
 void ce_forward(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, const RowParams& p,
                 const reweigh_ce_stats_t& stats) {
     check_device(b);
     DeviceGuard guard(b.device_index);
     const cudaStream_t stream = stream_of(b);
-    Workspace ws(Workspace::piece<DeviceStatus>(1) + Workspace::piece<int64_t>(b.samples) +
-                     static_cast<size_t>(owned_row_buffers(stats)) * Workspace::piece<float>(b.rows),
-                 stream);
+    const CallSettings settings = default_settings();
+    if (settings.async) raise_deferred(b.device_index);
+    Workspace ws(b.device_index, stream,
+                 Workspace::piece<DeviceStatus>(1) + Workspace::piece<int64_t>(b.samples) +
+                     static_cast<size_t>(owned_row_buffers(stats)) * Workspace::piece<float>(b.rows));
     DeviceStatus* status = ws.take<DeviceStatus>(1);
     int64_t* counts = ws.take<int64_t>(b.samples);
 
@@ -100,55 +134,87 @@ void ce_forward(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, cons
     reset_status(status, stream);
     launch_check_labels(labels, status, counts, stream);
     if (o.check_finite) launch_check_finite(b, o.ignore_index, status, stream);
-    report_status(b, o, status, nullptr, nullptr, /* needs_normalizer */ false, stream);
+    finish_validation(b, o, settings, status, nullptr, nullptr, stream);
 
     RowArgs rows = row_args(b, o, p);
     rows.loss = ws.take<float>(b.rows);
     rows.lse = row_buffer(ws, stats.row_lse, b.rows);
     rows.logp = row_buffer(ws, stats.row_logp, b.rows);
     rows.entropy = row_buffer(ws, stats.row_entropy, b.rows);
-    launch_rows(RowMode::Forward, b.logits_dtype, rows, stream);
-    launch_sample_reduce(sample_args(b, o, counts, rows), stats, stream);
+    rows.status = status;
+    rows.async = settings.async;
+    launch_rows(RowMode::Forward, b.logits_dtype, rows, nullptr, stream);
+    SampleArgs sums = sample_args(b, o, counts, rows);
+    sums.status = status;
+    sums.async = settings.async;
+    launch_sample_reduce(sums, b.rows, stats, stream);
+    launch_fold_status(status, settings.async, b.rows, b.vocab, b.device_index, stream);
 }
 
 void ce_backward(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, const RowParams& p,
                  const float* row_lse, const float* coefficients, const reweigh_ce_grad_t& grad) {
+    CallSettings settings = default_settings();
+    settings.grad_scale = o.grad_scale;
+    ce_backward(b, o, p, row_lse, coefficients, grad, settings);
+}
+
+void ce_backward(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, const RowParams& p,
+                 const float* row_lse, const float* coefficients, const reweigh_ce_grad_t& grad,
+                 const CallSettings& settings) {
     check_device(b);
     DeviceGuard guard(b.device_index);
     const cudaStream_t stream = stream_of(b);
-    Workspace ws(Workspace::piece<DeviceStatus>(1) + Workspace::piece<int64_t>(b.samples) +
-                     Workspace::piece<float>(b.samples),
-                 stream);
+    if (settings.async) raise_deferred(b.device_index);
+    RowArgs rows = row_args(b, o, p);
+    const size_t split_bytes = rows_workspace_bytes(RowMode::Backward, b.logits_dtype, rows);
+    Workspace ws(b.device_index, stream,
+                 Workspace::piece<DeviceStatus>(1) + Workspace::piece<int64_t>(b.samples) +
+                     Workspace::piece<float>(b.samples) + Workspace::piece<char>(static_cast<int64_t>(split_bytes)));
     DeviceStatus* status = ws.take<DeviceStatus>(1);
     int64_t* counts = ws.take<int64_t>(b.samples);
     float* sample_k = ws.take<float>(b.samples);
+    void* split = ws.take<char>(static_cast<int64_t>(split_bytes));
 
     const LabelArgs labels = make_label_args(b, o.ignore_index);
     reset_status(status, stream);
     launch_check_labels(labels, status, counts, stream);
-    launch_normalizer(labels, o, coefficients, counts, status, sample_k, stream);
+    launch_normalizer(labels, o, settings, coefficients, counts, status, sample_k, stream);
     launch_check_lse(labels, row_lse, status, stream);
     if (o.check_finite) launch_check_finite(b, o.ignore_index, status, stream);
-    report_status(b, o, status, coefficients, row_lse, /* needs_normalizer */ true, stream);
+    finish_validation(b, o, settings, status, coefficients, row_lse, stream);
 
-    RowArgs rows = row_args(b, o, p);
     rows.in_lse = row_lse;
     rows.sample_k = sample_k;
     rows.grad = grad.data;
     rows.grad_stride = grad.row_stride;
-    launch_rows(RowMode::Backward, b.logits_dtype, rows, stream);
+    rows.status = status;
+    rows.async = settings.async;
+    launch_rows(RowMode::Backward, b.logits_dtype, rows, split, stream);
+    launch_fold_status(status, settings.async, b.rows, b.vocab, b.device_index, stream);
 }
 
 void ce_forward_backward(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, const RowParams& p,
                          const float* coefficients, const reweigh_ce_stats_t& stats, const reweigh_ce_grad_t& grad,
                          double* total) {
+    CallSettings settings = default_settings();
+    settings.grad_scale = o.grad_scale;
+    ce_forward_backward(b, o, p, coefficients, stats, grad, total, settings);
+}
+
+void ce_forward_backward(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, const RowParams& p,
+                         const float* coefficients, const reweigh_ce_stats_t& stats, const reweigh_ce_grad_t& grad,
+                         double* total, const CallSettings& settings) {
     check_device(b);
     DeviceGuard guard(b.device_index);
     const cudaStream_t stream = stream_of(b);
-    Workspace ws(Workspace::piece<DeviceStatus>(1) + Workspace::piece<int64_t>(b.samples) +
+    if (settings.async) raise_deferred(b.device_index);
+    RowArgs rows = row_args(b, o, p);
+    const size_t split_bytes = rows_workspace_bytes(RowMode::ForwardBackward, b.logits_dtype, rows);
+    Workspace ws(b.device_index, stream,
+                 Workspace::piece<DeviceStatus>(1) + Workspace::piece<int64_t>(b.samples) +
                      Workspace::piece<float>(b.samples) + Workspace::piece<double>(b.samples) +
-                     static_cast<size_t>(owned_row_buffers(stats)) * Workspace::piece<float>(b.rows),
-                 stream);
+                     static_cast<size_t>(owned_row_buffers(stats)) * Workspace::piece<float>(b.rows) +
+                     Workspace::piece<char>(static_cast<int64_t>(split_bytes)));
     DeviceStatus* status = ws.take<DeviceStatus>(1);
     int64_t* counts = ws.take<int64_t>(b.samples);
     float* sample_k = ws.take<float>(b.samples);
@@ -157,11 +223,10 @@ void ce_forward_backward(const reweigh_ce_batch_t& b, const reweigh_ce_options_t
     const LabelArgs labels = make_label_args(b, o.ignore_index);
     reset_status(status, stream);
     launch_check_labels(labels, status, counts, stream);
-    launch_normalizer(labels, o, coefficients, counts, status, sample_k, stream);
+    launch_normalizer(labels, o, settings, coefficients, counts, status, sample_k, stream);
     if (o.check_finite) launch_check_finite(b, o.ignore_index, status, stream);
-    report_status(b, o, status, coefficients, nullptr, /* needs_normalizer */ true, stream);
+    finish_validation(b, o, settings, status, coefficients, nullptr, stream);
 
-    RowArgs rows = row_args(b, o, p);
     rows.loss = ws.take<float>(b.rows);
     rows.lse = row_buffer(ws, stats.row_lse, b.rows);
     rows.logp = row_buffer(ws, stats.row_logp, b.rows);
@@ -169,13 +234,19 @@ void ce_forward_backward(const reweigh_ce_batch_t& b, const reweigh_ce_options_t
     rows.sample_k = sample_k;
     rows.grad = grad.data;
     rows.grad_stride = grad.row_stride;
-    launch_rows(RowMode::ForwardBackward, b.logits_dtype, rows, stream);
+    rows.status = status;
+    rows.async = settings.async;
+    launch_rows(RowMode::ForwardBackward, b.logits_dtype, rows, ws.take<char>(static_cast<int64_t>(split_bytes)),
+                stream);
 
     SampleArgs sums = sample_args(b, o, counts, rows);
     sums.coefficients = coefficients;
     sums.weighted = weighted;
-    launch_sample_reduce(sums, stats, stream);
-    if (total != nullptr) launch_total(weighted, b.samples, status, total, stream);
+    sums.status = status;
+    sums.async = settings.async;
+    launch_sample_reduce(sums, b.rows, stats, stream);
+    if (total != nullptr) launch_total(weighted, b.samples, status, settings.async, total, stream);
+    launch_fold_status(status, settings.async, b.rows, b.vocab, b.device_index, stream);
 }
 
 }  // namespace cuda

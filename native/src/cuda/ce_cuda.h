@@ -34,15 +34,30 @@ bool context_exists();
 /* CPU for host memory unknown to CUDA; never throws for a valid host pointer. */
 void pointer_device(const void* ptr, int32_t* device_type, int32_t* device_index);
 
+/* Per-call settings beyond reweigh_ce_options_t. */
+struct CallSettings {
+    bool async = false;          /* validation results read later (reweigh_cuda_set_validation_mode) */
+    float grad_scale = 1.0f;     /* multiplies every gradient element (fp16 gradients, GradScaler style) */
+    double* normalizer = nullptr; /* device pointer receiving D, or NULL */
+};
+/* The calling thread's validation mode (reweigh_cuda_set_validation_mode), grad scale 1, no D output. */
+CallSettings default_settings();
+
 void ce_forward(const reweigh_ce_batch_t& batch, const reweigh_ce_options_t& options, const RowParams& params,
                 const reweigh_ce_stats_t& stats);
 
 void ce_backward(const reweigh_ce_batch_t& batch, const reweigh_ce_options_t& options, const RowParams& params,
                  const float* row_lse, const float* coefficients, const reweigh_ce_grad_t& grad);
+void ce_backward(const reweigh_ce_batch_t& batch, const reweigh_ce_options_t& options, const RowParams& params,
+                 const float* row_lse, const float* coefficients, const reweigh_ce_grad_t& grad,
+                 const CallSettings& settings);
 
 void ce_forward_backward(const reweigh_ce_batch_t& batch, const reweigh_ce_options_t& options,
                          const RowParams& params, const float* coefficients, const reweigh_ce_stats_t& stats,
                          const reweigh_ce_grad_t& grad, double* total);
+void ce_forward_backward(const reweigh_ce_batch_t& batch, const reweigh_ce_options_t& options,
+                         const RowParams& params, const float* coefficients, const reweigh_ce_stats_t& stats,
+                         const reweigh_ce_grad_t& grad, double* total, const CallSettings& settings);
 
 }  // namespace cuda
 }  // namespace reweigh

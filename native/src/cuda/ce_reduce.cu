@@ -1,6 +1,6 @@
 /*
  * ce_reduce.cu: per-sample statistics from the per-row results, and the
- * objective total = sum_s c_s * loss_s / D, on the device and deterministic
+ * objective total = sum_s c_s * loss_s / D (0 for D = 0), on the device and deterministic
  * (the CUDA counterpart of reduce_samples in ../cpu/ce_cpu.cpp).
  *
  * No float atomics: one warp per sample, lane l sums rows lo + l, lo + l + 32,
@@ -23,13 +23,14 @@ namespace {
 
 constexpr int kThreads = 256;
 
-__global__ void sample_reduce_kernel(SampleArgs a, reweigh_ce_stats_t out) {
+__global__ void sample_reduce_kernel(SampleArgs a, int64_t rows, reweigh_ce_stats_t out) {
+    if (a.async && validation_failed(a.status)) return;
     const int lane = static_cast<int>(threadIdx.x) % kWarp;
     const int64_t warps = static_cast<int64_t>(gridDim.x) * (blockDim.x / kWarp);
     for (int64_t s = (static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x) / kWarp; s < a.samples;
          s += warps) {
-        const int64_t lo = load_index(a.offsets, a.offsets_dtype, s);
-        const int64_t hi = load_index(a.offsets, a.offsets_dtype, s + 1);
+        int64_t lo, hi;
+        sample_rows(a.offsets, a.offsets_dtype, s, rows, &lo, &hi);
         double loss = 0.0, logp = 0.0, entropy = 0.0;
         for (int64_t r = lo + lane; r < hi; r += kWarp) {
             /* Ignored rows hold exact zeros, so they add nothing. */
@@ -57,24 +58,26 @@ __global__ void sample_reduce_kernel(SampleArgs a, reweigh_ce_stats_t out) {
 }
 
 __global__ void __launch_bounds__(kThreads) total_kernel(const double* weighted, int64_t samples,
-                                                          const DeviceStatus* st, double* total) {
-    __shared__ double partial[kThreads / kWarp];
+                                                          const DeviceStatus* st, int32_t async, double* total) {
+    REWEIGH_DYNAMIC_SMEM(double, partial);
+    if (async && validation_failed(st)) return;
     double acc = 0.0;
     for (int64_t s = threadIdx.x; s < samples; s += blockDim.x) acc += weighted[s];
     const double sum = block_sum(acc, partial);
-    if (threadIdx.x == 0) *total = sum / st->normalizer;
+    if (threadIdx.x == 0) *total = objective_total(sum, st->normalizer);
 }
 
 }  // namespace
 
-void launch_sample_reduce(const SampleArgs& a, const reweigh_ce_stats_t& stats, cudaStream_t stream) {
+void launch_sample_reduce(const SampleArgs& a, int64_t rows, const reweigh_ce_stats_t& stats, cudaStream_t stream) {
     launch("sample_reduce_kernel", sample_reduce_kernel, grid_for(a.samples, kThreads / kWarp), kThreads, 0, stream,
-           a, stats);
+           a, rows, stats);
 }
 
-void launch_total(const double* weighted, int64_t samples, const DeviceStatus* status, double* total,
+void launch_total(const double* weighted, int64_t samples, const DeviceStatus* status, int32_t async, double* total,
                   cudaStream_t stream) {
-    launch("total_kernel", total_kernel, 1, kThreads, 0, stream, weighted, samples, status, total);
+    launch("total_kernel", total_kernel, 1, kThreads, sizeof(double) * kReduceSlots, stream, weighted, samples,
+           status, async, total);
 }
 
 }  // namespace cuda

@@ -1,9 +1,9 @@
 /*
  * ce_validate.cu: content validation on the device, the token counts, the
  * normaliser D and the per-sample gradient scale k_s, before any output is
- * written (the CUDA counterpart of validate_labels_cpu / normalizer_cpu /
- * sample_row_coefficients in ../api/validate.cpp, and of check_finite_logits
- * in ../cpu/ce_cpu.cpp).
+ * written (the CUDA counterpart of copy_labels / normalizer / sample_scales in
+ * ../cpu/labels.cpp, and of check_finite_logits in ../cpu/ce_cpu.cpp); the
+ * per-sample arithmetic itself is shared with the CPU (../common/sample_math.h).
  *
  * [Note: device validation and the one host sync] Targets, offsets,
  * coefficients and logits live on the device, so the checks run there: each
@@ -16,6 +16,12 @@
  * INVALID_ARGUMENT *before* the main kernels write the gradient (which may be
  * the logits themselves). On the error path it copies the offending elements
  * back to print the same messages as the CPU path.
+ *
+ * Asynchronous mode (reweigh_cuda_set_validation_mode) skips that
+ * synchronisation: the row and reduction kernels read the status block
+ * first and write nothing after a failed check, and fold_status_kernel
+ * moves the first failure to the device's deferred status (workspace.cuh),
+ * which the next call or reweigh_cuda_deferred_status() reports.
  */
 #include <math.h>
 #include <stdint.h>
@@ -25,16 +31,13 @@
 #include "ce.cuh"
 #include "launch.cuh"
 #include "reduce.cuh"
+#include "workspace.cuh"
 
 namespace reweigh {
 namespace cuda {
 namespace {
 
 constexpr int kThreads = 256;
-
-__device__ __forceinline__ void record(DeviceStatus* st, Check check, int64_t index) {
-    atomicMin(&st->first_bad[check], static_cast<unsigned long long>(index));
-}
 
 /* Offsets well-formed and every target in [0, V) or ignore_index; one thread per row / offset. */
 __global__ void check_labels_kernel(LabelArgs a, DeviceStatus* st) {
@@ -64,8 +67,8 @@ __global__ void count_tokens_kernel(LabelArgs a, const DeviceStatus* st, int64_t
     const int64_t warps = static_cast<int64_t>(gridDim.x) * (blockDim.x / kWarp);
     for (int64_t s = (static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x) / kWarp; s < a.samples;
          s += warps) {
-        const int64_t lo = load_index(a.offsets, a.offsets_dtype, s);
-        const int64_t hi = load_index(a.offsets, a.offsets_dtype, s + 1);
+        int64_t lo, hi;
+        sample_rows(a.offsets, a.offsets_dtype, s, a.rows, &lo, &hi);
         long long n = 0;
         for (int64_t r = lo + lane; r < hi; r += kWarp) {
             n += load_index(a.targets, a.targets_dtype, r) != a.ignore_index ? 1 : 0;
@@ -79,44 +82,55 @@ struct NormArgs {
     int32_t normalization;
     int32_t token_reduction;
     double explicit_d;
+    float grad_scale;
+    double* d_out; /* receives D when not NULL */
 };
 
 /*
- * One block: coefficients finite, D in fp64 (fixed-order block sum), then
- * k_s = c_s / D (/ count_s for MEAN) with the CPU's exact operation order.
+ * One block: coefficients finite (and non-negative under WEIGHT_SUM), D in
+ * fp64 (fixed-order block sum), then k_s (common/sample_math.h) for every sample.
  */
 __global__ void __launch_bounds__(kThreads) normalizer_kernel(LabelArgs a, NormArgs n, const float* coefficients,
                                                                const int64_t* counts, DeviceStatus* st,
                                                                float* sample_k) {
-    __shared__ double partial[kThreads / kWarp];
+    REWEIGH_DYNAMIC_SMEM(double, partial);
     if (labels_failed(st)) return;
     double acc = 0.0;
     for (int64_t s = threadIdx.x; s < a.samples; s += blockDim.x) {
-        const int64_t count = counts[s];
         const float c = coefficients != nullptr ? coefficients[s] : 1.0f;
-        if (coefficients != nullptr && !isfinite(c)) record(st, kCoefficient, s);
-        switch (n.normalization) {
-            case REWEIGH_NORMALIZATION_WEIGHT_SUM: acc += count > 0 ? static_cast<double>(c) : 0.0; break;
-            case REWEIGH_NORMALIZATION_TOKENS: acc += static_cast<double>(count); break;
-            case REWEIGH_NORMALIZATION_SAMPLES: acc += count > 0 ? 1.0 : 0.0; break;
-            default: break;
-        }
+        if (!isfinite(c)) record(st, kCoefficient, s);
+        if (n.normalization == REWEIGH_NORMALIZATION_WEIGHT_SUM && c < 0.0f) record(st, kNegativeCoefficient, s);
+        acc += normalizer_term(n.normalization, c, counts[s]);
     }
-    double d = block_sum(acc, partial);
-    if (n.normalization == REWEIGH_NORMALIZATION_NONE) d = 1.0;
-    if (n.normalization == REWEIGH_NORMALIZATION_EXPLICIT) d = n.explicit_d;
-    if (threadIdx.x == 0) st->normalizer = d;
+    const double d = normalizer_value(n.normalization, block_sum(acc, partial), n.explicit_d);
+    if (threadIdx.x == 0) {
+        st->normalizer = d;
+        if (n.d_out != nullptr) *n.d_out = d;
+    }
     if (sample_k == nullptr) return;
     for (int64_t s = threadIdx.x; s < a.samples; s += blockDim.x) {
-        const int64_t count = counts[s];
-        float k = 0.0f;
-        if (count > 0) {
-            double c = static_cast<double>(coefficients != nullptr ? coefficients[s] : 1.0f) / d;
-            if (n.token_reduction == REWEIGH_TOKEN_REDUCTION_MEAN) c /= static_cast<double>(count);
-            k = static_cast<float>(c);
-        }
-        sample_k[s] = k;
+        const float c = coefficients != nullptr ? coefficients[s] : 1.0f;
+        sample_k[s] = sample_scale(c, d, counts[s], n.token_reduction, n.grad_scale);
     }
+}
+
+/* Moves this call's first failure to the device's deferred status (see [Note: deferred status]). */
+__global__ void fold_status_kernel(const DeviceStatus* st, DeferredStatus* out, int32_t async, int64_t rows,
+                                   int64_t vocab) {
+    if (threadIdx.x != 0) return;
+    int first = -1;
+    for (int c = 0; c < kNumChecks && first < 0; ++c) {
+        if ((async || c == kRowGuard) && st->first_bad[c] != kNone) first = c;
+    }
+    if (first < 0) return;
+    if (atomicCAS(&out->claimed, 0u, 1u) != 0u) return; /* an earlier failure is still pending */
+    out->check = first;
+    out->mode = first == kRowGuard ? 0 : 1;
+    out->index = static_cast<int64_t>(st->first_bad[first]);
+    out->rows = rows;
+    out->vocab = vocab;
+    __threadfence_system();
+    atomicExch(&out->ready, 1u);
 }
 
 /* Backward: rowLse finite on every counted row. */
@@ -226,15 +240,18 @@ void launch_check_labels(const LabelArgs& a, DeviceStatus* status, int64_t* coun
            a, status, counts);
 }
 
-void launch_normalizer(const LabelArgs& a, const reweigh_ce_options_t& o, const float* coefficients,
-                       const int64_t* counts, DeviceStatus* status, float* sample_k, cudaStream_t stream) {
+void launch_normalizer(const LabelArgs& a, const reweigh_ce_options_t& o, const CallSettings& settings,
+                       const float* coefficients, const int64_t* counts, DeviceStatus* status, float* sample_k,
+                       cudaStream_t stream) {
     NormArgs n;
     n.normalization = o.normalization;
     n.token_reduction = o.token_reduction;
     n.explicit_d = o.normalizer;
+    n.grad_scale = settings.grad_scale;
+    n.d_out = settings.normalizer;
     /* One block even for samples == 0: D must still be written. */
-    launch("normalizer_kernel", normalizer_kernel, 1, kThreads, 0, stream, a, n, coefficients, counts, status,
-           sample_k);
+    launch("normalizer_kernel", normalizer_kernel, 1, kThreads, sizeof(double) * kReduceSlots, stream, a, n,
+           coefficients, counts, status, sample_k);
 }
 
 void launch_check_lse(const LabelArgs& a, const float* row_lse, DeviceStatus* status, cudaStream_t stream) {
@@ -263,22 +280,27 @@ void launch_check_finite(const reweigh_ce_batch_t& b, int64_t ignore_index, Devi
 }
 
 void report_status(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, const DeviceStatus* status,
-                   const float* coefficients, const float* row_lse, bool needs_normalizer, cudaStream_t stream) {
+                   const float* coefficients, const float* row_lse, cudaStream_t stream) {
     DeviceStatus h;
     REWEIGH_CUDA_CHECK(cudaMemcpyAsync(&h, status, sizeof h, cudaMemcpyDeviceToHost, stream));
     REWEIGH_CUDA_CHECK(cudaStreamSynchronize(stream));
     report_labels(b, o, h);
-    if (needs_normalizer) {
+    if (coefficients != nullptr) {
         if (h.first_bad[kCoefficient] != kNone) {
             const int64_t s = static_cast<int64_t>(h.first_bad[kCoefficient]);
             REWEIGH_FAIL(REWEIGH_STATUS_INVALID_ARGUMENT, "coefficients[%lld] = %g is not finite",
                          static_cast<long long>(s), static_cast<double>(read_one<float>(coefficients, s)));
         }
-        const double d = h.normalizer;
-        REWEIGH_CHECK_ARG(isfinite(d) && d != 0.0,
-                          "normalizer D = %g under normalization %s must be finite and nonzero "
-                          "(WEIGHT_SUM: coefficients of samples with tokens; TOKENS/SAMPLES: counted rows)",
-                          d, normalization_name(o.normalization));
+        if (h.first_bad[kNegativeCoefficient] != kNone) {
+            const int64_t s = static_cast<int64_t>(h.first_bad[kNegativeCoefficient]);
+            REWEIGH_FAIL(REWEIGH_STATUS_INVALID_ARGUMENT,
+                         "coefficients[%lld] = %g is negative under normalization WEIGHT_SUM, whose D = sum of "
+                         "coefficients is ill-defined for signed weights: use normalization NONE or an explicit "
+                         "normalizer (e.g. for DPO)",
+                         static_cast<long long>(s), static_cast<double>(read_one<float>(coefficients, s)));
+        }
+        REWEIGH_CHECK_ARG(isfinite(h.normalizer), "normalizer D = %g under normalization %s is not finite",
+                          h.normalizer, normalization_name(o.normalization));
     }
     if (h.first_bad[kLse] != kNone) {
         const int64_t r = static_cast<int64_t>(h.first_bad[kLse]);
@@ -291,6 +313,53 @@ void report_status(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, c
         const float z = read_logit(b, r * b.logits_row_stride + v);
         REWEIGH_FAIL(REWEIGH_STATUS_NON_FINITE_INPUT, "logits[row %lld, column %lld] = %s on a counted row",
                      static_cast<long long>(r), static_cast<long long>(v), isnan(z) ? "NaN" : "+inf");
+    }
+    raise_deferred(b.device_index);
+}
+
+void launch_fold_status(const DeviceStatus* status, bool async, int64_t rows, int64_t vocab, int device,
+                        cudaStream_t stream) {
+    launch("fold_status_kernel", fold_status_kernel, 1, kWarp, 0, stream, status, deferred_status_device(device),
+           static_cast<int32_t>(async ? 1 : 0), rows, vocab);
+}
+
+void raise_deferred(int device) {
+    volatile DeferredStatus* h = deferred_status_host(device);
+    if (h->ready == 0u) return;
+    const int check = h->check, mode = h->mode;
+    const long long index = static_cast<long long>(h->index), rows = static_cast<long long>(h->rows),
+                    vocab = static_cast<long long>(h->vocab);
+    h->ready = 0u;
+    h->claimed = 0u; /* the next failure may be recorded from here on */
+    const char* when = mode == 1 ? "the asynchronous validation of an earlier call on this device (that call wrote no "
+                                   "outputs)"
+                                 : "a row kernel of an earlier call on this device (the row was treated as ignored: "
+                                   "that call's results do not match its input)";
+    switch (check) {
+        case kOffsetFirst:
+        case kOffsetLast:
+        case kOffsetOrder:
+            REWEIGH_FAIL(REWEIGH_STATUS_INVALID_ARGUMENT,
+                         "offsets[%lld] is out of order or does not end at rows = %lld: found by %s", index, rows,
+                         when);
+        case kTarget:
+        case kRowGuard:
+            REWEIGH_FAIL(REWEIGH_STATUS_INVALID_ARGUMENT,
+                         "targets[%lld] is outside [0, vocab = %lld) and is not ignoreIndex: found by %s", index,
+                         vocab, when);
+        case kCoefficient:
+            REWEIGH_FAIL(REWEIGH_STATUS_INVALID_ARGUMENT, "coefficients[%lld] is not finite: found by %s", index, when);
+        case kNegativeCoefficient:
+            REWEIGH_FAIL(REWEIGH_STATUS_INVALID_ARGUMENT,
+                         "coefficients[%lld] is negative under normalization WEIGHT_SUM (use NONE or an explicit "
+                         "normalizer for signed objectives such as DPO): found by %s",
+                         index, when);
+        case kLse:
+            REWEIGH_FAIL(REWEIGH_STATUS_INVALID_ARGUMENT, "rowLse[%lld] is not finite: found by %s", index, when);
+        case kNonFinite:
+            REWEIGH_FAIL(REWEIGH_STATUS_NON_FINITE_INPUT, "logits[row %lld, column %lld] is NaN or +inf: found by %s",
+                         index / (vocab > 0 ? vocab : 1), index % (vocab > 0 ? vocab : 1), when);
+        default: REWEIGH_FAIL(REWEIGH_STATUS_INTERNAL, "deferred status check %d", check);
     }
 }
 

@@ -18,6 +18,8 @@ const char* unavailable_reason() {
 
 bool context_exists() { return false; }
 
+CallSettings default_settings() { return CallSettings(); }
+
 void pointer_device(const void*, int32_t* device_type, int32_t* device_index) {
     *device_type = REWEIGH_DEVICE_CPU;
     *device_index = 0;
@@ -39,8 +41,18 @@ void ce_backward(const reweigh_ce_batch_t&, const reweigh_ce_options_t&, const R
     unsupported();
 }
 
+void ce_backward(const reweigh_ce_batch_t&, const reweigh_ce_options_t&, const RowParams&, const float*, const float*,
+                 const reweigh_ce_grad_t&, const CallSettings&) {
+    unsupported();
+}
+
 void ce_forward_backward(const reweigh_ce_batch_t&, const reweigh_ce_options_t&, const RowParams&, const float*,
                          const reweigh_ce_stats_t&, const reweigh_ce_grad_t&, double*) {
+    unsupported();
+}
+
+void ce_forward_backward(const reweigh_ce_batch_t&, const reweigh_ce_options_t&, const RowParams&, const float*,
+                         const reweigh_ce_stats_t&, const reweigh_ce_grad_t&, double*, const CallSettings&) {
     unsupported();
 }
 
@@ -75,5 +87,25 @@ reweigh_status_t reweigh_cuda_synchronize(int32_t) {
         REWEIGH_FAIL(REWEIGH_STATUS_UNSUPPORTED, "reweigh_cuda_synchronize: this libreweigh was built without CUDA");
     });
 }
+
+
+reweigh_status_t reweigh_cuda_set_validation_mode(int32_t mode) {
+    return reweigh::guarded([&] {
+        REWEIGH_CHECK_ARG(mode == REWEIGH_CUDA_VALIDATION_SYNC || mode == REWEIGH_CUDA_VALIDATION_ASYNC,
+                          "mode = %d is not REWEIGH_CUDA_VALIDATION_SYNC (0) or _ASYNC (1)", mode);
+        REWEIGH_FAIL(REWEIGH_STATUS_UNSUPPORTED,
+                     "reweigh_cuda_set_validation_mode: this libreweigh was built without CUDA");
+    });
+}
+
+int32_t reweigh_cuda_validation_mode(void) { return REWEIGH_CUDA_VALIDATION_SYNC; }
+
+reweigh_status_t reweigh_cuda_deferred_status(int32_t, uint64_t) {
+    return reweigh::guarded([&] {
+        REWEIGH_FAIL(REWEIGH_STATUS_UNSUPPORTED, "reweigh_cuda_deferred_status: this libreweigh was built without CUDA");
+    });
+}
+
+reweigh_status_t reweigh_cuda_release_cache(void) { return REWEIGH_STATUS_OK; }
 
 }  // extern "C"

@@ -6,32 +6,47 @@
  *
  * The runtime is linked statically (cudart_static), so the library loads on
  * machines with no driver; there cudaGetDeviceCount fails and we report 0
- * devices, clear the error and never throw.
+ * devices, clear the error and never throw, and keep that first error's text
+ * for reweigh_cuda_unavailable_reason() (e.g. "CUDA driver version is
+ * insufficient for CUDA runtime version", the static CUDA 13 runtime on an
+ * older driver), so "0 devices" is never unexplained.
+ *
+ * Also the validation-mode, deferred-status and cache entry points of
+ * reweigh.h.
  */
 #include <cuda_runtime.h>
 #include <dlfcn.h>
 #include <stdint.h>
 #include <stdio.h>
 
+#include <mutex>
+
 #include "../common/errors.h"
 #include "ce_cuda.h"
+#include "ce.cuh"
 #include "launch.cuh"
+#include "workspace.cuh"
 
 namespace reweigh {
 namespace cuda {
 
 bool compiled() { return true; }
 
+namespace {
+int32_t probe_devices() {
+    int n = 0;
+    const cudaError_t err = cudaGetDeviceCount(&n);
+    if (err != cudaSuccess) {
+        (void)cudaGetLastError(); /* no driver / no device: not an error for us */
+        return 0;
+    }
+    return static_cast<int32_t>(n);
+}
+}  // namespace
+
 int32_t device_count() {
     /* Queried once: the driver fixes the visible devices at initialisation anyway. */
-    static const int32_t count = [] {
-        int n = 0;
-        if (cudaGetDeviceCount(&n) != cudaSuccess) {
-            (void)cudaGetLastError(); /* no driver / no device: not an error for us */
-            return 0;
-        }
-        return static_cast<int32_t>(n);
-    }();
+    static const int32_t count = probe_devices();
     return count;
 }
 
@@ -92,6 +107,33 @@ bool context_exists() {
     return found;
 }
 
+void check_compute_capability(int device) {
+    /* Read once per device: an attribute query per call costs a driver round trip. */
+    static std::mutex mutex;
+    static int known[64][2] = {};
+    int major = 0, minor = 0;
+    {
+        std::lock_guard<std::mutex> g(mutex);
+        if (device >= 0 && device < 64 && known[device][0] != 0) {
+            major = known[device][0];
+            minor = known[device][1];
+        } else {
+            REWEIGH_CUDA_CHECK(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device));
+            REWEIGH_CUDA_CHECK(cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device));
+            if (device >= 0 && device < 64) {
+                known[device][0] = major;
+                known[device][1] = minor;
+            }
+        }
+    }
+    if (major < 8) {
+        REWEIGH_FAIL(REWEIGH_STATUS_UNSUPPORTED,
+                     "CUDA device %d has compute capability %d.%d; the kernels need 8.0 or newer (built for sm_80 "
+                     "and sm_90)",
+                     device, major, minor);
+    }
+}
+
 void pointer_device(const void* ptr, int32_t* device_type, int32_t* device_index) {
     *device_type = REWEIGH_DEVICE_CPU;
     *device_index = 0;
@@ -101,6 +143,8 @@ void pointer_device(const void* ptr, int32_t* device_type, int32_t* device_index
         (void)cudaGetLastError(); /* unknown to CUDA: host memory */
         return;
     }
+    /* Device memory only when the attributes say so: pinned host memory (cudaMemoryTypeHost) and
+     * unregistered memory stay CPU. */
     if (attr.type == cudaMemoryTypeDevice || attr.type == cudaMemoryTypeManaged) {
         *device_type = REWEIGH_DEVICE_CUDA;
         *device_index = attr.device;
@@ -164,6 +208,35 @@ reweigh_status_t reweigh_cuda_synchronize(int32_t device_index) {
         check_device_index(device_index);
         DeviceGuard guard(device_index);
         REWEIGH_CUDA_CHECK(cudaDeviceSynchronize());
+    });
+}
+
+
+reweigh_status_t reweigh_cuda_set_validation_mode(int32_t mode) {
+    return guarded([&] {
+        REWEIGH_CHECK_ARG(mode == REWEIGH_CUDA_VALIDATION_SYNC || mode == REWEIGH_CUDA_VALIDATION_ASYNC,
+                          "mode = %d is not REWEIGH_CUDA_VALIDATION_SYNC (0) or _ASYNC (1)", mode);
+        reweigh::cuda::set_validation_async(mode == REWEIGH_CUDA_VALIDATION_ASYNC);
+    });
+}
+
+int32_t reweigh_cuda_validation_mode(void) {
+    return reweigh::cuda::validation_async() ? REWEIGH_CUDA_VALIDATION_ASYNC : REWEIGH_CUDA_VALIDATION_SYNC;
+}
+
+reweigh_status_t reweigh_cuda_deferred_status(int32_t device_index, uint64_t stream) {
+    return guarded([&] {
+        check_device_index(device_index);
+        DeviceGuard guard(device_index);
+        REWEIGH_CUDA_CHECK(cudaStreamSynchronize(reinterpret_cast<cudaStream_t>(static_cast<uintptr_t>(stream))));
+        reweigh::cuda::raise_deferred(device_index);
+    });
+}
+
+reweigh_status_t reweigh_cuda_release_cache(void) {
+    return guarded([&] {
+        if (reweigh::cuda::device_count() == 0) return;
+        reweigh::cuda::release_cache();
     });
 }
 

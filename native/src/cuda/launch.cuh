@@ -1,16 +1,20 @@
 /*
- * launch.cuh: CUDA error handling for the backend. Every runtime call goes
- * through REWEIGH_CUDA_CHECK and every kernel through launch(), which checks
- * the launch itself, so a forgotten check cannot happen (ggml's
- * cross_entropy_loss_back missed one; docs/style.md §2).
+ * launch.cuh: CUDA error handling and launch plumbing of the backend. Every
+ * runtime call goes through REWEIGH_CUDA_CHECK and every kernel through
+ * launch() or launch_cooperative(), which check the launch itself, so a
+ * forgotten check cannot happen (ggml's cross_entropy_loss_back missed one;
+ * see docs/style.md).
  *
  * Failures throw reweigh::Error with REWEIGH_STATUS_CUDA and the
  * cudaGetErrorString text (REWEIGH_STATUS_OUT_OF_MEMORY for an allocation);
  * guarded() in errors.h turns that into a status. Nothing here aborts.
  *
- * Also: DeviceGuard (select batch.device_index for one call, restore after)
- * and Workspace (one cudaMallocAsync block per call on the caller's stream,
- * freed with cudaFreeAsync on every path, including exceptions).
+ * Also: DeviceGuard (select batch.device_index for one call, restore after).
+ *
+ * REWEIGH_CUDA_EMULATION is defined only by the host emulation harness
+ * (tests/cuda/emulation): there the two launch statements and the dynamic
+ * shared-memory declaration become calls into the emulated runtime; every
+ * other line is the source nvcc compiles.
  */
 #ifndef REWEIGH_CUDA_LAUNCH_CUH
 #define REWEIGH_CUDA_LAUNCH_CUH
@@ -22,6 +26,18 @@
 #include <utility>
 
 #include "../common/errors.h"
+
+/* All shared memory of a kernel is dynamic, so the emulation can give each block its own, poisoned. */
+#if defined(REWEIGH_CUDA_EMULATION)
+#define REWEIGH_DYNAMIC_SMEM(type, name) type* name = ::emu::dynamic_smem<type>()
+#else
+#define REWEIGH_DYNAMIC_SMEM(type, name) extern __shared__ type name[]
+#endif
+
+/* Blocks of a grid-stride launch: at most this many (the loops cover the rest). */
+#ifndef REWEIGH_CUDA_MAX_GRID
+#define REWEIGH_CUDA_MAX_GRID (int64_t{1} << 20)
+#endif
 
 namespace reweigh {
 namespace cuda {
@@ -47,16 +63,40 @@ template <class... Params, class... Args>
 void launch(const char* name, void (*kernel)(Params...), unsigned grid, unsigned block, size_t smem,
             cudaStream_t stream, Args&&... args) {
     if (grid == 0) return;
+#if defined(REWEIGH_CUDA_EMULATION)
+    ::emu::launch_kernel(kernel, grid, block, smem, stream, std::forward<Args>(args)...);
+#else
     kernel<<<grid, block, smem, stream>>>(std::forward<Args>(args)...);
+#endif
     const cudaError_t err = cudaGetLastError();
     if (err != cudaSuccess) fail_cuda(err, name, __FILE__, __LINE__);
 }
 
-/* Blocks for a grid-stride loop over n items: at most 2^20 (loops cover the rest). */
+/*
+ * A cooperative launch: every block of the grid is resident at once (the
+ * runtime refuses the launch otherwise), so blocks may wait for each other.
+ * The caller sizes the grid from the occupancy calculator.
+ */
+template <class... Params>
+void launch_cooperative(const char* name, void (*kernel)(Params...), unsigned grid, unsigned block, size_t smem,
+                        cudaStream_t stream, Params... args) {
+    if (grid == 0) return;
+#if defined(REWEIGH_CUDA_EMULATION)
+    ::emu::launch_cooperative(kernel, grid, block, smem, stream, args...);
+    const cudaError_t err = cudaGetLastError();
+#else
+    void* argv[] = {static_cast<void*>(&args)...};
+    const cudaError_t err = cudaLaunchCooperativeKernel(reinterpret_cast<const void*>(kernel), dim3(grid),
+                                                        dim3(block), argv, smem, stream);
+#endif
+    if (err != cudaSuccess) fail_cuda(err, name, __FILE__, __LINE__);
+}
+
+/* Blocks for a grid-stride loop over n items: at most REWEIGH_CUDA_MAX_GRID. */
 inline unsigned grid_for(int64_t n, int64_t per_block) {
     if (n <= 0) return 0;
     const int64_t blocks = (n + per_block - 1) / per_block;
-    return static_cast<unsigned>(blocks < (int64_t{1} << 20) ? blocks : (int64_t{1} << 20));
+    return static_cast<unsigned>(blocks < REWEIGH_CUDA_MAX_GRID ? blocks : REWEIGH_CUDA_MAX_GRID);
 }
 
 /* Makes `device` current for the lifetime of the guard, then restores the caller's device. */
@@ -78,64 +118,6 @@ public:
 private:
     int previous_ = 0;
     bool changed_ = false;
-};
-
-/*
- * One stream-ordered device allocation per call, carved into aligned pieces.
- * Freed with cudaFreeAsync on the same stream, so kernels still queued that
- * use it finish first; the destructor never throws.
- */
-class Workspace {
-public:
-    Workspace(size_t bytes, cudaStream_t stream) : stream_(stream) {
-        if (bytes == 0) bytes = 256;
-        void* p = nullptr;
-        cudaError_t err = cudaMallocAsync(&p, bytes, stream);
-        if (err == cudaErrorNotSupported) {
-            /* No stream-ordered allocator (cudaDevAttrMemoryPoolsSupported = 0): plain cudaMalloc. */
-            (void)cudaGetLastError();
-            async_ = false;
-            err = cudaMalloc(&p, bytes);
-        }
-        if (err != cudaSuccess) fail_cuda(err, async_ ? "cudaMallocAsync(workspace)" : "cudaMalloc(workspace)",
-                                          __FILE__, __LINE__);
-        base_ = static_cast<char*>(p);
-        size_ = bytes;
-    }
-    ~Workspace() {
-        if (base_ == nullptr) return;
-        const cudaError_t err = async_ ? cudaFreeAsync(base_, stream_) : cudaFree(base_);
-        if (err != cudaSuccess) (void)cudaGetLastError();
-    }
-    Workspace(const Workspace&) = delete;
-    Workspace& operator=(const Workspace&) = delete;
-
-    /* Bytes needed for `count` items of T, rounded up to the 256-byte piece alignment. */
-    template <class T>
-    static size_t piece(int64_t count) {
-        const size_t bytes = static_cast<size_t>(count > 0 ? count : 0) * sizeof(T);
-        return (bytes + 255) & ~static_cast<size_t>(255);
-    }
-
-    /* The next piece of `count` T's (sized with piece<T>() when the workspace was planned). */
-    template <class T>
-    T* take(int64_t count) {
-        const size_t bytes = piece<T>(count);
-        if (used_ + bytes > size_) {
-            REWEIGH_FAIL(REWEIGH_STATUS_INTERNAL, "CUDA workspace overflow (%zu + %zu > %zu bytes)", used_, bytes,
-                         size_);
-        }
-        T* p = reinterpret_cast<T*>(base_ + used_);
-        used_ += bytes;
-        return p;
-    }
-
-private:
-    cudaStream_t stream_;
-    bool async_ = true;
-    char* base_ = nullptr;
-    size_t size_ = 0;
-    size_t used_ = 0;
 };
 
 }  // namespace cuda

@@ -18,6 +18,9 @@
  * status and message as the CPU and leaves the logits untouched.
  *
  * Exits 0 with "SKIPPED: no CUDA device" when reweigh_cuda_device_count() == 0.
+ * REWEIGH_PARITY_QUICK=1: a reduced case set (compute-sanitizer runs);
+ * REWEIGH_PARITY_FULL=1: adds 2^20 + 5 rows (GPU only: minutes under the emulation).
+ * The same source runs under the host emulation (tests/cuda/emulation/run.sh).
  */
 #include <math.h>
 #include <stdint.h>
@@ -50,6 +53,12 @@ int g_checks = 0;
         }                                                  \
     } while (0)
 
+/* A switch set in the environment to a nonempty value. */
+bool env_on(const char* name) {
+    const char* v = getenv(name);
+    return v != nullptr && v[0] != '\0';
+}
+
 void ok(reweigh_status_t s, const char* what) {
     if (s != REWEIGH_STATUS_OK) {
         printf("FATAL: %s -> %s: %s\n", what, reweigh_status_string(s), reweigh_last_error());
@@ -70,6 +79,18 @@ public:
         ok(reweigh_cuda_memcpy(p_, v.data(), static_cast<int64_t>(v.size() * sizeof(T))), "upload");
     }
     template <class T>
+    void upload_at(size_t byte_offset, const std::vector<T>& v) {
+        ok(reweigh_cuda_memcpy(static_cast<char*>(p_) + byte_offset, v.data(), static_cast<int64_t>(v.size() * sizeof(T))),
+           "upload");
+    }
+    template <class T>
+    std::vector<T> download_at(size_t byte_offset, size_t n) const {
+        std::vector<T> v(n);
+        ok(reweigh_cuda_memcpy(v.data(), static_cast<char*>(p_) + byte_offset, static_cast<int64_t>(n * sizeof(T))),
+           "download");
+        return v;
+    }
+    template <class T>
     std::vector<T> download(size_t n) const {
         std::vector<T> v(n);
         ok(reweigh_cuda_memcpy(v.data(), p_, static_cast<int64_t>(n * sizeof(T))), "download");
@@ -87,6 +108,9 @@ struct Case {
     float eps, zloss, softcap, scale;
     int32_t reduction, normalization;
     double ignore_fraction;
+    int64_t shift = 0; /* elements between the 256-byte aligned buffer start and the logits (misaligned base) */
+    int64_t grad_shift = -1; /* the grad's shift; -1: the same as the logits' */
+    float grad_scale = 1.0f; /* options.grad_scale */
 };
 
 size_t esize(int32_t dtype) { return dtype == REWEIGH_DTYPE_F32 ? 4 : 2; }
@@ -167,7 +191,9 @@ Inputs make_inputs(const Case& c, uint64_t seed) {
     in.targets = index_bytes(targets, c.targets_dtype);
     in.offsets = index_bytes(offsets, c.offsets_dtype);
     in.coefficients.resize(static_cast<size_t>(c.samples));
-    for (auto& x : in.coefficients) x = static_cast<float>(unit(rng) * 2.0 - 0.3); /* some negative (DPO) */
+    /* Some negative (DPO's rejected side) where the normalisation allows it; WEIGHT_SUM needs c >= 0. */
+    const double low = c.normalization == REWEIGH_NORMALIZATION_WEIGHT_SUM ? 0.0 : -0.3;
+    for (auto& x : in.coefficients) x = static_cast<float>(low + unit(rng) * 2.0);
     in.options = reweigh_ce_options_default();
     in.options.label_smoothing = c.eps;
     in.options.z_loss = c.zloss;
@@ -176,6 +202,7 @@ Inputs make_inputs(const Case& c, uint64_t seed) {
     in.options.token_reduction = c.reduction;
     in.options.normalization = c.normalization;
     in.options.normalizer = 3.5;
+    in.options.grad_scale = c.grad_scale;
     return in;
 }
 
@@ -235,19 +262,23 @@ Outputs run_gpu(const Inputs& in, bool in_place) {
     const Case& c = in.c;
     const size_t S = static_cast<size_t>(c.samples), R = static_cast<size_t>(c.rows);
     const size_t lbytes = in.logits.size();
-    DevBuf logits(lbytes), grad(lbytes), grad_bwd(lbytes), targets(in.targets.size()), offsets(in.offsets.size()),
-        coef(S * 4 + 4), loss(S * 4 + 4), logp(S * 4 + 4), ent(S * 4 + 4), count(S * 8 + 8), rlse(R * 4 + 4),
-        rlogp(R * 4 + 4), rent(R * 4 + 4), total(8), floss(S * 4 + 4);
-    logits.upload(in.logits);
+    const size_t lshift = static_cast<size_t>(c.shift) * esize(c.dtype);
+    const size_t gshift = static_cast<size_t>(c.grad_shift < 0 ? c.shift : c.grad_shift) * esize(c.dtype);
+    const size_t gpad = lshift > gshift ? lshift : gshift;
+    DevBuf logits(lbytes + gpad), grad(lbytes + gpad), grad_bwd(lbytes + gpad), targets(in.targets.size()),
+        offsets(in.offsets.size()), coef(S * 4 + 4), loss(S * 4 + 4), logp(S * 4 + 4), ent(S * 4 + 4),
+        count(S * 8 + 8), rlse(R * 4 + 4), rlogp(R * 4 + 4), rent(R * 4 + 4), total(8), floss(S * 4 + 4);
+    logits.upload_at(lshift, in.logits);
     targets.upload(in.targets);
     offsets.upload(in.offsets);
     coef.upload(in.coefficients);
-    reweigh_ce_batch_t b = batch_of(in, logits.get(), c.dtype, targets.get(), offsets.get(), REWEIGH_DEVICE_CUDA);
+    void* lptr = static_cast<char*>(logits.get()) + lshift;
+    reweigh_ce_batch_t b = batch_of(in, lptr, c.dtype, targets.get(), offsets.get(), REWEIGH_DEVICE_CUDA);
     reweigh_ce_stats_t st = {static_cast<float*>(loss.get()), static_cast<float*>(logp.get()),
                              static_cast<int64_t*>(count.get()), static_cast<float*>(ent.get()),
                              static_cast<float*>(rlse.get()), static_cast<float*>(rlogp.get()),
                              static_cast<float*>(rent.get())};
-    reweigh_ce_grad_t g = {in_place ? logits.get() : grad.get(), in.stride};
+    reweigh_ce_grad_t g = {in_place ? lptr : static_cast<char*>(grad.get()) + gshift, in.stride};
     ok(reweigh_ce_forward_backward(&b, &in.options, static_cast<const float*>(coef.get()), &st, &g,
                                    static_cast<double*>(total.get())),
        "gpu fb");
@@ -260,7 +291,7 @@ Outputs run_gpu(const Inputs& in, bool in_place) {
     o.row_lse = rlse.download<float>(R);
     o.row_logp = rlogp.download<float>(R);
     o.row_entropy = rent.download<float>(R);
-    o.grad = (in_place ? logits : grad).download<uint8_t>(lbytes);
+    o.grad = in_place ? logits.download_at<uint8_t>(lshift, lbytes) : grad.download_at<uint8_t>(gshift, lbytes);
     o.total = total.download<double>(1)[0];
     if (!in_place) {
         /* forward alone must agree with forwardBackward's statistics (loss only: the rest share code).
@@ -271,11 +302,11 @@ Outputs run_gpu(const Inputs& in, bool in_place) {
         for (size_t s = 0; s < S; ++s) {
             EXPECT(within(floss_h[s], o.loss[s], 2e-5, 2e-5), "forward loss[%zu] %g != fb %g", s, floss_h[s], o.loss[s]);
         }
-        reweigh_ce_grad_t gb = {grad_bwd.get(), in.stride};
+        reweigh_ce_grad_t gb = {static_cast<char*>(grad_bwd.get()) + gshift, in.stride};
         ok(reweigh_ce_backward(&b, &in.options, static_cast<const float*>(rlse.get()),
                                static_cast<const float*>(coef.get()), &gb),
            "gpu bwd");
-        o.grad_bwd = grad_bwd.download<uint8_t>(lbytes);
+        o.grad_bwd = grad_bwd.download_at<uint8_t>(gshift, lbytes);
     }
     return o;
 }
@@ -348,7 +379,7 @@ std::string strip_location(const char* message) {
     return at == std::string::npos ? m : m.substr(0, at);
 }
 
-enum class Break { Target, OffsetOrder, OffsetLast, Coefficient, ZeroD, NonFinite, Lse };
+enum class Break { Target, OffsetOrder, OffsetLast, Coefficient, NegativeCoefficient, NonFinite, Lse };
 
 void bad_case(const char* label, Break what, reweigh_status_t expected, const char* needle) {
     Case c = {label, 9, 50, 3, 0, REWEIGH_DTYPE_F32, REWEIGH_DTYPE_I64, REWEIGH_DTYPE_I32, 0.1f, 0.0f, 0.0f, 1.0f,
@@ -362,7 +393,7 @@ void bad_case(const char* label, Break what, reweigh_status_t expected, const ch
         case Break::OffsetOrder: off[2] = 2; break;
         case Break::OffsetLast: off[3] = 8; break;
         case Break::Coefficient: in.coefficients[1] = NAN; break;
-        case Break::ZeroD: in.coefficients = {1.0f, -1.0f, 0.0f}; break;
+        case Break::NegativeCoefficient: in.coefficients = {1.0f, -1.0f, 0.0f}; break;
         case Break::NonFinite: encode(REWEIGH_DTYPE_F32, in.logits, 5 * 50 + 17, INFINITY); in.options.check_finite = 1; break;
         case Break::Lse: lse[6] = NAN; break;
     }
@@ -396,18 +427,164 @@ void bad_case(const char* label, Break what, reweigh_status_t expected, const ch
     printf("bad  %-28s cpu=%s gpu=%s: %s\n", label, reweigh_status_string(cs), reweigh_status_string(gs), gpu_msg.c_str());
     EXPECT(gs == expected, "%s: GPU status %s, expected %s", label, reweigh_status_string(gs), reweigh_status_string(expected));
     EXPECT(cs == gs, "%s: CPU status %s != GPU %s", label, reweigh_status_string(cs), reweigh_status_string(gs));
-    EXPECT(cpu_msg == gpu_msg, "%s: messages differ\n    cpu: %s\n    gpu: %s", label, cpu_msg.c_str(), gpu_msg.c_str());
+    EXPECT(cpu_msg == gpu_msg, "%s: messages differ\n    cpu: %s\n    gpu: %s", label, cpu_msg.c_str(),
+           gpu_msg.c_str());
     EXPECT(gpu_msg.find(needle) != std::string::npos, "%s: message lacks '%s'", label, needle);
     EXPECT(logits.download<uint8_t>(in.logits.size()) == in.logits, "%s: logits were written despite the error", label);
+}
+
+/* ---- D = 0: not an error (docs/design.md §3) ---- */
+
+/* A 9 x 50 fp32 batch in 3 samples on the device, with the given targets and coefficients. */
+struct Small {
+    Inputs in;
+    DevBuf logits, targets, offsets, coef;
+    Small(const std::vector<int64_t>& t, const std::vector<float>& coefficients, int32_t normalization)
+        : in(make_inputs({"small", 9, 50, 3, 0, REWEIGH_DTYPE_F32, REWEIGH_DTYPE_I64, REWEIGH_DTYPE_I64, 0.1f, 1e-4f, 0, 1,
+                          REWEIGH_TOKEN_REDUCTION_MEAN, normalization, 0.0},
+                         77)),
+          logits(9 * 50 * 4), targets(9 * 8), offsets(4 * 8), coef(3 * 4) {
+        in.targets = index_bytes(t, REWEIGH_DTYPE_I64);
+        in.offsets = index_bytes({0, 3, 6, 9}, REWEIGH_DTYPE_I64);
+        in.coefficients = coefficients;
+        logits.upload(in.logits);
+        targets.upload(in.targets);
+        offsets.upload(in.offsets);
+        coef.upload(in.coefficients);
+    }
+    reweigh_ce_batch_t batch() const {
+        return batch_of(in, logits.get(), REWEIGH_DTYPE_F32, targets.get(), offsets.get(), REWEIGH_DEVICE_CUDA);
+    }
+    const float* c() const { return static_cast<const float*>(coef.get()); }
+};
+
+void zero_normalizer_cases() {
+    const std::vector<int64_t> ignored(9, -100), counted = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+    struct Z {
+        const char* label;
+        const std::vector<int64_t>* targets;
+        std::vector<float> coefficients;
+        int32_t normalization;
+    } zs[] = {
+        {"D=0 WEIGHT_SUM, all coefficients 0", &counted, {0.0f, 0.0f, 0.0f}, REWEIGH_NORMALIZATION_WEIGHT_SUM},
+        {"D=0 WEIGHT_SUM, all rows ignored", &ignored, {1.0f, 2.0f, 0.5f}, REWEIGH_NORMALIZATION_WEIGHT_SUM},
+        {"D=0 TOKENS, all rows ignored", &ignored, {1.0f, 2.0f, 0.5f}, REWEIGH_NORMALIZATION_TOKENS},
+        {"D=0 SAMPLES, all rows ignored", &ignored, {1.0f, -2.0f, 0.5f}, REWEIGH_NORMALIZATION_SAMPLES},
+    };
+    for (const Z& z : zs) {
+        Small sm(*z.targets, z.coefficients, z.normalization);
+        reweigh_ce_batch_t b = sm.batch();
+        DevBuf loss(12), count(24), total(8), lse(36);
+        reweigh_ce_stats_t st = {static_cast<float*>(loss.get()), nullptr, static_cast<int64_t*>(count.get()), nullptr,
+                                 static_cast<float*>(lse.get()), nullptr, nullptr};
+        reweigh_ce_grad_t g = {sm.logits.get(), 50}; /* in place: the logits must become exact zeros */
+        const reweigh_status_t s = reweigh_ce_forward_backward(&b, &sm.in.options, sm.c(), &st, &g,
+                                                               static_cast<double*>(total.get()));
+        printf("zero %-36s -> %s %s\n", z.label, reweigh_status_string(s), reweigh_last_error());
+        EXPECT(s == REWEIGH_STATUS_OK, "%s: status %s (%s)", z.label, reweigh_status_string(s), reweigh_last_error());
+        if (s != REWEIGH_STATUS_OK) continue;
+        EXPECT(total.download<double>(1)[0] == 0.0, "%s: total %g != 0", z.label, total.download<double>(1)[0]);
+        const std::vector<float> gr = sm.logits.download<float>(9 * 50);
+        EXPECT(std::all_of(gr.begin(), gr.end(), [](float x) { return x == 0.0f && !signbit(x); }),
+               "%s: gradient not all +0", z.label);
+        /* Statistics as the CPU forward computes them (forward has no D). */
+        std::vector<float> cl(3);
+        std::vector<int64_t> cc(3);
+        reweigh_ce_batch_t cb = batch_of(sm.in, sm.in.logits.data(), REWEIGH_DTYPE_F32, sm.in.targets.data(),
+                                         sm.in.offsets.data(), REWEIGH_DEVICE_CPU);
+        reweigh_ce_stats_t cst = {cl.data(), nullptr, cc.data(), nullptr, nullptr, nullptr, nullptr};
+        ok(reweigh_ce_forward(&cb, &sm.in.options, &cst), "cpu forward (D = 0 case)");
+        compare_vec("loss(D=0)", loss.download<float>(3), cl);
+        EXPECT(count.download<int64_t>(3) == cc, "%s: token counts differ from the CPU", z.label);
+        /* backward with D = 0: zero gradient too */
+        Small sb(*z.targets, z.coefficients, z.normalization);
+        reweigh_ce_batch_t bb = sb.batch();
+        reweigh_ce_grad_t gb = {sb.logits.get(), 50};
+        ok(reweigh_ce_backward(&bb, &sb.in.options, static_cast<const float*>(lse.get()), sb.c(), &gb), "bwd D=0");
+        const std::vector<float> gb_h = sb.logits.download<float>(9 * 50);
+        EXPECT(std::all_of(gb_h.begin(), gb_h.end(), [](float x) { return x == 0.0f; }),
+               "%s: backward gradient not all 0", z.label);
+    }
+}
+
+/* ---- asynchronous validation: no host sync, failure reported later, nothing written ---- */
+
+void async_cases() {
+    EXPECT(reweigh_cuda_set_validation_mode(7) == REWEIGH_STATUS_INVALID_ARGUMENT, "mode 7 accepted");
+    EXPECT(reweigh_cuda_validation_mode() == REWEIGH_CUDA_VALIDATION_SYNC, "default mode is not SYNC");
+    std::vector<int64_t> good = {0, 1, 2, 3, 4, 5, 6, 7, 8}, bad = good;
+    bad[4] = 50;
+    bad[7] = -1;
+    const std::vector<float> coefficients = {1.0f, 0.5f, 2.0f};
+    const int32_t WSUM = REWEIGH_NORMALIZATION_WEIGHT_SUM;
+
+    /* Reference: the synchronous run of the good input. */
+    Small ref(good, coefficients, WSUM);
+    reweigh_ce_batch_t rb = ref.batch();
+    DevBuf rtotal(8);
+    reweigh_ce_grad_t rg = {ref.logits.get(), 50};
+    ok(reweigh_ce_forward_backward(&rb, &ref.in.options, ref.c(), nullptr, &rg, static_cast<double*>(rtotal.get())),
+       "sync reference");
+    const std::vector<float> ref_grad = ref.logits.download<float>(9 * 50);
+    const double ref_total = rtotal.download<double>(1)[0];
+
+    ok(reweigh_cuda_set_validation_mode(REWEIGH_CUDA_VALIDATION_ASYNC), "set async");
+    EXPECT(reweigh_cuda_validation_mode() == REWEIGH_CUDA_VALIDATION_ASYNC, "mode not ASYNC after setting it");
+    {
+        Small sm(bad, coefficients, WSUM);
+        reweigh_ce_batch_t b = sm.batch();
+        reweigh_ce_grad_t g = {sm.logits.get(), 50};
+        const reweigh_status_t s = reweigh_ce_forward_backward(&b, &sm.in.options, sm.c(), nullptr, &g, nullptr);
+        EXPECT(s == REWEIGH_STATUS_OK, "async bad call returned %s before any sync", reweigh_status_string(s));
+        const reweigh_status_t d = reweigh_cuda_deferred_status(0, 0);
+        const std::string msg = reweigh_last_error();
+        printf("async deferred status -> %s: %s\n", reweigh_status_string(d), msg.c_str());
+        EXPECT(d == REWEIGH_STATUS_INVALID_ARGUMENT && msg.find("targets[4]") != std::string::npos,
+               "deferred status %s: %s", reweigh_status_string(d), msg.c_str());
+        EXPECT(sm.logits.download<uint8_t>(sm.in.logits.size()) == sm.in.logits, "async: logits written after a failed check");
+        EXPECT(reweigh_cuda_deferred_status(0, 0) == REWEIGH_STATUS_OK, "deferred status not cleared after reading");
+    }
+    {
+        /* Reported by the next call instead, which then writes nothing either. */
+        Small sm(bad, coefficients, WSUM);
+        reweigh_ce_batch_t b = sm.batch();
+        reweigh_ce_grad_t g = {sm.logits.get(), 50};
+        EXPECT(reweigh_ce_forward_backward(&b, &sm.in.options, sm.c(), nullptr, &g, nullptr) == REWEIGH_STATUS_OK,
+               "async bad call");
+        Small next(good, coefficients, WSUM);
+        reweigh_ce_batch_t nb = next.batch();
+        reweigh_ce_grad_t ng = {next.logits.get(), 50};
+        const reweigh_status_t s = reweigh_ce_forward_backward(&nb, &next.in.options, next.c(), nullptr, &ng, nullptr);
+        const std::string msg = reweigh_last_error();
+        printf("async next call -> %s: %s\n", reweigh_status_string(s), msg.c_str());
+        EXPECT(s == REWEIGH_STATUS_INVALID_ARGUMENT && msg.find("earlier call") != std::string::npos,
+               "next call after an async failure: %s: %s", reweigh_status_string(s), msg.c_str());
+        EXPECT(next.logits.download<uint8_t>(next.in.logits.size()) == next.in.logits,
+               "the call reporting a deferred failure wrote its outputs");
+    }
+    {
+        /* A good asynchronous call gives the synchronous results bit for bit. */
+        Small sm(good, coefficients, WSUM);
+        reweigh_ce_batch_t b = sm.batch();
+        DevBuf total(8);
+        reweigh_ce_grad_t g = {sm.logits.get(), 50};
+        ok(reweigh_ce_forward_backward(&b, &sm.in.options, sm.c(), nullptr, &g, static_cast<double*>(total.get())),
+           "async good call");
+        ok(reweigh_cuda_deferred_status(0, 0), "deferred status after a good call");
+        EXPECT(sm.logits.download<float>(9 * 50) == ref_grad, "async gradient differs from sync");
+        EXPECT(total.download<double>(1)[0] == ref_total, "async total differs from sync");
+    }
+    ok(reweigh_cuda_set_validation_mode(REWEIGH_CUDA_VALIDATION_SYNC), "set sync");
 }
 
 }  // namespace
 
 int main() {
+    setvbuf(stdout, nullptr, _IOLBF, 0); /* progress is visible when piped to a log */
     printf("reweigh %s, CUDA compiled=%d, devices=%d\n", reweigh_version_string(), reweigh_cuda_compiled(),
            reweigh_cuda_device_count());
     if (reweigh_cuda_device_count() == 0) {
-        printf("SKIPPED: no CUDA device\n");
+        printf("SKIPPED: no CUDA device (%s)\n", reweigh_cuda_unavailable_reason());
         return 0;
     }
     const int32_t F32 = REWEIGH_DTYPE_F32, BF16 = REWEIGH_DTYPE_BF16, F16 = REWEIGH_DTYPE_F16;
@@ -416,27 +593,67 @@ int main() {
     const int32_t WSUM = REWEIGH_NORMALIZATION_WEIGHT_SUM, TOK = REWEIGH_NORMALIZATION_TOKENS,
                   SAMP = REWEIGH_NORMALIZATION_SAMPLES, NONE = REWEIGH_NORMALIZATION_NONE,
                   EXPL = REWEIGH_NORMALIZATION_EXPLICIT;
-    /* Grid: tiny vocabularies (one warp, scalar tails), odd sizes (misaligned rows -> scalar path),
-     * llama-2 32000 (cached in shared memory for forwardBackward), 128256 (llama-3: 2-read path),
-     * padded strides, empty samples, ignored rows, every option and normalisation. */
-    const Case cases[] = {
-        {"V=1", 5, 1, 2, 0, F32, I64, I64, 0, 0, 0, 1, MEAN, WSUM, 0.2},
+    /* Grid: tiny vocabularies (one warp, scalar tails), odd sizes and shifted bases (misaligned rows:
+     * peeled head, vectors, tail; grad with another misalignment: scalar rows), padded strides, empty
+     * samples, ignored rows, every option and normalisation, more rows than the grid (grid-stride),
+     * and the model vocabularies 1, 31, 50257 (GPT-2), 128256 (Llama 3), 151936 (Qwen), 262144
+     * (Gemma) in fp32/bf16/fp16 with few rows each. forwardBackward splits a row over several blocks
+     * once it exceeds one block's 48 KiB slice (32000 fp32 and up). */
+    std::vector<Case> cases = {
         {"V=7 small", 13, 7, 4, 0, F32, I32, I32, 0, 0, 0, 1, MEAN, WSUM, 0.2},
         {"V=33 smoothing+zloss", 37, 33, 5, 0, F32, I64, I32, 0.1f, 1e-4f, 0, 1, SUM, TOK, 0.2},
         {"V=1000 softcap", 37, 1000, 6, 0, F32, I32, I64, 0, 0, 30.0f, 0.7f, MEAN, SAMP, 0.1},
-        {"V=50257 odd", 11, 50257, 3, 0, F32, I64, I64, 0.05f, 1e-4f, 0, 1, MEAN, NONE, 0.1},
         {"V=32000 padded", 19, 32000, 4, 3, F32, I64, I64, 0, 0, 0, 1, MEAN, EXPL, 0.1},
         {"V=32000 llama2", 24, 32000, 4, 0, F32, I64, I64, 0, 0, 0, 1, MEAN, WSUM, 0.1},
-        {"V=128256 llama3", 6, 128256, 2, 0, F32, I64, I64, 0.1f, 1e-4f, 50.0f, 1, SUM, WSUM, 0.0},
         {"bf16 V=1000", 37, 1000, 6, 0, BF16, I32, I32, 0.1f, 0, 0, 1, MEAN, WSUM, 0.2},
         {"bf16 V=32000", 24, 32000, 4, 0, BF16, I64, I64, 0, 1e-4f, 0, 1, MEAN, TOK, 0.1},
-        {"bf16 V=50257 odd", 9, 50257, 3, 0, BF16, I64, I64, 0, 0, 30.0f, 1, SUM, WSUM, 0.1},
-        {"bf16 V=151936 qwen", 4, 151936, 2, 0, BF16, I64, I64, 0, 0, 0, 1, MEAN, WSUM, 0.0},
         {"f16 V=1000", 37, 1000, 6, 0, F16, I32, I64, 0.1f, 0, 0, 1, MEAN, WSUM, 0.2},
         {"f16 V=32000", 24, 32000, 4, 5, F16, I64, I64, 0, 1e-4f, 0, 0.5f, SUM, SAMP, 0.1},
+        {"misaligned base f32", 7, 1000, 3, 1, F32, I64, I64, 0.1f, 0, 0, 1, MEAN, WSUM, 0.1, 1},
+        {"misaligned base bf16", 7, 5000, 3, 0, BF16, I64, I64, 0, 0, 20.0f, 1, MEAN, WSUM, 0.1, 3},
+        {"grad misaligned vs logits", 5, 60000, 2, 0, F32, I64, I64, 0, 1e-4f, 0, 1, MEAN, TOK, 0.1, 1, 2},
+        {"grid-stride rows=150", 150, 31, 9, 0, F32, I32, I32, 0.1f, 0, 0, 1, MEAN, WSUM, 0.3},
+        {"grid-stride split bf16", 70, 50257, 7, 0, BF16, I64, I64, 0, 0, 0, 1, SUM, WSUM, 0.1},
+        {"f16 grad scale 2^16", 6, 50257, 2, 0, F16, I64, I64, 0, 0, 0, 1, MEAN, TOK, 0.1, 0, -1, 65536.0f},
+        {"f32 grad scale 1/8", 9, 3000, 3, 0, F32, I32, I64, 0.1f, 0, 0, 1, SUM, NONE, 0.1, 0, -1, 0.125f},
         {"rows=0", 0, 100, 0, 0, F32, I64, I64, 0, 0, 0, 1, MEAN, NONE, 0.0},
         {"all empty samples", 0, 100, 3, 0, F32, I64, I64, 0, 0, 0, 1, MEAN, NONE, 0.0},
     };
+    if (env_on("REWEIGH_PARITY_QUICK")) {
+        /* The reduced set of compute-sanitizer (gpu-check.sh) and AddressSanitizer (emulation) runs: one
+         * case per code path (whole row, split row, peeled and scalar rows, grid-stride, fp16 scale). */
+        static const char* const quick[] = {"V=7 small", "V=32000 llama2", "misaligned base bf16",
+                                            "grad misaligned vs logits", "grid-stride rows=150", "f16 grad scale 2^16",
+                                            "rows=0", "all empty samples"};
+        std::vector<Case> kept;
+        for (const Case& c : cases) {
+            for (const char* q : quick) {
+                if (strcmp(c.label, q) == 0) kept.push_back(c);
+            }
+        }
+        cases = kept;
+    }
+    static const int64_t vocabularies[] = {1, 31, 50257, 128256, 151936, 262144};
+    static const char* const names[] = {"V=1", "V=31", "V=50257 gpt2", "V=128256 llama3", "V=151936 qwen",
+                                        "V=262144 gemma"};
+    static const int32_t dtypes[] = {F32, BF16, F16};
+    static std::string labels[18];
+    int li = 0;
+    for (int vi = 0; vi < 6 && !env_on("REWEIGH_PARITY_QUICK"); ++vi) {
+        for (const int32_t dt : dtypes) {
+            const int64_t V = vocabularies[vi];
+            labels[li] = std::string(dt == F32 ? "f32 " : dt == BF16 ? "bf16 " : "f16 ") + names[vi];
+            const int64_t rows = V >= 100000 ? 3 : 6;
+            cases.push_back({labels[li++].c_str(), rows, V, 2, 0, dt, I64, I64, vi % 2 ? 0.05f : 0.0f,
+                             vi == 3 ? 1e-4f : 0.0f, vi == 4 ? 30.0f : 0.0f, 1, vi % 2 ? SUM : MEAN,
+                             vi % 3 == 0 ? WSUM : (vi % 3 == 1 ? NONE : TOK), 0.2});
+        }
+    }
+    if (env_on("REWEIGH_PARITY_FULL")) {
+        /* GPU only (minutes under the emulation): more rows than the largest grid, 2^20 + 5. */
+        cases.push_back({"rows=2^20+5", (int64_t{1} << 20) + 5, 31, 1000, 0, BF16, I32, I32, 0, 0, 0, 1, MEAN,
+                         TOK, 0.1});
+    }
     uint64_t seed = 1;
     for (const Case& c : cases) parity_case(c, seed++);
 
@@ -444,10 +661,15 @@ int main() {
     bad_case("offsets decreasing", Break::OffsetOrder, REWEIGH_STATUS_INVALID_ARGUMENT, "offsets[2]");
     bad_case("offsets last != rows", Break::OffsetLast, REWEIGH_STATUS_INVALID_ARGUMENT, "offsets[3]");
     bad_case("coefficient NaN", Break::Coefficient, REWEIGH_STATUS_INVALID_ARGUMENT, "coefficients[1]");
-    bad_case("normalizer D = 0", Break::ZeroD, REWEIGH_STATUS_INVALID_ARGUMENT, "normalizer D");
     bad_case("check_finite +inf", Break::NonFinite, REWEIGH_STATUS_NON_FINITE_INPUT, "logits[row 5, column 17]");
     bad_case("backward rowLse NaN", Break::Lse, REWEIGH_STATUS_INVALID_ARGUMENT, "rowLse[6]");
+    bad_case("WEIGHT_SUM negative coefficient", Break::NegativeCoefficient, REWEIGH_STATUS_INVALID_ARGUMENT,
+             "coefficients[1] = -1 is negative");
 
+    zero_normalizer_cases();
+    async_cases();
+
+    ok(reweigh_cuda_release_cache(), "release cache");
     printf("%s: %d checks, %d failures\n", g_failures == 0 ? "PASSED" : "FAILED", g_checks, g_failures);
     return g_failures == 0 ? 0 : 1;
 }

@@ -42,7 +42,7 @@ public final class ReweighNative {
 
   private ReweighNative() {}
 
-  public static final int ABI_VERSION = 1;
+  public static final int ABI_VERSION = 2;
 
   public static native int reweigh_abi_version();
 
