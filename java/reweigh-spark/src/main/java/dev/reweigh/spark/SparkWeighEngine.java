@@ -80,7 +80,7 @@ public final class SparkWeighEngine implements WeighEngine {
       }
       summary(r, format, spark.sparkContext().master(), w, stats.value(), err);
       return 0;
-    } catch (RuntimeException e) {
+    } catch (Exception e) { // a failed Spark job is a SparkException, checked to javac
       WeighInputException bad = WeighInputException.in(e);
       if (bad == null) {
         throw e;

@@ -97,9 +97,12 @@ public abstract class Weigher<W extends Weigher<W>> {
     RowFields fields = new RowFields(in.schema(), columns, required());
     try {
       return run(in, fields);
-    } catch (RuntimeException e) {
+    } catch (Exception e) { // a failed Spark job is a SparkException, checked to javac
       WeighInputException bad = WeighInputException.in(e);
-      throw bad != null ? bad : e;
+      if (bad != null) {
+        throw bad;
+      }
+      throw e;
     }
   }
 

@@ -21,8 +21,13 @@ final class GeneratedCandidates {
 
   private GeneratedCandidates() {}
 
-  /** The lines, with the questions' lines interleaved (not contiguous). */
-  static List<Line> generate(long seed, int questions) {
+  /**
+   * The lines, with the questions' lines interleaved (not contiguous).
+   *
+   * @param allGold every line has a gold_answer (rejection and EAST's gold target require one);
+   *     else a third of the questions have none and some lines of the others lack it
+   */
+  static List<Line> generate(long seed, int questions, boolean allGold) {
     Random rnd = new Random(seed);
     List<List<Line>> chunks = new ArrayList<>();
     int response = 0;
@@ -32,7 +37,7 @@ final class GeneratedCandidates {
       String qid = q % 7 == 3 ? Integer.toString(1000 + q) : "\"q" + q + "\"";
       int n = 1 + rnd.nextInt(9);
       boolean empty = q % 11 == 5; // no parsable answer at all
-      String gold = q % 3 == 0 ? null : (q % 3 == 1 ? "\"2\"" : "1000");
+      String gold = q % 3 == 0 ? (allGold ? "\" 3\"" : null) : (q % 3 == 1 ? "\"2\"" : "1000");
       List<Line> lines = new ArrayList<>();
       for (int i = 0; i < n; i++) {
         StringBuilder sb = new StringBuilder("{\"question_id\":").append(qid);
@@ -47,7 +52,7 @@ final class GeneratedCandidates {
         } else {
           sb.append(",\"answer\":\"").append(answers[a]).append('"');
         }
-        if (gold != null && rnd.nextInt(5) != 0) {
+        if (gold != null && (allGold || rnd.nextInt(5) != 0)) {
           sb.append(",\"gold_answer\":").append(gold);
         }
         double loss =

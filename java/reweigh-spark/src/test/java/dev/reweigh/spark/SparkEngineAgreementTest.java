@@ -32,21 +32,33 @@ class SparkEngineAgreementTest {
   static SparkSession spark;
   static Path interleaved;
   static Path grouped;
+  static Path goldInterleaved;
+  static Path goldGrouped;
+  static List<String> goldOrder;
   static List<String> inputOrder;
   static int run;
 
   @BeforeAll
   static void start() throws Exception {
     spark = SparkSessions.start("SparkEngineAgreementTest");
-    List<GeneratedCandidates.Line> lines = GeneratedCandidates.generate(17, 90);
     interleaved = tmp.resolve("interleaved.jsonl");
     grouped = tmp.resolve("grouped.jsonl");
+    inputOrder = write(GeneratedCandidates.generate(17, 90, false), interleaved, grouped);
+    goldInterleaved = tmp.resolve("gold-interleaved.jsonl");
+    goldGrouped = tmp.resolve("gold-grouped.jsonl");
+    goldOrder = write(GeneratedCandidates.generate(29, 60, true), goldInterleaved, goldGrouped);
+  }
+
+  /** Writes the lines as they are and grouped; returns the response ids in input order. */
+  private static List<String> write(
+      List<GeneratedCandidates.Line> lines, Path interleaved, Path grouped) throws Exception {
     Files.writeString(interleaved, GeneratedCandidates.text(lines));
     Files.writeString(grouped, GeneratedCandidates.text(GeneratedCandidates.grouped(lines)));
-    inputOrder = new ArrayList<>();
+    List<String> order = new ArrayList<>();
     for (JsonNode n : Runs.readJsonl(interleaved)) {
-      inputOrder.add(n.get("response_id").asText());
+      order.add(n.get("response_id").asText());
     }
+    return order;
   }
 
   @AfterAll
@@ -56,6 +68,10 @@ class SparkEngineAgreementTest {
 
   /** Runs both engines; returns {streaming rows, spark rows, streaming summary, spark summary}. */
   private static Object[] both(Path streamingInput, String args) {
+    return both(streamingInput, interleaved, args);
+  }
+
+  private static Object[] both(Path streamingInput, Path sparkInput, String args) {
     int n = run++;
     Path so = tmp.resolve("s" + n + ".jsonl");
     Path po = tmp.resolve("p" + n);
@@ -65,7 +81,7 @@ class SparkEngineAgreementTest {
     s.addAll(common);
     Runs.reweigh(s).assertExit(0);
     List<String> p = new ArrayList<>(List.of("weigh", "--engine", "spark", "-i",
-        interleaved.toString(), "-o", po.toString(), "--summary",
+        sparkInput.toString(), "-o", po.toString(), "--summary",
         tmp.resolve("p" + n + ".json").toString()));
     p.addAll(common);
     Runs.reweigh(p).assertExit(0);
@@ -81,8 +97,6 @@ class SparkEngineAgreementTest {
   @ValueSource(
       strings = {
         "-m lmsi",
-        "-m rejection",
-        "-m iwsi-w --valid-mean-loss 1.7",
         "-m iwsi-w --valid-mean-loss 0.9 --clip 1.3",
         "-m east",
         "-m east -a -1.5 --target majority",
@@ -95,6 +109,17 @@ class SparkEngineAgreementTest {
   void questionMethodsAgree(String args) {
     Object[] r = both(grouped, args);
     Agreement.byResponse((List<JsonNode>) r[0], (List<JsonNode>) r[1], inputOrder);
+    assertEquals(
+        ((JsonNode) r[2]).get("notes"), ((JsonNode) r[3]).get("notes"), "notes of " + args);
+  }
+
+  /** Methods that need a gold answer on every line, on a file where every line has one. */
+  @ParameterizedTest
+  @ValueSource(strings = {"-m rejection", "-m east -a 2 --target gold"})
+  @SuppressWarnings("unchecked")
+  void goldMethodsAgree(String args) {
+    Object[] r = both(goldGrouped, goldInterleaved, args);
+    Agreement.byResponse((List<JsonNode>) r[0], (List<JsonNode>) r[1], goldOrder);
     assertEquals(
         ((JsonNode) r[2]).get("notes"), ((JsonNode) r[3]).get("notes"), "notes of " + args);
   }
