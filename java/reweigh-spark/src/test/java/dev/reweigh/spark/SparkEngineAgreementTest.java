@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,7 +39,7 @@ class SparkEngineAgreementTest {
 
   @BeforeAll
   static void start() throws Exception {
-    spark = SparkSessions.start("SparkEngineAgreementTest");
+    spark = SparkSessions.get();
     interleaved = tmp.resolve("interleaved.jsonl");
     grouped = tmp.resolve("grouped.jsonl");
     inputOrder = write(GeneratedCandidates.generate(17, 90, false), interleaved, grouped);
@@ -59,11 +58,6 @@ class SparkEngineAgreementTest {
       order.add(n.get("response_id").asText());
     }
     return order;
-  }
-
-  @AfterAll
-  static void stop() {
-    spark.stop();
   }
 
   /** Runs both engines; returns {streaming rows, spark rows, streaming summary, spark summary}. */

@@ -17,7 +17,6 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,12 +36,7 @@ class SparkInputAndSelectionTest {
 
   @BeforeAll
   static void start() {
-    spark = SparkSessions.start("SparkInputAndSelectionTest");
-  }
-
-  @AfterAll
-  static void stop() {
-    spark.stop();
+    spark = SparkSessions.get();
   }
 
   private static Runs.Result weigh(String jsonl, String... args) throws Exception {
