@@ -46,33 +46,35 @@ args_for() {
   esac
 }
 
-# time_run LABEL CMD... : prints "seconds maxrss_kB"
+# time_run LABEL CMD... : prints "wall_seconds maxrss_kB cpu_seconds"
 time_run() {
   local label="$1"; shift
   local t="$WORK/time.txt"
-  if ! /usr/bin/time -f "%e %M" -o "$t" "$@" >"$WORK/$label.log" 2>&1; then
+  if ! /usr/bin/time -f "%e %M %U %S" -o "$t" "$@" >"$WORK/$label.log" 2>&1; then
     echo "run $label failed; see $WORK/$label.log" >&2
     tail -n 20 "$WORK/$label.log" >&2
     exit 1
   fi
-  cat "$t"
+  awk '{ printf "%s %s %.2f\n", $1, $2, $3 + $4 }' "$t"
 }
 
-echo "| method | streaming rows/s | streaming peak RSS | spark local[2] rows/s | spark peak RSS |"
+echo "$ROWS rows, $(nproc) cores; rows/s = rows / wall time (JVM start included); CPU = user + sys seconds"
+echo
+echo "| method | streaming rows/s (wall, CPU) | streaming peak RSS | spark local[2] rows/s (wall, CPU) | spark peak RSS |"
 echo "|---|---:|---:|---:|---:|"
 for m in "${METHODS[@]}"; do
   # shellcheck disable=SC2207
   extra=($(args_for "$m"))
   rm -rf "$WORK/out-streaming.jsonl" "$WORK/out-spark"
-  read -r ts ms < <(time_run "streaming-$m" java ${JAVA_OPTS:-} -cp "$CP" dev.reweigh.spark.WeighMain \
+  read -r ts ms cs < <(time_run "streaming-$m" java ${JAVA_OPTS:-} -cp "$CP" dev.reweigh.spark.WeighMain \
       --engine streaming -m "$m" "${extra[@]}" -i "$IN" -o "$WORK/out-streaming.jsonl" \
       --summary "$WORK/summary-streaming-$m.json")
   rm -rf "$WORK/out-streaming.jsonl"
-  read -r tp mp < <(time_run "spark-$m" java ${JAVA_OPTS:-} "${OPENS[@]}" -cp "$CP" dev.reweigh.spark.WeighMain \
+  read -r tp mp cpu_p < <(time_run "spark-$m" java ${JAVA_OPTS:-} "${OPENS[@]}" -cp "$CP" dev.reweigh.spark.WeighMain \
       --master "local[2]" -m "$m" "${extra[@]}" -i "$IN" -o "$WORK/out-spark" \
       --summary "$WORK/summary-spark-$m.json")
   rm -rf "$WORK/out-spark"
-  awk -v m="$m" -v n="$ROWS" -v ts="$ts" -v ms="$ms" -v tp="$tp" -v mp="$mp" 'BEGIN {
-    printf "| %s | %.0f (%.1f s) | %.0f MiB | %.0f (%.1f s) | %.0f MiB |\n",
-      m, n / ts, ts, ms / 1024, n / tp, tp, mp / 1024 }'
+  awk -v m="$m" -v n="$ROWS" -v ts="$ts" -v ms="$ms" -v cs="$cs" -v tp="$tp" -v mp="$mp" -v cpu_p="$cpu_p" 'BEGIN {
+    printf "| %s | %.0f (%.1f s, CPU %.1f s) | %.0f MiB | %.0f (%.1f s, CPU %.1f s) | %.0f MiB |\n",
+      m, n / ts, ts, cs, ms / 1024, n / tp, tp, cpu_p, mp / 1024 }'
 done

@@ -67,6 +67,9 @@ public final class SparkWeighEngine implements WeighEngine {
     // A session that already runs (an application embedding the CLI, a test) is used, not stopped.
     boolean owned = SparkSession.getDefaultSession().isEmpty();
     SparkSession spark = b.getOrCreate();
+    if (owned) {
+      spark.sparkContext().setLogLevel("WARN"); // the summary, not Spark's progress, on stderr
+    }
     try {
       Dataset<Row> in = read(spark, r.input(), format);
       Weighed w = weigher.weigh(in);
@@ -119,6 +122,10 @@ public final class SparkWeighEngine implements WeighEngine {
       return spark.read().parquet(input);
     }
     Dataset<Row> in = spark.read().json(input);
+    if (in.columns().length == 0) {
+      throw new IllegalArgumentException(
+          "--input " + input + " has no JSON lines (Spark infers no columns from it)");
+    }
     if (List.of(in.columns()).contains("_corrupt_record")) {
       // Every column is selected, so Spark allows the query on the corrupt-record column.
       List<Row> bad =
