@@ -105,7 +105,7 @@ public final class EastWeigher extends Weigher<EastWeigher> {
     return new Weighed(
         finish(in.sparkSession().createDataFrame(decided, out)), notes,
         "1 read of the input, 1 shuffle by question_id, 1 pass for mean h^a and 1 output pass"
-            + " over the shuffled rows");
+            + " over the shuffled rows" + sortPass());
   }
 
   private List<String> notes(EastNormaliser n) {

@@ -44,6 +44,6 @@ public final class IwsiClippedWeigher extends Weigher<IwsiClippedWeigher> {
   Weighed run(Dataset<Row> in, RowFields fields) {
     return new Weighed(
         finish(byQuestion(in, fields, new IwsiClippedRule(validMeanLoss, clip))), List.of(),
-        "1 read of the input, 1 shuffle by question_id");
+        "1 read of the input, 1 shuffle by question_id" + sortPass());
   }
 }

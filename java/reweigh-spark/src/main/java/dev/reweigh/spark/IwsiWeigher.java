@@ -81,6 +81,6 @@ public final class IwsiWeigher extends Weigher<IwsiWeigher> {
     return new Weighed(
         finish(in.sparkSession().createDataFrame(decided, out)), notes,
         "1 read of the input, 1 shuffle by question_id, " + t.passes()
-            + " selection passes and 1 output pass over the shuffled rows");
+            + " selection passes and 1 output pass over the shuffled rows" + sortPass());
   }
 }

@@ -55,7 +55,7 @@ public final class KlDroWeigher extends Weigher<KlDroWeigher> {
     if (batchSize > 0) {
       return new Weighed(
           finish(byBatch(in, fields, new BatchRule(null, temperature), batchSize)), List.of(),
-          "2 reads of the input (row numbering; then a shuffle by batch)");
+          "2 reads of the input (row numbering; then a shuffle by batch)" + sortPass());
     }
     Softmax.Score loss = l -> l;
     LogSumExp z = Softmax.normaliser(in, fields, loss, temperature);

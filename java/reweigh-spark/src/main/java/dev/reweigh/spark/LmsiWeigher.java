@@ -29,6 +29,6 @@ public final class LmsiWeigher extends Weigher<LmsiWeigher> {
   Weighed run(Dataset<Row> in, RowFields fields) {
     return new Weighed(
         finish(byQuestion(in, fields, new LmsiRule())), List.of(),
-        "1 read of the input, 1 shuffle by question_id");
+        "1 read of the input, 1 shuffle by question_id" + sortPass());
   }
 }

@@ -72,7 +72,7 @@ public final class LossReweightingWeigher extends Weigher<LossReweightingWeigher
     if (batchSize > 0) {
       return new Weighed(
           finish(byBatch(in, fields, new BatchRule(s, r), batchSize)), List.of(),
-          "2 reads of the input (row numbering; then a shuffle by batch)");
+          "2 reads of the input (row numbering; then a shuffle by batch)" + sortPass());
     }
     double[] range = Softmax.range(in, fields);
     double lmin = range[0];

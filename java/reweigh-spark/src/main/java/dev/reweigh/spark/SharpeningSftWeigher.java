@@ -52,6 +52,6 @@ public final class SharpeningSftWeigher extends Weigher<SharpeningSftWeigher> {
   Weighed run(Dataset<Row> in, RowFields fields) {
     return new Weighed(
         finish(byQuestion(in, fields, new SharpeningSftRule(reward, columns().tokenCount()))),
-        List.of(), "1 read of the input, 1 shuffle by question_id");
+        List.of(), "1 read of the input, 1 shuffle by question_id" + sortPass());
   }
 }

@@ -141,6 +141,11 @@ public abstract class Weigher<W extends Weigher<W>> {
         rows, (MapFunction<Row, Long>) r -> r.getLong(row) / b, Encoders.LONG(), fields, rule);
   }
 
+  /** The pass {@link #finish} adds, for {@link Weighed#passes()}. */
+  final String sortPass() {
+    return inputOrder ? ", 1 sort back into input order" : "";
+  }
+
   /** Sorts back into input order when asked, and drops the row-number column. */
   final Dataset<Row> finish(Dataset<Row> rows) {
     return (inputOrder ? rows.orderBy(Units.ROW) : rows).drop(Units.ROW);
