@@ -164,6 +164,29 @@ public final class WeighCommand implements Callable<Integer> {
               + " 0 = the whole input (default: ${DEFAULT-VALUE}).")
   int batchSize;
 
+  @Option(
+      names = "--engine",
+      defaultValue = "streaming",
+      description =
+          "streaming (this JVM, JSONL; default) or spark (reweigh-spark on the classpath: JSONL"
+              + " or Parquet in, a Spark output directory out).")
+  String engine;
+
+  @Option(
+      names = "--format",
+      paramLabel = "FORMAT",
+      description =
+          "--engine spark: jsonl or parquet, for input and output (default: parquet when the"
+              + " input name ends in .parquet, else jsonl).")
+  String format;
+
+  @Option(
+      names = "--master",
+      paramLabel = "URL",
+      description =
+          "--engine spark: the Spark master (default: the one spark-submit sets, else local[*]).")
+  String master;
+
   /** Used by picocli. */
   public WeighCommand() {}
 
@@ -172,6 +195,12 @@ public final class WeighCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     try {
       Method m = method();
+      if (!"streaming".equals(engine)) {
+        return EngineLookup.run(engine, request(m), err, this::usage);
+      }
+      if (format != null || master != null) {
+        throw usage("--format and --master need --engine spark");
+      }
       int passes = m.observationPasses() + 1;
       if (passes > 1 && "-".equals(input)) {
         throw usage(
@@ -243,6 +272,11 @@ public final class WeighCommand implements Callable<Integer> {
           first.source() + " lines " + first.line() + "-" + u.get(u.size() - 1).line() + ": "
               + e.getMessage(), e);
     }
+  }
+
+  /** This run's options, with the parameters {@code m} resolved, for another engine. */
+  private WeighRequest request(Method m) {
+    return new WeighRequest(method, m.parameters, input, output, format, master, summaryFile);
   }
 
   private ParameterException usage(String message) {

@@ -134,11 +134,26 @@ public final class Iwsi {
 
   /** {@code ceil(k*n)} in exact decimal arithmetic on k's shortest decimal form; in [1, n]. */
   static int rank(int n, double keepFraction) {
-    int m =
+    return (int) keepRank(n, keepFraction);
+  }
+
+  /**
+   * The rank of the Eq. (5) threshold of Jiang et al. (AAAI 2025), arXiv:2408.09849: sigma is the
+   * {@code keepRank(n, k)}-th smallest of n DS weights, {@code ceil(k*n)} computed in decimal as
+   * in {@link #keepLowest}, clamped to [1, n]. For callers that select sigma without sorting
+   * every value in one array (module reweigh-spark selects it over a distributed dataset).
+   *
+   * @param n number of ranked samples, {@code >= 0}
+   * @param keepFraction k in (0, 1]
+   * @return ceil(k*n), at least 1
+   */
+  public static long keepRank(long n, double keepFraction) {
+    Checks.fraction(keepFraction, "keepFraction");
+    long m =
         new BigDecimal(Double.toString(keepFraction))
             .multiply(BigDecimal.valueOf(n))
             .setScale(0, RoundingMode.CEILING)
-            .intValueExact();
+            .longValueExact();
     return Math.max(1, Math.min(n, m));
   }
 

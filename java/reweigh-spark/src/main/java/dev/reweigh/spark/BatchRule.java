@@ -1,0 +1,42 @@
+package dev.reweigh.spark;
+
+import dev.reweigh.weighting.KlDro;
+import dev.reweigh.weighting.LossReweighting;
+import java.util.List;
+import org.apache.spark.sql.types.StructField;
+
+/**
+ * loss-reweighting and kl-dro with a batch size B > 0: the softmax weights of each batch of B
+ * consecutive rows (docs/methods.md §5, §6), every row kept.
+ */
+final class BatchRule implements UnitRule {
+  private static final long serialVersionUID = 1L;
+
+  /** null for kl-dro. */
+  private final LossReweighting.Strategy strategy;
+  private final double temperature;
+
+  BatchRule(LossReweighting.Strategy strategy, double temperature) {
+    this.strategy = strategy;
+    this.temperature = temperature;
+  }
+
+  @Override
+  public StructField[] fields() {
+    return new StructField[] {Outputs.WEIGHT, Outputs.KEEP};
+  }
+
+  @Override
+  public Object[][] decide(List<Candidate> batch) {
+    double[] l = Answers.losses(batch);
+    double[] w =
+        strategy == null
+            ? KlDro.weights(l, temperature)
+            : LossReweighting.weights(l, strategy, temperature);
+    Object[][] d = new Object[w.length][];
+    for (int i = 0; i < w.length; i++) {
+      d[i] = new Object[] {w[i], true};
+    }
+    return d;
+  }
+}

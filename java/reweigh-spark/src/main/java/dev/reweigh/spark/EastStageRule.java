@@ -1,0 +1,61 @@
+package dev.reweigh.spark;
+
+import dev.reweigh.weighting.East;
+import dev.reweigh.weighting.SelfConsistency;
+import java.util.List;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+
+/**
+ * east, first stage: per question, which responses are trained on (gold-correct or majority) and
+ * the answer-cluster entropy h(x) (arXiv:2503.23913; docs/methods.md §3), null for a question
+ * with nothing to train on; the weight f(h) = h^a / mean h^a needs the mean over every trained
+ * question ({@link EastNormaliser}). The first row of each question carries the question's
+ * entropy for that mean.
+ */
+final class EastStageRule implements UnitRule {
+  private static final long serialVersionUID = 1L;
+
+  static final StructField TRAINED = Outputs.hidden("trained", DataTypes.BooleanType);
+  static final StructField H = Outputs.hidden("h", DataTypes.DoubleType);
+  static final StructField FIRST = Outputs.hidden("first", DataTypes.BooleanType);
+
+  private final EastTarget target;
+  private final String goldColumn;
+
+  EastStageRule(EastTarget target, String goldColumn) {
+    this.target = target;
+    this.goldColumn = goldColumn;
+  }
+
+  @Override
+  public StructField[] fields() {
+    return new StructField[] {TRAINED, H, FIRST};
+  }
+
+  @Override
+  public Object[][] decide(List<Candidate> q) {
+    List<String> answers = Answers.of(q);
+    String gold = target == EastTarget.MAJORITY ? null : Answers.gold(q, goldColumn);
+    boolean[] trained;
+    if (gold == null) {
+      trained = SelfConsistency.lmsiKeep(answers);
+    } else {
+      trained = new boolean[q.size()];
+      for (int i = 0; i < trained.length; i++) {
+        trained[i] = SelfConsistency.matches(answers.get(i), gold);
+      }
+    }
+    boolean any = false;
+    for (boolean t : trained) {
+      any |= t;
+    }
+    // Entropy over the clusters of every parsable response, wrong ones included.
+    Double h = any ? East.entropy(SelfConsistency.vote(answers).clusterCounts()) : null;
+    Object[][] d = new Object[q.size()][];
+    for (int i = 0; i < d.length; i++) {
+      d[i] = new Object[] {trained[i], h, i == 0};
+    }
+    return d;
+  }
+}

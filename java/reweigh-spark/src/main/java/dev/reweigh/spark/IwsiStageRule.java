@@ -1,0 +1,41 @@
+package dev.reweigh.spark;
+
+import dev.reweigh.weighting.Iwsi;
+import dev.reweigh.weighting.SelfConsistency;
+import java.util.List;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+
+/**
+ * iwsi, first stage: per question, the majority flag and the DS weight wDS of Eq. 3-4 (Jiang et
+ * al., arXiv:2408.09849); the keep decision needs sigma over the whole input ({@link
+ * IwsiThreshold}).
+ */
+final class IwsiStageRule implements UnitRule {
+  private static final long serialVersionUID = 1L;
+
+  static final StructField MAJORITY = Outputs.hidden("majority", DataTypes.BooleanType);
+  static final StructField DS = Outputs.hidden("ds", DataTypes.DoubleType);
+
+  private final double validMeanLoss;
+
+  IwsiStageRule(double validMeanLoss) {
+    this.validMeanLoss = validMeanLoss;
+  }
+
+  @Override
+  public StructField[] fields() {
+    return new StructField[] {MAJORITY, DS};
+  }
+
+  @Override
+  public Object[][] decide(List<Candidate> q) {
+    boolean[] majority = SelfConsistency.lmsiKeep(Answers.of(q));
+    double[] wDS = Iwsi.dsWeights(Answers.losses(q), validMeanLoss);
+    Object[][] d = new Object[q.size()][];
+    for (int i = 0; i < d.length; i++) {
+      d[i] = new Object[] {majority[i], wDS[i]};
+    }
+    return d;
+  }
+}
