@@ -256,9 +256,9 @@ REWEIGH_API reweigh_status_t reweigh_cuda_synchronize(int32_t device_index);
  * zero gradient. With every w_r = 1 and no beta the gradient equals
  * reweigh_ce_backward's. The existing entry points are unchanged.
  *
- * A token-level objective J(logp_1..logp_R) (GRPO, DAPO, PPO-clip, DFT) is
- * applied with c_s = 1, SUM, NONE and w_r = -dJ/dlogp_r: then rowLoss = -logp
- * (no smoothing, no z-loss) and d total/dz = dJ/dz.
+ * A token-level loss F(logp_1..logp_R) to minimise (F = -J for GRPO, DAPO,
+ * PPO-clip; DFT) is applied with c_s = 1, SUM, NONE, no smoothing or z-loss and
+ * w_r = -dF/dlogp_r: then rowLoss = -logp and d total/dz = dF/dz.
  *
  * row_lse [rows]: from reweigh_ce_forward with the same options.
  * row_weights [rows]: w_r, finite on counted rows (ignored rows are not read).
