@@ -8,9 +8,8 @@
  * MEAN/SUM, every normalisation, a class id as ignore index, check_finite) x
  * vocab {1, 7, 17, 1000} x rows {0, 3, 37}, F32 and BF16 logits, I32 and I64
  * labels, padded strides, separate and in-place gradients, with and without
- * the entropy term, on every ISA this CPU runs (the kernel is one scalar loop
- * of common/token_row.h on all of them; the ISA loop proves the dispatch
- * never routes it elsewhere).
+ * the entropy term, on every ISA this CPU runs (scalar: common/token_row.h;
+ * avx2 and avx512: cpu/token_simd.h).
  */
 #include <gtest/gtest.h>
 
@@ -232,26 +231,31 @@ TEST(CeToken, ReferenceAndKernelMatchFiniteDifferences) {
     }
 }
 
-/* w_r = 1 and no entropy term is reweigh_ce_backward, bit for bit on the scalar ISA (same element formula). */
+/*
+ * w_r = 1 and no entropy term is reweigh_ce_backward, bit for bit on every ISA: each token row
+ * kernel then runs its ISA's per-sample backward formula operation for operation.
+ */
 TEST(CeToken, UnitWeightsEqualPerSampleBackward) {
     IsaGuard guard;
-    ASSERT_TRUE(select_isa("scalar"));
     int index = 0;
-    for (const NamedOptions& set : option_sets()) {
-        GenSpec gen;
-        gen.rows = 29;
-        gen.vocab = 33;
-        gen.signed_coefficients = set.options.normalization != REWEIGH_NORMALIZATION_WEIGHT_SUM;
-        const Problem p = make_problem(gen, set.options, 500 + index++);
-        Buffers b(p, Layout{});
-        Stats st(p.samples(), p.rows);
-        ASSERT_EQ(reweigh_ce_forward(&b.batch, &p.options, &st.view), REWEIGH_STATUS_OK);
-        Grad want(REWEIGH_DTYPE_F32, p.rows, p.vocab, 0), got(REWEIGH_DTYPE_F32, p.rows, p.vocab, 0);
-        ASSERT_EQ(reweigh_ce_backward(&b.batch, &p.options, st.row_lse.data(), b.coefficients.data(), &want.view),
-                  REWEIGH_STATUS_OK);
-        const std::vector<float> ones(static_cast<size_t>(p.rows), 1.0f);
-        ASSERT_EQ(call(b, p, st, ones, {}, got.view), REWEIGH_STATUS_OK) << reweigh_last_error();
-        EXPECT_TRUE(bit_equal(std::string(set.name), got.f32, want.f32));
+    for (const std::string& isa : all_isas()) {
+        if (!select_isa(isa)) continue;
+        for (const NamedOptions& set : option_sets()) {
+            GenSpec gen;
+            gen.rows = 29;
+            gen.vocab = 33;
+            gen.signed_coefficients = set.options.normalization != REWEIGH_NORMALIZATION_WEIGHT_SUM;
+            const Problem p = make_problem(gen, set.options, 500 + index++);
+            Buffers b(p, Layout{});
+            Stats st(p.samples(), p.rows);
+            ASSERT_EQ(reweigh_ce_forward(&b.batch, &p.options, &st.view), REWEIGH_STATUS_OK);
+            Grad want(REWEIGH_DTYPE_F32, p.rows, p.vocab, 0), got(REWEIGH_DTYPE_F32, p.rows, p.vocab, 0);
+            ASSERT_EQ(reweigh_ce_backward(&b.batch, &p.options, st.row_lse.data(), b.coefficients.data(), &want.view),
+                      REWEIGH_STATUS_OK);
+            const std::vector<float> ones(static_cast<size_t>(p.rows), 1.0f);
+            ASSERT_EQ(call(b, p, st, ones, {}, got.view), REWEIGH_STATUS_OK) << reweigh_last_error();
+            EXPECT_TRUE(bit_equal(isa + " " + set.name, got.f32, want.f32));
+        }
     }
 }
 

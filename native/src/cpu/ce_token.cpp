@@ -1,7 +1,8 @@
 /*
- * ce_token.cpp: backward with per-row coefficients on the CPU, element by
- * element through the shared math of ../common/token_row.h (scalar on every
- * ISA). Same order of work as ce_cpu.cpp: validated private copies of every
+ * ce_token.cpp: backward with per-row coefficients on the CPU: the driver and
+ * the scalar row kernel (element by element through ../common/token_row.h);
+ * the AVX2 and AVX-512 row kernels are token_simd.h, picked by the ISA that
+ * isa.h selected. Same order of work as ce_cpu.cpp: validated private copies of every
  * label, coefficient and per-row input first (labels.h), the optional
  * finite-logits scan, then rows in parallel, each writing only its own
  * gradient row, so results do not depend on the thread count.
@@ -17,8 +18,10 @@
 #include "../common/bf16.h"
 #include "../common/errors.h"
 #include "../common/token_row.h"
+#include "isa.h"
 #include "labels.h"
 #include "thread_pool.h"
+#include "token_kernels.h"
 
 namespace reweigh {
 namespace cpu {
@@ -64,7 +67,25 @@ void check_finite_logits(const reweigh_ce_batch_t& b, const reweigh_ce_options_t
     }
 }
 
+void scalar_token_row(const void* z, int32_t dtype, int64_t vocab, int64_t y, const RowParams& p,
+                      const GradEpilogue& e, const EntropyEpilogue& h, void* g) {
+    // Read before write: g may be the logits row itself (in place).
+    for (int64_t v = 0; v < vocab; ++v) {
+        const float zp = transform_logit(load_logit(z, dtype, v), p);
+        store_grad(g, dtype, v, token_grad_element(e, h, zp, v == y, p));
+    }
+}
+
+/* The row kernel of the active ISA (isa.h): the same variant the per-sample kernels use. */
+TokenRowFn active_token_row() {
+    const char* isa = active_kernels().isa;
+    if (strcmp(isa, "avx512") == 0) return token_row_avx512();
+    if (strcmp(isa, "avx2") == 0) return token_row_avx2();
+    return scalar_token_row;
+}
+
 struct TokenJob {
+    TokenRowFn row;
     const reweigh_ce_batch_t* batch;
     RowParams params;
     const int32_t* targets;     /* validated copy: [0, vocab) or kIgnoredRow */
@@ -95,11 +116,7 @@ void token_rows(void* ctx, int64_t begin, int64_t end) {
         EntropyEpilogue h;
         h.kb = job.entropy_weights != nullptr ? k * job.entropy_weights[r] : 0.0f;
         h.entropy = job.entropy != nullptr ? job.entropy[r] : 0.0f;
-        for (int64_t v = 0; v < b.vocab; ++v) {
-            // Read before write: grad may be the logits row itself (in place).
-            const float zp = transform_logit(load_logit(z, b.logits_dtype, v), job.params);
-            store_grad(g, b.logits_dtype, v, token_grad_element(e, h, zp, v == y, job.params));
-        }
+        job.row(z, b.logits_dtype, b.vocab, y, job.params, e, h, g);
     }
 }
 
@@ -126,6 +143,7 @@ void ce_backward_rows(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o
     check_finite_logits(b, o, l);
     const std::vector<float> k = sample_scales(o, l, c, d);
     TokenJob job;
+    job.row = active_token_row();
     job.batch = &b;
     job.params = p;
     job.targets = l.targets.data();
