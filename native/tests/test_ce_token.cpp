@@ -13,6 +13,7 @@
  */
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 
 #include "reference.h"
@@ -344,6 +345,31 @@ TEST(CeTokenBadInput, IgnoredRowsAreNotRead) {
     ASSERT_EQ(c.run(c.st.row_entropy.data(), c.w.data(), c.beta.data()), REWEIGH_STATUS_OK) << reweigh_last_error();
     for (int64_t v = 0; v < c.p.vocab; ++v) EXPECT_EQ(c.g.at(2, v), 0.0f);
     for (int64_t v = 0; v < c.p.vocab; ++v) EXPECT_TRUE(isfinite(c.g.at(3, v)));
+}
+
+TEST(CeTokenBadInput, NegativeCoefficientUnderWeightSumIsRejectedSignedRowWeightsAreNot) {
+    BadCase c;
+    c.p.options.normalization = REWEIGH_NORMALIZATION_WEIGHT_SUM;
+    c.b.coefficients[0] = -0.5f;
+    c.expect(c.run(nullptr, c.w.data(), nullptr), REWEIGH_STATUS_INVALID_ARGUMENT, "coefficients[0]");
+    BadCase d;
+    d.p.options.normalization = REWEIGH_NORMALIZATION_WEIGHT_SUM;
+    for (size_t r = 0; r < d.w.size(); ++r) d.w[r] = r % 2 == 0 ? -1.5f : 2.0f;
+    ASSERT_EQ(d.run(d.st.row_entropy.data(), d.w.data(), d.beta.data()), REWEIGH_STATUS_OK) << reweigh_last_error();
+}
+
+/* D = 0 (every row ignored) is a zero step with row weights too: OK and an exact zero gradient. */
+TEST(CeToken, EveryRowIgnoredIsAZeroStep) {
+    BadCase c;
+    for (int64_t& y : c.b.t64) y = c.p.options.ignore_index;
+    for (reweigh_normalization_t n : {REWEIGH_NORMALIZATION_WEIGHT_SUM, REWEIGH_NORMALIZATION_TOKENS,
+                                      REWEIGH_NORMALIZATION_SAMPLES}) {
+        c.p.options.normalization = n;
+        std::fill(c.g.f32.begin(), c.g.f32.end(), -999.0f);
+        ASSERT_EQ(c.run(c.st.row_entropy.data(), c.w.data(), c.beta.data()), REWEIGH_STATUS_OK)
+            << reweigh_last_error();
+        EXPECT_TRUE(bit_equal("zero gradient", c.g.f32, std::vector<float>(c.g.f32.size(), 0.0f)));
+    }
 }
 
 }  // namespace
