@@ -3,6 +3,10 @@ package dev.reweigh.crosscheck;
 import dev.reweigh.FusedLoss;
 import dev.reweigh.SampleStats;
 import dev.reweigh.TokenLoss;
+import dev.reweigh.pytorch.TorchBatch;
+import dev.reweigh.pytorch.TorchLoss;
+import dev.reweigh.pytorch.TorchStats;
+import dev.reweigh.pytorch.TorchTokenLoss;
 import dev.reweigh.weighting.PolicyGradient;
 import dev.reweigh.weighting.TokenObjective;
 import java.lang.ref.Reference;
@@ -20,7 +24,8 @@ import org.bytedeco.pytorch.TensorArrayRefOptional;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * One GRPO step end to end, fp32: a small libtorch LM (Embedding -> Linear -> tanh -> Linear)
@@ -30,7 +35,8 @@ import org.junit.jupiter.api.Test;
  *   <li>Two-phase through Reweigh: {@link FusedLoss#forward} gives rowLogp and rowEntropy, {@link
  *       PolicyGradient#grpo} the objective and row weights, {@link TokenLoss#backward} the logits
  *       gradient (with an entropy bonus through the per-row entropy weights), injected with {@code
- *       logits.backward(grad)}.
+ *       logits.backward(grad)}; or the same through {@link TorchLoss#forward} and {@link
+ *       TorchTokenLoss#step} on the model's logits tensor (in place).
  *   <li>The same objective written with libtorch ops (log_softmax, gather, exp, clamp, minimum, the
  *       k3 KL, the entropy) and autograd.
  * </ol>
@@ -90,8 +96,10 @@ class GrpoEndToEndTest {
     }
   }
 
-  @Test
-  void grpoStepMatchesLibtorchAutograd() {
+  @ParameterizedTest(name = "via TorchTokenLoss = {0}")
+  @ValueSource(booleans = {false, true})
+  void grpoStepMatchesLibtorchAutograd(boolean viaTorch) {
+    String label = viaTorch ? "GRPO TorchTokenLoss.step in place" : "GRPO heap TokenLoss";
     SplittableRandom rnd = new SplittableRandom(7);
     int rows = B * LEN;
     long[] tokens = new long[rows];
@@ -120,10 +128,27 @@ class GrpoEndToEndTest {
 
     // ---- 1. two-phase through Reweigh ----
     Tensor logits = model.logits(tokensT);
-    float[] z = toFloats(T.toDoubles(logits));
-    SampleStats st = FusedLoss.forward(z, V, targets, offsets, TokenLoss.objectiveSpec());
-    float[] logp = st.rowLogp();
-    float[] entropy = st.rowEntropy();
+    float[] logp;
+    float[] entropy;
+    float[] z = null;
+    SampleStats st = null;
+    TorchBatch batch = null;
+    TorchStats tst = null;
+    if (viaTorch) {
+      long[] labels = new long[rows];
+      for (int r = 0; r < rows; r++) {
+        labels[r] = targets[r];
+      }
+      batch = TorchBatch.padded(logits, T.longs(labels, B, LEN));
+      tst = TorchLoss.forward(batch, TokenLoss.objectiveSpec());
+      logp = toFloats(T.toDoubles(tst.rowLogp()));
+      entropy = toFloats(T.toDoubles(tst.rowEntropy()));
+    } else {
+      z = toFloats(T.toDoubles(logits));
+      st = FusedLoss.forward(z, V, targets, offsets, TokenLoss.objectiveSpec());
+      logp = st.rowLogp();
+      entropy = st.rowEntropy();
+    }
     float[] oldLogp = new float[rows];
     float[] refLogp = new float[rows];
     double[] deltas = {0.4, -0.4, 0.1, -0.1};
@@ -147,11 +172,15 @@ class GrpoEndToEndTest {
       }
     }
     double reweighValue = objective.value() - ENTROPY_BONUS * meanEntropy;
-    float[] grad = new float[z.length];
-    TokenLoss.backward(z, V, targets, offsets, st, TokenLoss.unitCoefficients(B),
-        objective.rowWeights(), entropyWeights, TokenLoss.objectiveSpec(), grad);
-    logits.backward(T.floats(grad, B, LEN, V), new BoolOptional(), false,
-        new TensorArrayRefOptional());
+    if (viaTorch) {
+      TorchTokenLoss.step(batch, tst, objective.rowWeights(), entropyWeights, true);
+    } else {
+      float[] grad = new float[z.length];
+      TokenLoss.backward(z, V, targets, offsets, st, TokenLoss.unitCoefficients(B),
+          objective.rowWeights(), entropyWeights, TokenLoss.objectiveSpec(), grad);
+      logits.backward(T.floats(grad, B, LEN, V), new BoolOptional(), false,
+          new TensorArrayRefOptional());
+    }
     List<double[]> reweighGrads = model.gradsAndZero();
 
     // ---- 2. the same objective with libtorch ops and autograd ----
@@ -193,10 +222,10 @@ class GrpoEndToEndTest {
         "head.bias"};
     for (int i = 0; i < names.length; i++) {
       double scale = Math.max(T.maxAbs(torchGrads.get(i)), 1e-30);
-      DIFFS.check("grad " + names[i], "GRPO B=4 T=9 V=97", reweighGrads.get(i),
+      DIFFS.check("grad " + names[i], label, reweighGrads.get(i),
           torchGrads.get(i), scale, FP32);
     }
-    DIFFS.check("objective", "GRPO B=4 T=9 V=97", new double[] {reweighValue},
+    DIFFS.check("objective", label, new double[] {reweighValue},
         new double[] {f.item_double()}, 1.0, FP32);
     DIFFS.caseDone();
   }

@@ -159,7 +159,7 @@ public final class TorchLoss {
     }
   }
 
-  private static NativeGrad nativeGrad(TorchBatch batch, Tensor grad) {
+  static NativeGrad nativeGrad(TorchBatch batch, Tensor grad) {
     if (grad == null) {
       return NativeGrad.inPlace(batch.nativeBatch);
     }
