@@ -358,6 +358,13 @@ TEST(CeTokenBadInput, NegativeCoefficientUnderWeightSumIsRejectedSignedRowWeight
     ASSERT_EQ(d.run(d.st.row_entropy.data(), d.w.data(), d.beta.data()), REWEIGH_STATUS_OK) << reweigh_last_error();
 }
 
+TEST(CeTokenBadInput, NonFiniteLogitUnderCheckFiniteNamesRowAndColumn) {
+    BadCase c;
+    c.p.options.check_finite = 1;
+    c.b.f32[static_cast<size_t>(4 * c.b.stride + 6)] = NAN;
+    c.expect(c.run(nullptr, c.w.data(), nullptr), REWEIGH_STATUS_NON_FINITE_INPUT, "logits[row 4, column 6] = NaN");
+}
+
 /* D = 0 (every row ignored) is a zero step with row weights too: OK and an exact zero gradient. */
 TEST(CeToken, EveryRowIgnoredIsAZeroStep) {
     BadCase c;
