@@ -267,6 +267,48 @@ REWEIGH_API const char* reweigh_cuda_unavailable_reason(void);
  */
 REWEIGH_API reweigh_status_t reweigh_cuda_release_cache(void);
 
+/* ---- per-row coefficients (two-phase policy-gradient objectives) -------
+ *
+ * Gradient of
+ *   total = sum_s c_s * red_s( sum_{r in s, counted} (w_r * rowLoss_r + beta_r * entropy_r) ) / D
+ * with respect to the raw logits, where red_s is 1/token_count_s (MEAN) or 1
+ * (SUM), rowLoss and entropy are the per-row quantities defined at the top of
+ * this file and w_r, beta_r are per-row coefficients of any sign. Per counted
+ * row r of sample s, with k_s the per-sample scale reweigh_ce_backward uses
+ * (c_s / D, over token_count_s under MEAN), z' = softcap(logit_scale * z),
+ * p = softmax(z'):
+ *
+ *   d total / d z_v = k_s * [ w_r * dRowLoss_r/dz'_v + beta_r * dH_r/dz'_v ] * dz'_v/dz_v,
+ *   dH/dz'_v        = -p_v * (log p_v + H)
+ *
+ * Token weights never enter D: TOKENS counts counted rows, WEIGHT_SUM sums c_s
+ * over samples with counted rows (each c_s >= 0; w_r and beta_r may be
+ * signed), SAMPLES counts samples with counted rows, NONE is 1 and EXPLICIT
+ * is options.normalizer, exactly as for reweigh_ce_backward; D = 0 gives a
+ * zero gradient. With every w_r = 1 and no beta the gradient equals
+ * reweigh_ce_backward's. The existing entry points are unchanged.
+ *
+ * A token-level loss F(logp_1..logp_R) to minimise (F = -J for GRPO, DAPO,
+ * PPO-clip; DFT) is applied with c_s = 1, SUM, NONE, no smoothing or z-loss and
+ * w_r = -dF/dlogp_r: then rowLoss = -logp and d total/dz = dF/dz.
+ *
+ * row_lse [rows]: from reweigh_ce_forward with the same options.
+ * row_weights [rows]: w_r, finite on counted rows (ignored rows are not read).
+ * row_entropy_weights [rows] or NULL: beta_r, finite on counted rows; NULL
+ *   means no entropy term and row_entropy may then be NULL.
+ * row_entropy [rows]: entropy_r from reweigh_ce_forward (needed with beta).
+ * Every array lives in the batch's memory and may not overlap grad.
+ * CPU batches only: a CUDA batch is UNSUPPORTED.
+ */
+REWEIGH_API reweigh_status_t reweigh_ce_backward_rows(const reweigh_ce_batch_t* batch,
+                                                      const reweigh_ce_options_t* options,
+                                                      const float* row_lse,
+                                                      const float* row_entropy,
+                                                      const float* coefficients,
+                                                      const float* row_weights,
+                                                      const float* row_entropy_weights,
+                                                      const reweigh_ce_grad_t* grad);
+
 #ifdef __cplusplus
 }
 #endif

@@ -117,6 +117,14 @@ public final class TorchLoss {
 
   // ---- helpers --------------------------------------------------------------------------------
 
+  /**
+   * The native gradient for {@code grad} ({@code null}: in place over the logits), checked as
+   * every call of this class checks it (shape, dtype, device, row stride).
+   */
+  static NativeGrad nativeGrad(TorchBatch batch, Tensor grad) {
+    return grad == null ? NativeGrad.inPlace(batch.nativeBatch) : OPS.grad(batch, grad);
+  }
+
   /** What libtorch contributes to the shared adapter calls. */
   private static final class Ops extends AdapterLoss<Tensor, TorchBatch, TorchStats, TorchResult> {
     @Override

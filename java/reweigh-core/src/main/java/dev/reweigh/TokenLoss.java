@@ -1,0 +1,266 @@
+package dev.reweigh;
+
+import static dev.reweigh.internal.Status.check;
+
+import dev.reweigh.internal.NativeLibrary;
+import dev.reweigh.nativeapi.TokenNative;
+import java.lang.ref.Reference;
+import java.util.Arrays;
+
+/**
+ * The gradient with per-row (per-token) coefficients, for two-phase token-level objectives such as
+ * GRPO, DAPO, PPO-clip and dynamic fine-tuning ({@code dev.reweigh.weighting}): {@link
+ * FusedLoss#forward} gives {@code rowLogp}, {@code rowLse} and {@code rowEntropy}; Java computes
+ * each row's coefficient; {@code backward} writes the gradient (docs/design.md §3).
+ *
+ * <p>The gradient is that of
+ *
+ * <pre>
+ *   total = sum_s c_s * red_s( sum_{r in s} (w_r * rowLoss_r + beta_r * H_r) ) / D
+ * </pre>
+ *
+ * with {@code red_s} = 1 / tokenCount_s under {@link TokenReduction#MEAN} and 1 under {@link
+ * TokenReduction#SUM}, {@code rowLoss} the per-row loss of {@link FusedLoss} and {@code H_r} the
+ * row's entropy (its gradient is {@code dH/dz'_v = -p_v (log p_v + H)}). Row weights never enter
+ * D: {@link Normalization#TOKENS} counts counted rows, {@link Normalization#WEIGHT_SUM} sums c_s
+ * (each >= 0), {@link Normalization#SAMPLES} counts samples with tokens, {@link Normalization#NONE}
+ * is 1 and {@link Normalization#EXPLICIT} the given D, exactly as for {@link FusedLoss}. With
+ * every {@code w_r = 1} and no {@code beta} the gradient is {@link FusedLoss#backward}'s.
+ *
+ * <p>A token-level loss {@code F(logp_1..logp_R)} to minimise ({@code F = -J} for GRPO, DAPO,
+ * PPO-clip) is applied with {@link #objectiveSpec()}, {@link #unitCoefficients(int)} and {@code
+ * w_r = -dF/dlogp_r} ({@code dev.reweigh.weighting.TokenObjective#rowWeights()}): then {@code
+ * rowLoss = -logp} and the gradient written is {@code dF/dz}.
+ *
+ * <p>Checks: {@code rowWeights} and {@code rowEntropyWeights} have one finite entry per row
+ * (ignored rows included: pass 0 there), else an {@link IllegalArgumentException} naming the array
+ * and index; everything else as {@link FusedLoss#backward}. CPU batches only (a CUDA batch is an
+ * {@link UnsupportedOperationException}).
+ */
+public final class TokenLoss {
+  private TokenLoss() {}
+
+  private static final int CPU = Device.Kind.CPU.code;
+  private static final LossSpec OBJECTIVE_SPEC = LossSpec.builder()
+      .tokenReduction(TokenReduction.SUM).normalization(Normalization.NONE).build();
+
+  /**
+   * SUM, NONE, no smoothing, z-loss, softcap or scaling: with {@link #unitCoefficients} the
+   * gradient is exactly {@code sum_r w_r d(-logp_r)/dz + beta_r dH_r/dz}.
+   */
+  public static LossSpec objectiveSpec() {
+    return OBJECTIVE_SPEC;
+  }
+
+  /** {@code samples} coefficients of 1. */
+  public static float[] unitCoefficients(int samples) {
+    if (samples < 0) {
+      throw new IllegalArgumentException("samples = " + samples + " must be >= 0");
+    }
+    float[] c = new float[samples];
+    Arrays.fill(c, 1f);
+    return c;
+  }
+
+  // ---- heap arrays -------------------------------------------------------------------------
+
+  /**
+   * Gradient into {@code grad} (may be {@code logits} itself). {@code stats} must come from
+   * {@link FusedLoss#forward} on the same logits and spec; {@code rowEntropyWeights} may be null
+   * (no entropy term).
+   */
+  public static void backward(float[] logits, int vocab, int[] targets, int[] offsets,
+      SampleStats stats, float[] coefficients, float[] rowWeights, float[] rowEntropyWeights,
+      LossSpec spec, float[] grad) {
+    long rows = checkHeap(logits == null ? -1 : logits.length, vocab, targets, offsets, spec);
+    checkRows(rows, stats, rowWeights, rowEntropyWeights);
+    checkHeapGrad(grad, grad == null ? -1 : grad.length, rows * vocab, coefficients,
+        offsets.length - 1, rowWeights, rowEntropyWeights);
+    NativeLibrary.ensureLoaded();
+    check(TokenNative.reweigh_jni_backward_rows(logits, DType.F32.code, rows, vocab, vocab,
+        targets, IndexType.I32.code, offsets, IndexType.I32.code, offsets.length - 1, CPU, 0, 0L,
+        spec.nativeFloats, spec.nativeInts, stats.rowLseArray(), stats.rowEntropyArray(),
+        coefficients, rowWeights, rowEntropyWeights, grad, vocab));
+  }
+
+  /** {@link #backward(float[], int, int[], int[], SampleStats, float[], float[], float[], LossSpec, float[])} on bf16 bit patterns. */
+  public static void backward(short[] logitsBf16, int vocab, int[] targets, int[] offsets,
+      SampleStats stats, float[] coefficients, float[] rowWeights, float[] rowEntropyWeights,
+      LossSpec spec, short[] gradBf16) {
+    long rows = checkHeap(logitsBf16 == null ? -1 : logitsBf16.length, vocab, targets, offsets,
+        spec);
+    checkRows(rows, stats, rowWeights, rowEntropyWeights);
+    checkHeapGrad(gradBf16, gradBf16 == null ? -1 : gradBf16.length, rows * vocab, coefficients,
+        offsets.length - 1, rowWeights, rowEntropyWeights);
+    NativeLibrary.ensureLoaded();
+    check(TokenNative.reweigh_jni_backward_rows(logitsBf16, DType.BF16.code, rows, vocab, vocab,
+        targets, IndexType.I32.code, offsets, IndexType.I32.code, offsets.length - 1, CPU, 0, 0L,
+        spec.nativeFloats, spec.nativeInts, stats.rowLseArray(), stats.rowEntropyArray(),
+        coefficients, rowWeights, rowEntropyWeights, gradBf16, vocab));
+  }
+
+  // ---- native memory -----------------------------------------------------------------------
+
+  /** The gradient on a CPU batch in native memory, per-row inputs on the heap. */
+  public static void backward(NativeBatch batch, SampleStats stats, float[] coefficients,
+      float[] rowWeights, float[] rowEntropyWeights, LossSpec spec, NativeGrad grad) {
+    requireCpuBatch(batch, spec, grad);
+    checkRows(batch.rows, stats, rowWeights, rowEntropyWeights);
+    checkCoefficients(coefficients, batch.samples);
+    NativeLibrary.ensureLoaded();
+    try {
+      check(TokenNative.reweigh_jni_backward_rows(batch.logits, batch.dtype.code, batch.rows,
+          batch.vocab, batch.rowStride, batch.targets, batch.targetsType.code, batch.offsets,
+          batch.offsetsType.code, batch.samples, batch.device.kind().code, batch.device.index(),
+          batch.stream, spec.nativeFloats, spec.nativeInts, stats.rowLseArray(),
+          stats.rowEntropyArray(), coefficients, rowWeights, rowEntropyWeights, grad.address,
+          grad.rowStride));
+    } finally {
+      Reference.reachabilityFence(batch);
+      Reference.reachabilityFence(grad);
+    }
+  }
+
+  /**
+   * Everything by address in the batch's memory ([rows] fp32 for the row arrays, [samples] fp32
+   * coefficients); {@code rowEntropyWeightsAddress} 0 means no entropy term, and {@code
+   * rowEntropyAddress} is then not read.
+   */
+  public static void backward(NativeBatch batch, long rowLseAddress, long rowEntropyAddress,
+      long coefficientsAddress, long rowWeightsAddress, long rowEntropyWeightsAddress,
+      LossSpec spec, NativeGrad grad) {
+    requireCpuBatch(batch, spec, grad);
+    if (batch.rows > 0) {
+      requireAddress(rowLseAddress, "rowLse");
+      requireAddress(rowWeightsAddress, "rowWeights");
+      if (rowEntropyWeightsAddress != 0) {
+        requireAddress(rowEntropyAddress, "rowEntropy");
+      }
+    }
+    if (batch.samples > 0) {
+      requireAddress(coefficientsAddress, "coefficients");
+    }
+    NativeLibrary.ensureLoaded();
+    try {
+      check(TokenNative.reweigh_jni_backward_rows(batch.logits, batch.dtype.code, batch.rows,
+          batch.vocab, batch.rowStride, batch.targets, batch.targetsType.code, batch.offsets,
+          batch.offsetsType.code, batch.samples, batch.device.kind().code, batch.device.index(),
+          batch.stream, spec.nativeFloats, spec.nativeInts, rowLseAddress, rowEntropyAddress,
+          coefficientsAddress, rowWeightsAddress, rowEntropyWeightsAddress, grad.address,
+          grad.rowStride));
+    } finally {
+      Reference.reachabilityFence(batch);
+      Reference.reachabilityFence(grad);
+    }
+  }
+
+  // ---- argument checks ---------------------------------------------------------------------
+
+  private static long checkHeap(long logitsLength, int vocab, int[] targets, int[] offsets,
+      LossSpec spec) {
+    if (logitsLength < 0) {
+      throw new IllegalArgumentException("logits is null");
+    }
+    if (targets == null) {
+      throw new IllegalArgumentException("targets is null");
+    }
+    if (offsets == null || offsets.length < 1) {
+      throw new IllegalArgumentException(
+          "offsets is null or empty: offsets needs samples + 1 entries, starting with 0");
+    }
+    if (spec == null) {
+      throw new IllegalArgumentException("spec is null");
+    }
+    if (vocab < 1) {
+      throw new IllegalArgumentException("vocab = " + vocab + " must be >= 1");
+    }
+    long expected = (long) targets.length * vocab;
+    if (logitsLength != expected) {
+      throw new IllegalArgumentException("logits.length = " + logitsLength
+          + " must equal targets.length * vocab = " + expected);
+    }
+    return targets.length;
+  }
+
+  private static void checkRows(long rows, SampleStats stats, float[] rowWeights,
+      float[] rowEntropyWeights) {
+    if (stats == null) {
+      throw new IllegalArgumentException("stats is null");
+    }
+    if (stats.rows() != rows) {
+      throw new IllegalArgumentException("stats has " + stats.rows() + " rows but the batch has "
+          + rows + ": pass the stats of forward on the same batch");
+    }
+    if (rowWeights == null) {
+      throw new IllegalArgumentException("rowWeights is null");
+    }
+    checkFiniteRows(rowWeights, rows, "rowWeights");
+    if (rowEntropyWeights != null) {
+      checkFiniteRows(rowEntropyWeights, rows, "rowEntropyWeights");
+    }
+  }
+
+  private static void checkFiniteRows(float[] values, long rows, String name) {
+    if (values.length != rows) {
+      throw new IllegalArgumentException(
+          name + ".length = " + values.length + " must equal the number of rows = " + rows);
+    }
+    for (int i = 0; i < values.length; i++) {
+      if (!Float.isFinite(values[i])) {
+        throw new IllegalArgumentException(name + "[" + i + "] = " + values[i]
+            + " is not finite (ignored rows included: pass 0 there)");
+      }
+    }
+  }
+
+  private static void checkCoefficients(float[] coefficients, long samples) {
+    if (coefficients == null) {
+      throw new IllegalArgumentException("coefficients is null");
+    }
+    if (coefficients.length != samples) {
+      throw new IllegalArgumentException("coefficients.length = " + coefficients.length
+          + " must equal the number of samples = " + samples);
+    }
+  }
+
+  /** Length, and no identity with an input array (arrays are distinct objects or the same one). */
+  private static void checkHeapGrad(Object grad, long gradLength, long expected,
+      float[] coefficients, long samples, float[] rowWeights, float[] rowEntropyWeights) {
+    checkCoefficients(coefficients, samples);
+    if (gradLength < 0) {
+      throw new IllegalArgumentException("grad is null");
+    }
+    if (gradLength != expected) {
+      throw new IllegalArgumentException(
+          "grad.length = " + gradLength + " must equal logits.length = " + expected);
+    }
+    if (grad == coefficients || grad == rowWeights || grad == rowEntropyWeights) {
+      throw new IllegalArgumentException(
+          "grad is also an input (coefficients or a row array): outputs may not alias inputs");
+    }
+  }
+
+  private static void requireCpuBatch(NativeBatch batch, LossSpec spec, NativeGrad grad) {
+    if (batch == null) {
+      throw new IllegalArgumentException("batch is null");
+    }
+    if (spec == null) {
+      throw new IllegalArgumentException("spec is null");
+    }
+    batch.checkLive();
+    if (batch.device.isCuda()) {
+      throw new UnsupportedOperationException("batch lives on " + batch.device
+          + ": per-row coefficients run on CPU batches only");
+    }
+    if (grad == null) {
+      throw new IllegalArgumentException("grad is null");
+    }
+    grad.check(batch);
+  }
+
+  private static void requireAddress(long address, String name) {
+    if (address == 0) {
+      throw new IllegalArgumentException(name + " address is 0");
+    }
+  }
+}

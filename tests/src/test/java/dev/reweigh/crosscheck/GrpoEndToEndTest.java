@@ -1,0 +1,245 @@
+package dev.reweigh.crosscheck;
+
+import dev.reweigh.FusedLoss;
+import dev.reweigh.SampleStats;
+import dev.reweigh.TokenLoss;
+import dev.reweigh.pytorch.TorchBatch;
+import dev.reweigh.pytorch.TorchLoss;
+import dev.reweigh.pytorch.TorchStats;
+import dev.reweigh.pytorch.TorchTokenLoss;
+import dev.reweigh.weighting.PolicyGradient;
+import dev.reweigh.weighting.TokenObjective;
+import java.lang.ref.Reference;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.bytedeco.pytorch.BoolOptional;
+import org.bytedeco.pytorch.EmbeddingImpl;
+import org.bytedeco.pytorch.LinearImpl;
+import org.bytedeco.pytorch.Module;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.ScalarOptional;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorArrayRefOptional;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * One GRPO step end to end, fp32: a small libtorch LM (Embedding -> Linear -> tanh -> Linear)
+ * takes the step twice from the same weights.
+ *
+ * <ol>
+ *   <li>Two-phase through Reweigh: {@link FusedLoss#forward} gives rowLogp and rowEntropy, {@link
+ *       PolicyGradient#grpo} the objective and row weights, {@link TokenLoss#backward} the logits
+ *       gradient (with an entropy bonus through the per-row entropy weights), injected with {@code
+ *       logits.backward(grad)}; or the same through {@link TorchLoss#forward} and {@link
+ *       TorchTokenLoss#step} on the model's logits tensor (in place).
+ *   <li>The same objective written with libtorch ops (log_softmax, gather, exp, clamp, minimum, the
+ *       k3 KL, the entropy) and autograd.
+ * </ol>
+ *
+ * The batch has masked prompt rows, both signs of group-normalised advantages, and ratios
+ * e^{+-0.4} (outside the clip range [0.8, 1.2] on both sides) and e^{+-0.1} (inside). Parameter
+ * gradients must agree to 1e-5 of each parameter's largest gradient entry (as in {@link
+ * EndToEndGradientEquivalenceTest}), and the objective values to 1e-5.
+ */
+class GrpoEndToEndTest {
+  private static final Diffs DIFFS = new Diffs("libtorch autograd GRPO");
+  private static final double FP32 = 1e-5;
+  private static final int B = 4;
+  private static final int LEN = 9;
+  private static final int V = 97;
+  private static final int D = 16;
+  private static final int PROMPT = 3;
+  private static final double EPS = 0.2;
+  private static final double KL_BETA = 0.05;
+  private static final double ENTROPY_BONUS = 0.01;
+
+  private static final class TinyLm {
+    final Module[] modules;
+    final EmbeddingImpl emb;
+    final LinearImpl hidden;
+    final LinearImpl head;
+
+    TinyLm(long seed) {
+      torch.manual_seed(seed);
+      emb = new EmbeddingImpl(V, D);
+      hidden = new LinearImpl(D, D);
+      head = new LinearImpl(D, V);
+      modules = new Module[] {emb, hidden, head};
+    }
+
+    Tensor logits(Tensor tokens) {
+      return head.forward(torch.tanh(hidden.forward(emb.forward(tokens))));
+    }
+
+    /** Every parameter's gradient, then zeroed (the vector stays reachable while read). */
+    List<double[]> gradsAndZero() {
+      List<double[]> out = new ArrayList<>();
+      for (Module m : modules) {
+        TensorVector ps = m.parameters();
+        try {
+          for (long i = 0; i < ps.size(); i++) {
+            out.add(T.toDoubles(ps.get(i).grad()));
+          }
+        } finally {
+          Reference.reachabilityFence(ps);
+        }
+      }
+      for (Module m : modules) {
+        m.zero_grad(true);
+      }
+      return out;
+    }
+  }
+
+  @ParameterizedTest(name = "via TorchTokenLoss = {0}")
+  @ValueSource(booleans = {false, true})
+  void grpoStepMatchesLibtorchAutograd(boolean viaTorch) {
+    String label = viaTorch ? "GRPO TorchTokenLoss.step in place" : "GRPO heap TokenLoss";
+    SplittableRandom rnd = new SplittableRandom(7);
+    int rows = B * LEN;
+    long[] tokens = new long[rows];
+    for (int i = 0; i < rows; i++) {
+      tokens[i] = rnd.nextInt(V);
+    }
+    int[] targets = new int[rows];
+    long[] gatherIndex = new long[rows];
+    for (int s = 0; s < B; s++) {
+      for (int j = 0; j < LEN; j++) {
+        boolean scored = j + 1 < LEN && j + 1 >= PROMPT;
+        int r = s * LEN + j;
+        targets[r] = scored ? (int) tokens[r + 1] : -100;
+        gatherIndex[r] = scored ? tokens[r + 1] : 0;
+      }
+    }
+    int[] offsets = new int[B + 1];
+    for (int s = 0; s <= B; s++) {
+      offsets[s] = s * LEN;
+    }
+    boolean[] counted = PolicyGradient.countedRows(targets, -100);
+    // Two groups of G = 2: advantages +-1 in each (negative advantages on half the samples).
+    double[] advantages = PolicyGradient.groupAdvantages(new double[] {1, 0, 0, 1}, 2, 0);
+    Tensor tokensT = T.longs(tokens, B, LEN);
+    TinyLm model = new TinyLm(42);
+
+    // ---- 1. two-phase through Reweigh ----
+    Tensor logits = model.logits(tokensT);
+    float[] logp;
+    float[] entropy;
+    float[] z = null;
+    SampleStats st = null;
+    TorchBatch batch = null;
+    TorchStats tst = null;
+    if (viaTorch) {
+      long[] labels = new long[rows];
+      for (int r = 0; r < rows; r++) {
+        labels[r] = targets[r];
+      }
+      batch = TorchBatch.padded(logits, T.longs(labels, B, LEN));
+      tst = TorchLoss.forward(batch, TokenLoss.objectiveSpec());
+      logp = toFloats(T.toDoubles(tst.rowLogp()));
+      entropy = toFloats(T.toDoubles(tst.rowEntropy()));
+    } else {
+      z = toFloats(T.toDoubles(logits));
+      st = FusedLoss.forward(z, V, targets, offsets, TokenLoss.objectiveSpec());
+      logp = st.rowLogp();
+      entropy = st.rowEntropy();
+    }
+    float[] oldLogp = new float[rows];
+    float[] refLogp = new float[rows];
+    double[] deltas = {0.4, -0.4, 0.1, -0.1};
+    int n = 0;
+    for (int r = 0; r < rows; r++) {
+      if (counted[r]) {
+        oldLogp[r] = (float) (logp[r] - deltas[n % 4]); // rho = e^delta
+        refLogp[r] = (float) (logp[r] + 0.3 * rnd.nextDouble() - 0.15);
+        n++;
+      }
+    }
+    TokenObjective objective = PolicyGradient.grpo(logp, oldLogp, refLogp, offsets, counted,
+        advantages, EPS, KL_BETA, PolicyGradient.Level.SEQUENCE);
+    // Entropy bonus -ENTROPY_BONUS * mean_t H_t: beta_r = -ENTROPY_BONUS / n on counted rows.
+    float[] entropyWeights = new float[rows];
+    double meanEntropy = 0;
+    for (int r = 0; r < rows; r++) {
+      if (counted[r]) {
+        entropyWeights[r] = (float) (-ENTROPY_BONUS / n);
+        meanEntropy += entropy[r] / (double) n;
+      }
+    }
+    double reweighValue = objective.value() - ENTROPY_BONUS * meanEntropy;
+    if (viaTorch) {
+      TorchTokenLoss.step(batch, tst, objective.rowWeights(), entropyWeights, true);
+    } else {
+      float[] grad = new float[z.length];
+      TokenLoss.backward(z, V, targets, offsets, st, TokenLoss.unitCoefficients(B),
+          objective.rowWeights(), entropyWeights, TokenLoss.objectiveSpec(), grad);
+      logits.backward(T.floats(grad, B, LEN, V), new BoolOptional(), false,
+          new TensorArrayRefOptional());
+    }
+    List<double[]> reweighGrads = model.gradsAndZero();
+
+    // ---- 2. the same objective with libtorch ops and autograd ----
+    double[] seqScale = new double[rows]; // 1 / (n_i * samples with tokens) on counted rows
+    double[] tokScale = new double[rows];
+    double[] advRow = new double[rows];
+    for (int s = 0; s < B; s++) {
+      int ni = 0;
+      for (int r = offsets[s]; r < offsets[s + 1]; r++) {
+        ni += counted[r] ? 1 : 0;
+      }
+      for (int r = offsets[s]; r < offsets[s + 1]; r++) {
+        seqScale[r] = counted[r] ? 1.0 / (ni * (double) B) : 0;
+        tokScale[r] = counted[r] ? 1.0 / n : 0;
+        advRow[r] = advantages[s];
+      }
+    }
+    Tensor logits2 = model.logits(tokensT).reshape(rows, V);
+    Tensor logSoftmax = torch.log_softmax(logits2, 1);
+    Tensor lp = torch.gather(logSoftmax, 1, T.longs(gatherIndex, rows, 1)).reshape(rows);
+    Tensor old = T.floats(oldLogp, rows);
+    Tensor ref = T.floats(refLogp, rows);
+    Tensor adv = T.floats(toFloats(advRow), rows);
+    Tensor rho = torch.exp(torch.sub(lp, old));
+    Tensor clipped = torch.clamp(rho, new ScalarOptional(new Scalar(1 - EPS)),
+        new ScalarOptional(new Scalar(1 + EPS)));
+    Tensor surrogate = torch.minimum(torch.mul(rho, adv), torch.mul(clipped, adv));
+    Tensor diff = torch.sub(ref, lp);
+    Tensor kl = torch.sub(torch.sub(torch.exp(diff), diff), new Scalar(1.0));
+    Tensor perToken = torch.sub(surrogate, torch.mul(kl, new Scalar(KL_BETA)));
+    Tensor h = torch.mul(torch.exp(logSoftmax), logSoftmax).sum(1).neg();
+    Tensor j = torch.mul(perToken, T.floats(toFloats(seqScale), rows)).sum();
+    Tensor meanH = torch.mul(h, T.floats(toFloats(tokScale), rows)).sum();
+    Tensor f = torch.sub(j.neg(), torch.mul(meanH, new Scalar(ENTROPY_BONUS)));
+    f.backward();
+    List<double[]> torchGrads = model.gradsAndZero();
+
+    String[] names = {"embedding.weight", "hidden.weight", "hidden.bias", "head.weight",
+        "head.bias"};
+    for (int i = 0; i < names.length; i++) {
+      double scale = Math.max(T.maxAbs(torchGrads.get(i)), 1e-30);
+      DIFFS.check("grad " + names[i], label, reweighGrads.get(i),
+          torchGrads.get(i), scale, FP32);
+    }
+    DIFFS.check("objective", label, new double[] {reweighValue},
+        new double[] {f.item_double()}, 1.0, FP32);
+    DIFFS.caseDone();
+  }
+
+  private static float[] toFloats(double[] d) {
+    float[] f = new float[d.length];
+    for (int i = 0; i < d.length; i++) {
+      f[i] = (float) d[i];
+    }
+    return f;
+  }
+
+  @AfterAll
+  static void report() {
+    DIFFS.report();
+  }
+}
