@@ -314,4 +314,72 @@ class ShardedLossTest {
       }
     }
   }
+
+  /**
+   * A padded vocabulary: the last shard's logits are all -inf (Megatron pads V to a multiple of
+   * the ranks). Without softcap that shard's partials are empty states; the combined rows equal the unsharded
+   * ones over the padded row (the -inf logits add nothing) and the padded gradient is exactly 0.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("unsmoothed")
+  void maskedPaddingShardContributesNothing(String options) {
+    LossSpec spec = OptionSets.get(options);
+    int rows = 9;
+    int vocab = 64;
+    int pad = 48; // columns [48, 64) are padding
+    TestBatch b = TestBatch.random(5, rows, vocab, 3.0, spec.normalization() == Normalization.NONE);
+    float[] logits = b.logits.clone();
+    int[] targets = b.targets.clone();
+    for (int r = 0; r < rows; r++) {
+      java.util.Arrays.fill(logits, r * vocab + pad, (r + 1) * vocab, Float.NEGATIVE_INFINITY);
+      if (targets[r] >= pad) {
+        targets[r] = targets[r] % pad;
+      }
+    }
+    TestBatch t = TestBatch.of(vocab, logits, targets, b.offsets, b.coefficients);
+    assumeTrue(FusedLossReferenceTest.hasDenominator(t, spec), "normaliser D = 0");
+    float[] gradWhole = new float[rows * vocab];
+    LossResult whole =
+        FusedLoss.forwardBackward(logits, vocab, targets, t.offsets, t.coefficients, spec, gradWhole);
+    long[] bounds = {0, 20, pad, vocab};
+    try (FloatPointer l = new FloatPointer(logits); FloatPointer g = new FloatPointer(rows * vocab);
+        IntPointer tp = new IntPointer(targets); IntPointer op = new IntPointer(t.offsets)) {
+      RowPartials acc = null;
+      NativeBatch[] shards = new NativeBatch[3];
+      for (int s = 0; s < 3; s++) {
+        shards[s] = shard(l, false, tp, op, t.samples(), rows, vocab, bounds[s], bounds[s + 1]);
+        RowPartials p = ShardedLoss.partialForward(shards[s], bounds[s], vocab, spec);
+        if (s == 2 && spec.softcap() == 0f) { // softcap maps -inf to -c: not masked then
+          for (int r = 0; r < rows; r++) {
+            assertEquals(0f, p.sumExp()[r], "padding shard sumExp[" + r + "]");
+          }
+        }
+        if (acc == null) {
+          acc = p;
+        } else {
+          ShardedLoss.merge(acc, p);
+        }
+      }
+      LossResult sharded = ShardedLoss.stats(shards[0], vocab, acc, t.coefficients, spec);
+      for (int s = 0; s < 3; s++) {
+        ShardedLoss.backward(shards[s], bounds[s], vocab, acc, t.coefficients, spec,
+            shardGrad(g, false, vocab, bounds[s]));
+      }
+      double tol = FusedLossReferenceTest.statTol(vocab);
+      compareStats("padded", whole, sharded,
+          Reference64.compute(logits, vocab, targets, t.offsets, t.coefficients, spec), tol);
+      float[] grad = read(g, false, rows * vocab);
+      Close.arrays("padded grad", toDouble(gradWhole), grad, 1e-7, tol);
+      for (int r = 0; r < rows; r++) {
+        for (int v = pad; v < vocab; v++) {
+          assertTrue(grad[r * vocab + v] == 0f, "padding grad [" + r + ", " + v + "] = "
+              + grad[r * vocab + v]);
+        }
+      }
+    }
+  }
+
+  static Stream<String> unsmoothed() {
+    return OptionSets.NAMES.stream().filter(n -> OptionSets.get(n).labelSmoothing() == 0f);
+  }
 }
