@@ -9,6 +9,7 @@ import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.BoolOptional;
 import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.TensorVector;
@@ -36,8 +37,8 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * <p>One pass: {@link #forwardBackward} / {@link #step}. Two phases (coefficients computed from
  * the statistics, as in DPO or IWSI): {@link #forward} keeps per-row lse only, then {@link
  * #backward} / {@link #step(LinearForward, float[], long)} recompute each chunk's logits.
- * fp32 heads, or bf16 heads (bf16 logits chunk; the weight and bias gradients accumulate in
- * float32).
+ * fp32 heads, or bf16 heads (bf16 logits chunk and GEMMs; the weight and bias gradients
+ * accumulate over chunks in float32).
  */
 public final class FusedLinearLoss {
   private FusedLinearLoss() {}
@@ -49,14 +50,15 @@ public final class FusedLinearLoss {
   public static final long DEFAULT_CHUNK_BYTES = 64L << 20;
 
   /**
-   * Rows per chunk so that the chunk's logits (and, for bf16, their float32 copy for the weight
-   * gradient) fit in {@code chunkBytes}; at least 1, at most {@code rows}.
+   * Rows per chunk so that the chunk's logits fit in {@code chunkBytes}; at least 1, at most
+   * {@code rows}. (bf16 heads also hold one bf16 block of the weight gradient, at most {@code
+   * chunkBytes}, while a chunk is projected.)
    */
   public static long chunkRows(long rows, long vocab, ScalarType dtype, long chunkBytes) {
     if (chunkBytes < 1) {
       throw new IllegalArgumentException("chunkBytes = " + chunkBytes + " must be >= 1");
     }
-    long perRow = Math.multiplyExact(vocab, dtype == ScalarType.BFloat16 ? 2 + 4 : 4);
+    long perRow = Math.multiplyExact(vocab, dtype == ScalarType.BFloat16 ? 2 : 4);
     return Math.max(1, Math.min(Math.max(rows, 1), chunkBytes / perRow));
   }
 
@@ -69,7 +71,7 @@ public final class FusedLinearLoss {
     LossSpec rowSpec = spec.toBuilder().tokenReduction(TokenReduction.SUM).normalizer(1.0).build();
     Tensor lse = head.targets.new_empty(new long[] {head.rows}, new TensorOptions(ScalarType.Float));
     RowStats rows = new RowStats(head.rows);
-    Chunks c = new Chunks(head, chunk);
+    Chunks c = new Chunks(head, chunk, chunkBytes);
     for (long r0 = 0; r0 < head.rows; r0 += chunk) {
       long n = Math.min(chunk, head.rows - r0);
       // Frees this chunk's tensors (logits, views, statistics) before the next chunk.
@@ -95,7 +97,7 @@ public final class FusedLinearLoss {
     Tensor k = labels.rowCoefficients(coefficients);
     LossSpec rowSpec = labels.rowSpec(d);
     long chunk = chunkRows(head.rows, head.vocab, head.dtype, chunkBytes);
-    Chunks c = new Chunks(head, chunk);
+    Chunks c = new Chunks(head, chunk, chunkBytes);
     for (long r0 = 0; r0 < head.rows; r0 += chunk) {
       long n = Math.min(chunk, head.rows - r0);
       // Frees this chunk's tensors (logits, views, statistics) before the next chunk.
@@ -130,7 +132,7 @@ public final class FusedLinearLoss {
     long chunk = chunkRows(head.rows, head.vocab, head.dtype, chunkBytes);
     Tensor lse = head.targets.new_empty(new long[] {head.rows}, new TensorOptions(ScalarType.Float));
     RowStats rows = new RowStats(head.rows);
-    Chunks c = new Chunks(head, chunk);
+    Chunks c = new Chunks(head, chunk, chunkBytes);
     double total = 0;
     for (long r0 = 0; r0 < head.rows; r0 += chunk) {
       long n = Math.min(chunk, head.rows - r0);
@@ -376,9 +378,12 @@ public final class FusedLinearLoss {
     final Tensor gradHidden;
     final Tensor gradWeight;
     final Tensor gradBias;
+    /** Vocabulary rows per bf16 block of the weight gradient (bf16 heads). */
+    final long weightBlock;
 
-    Chunks(LinearHead head, long chunk) {
+    Chunks(LinearHead head, long chunk, long chunkBytes) {
       this.head = head;
+      this.weightBlock = Math.max(1, Math.min(head.vocab, chunkBytes / (2 * head.hiddenSize)));
       // Detached views: the chunk GEMMs are not recorded by autograd.
       this.hidden = head.hidden.detach().contiguous();
       this.weight = head.weight.detach();
@@ -400,14 +405,28 @@ public final class FusedLinearLoss {
     }
 
     /** g (the chunk's weighted gradient, [n, V]) into grad_hidden, grad_W and grad_b. */
+    @SuppressWarnings("try") // the per-block scope is closed, never read
     void project(long r0, long n, Tensor g) {
       Tensor h = hidden.narrow(0, r0, n);
       gradHidden.narrow(0, r0, n).copy_(g.mm(weight));
-      Tensor g32 = head.dtype == ScalarType.Float ? g : g.to(ScalarType.Float);
-      Tensor h32 = head.dtype == ScalarType.Float ? h : h.to(ScalarType.Float);
-      gradWeight.addmm_(g32.t(), h32);
+      if (head.dtype == ScalarType.Float) {
+        gradWeight.addmm_(g.t(), h);
+        if (gradBias != null) {
+          gradBias.add_(g.sum(0));
+        }
+        return;
+      }
+      // bf16: g^T h as a bf16 GEMM (float32 accumulation inside; several times faster than a
+      // float32 GEMM on bf16 hardware), one block of vocabulary rows at a time so the bf16
+      // temporary stays within the budget, added into the float32 accumulator.
+      for (long v0 = 0; v0 < head.vocab; v0 += weightBlock) {
+        long m = Math.min(weightBlock, head.vocab - v0);
+        try (PointerScope scope = new PointerScope()) {
+          gradWeight.narrow(0, v0, m).add_(g.narrow(1, v0, m).t().mm(h));
+        }
+      }
       if (gradBias != null) {
-        gradBias.add_(g32.sum(0));
+        gradBias.add_(g.sum(new long[] {0}, false, new ScalarTypeOptional(ScalarType.Float)));
       }
     }
   }

@@ -176,7 +176,8 @@ class FusedLinearLossTest {
       Tensor bf = leaf(p.b, dtype, V);
       LinearHead head = LinearHead.of(hf, wf, bf, Tensors.longs(y, ROWS),
           Tensors.longs(OFFSETS, OFFSETS.length));
-      long chunkBytes = 5L * V * (dtype == ScalarType.Float ? 4 : 6); // 5 rows: 5 chunks
+      // 5 rows per chunk (5 chunks); bf16: weight-gradient blocks of 12 vocabulary rows (4 blocks).
+      long chunkBytes = 5L * V * (dtype == ScalarType.Float ? 4 : 2);
       LinearResult r = FusedLinearLoss.step(head, p.c, spec, chunkBytes);
       assertEquals(5, r.chunkRows());
       double rel = dtype == ScalarType.Float ? 2e-5 : 2e-2;
