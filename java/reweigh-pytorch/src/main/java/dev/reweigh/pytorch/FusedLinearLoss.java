@@ -51,8 +51,8 @@ public final class FusedLinearLoss {
 
   /**
    * Rows per chunk so that the chunk's logits fit in {@code chunkBytes}; at least 1, at most
-   * {@code rows}. (bf16 heads also hold one bf16 block of the weight gradient, at most {@code
-   * chunkBytes}, while a chunk is projected.)
+   * {@code rows}. (bf16 heads also hold one block of the weight gradient, a quarter of {@code
+   * chunkBytes} in bf16 plus the GEMM's temporaries, while a chunk is projected.)
    */
   public static long chunkRows(long rows, long vocab, ScalarType dtype, long chunkBytes) {
     if (chunkBytes < 1) {
@@ -378,12 +378,16 @@ public final class FusedLinearLoss {
     final Tensor gradHidden;
     final Tensor gradWeight;
     final Tensor gradBias;
-    /** Vocabulary rows per bf16 block of the weight gradient (bf16 heads). */
+    /**
+     * Vocabulary rows per block of the bf16 weight gradient: its bf16 output is a quarter of the
+     * budget, since the GEMM's own temporaries (a float32 output, a copy of the transposed g
+     * block) come on top.
+     */
     final long weightBlock;
 
     Chunks(LinearHead head, long chunk, long chunkBytes) {
       this.head = head;
-      this.weightBlock = Math.max(1, Math.min(head.vocab, chunkBytes / (2 * head.hiddenSize)));
+      this.weightBlock = Math.max(1, Math.min(head.vocab, chunkBytes / (8 * head.hiddenSize)));
       // Detached views: the chunk GEMMs are not recorded by autograd.
       this.hidden = head.hidden.detach().contiguous();
       this.weight = head.weight.detach();

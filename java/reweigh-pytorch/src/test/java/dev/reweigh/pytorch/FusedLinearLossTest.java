@@ -176,7 +176,7 @@ class FusedLinearLossTest {
       Tensor bf = leaf(p.b, dtype, V);
       LinearHead head = LinearHead.of(hf, wf, bf, Tensors.longs(y, ROWS),
           Tensors.longs(OFFSETS, OFFSETS.length));
-      // 5 rows per chunk (5 chunks); bf16: weight-gradient blocks of 12 vocabulary rows (4 blocks).
+      // 5 rows per chunk (5 chunks); bf16: weight-gradient blocks of 3 vocabulary rows (14 blocks).
       long chunkBytes = 5L * V * (dtype == ScalarType.Float ? 4 : 2);
       LinearResult r = FusedLinearLoss.step(head, p.c, spec, chunkBytes);
       assertEquals(5, r.chunkRows());
