@@ -93,6 +93,9 @@ public final class TorchAllReduce implements AllReduce {
   @Override
   public void maxInPlace(float[] values) {
     Objects.requireNonNull(values, "values");
+    if (values.length == 0) {
+      return; // every rank holds the same (empty) length: nothing to exchange
+    }
     try (FloatPointer p = new FloatPointer(values)) {
       reduce(torch.from_blob(p, new long[] {values.length}, new TensorOptions(ScalarType.Float)),
           ReduceOp.RedOpType.MAX);
@@ -103,6 +106,9 @@ public final class TorchAllReduce implements AllReduce {
   @Override
   public void sumInPlace(float[] values) {
     Objects.requireNonNull(values, "values");
+    if (values.length == 0) {
+      return; // every rank holds the same (empty) length: nothing to exchange
+    }
     try (FloatPointer p = new FloatPointer(values)) {
       reduce(torch.from_blob(p, new long[] {values.length}, new TensorOptions(ScalarType.Float)),
           ReduceOp.RedOpType.SUM);
@@ -113,6 +119,9 @@ public final class TorchAllReduce implements AllReduce {
   @Override
   public void sumInPlace(double[] values) {
     Objects.requireNonNull(values, "values");
+    if (values.length == 0) {
+      return; // every rank holds the same (empty) length: nothing to exchange
+    }
     try (DoublePointer p = new DoublePointer(values)) {
       reduce(torch.from_blob(p, new long[] {values.length}, new TensorOptions(ScalarType.Double)),
           ReduceOp.RedOpType.SUM);
