@@ -309,6 +309,70 @@ REWEIGH_API reweigh_status_t reweigh_ce_backward_rows(const reweigh_ce_batch_t* 
                                                       const float* row_entropy_weights,
                                                       const reweigh_ce_grad_t* grad);
 
+/* ---- vocabulary-sharded partials ---------------------------------------
+ * A shard holds logits [rows, Vshard] for vocabulary [vocab_offset,
+ * vocab_offset + Vshard) of a vocabulary of vocab_total entries (tensor
+ * parallel ranks, or vocabulary blocks of one buffer). Its batch describes
+ * that slice: batch.vocab = Vshard, batch.logits its first column; targets
+ * are global indices in [0, vocab_total) or ignore_index, the same on every
+ * shard. CPU only in this build (a CUDA batch is UNSUPPORTED).
+ *
+ * 1. reweigh_ce_partial_forward: per-row partials of the shard;
+ * 2. combine the shards' partials: pairwise with reweigh_ce_partials_merge,
+ *    or with a collective: all-reduce `max` with MAX, reweigh_ce_partials_rebase
+ *    to that global max, then all-reduce the other four arrays with SUM;
+ * 3. reweigh_ce_sharded_stats: per-sample statistics from the combined rows;
+ *    reweigh_ce_sharded_backward: this shard's slice of the gradient.
+ * Results equal reweigh_ce_forward / _backward on the whole row up to the
+ * order of float32 additions.
+ */
+
+/* Per-row partials, each [rows] fp32 in host memory (ignored rows: m = -inf, the rest 0). */
+typedef struct reweigh_ce_partials {
+    float* max;          /* m = max_v z'_v over the shard (-inf when every logit is masked) */
+    float* sum_exp;      /* d = sum_v exp(z'_v - m) */
+    float* entropy_sum;  /* s = sum_v exp(z'_v - m) * (z'_v - m) */
+    float* logit_sum;    /* sum_v z'_v (read only with label smoothing) */
+    float* target_logit; /* z'_y when the row's target lies in the shard, else 0 */
+} reweigh_ce_partials_t;
+
+REWEIGH_API reweigh_status_t reweigh_ce_partial_forward(const reweigh_ce_batch_t* shard, int64_t vocab_offset,
+                                                        int64_t vocab_total, const reweigh_ce_options_t* options,
+                                                        const reweigh_ce_partials_t* partials);
+
+/* into[r] = merge(into[r], from[r]) for every row (associative, commutative up to rounding). */
+REWEIGH_API reweigh_status_t reweigh_ce_partials_merge(int64_t rows, const reweigh_ce_partials_t* from,
+                                                       const reweigh_ce_partials_t* into);
+
+/* Rebase (d, s) of every row to global_max[r] >= max[r] and set max[r] = global_max[r]. */
+REWEIGH_API reweigh_status_t reweigh_ce_partials_rebase(int64_t rows, const float* global_max,
+                                                        const reweigh_ce_partials_t* partials);
+
+/*
+ * Statistics from combined partials (shard's logits are not read). coefficients
+ * (optional, [samples]) and total (optional) as in reweigh_ce_forward_backward.
+ */
+REWEIGH_API reweigh_status_t reweigh_ce_sharded_stats(const reweigh_ce_batch_t* shard, int64_t vocab_total,
+                                                      const reweigh_ce_options_t* options,
+                                                      const reweigh_ce_partials_t* combined,
+                                                      const float* coefficients, const reweigh_ce_stats_t* stats,
+                                                      double* total);
+
+/* This shard's slice of d total / d logits from combined partials; grad may be the shard's logits. */
+REWEIGH_API reweigh_status_t reweigh_ce_sharded_backward(const reweigh_ce_batch_t* shard, int64_t vocab_offset,
+                                                         int64_t vocab_total, const reweigh_ce_options_t* options,
+                                                         const reweigh_ce_partials_t* combined,
+                                                         const float* coefficients, const reweigh_ce_grad_t* grad);
+
+/*
+ * This batch's normaliser D under options.normalization (targets checked
+ * against [0, vocab_total)); 0 for an empty micro-batch, never an error. Data
+ * parallel: all-reduce D with SUM, then pass it as an EXPLICIT normaliser.
+ */
+REWEIGH_API reweigh_status_t reweigh_ce_normalizer(const reweigh_ce_batch_t* batch, int64_t vocab_total,
+                                                   const reweigh_ce_options_t* options, const float* coefficients,
+                                                   double* normalizer);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,47 @@
+package dev.reweigh.bench;
+
+import dev.reweigh.Capabilities;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * Peak extra memory of one fused or unfused linear + cross-entropy call ({@link LinearHeadData}),
+ * in a fresh JVM, by {@link MemoryProbe#peakExtra} (VmHWM after a clear_refs reset, minus VmRSS
+ * before): inputs exist before the call, everything the call allocates counts, including the
+ * gradients of hidden and weight both paths return.
+ *
+ * <p>Usage: {@code FusedLinearMemoryProbe fused|unfused ROWSxHxV f32|bf16 CHUNK_MIB OUT.json}
+ * (appends one line).
+ */
+public final class FusedLinearMemoryProbe {
+  private FusedLinearMemoryProbe() {}
+
+  public static void main(String[] args) throws Exception {
+    if (args.length != 5) {
+      System.err.println(
+          "usage: FusedLinearMemoryProbe fused|unfused ROWSxHxV f32|bf16 CHUNK_MIB OUT.json");
+      System.exit(2);
+    }
+    torch.set_num_threads(Capabilities.threads());
+    LinearHeadData d = new LinearHeadData(args[1], args[2]);
+    long chunk = Long.parseLong(args[3]) << 20;
+    boolean fused = args[0].equals("fused");
+    // Warm both code paths on a tiny problem so the probe sees the call, not class loading.
+    LinearHeadData tiny = new LinearHeadData("64x32x128", args[2]);
+    tiny.fused(chunk);
+    tiny.unfused();
+    Runnable call = fused ? () -> d.fused(chunk) : d::unfused;
+    long first = MemoryProbe.peakExtra(call);
+    long warm = MemoryProbe.peakExtra(call);
+    String line = String.format(Locale.ROOT,
+        "{\"impl\":\"%s\",\"shape\":\"%s\",\"dtype\":\"%s\",\"chunk_mib\":%s,\"threads\":%d,"
+            + "\"first_call_extra_bytes\":%d,\"warm_call_extra_bytes\":%d}%n",
+        args[0], args[1], args[2], args[3], Capabilities.threads(), first, warm);
+    System.out.print(line);
+    Files.writeString(Path.of(args[4]), line, StandardCharsets.UTF_8,
+        java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+  }
+}

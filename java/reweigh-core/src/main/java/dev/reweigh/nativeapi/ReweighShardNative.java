@@ -1,0 +1,80 @@
+package dev.reweigh.nativeapi;
+
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.javacpp.annotation.Cast;
+import org.bytedeco.javacpp.annotation.CriticalRegion;
+import org.bytedeco.javacpp.annotation.NoException;
+import org.bytedeco.javacpp.annotation.Platform;
+
+/**
+ * The JavaCPP binding of the vocabulary-sharded entry points of {@code
+ * native/include/reweigh/reweigh.h}, through the wrappers of {@code reweigh_shard_jni.h}.
+ *
+ * <p>Internal: use {@link dev.reweigh.ShardedLoss}. The batch arrives by address with the
+ * parameters of {@link ReweighNative}; the partials are five {@code [rows]} heap float arrays
+ * (pinned with {@link CriticalRegion}: no copy). Every method returns a {@code reweigh_status_t};
+ * nothing here throws ({@link NoException}).
+ */
+@Platform(include = {"reweigh/reweigh.h", "reweigh_jni.h", "reweigh_shard_jni.h"}, link = "reweigh")
+@NoException
+public final class ReweighShardNative {
+  static {
+    Loader.load();
+  }
+
+  private ReweighShardNative() {}
+
+  @CriticalRegion
+  public static native int reweigh_jni_partial_forward(
+      @Cast("const void*") long logits, int logitsDtype, long rows, long vocab, long rowStride,
+      @Cast("const void*") long targets, int targetsDtype,
+      @Cast("const void*") long offsets, int offsetsDtype, long samples,
+      int deviceType, int deviceIndex, long stream,
+      @Cast("const double*") double[] floatOptions, @Cast("const int64_t*") long[] intOptions,
+      long vocabOffset, long vocabTotal,
+      float[] max, float[] sumExp, float[] entropySum, float[] logitSum, float[] targetLogit);
+
+  @CriticalRegion
+  public static native int reweigh_jni_partials_merge(long rows,
+      float[] fromMax, float[] fromSumExp, float[] fromEntropySum, float[] fromLogitSum,
+      float[] fromTargetLogit,
+      float[] intoMax, float[] intoSumExp, float[] intoEntropySum, float[] intoLogitSum,
+      float[] intoTargetLogit);
+
+  @CriticalRegion
+  public static native int reweigh_jni_partials_rebase(long rows, float[] globalMax,
+      float[] max, float[] sumExp, float[] entropySum, float[] logitSum, float[] targetLogit);
+
+  @CriticalRegion
+  public static native int reweigh_jni_sharded_stats(
+      @Cast("const void*") long logits, int logitsDtype, long rows, long vocab, long rowStride,
+      @Cast("const void*") long targets, int targetsDtype,
+      @Cast("const void*") long offsets, int offsetsDtype, long samples,
+      int deviceType, int deviceIndex, long stream,
+      @Cast("const double*") double[] floatOptions, @Cast("const int64_t*") long[] intOptions,
+      long vocabTotal,
+      float[] max, float[] sumExp, float[] entropySum, float[] logitSum, float[] targetLogit,
+      float[] coefficients,
+      float[] loss, float[] logProbSum, @Cast("int64_t*") long[] tokenCount, float[] meanEntropy,
+      float[] rowLse, float[] rowLogp, float[] rowEntropy, double[] total);
+
+  @CriticalRegion
+  public static native int reweigh_jni_sharded_backward(
+      @Cast("const void*") long logits, int logitsDtype, long rows, long vocab, long rowStride,
+      @Cast("const void*") long targets, int targetsDtype,
+      @Cast("const void*") long offsets, int offsetsDtype, long samples,
+      int deviceType, int deviceIndex, long stream,
+      @Cast("const double*") double[] floatOptions, @Cast("const int64_t*") long[] intOptions,
+      long vocabOffset, long vocabTotal,
+      float[] max, float[] sumExp, float[] entropySum, float[] logitSum, float[] targetLogit,
+      float[] coefficients, @Cast("void*") long grad, long gradRowStride);
+
+  @CriticalRegion
+  public static native int reweigh_jni_normalizer(
+      @Cast("const void*") long logits, int logitsDtype, long rows, long vocab, long rowStride,
+      @Cast("const void*") long targets, int targetsDtype,
+      @Cast("const void*") long offsets, int offsetsDtype, long samples,
+      int deviceType, int deviceIndex, long stream,
+      @Cast("const double*") double[] floatOptions, @Cast("const int64_t*") long[] intOptions,
+      long vocabTotal, float[] coefficients, double[] normalizer);
+}

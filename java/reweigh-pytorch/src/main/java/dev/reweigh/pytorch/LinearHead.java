@@ -1,0 +1,115 @@
+package dev.reweigh.pytorch;
+
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+
+/**
+ * The inputs of a fused linear + cross-entropy (docs/design.md §6): hidden states {@code [rows,
+ * H]}, the LM head weight {@code [V, H]} and optional bias {@code [V]} (fp32, or bf16 throughout),
+ * targets {@code [rows]} and sample offsets {@code [samples + 1]} (int64), all on one device.
+ * Labels are copied to the host once (O(rows)): the per-row coefficients and the normaliser D
+ * are known before the first chunk.
+ */
+public final class LinearHead {
+  final Tensor hidden;
+  final Tensor weight;
+  final Tensor bias;
+  final Tensor targets;
+  final Tensor offsets;
+  final long rows;
+  final long hiddenSize;
+  final long vocab;
+  final ScalarType dtype;
+  final long[] hostTargets;
+  final long[] hostOffsets;
+
+  private LinearHead(Tensor hidden, Tensor weight, Tensor bias, Tensor targets, Tensor offsets) {
+    TorchChecks.requireDefined(hidden, "hidden");
+    TorchChecks.requireDefined(weight, "weight");
+    if (hidden.dim() != 2 || weight.dim() != 2) {
+      throw new IllegalArgumentException("hidden " + TorchChecks.shape(hidden) + " must be [rows, H]"
+          + " and weight " + TorchChecks.shape(weight) + " [V, H]");
+    }
+    if (hidden.size(1) != weight.size(1)) {
+      throw new IllegalArgumentException("hidden " + TorchChecks.shape(hidden) + " and weight "
+          + TorchChecks.shape(weight) + " disagree on H");
+    }
+    this.dtype = TorchChecks.scalarType(weight);
+    if (dtype != ScalarType.Float && dtype != ScalarType.BFloat16) {
+      throw new IllegalArgumentException("weight dtype " + dtype + " must be Float or BFloat16");
+    }
+    if (TorchChecks.scalarType(hidden) != dtype) {
+      throw new IllegalArgumentException("hidden dtype " + TorchChecks.scalarType(hidden)
+          + " must equal the weight dtype " + dtype);
+    }
+    dev.reweigh.Device device = TorchChecks.device(weight);
+    TorchChecks.requireSameDevice(hidden, "hidden", device);
+    if (bias != null) {
+      TorchChecks.requireDefined(bias, "bias");
+      if (bias.dim() != 1 || bias.size(0) != weight.size(0)) {
+        throw new IllegalArgumentException("bias " + TorchChecks.shape(bias) + " must be [V] = ["
+            + weight.size(0) + "]");
+      }
+      if (TorchChecks.scalarType(bias) != dtype) {
+        throw new IllegalArgumentException("bias dtype " + TorchChecks.scalarType(bias)
+            + " must equal the weight dtype " + dtype);
+      }
+      TorchChecks.requireSameDevice(bias, "bias", device);
+    }
+    TorchChecks.requireIndexTensor(targets, "targets", device);
+    TorchChecks.requireIndexTensor(offsets, "offsets", device);
+    if (targets.numel() != hidden.size(0)) {
+      throw new IllegalArgumentException("targets has " + targets.numel() + " elements but hidden "
+          + TorchChecks.shape(hidden) + " has " + hidden.size(0) + " rows");
+    }
+    if (offsets.dim() != 1 || offsets.numel() < 1) {
+      throw new IllegalArgumentException("offsets must be 1-D with samples + 1 >= 1 entries, got "
+          + TorchChecks.shape(offsets));
+    }
+    this.hidden = hidden;
+    this.weight = weight;
+    this.bias = bias;
+    this.targets = targets.reshape(-1).contiguous();
+    this.offsets = offsets.contiguous();
+    this.rows = hidden.size(0);
+    this.hiddenSize = hidden.size(1);
+    this.vocab = weight.size(0);
+    this.hostTargets = Tensors64.toLongs(this.targets);
+    this.hostOffsets = Tensors64.toLongs(this.offsets);
+    checkOffsets();
+  }
+
+  /** {@code bias} may be null. */
+  public static LinearHead of(
+      Tensor hidden, Tensor weight, Tensor bias, Tensor targets, Tensor offsets) {
+    return new LinearHead(hidden, weight, bias, targets, offsets);
+  }
+
+  public long rows() {
+    return rows;
+  }
+
+  public long vocab() {
+    return vocab;
+  }
+
+  public long samples() {
+    return hostOffsets.length - 1;
+  }
+
+  private void checkOffsets() {
+    if (hostOffsets[0] != 0) {
+      throw new IllegalArgumentException("offsets[0] = " + hostOffsets[0] + " must be 0");
+    }
+    for (int s = 1; s < hostOffsets.length; s++) {
+      if (hostOffsets[s] < hostOffsets[s - 1] || hostOffsets[s] > rows) {
+        throw new IllegalArgumentException("offsets[" + s + "] = " + hostOffsets[s]
+            + " must be nondecreasing and <= rows = " + rows);
+      }
+    }
+    if (hostOffsets[hostOffsets.length - 1] != rows) {
+      throw new IllegalArgumentException("offsets[" + (hostOffsets.length - 1) + "] = "
+          + hostOffsets[hostOffsets.length - 1] + " must equal rows = " + rows);
+    }
+  }
+}

@@ -1,0 +1,53 @@
+package dev.reweigh.pytorch;
+
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * Output of a fused linear + cross-entropy pass: the objective {@code total = sum_s c_s loss_s /
+ * D}, the per-sample statistics, the gradients of total with respect to hidden {@code [rows, H]}
+ * (hidden's dtype), weight {@code [V, H]} and bias {@code [V]} (float32: accumulated over chunks
+ * in float32 whatever the head's dtype; null without a bias), and the rows per chunk used.
+ */
+public final class LinearResult {
+  private final double total;
+  private final LinearForward stats;
+  private final Tensor gradHidden;
+  private final Tensor gradWeight;
+  private final Tensor gradBias;
+  private final long chunkRows;
+
+  LinearResult(double total, LinearForward stats, Tensor gradHidden, Tensor gradWeight,
+      Tensor gradBias, long chunkRows) {
+    this.total = total;
+    this.stats = stats;
+    this.gradHidden = gradHidden;
+    this.gradWeight = gradWeight;
+    this.gradBias = gradBias;
+    this.chunkRows = chunkRows;
+  }
+
+  public double total() {
+    return total;
+  }
+
+  public LinearForward stats() {
+    return stats;
+  }
+
+  public Tensor gradHidden() {
+    return gradHidden;
+  }
+
+  public Tensor gradWeight() {
+    return gradWeight;
+  }
+
+  /** Null when the head has no bias. */
+  public Tensor gradBias() {
+    return gradBias;
+  }
+
+  public long chunkRows() {
+    return chunkRows;
+  }
+}

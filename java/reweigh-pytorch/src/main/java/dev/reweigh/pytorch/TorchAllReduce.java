@@ -1,0 +1,138 @@
+package dev.reweigh.pytorch;
+
+import dev.reweigh.AllReduce;
+import java.time.Duration;
+import java.util.Objects;
+import org.bytedeco.javacpp.DoublePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.chrono.Milliseconds;
+import org.bytedeco.pytorch.AllreduceOptions;
+import org.bytedeco.pytorch.Backend;
+import org.bytedeco.pytorch.ProcessGroupGloo;
+import org.bytedeco.pytorch.ReduceOp;
+import org.bytedeco.pytorch.TCPStore;
+import org.bytedeco.pytorch.TCPStoreOptions;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+
+/**
+ * {@link AllReduce} over a torch.distributed process group of the PyTorch presets (docs/design.md
+ * §7): the engine JVM trainers on libtorch already run. {@link #gloo} rendezvouses through a
+ * {@code TCPStore} (rank 0 serves it) and builds a {@code ProcessGroupGloo} on one network host;
+ * any other CPU backend can be wrapped with {@link #of(Backend, int, int)}. Every call blocks
+ * until the collective completes, and fails (libtorch's error, as a RuntimeException) after the
+ * group's timeout when a rank is missing. Host arrays travel as CPU tensors over the arrays'
+ * own memory, so a CPU backend reduces them in place.
+ */
+public final class TorchAllReduce implements AllReduce {
+  private final Backend group;
+  private final int rank;
+  private final int size;
+  /** Keeps the store alive as long as the group that uses it. */
+  @SuppressWarnings("unused")
+  private final TCPStore store;
+
+  private TorchAllReduce(Backend group, int rank, int size, TCPStore store) {
+    this.group = group;
+    this.rank = rank;
+    this.size = size;
+    this.store = store;
+  }
+
+  /** Wraps an existing CPU process group; {@code rank} and {@code size} as it was built with. */
+  public static TorchAllReduce of(Backend group, int rank, int size) {
+    Objects.requireNonNull(group, "group");
+    checkRank(rank, size);
+    return new TorchAllReduce(group, rank, size, null);
+  }
+
+  /**
+   * Joins a Gloo group of {@code size} ranks: rank 0 serves the TCPStore on {@code host:port}, the
+   * others connect to it; every collective and the rendezvous fail after {@code timeout}.
+   */
+  public static TorchAllReduce gloo(
+      String host, int port, int rank, int size, Duration timeout) {
+    Objects.requireNonNull(host, "host");
+    checkRank(rank, size);
+    if (port < 1 || port > 65535) {
+      throw new IllegalArgumentException("port = " + port + " must lie in [1, 65535]");
+    }
+    Milliseconds ms = new Milliseconds(timeout.toMillis());
+    TCPStoreOptions options = new TCPStoreOptions();
+    options.port((short) port);
+    options.isServer(rank == 0);
+    options.waitWorkers(false);
+    options.timeout(ms);
+    TCPStore store = new TCPStore(host, options);
+    ProcessGroupGloo.Options glooOptions = ProcessGroupGloo.Options.create(ms);
+    glooOptions.devices().push_back(ProcessGroupGloo.createDeviceForHostname(host));
+    ProcessGroupGloo group = new ProcessGroupGloo(store, rank, size, glooOptions);
+    return new TorchAllReduce(group, rank, size, store);
+  }
+
+  private static void checkRank(int rank, int size) {
+    if (size < 1) {
+      throw new IllegalArgumentException("size = " + size + " must be >= 1");
+    }
+    if (rank < 0 || rank >= size) {
+      throw new IllegalArgumentException("rank = " + rank + " must lie in [0, size = " + size + ")");
+    }
+  }
+
+  public int rank() {
+    return rank;
+  }
+
+  public int size() {
+    return size;
+  }
+
+  @Override
+  public void maxInPlace(float[] values) {
+    Objects.requireNonNull(values, "values");
+    if (values.length == 0) {
+      return; // every rank holds the same (empty) length: nothing to exchange
+    }
+    try (FloatPointer p = new FloatPointer(values)) {
+      reduce(torch.from_blob(p, new long[] {values.length}, new TensorOptions(ScalarType.Float)),
+          ReduceOp.RedOpType.MAX);
+      p.get(values);
+    }
+  }
+
+  @Override
+  public void sumInPlace(float[] values) {
+    Objects.requireNonNull(values, "values");
+    if (values.length == 0) {
+      return; // every rank holds the same (empty) length: nothing to exchange
+    }
+    try (FloatPointer p = new FloatPointer(values)) {
+      reduce(torch.from_blob(p, new long[] {values.length}, new TensorOptions(ScalarType.Float)),
+          ReduceOp.RedOpType.SUM);
+      p.get(values);
+    }
+  }
+
+  @Override
+  public void sumInPlace(double[] values) {
+    Objects.requireNonNull(values, "values");
+    if (values.length == 0) {
+      return; // every rank holds the same (empty) length: nothing to exchange
+    }
+    try (DoublePointer p = new DoublePointer(values)) {
+      reduce(torch.from_blob(p, new long[] {values.length}, new TensorOptions(ScalarType.Double)),
+          ReduceOp.RedOpType.SUM);
+      p.get(values);
+    }
+  }
+
+  private void reduce(Tensor t, ReduceOp.RedOpType op) {
+    AllreduceOptions options = new AllreduceOptions();
+    options.reduceOp(new ReduceOp(op));
+    TensorVector tensors = new TensorVector(t);
+    group.allreduce(tensors, options)._wait();
+  }
+}

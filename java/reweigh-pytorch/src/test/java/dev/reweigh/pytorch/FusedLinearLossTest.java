@@ -1,0 +1,304 @@
+package dev.reweigh.pytorch;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.reweigh.LossSpec;
+import dev.reweigh.Normalization;
+import dev.reweigh.TokenReduction;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptional;
+import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * {@link FusedLinearLoss} against libtorch's unfused path: linear, the logit transform (scale,
+ * softcap), {@code cross_entropy(reduction = none)} (+ z-loss), times per-row weights c_s / n_s /
+ * D, summed, then autograd. Gradients of hidden, weight and bias are compared for coefficients
+ * that differ per sample and include negative ones, ignored rows, a sample with every row
+ * ignored, an empty sample, every option, several chunks (a sample spans two), fp32 and bf16, tied
+ * embedding weights and the two-phase use.
+ *
+ * <p>Tolerances: both sides compute in float32 and differ by summation order (GEMM blocking,
+ * the kernel's row sums), so 2e-5 of the largest reference element; bf16 heads round the chunk
+ * logits, g and grad_hidden to bf16 (2^-8 relative), so 2e-2 there.
+ */
+class FusedLinearLossTest {
+  static final int ROWS = 23;
+  static final int H = 16;
+  static final int V = 40;
+  /** Sample 1 is empty, sample 2 has every row ignored, sample 3 spans chunks. */
+  static final long[] OFFSETS = {0, 4, 4, 7, 23};
+
+  /** A problem: hidden [ROWS, H], weight [V, H], bias [V], targets, coefficients. */
+  static final class Problem {
+    final float[] h;
+    final float[] w;
+    final float[] b;
+    final long[] y;
+    final float[] c;
+
+    Problem(long seed, boolean negative) {
+      SplittableRandom rnd = new SplittableRandom(seed);
+      h = Tensors.randomLogits(rnd, ROWS * H, 1.0);
+      w = Tensors.randomLogits(rnd, V * H, 0.8);
+      b = Tensors.randomLogits(rnd, V, 0.5);
+      y = new long[ROWS];
+      for (int r = 0; r < ROWS; r++) {
+        y[r] = (r >= 4 && r < 7) || rnd.nextInt(6) == 0 ? -100 : rnd.nextInt(V);
+      }
+      c = new float[] {1.5f, 0.7f, 2.0f, negative ? -0.6f : 0.4f};
+    }
+  }
+
+  /** Per-row weight c_s / (MEAN ? n_s : 1) / D on counted rows, 0 elsewhere. */
+  static float[] rowWeights(long[] y, float[] c, LossSpec spec) {
+    long[] n = new long[c.length];
+    for (int s = 0; s < c.length; s++) {
+      for (long r = OFFSETS[s]; r < OFFSETS[s + 1]; r++) {
+        n[s] += y[(int) r] != spec.ignoreIndex() ? 1 : 0;
+      }
+    }
+    double d = 0;
+    for (int s = 0; s < c.length; s++) {
+      switch (spec.normalization()) {
+        case WEIGHT_SUM -> d += n[s] > 0 ? c[s] : 0;
+        case TOKENS -> d += n[s];
+        case SAMPLES -> d += n[s] > 0 ? 1 : 0;
+        case NONE -> d = 1;
+        default -> d = spec.normalizer();
+      }
+    }
+    float[] wr = new float[y.length];
+    for (int s = 0; s < c.length; s++) {
+      for (long r = OFFSETS[s]; r < OFFSETS[s + 1]; r++) {
+        if (y[(int) r] != spec.ignoreIndex()) {
+          double k = spec.tokenReduction() == TokenReduction.MEAN ? c[s] / (double) n[s] : c[s];
+          wr[(int) r] = (float) (k / d);
+        }
+      }
+    }
+    return wr;
+  }
+
+  /** libtorch's unfused objective over leaf tensors; returns total (autograd fills .grad). */
+  static double unfused(Tensor hidden, Tensor weight, Tensor bias, long[] y, float[] c,
+      LossSpec spec) {
+    Tensor logits = bias == null ? hidden.matmul(weight.t()) : torch.addmm(bias, hidden, weight.t());
+    Tensor z = logits.to(ScalarType.Float).mul(new Scalar((double) spec.logitScale()));
+    if (spec.softcap() > 0) {
+      z = z.div(new Scalar((double) spec.softcap())).tanh().mul(new Scalar((double) spec.softcap()));
+    }
+    Tensor yt = Tensors.longs(y, y.length);
+    Tensor row = torch.cross_entropy_loss(z, yt, new TensorOptional(), 0L, spec.ignoreIndex(),
+        spec.labelSmoothing());
+    if (spec.zLoss() > 0) {
+      Tensor mask = yt.ne(new Scalar(spec.ignoreIndex())).to(ScalarType.Float);
+      Tensor lse = z.logsumexp(new long[] {1});
+      row = row.add(lse.pow(new Scalar(2.0)).mul(new Scalar((double) spec.zLoss())).mul(mask));
+    }
+    Tensor total = row.mul(Tensors.floats(rowWeights(y, c, spec), y.length)).sum();
+    total.backward();
+    return total.item_double();
+  }
+
+  static Tensor leaf(float[] data, ScalarType dtype, long... shape) {
+    return Tensors.floats(data, shape).to(dtype).detach().requires_grad_(true);
+  }
+
+  static void close(String what, Tensor expected, Tensor actual, double rel) {
+    float[] e = Tensors.toFloats(expected);
+    float[] a = Tensors.toFloats(actual);
+    assertEquals(e.length, a.length, what + " length");
+    double scale = 0;
+    for (float x : e) {
+      scale = Math.max(scale, Math.abs(x));
+    }
+    double tol = rel * Math.max(scale, 1e-6);
+    int bad = 0;
+    StringBuilder first = new StringBuilder();
+    for (int i = 0; i < e.length; i++) {
+      if (!(Math.abs(e[i] - a[i]) <= tol)) {
+        if (bad++ < 4) {
+          first.append(String.format(" [%d] %g vs %g", i, e[i], a[i]));
+        }
+      }
+    }
+    if (bad > 0) {
+      fail(what + ": " + bad + " of " + e.length + " differ beyond " + tol + ":" + first);
+    }
+  }
+
+  static Stream<Arguments> optionSets() {
+    return Stream.of(
+        Arguments.of("defaults", LossSpec.defaults(), false),
+        Arguments.of("smoothing+samples",
+            LossSpec.builder().labelSmoothing(0.1f).normalization(Normalization.SAMPLES).build(),
+            false),
+        Arguments.of("zloss+none, negative c",
+            LossSpec.builder().zLoss(1e-2f).normalization(Normalization.NONE).build(), true),
+        Arguments.of("softcap+scale", LossSpec.builder().softcap(3f).logitScale(1.3f).build(),
+            false),
+        Arguments.of("all+explicit, negative c", LossSpec.builder().labelSmoothing(0.05f)
+            .zLoss(1e-3f).softcap(8f).logitScale(0.8f).tokenReduction(TokenReduction.SUM)
+            .normalizer(7.5).build(), true),
+        Arguments.of("ignoreIndex -1", LossSpec.builder().ignoreIndex(-1).build(), false));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("optionSets")
+  void matchesUnfusedLibtorch(String name, LossSpec spec, boolean negative) {
+    for (ScalarType dtype : new ScalarType[] {ScalarType.Float, ScalarType.BFloat16}) {
+      Problem p = new Problem(name.hashCode(), negative);
+      long[] y = p.y.clone();
+      if (spec.ignoreIndex() != -100) {
+        for (int r = 0; r < y.length; r++) {
+          y[r] = y[r] == -100 ? spec.ignoreIndex() : y[r];
+        }
+      }
+      // Reference on the same (dtype-rounded) inputs, computed in float32.
+      Tensor hr = leaf(round(p.h, dtype), ScalarType.Float, ROWS, H);
+      Tensor wr = leaf(round(p.w, dtype), ScalarType.Float, V, H);
+      Tensor br = leaf(round(p.b, dtype), ScalarType.Float, V);
+      double total = unfused(hr, wr, br, y, p.c, spec);
+
+      Tensor hf = leaf(p.h, dtype, ROWS, H);
+      Tensor wf = leaf(p.w, dtype, V, H);
+      Tensor bf = leaf(p.b, dtype, V);
+      LinearHead head = LinearHead.of(hf, wf, bf, Tensors.longs(y, ROWS),
+          Tensors.longs(OFFSETS, OFFSETS.length));
+      // 5 rows per chunk (5 chunks); bf16: weight-gradient blocks of 3 vocabulary rows (14 blocks).
+      long chunkBytes = 5L * V * (dtype == ScalarType.Float ? 4 : 2);
+      LinearResult r = FusedLinearLoss.step(head, p.c, spec, chunkBytes);
+      assertEquals(5, r.chunkRows());
+      double rel = dtype == ScalarType.Float ? 2e-5 : 2e-2;
+      assertEquals(total, r.total(), rel * Math.max(1, Math.abs(total)), name + " total");
+      close(name + " " + dtype + " grad hidden", hr.grad(), hf.grad(), rel);
+      close(name + " " + dtype + " grad weight", wr.grad(), wf.grad(), rel);
+      close(name + " " + dtype + " grad bias", br.grad(), bf.grad(), rel);
+      assertEquals(0, r.stats().tokenCount(1));
+      assertEquals(0, r.stats().tokenCount(2));
+      assertEquals(0.0, r.stats().loss(2));
+    }
+  }
+
+  static float[] round(float[] x, ScalarType dtype) {
+    return dtype == ScalarType.Float ? x : Tensors.toFloats(Tensors.floats(x, x.length).to(dtype));
+  }
+
+  /**
+   * Per-sample coefficients act on each row's gradient before grad_W = g^T h sums over rows. The
+   * correct grad_W here is far from every multiple of the unweighted one (what scaling after the
+   * projection gives), and the fused path matches the correct one.
+   */
+  @Test
+  void coefficientsEnterBeforeTheWeightGradientProjection() {
+    Problem p = new Problem(11, true);
+    LossSpec spec = LossSpec.builder().normalization(Normalization.NONE).build();
+    float[] c = {3.0f, 1.0f, 1.0f, -1.0f};
+    Tensor wr = leaf(p.w, ScalarType.Float, V, H);
+    unfused(leaf(p.h, ScalarType.Float, ROWS, H), wr, null, p.y, c, spec);
+
+    LinearHead head = LinearHead.of(Tensors.floats(p.h, ROWS, H), Tensors.floats(p.w, V, H), null,
+        Tensors.longs(p.y, ROWS), Tensors.longs(OFFSETS, OFFSETS.length));
+    LinearResult weighted = FusedLinearLoss.forwardBackward(head, c, spec, 5L * V * 4);
+    LinearResult plain = FusedLinearLoss.forwardBackward(head, new float[] {1, 1, 1, 1}, spec,
+        5L * V * 4);
+    close("weighted grad weight", wr.grad(), weighted.gradWeight(), 2e-5);
+    float[] gw = Tensors.toFloats(weighted.gradWeight());
+    float[] gu = Tensors.toFloats(plain.gradWeight());
+    double dot = 0;
+    double uu = 0;
+    double ww = 0;
+    for (int i = 0; i < gw.length; i++) {
+      dot += (double) gw[i] * gu[i];
+      uu += (double) gu[i] * gu[i];
+      ww += (double) gw[i] * gw[i];
+    }
+    double alpha = dot / uu; // least squares: the best scaling after the projection
+    double residual = 0;
+    for (int i = 0; i < gw.length; i++) {
+      residual += Math.pow(gw[i] - alpha * gu[i], 2);
+    }
+    assertTrue(Math.sqrt(residual / ww) > 0.3,
+        "relative residual " + Math.sqrt(residual / ww) + ": the case does not discriminate");
+  }
+
+  /** Weight tied to the input embedding: hidden = tanh(embedding(W, ids)); W gets both terms. */
+  @Test
+  void tiedEmbeddingAccumulatesBothContributions() {
+    Problem p = new Problem(5, true);
+    long[] ids = new long[ROWS];
+    for (int r = 0; r < ROWS; r++) {
+      ids[r] = (r * 7) % V;
+    }
+    LossSpec spec = LossSpec.builder().zLoss(1e-3f).normalization(Normalization.NONE).build();
+    Tensor wr = leaf(p.w, ScalarType.Float, V, H);
+    unfused(torch.embedding(wr, Tensors.longs(ids, ROWS)).tanh(), wr, null, p.y, p.c, spec);
+
+    Tensor wf = leaf(p.w, ScalarType.Float, V, H);
+    Tensor hidden = torch.embedding(wf, Tensors.longs(ids, ROWS)).tanh();
+    LinearHead head = LinearHead.of(hidden, wf, null, Tensors.longs(p.y, ROWS),
+        Tensors.longs(OFFSETS, OFFSETS.length));
+    FusedLinearLoss.step(head, p.c, spec, 7L * V * 4);
+    close("tied grad weight", wr.grad(), wf.grad(), 2e-5);
+  }
+
+  /** Two phases: coefficients from the forward's losses, then the recomputing backward. */
+  @Test
+  void twoPhaseMatchesUnfused() {
+    Problem p = new Problem(9, false);
+    LossSpec spec = LossSpec.builder().labelSmoothing(0.1f).zLoss(1e-3f).build();
+    Tensor hf = leaf(p.h, ScalarType.Float, ROWS, H);
+    Tensor wf = leaf(p.w, ScalarType.Float, V, H);
+    Tensor bf = leaf(p.b, ScalarType.Float, V);
+    LinearHead head = LinearHead.of(hf, wf, bf, Tensors.longs(p.y, ROWS),
+        Tensors.longs(OFFSETS, OFFSETS.length));
+    LinearForward fwd = FusedLinearLoss.forward(head, spec, 6L * V * 4);
+    float[] c = new float[fwd.samples()];
+    for (int s = 0; s < c.length; s++) {
+      c[s] = (float) Math.exp(-fwd.loss(s)); // loss-dependent, as in IWSI or DPO
+    }
+    LinearResult r = FusedLinearLoss.step(fwd, c, 6L * V * 4);
+
+    Tensor hr = leaf(p.h, ScalarType.Float, ROWS, H);
+    Tensor wr = leaf(p.w, ScalarType.Float, V, H);
+    Tensor br = leaf(p.b, ScalarType.Float, V);
+    double total = unfused(hr, wr, br, p.y, c, spec);
+    assertEquals(total, r.total(), 2e-5 * Math.max(1, Math.abs(total)), "total");
+    close("two-phase grad hidden", hr.grad(), hf.grad(), 2e-5);
+    close("two-phase grad weight", wr.grad(), wf.grad(), 2e-5);
+    close("two-phase grad bias", br.grad(), bf.grad(), 2e-5);
+  }
+
+  @Test
+  void badInputNamesTheArgument() {
+    Problem p = new Problem(1, false);
+    LinearHead head = LinearHead.of(Tensors.floats(p.h, ROWS, H), Tensors.floats(p.w, V, H), null,
+        Tensors.longs(p.y, ROWS), Tensors.longs(OFFSETS, OFFSETS.length));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> FusedLinearLoss.forwardBackward(head, new float[] {1, 1, 1, -1},
+            LossSpec.defaults(), FusedLinearLoss.DEFAULT_CHUNK_BYTES));
+    assertTrue(e.getMessage().contains("coefficients[3]"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> LinearHead.of(
+        Tensors.floats(p.h, ROWS, H), Tensors.floats(p.w, V, H), null,
+        Tensors.longs(p.y, ROWS), Tensors.longs(new long[] {0, 4, 3, 23}, 4)));
+    assertTrue(e.getMessage().contains("offsets[2] = 3"), e.getMessage());
+    long[] y = p.y.clone();
+    y[9] = V;
+    e = assertThrows(IllegalArgumentException.class, () -> FusedLinearLoss.forward(
+        LinearHead.of(Tensors.floats(p.h, ROWS, H), Tensors.floats(p.w, V, H), null,
+            Tensors.longs(y, ROWS), Tensors.longs(OFFSETS, OFFSETS.length)),
+        LossSpec.defaults(), FusedLinearLoss.DEFAULT_CHUNK_BYTES));
+    assertTrue(e.getMessage().contains("targets[9] = 40"), e.getMessage());
+  }
+}
