@@ -4,8 +4,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The kernel's gradient against central finite differences of the float64 objective (DESIGN.md
- * section 3 evaluated by {@link Reference64#total}), on small shapes, for every option set. This
+ * The kernel's gradient against central finite differences of the float64 objective (docs/design.md
+ * §3 evaluated by {@link Reference64#total}), on small shapes, for every option set. This
  * checks the analytic gradient independently of the reference's own gradient formula.
  */
 class FiniteDifferenceTest {
@@ -18,6 +18,7 @@ class FiniteDifferenceTest {
   @MethodSource("optionSets")
   void gradientMatchesCentralDifferences(String options) {
     LossSpec spec = OptionSets.get(options);
+    RefOptions o = OptionSets.ref(options);
     int vocab = 11;
     TestBatch b = TestBatch.random(options.hashCode(), 9, vocab, 2.0, true);
     double[] z = new double[b.logits.length];
@@ -37,9 +38,9 @@ class FiniteDifferenceTest {
     for (int i = 0; i < z.length; i++) {
       double saved = z[i];
       z[i] = saved + h;
-      double up = Reference64.total(z, vocab, b.targets, b.offsets, c, spec);
+      double up = Reference64.total(z, vocab, b.targets, b.offsets, c, o);
       z[i] = saved - h;
-      double down = Reference64.total(z, vocab, b.targets, b.offsets, c, spec);
+      double down = Reference64.total(z, vocab, b.targets, b.offsets, c, o);
       z[i] = saved;
       fd[i] = (up - down) / (2 * h);
     }
