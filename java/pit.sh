@@ -44,19 +44,21 @@ case "$pkg" in
     ;;
 esac
 nice -n 10 mvn -B -Ppit -Dreweigh.cuda="${REWEIGH_CUDA:-OFF}" -pl "$modules" \
-  -Dpit.targetClasses="$classes" -Dpit.excludedClasses="$excluded" \
-  -Dpit.targetTests="$tests" -Dpit.excludedTestClasses="$excludedTests" \
+  -DtargetClasses="$classes" -DexcludedClasses="$excluded" \
+  -DtargetTests="$tests" -DexcludedTestClasses="$excludedTests" \
   "$@" test-compile org.pitest:pitest-maven:mutationCoverage
 xml="$module/target/pit-reports/mutations.xml"
 python3 - "$xml" "$pkg" <<'PY'
 import sys, xml.etree.ElementTree as ET
 muts = ET.parse(sys.argv[1]).getroot().findall('mutation')
 status = [m.get('status') for m in muts]
-killed = sum(s in ('KILLED', 'TIMED_OUT', 'MEMORY_ERROR') for s in status)
-survived = status.count('SURVIVED')
+# PIT's detected statuses; RUN_ERROR is a minion that died (a JVM crash under the mutant).
+detected = sum(s in ('KILLED', 'TIMED_OUT', 'MEMORY_ERROR', 'RUN_ERROR', 'NON_VIABLE')
+               for s in status)
 nocov = status.count('NO_COVERAGE')
-covered = killed + survived
-print(f"{sys.argv[2]}: {len(status)} mutants, {killed} killed, {survived} survived, "
-      f"{nocov} without coverage; test strength {killed}/{covered} = "
-      f"{killed / covered if covered else 0:.3f}")
+covered = len(status) - nocov
+print(f"{sys.argv[2]}: {len(status)} mutants, {detected} detected "
+      f"({status.count('RUN_ERROR')} by a crashed minion), {status.count('SURVIVED')} survived, "
+      f"{nocov} without coverage; test strength {detected}/{covered} = "
+      f"{detected / covered if covered else 0:.3f}")
 PY
