@@ -34,10 +34,13 @@ configure() {
 
 # Runs the suites; prints the names of the failing ones (empty when all pass).
 run_suites() {
-  local out="$1"
-  ctest --test-dir "$build" --timeout 900 --stop-on-failure >"$out" 2>&1
-  grep -oE '[0-9]+ - [a-z_]+ \((Failed|SEGFAULT|Subprocess aborted|Timeout|Exception|Child aborted|[A-Za-z ]+)\)' \
-    "$out" | sed -E 's/^[0-9]+ - //' | tr '\n' ' '
+  local out="$1" names
+  if ctest --test-dir "$build" --timeout 900 --stop-on-failure >"$out" 2>&1; then
+    return 0
+  fi
+  names="$(grep -oE '[0-9]+ - [a-z0-9_]+ \((Failed|SEGFAULT|Subprocess aborted|Timeout|Exception|Child aborted|[A-Za-z ]+)\)' \
+    "$out" | sed -E 's/^[0-9]+ - //' | tr '\n' ' ')"
+  echo "${names:-ctest (exit status non-zero, see $out)}"
 }
 
 if ! configure || ! cmake --build "$build" -j "$jobs" >"$log/pristine-build.log" 2>&1; then
