@@ -311,4 +311,151 @@ class ApiPathsTest {
         new short[bf.length - 1]), "grad");
     assertNotEquals(0, r.total());
   }
+  /**
+   * The Java-side checks name the argument with its expected size, before the library is called
+   * (the library checks again, with its own words).
+   */
+  @Test
+  void heapChecksNameTheArgumentAndItsExpectedSize() {
+    TestBatch b = TestBatch.random(35, 4, 5, 2.0, false);
+    LossSpec spec = LossSpec.defaults();
+    int samples = b.samples();
+    SampleStats st = FusedLoss.forward(b.logits, 5, b.targets, b.offsets, spec);
+    float[] longer = new float[samples + 1];
+    java.util.Arrays.fill(longer, 1f);
+    String coeffMsg = "coefficients.length = " + (samples + 1) + " must equal the number of samples = "
+        + samples;
+    assertIae(() -> FusedLoss.backward(b.logits, 5, b.targets, b.offsets, st, longer, spec,
+        new float[20]), coeffMsg);
+    assertIae(() -> FusedLoss.backward(b.logits, 5, b.targets, b.offsets, st, b.coefficients, spec,
+        new float[21]), "grad.length = 21 must equal logits.length = 20");
+    assertIae(() -> FusedLoss.forwardBackward(b.logits, 5, b.targets, b.offsets, b.coefficients,
+        spec, new float[19]), "grad.length = 19 must equal logits.length = 20");
+    SampleStats oneRow = FusedLoss.forward(new float[5], 5, new int[] {0}, new int[] {0, 1}, spec);
+    assertIae(() -> FusedLoss.backward(b.logits, 5, b.targets, b.offsets, oneRow, b.coefficients,
+        spec, new float[20]), "stats has 1 rows but targets has 4");
+    short[] bf = new short[20];
+    assertIae(() -> FusedLoss.backward(bf, 5, b.targets, b.offsets, oneRow, b.coefficients, spec,
+        new short[20]), "stats has 1 rows but targets has 4");
+    assertIae(() -> FusedLoss.backward(bf, 5, b.targets, b.offsets, st, longer, spec,
+        new short[20]), coeffMsg);
+    assertIae(() -> FusedLoss.backward(bf, 5, b.targets, b.offsets, st, b.coefficients, spec,
+        new short[19]), "grad.length = 19 must equal logits.length = 20");
+    try (FloatPointer z = new FloatPointer(b.logits);
+        IntPointer t = new IntPointer(b.targets);
+        IntPointer o = new IntPointer(b.offsets);
+        FloatPointer g = new FloatPointer(20);
+        FloatPointer lse = new FloatPointer(4);
+        FloatPointer c = new FloatPointer(b.coefficients)) {
+      NativeBatch batch = NativeBatch.builder().logits(z, 4, 5).targets(t).offsets(o, samples)
+          .build();
+      NativeGrad grad = NativeGrad.of(g, 5);
+      assertIae(() -> FusedLoss.forwardBackward(batch, longer, spec, grad), coeffMsg);
+      assertIae(() -> FusedLoss.backward(batch, st, longer, spec, grad), coeffMsg);
+      assertIae(() -> FusedLoss.backward(batch, st, b.coefficients, spec, null), "grad is null");
+      assertIae(() -> FusedLoss.forwardBackward(batch, b.coefficients, spec, null), "grad is null");
+      NativeStats out = NativeStats.builder().loss(0L).build();
+      assertIae(() -> FusedLoss.forward(null, spec, out), "batch is null");
+      assertIae(() -> FusedLoss.forwardBackward(null, c.address(), spec, grad, out, 0L),
+          "batch is null");
+      assertIae(() -> FusedLoss.forwardBackward(batch, c.address(), spec, null, out, 0L),
+          "grad is null");
+      assertIae(() -> FusedLoss.backward(null, lse.address(), c.address(), spec, grad),
+          "batch is null");
+      assertIae(() -> FusedLoss.backward(batch, lse.address(), c.address(), spec, null),
+          "grad is null");
+      NativeBatch onGpu = NativeBatch.builder().logits(z, 4, 5).targets(t).offsets(o, samples)
+          .device(Device.cuda(0)).stream(5).build();
+      assertEquals(5, onGpu.stream());
+      assertIae(() -> FusedLoss.forwardBackward(onGpu, b.coefficients, spec, grad),
+          "batch lives on cuda:0");
+    }
+  }
+
+  /**
+   * Zero rows and zero samples are valid everywhere: address 0 is fine where nothing is read. (D =
+   * 1 under NONE, so no normaliser question arises.)
+   */
+  @Test
+  void emptyBatchesAreValid() {
+    LossSpec spec = LossSpec.builder().normalization(Normalization.NONE).build();
+    SampleStats st = FusedLoss.forward(new float[0], 3, new int[0], new int[] {0}, spec);
+    assertEquals(0, st.samples());
+    assertEquals(0, st.rows());
+    FusedLoss.backward(new float[0], 3, new int[0], new int[] {0}, st, new float[0], spec,
+        new float[0]);
+    try (IntPointer o = new IntPointer(new int[] {0});
+        FloatPointer g = new FloatPointer(1)) {
+      NativeBatch empty = NativeBatch.builder().logits(0L, DType.F32, 0, 3)
+          .targets(0L, IndexType.I32).offsets(o, 0).build();
+      NativeStats out = NativeStats.builder().build();
+      FusedLoss.forwardBackward(empty, 0L, spec, NativeGrad.of(g, 3), out, 0L);
+      FusedLoss.backward(empty, 0L, 0L, spec, NativeGrad.of(g, 3));
+      FusedLoss.forward(empty, spec, out);
+    }
+  }
+
+  /** A buffer freed after the batch (or grad) was built is named, not read. */
+  @Test
+  void deallocatedBuffersAreRejected() {
+    TestBatch b = TestBatch.random(36, 2, 4, 2.0, false);
+    LossSpec spec = LossSpec.defaults();
+    String[] names = {"logits", "targets", "offsets"};
+    for (int which = 0; which < 3; which++) {
+      FloatPointer z = new FloatPointer(b.logits);
+      IntPointer t = new IntPointer(b.targets);
+      IntPointer o = new IntPointer(b.offsets);
+      FloatPointer g = new FloatPointer(8);
+      NativeBatch batch = NativeBatch.builder().logits(z, 2, 4).targets(t)
+          .offsets(o, b.samples()).build();
+      NativeGrad grad = NativeGrad.of(g, 4);
+      NativeGrad inPlace = NativeGrad.inPlace(batch);
+      (which == 0 ? z : which == 1 ? t : o).close();
+      String msg = names[which] + " pointer was deallocated after the batch was built";
+      assertIae(() -> FusedLoss.forward(batch, spec), msg);
+      assertIae(() -> FusedLoss.forwardBackward(batch, b.coefficients, spec, grad), msg);
+      if (which == 0) {
+        // In place, the logits are the grad: the grad check names them too.
+        assertIae(() -> FusedLoss.backward(batch, 0L, 0L, spec, inPlace), msg);
+      }
+      g.close();
+      if (which != 0) {
+        z.close();
+      }
+      t.close();
+      o.close();
+    }
+    try (FloatPointer z = new FloatPointer(b.logits);
+        IntPointer t = new IntPointer(b.targets);
+        IntPointer o = new IntPointer(b.offsets)) {
+      NativeBatch batch = NativeBatch.builder().logits(z, 2, 4).targets(t)
+          .offsets(o, b.samples()).build();
+      FloatPointer g = new FloatPointer(8);
+      NativeGrad grad = NativeGrad.of(g, 4);
+      g.close();
+      assertIae(() -> FusedLoss.forwardBackward(batch, b.coefficients, spec, grad),
+          "grad pointer was deallocated after the NativeGrad was made");
+    }
+  }
+
+  /** A pointer's limit bounds what the batch may read, like its capacity. */
+  @Test
+  void pointerLimitBoundsTheBatch() {
+    try (FloatPointer z = new FloatPointer(20);
+        IntPointer t = new IntPointer(2);
+        IntPointer o = new IntPointer(new int[] {0, 2})) {
+      z.limit(9);
+      assertIae(() -> NativeBatch.builder().logits(z, 2, 5).targets(t).offsets(o, 1).build(),
+          "logits pointer holds 9", "needs 10");
+      z.limit(10);
+      assertEquals(2, NativeBatch.builder().logits(z, 2, 5).targets(t).offsets(o, 1).build()
+          .rows());
+      FloatPointer g = new FloatPointer(20);
+      g.limit(9);
+      NativeBatch batch = NativeBatch.builder().logits(z, 2, 5).targets(t).offsets(o, 1).build();
+      assertIae(() -> FusedLoss.forwardBackward(batch, new float[] {1f}, LossSpec.defaults(),
+          NativeGrad.of(g, 5)), "grad pointer holds 9", "needs 10");
+      g.close();
+    }
+  }
 }

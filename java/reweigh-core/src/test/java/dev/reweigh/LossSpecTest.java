@@ -116,6 +116,7 @@ class LossSpecTest {
     LossSpec s = LossSpec.builder().ignoreIndex(3).labelSmoothing(0.1f).zLoss(1e-4f).softcap(15f)
         .logitScale(0.7f).tokenReduction(TokenReduction.SUM).normalizer(-4.0).checkFinite(true)
         .build();
+    assertTrue(s.checkFinite());
     LossSpec copy = s.toBuilder().build();
     assertEquals(s, copy);
     assertEquals(s.hashCode(), copy.hashCode());
