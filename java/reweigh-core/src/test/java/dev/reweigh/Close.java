@@ -45,6 +45,28 @@ final class Close {
     }
   }
 
+  /** Per-element absolute tolerances {@code atol[i]}, plus {@code rtol} relative. */
+  static void arrays(String what, double[] expected, float[] actual, double[] atol, double rtol) {
+    if (expected.length != actual.length || atol.length != expected.length) {
+      fail(what + ": length " + actual.length + " != expected " + expected.length);
+    }
+    int bad = 0;
+    StringBuilder first = new StringBuilder();
+    for (int i = 0; i < expected.length; i++) {
+      if (!close(expected[i], actual[i], atol[i], rtol)) {
+        if (bad < 5) {
+          first.append(String.format("%n  [%d] expected %s got %s (atol %.3g)", i, expected[i],
+              actual[i], atol[i]));
+        }
+        bad++;
+      }
+    }
+    if (bad > 0) {
+      fail(what + ": " + bad + " of " + expected.length + " elements differ (per-element atol, rtol "
+          + rtol + "):" + first);
+    }
+  }
+
   static boolean close(double expected, double actual, double atol, double rtol) {
     if (Double.isNaN(expected) || Double.isNaN(actual)) {
       return Double.isNaN(expected) && Double.isNaN(actual);

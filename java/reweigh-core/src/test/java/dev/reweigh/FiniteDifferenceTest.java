@@ -18,6 +18,7 @@ class FiniteDifferenceTest {
   @MethodSource("optionSets")
   void gradientMatchesCentralDifferences(String options) {
     LossSpec spec = OptionSets.get(options);
+    RefOptions o = OptionSets.ref(options);
     int vocab = 11;
     // Signed coefficients (DPO) wherever the contract allows them: not under WEIGHT_SUM.
     boolean signed = spec.normalization() != Normalization.WEIGHT_SUM;
@@ -39,9 +40,9 @@ class FiniteDifferenceTest {
     for (int i = 0; i < z.length; i++) {
       double saved = z[i];
       z[i] = saved + h;
-      double up = Reference64.total(z, vocab, b.targets, b.offsets, c, spec);
+      double up = Reference64.total(z, vocab, b.targets, b.offsets, c, o);
       z[i] = saved - h;
-      double down = Reference64.total(z, vocab, b.targets, b.offsets, c, spec);
+      double down = Reference64.total(z, vocab, b.targets, b.offsets, c, o);
       z[i] = saved;
       fd[i] = (up - down) / (2 * h);
     }

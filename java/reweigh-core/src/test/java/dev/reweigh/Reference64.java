@@ -3,7 +3,8 @@ package dev.reweigh;
 /**
  * A float64 implementation of the fused loss, written straight from docs/design.md §3 with no
  * shared code: the independent reference every kernel output is compared with. Slow on purpose
- * (two passes per row, plain loops, Math.exp/log/tanh).
+ * (two passes per row, plain loops, Math.exp/log/tanh). Its options come from the test's own
+ * literals ({@link RefOptions}), never from {@link LossSpec} getters.
  */
 final class Reference64 {
   final double[] loss;
@@ -16,9 +17,20 @@ final class Reference64 {
   final double[] grad;
   /** max_s |k_s| * max dz'/dz: the scale of every gradient element's float32 rounding error. */
   final double gradScale;
+  /** Per element |k| dz'/dz p |1 + 2 lambda lse|: the part of the gradient proportional to p. */
+  final double[] gradP;
+  /** Per element |k| dz'/dz ((1 - eps) [v == y] + eps / V): the part that does not scale with p. */
+  final double[] gradUnit;
+  /**
+   * Per element |k| scale (p |1 + 2 lambda lse| + unit) when the softcap is on: the float32 error
+   * of 1 - tanh^2 in dz'/dz is absolute, so near saturation it scales with scale, not with dz'/dz.
+   * Zero without a softcap.
+   */
+  final double[] gradCap;
 
   private Reference64(double[] loss, double[] logProbSum, long[] tokenCount, double[] meanEntropy,
-      double[] rowLse, double total, double[] grad, double gradScale) {
+      double[] rowLse, double total, double[] grad, double gradScale, double[] gradP,
+      double[] gradUnit, double[] gradCap) {
     this.loss = loss;
     this.logProbSum = logProbSum;
     this.tokenCount = tokenCount;
@@ -27,33 +39,36 @@ final class Reference64 {
     this.total = total;
     this.grad = grad;
     this.gradScale = gradScale;
+    this.gradP = gradP;
+    this.gradUnit = gradUnit;
+    this.gradCap = gradCap;
   }
 
-  static double transform(double z, LossSpec spec) {
-    double x = z * spec.logitScale();
-    if (spec.softcap() > 0) {
-      x = spec.softcap() * Math.tanh(x / spec.softcap());
+  static double transform(double z, RefOptions o) {
+    double x = z * o.scale();
+    if (o.softcap() > 0) {
+      x = o.softcap() * Math.tanh(x / o.softcap());
     }
     return x;
   }
 
   /** dz'/dz at raw logit z. */
-  static double transformDerivative(double z, LossSpec spec) {
-    if (spec.softcap() > 0) {
-      double t = Math.tanh(z * spec.logitScale() / spec.softcap());
-      return spec.logitScale() * (1 - t * t);
+  static double transformDerivative(double z, RefOptions o) {
+    if (o.softcap() > 0) {
+      double t = Math.tanh(z * o.scale() / o.softcap());
+      return o.scale() * (1 - t * t);
     }
-    return spec.logitScale();
+    return o.scale();
   }
 
   /** Objective only (for finite differences). */
   static double total(double[] logits, int vocab, int[] targets, int[] offsets,
-      double[] coefficients, LossSpec spec) {
+      double[] coefficients, RefOptions spec) {
     return compute(logits, vocab, targets, offsets, coefficients, spec).total;
   }
 
   static Reference64 compute(float[] logits, int vocab, int[] targets, int[] offsets,
-      float[] coefficients, LossSpec spec) {
+      float[] coefficients, RefOptions spec) {
     double[] z = new double[logits.length];
     for (int i = 0; i < z.length; i++) {
       z[i] = logits[i];
@@ -69,11 +84,11 @@ final class Reference64 {
   }
 
   static Reference64 compute(double[] z, int vocab, int[] targets, int[] offsets,
-      double[] coefficients, LossSpec spec) {
+      double[] coefficients, RefOptions spec) {
     int rows = targets.length;
     int samples = offsets.length - 1;
-    double eps = spec.labelSmoothing();
-    double lambda = spec.zLoss();
+    double eps = spec.eps();
+    double lambda = spec.lambda();
     double[] rowLse = new double[rows];
     double[] rowLoss = new double[rows];
     double[] rowLogp = new double[rows];
@@ -129,13 +144,14 @@ final class Reference64 {
       }
       if (tokenCount[s] > 0) {
         meanEntropy[s] /= tokenCount[s];
-        if (spec.tokenReduction() == TokenReduction.MEAN) {
+        if (!spec.sum()) {
           loss[s] /= tokenCount[s];
         }
       }
     }
     if (coefficients == null) {
-      return new Reference64(loss, logProbSum, tokenCount, meanEntropy, rowLse, Double.NaN, null, 0);
+      return new Reference64(
+          loss, logProbSum, tokenCount, meanEntropy, rowLse, Double.NaN, null, 0, null, null, null);
     }
     double dn = normalizer(spec, tokenCount, coefficients);
     double total = 0;
@@ -146,16 +162,19 @@ final class Reference64 {
     }
     total /= dn;
     double[] grad = new double[z.length];
+    double[] gradP = new double[z.length];
+    double[] gradUnit = new double[z.length];
+    double[] gradCap = new double[z.length];
     double gradScale = 0;
     for (int s = 0; s < samples; s++) {
       if (tokenCount[s] == 0) {
         continue;
       }
       double k = coefficients[s] / dn;
-      if (spec.tokenReduction() == TokenReduction.MEAN) {
+      if (!spec.sum()) {
         k /= tokenCount[s];
       }
-      gradScale = Math.max(gradScale, Math.abs(k) * spec.logitScale());
+      gradScale = Math.max(gradScale, Math.abs(k) * spec.scale());
       for (int r = offsets[s]; r < offsets[s + 1]; r++) {
         if (targets[r] == spec.ignoreIndex()) {
           continue;
@@ -164,21 +183,25 @@ final class Reference64 {
           double zr = z[r * vocab + v];
           double p = Math.exp(transform(zr, spec) - rowLse[r]);
           // d rowLoss / d z'_v = p (1 + 2 lambda lse) - (1 - eps) [v == y] - eps / V
-          double g = p * (1 + 2 * lambda * rowLse[r]) - (eps > 0 ? eps / vocab : 0);
-          if (v == targets[r]) {
-            g -= 1 - eps;
+          double pPart = p * (1 + 2 * lambda * rowLse[r]);
+          double unit = (eps > 0 ? eps / vocab : 0) + (v == targets[r] ? 1 - eps : 0);
+          double dz = transformDerivative(zr, spec);
+          grad[r * vocab + v] = k * (pPart - unit) * dz;
+          gradP[r * vocab + v] = Math.abs(k * pPart * dz);
+          gradUnit[r * vocab + v] = Math.abs(k * unit * dz);
+          if (spec.softcap() > 0) {
+            gradCap[r * vocab + v] = Math.abs(k * spec.scale()) * (Math.abs(pPart) + unit);
           }
-          grad[r * vocab + v] = k * g * transformDerivative(zr, spec);
         }
       }
     }
     return new Reference64(loss, logProbSum, tokenCount, meanEntropy, rowLse, total, grad,
-        gradScale);
+        gradScale, gradP, gradUnit, gradCap);
   }
 
-  static double normalizer(LossSpec spec, long[] tokenCount, double[] coefficients) {
+  static double normalizer(RefOptions spec, long[] tokenCount, double[] coefficients) {
     double d = 0;
-    switch (spec.normalization()) {
+    switch (spec.mode()) {
       case WEIGHT_SUM:
         for (int s = 0; s < tokenCount.length; s++) {
           if (tokenCount[s] > 0) {
@@ -198,8 +221,26 @@ final class Reference64 {
         return d;
       case NONE:
         return 1;
+      case EXPLICIT:
+        return spec.d();
       default:
-        return spec.normalizer();
+        throw new AssertionError(spec.mode());
     }
+  }
+
+  /**
+   * Per-element gradient tolerance relative to p: each element is k (p (1 + 2 lambda lse) -
+   * unit) dz'/dz computed in float32, so its error is the relative error of p ({@code relP}: the
+   * lse and exp error) times the p part, plus a few float32 ulps ({@code relUnit}) of the unit
+   * part and of the whole element. Capped at the row-scale bound {@code gradScale * rowAbs}, so it
+   * is never wider than that.
+   */
+  double[] gradTolerance(double relP, double relUnit, double rowAbs) {
+    double[] tol = new double[grad.length];
+    for (int i = 0; i < tol.length; i++) {
+      double t = relP * gradP[i] + relUnit * (gradUnit[i] + gradP[i] + gradCap[i]);
+      tol[i] = Math.min(t, gradScale * rowAbs);
+    }
+    return tol;
   }
 }

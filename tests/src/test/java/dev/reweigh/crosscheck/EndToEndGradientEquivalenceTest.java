@@ -3,8 +3,7 @@ package dev.reweigh.crosscheck;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.reweigh.LossSpec;
-import dev.reweigh.Normalization;
-import dev.reweigh.TokenReduction;
+import dev.reweigh.crosscheck.PeerOptions.Mode;
 import dev.reweigh.pytorch.TorchBatch;
 import dev.reweigh.pytorch.TorchLoss;
 import dev.reweigh.pytorch.TorchResult;
@@ -40,7 +39,7 @@ class EndToEndGradientEquivalenceTest {
   private static final Diffs DIFFS = new Diffs("libtorch autograd end to end");
   private static final double FP32 = 1e-5;
 
-  record Config(String label, int b, int t, int v, int d, LossSpec spec, int promptLength,
+  record Config(String label, int b, int t, int v, int d, PeerOptions o, int promptLength,
       boolean negative, boolean inPlace) {
     @Override
     public String toString() {
@@ -51,14 +50,13 @@ class EndToEndGradientEquivalenceTest {
   static Stream<Arguments> configs() {
     List<Arguments> out = new ArrayList<>();
     out.add(Arguments.of(new Config("V=257 causal, MEAN, WEIGHT_SUM, in place", 3, 12, 257, 32,
-        LossSpec.defaults(), 0, false, true)));
+        PeerOptions.DEFAULTS, 0, false, true)));
     out.add(Arguments.of(new Config("V=1000 smoothing 0.1, SUM, TOKENS, separate grad", 2, 9,
-        1000, 24, LossSpec.builder().labelSmoothing(0.1f).tokenReduction(TokenReduction.SUM)
-            .normalization(Normalization.TOKENS).build(), 0, false, false)));
+        1000, 24, PeerOptions.DEFAULTS.eps(0.1).summed().mode(Mode.TOKENS), 0, false, false)));
     out.add(Arguments.of(new Config("V=131 masked prompts, NONE, negative c (DPO-like)", 4, 10,
-        131, 16, LossSpec.builder().normalization(Normalization.NONE).build(), 3, true, true)));
+        131, 16, PeerOptions.DEFAULTS.mode(Mode.NONE), 3, true, true)));
     out.add(Arguments.of(new Config("V=32000 prompt of 2 masked, smoothing 0.05, D=5", 2, 6, 32000, 16,
-        LossSpec.builder().labelSmoothing(0.05f).normalizer(5.0).build(), 2, false, true)));
+        PeerOptions.DEFAULTS.eps(0.05).explicit(5.0), 2, false, true)));
     return out.stream();
   }
 
@@ -112,7 +110,7 @@ class EndToEndGradientEquivalenceTest {
     SplittableRandom rnd = new SplittableRandom(cfg.v() * 31L + cfg.b());
     int b = cfg.b();
     int t = cfg.t();
-    long ignore = cfg.spec().ignoreIndex();
+    long ignore = cfg.o().ignoreIndex();
     long[] tokens = new long[b * t];
     for (int i = 0; i < tokens.length; i++) {
       tokens[i] = rnd.nextInt(cfg.v());
@@ -133,7 +131,8 @@ class EndToEndGradientEquivalenceTest {
     }
     Tensor tokensT = T.longs(tokens, b, t);
     TinyLm model = new TinyLm(cfg.v(), cfg.d(), 42);
-    LossSpec spec = cfg.spec();
+    LossSpec spec = cfg.o().spec();
+    PeerOptions o = cfg.o();
 
     // ---- step 1: Reweigh's gradient injected via logits.backward(grad) ----
     Tensor logits = model.logits(tokensT);
@@ -148,7 +147,7 @@ class EndToEndGradientEquivalenceTest {
     long vv = cfg.v();
     Tensor flat = logits2.reshape(b * (long) t, vv);
     Tensor rowLoss = torch.cross_entropy_loss(flat, T.longs(labels, (long) b * t),
-        new TensorOptional(), 0L /* none */, ignore, spec.labelSmoothing()).view(b, t);
+        new TensorOptional(), 0L /* none */, ignore, o.eps()).view(b, t);
     double[] counts = new double[b];
     for (int i = 0; i < labels.length; i++) {
       counts[i / t] += labels[i] != ignore ? 1 : 0;
@@ -156,7 +155,7 @@ class EndToEndGradientEquivalenceTest {
     double[] scale = new double[b]; // c_s / (n_s D) for MEAN, c_s / D for SUM
     double d = 0;
     for (int s = 0; s < b; s++) {
-      switch (spec.normalization()) {
+      switch (o.mode()) {
         case WEIGHT_SUM:
           d += counts[s] > 0 ? c[s] : 0;
           break;
@@ -170,11 +169,11 @@ class EndToEndGradientEquivalenceTest {
           d = 1;
           break;
         default:
-          d = spec.normalizer();
+          d = o.d();
       }
     }
     for (int s = 0; s < b; s++) {
-      boolean mean = spec.tokenReduction() == TokenReduction.MEAN;
+      boolean mean = !o.sum();
       scale[s] = counts[s] == 0 ? 0 : c[s] / d / (mean ? counts[s] : 1);
     }
     Tensor perSample = torch.sum(rowLoss, new long[] {1}, false,

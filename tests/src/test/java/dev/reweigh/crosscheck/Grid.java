@@ -1,8 +1,6 @@
 package dev.reweigh.crosscheck;
 
-import dev.reweigh.LossSpec;
-import dev.reweigh.Normalization;
-import dev.reweigh.TokenReduction;
+import dev.reweigh.crosscheck.PeerOptions.Mode;
 import dev.reweigh.crosscheck.Problem.Options;
 import dev.reweigh.crosscheck.Problem.Shape;
 import java.util.List;
@@ -41,23 +39,21 @@ final class Grid {
 
   /** Options every peer can express (libtorch composes scale, softcap and z-loss from ops). */
   static final List<Options> TORCH_OPTIONS = List.of(
-      new Options("defaults (MEAN, WEIGHT_SUM)", LossSpec.defaults(), false),
-      new Options("smoothing 0.1, SUM, TOKENS", LossSpec.builder().labelSmoothing(0.1f)
-          .tokenReduction(TokenReduction.SUM).normalization(Normalization.TOKENS).build(), false),
-      new Options("ignore_index 2 (a real class), SAMPLES", LossSpec.builder().ignoreIndex(2)
-          .normalization(Normalization.SAMPLES).build(), false),
-      new Options("NONE, negative coefficients", LossSpec.builder()
-          .normalization(Normalization.NONE).build(), true),
-      new Options("D=7.5, logitScale 0.7, softcap 15", LossSpec.builder().normalizer(7.5)
-          .logitScale(0.7f).softcap(15f).build(), false),
-      new Options("z-loss 1e-3, smoothing 0.05", LossSpec.builder().zLoss(1e-3f)
-          .labelSmoothing(0.05f).build(), false));
+      new Options("defaults (MEAN, WEIGHT_SUM)", PeerOptions.DEFAULTS, false),
+      new Options("smoothing 0.1, SUM, TOKENS",
+          PeerOptions.DEFAULTS.eps(0.1).summed().mode(Mode.TOKENS), false),
+      new Options("ignore_index 2 (a real class), SAMPLES",
+          PeerOptions.DEFAULTS.ignore(2).mode(Mode.SAMPLES), false),
+      new Options("NONE, negative coefficients", PeerOptions.DEFAULTS.mode(Mode.NONE), true),
+      new Options("D=7.5, logitScale 0.7, softcap 15",
+          PeerOptions.DEFAULTS.explicit(7.5).scale(0.7).softcap(15), false),
+      new Options("z-loss 1e-3, smoothing 0.05", PeerOptions.DEFAULTS.lambda(1e-3).eps(0.05),
+          false));
 
   /** ND4J's SoftmaxCrossEntropyLoss has label smoothing and weights, nothing else. */
   static final List<Options> ND4J_OPTIONS = List.of(
       TORCH_OPTIONS.get(0),
       TORCH_OPTIONS.get(1),
       TORCH_OPTIONS.get(3),
-      new Options("smoothing 0.2, D=3.25", LossSpec.builder().labelSmoothing(0.2f)
-          .normalizer(3.25).build(), false));
+      new Options("smoothing 0.2, D=3.25", PeerOptions.DEFAULTS.eps(0.2).explicit(3.25), false));
 }

@@ -3,7 +3,6 @@ package dev.reweigh.crosscheck;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 import dev.reweigh.LossSpec;
-import dev.reweigh.TokenReduction;
 import dev.reweigh.crosscheck.Problem.Options;
 import dev.reweigh.crosscheck.Problem.Shape;
 import dev.reweigh.pytorch.TorchBatch;
@@ -69,6 +68,7 @@ class LibtorchCrossEntropyCrossCheckTest {
     String label = p.describe() + " " + dtype;
     boolean bf16 = dtype.equals("bf16");
     LossSpec spec = p.spec;
+    PeerOptions o = p.o;
 
     // ---- inputs: the same logits values on both sides (bf16-rounded for the bf16 cases) ----
     Tensor base = T.floats(p.logits, p.rows, p.v);
@@ -78,21 +78,21 @@ class LibtorchCrossEntropyCrossCheckTest {
     // ---- libtorch reference ----
     Tensor z = logits.to(T.CPU, ScalarType.Float).detach().clone().set_requires_grad(true);
     Tensor zz = z;
-    if (spec.logitScale() != 1f) {
-      zz = zz.mul(new Scalar(spec.logitScale()));
+    if (o.scale() != 1) {
+      zz = zz.mul(new Scalar(o.scale()));
     }
-    if (spec.softcap() > 0f) {
-      zz = torch.tanh(zz.div(new Scalar(spec.softcap()))).mul(new Scalar(spec.softcap()));
+    if (o.softcap() > 0) {
+      zz = torch.tanh(zz.div(new Scalar(o.softcap()))).mul(new Scalar(o.softcap()));
     }
     Tensor rowLoss = torch.cross_entropy_loss(zz, y, new TensorOptional(), 0L /* none */,
-        spec.ignoreIndex(), spec.labelSmoothing());
+        o.ignoreIndex(), o.eps());
     double[] counted = new double[p.rows];
     for (int r = 0; r < p.rows; r++) {
       counted[r] = p.counted(r) ? 1 : 0;
     }
-    if (spec.zLoss() > 0f) {
+    if (o.lambda() > 0) {
       Tensor lse = torch.logsumexp(zz, new long[] {1}, false);
-      rowLoss = rowLoss.add(lse.mul(lse).mul(new Scalar(spec.zLoss()))
+      rowLoss = rowLoss.add(lse.mul(lse).mul(new Scalar(o.lambda()))
           .mul(T.doubles(counted, p.rows).to(T.CPU, ScalarType.Float)));
     }
     Tensor total = rowLoss.to(T.CPU, ScalarType.Double).mul(T.doubles(p.rowWeights(), p.rows))
@@ -103,11 +103,11 @@ class LibtorchCrossEntropyCrossCheckTest {
     Tensor zd = zz.detach();
     double[] refRowLoss = T.toDoubles(rowLoss.detach());
     double[] refLogp = T.toDoubles(torch.cross_entropy_loss(zd, y, new TensorOptional(), 0L,
-        spec.ignoreIndex(), 0.0).neg());
+        o.ignoreIndex(), 0.0).neg());
     Tensor lsm = torch.log_softmax(zd, 1);
     double[] refEntropy = T.toDoubles(torch.sum(lsm.exp().mul(lsm), new long[] {1}, false,
         new ScalarTypeOptional()).neg());
-    boolean mean = spec.tokenReduction() == TokenReduction.MEAN;
+    boolean mean = !o.sum();
     double[] wantLoss = p.perSample(refRowLoss, mean);
     double[] wantLogp = p.perSample(refLogp, false);
     double[] wantEntropy = p.perSample(refEntropy, true);

@@ -3,7 +3,6 @@ package dev.reweigh.crosscheck;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 import dev.reweigh.LossSpec;
-import dev.reweigh.TokenReduction;
 import dev.reweigh.crosscheck.Problem.Options;
 import dev.reweigh.crosscheck.Problem.Shape;
 import dev.reweigh.nd4j.Nd4jBatch;
@@ -63,7 +62,7 @@ class Nd4jSoftmaxCrossEntropyCrossCheckTest {
     Problem p = new Problem(shape, opt, seed);
     String label = p.describe();
     LossSpec spec = p.spec;
-    double eps = spec.labelSmoothing();
+    double eps = p.o.eps();
 
     // ---- ND4J reference ----
     INDArray logits = Nd4j.createFromArray(p.logits).reshape('c', p.rows, p.v);
@@ -91,7 +90,7 @@ class Nd4jSoftmaxCrossEntropyCrossCheckTest {
     double[] refGrad = grads.get("logits").reshape(-1).toDoubleVector();
     double refTotal = sd.output(Collections.emptyMap(), "total").get("total").getDouble(0);
 
-    boolean mean = spec.tokenReduction() == TokenReduction.MEAN;
+    boolean mean = !p.o.sum();
     double[] wantLoss = p.perSample(refRowLoss, mean);
     double[] wantCounts = new double[p.samples()];
     double totalScale = 0;

@@ -1,8 +1,6 @@
 package dev.reweigh.crosscheck;
 
 import dev.reweigh.LossSpec;
-import dev.reweigh.Normalization;
-import dev.reweigh.TokenReduction;
 import java.util.SplittableRandom;
 
 /**
@@ -14,7 +12,10 @@ import java.util.SplittableRandom;
  */
 final class Problem {
   final Shape shape;
+  /** The options under test, built from {@link #o}; only Reweigh's calls read it. */
   final LossSpec spec;
+  /** The same options as literals: what the peers and the definitions below read. */
+  final PeerOptions o;
   final String optionsLabel;
   final int rows;
   final int v;
@@ -33,7 +34,11 @@ final class Problem {
   }
 
   /** A labelled option set. {@code negative}: some coefficients are negative (DPO-style). */
-  record Options(String label, LossSpec spec, boolean negative) {
+  record Options(String label, PeerOptions o, boolean negative) {
+    LossSpec spec() {
+      return o.spec();
+    }
+
     @Override
     public String toString() {
       return label;
@@ -42,6 +47,7 @@ final class Problem {
 
   Problem(Shape shape, Options options, long seed) {
     this.shape = shape;
+    this.o = options.o();
     this.spec = options.spec();
     this.optionsLabel = options.label();
     SplittableRandom rnd = new SplittableRandom(seed);
@@ -58,7 +64,7 @@ final class Problem {
       logits[i] = (float) ((rnd.nextDouble() + rnd.nextDouble() - 1) * shape.logitScale());
     }
     this.targets = new long[rows];
-    long ignore = spec.ignoreIndex();
+    long ignore = o.ignoreIndex();
     for (int r = 0; r < rows; r++) {
       targets[r] = rnd.nextDouble() < shape.ignoreShare() ? ignore : rnd.nextInt(v);
     }
@@ -79,7 +85,7 @@ final class Problem {
   }
 
   boolean counted(int r) {
-    return targets[r] != spec.ignoreIndex();
+    return targets[r] != o.ignoreIndex();
   }
 
   int tokenCount(int s) {
@@ -92,7 +98,7 @@ final class Problem {
 
   /** D of docs/design.md §3, from its definition. */
   double normalizer() {
-    Normalization n = spec.normalization();
+    PeerOptions.Mode n = o.mode();
     double d = 0;
     for (int s = 0; s < samples(); s++) {
       int count = tokenCount(s);
@@ -110,11 +116,11 @@ final class Problem {
           break;
       }
     }
-    if (n == Normalization.NONE) {
+    if (n == PeerOptions.Mode.NONE) {
       return 1.0;
     }
-    if (n == Normalization.EXPLICIT) {
-      return spec.normalizer();
+    if (n == PeerOptions.Mode.EXPLICIT) {
+      return o.d();
     }
     return d;
   }
@@ -127,7 +133,7 @@ final class Problem {
       int count = tokenCount(s);
       for (long r = offsets[s]; r < offsets[s + 1]; r++) {
         if (counted((int) r)) {
-          double per = spec.tokenReduction() == TokenReduction.MEAN ? 1.0 / count : 1.0;
+          double per = o.sum() ? 1.0 : 1.0 / count;
           w[(int) r] = coefficients[s] * per / d;
         }
       }

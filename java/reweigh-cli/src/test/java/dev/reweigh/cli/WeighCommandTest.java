@@ -78,6 +78,22 @@ class WeighCommandTest {
     assertTrue(s.get("notes").get(0).asText().contains("sigma (keep threshold on ds_weight) = 1.5"));
   }
 
+  /**
+   * Eq. (8) is the mean of the --valid file's losses {1, 6, 2}: Lv = 3 (their median is 2). wDS =
+   * max(3 / L, L / 3) over iwsi.jsonl: 1.875, 1.5, 1.2, 30, 1, 3, 3; majority-kept rows 0, 1, 2, 4,
+   * 6 have sorted wDS {1, 1.2, 1.5, 1.875, 3}; ceil(0.8 * 5) = 4 gives sigma = 1.875.
+   */
+  @Test
+  void iwsiValidationMeanIsTheMeanOfASkewedFile() {
+    List<JsonNode> rows =
+        weigh("-m", "iwsi", "-i", resource("iwsi.jsonl"), "--valid", resource("valid_skewed.jsonl"));
+    assertClose(new double[] {1.875, 1.5, 1.2, 30, 1, 3, 3}, column(rows, "ds_weight"), 1e-12);
+    assertArrayEquals(new boolean[] {true, true, true, false, true, false, false}, keep(rows));
+    JsonNode s = summary();
+    assertEquals(3.0, s.get("parameters").get("valid_mean_loss").doubleValue(), 1e-15);
+    assertTrue(s.get("notes").get(0).asText().contains("= 1.875 over 5"));
+  }
+
   @Test
   void iwsiKeepFractionOneKeepsTheMajority() {
     List<JsonNode> rows =
@@ -115,6 +131,51 @@ class WeighCommandTest {
     assertEquals(4, s.get("questions").asInt());
     assertEquals(1, s.get("questions_dropped").asInt());
     assertTrue(s.get("notes").get(0).asText().contains("1 question(s) dropped"));
+  }
+
+  /**
+   * Default target (auto): a question with gold answers trains on the gold matches, not on its
+   * majority. Entropies by hand (natural log, all parsable answers): g1 clusters {3, 1}: h1 =
+   * -(0.75 ln 0.75 + 0.25 ln 0.25) = 0.5623351446; g2 {1, 1}: ln 2; g3 {2, 1}: h3 = -(2/3 ln 2/3 +
+   * 1/3 ln 1/3) = 0.6365141683. Auto: g1 trains its one "2" (row 3), g2 has no response equal to
+   * its gold "9" and is dropped, g3 has no gold and trains its majority "4" (rows 6, 8); a = 1, the
+   * mean runs over g1 and g3: f = h / ((h1 + h3) / 2) = 0.9381248145 and 1.0618751855.
+   */
+  @Test
+  void eastDefaultTargetTrainsOnGoldAnswersWhenPresent() {
+    List<JsonNode> rows = weigh("-m", "east", "-i", resource("east_gold.jsonl"));
+    assertArrayEquals(
+        new boolean[] {false, false, false, true, false, false, true, false, true}, keep(rows));
+    assertClose(
+        new double[] {0, 0, 0, 0.9381248145, 0, 0, 1.0618751855, 0, 1.0618751855},
+        column(rows, "weight"),
+        1e-10);
+    assertEquals(0.5623351446, rows.get(0).get("entropy").doubleValue(), 1e-10);
+    assertTrue(rows.get(4).get("entropy").isNull(), "g2 has nothing to train on");
+    assertEquals(0.6365141683, rows.get(6).get("entropy").doubleValue(), 1e-10);
+    assertEquals(1, summary().get("questions_dropped").asInt());
+    assertEquals("auto", summary().get("parameters").get("target").asText());
+  }
+
+  /**
+   * Target majority on the same file ignores the gold answers: g1 trains its three "1", g2 its
+   * first tied cluster "7", g3 its "4"; the mean runs over all three: f = h / ((h1 + ln 2 + h3) /
+   * 3) = 0.8916535732, 1.0990726192, 1.0092738076.
+   */
+  @Test
+  void eastMajorityTargetIgnoresGoldAnswers() {
+    List<JsonNode> rows =
+        weigh("-m", "east", "-i", resource("east_gold.jsonl"), "--target", "majority");
+    assertArrayEquals(
+        new boolean[] {true, true, true, false, true, false, true, false, true}, keep(rows));
+    assertClose(
+        new double[] {
+          0.8916535732, 0.8916535732, 0.8916535732, 0, 1.0990726192, 0, 1.0092738076, 0,
+          1.0092738076
+        },
+        column(rows, "weight"),
+        1e-10);
+    assertEquals(0, summary().get("questions_dropped").asInt());
   }
 
   @Test

@@ -111,6 +111,95 @@ class DpoTest {
         lp, x -> Dpo.sigmoid(x, ref, w, l, 0.1).value(), obj, 1e-8);
   }
 
+  /**
+   * beta = 0.5 with policy and reference log-probs that differ, so beta must scale both ratios
+   * (Rafailov et al. Eq. 7): z = 0.5*((-1.5 - -2) - (-4 - -3)) = 0.5*1.5 = 0.75, F = ln(1 +
+   * e^-0.75) = 0.38687100611, sigmoid(-0.75) = 0.32082130082, dF/dlp_w = -0.5*0.32082130082 =
+   * -0.16041065041 = -dF/dlp_l. Leaving the reference unscaled gives z = 1.25 - 1 = 0.25 instead.
+   * A second pair (2, 1) with z = 0.5*((-2.5 - -2.25) - (-1)) = 0.375 shares sample 1: F adds ln(1
+   * + e^-0.375) = 0.52312326414, sigmoid(-0.375) = 0.40733340005, sample 1's gradient is the sum.
+   */
+  @Test
+  void sigmoidByHandWithBetaAndDistinctReference() {
+    double[] lp = {-1.5, -4.0, -2.5};
+    double[] ref = {-2.0, -3.0, -2.25};
+    Objective one = Dpo.sigmoid(lp, ref, new int[] {0}, new int[] {1}, 0.5);
+    assertEquals(0.38687100611489994, one.value(), 1e-14);
+    assertArrayClose(
+        new double[] {-0.1604106504123035, 0.1604106504123035, 0}, one.dLogProbSum(), 1e-15);
+    Objective two = Dpo.sigmoid(lp, ref, new int[] {0, 2}, new int[] {1, 1}, 0.5);
+    assertEquals(0.9099942702547399, two.value(), 1e-14);
+    assertArrayClose(
+        new double[] {-0.1604106504123035, 0.3640773504352687, -0.20366670002296514},
+        two.dLogProbSum(),
+        1e-15);
+  }
+
+  /**
+   * The finite difference runs on F written out here from Rafailov et al. Eq. 7, not on the
+   * implementation's own value, with beta = 0.3 and reference log-probs unrelated to the policy's.
+   */
+  @Test
+  void sigmoidGradientMatchesFiniteDifferenceOfIndependentValue() {
+    Random rnd = new Random(17);
+    int n = 6;
+    double[] lp = new double[n];
+    double[] ref = new double[n];
+    for (int s = 0; s < n; s++) {
+      lp[s] = -8 * rnd.nextDouble();
+      ref[s] = -8 * rnd.nextDouble();
+    }
+    int[] w = {0, 2, 4, 1};
+    int[] l = {1, 3, 5, 4};
+    double beta = 0.3;
+    ToDoubleFunction<double[]> eq7 =
+        x -> {
+          double f = 0;
+          for (int p = 0; p < w.length; p++) {
+            double z = beta * (x[w[p]] - ref[w[p]]) - beta * (x[l[p]] - ref[l[p]]);
+            f += Math.log(1 + Math.exp(-z));
+          }
+          return f;
+        };
+    Objective obj = Dpo.sigmoid(lp, ref, w, l, beta);
+    assertEquals(eq7.applyAsDouble(lp), obj.value(), 1e-12);
+    assertGradientMatchesFiniteDifference(lp, eq7, obj, 1e-8);
+  }
+
+  /**
+   * Eq. (8) of Huang et al. written out here with beta = 0.25 and rewards unrelated to the
+   * reference: F and its finite difference come from this independent expression.
+   */
+  @Test
+  void squaredLossGradientMatchesFiniteDifferenceOfIndependentValue() {
+    double[] lp = {-3.0, -7.5, -1.25, -4.0};
+    double[] ref = {-2.0, -6.0, -3.0, -4.5};
+    double[] r = {0.3, -0.7, 1.1, 0.2};
+    int[] first = {0, 2, 3};
+    int[] second = {1, 1, 0};
+    double beta = 0.25;
+    ToDoubleFunction<double[]> eq8 =
+        x -> {
+          double f = 0;
+          for (int p = 0; p < first.length; p++) {
+            int y = first[p];
+            int y2 = second[p];
+            double d = beta * Math.log(Math.exp(x[y]) / Math.exp(ref[y]))
+                - beta * Math.log(Math.exp(x[y2]) / Math.exp(ref[y2]))
+                - (r[y] - r[y2]);
+            f += d * d;
+          }
+          return f;
+        };
+    // Pair (0, 1) by hand: d = 0.25*(-1) - 0.25*(-1.5) - (0.3 + 0.7) = -0.875, d^2 = 0.765625.
+    Objective single = Dpo.squaredLoss(lp, ref, r, new int[] {0}, new int[] {1}, beta);
+    assertEquals(0.765625, single.value(), 1e-15);
+    assertArrayClose(new double[] {-0.4375, 0.4375, 0, 0}, single.dLogProbSum(), 1e-15);
+    Objective obj = Dpo.squaredLoss(lp, ref, r, first, second, beta);
+    assertEquals(eq8.applyAsDouble(lp), obj.value(), 1e-12);
+    assertGradientMatchesFiniteDifference(lp, eq8, obj, 1e-6);
+  }
+
   @Test
   void sigmoidIsStableForHugeMargins() {
     // z = 1e4: F = softplus(-1e4) ~ e^-1e4 = 0; z = -1e4: F = 1e4, gradient -beta/+beta.

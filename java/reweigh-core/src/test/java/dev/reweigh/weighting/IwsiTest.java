@@ -26,6 +26,26 @@ class IwsiTest {
     assertArrayEquals(new boolean[] {true, true, true, true, false}, Iwsi.keepLowest(wDS, 0.8));
   }
 
+  /**
+   * Eq. (8) is the plain mean: skewed sets where the mean differs from the median, the midrange
+   * and the mean without the extremes. {1, 2, 6}: 9/3 = 3 (median 2); {0.5, 1, 1.5, 5}: 8/4 = 2
+   * (median 1.25); {0.25, 0.25, 4}: 4.5/3 = 1.5 (median 0.25, midrange 2.125).
+   */
+  @Test
+  void validMeanLossIsThePlainMeanOfSkewedSets() {
+    assertEquals(3.0, Iwsi.validMeanLoss(new double[] {1.0, 2.0, 6.0}), 1e-15);
+    assertEquals(3.0, Iwsi.validMeanLoss(new double[] {6.0, 1.0, 2.0}), 1e-15);
+    assertEquals(2.0, Iwsi.validMeanLoss(new double[] {0.5, 1.0, 1.5, 5.0}), 1e-15);
+    assertEquals(1.5, Iwsi.validMeanLoss(new double[] {0.25, 4.0, 0.25}), 1e-15);
+    assertEquals(0.7, Iwsi.validMeanLoss(new double[] {0.7}), 0);
+    assertEquals(0.0, Iwsi.validMeanLoss(new double[] {0.0, 0.0}), 0);
+    // Lv = 3 feeds Eq. (3)/(4): L = 1.6 -> max(3/1.6, 1.6/3) = 1.875.
+    assertArrayClose(
+        new double[] {1.875, 1.2},
+        Iwsi.dsWeights(new double[] {1.6, 2.5}, Iwsi.validMeanLoss(new double[] {1.0, 2.0, 6.0})),
+        1e-15);
+  }
+
   /** docs/methods.md §2, the IWSI-w example. */
   @Test
   void methodsExampleClippedWeights() {

@@ -22,23 +22,23 @@ import org.bytedeco.javacpp.Pointer;
 import org.junit.jupiter.api.Test;
 
 /**
- * One million calls through the heap API and one million through the pointer API (tiny shapes,
- * so the run stays well under a minute) keep the process RSS and JavaCPP's Pointer.physicalBytes()
- * flat, and JavaCPP's own allocation count (Pointer.totalBytes()) returns exactly to its start.
- * One call in ten is invalid, so the error path (native exception, thread-local message, Java
- * exception) is in the loop too.
+ * Each call path on its own loop, with its own bound: forward, forwardBackward, backward, the
+ * error path (native rejection, thread-local message, Java exception), bf16 and the pointer API.
+ * The process RSS and JavaCPP's Pointer.physicalBytes() must stay flat, and for the pointer API
+ * JavaCPP's own allocation count (Pointer.totalBytes()) must return exactly to its start.
  *
- * <p>Bound: 16 MiB of growth over 10^6 calls. A leak of 17 bytes per call or more exceeds it;
- * below that, one-off growth (JIT code cache, malloc arenas of the pool threads) fits. The heap is
- * fixed and pre-touched (-Xms = -Xmx, AlwaysPreTouch in this module's surefire argLine), so
- * garbage does not move the RSS.
+ * <p>Bound: 8 MiB of growth over {@link #CALLS} = 200,000 calls of one path, so a leak of 42 bytes
+ * per call or more on any single path fails (a 168-byte leak confined to one path grows 32 MiB,
+ * four times the bound). One-off growth (JIT code, malloc arenas, JavaCPP's deallocator queue:
+ * about 11 MB over the pointer API's first 200,000 calls) happens in each path's warm-up of
+ * {@link #WARMUP} calls, before the first measurement. The heap is fixed and pre-touched (-Xms =
+ * -Xmx, AlwaysPreTouch in this module's surefire argLine), so garbage does not move the RSS. The
+ * shapes are tiny: 6 x 400,000 calls take a few seconds.
  */
 class LeakTest {
-  private static final int CALLS = 1_000_000;
-  // One-off growth (JIT, malloc arenas of the pool threads, JavaCPP deallocator objects) happens in
-  // the warm-up, before the first measurement; only what grows with the call count is left.
+  private static final int CALLS = 200_000;
   private static final int WARMUP = 200_000;
-  private static final long BOUND = 16L << 20;
+  private static final long BOUND = 8L << 20;
 
   private static long rssBytes() throws IOException {
     for (String line : Files.readAllLines(Paths.get("/proc/self/status"))) {
@@ -62,65 +62,79 @@ class LeakTest {
         StandardOpenOption.APPEND);
   }
 
-  private static void assertFlat(String what, long before, long after) {
-    assertTrue(after - before <= BOUND, what + " grew by " + (after - before) + " bytes (bound "
-        + BOUND + ")");
+  private static void assertFlat(String path, String what, long before, long after) {
+    assertTrue(after - before <= BOUND, path + ": " + what + " grew by " + (after - before)
+        + " bytes over " + CALLS + " calls (bound " + BOUND + ")");
   }
 
-  @Test
-  void heapApiMillionCalls() throws IOException {
-    Problems p = new Problems(3, 4, 16);
-    int[] badTargets = p.targets.clone();
-    badTargets[1] = 16; // outside [0, vocab): IllegalArgumentException
-    float[] grad = new float[p.logits.length];
-    short[] grad16 = new short[p.logits.length];
-    long[] t0 = new long[3];
-    long start = 0;
-    for (int i = 0; i < WARMUP + CALLS; i++) {
-      if (i == WARMUP) {
-        System.gc();
-        t0 = new long[] {rssBytes(), Pointer.physicalBytes(), Pointer.totalBytes()};
-        start = System.nanoTime();
-      }
-      switch (i % 10) {
-        case 0:
-          assertThrows(IllegalArgumentException.class, () -> FusedLoss.forwardBackward(p.logits,
-              p.vocab, badTargets, p.offsets, p.coefficients, p.spec, grad));
-          break;
-        case 1:
-        case 2:
-          FusedLoss.forward(p.logits, p.vocab, p.targets, p.offsets, p.spec);
-          break;
-        case 3:
-          SampleStats st = FusedLoss.forward(p.logits, p.vocab, p.targets, p.offsets, p.spec);
-          FusedLoss.backward(p.logits, p.vocab, p.targets, p.offsets, st, p.coefficients, p.spec,
-              grad);
-          break;
-        case 4:
-          FusedLoss.forwardBackward(p.logitsBf16, p.vocab, p.targets, p.offsets, p.coefficients,
-              p.spec, grad16);
-          break;
-        default:
-          FusedLoss.forwardBackward(p.logits, p.vocab, p.targets, p.offsets, p.coefficients,
-              p.spec, grad);
-          break;
-      }
+  /** Runs {@code call} WARMUP times, then CALLS times between two measurements. */
+  private static void measure(String path, Runnable call) throws IOException {
+    long total0 = Pointer.totalBytes();
+    for (int i = 0; i < WARMUP; i++) {
+      call.run();
+    }
+    System.gc();
+    long rss0 = rssBytes();
+    long phys0 = Pointer.physicalBytes();
+    long start = System.nanoTime();
+    for (int i = 0; i < CALLS; i++) {
+      call.run();
     }
     long millis = (System.nanoTime() - start) / 1_000_000;
     System.gc();
     long rss1 = rssBytes();
     long phys1 = Pointer.physicalBytes();
-    report("heap API", t0[0], rss1, t0[1], phys1, t0[2], Pointer.totalBytes(), millis);
-    assertFlat("RSS", t0[0], rss1);
-    assertFlat("Pointer.physicalBytes()", t0[1], phys1);
+    report(path, rss0, rss1, phys0, phys1, total0, Pointer.totalBytes(), millis);
+    assertFlat(path, "RSS", rss0, rss1);
+    assertFlat(path, "Pointer.physicalBytes()", phys0, phys1);
   }
 
   @Test
-  void pointerApiMillionCalls() throws IOException {
+  void forward() throws IOException {
+    Problems p = new Problems(3, 4, 16);
+    measure("forward", () -> FusedLoss.forward(p.logits, p.vocab, p.targets, p.offsets, p.spec));
+  }
+
+  @Test
+  void forwardBackward() throws IOException {
+    Problems p = new Problems(5, 4, 16);
+    float[] grad = new float[p.logits.length];
+    measure("forwardBackward", () -> FusedLoss.forwardBackward(p.logits, p.vocab, p.targets,
+        p.offsets, p.coefficients, p.spec, grad));
+  }
+
+  @Test
+  void backward() throws IOException {
+    Problems p = new Problems(6, 4, 16);
+    float[] grad = new float[p.logits.length];
+    SampleStats st = FusedLoss.forward(p.logits, p.vocab, p.targets, p.offsets, p.spec);
+    measure("backward", () -> FusedLoss.backward(p.logits, p.vocab, p.targets, p.offsets, st,
+        p.coefficients, p.spec, grad));
+  }
+
+  @Test
+  void errorPath() throws IOException {
+    Problems p = new Problems(7, 4, 16);
+    int[] badTargets = p.targets.clone();
+    badTargets[1] = 16; // outside [0, vocab): rejected by the native validation
+    float[] grad = new float[p.logits.length];
+    measure("error path", () -> assertThrows(IllegalArgumentException.class,
+        () -> FusedLoss.forwardBackward(p.logits, p.vocab, badTargets, p.offsets, p.coefficients,
+            p.spec, grad)));
+  }
+
+  @Test
+  void bf16() throws IOException {
+    Problems p = new Problems(8, 4, 16);
+    short[] grad16 = new short[p.logits.length];
+    measure("bf16", () -> FusedLoss.forwardBackward(p.logitsBf16, p.vocab, p.targets, p.offsets,
+        p.coefficients, p.spec, grad16));
+  }
+
+  @Test
+  void pointerApi() throws IOException {
     Problems p = new Problems(4, 4, 16);
     long total0 = Pointer.totalBytes();
-    long[] t0 = new long[3];
-    long start = 0;
     try (FloatPointer z = new FloatPointer(p.logits);
         IntPointer t = new IntPointer(p.targets);
         IntPointer o = new IntPointer(p.offsets);
@@ -136,13 +150,9 @@ class LeakTest {
       NativeStats out = NativeStats.builder().loss(loss.address()).rowLse(lse.address()).build();
       float[] badCoefficients = p.coefficients.clone();
       badCoefficients[0] = Float.NaN; // IllegalArgumentException naming coefficients[0]
-      for (int i = 0; i < WARMUP + CALLS; i++) {
-        if (i == WARMUP) {
-          System.gc();
-          t0 = new long[] {rssBytes(), Pointer.physicalBytes(), Pointer.totalBytes()};
-          start = System.nanoTime();
-        }
-        switch (i % 10) {
+      int[] i = {0};
+      measure("pointer API", () -> {
+        switch (i[0]++ % 6) {
           case 0:
             assertThrows(IllegalArgumentException.class,
                 () -> FusedLoss.forwardBackward(batch, badCoefficients, p.spec, grad));
@@ -170,17 +180,9 @@ class LeakTest {
             FusedLoss.forwardBackward(batch, p.coefficients, p.spec, grad);
             break;
         }
-      }
+      });
     }
-    long millis = (System.nanoTime() - start) / 1_000_000;
-    System.gc();
-    long rss1 = rssBytes();
-    long phys1 = Pointer.physicalBytes();
-    long total1 = Pointer.totalBytes();
-    report("pointer API", t0[0], rss1, t0[1], phys1, total0, total1, millis);
-    assertFlat("RSS", t0[0], rss1);
-    assertFlat("Pointer.physicalBytes()", t0[1], phys1);
     // Every JavaCPP buffer of the loop was closed: its own count is back where it started.
-    assertEquals(total0, total1, "Pointer.totalBytes() after closing every buffer");
+    assertEquals(total0, Pointer.totalBytes(), "Pointer.totalBytes() after closing every buffer");
   }
 }

@@ -1,0 +1,114 @@
+/*
+ * test_bf16_rounding.cpp: bf16 output is the fp32 result rounded to nearest, ties to
+ * even (torch's c10::BFloat16, vcvtneps2bf16), bit for bit, on every path that narrows:
+ *
+ *  - the conversion itself, on constructed ties, near-ties and NaN, against
+ *    reference.h's float_to_bf16_bits (written independently of src/common/bf16.h);
+ *  - every CPU variant's bf16 gradient store: bf16 logits widen exactly to fp32, so a
+ *    bf16 call computes the same fp32 gradient as an fp32 call on the widened logits,
+ *    and each stored bf16 element must be that value rounded. Vocabularies leave scalar
+ *    tails so the vector stores and the scalar stores are both checked.
+ *
+ * The reference tolerance of a bf16 gradient (one bf16 ulp) cannot see a rounding mode
+ * that is wrong by one ulp on ties or truncates; these exact checks can.
+ */
+#include <gtest/gtest.h>
+
+#include <string.h>
+
+#include "../src/common/bf16.h"
+#include "reference.h"
+#include "test_support.h"
+
+namespace reftest {
+namespace {
+
+float from_bits(uint32_t b) {
+    float f;
+    memcpy(&f, &b, sizeof f);
+    return f;
+}
+
+TEST(Bf16Rounding, ConversionRoundsToNearestEven) {
+    // Upper halves with an even and an odd last bit, lower halves below, at and above the tie.
+    for (uint32_t upper : {0x3f80u, 0x3f81u, 0xbf80u, 0xbf81u, 0x0001u, 0x7f7fu, 0x4049u, 0x0080u}) {
+        for (uint32_t lower : {0x0000u, 0x0001u, 0x7fffu, 0x8000u, 0x8001u, 0xffffu}) {
+            const uint32_t bits = (upper << 16) | lower;
+            const float f = from_bits(bits);
+            EXPECT_EQ(reweigh::float_to_bf16(f), float_to_bf16_bits(f)) << std::hex << "bits 0x" << bits;
+        }
+    }
+    // Ties by hand: 1 + 2^-8 lies halfway between bf16 1 (even) and 1 + 2^-7: rounds down.
+    EXPECT_EQ(reweigh::float_to_bf16(from_bits(0x3f808000u)), 0x3f80u);
+    // 1 + 3 * 2^-8 lies halfway between 1 + 2^-7 (odd) and 1 + 2^-6: rounds up to even.
+    EXPECT_EQ(reweigh::float_to_bf16(from_bits(0x3f818000u)), 0x3f82u);
+    // A NaN stays a NaN (quiet), infinities stay infinite.
+    EXPECT_EQ(reweigh::float_to_bf16(from_bits(0x7f800001u)) & 0x7fc0u, 0x7fc0u);
+    EXPECT_EQ(reweigh::float_to_bf16(from_bits(0x7f800000u)), 0x7f80u);
+    EXPECT_EQ(reweigh::float_to_bf16(from_bits(0xff800000u)), 0xff80u);
+    // The largest finite float rounds up to infinity, as in IEEE round-to-nearest.
+    EXPECT_EQ(reweigh::float_to_bf16(from_bits(0x7f7fffffu)), 0x7f80u);
+    // Widening is exact.
+    EXPECT_EQ(reweigh::bf16_to_float(0x3f82u), from_bits(0x3f820000u));
+}
+
+TEST(Bf16Rounding, EveryIsaStoresTheRoundedFp32Gradient) {
+    IsaGuard guard;
+    int ran = 0, compared = 0;
+    uint64_t seed = 4242;
+    std::vector<NamedOptions> sets;
+    sets.push_back({"default", reweigh_ce_options_default()});
+    reweigh_ce_options_t o = reweigh_ce_options_default();
+    o.label_smoothing = 0.1f;
+    o.logit_scale = 1.3f;
+    o.softcap = 8.0f;
+    sets.push_back({"eps,scale,softcap", o});
+    for (int64_t vocab : {17, 40, 1000}) {
+        for (const NamedOptions& set : sets) {
+            GenSpec gen;
+            gen.rows = 24;
+            gen.vocab = vocab;
+            gen.bf16_values = true;  // logits exactly representable in bf16
+            const Problem p = make_problem(gen, set.options, ++seed);
+            for (const std::string& isa : all_isas()) {
+                if (!select_isa(isa)) continue;
+                const std::string tag = isa + " V=" + std::to_string(vocab) + " " + set.name;
+                Layout l32;
+                Layout l16;
+                l16.logits_dtype = REWEIGH_DTYPE_BF16;
+                Buffers b32(p, l32);
+                Buffers b16(p, l16);
+                Grad g32(REWEIGH_DTYPE_F32, p.rows, p.vocab, 0);
+                Grad g16(REWEIGH_DTYPE_BF16, p.rows, p.vocab, 0);
+                double t32 = 0, t16 = 0;
+                ASSERT_EQ(reweigh_ce_forward_backward(&b32.batch, &p.options, b32.coefficients.data(), nullptr,
+                                                      &g32.view, &t32),
+                          REWEIGH_STATUS_OK)
+                    << tag << " " << reweigh_last_error();
+                ASSERT_EQ(reweigh_ce_forward_backward(&b16.batch, &p.options, b16.coefficients.data(), nullptr,
+                                                      &g16.view, &t16),
+                          REWEIGH_STATUS_OK)
+                    << tag << " " << reweigh_last_error();
+                int bad = 0;
+                for (size_t i = 0; i < g32.f32.size(); ++i) {
+                    const uint16_t want = float_to_bf16_bits(g32.f32[i]);
+                    if (g16.b16[i] != want) {
+                        if (bad++ < 5) {
+                            ADD_FAILURE() << tag << " element " << i << ": fp32 " << g32.f32[i] << " stored as bf16 0x"
+                                          << std::hex << g16.b16[i] << ", round-to-nearest-even gives 0x" << want
+                                          << std::dec;
+                        }
+                    }
+                    ++compared;
+                }
+                EXPECT_EQ(bad, 0) << tag;
+                ++ran;
+            }
+        }
+    }
+    EXPECT_GT(ran, 0);
+    EXPECT_GT(compared, 0);
+}
+
+}  // namespace
+}  // namespace reftest

@@ -1,0 +1,112 @@
+package dev.reweigh.crosscheck;
+
+import dev.reweigh.LossSpec;
+import dev.reweigh.Normalization;
+import dev.reweigh.TokenReduction;
+
+/**
+ * The loss options as the cross-check writes them, read by the peers (libtorch, ND4J) and by
+ * {@link Problem}'s definitions of D and the row weights instead of the {@link LossSpec} getters:
+ * a builder or getter bug then moves only Reweigh's side (docs/design.md §3).
+ * {@link #spec()} builds the LossSpec under test from the same literals through the public
+ * builder, setting only what differs from the documented defaults.
+ *
+ * @param eps label smoothing
+ * @param lambda z-loss weight
+ * @param softcap c of c * tanh(z / c); 0 = off
+ * @param scale logit scale
+ * @param sum per-sample SUM of row losses instead of the MEAN
+ * @param mode how D is formed
+ * @param d the explicit D (read only when {@code mode == EXPLICIT})
+ * @param ignoreIndex target value of rows that count nowhere
+ */
+record PeerOptions(double eps, double lambda, double softcap, double scale, boolean sum, Mode mode,
+    double d, long ignoreIndex) {
+
+  /**
+   * The kernel's ABI carries eps, lambda, softcap and scale as float32: round the literals as a
+   * caller's float literal would, so both sides see the same value.
+   */
+  PeerOptions {
+    eps = (float) eps;
+    lambda = (float) lambda;
+    softcap = (float) softcap;
+    scale = (float) scale;
+  }
+
+  /** The normaliser modes, named here independently of {@link Normalization}. */
+  enum Mode {
+    WEIGHT_SUM,
+    TOKENS,
+    SAMPLES,
+    NONE,
+    EXPLICIT
+  }
+
+  /** eps = lambda = softcap = 0, scale 1, MEAN, WEIGHT_SUM, ignore -100. */
+  static final PeerOptions DEFAULTS =
+      new PeerOptions(0, 0, 0, 1, false, Mode.WEIGHT_SUM, 0, -100);
+
+  PeerOptions eps(double v) {
+    return new PeerOptions(v, lambda, softcap, scale, sum, mode, d, ignoreIndex);
+  }
+
+  PeerOptions lambda(double v) {
+    return new PeerOptions(eps, v, softcap, scale, sum, mode, d, ignoreIndex);
+  }
+
+  PeerOptions softcap(double v) {
+    return new PeerOptions(eps, lambda, v, scale, sum, mode, d, ignoreIndex);
+  }
+
+  PeerOptions scale(double v) {
+    return new PeerOptions(eps, lambda, softcap, v, sum, mode, d, ignoreIndex);
+  }
+
+  PeerOptions summed() {
+    return new PeerOptions(eps, lambda, softcap, scale, true, mode, d, ignoreIndex);
+  }
+
+  PeerOptions mode(Mode m) {
+    return new PeerOptions(eps, lambda, softcap, scale, sum, m, d, ignoreIndex);
+  }
+
+  PeerOptions explicit(double v) {
+    return new PeerOptions(eps, lambda, softcap, scale, sum, Mode.EXPLICIT, v, ignoreIndex);
+  }
+
+  PeerOptions ignore(long v) {
+    return new PeerOptions(eps, lambda, softcap, scale, sum, mode, d, v);
+  }
+
+  /** The LossSpec under test, built from these literals through the public builder. */
+  LossSpec spec() {
+    LossSpec.Builder b = LossSpec.builder();
+    if (ignoreIndex != -100) {
+      b.ignoreIndex(ignoreIndex);
+    }
+    if (eps != 0) {
+      b.labelSmoothing((float) eps);
+    }
+    if (lambda != 0) {
+      b.zLoss((float) lambda);
+    }
+    if (softcap != 0) {
+      b.softcap((float) softcap);
+    }
+    if (scale != 1) {
+      b.logitScale((float) scale);
+    }
+    if (sum) {
+      b.tokenReduction(TokenReduction.SUM);
+    }
+    switch (mode) {
+      case TOKENS -> b.normalization(Normalization.TOKENS);
+      case SAMPLES -> b.normalization(Normalization.SAMPLES);
+      case NONE -> b.normalization(Normalization.NONE);
+      case EXPLICIT -> b.normalizer(d);
+      case WEIGHT_SUM -> { }
+    }
+    return b.build();
+  }
+}
