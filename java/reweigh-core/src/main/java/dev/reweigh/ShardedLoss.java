@@ -120,7 +120,8 @@ public final class ShardedLoss {
     } finally {
       Reference.reachabilityFence(shard);
     }
-    return new LossResult(total == null ? 0.0 : total[0], st);
+    return new LossResult(total == null ? 0.0 : total[0], LossResult.normalizerOf(spec, st,
+        coefficients == null ? ones(st.samples()) : coefficients), st);
   }
 
   /** This shard's slice of d total / d logits, from combined partials (grad may be in place). */
@@ -216,5 +217,11 @@ public final class ShardedLoss {
       throw new IllegalArgumentException("samples = " + b.samples + " is too large for heap results");
     }
     return (int) b.samples;
+  }
+
+  private static float[] ones(int n) {
+    float[] c = new float[n];
+    java.util.Arrays.fill(c, 1f);
+    return c;
   }
 }

@@ -142,7 +142,7 @@ class ShardedLossTest {
       emptyShard(targets, bounds, rnd.nextInt(k));
     }
     TestBatch t = TestBatch.of(vocab, stored(b.logits, bf16), targets, b.offsets, b.coefficients);
-    assumeTrue(FusedLossReferenceTest.hasDenominator(t, spec), "normaliser D = 0");
+    assumeTrue(FusedLossReferenceTest.hasDenominator(t, OptionSets.ref(options)), "normaliser D = 0");
     int samples = t.samples();
 
     // Unsharded: the kernel and the float64 reference.
@@ -163,7 +163,7 @@ class ShardedLossTest {
           gradWhole);
     }
     Reference64 ref =
-        Reference64.compute(t.logits, vocab, targets, t.offsets, t.coefficients, spec);
+        Reference64.compute(t.logits, vocab, targets, t.offsets, t.coefficients, OptionSets.ref(options));
 
     try (Pointer logits = bf16 ? new ShortPointer(rows * vocab) : new FloatPointer(rows * vocab);
         Pointer gradMerge = bf16 ? new ShortPointer(rows * vocab) : new FloatPointer(rows * vocab);
@@ -337,7 +337,7 @@ class ShardedLossTest {
       }
     }
     TestBatch t = TestBatch.of(vocab, logits, targets, b.offsets, b.coefficients);
-    assumeTrue(FusedLossReferenceTest.hasDenominator(t, spec), "normaliser D = 0");
+    assumeTrue(FusedLossReferenceTest.hasDenominator(t, OptionSets.ref(options)), "normaliser D = 0");
     float[] gradWhole = new float[rows * vocab];
     LossResult whole =
         FusedLoss.forwardBackward(logits, vocab, targets, t.offsets, t.coefficients, spec, gradWhole);
@@ -367,7 +367,8 @@ class ShardedLossTest {
       }
       double tol = FusedLossReferenceTest.statTol(vocab);
       compareStats("padded", whole, sharded,
-          Reference64.compute(logits, vocab, targets, t.offsets, t.coefficients, spec), tol);
+          Reference64.compute(logits, vocab, targets, t.offsets, t.coefficients, OptionSets.ref(options)),
+          tol);
       float[] grad = read(g, false, rows * vocab);
       Close.arrays("padded grad", toDouble(gradWhole), grad, 1e-7, tol);
       for (int r = 0; r < rows; r++) {

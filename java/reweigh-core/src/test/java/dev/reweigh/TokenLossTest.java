@@ -30,7 +30,7 @@ class TokenLossTest {
 
   /** The total of the class comment in float64, from the definitions of rowLoss and H alone. */
   static double total(double[] z, int vocab, int[] targets, int[] offsets, double[] c,
-      double[] w, double[] beta, LossSpec spec) {
+      double[] w, double[] beta, RefOptions spec) {
     int samples = offsets.length - 1;
     long[] counts = new long[samples];
     double[] perSample = new double[samples];
@@ -58,12 +58,12 @@ class TokenLossTest {
           double logp = zp[v] - lse;
           entropy -= Math.exp(logp) * logp;
         }
-        double eps = spec.labelSmoothing();
+        double eps = spec.eps();
         double loss = -(zp[targets[r]] - lse);
         if (eps > 0) {
           loss = (1 - eps) * loss + eps * (lse - sum / vocab);
         }
-        loss += spec.zLoss() * lse * lse;
+        loss += spec.lambda() * lse * lse;
         perSample[s] += w[r] * loss + (beta == null ? 0 : beta[r] * entropy);
       }
     }
@@ -74,14 +74,14 @@ class TokenLossTest {
     double t = 0;
     for (int s = 0; s < samples; s++) {
       if (counts[s] > 0) {
-        t += c[s] * perSample[s] / (spec.tokenReduction() == TokenReduction.MEAN ? counts[s] : 1);
+        t += c[s] * perSample[s] / (spec.sum() ? 1 : counts[s]);
       }
     }
     return t / dnorm;
   }
 
   static double[] finiteDifferences(double[] z, int vocab, int[] targets, int[] offsets,
-      double[] c, double[] w, double[] beta, LossSpec spec) {
+      double[] c, double[] w, double[] beta, RefOptions spec) {
     double[] fd = new double[z.length];
     double[] zz = z.clone();
     for (int i = 0; i < z.length; i++) {
@@ -117,7 +117,7 @@ class TokenLossTest {
       beta[r] = (float) (rnd.nextDouble() - 0.5);
     }
     double[] fd = finiteDifferences(toDoubles(logits), b.vocab, b.targets, b.offsets,
-        toDoubles(b.coefficients), toDoubles(w), toDoubles(beta), spec);
+        toDoubles(b.coefficients), toDoubles(w), toDoubles(beta), OptionSets.ref(name));
     double scale = 0;
     for (double v : fd) {
       scale = Math.max(scale, Math.abs(v));

@@ -87,23 +87,4 @@ class ArgumentChecksTest {
     assertIae(() -> KlDro.robustLoss(new double[] {1}, 0), "temperature");
   }
 
-  @Test
-  void strategiesAndRecords() {
-    assertIae(() -> WeightingStrategy.fixed(new double[] {1, NAN}), "coefficients[1]");
-    assertIae(
-        () -> WeightingStrategy.fixed(new double[] {1, 2}).weigh(SampleStatistics.ofLosses(new double[] {1})),
-        "coefficients");
-    assertIae(() -> WeightingStrategy.iwsi(0, 0.5), "validMeanLoss");
-    assertIae(() -> WeightingStrategy.iwsi(1, 0), "keepFraction");
-    assertIae(() -> WeightingStrategy.iwsiClipped(-1, 2), "validMeanLoss");
-    assertIae(() -> WeightingStrategy.iwsiClipped(1, 0), "clip");
-    assertIae(() -> WeightingStrategy.lossReweighting(LossReweighting.Strategy.LIN_UPPER, 0), "temperature");
-    assertIae(() -> new SampleWeights(new double[] {1, 2}, new boolean[] {true}), "keep.length = 1");
-    assertIae(() -> new SampleStatistics(new double[] {1}, null, new int[] {1, 2}), "tokenCount.length = 2");
-    assertIae(() -> new SampleStatistics(new double[] {1}, new double[] {1, 2}, null), "logProbSum.length = 2");
-    Objective one = new Objective(1, new double[] {1});
-    assertIae(() -> one.plus(new Objective(1, new double[] {1, 2})), "other.dLogProbSum.length = 2");
-    assertIae(() -> one.scaled(NAN), "factor");
-    assertIae(() -> one.scaled(INF), "factor");
-  }
 }

@@ -189,7 +189,7 @@ public final class TorchLoss {
   }
 
   /** A float32 tensor on the logits' device holding {@code c} (samples values; tiny). */
-  private static Tensor coefficientsTensor(TorchBatch batch, float[] c) {
+  static Tensor coefficientsTensor(TorchBatch batch, float[] c) {
     Tensor t = batch.logits.new_empty(new long[] {c.length}, new TensorOptions(ScalarType.Float));
     if (c.length == 0) {
       return t;
