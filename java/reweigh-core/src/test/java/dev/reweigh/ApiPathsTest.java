@@ -333,10 +333,10 @@ class ApiPathsTest {
         spec, new float[19]), "grad.length = 19 must equal logits.length = 20");
     SampleStats oneRow = FusedLoss.forward(new float[5], 5, new int[] {0}, new int[] {0, 1}, spec);
     assertIae(() -> FusedLoss.backward(b.logits, 5, b.targets, b.offsets, oneRow, b.coefficients,
-        spec, new float[20]), "stats has 1 rows but targets has 4");
+        spec, new float[20]), "stats has 1 rows but the batch has 4");
     short[] bf = new short[20];
     assertIae(() -> FusedLoss.backward(bf, 5, b.targets, b.offsets, oneRow, b.coefficients, spec,
-        new short[20]), "stats has 1 rows but targets has 4");
+        new short[20]), "stats has 1 rows but the batch has 4");
     assertIae(() -> FusedLoss.backward(bf, 5, b.targets, b.offsets, st, longer, spec,
         new short[20]), coeffMsg);
     assertIae(() -> FusedLoss.backward(bf, 5, b.targets, b.offsets, st, b.coefficients, spec,

@@ -197,7 +197,7 @@ class MethodContractTest {
 
   /**
    * Every trained question has h = 0 and a < 0: nothing is dropped as undefined, the weights are
-   * uniform (METHODS.md section 3: all h = 0 gives f = 1), and no note claims a drop.
+   * uniform (docs/methods.md §3: all h = 0 gives f = 1), and no note claims a drop.
    */
   @Test
   void eastAllZeroEntropyWithNegativeExponentKeepsUniformWeights() {
