@@ -4,34 +4,86 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import dev.reweigh.demo.stats.Estimate;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.markers.SeriesMarkers;
 
-/** PNG charts with XChart (headless): accuracy per round per method, and a weight histogram. */
+/** PNG charts with XChart (headless): accuracy, paired differences, and a weight histogram. */
 public final class Charts {
   private Charts() {}
 
-  /** accuracy.png: mean test accuracy over seeds, per round (0 = base model), one line per method. */
+  /**
+   * accuracy.png: greedy test accuracy after the last round per method, with its 95% bootstrap
+   * interval as error bars (half the interval's width; the bootstrap intervals are near symmetric).
+   */
   public static void accuracy(DemoResult r, Path file) throws IOException {
-    XYChart chart = new XYChartBuilder().width(900).height(560)
-        .title("Test accuracy per self-improvement round (mean over " + r.config().seeds + " seed(s))")
-        .xAxisTitle("round").yAxisTitle("accuracy").build();
-    chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
-    chart.getStyler().setXAxisDecimalPattern("0");
-    for (MethodResult m : r.methods().values()) {
-      int rounds = m.accuracy[0].length;
-      double[] x = new double[rounds];
-      double[] y = new double[rounds];
-      for (int c = 0; c < rounds; c++) {
-        x[c] = c;
-        y[c] = MethodResult.mean(m.accuracy, c);
-      }
-      chart.addSeries(m.name, x, y);
+    CategoryChart chart = new CategoryChartBuilder().width(900).height(560)
+        .title("Test accuracy per method (" + r.config().seeds + " seed(s) x " + r.config().test
+            + " questions, 95% interval)")
+        .xAxisTitle("method").yAxisTitle("greedy test accuracy").build();
+    chart.getStyler().setLegendVisible(false);
+    chart.getStyler().setXAxisLabelRotation(30);
+    List<String> names = new ArrayList<>();
+    List<Double> y = new ArrayList<>();
+    List<Double> err = new ArrayList<>();
+    for (Map.Entry<String, DemoResult.Comparison> e : r.comparisons().entrySet()) {
+      names.add(e.getKey());
+      y.add(e.getValue().accuracy().value());
+      err.add((e.getValue().accuracy().hi() - e.getValue().accuracy().lo()) / 2);
     }
+    chart.addSeries("accuracy", names, y, err);
+    BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
+  }
+
+  /**
+   * differences.png: each method's paired accuracy difference to the base model, its 95% interval
+   * as a vertical segment, and the zero line.
+   */
+  public static void differences(DemoResult r, Path file) throws IOException {
+    XYChart chart = new XYChartBuilder().width(900).height(560)
+        .title("Paired difference to the base model (95% bootstrap interval)")
+        .xAxisTitle("method").yAxisTitle("accuracy - base accuracy").build();
+    chart.getStyler().setLegendVisible(false);
+    List<String> names = new ArrayList<>();
+    for (Map.Entry<String, DemoResult.Comparison> e : r.comparisons().entrySet()) {
+      if (e.getValue().vsBase() != null) {
+        names.add(e.getKey());
+      }
+    }
+    if (names.isEmpty()) {
+      chart.addSeries("zero", new double[] {0, 1}, new double[] {0, 0});
+      BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
+      return;
+    }
+    XYSeries zero = chart.addSeries("zero", new double[] {-0.5, names.size() - 0.5}, new double[] {0, 0});
+    zero.setMarker(SeriesMarkers.NONE);
+    zero.setLineColor(java.awt.Color.GRAY);
+    double[] x = new double[names.size()];
+    double[] v = new double[names.size()];
+    for (int i = 0; i < names.size(); i++) {
+      Estimate d = r.comparisons().get(names.get(i)).vsBase();
+      x[i] = i;
+      v[i] = d.value();
+      XYSeries seg = chart.addSeries(names.get(i), new double[] {i, i}, new double[] {d.lo(), d.hi()});
+      seg.setMarker(SeriesMarkers.NONE);
+      seg.setLineColor(java.awt.Color.BLUE);
+      seg.setMarkerColor(java.awt.Color.BLUE);
+    }
+    XYSeries pts = chart.addSeries("estimate", x, v);
+    pts.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+    pts.setMarker(SeriesMarkers.CIRCLE);
+    pts.setMarkerColor(java.awt.Color.BLACK);
+    chart.setCustomXAxisTickLabelsFormatter(d -> {
+      int i = (int) Math.round(d);
+      return Math.abs(d - i) < 1e-9 && i >= 0 && i < names.size() ? names.get(i) : "";
+    });
     BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
   }
 
