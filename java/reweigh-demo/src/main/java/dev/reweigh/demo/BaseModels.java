@@ -22,9 +22,10 @@ import java.util.List;
 
 /**
  * The base model of one seed: trained on the labelled seed set until the first checkpoint whose
- * greedy accuracy on the dev split lies in the configured band (the arithmetic is learnt late and
- * at a seed-dependent step, so a fixed step count gives a base anywhere in 0.25-0.50), and cached
- * on disk by configuration and seed.
+ * greedy accuracy on the dev split reaches the band's target (the arithmetic is learnt late and at
+ * a seed-dependent step, so a fixed step count gives a base anywhere in 0.25-0.50). When a
+ * checkpoint jumps past the band, the last checkpoint inside it is restored. Cached on disk by
+ * configuration and seed.
  */
 final class BaseModels {
   /** A base model with how it was reached. */
@@ -68,30 +69,42 @@ final class BaseModels {
     List<double[]> curve = new ArrayList<>();
     double[] last = {Double.NaN};
     int[] stoppedAt = {cfg.baseMaxSteps};
+    // The last checkpoint inside the band: restored if training then jumps past the band.
+    TinyTransformer[] inBand = {null};
+    double[] inBandAcc = {Double.NaN};
+    int[] inBandStep = {0};
     Trainer trainer = new Trainer(new Batcher(tokenizer, cfg.trainPrompt));
+    int ran;
     try (Progress pb = Progress.start(cfg.progress, "base model (seed " + seed + ")", cfg.baseMaxSteps)) {
-      trainer.train(model, data, List.of(), null,
+      ran = trainer.train(model, data, List.of(), null,
           new Trainer.Options(cfg.baseMaxSteps, cfg.batchSize, cfg.lr, cfg.weightDecay, seed),
           cfg.checkpointEvery, step -> {
             double acc = Evaluator.mean(evaluator.outcomes(model, splits.dev(), null));
             curve.add(new double[] {step, acc});
             last[0] = acc;
+            stoppedAt[0] = step;
             pb.extra(String.format("dev %.3f", acc));
             if (!cfg.progress) {
               log.printf("base model (seed %d): step %d, dev greedy accuracy %.3f, %.0f s%n", seed, step, acc,
                   (System.nanoTime() - t0) / 1e9);
             }
-            boolean inBand = acc >= cfg.bandLow && acc <= cfg.bandHigh;
-            if (inBand || acc > cfg.bandHigh) {
-              stoppedAt[0] = step;
-              return true;
+            if (acc >= cfg.bandLow && acc <= cfg.bandHigh) {
+              inBand[0] = model.copy();
+              inBandAcc[0] = acc;
+              inBandStep[0] = step;
             }
-            return false;
-          }, pb.step());
+            return acc >= cfg.bandTarget;
+          }, pb.step()).length;
     }
-    if (stoppedAt[0] == cfg.baseMaxSteps) {
+    if (ran == cfg.baseMaxSteps) {
+      stoppedAt[0] = cfg.baseMaxSteps;
       last[0] = Evaluator.mean(evaluator.outcomes(model, splits.dev(), null));
       curve.add(new double[] {cfg.baseMaxSteps, last[0]});
+    }
+    if (!(last[0] >= cfg.bandLow && last[0] <= cfg.bandHigh) && inBand[0] != null) {
+      model.copyFrom(inBand[0]);
+      last[0] = inBandAcc[0];
+      stoppedAt[0] = inBandStep[0];
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
     log.printf("base model (seed %d): %d steps, dev greedy accuracy %.3f, %.0f s; dev curve %s%n",

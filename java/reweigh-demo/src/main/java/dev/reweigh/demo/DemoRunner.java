@@ -11,6 +11,7 @@ import dev.reweigh.demo.methods.IwsiWeighted;
 import dev.reweigh.demo.methods.Lmsi;
 import dev.reweigh.demo.methods.RoundInput;
 import dev.reweigh.demo.methods.SampledPool;
+import dev.reweigh.demo.methods.SeedOnly;
 import dev.reweigh.demo.methods.Selected;
 import dev.reweigh.demo.methods.SftSharpening;
 import dev.reweigh.demo.model.CharTokenizer;
@@ -57,6 +58,7 @@ public final class DemoRunner {
   /** The methods, in table order (base first). */
   List<DemoMethod> methods() {
     return List.of(
+        new SeedOnly(),
         new Lmsi(),
         new IwsiFilter(cfg.iwsiKeep, cfg.iwsiWholeText),
         new IwsiWeighted(cfg.iwsiClip, cfg.iwsiWholeText),
@@ -85,6 +87,10 @@ public final class DemoRunner {
       long seed = cfg.seed + s;
       log.printf("== seed %d (%d/%d)%n", seed, s + 1, cfg.seeds);
       runSeed(s, seed, methods, results, gates, bases, calibrateOnly);
+    }
+    if (calibrateOnly) {
+      log.println("right answers with a wrong step, e.g.:");
+      gates.luckyChains().forEach(x -> log.println("  " + x));
     }
     long t0 = System.nanoTime();
     DemoResult r = Comparisons.build(cfg, results, bases, gates, timings, calibrateOnly);
@@ -120,6 +126,18 @@ public final class DemoRunner {
     SampledPool pool = sample(base.model(), splits.pool(), seed, 1, "base");
     boolean[] greedyPool = timed("evaluation", () -> evaluator.outcomes(base.model(), splits.pool(), null));
     gates.add(pool, greedyPool, base.devAccuracy(), splits.dev().size());
+    Gates own = new Gates();
+    own.add(pool, greedyPool, base.devAccuracy(), splits.dev().size());
+    List<Map<String, Object>> perSeed = new ArrayList<>();
+    for (dev.reweigh.demo.stats.Gate g : own.gates(cfg)) {
+      Map<String, Object> e = new LinkedHashMap<>();
+      e.put("name", g.name());
+      e.put("value", g.estimate().value());
+      e.put("pass", g.pass());
+      perSeed.add(e);
+      log.printf("gate (seed %d) %-48s %.3f %s%n", seed, g.name(), g.estimate().value(), g.pass() ? "PASS" : "FAIL");
+    }
+    b.put("gates", perSeed);
     if (calibrateOnly) {
       return;
     }

@@ -33,6 +33,7 @@ final class Gates {
   private final List<Double> devAccuracy = new ArrayList<>();
   private double devCorrect;
   private double devCount;
+  private final List<String> luckyChains = new ArrayList<>();
 
   /** Adds one seed: its base model's pool and greedy outcomes on the pool questions. */
   void add(SampledPool pool, boolean[] greedyOnPool, double baseDevAccuracy, int devSize) {
@@ -49,6 +50,8 @@ final class Gates {
           r[ANY] = 1;
           if (pool.chainRight(q, i)) {
             r[OK_CHAIN]++;
+          } else if (luckyChains.size() < 6) {
+            luckyChains.add(pool.question(q).prompt() + pool.response(q, i).stripTrailing());
           }
         }
         if (keep[i]) {
@@ -102,8 +105,9 @@ final class Gates {
     return d;
   }
 
-  boolean allPass(DemoConfig cfg) {
-    return gates(cfg).stream().allMatch(Gate::pass);
+  /** A few sampled responses with the right answer but a wrong step (what the fourth gate counts). */
+  List<String> luckyChains() {
+    return luckyChains;
   }
 
   private static Estimate estimate(Bootstrap b, java.util.function.ToDoubleFunction<double[]> f,

@@ -20,7 +20,7 @@ import picocli.CommandLine;
  * when the training loop, the selection or the evaluation is wrong. Then the report's shape.
  */
 class DemoQuickTest {
-  private static final List<String> METHODS = List.of("base", "LMSI", "IWSI", "IWSI-w", "EAST-maj",
+  private static final List<String> METHODS = List.of("base", "seed-only", "LMSI", "IWSI", "IWSI-w", "EAST-maj",
       "EAST-gold", "SFT-Sharp", "SFT-Sharp-sum", "DPO-Sharp", "gold-RS");
 
   @Test

@@ -43,13 +43,13 @@ public final class Charts {
   }
 
   /**
-   * differences.png: each method's paired accuracy difference to the base model, its 95% interval
-   * as a vertical segment, and the zero line.
+   * differences.png: each method's paired accuracy difference to the base model (blue) and to
+   * seed-only (red), its 95% interval as a vertical segment, and the zero line.
    */
   public static void differences(DemoResult r, Path file) throws IOException {
     XYChart chart = new XYChartBuilder().width(900).height(560)
-        .title("Paired difference to the base model (95% bootstrap interval)")
-        .xAxisTitle("method").yAxisTitle("accuracy - base accuracy").build();
+        .title("Paired difference, 95% bootstrap interval: blue vs base, red vs seed-only")
+        .xAxisTitle("method").yAxisTitle("accuracy difference").build();
     chart.getStyler().setLegendVisible(false);
     List<String> names = new ArrayList<>();
     for (Map.Entry<String, DemoResult.Comparison> e : r.comparisons().entrySet()) {
@@ -57,34 +57,32 @@ public final class Charts {
         names.add(e.getKey());
       }
     }
-    if (names.isEmpty()) {
-      chart.addSeries("zero", new double[] {0, 1}, new double[] {0, 0});
-      BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
-      return;
-    }
-    XYSeries zero = chart.addSeries("zero", new double[] {-0.5, names.size() - 0.5}, new double[] {0, 0});
+    XYSeries zero = chart.addSeries("zero", new double[] {-0.5, Math.max(1, names.size()) - 0.5},
+        new double[] {0, 0});
     zero.setMarker(SeriesMarkers.NONE);
     zero.setLineColor(java.awt.Color.GRAY);
-    double[] x = new double[names.size()];
-    double[] v = new double[names.size()];
     for (int i = 0; i < names.size(); i++) {
-      Estimate d = r.comparisons().get(names.get(i)).vsBase();
-      x[i] = i;
-      v[i] = d.value();
-      XYSeries seg = chart.addSeries(names.get(i), new double[] {i, i}, new double[] {d.lo(), d.hi()});
-      seg.setMarker(SeriesMarkers.NONE);
-      seg.setLineColor(java.awt.Color.BLUE);
-      seg.setMarkerColor(java.awt.Color.BLUE);
+      DemoResult.Comparison c = r.comparisons().get(names.get(i));
+      interval(chart, names.get(i) + " vs base", i - 0.12, c.vsBase(), java.awt.Color.BLUE);
+      if (c.vsSeedOnly() != null) {
+        interval(chart, names.get(i) + " vs seed-only", i + 0.12, c.vsSeedOnly(), java.awt.Color.RED);
+      }
     }
-    XYSeries pts = chart.addSeries("estimate", x, v);
-    pts.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
-    pts.setMarker(SeriesMarkers.CIRCLE);
-    pts.setMarkerColor(java.awt.Color.BLACK);
     chart.setCustomXAxisTickLabelsFormatter(d -> {
       int i = (int) Math.round(d);
       return Math.abs(d - i) < 1e-9 && i >= 0 && i < names.size() ? names.get(i) : "";
     });
     BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
+  }
+
+  private static void interval(XYChart chart, String name, double x, Estimate d, java.awt.Color color) {
+    XYSeries seg = chart.addSeries(name, new double[] {x, x, x}, new double[] {d.lo(), d.value(), d.hi()});
+    seg.setMarker(SeriesMarkers.NONE);
+    seg.setLineColor(color);
+    XYSeries pt = chart.addSeries(name + " estimate", new double[] {x}, new double[] {d.value()});
+    pt.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+    pt.setMarker(SeriesMarkers.CIRCLE);
+    pt.setMarkerColor(color);
   }
 
   /**

@@ -28,6 +28,11 @@ public record DemoResult(
     List<Verdict> verdicts,
     Map<String, Double> timings) {
 
-  /** One method's accuracy and its paired differences (null where not applicable). */
-  public record Comparison(Estimate accuracy, Estimate vsBase, Estimate vsLmsi, double[] vsBaseBySeed) {}
+  /**
+   * One method's accuracy and its paired differences (null where not applicable): to the base
+   * model, to seed-only (the same extra training on the seed set alone: what the method's own
+   * data adds) and to LMSI.
+   */
+  public record Comparison(Estimate accuracy, Estimate vsBase, Estimate vsSeedOnly, Estimate vsLmsi,
+      double[] vsBaseBySeed) {}
 }

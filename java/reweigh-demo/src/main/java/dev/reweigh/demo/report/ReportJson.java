@@ -42,6 +42,7 @@ public final class ReportJson {
       Map<String, Object> e = new LinkedHashMap<>();
       e.put("accuracy", estimate(c.accuracy()));
       e.put("vsBase", c.vsBase() == null ? null : estimate(c.vsBase()));
+      e.put("vsSeedOnly", c.vsSeedOnly() == null ? null : estimate(c.vsSeedOnly()));
       e.put("vsLmsi", c.vsLmsi() == null ? null : estimate(c.vsLmsi()));
       e.put("vsBaseBySeed", list(c.vsBaseBySeed()));
       e.put("accuracyByRound", rows(m.accuracy));

@@ -32,20 +32,23 @@ public final class Table {
   public static String render(DemoResult r) {
     StringBuilder sb = new StringBuilder(gates(r)).append('\n');
     int rounds = r.config().rounds;
-    sb.append(String.format(Locale.ROOT, "%-14s %-22s %-25s %-25s %6s %5s %6s%n", "method",
-        "accuracy [95% CI]", "vs base [95% CI]", "vs LMSI [95% CI]", "kept", "prec", "chains"));
+    sb.append(String.format(Locale.ROOT, "%-14s %-22s %-25s %-25s %-25s %6s %5s %6s%n", "method",
+        "accuracy [95% CI]", "vs base [95% CI]", "vs seed-only [95% CI]", "vs LMSI [95% CI]", "kept",
+        "prec", "chains"));
     for (MethodResult m : r.methods().values()) {
       DemoResult.Comparison c = r.comparisons().get(m.name);
-      sb.append(String.format(Locale.ROOT, "%-14s %-22s %-25s %-25s %6s %5s %6s%n", m.name,
+      sb.append(String.format(Locale.ROOT, "%-14s %-22s %-25s %-25s %-25s %6s %5s %6s%n", m.name,
           est(c.accuracy(), false), c.vsBase() == null ? "" : est(c.vsBase(), true),
+          c.vsSeedOnly() == null ? "" : est(c.vsSeedOnly(), true),
           c.vsLmsi() == null ? "" : est(c.vsLmsi(), true),
           pct(MethodResult.mean(m.kept, 0)), num(MethodResult.mean(m.precision, 0)),
           num(MethodResult.mean(m.chainPrecision, 0))));
     }
     sb.append(String.format(Locale.ROOT,
         "accuracy: greedy test accuracy after round %d over %d seed(s) x %d questions; differences are paired"
-            + " (same questions),%nintervals from a bootstrap over questions within each seed."
-            + " kept/prec/chains: round 1, fraction of sampled responses kept,%nfraction of them with the"
+            + " (same questions),%nintervals from a bootstrap over questions within each seed. seed-only:"
+            + " the same fine-tuning on the seed set alone.%n"
+            + "kept/prec/chains: round 1, fraction of sampled responses kept,%nfraction of them with the"
             + " right answer, with every step right (DPO-Sharp: chosen responses, one pair per question).%n%n",
         rounds, r.config().seeds, r.config().test));
     sb.append("paper claims:\n");
