@@ -70,16 +70,17 @@ public final class DemoConfig {
   }
 
   /**
-   * The quick run (the CI test): one seed, small pool and test set. The base-model recipe is the
-   * default's, so both share the cached base model of a seed.
+   * The quick run (the CI test): one seed, a smaller test set and half an epoch of fine-tuning
+   * (the same for every method). The base-model recipe and the pool are the default's, so both
+   * share the cached base model and the gates of a seed.
    */
   public static DemoConfig quick() {
     DemoConfig c = new DemoConfig();
     c.quickPreset = true;
     c.seeds = 1;
-    c.pool = 96;
     c.valid = 24;
     c.test = 200;
+    c.fineTuneEpochs = 0.5;
     return c;
   }
 
@@ -126,6 +127,7 @@ public final class DemoConfig {
     ft.put("lr", fineTuneLr);
     ft.put("batchSize", batchSize);
     ft.put("trainPrompt", trainPrompt);
+    ft.put("chosen", "fixed before the comparison runs; not tuned on the dev split");
     m.put("fineTune", ft);
     Map<String, Object> methods = new LinkedHashMap<>();
     methods.put("iwsiKeep", iwsiKeep);

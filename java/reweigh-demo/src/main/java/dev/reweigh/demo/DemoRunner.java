@@ -132,7 +132,8 @@ public final class DemoRunner {
     for (dev.reweigh.demo.stats.Gate g : own.gates(cfg)) {
       Map<String, Object> e = new LinkedHashMap<>();
       e.put("name", g.name());
-      e.put("value", g.estimate().value());
+      double v = g.estimate().value();
+      e.put("value", Double.isFinite(v) ? v : null);
       e.put("pass", g.pass());
       perSeed.add(e);
       log.printf("gate (seed %d) %-48s %.3f %s%n", seed, g.name(), g.estimate().value(), g.pass() ? "PASS" : "FAIL");
