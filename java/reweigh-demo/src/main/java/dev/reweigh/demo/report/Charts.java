@@ -9,9 +9,7 @@ import dev.reweigh.demo.stats.Estimate;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
-import org.knowm.xchart.XYChart;
-import org.knowm.xchart.XYChartBuilder;
-import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.CategorySeries;
 import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
@@ -43,46 +41,48 @@ public final class Charts {
   }
 
   /**
-   * differences.png: each method's paired accuracy difference to the base model (blue) and to
-   * seed-only (red), its 95% interval as a vertical segment, and the zero line.
+   * differences.png: each method's paired accuracy difference to the base model and to seed-only,
+   * with its 95% interval as error bars (half the interval's width), and the zero line.
    */
   public static void differences(DemoResult r, Path file) throws IOException {
-    XYChart chart = new XYChartBuilder().width(900).height(560)
-        .title("Paired difference, 95% bootstrap interval: blue vs base, red vs seed-only")
+    CategoryChart chart = new CategoryChartBuilder().width(900).height(560)
+        .title("Paired accuracy difference per method (95% bootstrap interval)")
         .xAxisTitle("method").yAxisTitle("accuracy difference").build();
-    chart.getStyler().setLegendVisible(false);
+    chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideSW);
+    chart.getStyler().setXAxisLabelRotation(30);
+    chart.getStyler().setDefaultSeriesRenderStyle(CategorySeries.CategorySeriesRenderStyle.Scatter);
     List<String> names = new ArrayList<>();
+    List<Double> base = new ArrayList<>();
+    List<Double> baseErr = new ArrayList<>();
+    List<Double> seed = new ArrayList<>();
+    List<Double> seedErr = new ArrayList<>();
     for (Map.Entry<String, DemoResult.Comparison> e : r.comparisons().entrySet()) {
-      if (e.getValue().vsBase() != null) {
-        names.add(e.getKey());
+      Estimate b = e.getValue().vsBase();
+      if (b == null) {
+        continue;
       }
+      Estimate s = e.getValue().vsSeedOnly() == null ? new Estimate(0, 0, 0) : e.getValue().vsSeedOnly();
+      names.add(e.getKey());
+      base.add(b.value());
+      baseErr.add((b.hi() - b.lo()) / 2);
+      seed.add(s.value());
+      seedErr.add((s.hi() - s.lo()) / 2);
     }
-    XYSeries zero = chart.addSeries("zero", new double[] {-0.5, Math.max(1, names.size()) - 0.5},
-        new double[] {0, 0});
+    if (names.isEmpty()) {
+      names.add("-");
+      base.add(0.0);
+      baseErr.add(0.0);
+      seed.add(0.0);
+      seedErr.add(0.0);
+    }
+    CategorySeries zero = chart.addSeries("zero", names, new ArrayList<>(java.util.Collections.nCopies(names.size(), 0.0)));
+    zero.setChartCategorySeriesRenderStyle(CategorySeries.CategorySeriesRenderStyle.Line);
     zero.setMarker(SeriesMarkers.NONE);
     zero.setLineColor(java.awt.Color.GRAY);
-    for (int i = 0; i < names.size(); i++) {
-      DemoResult.Comparison c = r.comparisons().get(names.get(i));
-      interval(chart, names.get(i) + " vs base", i - 0.12, c.vsBase(), java.awt.Color.BLUE);
-      if (c.vsSeedOnly() != null) {
-        interval(chart, names.get(i) + " vs seed-only", i + 0.12, c.vsSeedOnly(), java.awt.Color.RED);
-      }
-    }
-    chart.setCustomXAxisTickLabelsFormatter(d -> {
-      int i = (int) Math.round(d);
-      return Math.abs(d - i) < 1e-9 && i >= 0 && i < names.size() ? names.get(i) : "";
-    });
+    chart.addSeries("vs base", names, base, baseErr).setMarkerColor(java.awt.Color.BLUE);
+    chart.addSeries("vs seed-only (the same training without self-generated data)", names, seed, seedErr)
+        .setMarkerColor(java.awt.Color.RED);
     BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
-  }
-
-  private static void interval(XYChart chart, String name, double x, Estimate d, java.awt.Color color) {
-    XYSeries seg = chart.addSeries(name, new double[] {x, x, x}, new double[] {d.lo(), d.value(), d.hi()});
-    seg.setMarker(SeriesMarkers.NONE);
-    seg.setLineColor(color);
-    XYSeries pt = chart.addSeries(name + " estimate", new double[] {x}, new double[] {d.value()});
-    pt.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
-    pt.setMarker(SeriesMarkers.CIRCLE);
-    pt.setMarkerColor(color);
   }
 
   /**
