@@ -32,7 +32,7 @@ import picocli.CommandLine.Option;
             + " Reweigh's fused weighted loss for the same number of epochs, and compare greedy"
             + " test accuracy with paired bootstrap intervals and a verdict per paper claim.")
 public final class DemoCommand implements Callable<Integer> {
-  @Option(names = "--quick", description = "One seed, small splits (the CI test; about a minute on 2 cores).")
+  @Option(names = "--quick", description = "One seed, 200 test questions, half an epoch of fine-tuning (the CI test; about 90 s on a quiet 2-core machine).")
   boolean quick;
 
   @Option(names = "--calibrate", description = "Train (or load) the base models, measure and print the gates, stop.")
@@ -80,7 +80,7 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--train-prompt", description = "Also train on the question tokens (default: response only).")
   boolean trainPrompt;
 
-  @Option(names = "--threads", description = "libtorch intra-op threads (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--threads", description = "libtorch intra-op threads (default: ${DEFAULT-VALUE}; use 1 on a busy machine, where threads wait at barriers).")
   int threads = 2;
 
   @Option(names = "--cache", paramLabel = "DIR", description = "Base-model cache (default: ~/.cache/reweigh/demo).")
