@@ -4,53 +4,66 @@ import dev.reweigh.demo.report.Charts;
 import dev.reweigh.demo.report.DemoResult;
 import dev.reweigh.demo.report.ReportJson;
 import dev.reweigh.demo.report.Table;
+import dev.reweigh.demo.train.Preference;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code reweigh demo}: self-improvement on a built-in arithmetic task with a tiny libtorch
- * transformer, Reweigh's fused weighted loss in the training path, and a table of accuracy per
- * method.
+ * {@code reweigh demo}: self-improvement on a built-in arithmetic-chain task with a tiny libtorch
+ * transformer, Reweigh's fused weighted loss in the training path (reweigh-pytorch), the papers'
+ * preconditions measured as gates, and paired statistics per method and paper claim.
  */
 @Command(
     name = "demo",
     mixinStandardHelpOptions = true,
     description =
-        "Self-improvement end to end on a built-in arithmetic word-problem task: train a tiny"
-            + " causal transformer (libtorch) on a small labelled seed set, sample N answers per"
-            + " unlabelled question, build each method's weighted training set (LMSI, IWSI,"
-            + " IWSI-w, EAST, SFT/DPO-Sharpening, gold rejection sampling), fine-tune with"
-            + " Reweigh's fused weighted loss and compare greedy test accuracy.")
+        "Self-improvement end to end on a built-in arithmetic-chain task: train a tiny causal"
+            + " transformer (libtorch) on a labelled seed set until its dev accuracy reaches the"
+            + " calibrated band, measure the papers' preconditions (gates), sample N answers per"
+            + " unlabelled question, let each method (LMSI, IWSI, IWSI-w, EAST, SFT/DPO-Sharpening,"
+            + " gold rejection sampling) select and weight its data, fine-tune from the base with"
+            + " Reweigh's fused weighted loss for the same number of epochs, and compare greedy"
+            + " test accuracy with paired bootstrap intervals and a verdict per paper claim.")
 public final class DemoCommand implements Callable<Integer> {
-  @Option(names = "--quick", description = "Small, one seed, one round (under 3 minutes on 2 cores).")
+  @Option(names = "--quick", description = "One seed, 200 test questions, half an epoch of fine-tuning (the CI test; about 90 s on a quiet 2-core machine).")
   boolean quick;
+
+  @Option(names = "--calibrate", description = "Train (or load) the base models, measure and print the gates, stop.")
+  boolean calibrate;
 
   @Option(names = "--seed", description = "First random seed (default: ${DEFAULT-VALUE}).")
   long seed = 7;
 
-  @Option(names = "--seeds", description = "Number of seeds (default: 3, quick: 1).")
+  @Option(names = "--seeds", description = "Number of seeds (default: 2, quick: 1).")
   Integer seeds;
 
-  @Option(names = "--rounds", description = "Self-improvement rounds (default: 2, quick: 1).")
+  @Option(names = "--rounds", description = "Self-improvement rounds (default: 1); later rounds restart from the base on the union.")
   Integer rounds;
 
-  @Option(names = {"-n", "--samples"}, description = "Responses sampled per question (default: 8, quick: 4).")
+  @Option(names = {"-n", "--samples"}, description = "Responses sampled per question (default: 8).")
   Integer samples;
 
-  @Option(names = "--pool", description = "Unlabelled questions (default: 160, quick: 48).")
+  @Option(names = "--pool", description = "Unlabelled questions (default: 320, quick: 96).")
   Integer pool;
 
-  @Option(names = "--base-steps", description = "Base-model training steps (default: 600, quick: 300).")
+  @Option(names = "--test", description = "Test questions per seed (default: 500, quick: 200).")
+  Integer test;
+
+  @Option(names = "--base-steps", description = "Most base-model training steps (default: 3000); training stops at the first checkpoint in the band.")
   Integer baseSteps;
 
-  @Option(names = "--fine-tune-steps", description = "Fine-tuning steps per method and round (default: 60, quick: 24).")
-  Integer fineTuneSteps;
+  @Option(names = "--epochs", description = "Fine-tuning epochs over seed set + selected data, every method (default: 1).")
+  Double epochs;
+
+  @Option(names = "--temperature", description = "Sampling temperature (default: 0.7).")
+  Double temperature;
 
   @Option(names = "--east-a", description = "EAST exponent a (default: ${DEFAULT-VALUE}).")
   double eastA = 1.0;
@@ -58,19 +71,28 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--iwsi-keep", description = "IWSI keep fraction k (default: ${DEFAULT-VALUE}).")
   double iwsiKeep = 0.8;
 
-  @Option(names = "--dpo-beta", description = "DPO beta (default: ${DEFAULT-VALUE}).")
-  double dpoBeta = 0.1;
+  @Option(names = "--dpo-loss", description = "DPO-Sharpening objective: EQ8 (bounded squared loss) or SIGMOID (default: ${DEFAULT-VALUE}).")
+  Preference.Kind dpoLoss = Preference.Kind.EQ8;
+
+  @Option(names = "--dpo-beta", description = "DPO beta (default: 1 for EQ8, 0.1 for SIGMOID).")
+  Double dpoBeta;
 
   @Option(names = "--train-prompt", description = "Also train on the question tokens (default: response only).")
   boolean trainPrompt;
 
-  @Option(names = "--threads", description = "libtorch intra-op threads (default: ${DEFAULT-VALUE}; the tiny model gains nothing from more).")
-  int threads = 1;
+  @Option(names = "--threads", description = "libtorch intra-op threads (default: ${DEFAULT-VALUE}; use 1 on a busy machine, where threads wait at barriers).")
+  int threads = 2;
+
+  @Option(names = "--cache", paramLabel = "DIR", description = "Base-model cache (default: ~/.cache/reweigh/demo).")
+  Path cache;
+
+  @Option(names = "--no-cache", description = "Neither read nor write cached base models.")
+  boolean noCache;
 
   @Option(names = "--no-progress", negatable = false, description = "No progress bars.")
   boolean noProgress;
 
-  @Option(names = "--out", paramLabel = "DIR", description = "Write report.json, accuracy.png and weights.png here.")
+  @Option(names = "--out", paramLabel = "DIR", description = "Write report.json, accuracy.png, differences.png and weights.png here.")
   Path out;
 
   /** The configuration these options describe. */
@@ -89,20 +111,31 @@ public final class DemoCommand implements Callable<Integer> {
     if (pool != null) {
       c.pool = pool;
     }
-    if (baseSteps != null) {
-      c.baseSteps = baseSteps;
+    if (test != null) {
+      c.test = test;
     }
-    if (fineTuneSteps != null) {
-      c.fineTuneSteps = fineTuneSteps;
+    if (baseSteps != null) {
+      c.baseMaxSteps = baseSteps;
+    }
+    if (epochs != null) {
+      c.fineTuneEpochs = epochs;
+    }
+    if (temperature != null) {
+      c.temperature = temperature;
     }
     c.eastA = eastA;
     c.iwsiKeep = iwsiKeep;
-    c.dpoBeta = dpoBeta;
+    c.dpoLoss = dpoLoss;
+    c.dpoBeta = dpoBeta != null ? dpoBeta : dpoLoss == Preference.Kind.EQ8 ? 1.0 : 0.1;
     c.trainPrompt = trainPrompt;
     c.threads = threads;
     c.progress = !noProgress;
-    if (c.seeds < 1 || c.rounds < 1 || c.samplesPerQuestion < 2 || c.pool < 1) {
-      throw new IllegalArgumentException("--seeds, --rounds and --pool must be >= 1, --samples >= 2");
+    c.cacheDir = noCache ? null
+        : (cache != null ? cache : Path.of(System.getProperty("user.home"), ".cache", "reweigh", "demo")).toString();
+    if (c.seeds < 1 || c.rounds < 1 || c.samplesPerQuestion < 2 || c.pool < 1 || c.test < 1
+        || c.baseMaxSteps < 1 || !(c.fineTuneEpochs > 0) || !(c.temperature > 0) || c.threads < 1) {
+      throw new IllegalArgumentException("--seeds, --rounds, --pool, --test, --base-steps, --threads must be"
+          + " >= 1, --samples >= 2, --epochs and --temperature > 0");
     }
     return c;
   }
@@ -112,22 +145,25 @@ public final class DemoCommand implements Callable<Integer> {
     System.setProperty("java.awt.headless", "true");
     DemoConfig c = config();
     PrintStream log = System.out;
-    log.printf("reweigh demo (%s): %d seed(s) from %d, %d round(s), %d unlabelled questions x %d samples%n",
-        c.quickPreset ? "quick" : "default", c.seeds, c.seed, c.rounds, c.pool, c.samplesPerQuestion);
+    log.printf(Locale.ROOT, "reweigh demo (%s%s): %d seed(s) from %d, %d round(s), %d unlabelled questions x %d"
+            + " samples, %d test questions%n", c.quickPreset ? "quick" : "default", calibrate ? ", calibrate" : "",
+        c.seeds, c.seed, c.rounds, c.pool, c.samplesPerQuestion, c.test);
     long t0 = System.nanoTime();
-    DemoResult result = new DemoRunner(c, log).run();
+    DemoResult result = new DemoRunner(c, log).run(calibrate);
     double wall = (System.nanoTime() - t0) / 1e9;
     log.println();
-    log.print(Table.render(result));
-    log.printf("wall time %.0f s%n", wall);
+    log.print(calibrate ? Table.gates(result) : Table.render(result));
+    log.printf(Locale.ROOT, "wall time %.0f s; phases (s): %s%n", wall, result.timings());
     if (out != null) {
       Files.createDirectories(out);
       Map<String, Object> report = ReportJson.build(result, wall);
       ReportJson.write(report, out.resolve("report.json"));
-      Charts.accuracy(result, out.resolve("accuracy.png"));
-      Charts.weights(result, out.resolve("weights.png"), List.of("IWSI-w", "EAST"));
-      log.printf("wrote %s, %s, %s%n", out.resolve("report.json"), out.resolve("accuracy.png"),
-          out.resolve("weights.png"));
+      if (!calibrate) {
+        Charts.accuracy(result, out.resolve("accuracy.png"));
+        Charts.differences(result, out.resolve("differences.png"));
+        Charts.weights(result, out.resolve("weights.png"), List.of("IWSI-w", "EAST-maj", "EAST-gold"));
+      }
+      log.printf("wrote %s%n", out);
     }
     return 0;
   }

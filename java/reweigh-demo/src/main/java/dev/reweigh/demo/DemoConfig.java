@@ -1,101 +1,145 @@
 package dev.reweigh.demo;
 
+import dev.reweigh.demo.task.ChainTask;
+import dev.reweigh.demo.train.Preference;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * Every knob of a demo run. {@link #quick()} and {@link #standard()} are the two presets; the
- * command line overrides single fields.
+ * command line overrides single fields. The task, the base-model recipe and the gates are
+ * calibrated once (docs: README demo section); the method hyperparameters are the papers' defaults
+ * and the fine-tuning recipe is the same for every method.
  */
 public final class DemoConfig {
   // Task and data.
-  public int seeds = 3;
+  public ChainTask.Shape shape = ChainTask.Shape.standard();
+  public int seeds = 2;
   public long seed = 7;
-  public int rounds = 2;
-  public int seedSet = 400;
-  public int pool = 160;
-  public double poolShifted = 0.3;
+  public int rounds = 1;
+  public int seedSet = 4000;
+  public int pool = 320;
+  public double poolShifted = 0.25;
+  public int dev = 200;
   public int valid = 48;
-  public int test = 200;
+  public int test = 500;
   // Sampling.
-  public int samplesPerQuestion = 8;
-  public double temperature = 1.0;
-  public int maxNew = 72;
+  public int samplesPerQuestion = 16;
+  public double temperature = 0.7;
+  public int maxNew = 88;
   // Model.
   public int dim = 48;
   public int heads = 4;
   public int layers = 2;
-  public int maxLen = 224;
-  // Training.
-  public int baseSteps = 600;
-  public int fineTuneSteps = 60;
+  public int maxLen = 128;
+  // Base model: trained until the first checkpoint whose dev greedy accuracy is in the band.
+  public int baseMaxSteps = 3000;
+  public int checkpointEvery = 100;
+  public double bandLow = 0.30;
+  public double bandHigh = 0.50;
+  /** Training goes on past bandLow until this dev accuracy (a base mid-band, not at its edge). */
+  public double bandTarget = 0.38;
   public int batchSize = 32;
   public double lr = 5e-3;
-  public double fineTuneLr = 5e-4;
   public double weightDecay = 0.01;
+  // Fine-tuning: every method, from the base, the same epochs over seed set + its selected data.
+  public double fineTuneEpochs = 1.0;
+  public double fineTuneLr = 1e-3;
   public boolean trainPrompt = false;
   // Methods.
   public double iwsiKeep = 0.8;
   public double iwsiClip = 2.0;
   public boolean iwsiWholeText = true;
   public double eastA = 1.0;
-  public double dpoBeta = 0.1;
-  // Runtime.
-  public int threads = 1;
+  public Preference.Kind dpoLoss = Preference.Kind.EQ8;
+  public double dpoBeta = 1.0;
+  // Gates.
+  public double passAtNMin = 0.75;
+  public double majorityGainMin = 0.10;
+  public double chainRightMin = 0.6;
+  // Statistics and runtime.
+  public int bootstrap = 2000;
+  public int threads = 2;
   public boolean progress = true;
   public boolean quickPreset = false;
+  public String cacheDir = null;
 
-  /** The default run: several seeds, two rounds; under 20 minutes on 2 cores. */
+  /** The default run. */
   public static DemoConfig standard() {
     return new DemoConfig();
   }
 
-  /** The quick run (used by the test): one seed, one round, small everything. */
+  /**
+   * The quick run (the CI test): one seed, a smaller test set and half an epoch of fine-tuning
+   * (the same for every method). The base-model recipe and the pool are the default's, so both
+   * share the cached base model and the gates of a seed.
+   */
   public static DemoConfig quick() {
     DemoConfig c = new DemoConfig();
     c.quickPreset = true;
     c.seeds = 1;
-    c.rounds = 1;
-    c.seedSet = 300;
-    c.pool = 48;
     c.valid = 24;
-    c.test = 48;
-    c.samplesPerQuestion = 4;
-    c.baseSteps = 300;
-    c.fineTuneSteps = 24;
+    c.test = 200;
+    c.fineTuneEpochs = 0.5;
     return c;
+  }
+
+  /** The preference objective of DPO-Sharpening. */
+  public Preference preference() {
+    return new Preference(dpoLoss, dpoBeta);
+  }
+
+  /** What determines a base model (the cache key, with the seed). */
+  public String baseKey() {
+    return String.join(",", shape.toString(), "seedSet=" + seedSet, "dim=" + dim, "heads=" + heads,
+        "layers=" + layers, "maxLen=" + maxLen, "steps=" + baseMaxSteps, "every=" + checkpointEvery,
+        "band=" + bandLow + "-" + bandHigh + "@" + bandTarget, "batch=" + batchSize, "lr=" + lr, "wd=" + weightDecay,
+        "dev=" + dev, "maxNew=" + maxNew, "v2");
   }
 
   /** The configuration as it goes into report.json. */
   public Map<String, Object> toMap() {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("preset", quickPreset ? "quick" : "default");
+    m.put("task", Map.of("minSteps", shape.minSteps(), "maxSteps", shape.maxSteps(),
+        "startMin", shape.startMin(), "startMax", shape.startMax(), "maxOperand", shape.maxOperand(),
+        "shiftedSteps", shape.shiftedSteps(), "randomStepOrder", shape.randomOrder()));
     m.put("seed", seed);
     m.put("seeds", seeds);
     m.put("rounds", rounds);
     m.put("seedSet", seedSet);
     m.put("pool", pool);
     m.put("poolShiftedFraction", poolShifted);
+    m.put("dev", dev);
     m.put("valid", valid);
     m.put("test", test);
     m.put("samplesPerQuestion", samplesPerQuestion);
     m.put("temperature", temperature);
     m.put("maxNewTokens", maxNew);
     m.put("model", Map.of("dim", dim, "heads", heads, "layers", layers, "maxLen", maxLen));
-    m.put("baseSteps", baseSteps);
-    m.put("fineTuneSteps", fineTuneSteps);
-    m.put("batchSize", batchSize);
-    m.put("lr", lr);
-    m.put("fineTuneLr", fineTuneLr);
-    m.put("weightDecay", weightDecay);
-    m.put("trainPrompt", trainPrompt);
-    m.put("iwsiKeep", iwsiKeep);
-    m.put("iwsiClip", iwsiClip);
-    m.put("iwsiWholeText", iwsiWholeText);
-    m.put("eastA", eastA);
-    m.put("dpoBeta", dpoBeta);
+    m.put("base", Map.of("maxSteps", baseMaxSteps, "checkpointEvery", checkpointEvery,
+        "band", new double[] {bandLow, bandHigh}, "bandTarget", bandTarget, "batchSize", batchSize, "lr", lr,
+        "weightDecay", weightDecay, "schedule", "warm-up 5%, cosine to 10% over maxSteps"));
+    Map<String, Object> ft = new LinkedHashMap<>();
+    ft.put("from", "the base model, every method and round (later rounds: seed set + union of selections)");
+    ft.put("data", "seed set + the method's selected data");
+    ft.put("epochs", fineTuneEpochs);
+    ft.put("lr", fineTuneLr);
+    ft.put("batchSize", batchSize);
+    ft.put("trainPrompt", trainPrompt);
+    ft.put("chosen", "fixed before the comparison runs; not tuned on the dev split");
+    m.put("fineTune", ft);
+    Map<String, Object> methods = new LinkedHashMap<>();
+    methods.put("iwsiKeep", iwsiKeep);
+    methods.put("iwsiClip", iwsiClip);
+    methods.put("iwsiSpan", iwsiWholeText ? "whole text" : "response");
+    methods.put("eastA", eastA);
+    methods.put("dpoLoss", dpoLoss.name());
+    methods.put("dpoBeta", dpoBeta);
+    m.put("methods", methods);
+    m.put("bootstrap", bootstrap);
     m.put("threads", threads);
-    m.put("loss", "reweigh fused kernel (pointer path), gradient injected with logits.backward(grad)");
+    m.put("loss", "reweigh-pytorch TorchLoss.step / TorchLoss.forward (fused kernel, in-place gradient)");
     return m;
   }
 }

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.OptionalInt;
 import java.util.function.IntConsumer;
 
-/** Greedy-decoding accuracy: the fraction of problems whose extracted answer equals the gold one. */
+/** Greedy decoding per problem: whether its extracted answer equals the gold one. */
 public final class Evaluator {
   private final Sampler sampler;
   private final int maxNew;
@@ -19,19 +19,27 @@ public final class Evaluator {
     this.maxNew = maxNew;
   }
 
-  public double accuracy(TinyTransformer model, List<Problem> problems, IntConsumer progress) {
+  /** Per-problem outcome of greedy decoding (true = right answer). */
+  public boolean[] outcomes(TinyTransformer model, List<Problem> problems, IntConsumer progress) {
     List<String> prompts = new ArrayList<>(problems.size());
     for (Problem p : problems) {
       prompts.add(p.prompt());
     }
     List<String> out = sampler.generate(model, prompts, 0.0, maxNew, 0L, progress);
-    int correct = 0;
-    for (int i = 0; i < problems.size(); i++) {
+    boolean[] ok = new boolean[problems.size()];
+    for (int i = 0; i < ok.length; i++) {
       OptionalInt a = AnswerExtractor.extract(out.get(i));
-      if (a.isPresent() && a.getAsInt() == problems.get(i).answer()) {
-        correct++;
-      }
+      ok[i] = a.isPresent() && a.getAsInt() == problems.get(i).answer();
     }
-    return problems.isEmpty() ? 0.0 : (double) correct / problems.size();
+    return ok;
+  }
+
+  /** Fraction of true entries. */
+  public static double mean(boolean[] ok) {
+    int k = 0;
+    for (boolean b : ok) {
+      k += b ? 1 : 0;
+    }
+    return ok.length == 0 ? Double.NaN : (double) k / ok.length;
   }
 }

@@ -5,64 +5,68 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.reweigh.cli.ReweighCli;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /**
- * {@code reweigh demo --quick} end to end: base training through the fused kernel, sampling, every
- * method's training set and fine-tune, evaluation, report.json and both PNGs.
+ * {@code reweigh demo --quick} end to end, checked against what the demo claims: the task meets
+ * every gate (the papers' preconditions) on the quick configuration, and fine-tuning on the model's
+ * own right answers (gold-RS) beats the base model with a paired interval above zero, which fails
+ * when the training loop, the selection or the evaluation is wrong. Then the report's shape.
  */
 class DemoQuickTest {
-  private static final List<String> METHODS =
-      List.of("base", "LMSI", "IWSI", "IWSI-w", "EAST", "SFT-Sharp", "DPO-Sharp", "gold-RS");
+  private static final List<String> METHODS = List.of("base", "seed-only", "LMSI", "IWSI", "IWSI-w", "EAST-maj",
+      "EAST-gold", "SFT-Sharp", "SFT-Sharp-sum", "DPO-Sharp", "gold-RS");
 
   @Test
-  void quickRunWritesACompleteReport(@TempDir Path out) throws Exception {
-    int code = ReweighCli.commandLine()
-        .execute("demo", "--quick", "--no-progress", "--out", out.toString());
+  void quickRunMeetsTheGatesAndGoldRejectionBeatsBase(@TempDir Path out) throws Exception {
+    // One libtorch thread: on a shared machine two threads wait at OpenMP barriers for descheduled
+    // peers and ran 10x slower here; on a quiet machine one thread costs 96 s against 82 s.
+    int code = new CommandLine(new DemoCommand())
+        .execute("--quick", "--no-progress", "--no-cache", "--threads", "1", "--out", out.toString());
     assertEquals(0, code, "exit code");
-
     JsonNode report = new ObjectMapper().readTree(out.resolve("report.json").toFile());
-    JsonNode config = report.get("config");
-    assertEquals("quick", config.get("preset").asText());
-    int rounds = config.get("rounds").asInt();
+
+    JsonNode gates = report.get("gates");
+    assertEquals(4, gates.size(), "four gates");
+    for (JsonNode g : gates) {
+      assertTrue(g.get("pass").asBoolean(), "gate " + g.get("name").asText() + " = "
+          + g.get("value").asDouble() + " (" + g.get("rule").asText() + ")");
+      assertTrue(g.get("lo").asDouble() <= g.get("value").asDouble()
+          && g.get("value").asDouble() <= g.get("hi").asDouble(), "interval around the value");
+    }
 
     JsonNode methods = report.get("methods");
+    JsonNode gold = methods.get("gold-RS").get("vsBase");
+    assertTrue(gold.get("lo").asDouble() > 0 && gold.get("value").asDouble() >= 0.04,
+        "gold-RS - base = " + gold + " must be at least +0.04 with its interval above zero");
+
+    int test = report.get("config").get("test").asInt();
+    assertEquals(METHODS.size(), methods.size(), "methods " + methods.fieldNames());
     for (String name : METHODS) {
       JsonNode m = methods.get(name);
       assertTrue(m != null, "report has method " + name);
-      JsonNode acc = m.get("accuracy");
-      assertEquals(rounds + 1, acc.size(), name + ": one accuracy per round, round 0 = base");
-      for (JsonNode a : acc) {
-        assertTrue(a.isNumber() && a.asDouble() >= 0 && a.asDouble() <= 1, name + ": accuracy in [0, 1]");
-      }
-      assertEquals(rounds, m.get("keptFraction").size(), name + ": kept fraction per round");
+      String outcomes = m.get("testOutcomesBySeed").get(0).asText();
+      assertEquals(test, outcomes.length(), name + ": one outcome per test question");
+      long right = outcomes.chars().filter(ch -> ch == '1').count();
+      assertEquals((double) right / test, m.get("accuracy").get("value").asDouble(), 1e-6,
+          name + ": accuracy is the mean of its stored outcomes");
     }
-    assertEquals(METHODS.size(), methods.size(), "no other methods");
-    double base0 = methods.get("base").get("accuracy").get(0).asDouble();
-    for (String name : METHODS) {
-      assertEquals(base0, methods.get(name).get("accuracy").get(0).asDouble(), 0.0,
-          name + " starts from the base model");
+    for (JsonNode v : report.get("verdicts")) {
+      assertTrue(Set.of("supported", "contradicted", "not resolved").contains(v.get("verdict").asText()));
     }
+    assertTrue(report.get("timings").get("fineTuning").asDouble() > 0, "phase timings recorded");
 
-    JsonNode training = report.get("training");
-    double start = training.get("baseLossStart").get(0).asDouble();
-    double end = training.get("baseLossEnd").get(0).asDouble();
-    assertTrue(end < 0.8 * start, "training lowered the loss: " + start + " -> " + end);
-    double ftStart = methods.get("LMSI").get("trainLossStart").get(0).asDouble();
-    assertTrue(Double.isFinite(ftStart) && ftStart > 0, "LMSI fine-tuning ran through the fused loss");
-
-    for (String png : List.of("accuracy.png", "weights.png")) {
+    for (String png : List.of("accuracy.png", "differences.png", "weights.png")) {
       byte[] bytes = Files.readAllBytes(out.resolve(png));
       assertTrue(bytes.length > 1000, png + " is not empty");
       assertEquals((byte) 0x89, bytes[0], png + " is a PNG");
       assertEquals('P', bytes[1]);
-      assertEquals('N', bytes[2]);
-      assertEquals('G', bytes[3]);
     }
   }
 }

@@ -301,6 +301,28 @@ class TorchLossTest {
   }
 
   @Test
+  void twoPhaseStepFromForwardStatsWritesTheGradientIntoAutograd() {
+    Problem p = new Problem(9, 3, 5, 13);
+    // Compared with the heap two-phase path (bit-identical), as in the test above.
+    float[] refGrad = new float[p.z.length];
+    int[] y = Tensors.toInts(p.y);
+    SampleStats refStats = FusedLoss.forward(p.z, p.v, y, p.offsets(), SPEC);
+    FusedLoss.backward(p.z, p.v, y, p.offsets(), refStats, p.c, SPEC, refGrad);
+    Tensor leaf = Tensors.floats(p.z, p.b, p.t, p.v).set_requires_grad(true);
+    Tensor logits = leaf.mul(new org.bytedeco.pytorch.Scalar(1.0f));
+    TorchBatch batch = TorchBatch.padded(logits, Tensors.longs(p.y, p.b, p.t));
+    TorchStats st = TorchLoss.forward(batch, SPEC);
+    TorchLoss.step(batch, st, p.c, SPEC);
+    assertArrayEquals(refGrad, Tensors.toFloats(leaf.grad()), "leaf.grad");
+    Tensor plain = Tensors.floats(p.z, p.b, p.t, p.v);
+    TorchBatch plainBatch = TorchBatch.padded(plain, Tensors.longs(p.y, p.b, p.t));
+    TorchStats plainStats = TorchLoss.forward(plainBatch, SPEC);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> TorchLoss.step(plainBatch, plainStats, p.c, SPEC));
+    assertTrue(e.getMessage().startsWith("logits does not require grad"), e.getMessage());
+  }
+
+  @Test
   void emptyBatchIsFine() {
     Tensor logits = Tensors.floats(new float[0], 0, 11);
     TorchBatch batch = TorchBatch.of(logits, Tensors.longs(new long[0], 0),

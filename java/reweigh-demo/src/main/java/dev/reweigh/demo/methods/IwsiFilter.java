@@ -9,7 +9,7 @@ import java.util.List;
  * keep the fraction k with the lowest distribution-shift weight wDS = max(Lv/L_i, L_i/Lv), ranked
  * globally; weight 1.
  */
-public final class IwsiFilter implements Method {
+public final class IwsiFilter implements DemoMethod {
   private final double keepFraction;
   private final boolean wholeText;
 
@@ -24,18 +24,18 @@ public final class IwsiFilter implements Method {
   }
 
   @Override
-  public TrainingSet build(RoundInput in) {
-    IwsiScores s = IwsiScores.compute(in, wholeText);
+  public Selected select(RoundInput in) {
+    IwsiLosses s = IwsiLosses.of(in, wholeText);
     if (s.picks().isEmpty()) {
-      return Selection.set(in.pool(), s.picks(), null);
+      return Picks.set(in.pool(), s.picks(), null);
     }
     boolean[] keep = Iwsi.keepLowest(Iwsi.dsWeights(s.losses(), s.validMeanLoss()), keepFraction);
-    List<Selection.Pick> kept = new ArrayList<>();
+    List<Picks.Pick> kept = new ArrayList<>();
     for (int k = 0; k < keep.length; k++) {
       if (keep[k]) {
         kept.add(s.picks().get(k));
       }
     }
-    return Selection.set(in.pool(), kept, null);
+    return Picks.set(in.pool(), kept, null);
   }
 }

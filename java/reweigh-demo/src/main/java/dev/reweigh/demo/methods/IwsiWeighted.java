@@ -6,7 +6,7 @@ import dev.reweigh.weighting.Iwsi;
  * IWSI-w (Jiang et al., AAAI 2025, arXiv:2408.09849), Eq. 7: every majority-kept sample, weighted
  * by min(Lv / L_i, C) instead of filtered (the paper reports it below IWSI).
  */
-public final class IwsiWeighted implements Method {
+public final class IwsiWeighted implements DemoMethod {
   private final double clip;
   private final boolean wholeText;
 
@@ -21,11 +21,11 @@ public final class IwsiWeighted implements Method {
   }
 
   @Override
-  public TrainingSet build(RoundInput in) {
-    IwsiScores s = IwsiScores.compute(in, wholeText);
+  public Selected select(RoundInput in) {
+    IwsiLosses s = IwsiLosses.of(in, wholeText);
     if (s.picks().isEmpty()) {
-      return Selection.set(in.pool(), s.picks(), null);
+      return Picks.set(in.pool(), s.picks(), null);
     }
-    return Selection.set(in.pool(), s.picks(), Iwsi.clippedWeights(s.losses(), s.validMeanLoss(), clip));
+    return Picks.set(in.pool(), s.picks(), Iwsi.clippedWeights(s.losses(), s.validMeanLoss(), clip));
   }
 }

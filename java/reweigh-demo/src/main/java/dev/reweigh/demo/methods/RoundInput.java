@@ -1,22 +1,14 @@
 package dev.reweigh.demo.methods;
 
-import dev.reweigh.demo.model.TinyTransformer;
-import dev.reweigh.demo.task.Problem;
-import dev.reweigh.demo.train.Example;
-import dev.reweigh.demo.train.LossStats;
 import dev.reweigh.demo.train.Scorer;
-import java.util.List;
 
 /**
- * What a method sees in one round: the sampled pool, the model that sampled it (the round's base
- * model, pi_base), scorers over the response only and over the whole text, and IWSI's D_v.
+ * What a method sees in one round: the sampled pool, its scores under the model that sampled it
+ * (pi_base of the round; one forward pass over the pool), and IWSI's D_v scored by the same model.
  */
-public record RoundInput(
-    SampledPool pool, TinyTransformer model, Scorer responseScorer, Scorer wholeTextScorer,
-    List<Problem> valid) {
-
-  /** Statistics of the given (question, response) samples under the round's model. */
-  public LossStats scoreResponses(List<Example> samples) {
-    return responseScorer.score(model, samples);
+public record RoundInput(SampledPool pool, Scorer.Scores scores, Scorer.Scores valid) {
+  /** Flat index of response i of question q in {@link #scores}. */
+  public int index(int q, int i) {
+    return q * pool.n() + i;
   }
 }

@@ -1,6 +1,7 @@
 package dev.reweigh.demo.methods;
 
 import dev.reweigh.demo.task.AnswerExtractor;
+import dev.reweigh.demo.task.ChainChecker;
 import dev.reweigh.demo.task.Problem;
 import dev.reweigh.weighting.SelfConsistency;
 import java.util.ArrayList;
@@ -72,6 +73,11 @@ public final class SampledPool {
   public boolean correct(int q, int i) {
     String a = answer(q, i);
     return a != null && Integer.parseInt(a) == questions.get(q).answer();
+  }
+
+  /** Whether every step of response i of question q is right ({@link ChainChecker}). */
+  public boolean chainRight(int q, int i) {
+    return ChainChecker.allStepsRight(questions.get(q), response(q, i));
   }
 
   /** Total sampled responses. */

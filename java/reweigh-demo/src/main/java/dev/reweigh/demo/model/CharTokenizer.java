@@ -9,7 +9,7 @@ public final class CharTokenizer {
   public static final int PAD = 0;
 
   private static final String ALPHABET =
-      "\n !?.,:=+-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+      "\n !?.,:=+-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ)";
 
   private final int[] idOf = new int[128];
 

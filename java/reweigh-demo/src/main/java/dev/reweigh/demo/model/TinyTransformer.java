@@ -97,6 +97,49 @@ public final class TinyTransformer extends Module {
     return m;
   }
 
+  /** Writes every parameter (float32, in {@link #parameters()} order) to {@code file}. */
+  public void save(java.nio.file.Path file) throws java.io.IOException {
+    TensorVector ps = parameters();
+    try (java.io.DataOutputStream out = new java.io.DataOutputStream(new java.io.BufferedOutputStream(
+        java.nio.file.Files.newOutputStream(file)))) {
+      out.writeLong(ps.size());
+      for (long i = 0; i < ps.size(); i++) {
+        Tensor p = ps.get(i).contiguous();
+        float[] v = new float[(int) p.numel()];
+        p.data_ptr_float().get(v);
+        out.writeInt(v.length);
+        for (float x : v) {
+          out.writeFloat(x);
+        }
+      }
+    }
+  }
+
+  /** Reads parameters written by {@link #save} for the same config into this model. */
+  @SuppressWarnings("try") // the guard is used for its side effect
+  public void load(java.nio.file.Path file) throws java.io.IOException {
+    TensorVector ps = parameters();
+    try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.BufferedInputStream(
+        java.nio.file.Files.newInputStream(file)));
+        NoGradGuard g = new NoGradGuard()) {
+      if (in.readLong() != ps.size()) {
+        throw new java.io.IOException(file + ": parameter count does not match the model");
+      }
+      for (long i = 0; i < ps.size(); i++) {
+        Tensor p = ps.get(i);
+        int n = in.readInt();
+        if (n != p.numel() || !p.is_contiguous()) {
+          throw new java.io.IOException(file + ": parameter " + i + " has " + n + " values, model " + p.numel());
+        }
+        float[] v = new float[n];
+        for (int k = 0; k < n; k++) {
+          v[k] = in.readFloat();
+        }
+        p.data_ptr_float().put(v);
+      }
+    }
+  }
+
   /** Number of scalar parameters. */
   public long parameterCount() {
     long n = 0;

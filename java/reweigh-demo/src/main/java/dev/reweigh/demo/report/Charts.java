@@ -4,34 +4,84 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import dev.reweigh.demo.stats.Estimate;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
-import org.knowm.xchart.XYChart;
-import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.CategorySeries;
 import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.markers.SeriesMarkers;
 
-/** PNG charts with XChart (headless): accuracy per round per method, and a weight histogram. */
+/** PNG charts with XChart (headless): accuracy, paired differences, and a weight histogram. */
 public final class Charts {
   private Charts() {}
 
-  /** accuracy.png: mean test accuracy over seeds, per round (0 = base model), one line per method. */
+  /**
+   * accuracy.png: greedy test accuracy after the last round per method, with its 95% bootstrap
+   * interval as error bars (half the interval's width; the bootstrap intervals are near symmetric).
+   */
   public static void accuracy(DemoResult r, Path file) throws IOException {
-    XYChart chart = new XYChartBuilder().width(900).height(560)
-        .title("Test accuracy per self-improvement round (mean over " + r.config().seeds + " seed(s))")
-        .xAxisTitle("round").yAxisTitle("accuracy").build();
-    chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
-    chart.getStyler().setXAxisDecimalPattern("0");
-    for (MethodResult m : r.methods().values()) {
-      int rounds = m.accuracy[0].length;
-      double[] x = new double[rounds];
-      double[] y = new double[rounds];
-      for (int c = 0; c < rounds; c++) {
-        x[c] = c;
-        y[c] = MethodResult.mean(m.accuracy, c);
-      }
-      chart.addSeries(m.name, x, y);
+    CategoryChart chart = new CategoryChartBuilder().width(900).height(560)
+        .title("Test accuracy per method (" + r.config().seeds + " seed(s) x " + r.config().test
+            + " questions, 95% interval)")
+        .xAxisTitle("method").yAxisTitle("greedy test accuracy").build();
+    chart.getStyler().setLegendVisible(false);
+    chart.getStyler().setXAxisLabelRotation(30);
+    List<String> names = new ArrayList<>();
+    List<Double> y = new ArrayList<>();
+    List<Double> err = new ArrayList<>();
+    for (Map.Entry<String, DemoResult.Comparison> e : r.comparisons().entrySet()) {
+      names.add(e.getKey());
+      y.add(e.getValue().accuracy().value());
+      err.add((e.getValue().accuracy().hi() - e.getValue().accuracy().lo()) / 2);
     }
+    chart.addSeries("accuracy", names, y, err);
+    BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
+  }
+
+  /**
+   * differences.png: each method's paired accuracy difference to the base model and to seed-only,
+   * with its 95% interval as error bars (half the interval's width), and the zero line.
+   */
+  public static void differences(DemoResult r, Path file) throws IOException {
+    CategoryChart chart = new CategoryChartBuilder().width(900).height(560)
+        .title("Paired accuracy difference per method (95% bootstrap interval)")
+        .xAxisTitle("method").yAxisTitle("accuracy difference").build();
+    chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideSW);
+    chart.getStyler().setXAxisLabelRotation(30);
+    chart.getStyler().setDefaultSeriesRenderStyle(CategorySeries.CategorySeriesRenderStyle.Scatter);
+    List<String> names = new ArrayList<>();
+    List<Double> base = new ArrayList<>();
+    List<Double> baseErr = new ArrayList<>();
+    List<Double> seed = new ArrayList<>();
+    List<Double> seedErr = new ArrayList<>();
+    for (Map.Entry<String, DemoResult.Comparison> e : r.comparisons().entrySet()) {
+      Estimate b = e.getValue().vsBase();
+      if (b == null) {
+        continue;
+      }
+      Estimate s = e.getValue().vsSeedOnly() == null ? new Estimate(0, 0, 0) : e.getValue().vsSeedOnly();
+      names.add(e.getKey());
+      base.add(b.value());
+      baseErr.add((b.hi() - b.lo()) / 2);
+      seed.add(s.value());
+      seedErr.add((s.hi() - s.lo()) / 2);
+    }
+    if (names.isEmpty()) {
+      names.add("-");
+      base.add(0.0);
+      baseErr.add(0.0);
+      seed.add(0.0);
+      seedErr.add(0.0);
+    }
+    CategorySeries zero = chart.addSeries("zero", names, new ArrayList<>(java.util.Collections.nCopies(names.size(), 0.0)));
+    zero.setChartCategorySeriesRenderStyle(CategorySeries.CategorySeriesRenderStyle.Line);
+    zero.setMarker(SeriesMarkers.NONE);
+    zero.setLineColor(java.awt.Color.GRAY);
+    chart.addSeries("vs base", names, base, baseErr).setMarkerColor(java.awt.Color.BLUE);
+    chart.addSeries("vs seed-only (the same training without self-generated data)", names, seed, seedErr)
+        .setMarkerColor(java.awt.Color.RED);
     BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
   }
 

@@ -2,6 +2,9 @@ package dev.reweigh.demo.report;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.reweigh.demo.stats.Estimate;
+import dev.reweigh.demo.stats.Gate;
+import dev.reweigh.demo.stats.Verdict;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -10,36 +13,79 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Writes report.json: {@code {"methods": {NAME: {"accuracy": [per round, mean over seeds], ...}},
- * "training": {...}, "config": {...}}}. Round 0 is the base model; NaN becomes null.
+ * Writes report.json: {@code gates}, {@code diagnostics}, {@code methods} (accuracy, paired
+ * differences with intervals, per-round figures, per-question outcomes per seed), {@code
+ * verdicts}, {@code bases}, {@code timings} (seconds per phase), {@code config}. NaN becomes null.
  */
 public final class ReportJson {
   private ReportJson() {}
 
   public static Map<String, Object> build(DemoResult r, double wallSeconds) {
+    Map<String, Object> root = new LinkedHashMap<>();
+    List<Object> gates = new ArrayList<>();
+    for (Gate g : r.gates()) {
+      Map<String, Object> e = new LinkedHashMap<>();
+      e.put("name", g.name());
+      e.put("rule", g.rule());
+      putEstimate(e, g.estimate());
+      e.put("pass", g.pass());
+      gates.add(e);
+    }
+    root.put("gates", gates);
+    root.put("gatesPass", r.gates().stream().allMatch(Gate::pass));
+    Map<String, Object> diag = new LinkedHashMap<>();
+    r.diagnostics().forEach((k, v) -> diag.put(k, estimate(v)));
+    root.put("diagnostics", diag);
     Map<String, Object> methods = new LinkedHashMap<>();
     for (MethodResult m : r.methods().values()) {
+      DemoResult.Comparison c = r.comparisons().get(m.name);
       Map<String, Object> e = new LinkedHashMap<>();
-      int rounds = m.accuracy[0].length;
-      e.put("accuracy", perColumn(m.accuracy, rounds, false));
-      e.put("accuracyStd", perColumn(m.accuracy, rounds, true));
-      e.put("accuracyBySeed", rows(m.accuracy));
-      e.put("keptFraction", perColumn(m.kept, rounds - 1, false));
-      e.put("keptPrecision", perColumn(m.precision, rounds - 1, false));
-      e.put("meanWeightCorrect", perColumn(m.weightCorrect, rounds - 1, false));
-      e.put("meanWeightIncorrect", perColumn(m.weightIncorrect, rounds - 1, false));
-      e.put("trainLossStart", perColumn(m.lossStart, rounds - 1, false));
-      e.put("trainLossEnd", perColumn(m.lossEnd, rounds - 1, false));
+      e.put("accuracy", estimate(c.accuracy()));
+      e.put("vsBase", c.vsBase() == null ? null : estimate(c.vsBase()));
+      e.put("vsSeedOnly", c.vsSeedOnly() == null ? null : estimate(c.vsSeedOnly()));
+      e.put("vsLmsi", c.vsLmsi() == null ? null : estimate(c.vsLmsi()));
+      e.put("vsBaseBySeed", list(c.vsBaseBySeed()));
+      e.put("accuracyByRound", rows(m.accuracy));
+      e.put("keptFraction", rows(m.kept));
+      e.put("keptPrecision", rows(m.precision));
+      e.put("keptChainPrecision", rows(m.chainPrecision));
+      e.put("meanWeightCorrect", rows(m.weightCorrect));
+      e.put("meanWeightIncorrect", rows(m.weightIncorrect));
+      e.put("fineTuneSteps", rows(m.steps));
+      e.put("trainLossStart", rows(m.lossStart));
+      e.put("trainLossEnd", rows(m.lossEnd));
+      List<String> outcomes = new ArrayList<>();
+      for (boolean[] o : m.outcomes) {
+        StringBuilder sb = new StringBuilder();
+        if (o != null) {
+          for (boolean b : o) {
+            sb.append(b ? '1' : '0');
+          }
+        }
+        outcomes.add(sb.toString());
+      }
+      e.put("testOutcomesBySeed", outcomes);
       methods.put(m.name, e);
     }
-    Map<String, Object> training = new LinkedHashMap<>();
-    training.put("baseLossStart", list(r.baseLossStart()));
-    training.put("baseLossEnd", list(r.baseLossEnd()));
-    Map<String, Object> root = new LinkedHashMap<>();
     root.put("methods", methods);
-    root.put("training", training);
+    List<Object> verdicts = new ArrayList<>();
+    for (Verdict v : r.verdicts()) {
+      Map<String, Object> e = new LinkedHashMap<>();
+      e.put("claim", v.claim());
+      e.put("paper", v.paper());
+      e.put("a", v.a());
+      e.put("b", v.b());
+      e.put("difference", estimate(v.difference()));
+      e.put("verdict", v.outcome());
+      verdicts.add(e);
+    }
+    root.put("verdicts", verdicts);
+    root.put("bases", r.bases());
+    Map<String, Object> t = new LinkedHashMap<>();
+    r.timings().forEach((k, v) -> t.put(k, Math.round(v * 10) / 10.0));
+    t.put("wall", Math.round(wallSeconds * 10) / 10.0);
+    root.put("timings", t);
     root.put("config", r.config().toMap());
-    root.put("wallSeconds", Math.round(wallSeconds * 10) / 10.0);
     return root;
   }
 
@@ -47,12 +93,16 @@ public final class ReportJson {
     new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), report);
   }
 
-  private static List<Double> perColumn(double[][] v, int cols, boolean std) {
-    List<Double> out = new ArrayList<>(cols);
-    for (int c = 0; c < cols; c++) {
-      out.add(finite(std ? MethodResult.std(v, c) : MethodResult.mean(v, c)));
-    }
-    return out;
+  private static Map<String, Object> estimate(Estimate e) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    putEstimate(m, e);
+    return m;
+  }
+
+  private static void putEstimate(Map<String, Object> m, Estimate e) {
+    m.put("value", finite(e.value()));
+    m.put("lo", finite(e.lo()));
+    m.put("hi", finite(e.hi()));
   }
 
   private static List<List<Double>> rows(double[][] v) {
