@@ -118,12 +118,13 @@ public final class TorchLoss {
   /**
    * The two-phase step on a model's logits: the gradient from the statistics of {@link #forward}
    * on the same batch and options (coefficients that depend on the forward's log-probs, e.g. DPO,
-   * docs/methods.md section 7), written over the logits' memory, then {@code logits.backward(grad)}
+   * docs/methods.md §7), written over the logits' memory, then {@code logits.backward(grad)}
    * (same conditions as the in-place {@link #step(TorchBatch, float[], LossSpec)}).
    */
   public static void step(
       TorchBatch batch, TorchStats stats, float[] coefficients, LossSpec spec) {
-    requireBatch(batch, spec);
+    AdapterChecks.requireNonNull(batch, "batch");
+    AdapterChecks.requireNonNull(spec, "spec");
     Tensor logits = batch.logits;
     if (!logits.requires_grad()) {
       throw new IllegalArgumentException("logits does not require grad: step() needs the model's"

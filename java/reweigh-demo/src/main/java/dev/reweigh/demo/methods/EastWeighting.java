@@ -52,7 +52,7 @@ public final class EastWeighting implements DemoMethod {
       if (slot[p.q()] < 0) {
         double hq = entropy(pool, p.q());
         if (hq == 0 && a < 0) {
-          continue; // undefined for a < 0 (docs/methods.md section 3): the question is dropped
+          continue; // undefined for a < 0 (docs/methods.md §3): the question is dropped
         }
         slot[p.q()] = questions.size();
         questions.add(p.q());

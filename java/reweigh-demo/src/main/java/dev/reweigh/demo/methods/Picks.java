@@ -11,7 +11,7 @@ final class Picks {
   /** A kept response: question q, response i. */
   record Pick(int q, int i) {}
 
-  /** Every response that gives its question's majority answer (LMSI, docs/methods.md section 1). */
+  /** Every response that gives its question's majority answer (LMSI, docs/methods.md §1). */
   static List<Pick> majority(SampledPool pool) {
     List<Pick> out = new ArrayList<>();
     for (int q = 0; q < pool.questions(); q++) {

@@ -1,7 +1,7 @@
 package dev.reweigh.demo.train;
 
 /**
- * One preference pair for DPO-Sharpening (docs/methods.md section 4): two responses y, y' to one
+ * One preference pair for DPO-Sharpening (docs/methods.md §4): two responses y, y' to one
  * prompt, their log-probs under the frozen pi_base and their self-rewards r(y), r(y').
  *
  * @param prompt "Q: ... A:"

@@ -1,7 +1,7 @@
 package dev.reweigh.demo.train;
 
 /**
- * The preference objective for {@link Pair}s (docs/methods.md section 4): the bounded squared loss
+ * The preference objective for {@link Pair}s (docs/methods.md §4): the bounded squared loss
  * of Huang et al. Eq. 8 ({@code dev.reweigh.weighting.Dpo#squaredLoss}) or sigmoid DPO ({@code
  * Dpo#sigmoid}), with its beta.
  */

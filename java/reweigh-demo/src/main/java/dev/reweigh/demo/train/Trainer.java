@@ -27,7 +27,7 @@ import org.bytedeco.pytorch.Tensor;
  * loss_s} with the mean token NLL). Batches with pairs take the two-phase path: {@link
  * TorchLoss#forward} with summed token NLL gives {@code log pi(y|x)} per sample, {@link Dpo}
  * turns them into coefficients {@code c_s = -dF/dlogProbSum_s}, and {@link TorchLoss#step(
- * TorchBatch, TorchStats, float[], LossSpec)} backpropagates (docs/methods.md section 7); an
+ * TorchBatch, TorchStats, float[], LossSpec)} backpropagates (docs/methods.md §7); an
  * example there gets {@code c_s = w_s / tokens_s}, the same mean-token NLL. Linear warm-up, then
  * cosine decay to 10% of the peak learning rate.
  */

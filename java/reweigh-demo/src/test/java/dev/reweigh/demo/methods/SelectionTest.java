@@ -59,7 +59,7 @@ class SelectionTest {
 
   @Test
   void sharpeningRewardsPickByLengthOrBySum() {
-    // log-probs [-12, -8.5, -15.2, -9.1], lengths [10, 5, 20, 6] (docs/methods.md section 4):
+    // log-probs [-12, -8.5, -15.2, -9.1], lengths [10, 5, 20, 6] (docs/methods.md §4):
     // summed reward picks 1, length-normalised picks 2.
     List<String> r = Arrays.asList(RIGHT, WRONG, LUCKY, NONE);
     RoundInput in = input(r, new double[] {-12.0, -8.5, -15.2, -9.1}, new int[] {10, 5, 20, 6});
