@@ -118,7 +118,7 @@ class MalformedInputTest {
         .assertErrContains("--input file not found");
   }
 
-  /** Stand-in for the lead's demo subcommand. */
+  /** Stand-in for a plugged-in subcommand such as the demo. */
   @picocli.CommandLine.Command(name = "demo")
   static final class DemoStub implements Runnable {
     @Override
