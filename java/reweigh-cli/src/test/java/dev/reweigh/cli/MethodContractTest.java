@@ -28,15 +28,7 @@ class MethodContractTest {
   @TempDir Path tmp;
 
   private CliRunner.Result weigh(String file, String... extra) {
-    String[] args = new String[6 + extra.length];
-    args[0] = "weigh";
-    args[1] = "-i";
-    args[2] = resource(file);
-    args[3] = "-o";
-    args[4] = tmp.resolve("out.jsonl").toString();
-    args[5] = "--summary=" + tmp.resolve("s.json");
-    System.arraycopy(extra, 0, args, 6, extra.length);
-    return run(args);
+    return CliRunner.weigh(tmp, resource(file), extra);
   }
 
   private JsonNode summary() {
