@@ -33,6 +33,7 @@
 #include <thread>
 #include <vector>
 
+#include "cuda_test_support.h"
 #include "reweigh/reweigh.h"
 
 namespace {
@@ -150,19 +151,8 @@ void bench(int32_t dtype, const char* name, int64_t rows, int64_t vocab, cudaStr
     CHECK_CUDA(cudaMemcpy(coef, ones.data(), ones.size() * 4, cudaMemcpyHostToDevice));
     CHECK_CUDA(cudaStreamSynchronize(stream));
 
-    reweigh_ce_batch_t b;
-    memset(&b, 0, sizeof b);
-    b.logits = logits;
-    b.logits_dtype = dtype;
-    b.targets_dtype = REWEIGH_DTYPE_I64;
-    b.rows = rows;
-    b.vocab = vocab;
-    b.logits_row_stride = vocab;
-    b.targets = targets;
-    b.offsets = offsets;
-    b.offsets_dtype = REWEIGH_DTYPE_I64;
-    b.device_type = REWEIGH_DEVICE_CUDA;
-    b.samples = samples;
+    reweigh_ce_batch_t b = reweigh_test::batch_of(logits, dtype, targets, REWEIGH_DTYPE_I64, offsets,
+                                                  REWEIGH_DTYPE_I64, rows, vocab, vocab, samples, REWEIGH_DEVICE_CUDA);
     b.stream = static_cast<uint64_t>(reinterpret_cast<uintptr_t>(stream));
     const reweigh_ce_options_t o = reweigh_ce_options_default();
     reweigh_ce_stats_t st;
@@ -249,19 +239,8 @@ int big_check(cudaStream_t stream) {
     CHECK_CUDA(cudaMemcpy(offsets, off, 16, cudaMemcpyHostToDevice));
     CHECK_CUDA(cudaMemcpy(coef, &one, 4, cudaMemcpyHostToDevice));
     CHECK_CUDA(cudaStreamSynchronize(stream));
-    reweigh_ce_batch_t b;
-    memset(&b, 0, sizeof b);
-    b.logits = logits;
-    b.logits_dtype = REWEIGH_DTYPE_BF16;
-    b.targets_dtype = REWEIGH_DTYPE_I64;
-    b.rows = rows;
-    b.vocab = vocab;
-    b.logits_row_stride = vocab;
-    b.targets = targets;
-    b.offsets = offsets;
-    b.offsets_dtype = REWEIGH_DTYPE_I64;
-    b.device_type = REWEIGH_DEVICE_CUDA;
-    b.samples = 1;
+    reweigh_ce_batch_t b = reweigh_test::batch_of(logits, REWEIGH_DTYPE_BF16, targets, REWEIGH_DTYPE_I64, offsets,
+                                                  REWEIGH_DTYPE_I64, rows, vocab, vocab, 1, REWEIGH_DEVICE_CUDA);
     b.stream = static_cast<uint64_t>(reinterpret_cast<uintptr_t>(stream));
     const reweigh_ce_options_t o = reweigh_ce_options_default();
     reweigh_ce_stats_t st;
@@ -339,19 +318,8 @@ int threads_check() {
         CHECK_CUDA(cudaMemcpyAsync(offsets, off, 16, cudaMemcpyHostToDevice, stream));
         CHECK_CUDA(cudaMemcpyAsync(coef, &one, 4, cudaMemcpyHostToDevice, stream));
         CHECK_CUDA(cudaStreamSynchronize(stream));
-        reweigh_ce_batch_t b;
-        memset(&b, 0, sizeof b);
-        b.logits = logits;
-        b.logits_dtype = REWEIGH_DTYPE_BF16;
-        b.targets_dtype = REWEIGH_DTYPE_I64;
-        b.rows = rows;
-        b.vocab = vocab;
-        b.logits_row_stride = vocab;
-        b.targets = targets;
-        b.offsets = offsets;
-        b.offsets_dtype = REWEIGH_DTYPE_I64;
-        b.device_type = REWEIGH_DEVICE_CUDA;
-        b.samples = 1;
+        reweigh_ce_batch_t b = reweigh_test::batch_of(logits, REWEIGH_DTYPE_BF16, targets, REWEIGH_DTYPE_I64, offsets,
+                                                      REWEIGH_DTYPE_I64, rows, vocab, vocab, 1, REWEIGH_DEVICE_CUDA);
         b.stream = static_cast<uint64_t>(reinterpret_cast<uintptr_t>(stream));
         const reweigh_ce_options_t o = reweigh_ce_options_default();
         const reweigh_ce_grad_t g = {grad, vocab};
