@@ -117,11 +117,7 @@ class LibtorchCrossEntropyCrossCheckTest {
       wantCounts[s] = p.tokenCount(s);
     }
     // Natural scale of the total: the size of its summands (they may cancel with c_s < 0).
-    double totalScale = 0;
-    for (int s = 0; s < p.samples(); s++) {
-      totalScale += Math.abs(p.coefficients[s] * wantLoss[s]);
-    }
-    totalScale = Math.max(totalScale / Math.abs(p.normalizer()), 1e-30);
+    double totalScale = p.totalScale(wantLoss);
     double gradScale = Math.max(T.maxAbs(refGrad), T.maxAbs(p.rowWeights()));
 
     // ---- Reweigh through the adapter ----

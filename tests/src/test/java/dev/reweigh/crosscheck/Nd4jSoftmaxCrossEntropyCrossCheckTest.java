@@ -93,12 +93,10 @@ class Nd4jSoftmaxCrossEntropyCrossCheckTest {
     boolean mean = !p.o.sum();
     double[] wantLoss = p.perSample(refRowLoss, mean);
     double[] wantCounts = new double[p.samples()];
-    double totalScale = 0;
     for (int s = 0; s < p.samples(); s++) {
       wantCounts[s] = p.tokenCount(s);
-      totalScale += Math.abs(p.coefficients[s] * wantLoss[s]);
     }
-    totalScale = Math.max(totalScale / Math.abs(p.normalizer()), 1e-30);
+    double totalScale = p.totalScale(wantLoss);
     double gradScale = Math.max(T.maxAbs(refGrad), T.maxAbs(w));
 
     // ---- Reweigh through the adapter, on its own copy of the logits ----

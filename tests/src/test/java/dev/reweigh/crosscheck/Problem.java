@@ -7,11 +7,11 @@ import dev.reweigh.testkit.Reference64;
 import java.util.SplittableRandom;
 
 /**
- * One random cross-check problem: packed logits [rows, V] in float32, int64 targets (some equal
- * to the ignore index), sample offsets and random (not all-ones) coefficients, plus the
- * definitions of docs/design.md §3 that both sides of a comparison share: which rows count, the
- * denominator D and the per-row weight {@code c_s / (n_s D)} (MEAN) or {@code c_s / D} (SUM) that
- * turns a peer's per-row losses into Reweigh's objective.
+ * One random cross-check problem: packed logits [rows, V] in float32, int64 targets (some equal to
+ * the ignore index), sample offsets and random (not all-ones) coefficients, plus the definitions of
+ * docs/design.md §3 that both sides of a comparison share: which rows count, the denominator D and
+ * the per-row weight {@code c_s / (n_s D)} (MEAN) or {@code c_s / D} (SUM) that turns a peer's
+ * per-row losses into Reweigh's objective.
  */
 final class Problem {
   final Shape shape;
@@ -110,6 +110,18 @@ final class Problem {
       }
     }
     return w;
+  }
+
+  /**
+   * The scale of the objective for its error measure: {@code sum_s |c_s loss_s| / |D|} with the
+   * peer's per-sample losses, at least 1e-30.
+   */
+  double totalScale(double[] loss) {
+    double sum = 0;
+    for (int s = 0; s < samples(); s++) {
+      sum += Math.abs(coefficients[s] * loss[s]);
+    }
+    return Math.max(sum / Math.abs(normalizer()), 1e-30);
   }
 
   /** Per-sample MEAN or SUM of per-row values over counted rows (0 for a sample with none). */
