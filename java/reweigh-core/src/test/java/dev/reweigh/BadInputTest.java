@@ -11,8 +11,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
 /**
- * Every bad input of docs/design.md §3.4 and §4: an IllegalArgumentException
- * whose message names the argument (and the first bad index), thrown before anything is written.
+ * Every bad input of docs/design.md §3.4 and §4: an IllegalArgumentException whose message names
+ * the argument (and the first bad index), thrown before anything is written.
  */
 class BadInputTest {
   static final int V = 6;

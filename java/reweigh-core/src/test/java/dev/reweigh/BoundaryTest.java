@@ -18,8 +18,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * The boundary contract (docs/design.md §3): gradient element type, aliasing of outputs, the
- * D = 0 micro-batch, signed weights under WEIGHT_SUM, critical regions and the CUDA facts.
+ * The boundary contract (docs/design.md §3): gradient element type, aliasing of outputs, the D = 0
+ * micro-batch, signed weights under WEIGHT_SUM, critical regions and the CUDA facts.
  */
 class BoundaryTest {
   static final int V = 5;

@@ -20,10 +20,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  * {@link Reference64}.
  *
  * <p>Grid rationale (docs/style.md §5): vocabularies 1 (degenerate), 7 / 15 / 17 / 31 / 33 (the
- * tails around the 8- and 16-lane vector widths and the 2x-unrolled loops), 16 (exactly one
- * AVX-512 vector), 1000, 32000 (Llama 2), 128256 (Llama 3) and 262144 (the "up to 256k" promise);
- * rows 0 (empty), 1, 3 and 289 (odd, many chunks of the thread pool) where the reference stays
- * fast. Option sets cover each option alone and all of them together.
+ * tails around the 8- and 16-lane vector widths and the 2x-unrolled loops), 16 (exactly one AVX-512
+ * vector), 1000, 32000 (Llama 2), 128256 (Llama 3) and 262144 (the "up to 256k" promise); rows 0
+ * (empty), 1, 3 and 289 (odd, many chunks of the thread pool) where the reference stays fast.
+ * Option sets cover each option alone and all of them together.
  *
  * <p>Tolerances: the kernels accumulate a row in float32 over about V / lanes terms per
  * accumulator, so the expected error grows like sqrt(V) * 6e-8 (random rounding) relative to the

@@ -17,8 +17,8 @@ import org.opentest4j.AssertionFailedError;
 
 /**
  * The test kit's own checks: {@link Reference64} against numbers worked by hand from
- * docs/design.md §3 (the rows of {@link HandWorkedTest}), every {@link OptionGrid} set against
- * the LossSpec its literals build, and {@link Close} failing where it must.
+ * docs/design.md §3 (the rows of {@link HandWorkedTest}), every {@link OptionGrid} set against the
+ * LossSpec its literals build, and {@link Close} failing where it must.
  */
 class TestKitTest {
   static final float[] TWO_CLASS = {0f, (float) Math.log(3)};

@@ -3,8 +3,8 @@ package dev.reweigh.testkit;
 /**
  * The float64 reference of the fused loss for every Java test module, written straight from
  * docs/design.md §3 with no code shared with the library (native/tests/reference.h is its
- * independent C++ twin). Slow on purpose: plain loops, Math.exp/log/tanh. Its options come from
- * the test's own literals ({@link RefOptions}), never from LossSpec getters. Per counted row, with
+ * independent C++ twin). Slow on purpose: plain loops, Math.exp/log/tanh. Its options come from the
+ * test's own literals ({@link RefOptions}), never from LossSpec getters. Per counted row, with
  * {@code z' = softcap(scale z)},
  *
  * <pre>

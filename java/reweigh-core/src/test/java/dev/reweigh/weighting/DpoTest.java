@@ -115,9 +115,9 @@ class DpoTest {
    * beta = 0.5 with policy and reference log-probs that differ, so beta must scale both ratios
    * (Rafailov et al. Eq. 7): z = 0.5*((-1.5 - -2) - (-4 - -3)) = 0.5*1.5 = 0.75, F = ln(1 +
    * e^-0.75) = 0.38687100611, sigmoid(-0.75) = 0.32082130082, dF/dlp_w = -0.5*0.32082130082 =
-   * -0.16041065041 = -dF/dlp_l. Leaving the reference unscaled gives z = 1.25 - 1 = 0.25 instead.
-   * A second pair (2, 1) with z = 0.5*((-2.5 - -2.25) - (-1)) = 0.375 shares sample 1: F adds ln(1
-   * + e^-0.375) = 0.52312326414, sigmoid(-0.375) = 0.40733340005, sample 1's gradient is the sum.
+   * -0.16041065041 = -dF/dlp_l. Leaving the reference unscaled gives z = 1.25 - 1 = 0.25 instead. A
+   * second pair (2, 1) with z = 0.5*((-2.5 - -2.25) - (-1)) = 0.375 shares sample 1: F adds ln(1 +
+   * e^-0.375) = 0.52312326414, sigmoid(-0.375) = 0.40733340005, sample 1's gradient is the sum.
    */
   @Test
   void sigmoidByHandWithBetaAndDistinctReference() {

@@ -27,9 +27,9 @@ class IwsiTest {
   }
 
   /**
-   * Eq. (8) is the plain mean: skewed sets where the mean differs from the median, the midrange
-   * and the mean without the extremes. {1, 2, 6}: 9/3 = 3 (median 2); {0.5, 1, 1.5, 5}: 8/4 = 2
-   * (median 1.25); {0.25, 0.25, 4}: 4.5/3 = 1.5 (median 0.25, midrange 2.125).
+   * Eq. (8) is the plain mean: skewed sets where the mean differs from the median, the midrange and
+   * the mean without the extremes. {1, 2, 6}: 9/3 = 3 (median 2); {0.5, 1, 1.5, 5}: 8/4 = 2 (median
+   * 1.25); {0.25, 0.25, 4}: 4.5/3 = 1.5 (median 0.25, midrange 2.125).
    */
   @Test
   void validMeanLossIsThePlainMeanOfSkewedSets() {

@@ -11,8 +11,8 @@ import dev.reweigh.testkit.Reference64;
  * One fuzzed call: shapes, values, options, coefficients and aliasing decoded from the fuzzer's
  * bytes, valid or not, plus the contract's verdict on it ({@link #violations}): the reasons the
  * call must be rejected with an IllegalArgumentException, or none when it must succeed and match
- * {@link Reference64}. The verdict is computed from docs/design.md §3/§4 independently of the library's
- * own checks, so a check the library forgets (or adds) is a finding.
+ * {@link Reference64}. The verdict is computed from docs/design.md §3/§4 independently of the
+ * library's own checks, so a check the library forgets (or adds) is a finding.
  */
 final class FuzzCase {
   enum Op { FORWARD, FORWARD_BACKWARD, BACKWARD }
