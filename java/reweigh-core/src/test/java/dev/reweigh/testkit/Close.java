@@ -28,6 +28,11 @@ public final class Close {
     arrays(what, expected, a, atol, rtol);
   }
 
+  /** {@code |expected[i] - actual[i]| <= atol} for every i (an infinity only against itself). */
+  public static void arrays(double[] expected, double[] actual, double atol) {
+    arrays("values", expected, actual, atol, 0);
+  }
+
   public static void arrays(String what, double[] expected, double[] actual, double atol,
       double rtol) {
     if (expected.length != actual.length) {
