@@ -33,9 +33,19 @@
 #include <thread>
 #include <vector>
 
+#include "cuda_test_support.h"
 #include "reweigh/reweigh.h"
 
 namespace {
+
+/* A dense [rows, vocab] batch with int64 targets and offsets in device memory, run on `stream`. */
+reweigh_ce_batch_t device_batch(const void* logits, int32_t dtype, const int64_t* targets, const int64_t* offsets,
+                                int64_t rows, int64_t vocab, int64_t samples, cudaStream_t stream) {
+    reweigh_ce_batch_t b = reweigh_test::batch_of(logits, dtype, targets, REWEIGH_DTYPE_I64, offsets, REWEIGH_DTYPE_I64,
+                                                  rows, vocab, vocab, samples, REWEIGH_DEVICE_CUDA);
+    b.stream = static_cast<uint64_t>(reinterpret_cast<uintptr_t>(stream));
+    return b;
+}
 
 #define CHECK_CUDA(expr)                                                                         \
     do {                                                                                         \
@@ -150,23 +160,9 @@ void bench(int32_t dtype, const char* name, int64_t rows, int64_t vocab, cudaStr
     CHECK_CUDA(cudaMemcpy(coef, ones.data(), ones.size() * 4, cudaMemcpyHostToDevice));
     CHECK_CUDA(cudaStreamSynchronize(stream));
 
-    reweigh_ce_batch_t b;
-    memset(&b, 0, sizeof b);
-    b.logits = logits;
-    b.logits_dtype = dtype;
-    b.targets_dtype = REWEIGH_DTYPE_I64;
-    b.rows = rows;
-    b.vocab = vocab;
-    b.logits_row_stride = vocab;
-    b.targets = targets;
-    b.offsets = offsets;
-    b.offsets_dtype = REWEIGH_DTYPE_I64;
-    b.device_type = REWEIGH_DEVICE_CUDA;
-    b.samples = samples;
-    b.stream = static_cast<uint64_t>(reinterpret_cast<uintptr_t>(stream));
+    const reweigh_ce_batch_t b = device_batch(logits, dtype, targets, offsets, rows, vocab, samples, stream);
     const reweigh_ce_options_t o = reweigh_ce_options_default();
-    reweigh_ce_stats_t st;
-    memset(&st, 0, sizeof st);
+    reweigh_ce_stats_t st = {};
     st.loss = loss;
     const reweigh_ce_grad_t g = {grad, vocab};
 
@@ -249,23 +245,9 @@ int big_check(cudaStream_t stream) {
     CHECK_CUDA(cudaMemcpy(offsets, off, 16, cudaMemcpyHostToDevice));
     CHECK_CUDA(cudaMemcpy(coef, &one, 4, cudaMemcpyHostToDevice));
     CHECK_CUDA(cudaStreamSynchronize(stream));
-    reweigh_ce_batch_t b;
-    memset(&b, 0, sizeof b);
-    b.logits = logits;
-    b.logits_dtype = REWEIGH_DTYPE_BF16;
-    b.targets_dtype = REWEIGH_DTYPE_I64;
-    b.rows = rows;
-    b.vocab = vocab;
-    b.logits_row_stride = vocab;
-    b.targets = targets;
-    b.offsets = offsets;
-    b.offsets_dtype = REWEIGH_DTYPE_I64;
-    b.device_type = REWEIGH_DEVICE_CUDA;
-    b.samples = 1;
-    b.stream = static_cast<uint64_t>(reinterpret_cast<uintptr_t>(stream));
+    const reweigh_ce_batch_t b = device_batch(logits, REWEIGH_DTYPE_BF16, targets, offsets, rows, vocab, 1, stream);
     const reweigh_ce_options_t o = reweigh_ce_options_default();
-    reweigh_ce_stats_t st;
-    memset(&st, 0, sizeof st);
+    reweigh_ce_stats_t st = {};
     st.row_lse = lse;
     const reweigh_ce_grad_t g = {grad, vocab};
     CHECK_REWEIGH(reweigh_ce_forward_backward(&b, &o, coef, &st, &g, nullptr));
@@ -286,8 +268,7 @@ int big_check(cudaStream_t stream) {
     c.offsets = coff;
     c.device_type = REWEIGH_DEVICE_CPU;
     c.stream = 0;
-    reweigh_ce_stats_t cst;
-    memset(&cst, 0, sizeof cst);
+    reweigh_ce_stats_t cst = {};
     cst.row_lse = clse.data();
     CHECK_REWEIGH(reweigh_ce_forward(&c, &o, &cst));
     int bad = 0;
@@ -339,20 +320,7 @@ int threads_check() {
         CHECK_CUDA(cudaMemcpyAsync(offsets, off, 16, cudaMemcpyHostToDevice, stream));
         CHECK_CUDA(cudaMemcpyAsync(coef, &one, 4, cudaMemcpyHostToDevice, stream));
         CHECK_CUDA(cudaStreamSynchronize(stream));
-        reweigh_ce_batch_t b;
-        memset(&b, 0, sizeof b);
-        b.logits = logits;
-        b.logits_dtype = REWEIGH_DTYPE_BF16;
-        b.targets_dtype = REWEIGH_DTYPE_I64;
-        b.rows = rows;
-        b.vocab = vocab;
-        b.logits_row_stride = vocab;
-        b.targets = targets;
-        b.offsets = offsets;
-        b.offsets_dtype = REWEIGH_DTYPE_I64;
-        b.device_type = REWEIGH_DEVICE_CUDA;
-        b.samples = 1;
-        b.stream = static_cast<uint64_t>(reinterpret_cast<uintptr_t>(stream));
+        const reweigh_ce_batch_t b = device_batch(logits, REWEIGH_DTYPE_BF16, targets, offsets, rows, vocab, 1, stream);
         const reweigh_ce_options_t o = reweigh_ce_options_default();
         const reweigh_ce_grad_t g = {grad, vocab};
         std::vector<uint16_t> first(n), again(n);

@@ -35,23 +35,13 @@
 
 #include "common/bf16.h"
 #include "common/fp16.h"
+#include "cuda_test_support.h"
 #include "reweigh/reweigh.h"
 
 namespace {
 
-int g_failures = 0;
-int g_checks = 0;
-
-#define EXPECT(cond, ...)                                  \
-    do {                                                   \
-        ++g_checks;                                        \
-        if (!(cond)) {                                     \
-            ++g_failures;                                  \
-            printf("  FAIL %s:%d: ", __FILE__, __LINE__);  \
-            printf(__VA_ARGS__);                           \
-            printf("\n");                                  \
-        }                                                  \
-    } while (0)
+using reweigh_test::g_checks;
+using reweigh_test::g_failures;
 
 /* A switch set in the environment to a nonempty value. */
 bool env_on(const char* name) {
@@ -208,20 +198,8 @@ Inputs make_inputs(const Case& c, uint64_t seed) {
 
 reweigh_ce_batch_t batch_of(const Inputs& in, const void* logits, int32_t dtype, const void* targets,
                             const void* offsets, int32_t device) {
-    reweigh_ce_batch_t b;
-    memset(&b, 0, sizeof b);
-    b.logits = logits;
-    b.logits_dtype = dtype;
-    b.targets_dtype = in.c.targets_dtype;
-    b.rows = in.c.rows;
-    b.vocab = in.c.vocab;
-    b.logits_row_stride = in.stride;
-    b.targets = targets;
-    b.offsets = offsets;
-    b.offsets_dtype = in.c.offsets_dtype;
-    b.device_type = device;
-    b.samples = in.c.samples;
-    return b;
+    return reweigh_test::batch_of(logits, dtype, targets, in.c.targets_dtype, offsets, in.c.offsets_dtype,
+                                  in.c.rows, in.c.vocab, in.stride, in.c.samples, device);
 }
 
 /* All outputs of one run, on the host. */

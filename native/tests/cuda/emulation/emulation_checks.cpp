@@ -26,21 +26,12 @@
 #include "common/fp16.h"
 #include "cuda/ce_cuda.h"
 #include "reweigh/reweigh.h"
+#include "../cuda_test_support.h"
 
 namespace {
 
-int g_failures = 0, g_checks = 0;
-
-#define EXPECT(cond, ...)                                 \
-    do {                                                  \
-        ++g_checks;                                       \
-        if (!(cond)) {                                    \
-            ++g_failures;                                 \
-            printf("  FAIL %s:%d: ", __FILE__, __LINE__); \
-            printf(__VA_ARGS__);                          \
-            printf("\n");                                 \
-        }                                                 \
-    } while (0)
+using reweigh_test::g_checks;
+using reweigh_test::g_failures;
 
 /* Run a backend entry point the way the ABI does; returns the status, message in reweigh_last_error(). */
 template <class F>
@@ -102,19 +93,9 @@ struct Batch {
         memcpy(coef, coef_h.data(), coef_h.size() * 4);
     }
     reweigh_ce_batch_t batch(int device = 0) const {
-        reweigh_ce_batch_t b;
-        memset(&b, 0, sizeof b);
-        b.logits = logits;
-        b.logits_dtype = REWEIGH_DTYPE_F32;
-        b.targets_dtype = REWEIGH_DTYPE_I64;
-        b.rows = rows;
-        b.vocab = vocab;
-        b.logits_row_stride = vocab;
-        b.targets = targets;
-        b.offsets = offsets;
-        b.offsets_dtype = REWEIGH_DTYPE_I64;
-        b.device_type = REWEIGH_DEVICE_CUDA;
-        b.samples = samples;
+        reweigh_ce_batch_t b = reweigh_test::batch_of(logits, REWEIGH_DTYPE_F32, targets, REWEIGH_DTYPE_I64, offsets,
+                                                      REWEIGH_DTYPE_I64, rows, vocab, vocab, samples,
+                                                      REWEIGH_DEVICE_CUDA);
         b.device_index = device;
         return b;
     }
@@ -208,18 +189,9 @@ void fp16_underflow_check() {
     const std::vector<float> c = {1.0f};
     /* fp32 reference on the CPU: MEAN over 16 tokens, D = 4096. */
     std::vector<float> ref(f.size());
-    reweigh_ce_batch_t cb;
-    memset(&cb, 0, sizeof cb);
-    cb.logits = f.data();
-    cb.logits_dtype = REWEIGH_DTYPE_F32;
-    cb.targets_dtype = REWEIGH_DTYPE_I64;
-    cb.rows = rows;
-    cb.vocab = V;
-    cb.logits_row_stride = V;
-    cb.targets = t.data();
-    cb.offsets = off.data();
-    cb.offsets_dtype = REWEIGH_DTYPE_I64;
-    cb.samples = 1;
+    const reweigh_ce_batch_t cb = reweigh_test::batch_of(f.data(), REWEIGH_DTYPE_F32, t.data(), REWEIGH_DTYPE_I64,
+                                                         off.data(), REWEIGH_DTYPE_I64, rows, V, V, 1,
+                                                         REWEIGH_DEVICE_CPU);
     reweigh_ce_options_t o = reweigh_ce_options_default();
     o.normalization = REWEIGH_NORMALIZATION_EXPLICIT;
     o.normalizer = 4096.0;

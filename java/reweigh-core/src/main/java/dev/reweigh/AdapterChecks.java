@@ -3,9 +3,9 @@ package dev.reweigh;
 import java.util.Arrays;
 
 /**
- * Argument checks that every framework adapter needs (reweigh-pytorch, reweigh-nd4j, or your
- * own): how a framework's logits array, described by its shape and strides in elements, maps onto
- * the kernels' rows ({@code logits[r * rowStride + v]}, docs/design.md §3.3), and the count checks
+ * Argument checks that every framework adapter needs (reweigh-pytorch, reweigh-nd4j, or your own):
+ * how a framework's logits array, described by its shape and strides in elements, maps onto the
+ * kernels' rows ({@code logits[r * rowStride + v]}, docs/design.md §3.3), and the count checks
  * between logits, targets, coefficients and grad. Each check throws an {@link
  * IllegalArgumentException} naming the argument before anything reaches native code; the
  * framework-specific checks (dtype, device, address) stay in the adapter.

@@ -3,8 +3,8 @@ package dev.reweigh;
 import java.util.Objects;
 
 /**
- * Options of the fused loss (docs/design.md §3), immutable. Per counted row, with {@code z' =
- * softcap(logitScale * z)}:
+ * Options of the fused loss (docs/design.md §3), immutable. Per counted row, with {@code
+ * z' = softcap(logitScale * z)}:
  *
  * <pre>
  * rowLoss = (1 - labelSmoothing) * (-logp) + labelSmoothing * (lse - mean z') + zLoss * lse^2

@@ -1,9 +1,9 @@
 package dev.reweigh;
 
+import static dev.reweigh.testkit.Rejects.assertIae;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.bytedeco.javacpp.DoublePointer;
@@ -12,7 +12,6 @@ import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.javacpp.ShortPointer;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.function.Executable;
 
 /**
  * The Java API's entry points that the reference grid does not reach: every NativeBatch and
@@ -22,13 +21,6 @@ import org.junit.jupiter.api.function.Executable;
  * checked against the float64 reference) or by hand.
  */
 class ApiPathsTest {
-
-  private static void assertIae(Executable body, String... fragments) {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, body);
-    for (String f : fragments) {
-      assertTrue(e.getMessage().contains(f), () -> "message '" + e.getMessage() + "' lacks " + f);
-    }
-  }
 
   /** Two classes, logits [0, ln 3], target 1: p = [1/4, 3/4] (HandWorkedTest). */
   @Test

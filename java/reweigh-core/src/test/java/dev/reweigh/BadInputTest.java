@@ -1,5 +1,6 @@
 package dev.reweigh;
 
+import static dev.reweigh.testkit.Rejects.assertIae;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,11 +9,10 @@ import java.util.Arrays;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.function.Executable;
 
 /**
- * Every bad input of docs/design.md §3.4 and §4: an IllegalArgumentException
- * whose message names the argument (and the first bad index), thrown before anything is written.
+ * Every bad input of docs/design.md §3.4 and §4: an IllegalArgumentException whose message names
+ * the argument (and the first bad index), thrown before anything is written.
  */
 class BadInputTest {
   static final int V = 6;
@@ -34,16 +34,8 @@ class BadInputTest {
     float[] grad = new float[lg == null ? 4 * V : lg.length];
     Arrays.fill(grad, 123f);
     float[] before = grad.clone();
-    expectIae(() -> FusedLoss.forwardBackward(lg, vocab, tg, off, c, spec, grad), fragments);
+    assertIae(() -> FusedLoss.forwardBackward(lg, vocab, tg, off, c, spec, grad), fragments);
     assertArrayEquals(before, grad, "grad must be untouched when validation fails");
-  }
-
-  static void expectIae(Executable call, String... fragments) {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
-    for (String f : fragments) {
-      assertTrue(e.getMessage().contains(f),
-          "message '" + e.getMessage() + "' should contain '" + f + "'");
-    }
   }
 
   @Test
@@ -80,7 +72,7 @@ class BadInputTest {
     rejects(logits, 0, targets, offsets, coefficients, LossSpec.defaults(), "vocab = 0");
     rejects(logits, V, targets, offsets, new float[] {1f}, LossSpec.defaults(),
         "coefficients.length = 1");
-    expectIae(() -> FusedLoss.forwardBackward(logits, V, targets, offsets, coefficients,
+    assertIae(() -> FusedLoss.forwardBackward(logits, V, targets, offsets, coefficients,
         LossSpec.defaults(), new float[3]), "grad.length = 3");
   }
 
@@ -107,24 +99,24 @@ class BadInputTest {
     rejects(logits, V, targets, offsets, new float[] {1f, -1f}, LossSpec.defaults(),
         "coefficients[1] = -1 is negative under normalization WEIGHT_SUM", "NONE",
         "explicit normalizer");
-    expectIae(() -> LossSpec.builder().normalizer(0.0), "normalizer = 0.0");
-    expectIae(() -> LossSpec.builder().normalizer(Double.NaN), "normalizer = NaN");
+    assertIae(() -> LossSpec.builder().normalizer(0.0), "normalizer = 0.0");
+    assertIae(() -> LossSpec.builder().normalizer(Double.NaN), "normalizer = NaN");
   }
 
   @Test
   void badOptions() {
-    expectIae(() -> LossSpec.builder().labelSmoothing(1.5f), "labelSmoothing = 1.5");
-    expectIae(() -> LossSpec.builder().labelSmoothing(Float.NaN), "labelSmoothing = NaN");
-    expectIae(() -> LossSpec.builder().zLoss(-1f), "zLoss = -1.0");
-    expectIae(() -> LossSpec.builder().softcap(Float.POSITIVE_INFINITY), "softcap");
-    expectIae(() -> LossSpec.builder().logitScale(0f), "logitScale = 0.0");
+    assertIae(() -> LossSpec.builder().labelSmoothing(1.5f), "labelSmoothing = 1.5");
+    assertIae(() -> LossSpec.builder().labelSmoothing(Float.NaN), "labelSmoothing = NaN");
+    assertIae(() -> LossSpec.builder().zLoss(-1f), "zLoss = -1.0");
+    assertIae(() -> LossSpec.builder().softcap(Float.POSITIVE_INFINITY), "softcap");
+    assertIae(() -> LossSpec.builder().logitScale(0f), "logitScale = 0.0");
   }
 
   @Test
   void backwardNeedsMatchingStats() {
     SampleStats other = FusedLoss.forward(new float[2 * V], V, new int[] {0, 1},
         new int[] {0, 2}, LossSpec.defaults());
-    expectIae(() -> FusedLoss.backward(logits, V, targets, offsets, other, coefficients,
+    assertIae(() -> FusedLoss.backward(logits, V, targets, offsets, other, coefficients,
         LossSpec.defaults(), new float[logits.length]), "stats has 2 rows");
   }
 
@@ -148,18 +140,18 @@ class BadInputTest {
     IntPointer tg = new IntPointer(targets);
     IntPointer off = new IntPointer(offsets);
     try {
-      expectIae(() -> NativeBatch.builder().logits(lg, 5, V).targets(tg).offsets(off, 2).build(),
+      assertIae(() -> NativeBatch.builder().logits(lg, 5, V).targets(tg).offsets(off, 2).build(),
           "logits pointer holds 24 elements", "needs 30");
       FloatPointer freed = new FloatPointer(4L * V);
       freed.deallocate();
-      expectIae(() -> NativeBatch.builder().logits(freed, 4, V).targets(tg).offsets(off, 2)
+      assertIae(() -> NativeBatch.builder().logits(freed, 4, V).targets(tg).offsets(off, 2)
           .build(), "logits pointer is null or deallocated");
-      expectIae(() -> NativeBatch.builder().logits(lg, 4, V).targets(tg).offsets(off, 3).build(),
+      assertIae(() -> NativeBatch.builder().logits(lg, 4, V).targets(tg).offsets(off, 3).build(),
           "offsets pointer holds 3 elements", "needs 4");
       NativeBatch ok = NativeBatch.builder().logits(lg, 4, V).targets(tg).offsets(off, 2).build();
-      expectIae(() -> FusedLoss.forwardBackward(ok, coefficients, LossSpec.defaults(),
+      assertIae(() -> FusedLoss.forwardBackward(ok, coefficients, LossSpec.defaults(),
           NativeGrad.of(new FloatPointer(3), V)), "grad pointer holds 3 elements");
-      expectIae(() -> FusedLoss.forwardBackward(ok, coefficients, LossSpec.defaults(),
+      assertIae(() -> FusedLoss.forwardBackward(ok, coefficients, LossSpec.defaults(),
           NativeGrad.ofAddress(0, V)), "grad address is 0");
     } finally {
       lg.deallocate();
@@ -176,7 +168,7 @@ class BadInputTest {
     try {
       NativeBatch batch = NativeBatch.builder().logits(lg, 4, V).targets(tg).offsets(off, 2).build();
       long shifted = lg.address() + 4;
-      expectIae(() -> FusedLoss.forwardBackward(batch, coefficients, LossSpec.defaults(),
+      assertIae(() -> FusedLoss.forwardBackward(batch, coefficients, LossSpec.defaults(),
           NativeGrad.ofAddress(shifted, V)), "grad overlaps logits");
     } finally {
       lg.deallocate();

@@ -2,6 +2,7 @@ package dev.reweigh;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.reweigh.testkit.OptionGrid;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -34,7 +35,7 @@ class Bf16Test {
           bf[i] = toBf16(b.logits[i]);
           widened[i] = fromBf16(bf[i]);
         }
-        LossSpec spec = OptionSets.get("all+explicit");
+        LossSpec spec = OptionGrid.kernel("all+explicit").spec();
         float[] g32 = new float[widened.length];
         LossResult r32 = FusedLoss.forwardBackward(
             widened, vocab, b.targets, b.offsets, b.coefficients, spec, g32);

@@ -1,5 +1,6 @@
 package dev.reweigh;
 
+import static dev.reweigh.testkit.Rejects.assertIae;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -18,8 +19,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * The boundary contract (docs/design.md §3): gradient element type, aliasing of outputs, the
- * D = 0 micro-batch, signed weights under WEIGHT_SUM, critical regions and the CUDA facts.
+ * The boundary contract (docs/design.md §3): gradient element type, aliasing of outputs, the D = 0
+ * micro-batch, signed weights under WEIGHT_SUM, critical regions and the CUDA facts.
  */
 class BoundaryTest {
   static final int V = 5;
@@ -43,11 +44,11 @@ class BoundaryTest {
         FloatPointer floats = new FloatPointer(LOGITS.length)) {
       shorts.limit(LOGITS.length);
       NativeBatch batch = f32Batch(logits, targets, offsets);
-      BadInputTest.expectIae(() -> FusedLoss.forwardBackward(batch, new float[] {1f, 1f},
+      assertIae(() -> FusedLoss.forwardBackward(batch, new float[] {1f, 1f},
           LossSpec.defaults(), NativeGrad.of(shorts, V)), "ShortPointer", "F32");
       NativeBatch bfBatch = NativeBatch.builder().logitsBf16(bf16, 4, V).targets(targets)
           .offsets(offsets, 2).build();
-      BadInputTest.expectIae(() -> FusedLoss.forwardBackward(bfBatch, new float[] {1f, 1f},
+      assertIae(() -> FusedLoss.forwardBackward(bfBatch, new float[] {1f, 1f},
           LossSpec.defaults(), NativeGrad.of(floats, V)), "FloatPointer", "BF16");
       // The matching types are accepted.
       FusedLoss.forwardBackward(batch, new float[] {1f, 1f}, LossSpec.defaults(),
@@ -62,7 +63,7 @@ class BoundaryTest {
     // vocab 1 and one row per sample: grad and coefficients have the same length.
     float[] c = {1f, 2f, 3f};
     float[] before = c.clone();
-    BadInputTest.expectIae(() -> FusedLoss.forwardBackward(new float[] {1f, 2f, 3f}, 1,
+    assertIae(() -> FusedLoss.forwardBackward(new float[] {1f, 2f, 3f}, 1,
         new int[] {0, 0, 0}, new int[] {0, 1, 2, 3}, c, LossSpec.defaults(), c),
         "grad overlaps coefficients");
     assertArrayEquals(before, c);
@@ -78,21 +79,21 @@ class BoundaryTest {
         FloatPointer b = new FloatPointer(64)) {
       NativeBatch batch = f32Batch(logits, targets, offsets);
       int[] targetsBefore = new int[4];
-      BadInputTest.expectIae(() -> FusedLoss.forward(batch, LossSpec.defaults(),
+      assertIae(() -> FusedLoss.forward(batch, LossSpec.defaults(),
           NativeStats.builder().loss(targets.address()).build()),
           "stats.loss overlaps targets");
       targets.get(targetsBefore);
       assertArrayEquals(TARGETS, targetsBefore);
-      BadInputTest.expectIae(() -> FusedLoss.forward(batch, LossSpec.defaults(),
+      assertIae(() -> FusedLoss.forward(batch, LossSpec.defaults(),
           NativeStats.builder().rowLse(a.address()).rowLogp(a.address() + 8).build()),
           "stats.rowLogp overlaps stats.rowLse");
-      BadInputTest.expectIae(() -> FusedLoss.forwardBackward(batch, coefficients.address(),
+      assertIae(() -> FusedLoss.forwardBackward(batch, coefficients.address(),
           LossSpec.defaults(), NativeGrad.ofAddress(offsets.address(), V),
           NativeStats.builder().build(), 0L), "grad overlaps offsets");
-      BadInputTest.expectIae(() -> FusedLoss.forwardBackward(batch, coefficients.address(),
+      assertIae(() -> FusedLoss.forwardBackward(batch, coefficients.address(),
           LossSpec.defaults(), NativeGrad.ofAddress(a.address(), V),
           NativeStats.builder().build(), coefficients.address()), "total overlaps coefficients");
-      BadInputTest.expectIae(() -> FusedLoss.backward(batch, b.address(),
+      assertIae(() -> FusedLoss.backward(batch, b.address(),
           coefficients.address(), LossSpec.defaults(), NativeGrad.ofAddress(b.address(), V)),
           "grad overlaps rowLse");
       // Disjoint outputs and the in-place gradient are fine.
@@ -162,7 +163,7 @@ class BoundaryTest {
   @Test
   void signedCoefficientsAreForNoneOrAnExplicitNormaliser() {
     float[] dpo = {1f, -1f};
-    BadInputTest.expectIae(() -> FusedLoss.forwardBackward(LOGITS, V, TARGETS, OFFSETS, dpo,
+    assertIae(() -> FusedLoss.forwardBackward(LOGITS, V, TARGETS, OFFSETS, dpo,
         LossSpec.defaults(), new float[LOGITS.length]), "coefficients[1] = -1 is negative",
         "NONE", "explicit normalizer");
     LossResult r = FusedLoss.forwardBackward(LOGITS, V, TARGETS, OFFSETS, dpo,
@@ -206,7 +207,7 @@ class BoundaryTest {
         LongPointer offsets = new LongPointer(0L, 2L, 4L)) {
       NativeBatch batch = NativeBatch.builder().logits(logits, 4, V).targets(targets)
           .offsets(offsets, 2).build();
-      BadInputTest.expectIae(() -> FusedLoss.forward(batch, LossSpec.defaults(),
+      assertIae(() -> FusedLoss.forward(batch, LossSpec.defaults(),
           NativeStats.builder().tokenCount(offsets.address()).build()),
           "stats.tokenCount overlaps offsets");
     }

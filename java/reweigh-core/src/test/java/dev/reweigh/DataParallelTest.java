@@ -3,6 +3,8 @@ package dev.reweigh;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
+import dev.reweigh.testkit.Close;
+import dev.reweigh.testkit.OptionGrid;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -25,8 +27,8 @@ class DataParallelTest {
   @ParameterizedTest(name = "ranks={0}")
   @ValueSource(ints = {2, 3})
   void ranksReproduceTheWholeBatch(int ranks) throws Exception {
-    for (String options : OptionSets.NAMES) {
-      LossSpec spec = OptionSets.get(options);
+    for (String options : OptionGrid.KERNEL_LABELS) {
+      LossSpec spec = OptionGrid.kernel(options).spec();
       int vocab = 300;
       int samplesPerRank = 4;
       int rowsPerSample = 5;

@@ -1,5 +1,9 @@
 package dev.reweigh;
 
+import dev.reweigh.testkit.Close;
+import dev.reweigh.testkit.OptionGrid;
+import dev.reweigh.testkit.RefOptions;
+import dev.reweigh.testkit.Reference64;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -11,14 +15,14 @@ import org.junit.jupiter.params.provider.MethodSource;
 class FiniteDifferenceTest {
 
   static java.util.List<String> optionSets() {
-    return OptionSets.NAMES;
+    return OptionGrid.KERNEL_LABELS;
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("optionSets")
   void gradientMatchesCentralDifferences(String options) {
-    LossSpec spec = OptionSets.get(options);
-    RefOptions o = OptionSets.ref(options);
+    LossSpec spec = OptionGrid.kernel(options).spec();
+    RefOptions o = OptionGrid.kernel(options).o();
     int vocab = 11;
     // Signed coefficients (DPO) wherever the contract allows them: not under WEIGHT_SUM.
     boolean signed = spec.normalization() != Normalization.WEIGHT_SUM;

@@ -1,8 +1,13 @@
 package dev.reweigh;
 
+import static dev.reweigh.testkit.Reference64.toDoubles;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.reweigh.testkit.Close;
+import dev.reweigh.testkit.OptionGrid;
+import dev.reweigh.testkit.RefOptions;
+import dev.reweigh.testkit.Reference64;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -15,10 +20,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  * {@link Reference64}.
  *
  * <p>Grid rationale (docs/style.md §5): vocabularies 1 (degenerate), 7 / 15 / 17 / 31 / 33 (the
- * tails around the 8- and 16-lane vector widths and the 2x-unrolled loops), 16 (exactly one
- * AVX-512 vector), 1000, 32000 (Llama 2), 128256 (Llama 3) and 262144 (the "up to 256k" promise);
- * rows 0 (empty), 1, 3 and 289 (odd, many chunks of the thread pool) where the reference stays
- * fast. Option sets cover each option alone and all of them together.
+ * tails around the 8- and 16-lane vector widths and the 2x-unrolled loops), 16 (exactly one AVX-512
+ * vector), 1000, 32000 (Llama 2), 128256 (Llama 3) and 262144 (the "up to 256k" promise); rows 0
+ * (empty), 1, 3 and 289 (odd, many chunks of the thread pool) where the reference stays fast.
+ * Option sets cover each option alone and all of them together.
  *
  * <p>Tolerances: the kernels accumulate a row in float32 over about V / lanes terms per
  * accumulator, so the expected error grows like sqrt(V) * 6e-8 (random rounding) relative to the
@@ -37,7 +42,7 @@ class FusedLossReferenceTest {
           if ((long) rows * vocab > 1_200_000 && rows > 3) {
             continue; // keeps the float64 reference fast; V >= 32000 is covered by 1 and 3 rows
           }
-          for (String options : OptionSets.NAMES) {
+          for (String options : OptionGrid.KERNEL_LABELS) {
             out.add(Arguments.of(isa, vocab, rows, options, seed++));
           }
         }
@@ -57,9 +62,10 @@ class FusedLossReferenceTest {
   @MethodSource("cases")
   void forwardMatchesReference(String isa, int vocab, int rows, String options, long seed) {
     assumeTrue(Isa.supported().contains(isa), isa + " is not supported by this CPU/OS");
-    LossSpec spec = OptionSets.get(options);
-    RefOptions o = OptionSets.ref(options);
-    TestBatch b = TestBatch.random(seed, rows, vocab, 3.0, o.mode() == RefOptions.Mode.NONE);
+    OptionGrid.Named named = OptionGrid.kernel(options);
+    LossSpec spec = named.spec();
+    RefOptions o = named.o();
+    TestBatch b = TestBatch.random(seed, rows, vocab, 3.0, named.negative());
     Reference64 ref = Reference64.compute(b.logits, vocab, b.targets, b.offsets, null, o);
     Isa.with(isa, () -> {
       SampleStats st = FusedLoss.forward(b.logits, vocab, b.targets, b.offsets, spec);
@@ -80,9 +86,10 @@ class FusedLossReferenceTest {
   void forwardBackwardMatchesReference(
       String isa, int vocab, int rows, String options, long seed) {
     assumeTrue(Isa.supported().contains(isa), isa + " is not supported by this CPU/OS");
-    LossSpec spec = OptionSets.get(options);
-    RefOptions o = OptionSets.ref(options);
-    TestBatch b = TestBatch.random(seed, rows, vocab, 3.0, o.mode() == RefOptions.Mode.NONE);
+    OptionGrid.Named named = OptionGrid.kernel(options);
+    LossSpec spec = named.spec();
+    RefOptions o = named.o();
+    TestBatch b = TestBatch.random(seed, rows, vocab, 3.0, named.negative());
     assumeTrue(hasDenominator(b, o), "normaliser D = 0 for this random batch");
     Reference64 ref =
         Reference64.compute(b.logits, vocab, b.targets, b.offsets, b.coefficients, o);
@@ -103,12 +110,8 @@ class FusedLossReferenceTest {
     });
   }
 
-  static boolean hasDenominator(TestBatch b, RefOptions spec) {
-    long[] counts = Reference64.compute(b.logits, b.vocab, b.targets, b.offsets, null, spec).tokenCount;
-    double[] c = new double[b.coefficients.length];
-    for (int i = 0; i < c.length; i++) {
-      c[i] = b.coefficients[i];
-    }
-    return Reference64.normalizer(spec, counts, c) != 0;
+  static boolean hasDenominator(TestBatch b, RefOptions o) {
+    int[] counts = Reference64.compute(b.logits, b.vocab, b.targets, b.offsets, null, o).tokenCount;
+    return Reference64.normalizer(o, counts, toDoubles(b.coefficients)) != 0;
   }
 }

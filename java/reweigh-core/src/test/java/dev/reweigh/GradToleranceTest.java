@@ -3,6 +3,9 @@ package dev.reweigh;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.reweigh.testkit.Close;
+import dev.reweigh.testkit.RefOptions;
+import dev.reweigh.testkit.Reference64;
 import org.junit.jupiter.api.Test;
 
 /**

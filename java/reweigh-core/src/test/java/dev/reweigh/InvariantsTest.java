@@ -3,6 +3,11 @@ package dev.reweigh;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.reweigh.testkit.Close;
+import dev.reweigh.testkit.OptionGrid;
+import dev.reweigh.testkit.RefOptions;
+import dev.reweigh.testkit.RefOptions.Mode;
+import dev.reweigh.testkit.Reference64;
 import org.junit.jupiter.api.Test;
 
 /** Properties that must hold exactly: in place, determinism across threads, empty samples. */
@@ -13,7 +18,7 @@ class InvariantsTest {
     for (String isa : Isa.supported()) {
       Isa.with(isa, () -> {
         TestBatch b = TestBatch.random(42, 37, 1003, 4.0, false);
-        LossSpec spec = OptionSets.get("all+explicit");
+        LossSpec spec = OptionGrid.kernel("all+explicit").spec();
         float[] separate = new float[b.logits.length];
         LossResult r1 = FusedLoss.forwardBackward(
             b.logits, b.vocab, b.targets, b.offsets, b.coefficients, spec, separate);
@@ -89,7 +94,7 @@ class InvariantsTest {
   @Test
   void backwardAfterForwardEqualsForwardBackward() {
     TestBatch b = TestBatch.random(11, 64, 513, 3.0, true);
-    RefOptions o = RefOptions.DEFAULTS.softcap(10).mode(RefOptions.Mode.NONE);
+    RefOptions o = RefOptions.DEFAULTS.softcap(10).mode(Mode.NONE);
     LossSpec spec = o.spec();
     float[] fused = new float[b.logits.length];
     FusedLoss.forwardBackward(b.logits, b.vocab, b.targets, b.offsets, b.coefficients, spec, fused);

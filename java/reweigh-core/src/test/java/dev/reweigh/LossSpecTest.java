@@ -1,5 +1,6 @@
 package dev.reweigh;
 
+import static dev.reweigh.testkit.Rejects.assertIae;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -10,7 +11,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.function.Executable;
 
 /**
  * The LossSpec builder: every setter's accepted range, edges included, the values handed to the
@@ -18,13 +18,6 @@ import org.junit.jupiter.api.function.Executable;
  * out here), and value semantics.
  */
 class LossSpecTest {
-
-  private static void assertIae(Executable body, String... fragments) {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, body);
-    for (String f : fragments) {
-      assertTrue(e.getMessage().contains(f), () -> "message '" + e.getMessage() + "' lacks " + f);
-    }
-  }
 
   @Test
   void defaultsAreDocumented() {

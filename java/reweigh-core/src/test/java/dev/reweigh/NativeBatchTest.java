@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.reweigh.testkit.OptionGrid;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.LongPointer;
@@ -16,7 +17,7 @@ class NativeBatchTest {
   @Test
   void pointerPathEqualsHeapPathWithInt64TargetsAndRowStride() {
     TestBatch b = TestBatch.random(3, 45, 777, 3.0, true);
-    LossSpec spec = OptionSets.get("all+explicit");
+    LossSpec spec = OptionGrid.kernel("all+explicit").spec();
     float[] heapGrad = new float[b.logits.length];
     LossResult heap = FusedLoss.forwardBackward(
         b.logits, b.vocab, b.targets, b.offsets, b.coefficients, spec, heapGrad);

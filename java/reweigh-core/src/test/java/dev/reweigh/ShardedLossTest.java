@@ -1,10 +1,14 @@
 package dev.reweigh;
 
+import static dev.reweigh.testkit.Reference64.toDoubles;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.reweigh.testkit.Close;
+import dev.reweigh.testkit.OptionGrid;
+import dev.reweigh.testkit.Reference64;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -39,7 +43,7 @@ class ShardedLossTest {
     long seed = 100;
     for (int k : new int[] {1, 2, 3, 7}) {
       for (int vocab : new int[] {17, 1000}) {
-        for (String options : OptionSets.NAMES) {
+        for (String options : OptionGrid.KERNEL_LABELS) {
           for (boolean bf16 : new boolean[] {false, true}) {
             out.add(Arguments.of(k, vocab, options, bf16, seed++));
           }
@@ -119,22 +123,14 @@ class ShardedLossTest {
     return out;
   }
 
-  static double[] toDouble(float[] a) {
-    double[] d = new double[a.length];
-    for (int i = 0; i < a.length; i++) {
-      d[i] = a[i];
-    }
-    return d;
-  }
-
   @ParameterizedTest(name = "K={0} V={1} {2} bf16={3}")
   @MethodSource("cases")
   void shardsReproduceUnsharded(int k, int vocab, String options, boolean bf16, long seed)
       throws Exception {
-    LossSpec spec = OptionSets.get(options);
+    OptionGrid.Named named = OptionGrid.kernel(options);
+    LossSpec spec = named.spec();
     int rows = 29;
-    TestBatch b = TestBatch.random(seed, rows, vocab, 3.0,
-        spec.normalization() == Normalization.NONE);
+    TestBatch b = TestBatch.random(seed, rows, vocab, 3.0, named.negative());
     Random rnd = new Random(seed);
     long[] bounds = splits(k, vocab, rnd);
     int[] targets = b.targets.clone();
@@ -142,7 +138,7 @@ class ShardedLossTest {
       emptyShard(targets, bounds, rnd.nextInt(k));
     }
     TestBatch t = TestBatch.of(vocab, stored(b.logits, bf16), targets, b.offsets, b.coefficients);
-    assumeTrue(FusedLossReferenceTest.hasDenominator(t, OptionSets.ref(options)), "normaliser D = 0");
+    assumeTrue(FusedLossReferenceTest.hasDenominator(t, named.o()), "normaliser D = 0");
     int samples = t.samples();
 
     // Unsharded: the kernel and the float64 reference.
@@ -163,7 +159,7 @@ class ShardedLossTest {
           gradWhole);
     }
     Reference64 ref =
-        Reference64.compute(t.logits, vocab, targets, t.offsets, t.coefficients, OptionSets.ref(options));
+        Reference64.compute(t.logits, vocab, targets, t.offsets, t.coefficients, named.o());
 
     try (Pointer logits = bf16 ? new ShortPointer(rows * vocab) : new FloatPointer(rows * vocab);
         Pointer gradMerge = bf16 ? new ShortPointer(rows * vocab) : new FloatPointer(rows * vocab);
@@ -228,8 +224,8 @@ class ShardedLossTest {
       double gradRtol = bf16 ? 1.0 / 128 : FusedLossReferenceTest.statTol(vocab);
       float[] gm = read(gradMerge, bf16, rows * vocab);
       float[] gg = read(gradGroup, bf16, rows * vocab);
-      Close.arrays("grad (merge) vs unsharded", toDouble(gradWhole), gm, gradTol, gradRtol);
-      Close.arrays("grad (group) vs unsharded", toDouble(gradWhole), gg, gradTol, gradRtol);
+      Close.arrays("grad (merge) vs unsharded", toDoubles(gradWhole), gm, gradTol, gradRtol);
+      Close.arrays("grad (group) vs unsharded", toDoubles(gradWhole), gg, gradTol, gradRtol);
       Close.arrays("grad (merge) vs float64", ref.grad, gm, gradTol, gradRtol);
     }
   }
@@ -246,7 +242,7 @@ class ShardedLossTest {
     Close.arrays(route + " loss", w.losses(), s.losses(), tol, tol);
     Close.arrays(route + " logProbSum", w.logProbSums(), s.logProbSums(), tol * 4, tol);
     Close.arrays(route + " meanEntropy", w.meanEntropies(), s.meanEntropies(), tol, tol);
-    Close.arrays(route + " rowLse", toDouble(w.rowLse()), s.rowLse(), tol, tol);
+    Close.arrays(route + " rowLse", toDoubles(w.rowLse()), s.rowLse(), tol, tol);
     Close.arrays(route + " loss vs float64", ref.loss, s.losses(), tol, tol);
     Close.arrays(route + " meanEntropy vs float64", ref.meanEntropy, s.meanEntropies(), tol, tol);
   }
@@ -323,11 +319,12 @@ class ShardedLossTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("unsmoothed")
   void maskedPaddingShardContributesNothing(String options) {
-    LossSpec spec = OptionSets.get(options);
+    OptionGrid.Named named = OptionGrid.kernel(options);
+    LossSpec spec = named.spec();
     int rows = 9;
     int vocab = 64;
     int pad = 48; // columns [48, 64) are padding
-    TestBatch b = TestBatch.random(5, rows, vocab, 3.0, spec.normalization() == Normalization.NONE);
+    TestBatch b = TestBatch.random(5, rows, vocab, 3.0, named.negative());
     float[] logits = b.logits.clone();
     int[] targets = b.targets.clone();
     for (int r = 0; r < rows; r++) {
@@ -337,7 +334,7 @@ class ShardedLossTest {
       }
     }
     TestBatch t = TestBatch.of(vocab, logits, targets, b.offsets, b.coefficients);
-    assumeTrue(FusedLossReferenceTest.hasDenominator(t, OptionSets.ref(options)), "normaliser D = 0");
+    assumeTrue(FusedLossReferenceTest.hasDenominator(t, named.o()), "normaliser D = 0");
     float[] gradWhole = new float[rows * vocab];
     LossResult whole =
         FusedLoss.forwardBackward(logits, vocab, targets, t.offsets, t.coefficients, spec, gradWhole);
@@ -367,10 +364,10 @@ class ShardedLossTest {
       }
       double tol = FusedLossReferenceTest.statTol(vocab);
       compareStats("padded", whole, sharded,
-          Reference64.compute(logits, vocab, targets, t.offsets, t.coefficients, OptionSets.ref(options)),
+          Reference64.compute(logits, vocab, targets, t.offsets, t.coefficients, named.o()),
           tol);
       float[] grad = read(g, false, rows * vocab);
-      Close.arrays("padded grad", toDouble(gradWhole), grad, 1e-7, tol);
+      Close.arrays("padded grad", toDoubles(gradWhole), grad, 1e-7, tol);
       for (int r = 0; r < rows; r++) {
         for (int v = pad; v < vocab; v++) {
           assertTrue(grad[r * vocab + v] == 0f, "padding grad [" + r + ", " + v + "] = "
@@ -381,6 +378,6 @@ class ShardedLossTest {
   }
 
   static Stream<String> unsmoothed() {
-    return OptionSets.NAMES.stream().filter(n -> OptionSets.get(n).labelSmoothing() == 0f);
+    return OptionGrid.KERNEL.stream().filter(n -> n.o().eps() == 0).map(OptionGrid.Named::label);
   }
 }

@@ -1,9 +1,14 @@
 package dev.reweigh;
 
+import static dev.reweigh.testkit.Reference64.toDoubles;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.reweigh.testkit.Close;
+import dev.reweigh.testkit.OptionGrid;
+import dev.reweigh.testkit.RefOptions;
+import dev.reweigh.testkit.Reference64;
 import java.util.Random;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
@@ -25,14 +30,14 @@ import org.junit.jupiter.params.provider.MethodSource;
 class TokenLossTest {
 
   static Iterable<String> names() {
-    return OptionSets.NAMES;
+    return OptionGrid.KERNEL_LABELS;
   }
 
   /** The total of the class comment in float64, from the definitions of rowLoss and H alone. */
   static double total(double[] z, int vocab, int[] targets, int[] offsets, double[] c,
       double[] w, double[] beta, RefOptions spec) {
     int samples = offsets.length - 1;
-    long[] counts = new long[samples];
+    int[] counts = new int[samples];
     double[] perSample = new double[samples];
     for (int s = 0; s < samples; s++) {
       for (int r = offsets[s]; r < offsets[s + 1]; r++) {
@@ -99,7 +104,7 @@ class TokenLossTest {
   private record Case(TestBatch b, float[] w, float[] beta, double[] fd, double scale) {}
 
   private static Case makeCase(String name, boolean bf16Values, long seed) {
-    LossSpec spec = OptionSets.get(name);
+    LossSpec spec = OptionGrid.kernel(name).spec();
     TestBatch raw = TestBatch.random(seed, 9, 13, 2.0,
         spec.normalization() != Normalization.WEIGHT_SUM);
     float[] logits = raw.logits.clone();
@@ -117,7 +122,7 @@ class TokenLossTest {
       beta[r] = (float) (rnd.nextDouble() - 0.5);
     }
     double[] fd = finiteDifferences(toDoubles(logits), b.vocab, b.targets, b.offsets,
-        toDoubles(b.coefficients), toDoubles(w), toDoubles(beta), OptionSets.ref(name));
+        toDoubles(b.coefficients), toDoubles(w), toDoubles(beta), OptionGrid.kernel(name).o());
     double scale = 0;
     for (double v : fd) {
       scale = Math.max(scale, Math.abs(v));
@@ -128,7 +133,7 @@ class TokenLossTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("names")
   void heapFp32MatchesFiniteDifferences(String name) {
-    LossSpec spec = OptionSets.get(name);
+    LossSpec spec = OptionGrid.kernel(name).spec();
     Case k = makeCase(name, false, 11);
     TestBatch b = k.b();
     SampleStats st = FusedLoss.forward(b.logits, b.vocab, b.targets, b.offsets, spec);
@@ -147,7 +152,7 @@ class TokenLossTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("names")
   void heapBf16MatchesFiniteDifferences(String name) {
-    LossSpec spec = OptionSets.get(name);
+    LossSpec spec = OptionGrid.kernel(name).spec();
     Case k = makeCase(name, true, 12);
     TestBatch b = k.b();
     short[] logits = new short[b.logits.length];
@@ -169,7 +174,7 @@ class TokenLossTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("names")
   void nativeBatchEqualsHeap(String name) {
-    LossSpec spec = OptionSets.get(name);
+    LossSpec spec = OptionGrid.kernel(name).spec();
     Case k = makeCase(name, false, 13);
     TestBatch b = k.b();
     SampleStats st = FusedLoss.forward(b.logits, b.vocab, b.targets, b.offsets, spec);
@@ -259,13 +264,5 @@ class TokenLossTest {
               row.address(), LossSpec.defaults(), NativeGrad.of(grad, b.vocab)));
       expectMessage(e, "rowEntropy address is 0");
     }
-  }
-
-  private static double[] toDoubles(float[] f) {
-    double[] d = new double[f.length];
-    for (int i = 0; i < f.length; i++) {
-      d[i] = f[i];
-    }
-    return d;
   }
 }

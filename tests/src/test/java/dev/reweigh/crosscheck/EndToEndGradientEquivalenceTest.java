@@ -3,21 +3,17 @@ package dev.reweigh.crosscheck;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.reweigh.LossSpec;
-import dev.reweigh.crosscheck.PeerOptions.Mode;
 import dev.reweigh.pytorch.TorchBatch;
 import dev.reweigh.pytorch.TorchLoss;
 import dev.reweigh.pytorch.TorchResult;
-import java.lang.ref.Reference;
+import dev.reweigh.testkit.RefOptions;
+import dev.reweigh.testkit.RefOptions.Mode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
-import org.bytedeco.pytorch.EmbeddingImpl;
-import org.bytedeco.pytorch.LinearImpl;
-import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
-import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -39,7 +35,7 @@ class EndToEndGradientEquivalenceTest {
   private static final Diffs DIFFS = new Diffs("libtorch autograd end to end");
   private static final double FP32 = 1e-5;
 
-  record Config(String label, int b, int t, int v, int d, PeerOptions o, int promptLength,
+  record Config(String label, int b, int t, int v, int d, RefOptions o, int promptLength,
       boolean negative, boolean inPlace) {
     @Override
     public String toString() {
@@ -50,58 +46,14 @@ class EndToEndGradientEquivalenceTest {
   static Stream<Arguments> configs() {
     List<Arguments> out = new ArrayList<>();
     out.add(Arguments.of(new Config("V=257 causal, MEAN, WEIGHT_SUM, in place", 3, 12, 257, 32,
-        PeerOptions.DEFAULTS, 0, false, true)));
+        RefOptions.DEFAULTS, 0, false, true)));
     out.add(Arguments.of(new Config("V=1000 smoothing 0.1, SUM, TOKENS, separate grad", 2, 9,
-        1000, 24, PeerOptions.DEFAULTS.eps(0.1).summed().mode(Mode.TOKENS), 0, false, false)));
+        1000, 24, RefOptions.DEFAULTS.eps(0.1).summed().mode(Mode.TOKENS), 0, false, false)));
     out.add(Arguments.of(new Config("V=131 masked prompts, NONE, negative c (DPO-like)", 4, 10,
-        131, 16, PeerOptions.DEFAULTS.mode(Mode.NONE), 3, true, true)));
+        131, 16, RefOptions.DEFAULTS.mode(Mode.NONE), 3, true, true)));
     out.add(Arguments.of(new Config("V=32000 prompt of 2 masked, smoothing 0.05, D=5", 2, 6, 32000, 16,
-        PeerOptions.DEFAULTS.eps(0.05).explicit(5.0), 2, false, true)));
+        RefOptions.DEFAULTS.eps(0.05).explicit(5.0), 2, false, true)));
     return out.stream();
-  }
-
-  /** Embedding -> Linear -> tanh -> Linear, initialised from a fixed seed. */
-  private static final class TinyLm {
-    final EmbeddingImpl emb;
-    final LinearImpl hidden;
-    final LinearImpl head;
-    final Module[] modules;
-
-    TinyLm(int v, int d, long seed) {
-      torch.manual_seed(seed);
-      emb = new EmbeddingImpl(v, d);
-      hidden = new LinearImpl(d, d);
-      head = new LinearImpl(d, v);
-      modules = new Module[] {emb, hidden, head};
-    }
-
-    Tensor logits(Tensor tokens) {
-      return head.forward(torch.tanh(hidden.forward(emb.forward(tokens))));
-    }
-
-    /**
-     * Every parameter's gradient. The Tensors that {@code TensorVector.get} returns point into the
-     * vector's storage, so the vector must stay reachable while they are used: once it is
-     * unreachable the GC may free it, and reading a parameter's {@code grad()} then crashes the
-     * JVM.
-     */
-    List<double[]> gradsAndZero() {
-      List<double[]> out = new ArrayList<>();
-      for (Module m : modules) {
-        TensorVector ps = m.parameters();
-        try {
-          for (long i = 0; i < ps.size(); i++) {
-            out.add(T.toDoubles(ps.get(i).grad()));
-          }
-        } finally {
-          Reference.reachabilityFence(ps);
-        }
-      }
-      for (Module m : modules) {
-        m.zero_grad(true);
-      }
-      return out;
-    }
   }
 
   @ParameterizedTest(name = "{0}")
@@ -132,7 +84,7 @@ class EndToEndGradientEquivalenceTest {
     Tensor tokensT = T.longs(tokens, b, t);
     TinyLm model = new TinyLm(cfg.v(), cfg.d(), 42);
     LossSpec spec = cfg.o().spec();
-    PeerOptions o = cfg.o();
+    RefOptions o = cfg.o();
 
     // ---- step 1: Reweigh's gradient injected via logits.backward(grad) ----
     Tensor logits = model.logits(tokensT);

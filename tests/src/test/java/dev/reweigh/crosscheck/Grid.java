@@ -1,12 +1,11 @@
 package dev.reweigh.crosscheck;
 
-import dev.reweigh.crosscheck.PeerOptions.Mode;
-import dev.reweigh.crosscheck.Problem.Options;
 import dev.reweigh.crosscheck.Problem.Shape;
 import java.util.List;
 
 /**
- * The shared cross-check grid. Vocabularies cover the degenerate V = 1, small odd sizes, the
+ * The cross-checks' shapes (their options are the kit's {@link dev.reweigh.testkit.OptionGrid}
+ * TORCH and ND4J views). Vocabularies cover the degenerate V = 1, small odd sizes, the
  * tails around a 16-float AVX-512 vector (15, 17, 33: the kernels' vector loop plus scalar tail),
  * a non-multiple of 16 in the thousands, and the real vocabularies 32000 (Llama 2) and 50257
  * (GPT-2, odd). Row layouts cover empty samples, a sample with every row ignored, a ragged 289-row
@@ -36,24 +35,4 @@ final class Grid {
           false),
       new Shape("padded [B,T,V]=[3,9,100], ignored tails", new int[] {9, 9, 9}, 100, 0.3, 3.0,
           false, true));
-
-  /** Options every peer can express (libtorch composes scale, softcap and z-loss from ops). */
-  static final List<Options> TORCH_OPTIONS = List.of(
-      new Options("defaults (MEAN, WEIGHT_SUM)", PeerOptions.DEFAULTS, false),
-      new Options("smoothing 0.1, SUM, TOKENS",
-          PeerOptions.DEFAULTS.eps(0.1).summed().mode(Mode.TOKENS), false),
-      new Options("ignore_index 2 (a real class), SAMPLES",
-          PeerOptions.DEFAULTS.ignore(2).mode(Mode.SAMPLES), false),
-      new Options("NONE, negative coefficients", PeerOptions.DEFAULTS.mode(Mode.NONE), true),
-      new Options("D=7.5, logitScale 0.7, softcap 15",
-          PeerOptions.DEFAULTS.explicit(7.5).scale(0.7).softcap(15), false),
-      new Options("z-loss 1e-3, smoothing 0.05", PeerOptions.DEFAULTS.lambda(1e-3).eps(0.05),
-          false));
-
-  /** ND4J's SoftmaxCrossEntropyLoss has label smoothing and weights, nothing else. */
-  static final List<Options> ND4J_OPTIONS = List.of(
-      TORCH_OPTIONS.get(0),
-      TORCH_OPTIONS.get(1),
-      TORCH_OPTIONS.get(3),
-      new Options("smoothing 0.2, D=3.25", PeerOptions.DEFAULTS.eps(0.2).explicit(3.25), false));
 }

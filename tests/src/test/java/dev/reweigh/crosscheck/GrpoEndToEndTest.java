@@ -9,19 +9,13 @@ import dev.reweigh.pytorch.TorchStats;
 import dev.reweigh.pytorch.TorchTokenLoss;
 import dev.reweigh.weighting.PolicyGradient;
 import dev.reweigh.weighting.TokenObjective;
-import java.lang.ref.Reference;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.bytedeco.pytorch.BoolOptional;
-import org.bytedeco.pytorch.EmbeddingImpl;
-import org.bytedeco.pytorch.LinearImpl;
-import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.ScalarOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorArrayRefOptional;
-import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -58,44 +52,6 @@ class GrpoEndToEndTest {
   private static final double KL_BETA = 0.05;
   private static final double ENTROPY_BONUS = 0.01;
 
-  private static final class TinyLm {
-    final Module[] modules;
-    final EmbeddingImpl emb;
-    final LinearImpl hidden;
-    final LinearImpl head;
-
-    TinyLm(long seed) {
-      torch.manual_seed(seed);
-      emb = new EmbeddingImpl(V, D);
-      hidden = new LinearImpl(D, D);
-      head = new LinearImpl(D, V);
-      modules = new Module[] {emb, hidden, head};
-    }
-
-    Tensor logits(Tensor tokens) {
-      return head.forward(torch.tanh(hidden.forward(emb.forward(tokens))));
-    }
-
-    /** Every parameter's gradient, then zeroed (the vector stays reachable while read). */
-    List<double[]> gradsAndZero() {
-      List<double[]> out = new ArrayList<>();
-      for (Module m : modules) {
-        TensorVector ps = m.parameters();
-        try {
-          for (long i = 0; i < ps.size(); i++) {
-            out.add(T.toDoubles(ps.get(i).grad()));
-          }
-        } finally {
-          Reference.reachabilityFence(ps);
-        }
-      }
-      for (Module m : modules) {
-        m.zero_grad(true);
-      }
-      return out;
-    }
-  }
-
   @ParameterizedTest(name = "via TorchTokenLoss = {0}")
   @ValueSource(booleans = {false, true})
   void grpoStepMatchesLibtorchAutograd(boolean viaTorch) {
@@ -124,7 +80,7 @@ class GrpoEndToEndTest {
     // Two groups of G = 2: advantages +-1 in each (negative advantages on half the samples).
     double[] advantages = PolicyGradient.groupAdvantages(new double[] {1, 0, 0, 1}, 2, 0);
     Tensor tokensT = T.longs(tokens, B, LEN);
-    TinyLm model = new TinyLm(42);
+    TinyLm model = new TinyLm(V, D, 42);
 
     // ---- 1. two-phase through Reweigh ----
     Tensor logits = model.logits(tokensT);

@@ -3,12 +3,13 @@ package dev.reweigh.crosscheck;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 import dev.reweigh.LossSpec;
-import dev.reweigh.crosscheck.Problem.Options;
 import dev.reweigh.crosscheck.Problem.Shape;
 import dev.reweigh.pytorch.TorchBatch;
 import dev.reweigh.pytorch.TorchLoss;
 import dev.reweigh.pytorch.TorchResult;
 import dev.reweigh.pytorch.TorchStats;
+import dev.reweigh.testkit.OptionGrid;
+import dev.reweigh.testkit.RefOptions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -51,24 +52,24 @@ class LibtorchCrossEntropyCrossCheckTest {
     List<Arguments> out = new ArrayList<>();
     long seed = 1000;
     for (Shape shape : Grid.SHAPES) {
-      for (Options opt : Grid.TORCH_OPTIONS) {
+      for (OptionGrid.Named opt : OptionGrid.TORCH) {
         out.add(Arguments.of(shape, opt, "fp32", seed++));
       }
       // bf16 logits: defaults and smoothing/SUM (the gradient is the bf16-specific part).
-      out.add(Arguments.of(shape, Grid.TORCH_OPTIONS.get(0), "bf16", seed++));
-      out.add(Arguments.of(shape, Grid.TORCH_OPTIONS.get(1), "bf16", seed++));
+      out.add(Arguments.of(shape, OptionGrid.TORCH.get(0), "bf16", seed++));
+      out.add(Arguments.of(shape, OptionGrid.TORCH.get(1), "bf16", seed++));
     }
     return out.stream();
   }
 
   @ParameterizedTest(name = "{0} | {1} | {2}")
   @MethodSource("cases")
-  void matchesLibtorch(Shape shape, Options opt, String dtype, long seed) {
+  void matchesLibtorch(Shape shape, OptionGrid.Named opt, String dtype, long seed) {
     Problem p = new Problem(shape, opt, seed);
     String label = p.describe() + " " + dtype;
     boolean bf16 = dtype.equals("bf16");
     LossSpec spec = p.spec;
-    PeerOptions o = p.o;
+    RefOptions o = p.o;
 
     // ---- inputs: the same logits values on both sides (bf16-rounded for the bf16 cases) ----
     Tensor base = T.floats(p.logits, p.rows, p.v);
@@ -116,11 +117,7 @@ class LibtorchCrossEntropyCrossCheckTest {
       wantCounts[s] = p.tokenCount(s);
     }
     // Natural scale of the total: the size of its summands (they may cancel with c_s < 0).
-    double totalScale = 0;
-    for (int s = 0; s < p.samples(); s++) {
-      totalScale += Math.abs(p.coefficients[s] * wantLoss[s]);
-    }
-    totalScale = Math.max(totalScale / Math.abs(p.normalizer()), 1e-30);
+    double totalScale = p.totalScale(wantLoss);
     double gradScale = Math.max(T.maxAbs(refGrad), T.maxAbs(p.rowWeights()));
 
     // ---- Reweigh through the adapter ----

@@ -3,12 +3,12 @@ package dev.reweigh.crosscheck;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 import dev.reweigh.LossSpec;
-import dev.reweigh.crosscheck.Problem.Options;
 import dev.reweigh.crosscheck.Problem.Shape;
 import dev.reweigh.nd4j.Nd4jBatch;
 import dev.reweigh.nd4j.Nd4jLoss;
 import dev.reweigh.nd4j.Nd4jResult;
 import dev.reweigh.nd4j.Nd4jStats;
+import dev.reweigh.testkit.OptionGrid;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -49,7 +49,7 @@ class Nd4jSoftmaxCrossEntropyCrossCheckTest {
     List<Arguments> out = new ArrayList<>();
     long seed = 5000;
     for (Shape shape : Grid.SHAPES) {
-      for (Options opt : Grid.ND4J_OPTIONS) {
+      for (OptionGrid.Named opt : OptionGrid.ND4J) {
         out.add(Arguments.of(shape, opt, seed++));
       }
     }
@@ -58,7 +58,7 @@ class Nd4jSoftmaxCrossEntropyCrossCheckTest {
 
   @ParameterizedTest(name = "{0} | {1}")
   @MethodSource("cases")
-  void matchesNd4j(Shape shape, Options opt, long seed) {
+  void matchesNd4j(Shape shape, OptionGrid.Named opt, long seed) {
     Problem p = new Problem(shape, opt, seed);
     String label = p.describe();
     LossSpec spec = p.spec;
@@ -93,12 +93,10 @@ class Nd4jSoftmaxCrossEntropyCrossCheckTest {
     boolean mean = !p.o.sum();
     double[] wantLoss = p.perSample(refRowLoss, mean);
     double[] wantCounts = new double[p.samples()];
-    double totalScale = 0;
     for (int s = 0; s < p.samples(); s++) {
       wantCounts[s] = p.tokenCount(s);
-      totalScale += Math.abs(p.coefficients[s] * wantLoss[s]);
     }
-    totalScale = Math.max(totalScale / Math.abs(p.normalizer()), 1e-30);
+    double totalScale = p.totalScale(wantLoss);
     double gradScale = Math.max(T.maxAbs(refGrad), T.maxAbs(w));
 
     // ---- Reweigh through the adapter, on its own copy of the logits ----

@@ -1,21 +1,24 @@
 package dev.reweigh.crosscheck;
 
 import dev.reweigh.LossSpec;
+import dev.reweigh.testkit.OptionGrid;
+import dev.reweigh.testkit.RefOptions;
+import dev.reweigh.testkit.Reference64;
 import java.util.SplittableRandom;
 
 /**
- * One random cross-check problem: packed logits [rows, V] in float32, int64 targets (some equal
- * to the ignore index), sample offsets and random (not all-ones) coefficients, plus the
- * definitions of docs/design.md §3 that both sides of a comparison share: which rows count, the
- * denominator D and the per-row weight {@code c_s / (n_s D)} (MEAN) or {@code c_s / D} (SUM) that
- * turns a peer's per-row losses into Reweigh's objective.
+ * One random cross-check problem: packed logits [rows, V] in float32, int64 targets (some equal to
+ * the ignore index), sample offsets and random (not all-ones) coefficients, plus the definitions of
+ * docs/design.md §3 that both sides of a comparison share: which rows count, the denominator D and
+ * the per-row weight {@code c_s / (n_s D)} (MEAN) or {@code c_s / D} (SUM) that turns a peer's
+ * per-row losses into Reweigh's objective.
  */
 final class Problem {
   final Shape shape;
   /** The options under test, built from {@link #o}; only Reweigh's calls read it. */
   final LossSpec spec;
   /** The same options as literals: what the peers and the definitions below read. */
-  final PeerOptions o;
+  final RefOptions o;
   final String optionsLabel;
   final int rows;
   final int v;
@@ -33,19 +36,7 @@ final class Problem {
     }
   }
 
-  /** A labelled option set. {@code negative}: some coefficients are negative (DPO-style). */
-  record Options(String label, PeerOptions o, boolean negative) {
-    LossSpec spec() {
-      return o.spec();
-    }
-
-    @Override
-    public String toString() {
-      return label;
-    }
-  }
-
-  Problem(Shape shape, Options options, long seed) {
+  Problem(Shape shape, OptionGrid.Named options, long seed) {
     this.shape = shape;
     this.o = options.o();
     this.spec = options.spec();
@@ -96,33 +87,13 @@ final class Problem {
     return n;
   }
 
-  /** D of docs/design.md §3, from its definition. */
+  /** D of docs/design.md §3, from its definition (the kit's float64 reference). */
   double normalizer() {
-    PeerOptions.Mode n = o.mode();
-    double d = 0;
-    for (int s = 0; s < samples(); s++) {
-      int count = tokenCount(s);
-      switch (n) {
-        case WEIGHT_SUM:
-          d += count > 0 ? coefficients[s] : 0;
-          break;
-        case TOKENS:
-          d += count;
-          break;
-        case SAMPLES:
-          d += count > 0 ? 1 : 0;
-          break;
-        default:
-          break;
-      }
+    int[] counts = new int[samples()];
+    for (int s = 0; s < counts.length; s++) {
+      counts[s] = tokenCount(s);
     }
-    if (n == PeerOptions.Mode.NONE) {
-      return 1.0;
-    }
-    if (n == PeerOptions.Mode.EXPLICIT) {
-      return o.d();
-    }
-    return d;
+    return Reference64.normalizer(o, counts, Reference64.toDoubles(coefficients));
   }
 
   /** Weight of row r in the objective: c_s / (n_s D) for MEAN, c_s / D for SUM; 0 if ignored. */
@@ -139,6 +110,18 @@ final class Problem {
       }
     }
     return w;
+  }
+
+  /**
+   * The scale of the objective for its error measure: {@code sum_s |c_s loss_s| / |D|} with the
+   * peer's per-sample losses, at least 1e-30.
+   */
+  double totalScale(double[] loss) {
+    double sum = 0;
+    for (int s = 0; s < samples(); s++) {
+      sum += Math.abs(coefficients[s] * loss[s]);
+    }
+    return Math.max(sum / Math.abs(normalizer()), 1e-30);
   }
 
   /** Per-sample MEAN or SUM of per-row values over counted rows (0 for a sample with none). */

@@ -12,11 +12,11 @@ import java.util.Set;
 
 /**
  * {@code east}: weight each trained question by f(h) = h^a / mean h^a, the mean over every trained
- * question of the input (arXiv:2503.23913; docs/methods.md §3). Trained responses: those equal
- * to the gold answer when the question has one (target {@code gold}, or {@code auto} with a
- * gold_answer present), else those equal to the majority answer. Questions with nothing to train
- * on are dropped; with a &lt; 0, questions with h = 0 are dropped too (their weight is undefined)
- * and counted in the summary notes.
+ * question of the input (arXiv:2503.23913; docs/methods.md §3). Trained responses: those equal to
+ * the gold answer when the question has one (target {@code gold}, or {@code auto} with a
+ * gold_answer present), else those equal to the majority answer. Questions with nothing to train on
+ * are dropped; with a &lt; 0, questions with h = 0 are dropped too (their weight is undefined) and
+ * counted in the summary notes.
  *
  * <p>Two passes: the first computes one entropy per question (8 bytes per question), the second
  * writes; memory is one question at a time besides that.

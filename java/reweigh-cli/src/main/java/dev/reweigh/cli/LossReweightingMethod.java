@@ -4,8 +4,8 @@ import dev.reweigh.weighting.LossReweighting;
 import java.util.Locale;
 
 /**
- * {@code loss-reweighting}: w_i = softmax_i(f(h_i) / r) over a batch (Sow et al.,
- * arXiv:2502.06733; docs/methods.md §5); every candidate is kept.
+ * {@code loss-reweighting}: w_i = softmax_i(f(h_i) / r) over a batch (Sow et al., arXiv:2502.06733;
+ * docs/methods.md §5); every candidate is kept.
  *
  * <p>With B = 0 (whole file) the input is read three times with O(1) memory: pass 1 finds lmin and
  * lmax, pass 2 accumulates the softmax normaliser online (running max and rescaled sum), pass 3

@@ -6,8 +6,8 @@ import java.util.Set;
 
 /**
  * The common shape of the methods whose weights are a softmax over a batch of per-sample scores
- * computed from the loss alone ({@code loss-reweighting}, {@code kl-dro}; docs/methods.md §5 and
- * §6); every candidate is kept.
+ * computed from the loss alone ({@code loss-reweighting}, {@code kl-dro};
+ * docs/methods.md §5 and §6); every candidate is kept.
  *
  * <p>With {@code --batch-size B > 0}: one pass over consecutive batches of B lines, memory O(B),
  * weights from {@link #batchWeights}. With B = 0 the whole input is one batch, read with O(1)

@@ -1,11 +1,10 @@
 package dev.reweigh.cli;
 
 /**
- * The whole-file softmax of the streaming CLI methods (kl-dro, loss-reweighting with
- * {@code --batch-size 0}): one pass keeps z = sum_j exp((x_j - m) / r) for the running maximum m
- * (the online normaliser of Milakov & Gimelshein 2018, arXiv:1805.02867, Algorithm 3), the
- * output pass turns each x into exp((x - m) / r) / z. Exponents are always <= 0, as in
- * {@code StableSoftmax}.
+ * The whole-file softmax of the streaming CLI methods (kl-dro, loss-reweighting with {@code
+ * --batch-size 0}): one pass keeps z = sum_j exp((x_j - m) / r) for the running maximum m (the
+ * online normaliser of Milakov & Gimelshein 2018, arXiv:1805.02867, Algorithm 3), the output pass
+ * turns each x into exp((x - m) / r) / z. Exponents are always <= 0, as in {@code StableSoftmax}.
  */
 final class OnlineSoftmax {
   private final double r;

@@ -49,6 +49,22 @@ final class CliRunner {
     return new Result(exit, out.toString(), err.toString());
   }
 
+  /**
+   * {@code weigh -i input -o dir/out.jsonl --summary=dir/s.json extra...}: the output and the
+   * summary land in {@code dir} (a test's temporary folder).
+   */
+  static Result weigh(Path dir, String input, String... extra) {
+    String[] args = new String[6 + extra.length];
+    args[0] = "weigh";
+    args[1] = "-i";
+    args[2] = input;
+    args[3] = "-o";
+    args[4] = dir.resolve("out.jsonl").toString();
+    args[5] = "--summary=" + dir.resolve("s.json");
+    System.arraycopy(extra, 0, args, 6, extra.length);
+    return run(args);
+  }
+
   /** Absolute path of a test resource under src/test/resources/cli. */
   static String resource(String name) {
     try {

@@ -5,8 +5,12 @@ import static dev.reweigh.cli.CliRunner.run;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** Malformed lines: exit code 1 and a message naming the file and line number. */
 class MalformedInputTest {
@@ -14,22 +18,43 @@ class MalformedInputTest {
   @TempDir Path tmp;
 
   private CliRunner.Result weigh(String file, String... extra) {
-    String[] args = new String[6 + extra.length];
-    args[0] = "weigh";
-    args[1] = "-i";
-    args[2] = resource(file);
-    args[3] = "-o";
-    args[4] = tmp.resolve("out.jsonl").toString();
-    args[5] = "--summary=" + tmp.resolve("s.json");
-    System.arraycopy(extra, 0, args, 6, extra.length);
-    return run(args);
+    return CliRunner.weigh(tmp, resource(file), extra);
   }
 
-  @Test
-  void invalidJsonNamesTheLineCountingBlankLines() {
-    weigh("bad_json.jsonl", "-m", "lmsi")
-        .assertExit(1)
-        .assertErrContains("bad_json.jsonl line 3: not valid JSON");
+  /** A malformed input, the method arguments that read it, and what the message must name. */
+  record Malformed(String file, String[] args, String... messages) {
+    @Override
+    public String toString() {
+      return file;
+    }
+  }
+
+  static Stream<Malformed> malformed() {
+    return Stream.of(
+        new Malformed("bad_json.jsonl", new String[] {"-m", "lmsi"},
+            "bad_json.jsonl line 3: not valid JSON"),
+        new Malformed("negative_loss.jsonl", new String[] {"-m", "kl-dro"},
+            "line 4: loss = -0.5 is negative"),
+        new Malformed("string_loss.jsonl", new String[] {"-m", "kl-dro"},
+            "line 1: field \"loss\" must be a number, got \"1.5\""),
+        new Malformed("nan_loss.jsonl", new String[] {"-m", "kl-dro"},
+            "line 2: not valid JSON"),
+        new Malformed("not_object.jsonl", new String[] {"-m", "lmsi"},
+            "line 2: expected a JSON object, got ARRAY"),
+        new Malformed("regrouped.jsonl", new String[] {"-m", "lmsi"},
+            "line 5: question_id \"a\" reappears", "first seen at line 1"),
+        new Malformed("zero_tokens.jsonl",
+            new String[] {"-m", "sharpening-sft", "--reward", "length-normalized"},
+            "line 2: token_count = 0"),
+        new Malformed("gold_conflict.jsonl", new String[] {"-m", "rejection"},
+            "line 2: gold_answer \"2\" differs from \"1\" at line 1"));
+  }
+
+  /** Exit code 1 and a message naming the file's line (blank lines counted). */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("malformed")
+  void malformedLineNamesItsLine(Malformed m) {
+    weigh(m.file(), m.args()).assertExit(1).assertErrContains(m.messages());
   }
 
   @Test
@@ -39,53 +64,6 @@ class MalformedInputTest {
         .assertErrContains("line 2: missing required field \"loss\"");
     // lmsi does not need the loss: the same file is fine.
     weigh("missing_loss.jsonl", "-m", "lmsi").assertExit(0);
-  }
-
-  @Test
-  void negativeLoss() {
-    weigh("negative_loss.jsonl", "-m", "kl-dro")
-        .assertExit(1)
-        .assertErrContains("line 4: loss = -0.5 is negative");
-  }
-
-  @Test
-  void lossOfWrongType() {
-    weigh("string_loss.jsonl", "-m", "kl-dro")
-        .assertExit(1)
-        .assertErrContains("line 1: field \"loss\" must be a number, got \"1.5\"");
-  }
-
-  @Test
-  void nanIsNotJson() {
-    weigh("nan_loss.jsonl", "-m", "kl-dro").assertExit(1).assertErrContains("line 2: not valid JSON");
-  }
-
-  @Test
-  void lineThatIsNotAnObject() {
-    weigh("not_object.jsonl", "-m", "lmsi")
-        .assertExit(1)
-        .assertErrContains("line 2: expected a JSON object, got ARRAY");
-  }
-
-  @Test
-  void questionThatReappears() {
-    weigh("regrouped.jsonl", "-m", "lmsi")
-        .assertExit(1)
-        .assertErrContains("line 5: question_id \"a\" reappears", "first seen at line 1");
-  }
-
-  @Test
-  void zeroTokensForLengthNormalizedReward() {
-    weigh("zero_tokens.jsonl", "-m", "sharpening-sft", "--reward", "length-normalized")
-        .assertExit(1)
-        .assertErrContains("line 2: token_count = 0");
-  }
-
-  @Test
-  void conflictingGoldAnswers() {
-    weigh("gold_conflict.jsonl", "-m", "rejection")
-        .assertExit(1)
-        .assertErrContains("line 2: gold_answer \"2\" differs from \"1\" at line 1");
   }
 
   @Test
@@ -99,17 +77,20 @@ class MalformedInputTest {
 
   @Test
   void usageErrors() {
-    weigh("iwsi.jsonl", "-m", "nope").assertExit(2).assertErrContains("Unknown --method 'nope'");
-    weigh("iwsi.jsonl", "-m", "iwsi").assertExit(2).assertErrContains("exactly one of --valid");
-    weigh("iwsi.jsonl", "-m", "iwsi", "--valid-mean-loss", "2", "--keep-fraction", "0")
-        .assertExit(2)
-        .assertErrContains("--keep-fraction = 0.0 is outside (0, 1]");
-    weigh("losses.jsonl", "-m", "kl-dro", "--temperature", "0")
-        .assertExit(2)
-        .assertErrContains("--temperature = 0.0 must be finite and > 0");
-    weigh("losses.jsonl", "-m", "loss-reweighting", "--strategy", "cubic")
-        .assertExit(2)
-        .assertErrContains("expected one of [lin-upper, quadratic, extremes]");
+    // Each row: the message the usage error must contain, the input, the arguments.
+    for (String[] c : new String[][] {
+        {"Unknown --method 'nope'",
+            "iwsi.jsonl", "-m", "nope"},
+        {"exactly one of --valid",
+            "iwsi.jsonl", "-m", "iwsi"},
+        {"--keep-fraction = 0.0 is outside (0, 1]",
+            "iwsi.jsonl", "-m", "iwsi", "--valid-mean-loss", "2", "--keep-fraction", "0"},
+        {"--temperature = 0.0 must be finite and > 0",
+            "losses.jsonl", "-m", "kl-dro", "--temperature", "0"},
+        {"expected one of [lin-upper, quadratic, extremes]",
+            "losses.jsonl", "-m", "loss-reweighting", "--strategy", "cubic"}}) {
+      weigh(c[1], Arrays.copyOfRange(c, 2, c.length)).assertExit(2).assertErrContains(c[0]);
+    }
     run("weigh", "-m", "iwsi", "-i", "-", "--valid-mean-loss", "2")
         .assertExit(2)
         .assertErrContains("pass a file, not stdin");

@@ -14,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,15 +29,7 @@ class MethodContractTest {
   @TempDir Path tmp;
 
   private CliRunner.Result weigh(String file, String... extra) {
-    String[] args = new String[6 + extra.length];
-    args[0] = "weigh";
-    args[1] = "-i";
-    args[2] = resource(file);
-    args[3] = "-o";
-    args[4] = tmp.resolve("out.jsonl").toString();
-    args[5] = "--summary=" + tmp.resolve("s.json");
-    System.arraycopy(extra, 0, args, 6, extra.length);
-    return run(args);
+    return CliRunner.weigh(tmp, resource(file), extra);
   }
 
   private JsonNode summary() {
@@ -139,24 +132,22 @@ class MethodContractTest {
 
   @Test
   void optionChecksOfEachMethod() {
-    weigh("iwsi.jsonl", "-m", "iwsi-w", "--valid-mean-loss", "2", "--clip", "0")
-        .assertExit(2)
-        .assertErrContains("--clip = 0.0 must be finite and > 0");
-    weigh("iwsi.jsonl", "-m", "iwsi", "--valid-mean-loss", "-1")
-        .assertExit(2)
-        .assertErrContains("--valid-mean-loss = -1.0 must be finite and > 0");
-    weigh("losses.jsonl", "-m", "kl-dro", "--temperature", "-1")
-        .assertExit(2)
-        .assertErrContains("--temperature = -1.0 must be finite and > 0");
-    weigh("losses.jsonl", "-m", "kl-dro", "--batch-size", "-1")
-        .assertExit(2)
-        .assertErrContains("--batch-size = -1 is negative");
-    weigh("losses.jsonl", "-m", "loss-reweighting", "--batch-size", "-2")
-        .assertExit(2)
-        .assertErrContains("--batch-size = -2 is negative");
-    weigh("east.jsonl", "-m", "east", "-a", "Infinity")
-        .assertExit(2)
-        .assertErrContains("--exponent = Infinity is not finite");
+    // Each row: the message the usage error must contain, the input, the arguments.
+    for (String[] c : new String[][] {
+        {"--clip = 0.0 must be finite and > 0",
+            "iwsi.jsonl", "-m", "iwsi-w", "--valid-mean-loss", "2", "--clip", "0"},
+        {"--valid-mean-loss = -1.0 must be finite and > 0",
+            "iwsi.jsonl", "-m", "iwsi", "--valid-mean-loss", "-1"},
+        {"--temperature = -1.0 must be finite and > 0",
+            "losses.jsonl", "-m", "kl-dro", "--temperature", "-1"},
+        {"--batch-size = -1 is negative",
+            "losses.jsonl", "-m", "kl-dro", "--batch-size", "-1"},
+        {"--batch-size = -2 is negative",
+            "losses.jsonl", "-m", "loss-reweighting", "--batch-size", "-2"},
+        {"--exponent = Infinity is not finite",
+            "east.jsonl", "-m", "east", "-a", "Infinity"}}) {
+      weigh(c[1], Arrays.copyOfRange(c, 2, c.length)).assertExit(2).assertErrContains(c[0]);
+    }
     // --keep-fraction 1 is the edge of (0, 1]: accepted.
     weigh("iwsi.jsonl", "-m", "iwsi", "--valid-mean-loss", "2", "--keep-fraction", "1").assertExit(0);
   }

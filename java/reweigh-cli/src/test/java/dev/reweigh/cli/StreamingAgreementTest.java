@@ -3,7 +3,6 @@ package dev.reweigh.cli;
 import static dev.reweigh.cli.CliRunner.column;
 import static dev.reweigh.cli.CliRunner.keep;
 import static dev.reweigh.cli.CliRunner.readJsonl;
-import static dev.reweigh.cli.CliRunner.run;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -62,12 +61,8 @@ class StreamingAgreementTest {
   }
 
   private List<JsonNode> weigh(Path in, String... args) {
-    Path out = tmp.resolve("out.jsonl");
-    List<String> a = new ArrayList<>(List.of("weigh", "-i", in.toString(), "-o", out.toString(),
-        "--summary", tmp.resolve("s.json").toString()));
-    a.addAll(List.of(args));
-    run(a.toArray(new String[0])).assertExit(0);
-    return readJsonl(out);
+    CliRunner.weigh(tmp, in.toString(), args).assertExit(0);
+    return readJsonl(tmp.resolve("out.jsonl"));
   }
 
   private static void assertRelClose(double[] expected, double[] actual, double rel) {

@@ -29,7 +29,9 @@ import org.bytedeco.javacpp.annotation.Platform;
  * The batch and option parameters are the same in every overload, in the order of {@code
  * REWEIGH_JNI_BATCH_PARAMS}; the options come packed as {@code floatOptions = {labelSmoothing,
  * zLoss, softcap, logitScale, normalizer}} and {@code intOptions = {ignoreIndex, tokenReduction,
- * normalization, checkFinite}} (built once per {@code LossSpec}).
+ * normalization, checkFinite}} (built once per {@code LossSpec}). The repetition between
+ * overloads is the binding's shape, not logic: JavaCPP maps each Java argument-type combination
+ * (heap array, bf16 {@code short[]}, raw address) to its own {@code native} declaration.
  */
 @Platform(
     include = {"reweigh/reweigh.h", "reweigh/reweigh_bench.h", "reweigh_jni.h"},

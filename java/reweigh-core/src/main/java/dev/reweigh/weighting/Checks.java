@@ -5,8 +5,8 @@ import java.util.List;
 /**
  * Argument checks shared by the weighting methods.
  *
- * <p>Every failure is an {@link IllegalArgumentException} whose message names the argument and,
- * for arrays, the first bad index, e.g. {@code "sampleLosses[3] = NaN is not finite"}
+ * <p>Every failure is an {@link IllegalArgumentException} whose message names the argument and, for
+ * arrays, the first bad index, e.g. {@code "sampleLosses[3] = NaN is not finite"}
  * (docs/design.md §4). Checks are explicit code, never {@code assert} (docs/style.md §3).
  */
 final class Checks {

@@ -1,8 +1,8 @@
 package dev.reweigh.weighting;
 
 /**
- * Preference objectives of RLHF-Sharpening, each returned with its per-sample gradient so the
- * fused backward does the per-token work (docs/methods.md §4 and §7; sign convention in
+ * Preference objectives of RLHF-Sharpening, each returned with its per-sample gradient so the fused
+ * backward does the per-token work (docs/methods.md §4 and §7; sign convention in
  * [Note: coefficient sign convention] of {@link Objective}).
  *
  * <p>Samples are indexed s = 0..S-1; every array of per-sample statistics has length S and pairs
@@ -109,8 +109,8 @@ public final class Dpo {
   }
 
   /**
-   * XPO exploration term (Huang et al., App. J.2; Xie et al. 2024, arXiv:2405.21046): {@code F =
-   * alpha * sum_{y'} ln pi(y'|x)} over responses y' drawn from pi_base, added to the Eq. (8)
+   * XPO exploration term (Huang et al., App. J.2; Xie et al. 2024, arXiv:2405.21046): {@code
+   * F = alpha * sum_{y'} ln pi(y'|x)} over responses y' drawn from pi_base, added to the Eq. (8)
    * objective with {@link Objective#plus}. Minimising it pushes probability away from what the base
    * model already covers. {@code dF/d ln pi(y') = alpha} per occurrence of y'.
    *

@@ -7,8 +7,8 @@ import java.util.List;
 /**
  * EAST: entropy-based adaptive weighting for self-training.
  *
- * <p>Implements "Entropy-Based Adaptive Weighting for Self-Training" (EAST), arXiv:2503.23913:
- * the answer-cluster entropy {@code h(x) = -sum_k p_k ln p_k}, the mapping {@code f(h_i) = h_i^a /
+ * <p>Implements "Entropy-Based Adaptive Weighting for Self-Training" (EAST), arXiv:2503.23913: the
+ * answer-cluster entropy {@code h(x) = -sum_k p_k ln p_k}, the mapping {@code f(h_i) = h_i^a /
  * mean_j h_j^a} (mean over the whole training set, so the mean weight is 1), the paper's
  * accuracy-based {@code (1 - A(x))^a} and rejected-based {@code R(x)^a} baselines normalised the
  * same way, and the DPO pair construction of the EAST code. Formulas and edge cases:

@@ -69,8 +69,8 @@ public final class Iwsi {
    * meaning no shift. {@code L_i = 0} gives +infinity (the sample is always filtered by {@link
    * #keepLowest}).
    *
-   * <p>Computed as {@code max(Lv / L_i, L_i / Lv)}, which equals Eq. (4) without the rounding of
-   * a reciprocal.
+   * <p>Computed as {@code max(Lv / L_i, L_i / Lv)}, which equals Eq. (4) without the rounding of a
+   * reciprocal.
    *
    * @param sampleLosses L_i, each finite and {@code >= 0}
    * @param validMeanLoss Lv, finite and {@code > 0}
@@ -139,9 +139,9 @@ public final class Iwsi {
 
   /**
    * The rank of the Eq. (5) threshold of Jiang et al. (AAAI 2025), arXiv:2408.09849: sigma is the
-   * {@code keepRank(n, k)}-th smallest of n DS weights, {@code ceil(k*n)} computed in decimal as
-   * in {@link #keepLowest}, clamped to [1, n]. For callers that select sigma without sorting
-   * every value in one array (module reweigh-spark selects it over a distributed dataset).
+   * {@code keepRank(n, k)}-th smallest of n DS weights, {@code ceil(k*n)} computed in decimal as in
+   * {@link #keepLowest}, clamped to [1, n]. For callers that select sigma without sorting every
+   * value in one array (module reweigh-spark selects it over a distributed dataset).
    *
    * @param n number of ranked samples, {@code >= 0}
    * @param keepFraction k in (0, 1]

@@ -3,12 +3,11 @@ package dev.reweigh.weighting;
 /**
  * KL-regularised distributionally robust weights (instance-reweighted training).
  *
- * <p>The inner maximisation {@code max_w sum_i w_i l_i - r * KL(w || uniform)} over the simplex
- * has the closed form {@code w_i = softmax_i(l_i / r)} (docs/methods.md §6). Derivation: with
- * a multiplier for {@code sum_i w_i = 1}, stationarity of {@code w_i l_i - r w_i ln(n w_i)} gives
- * {@code ln w_i = l_i / r + const} (the Gibbs variational principle).
- * Hard samples are up-weighted smoothly; {@code r -> infinity} is uniform, {@code r -> 0} puts all
- * weight on the largest losses.
+ * <p>The inner maximisation {@code max_w sum_i w_i l_i - r * KL(w || uniform)} over the simplex has
+ * the closed form {@code w_i = softmax_i(l_i / r)} (docs/methods.md §6). Derivation: with a
+ * multiplier for {@code sum_i w_i = 1}, stationarity of {@code w_i l_i - r w_i ln(n w_i)} gives
+ * {@code ln w_i = l_i / r + const} (the Gibbs variational principle). Hard samples are up-weighted
+ * smoothly; {@code r -> infinity} is uniform, {@code r -> 0} puts all weight on the largest losses.
  *
  * <p>Symbols: {@code l_i} = {@code losses[i]}, {@code r} = {@code temperature}.
  */
@@ -18,8 +17,7 @@ public final class KlDro {
 
   /**
    * The KL-DRO weights of docs/methods.md §6, {@code w_i = softmax_i(l_i / r)}; sums to 1, stable
-   * for tiny r and huge losses (see
-   * [Note: stable softmax] in {@link StableSoftmax}).
+   * for tiny r and huge losses (see [Note: stable softmax] in {@link StableSoftmax}).
    *
    * @param losses l_i, finite and {@code >= 0}
    * @param temperature r, finite and {@code > 0}

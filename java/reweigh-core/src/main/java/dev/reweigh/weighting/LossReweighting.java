@@ -6,8 +6,8 @@ import java.util.Arrays;
  * Dynamic loss-based sample reweighting, online over the global minibatch.
  *
  * <p>Implements Sow et al. (ICLR 2025), "Dynamic Loss-Based Sample Reweighting for Improved Large
- * Language Model Pretraining", arXiv:2502.06733: the normalised loss, the three strategy
- * functions and the softmax weights (docs/methods.md §5):
+ * Language Model Pretraining", arXiv:2502.06733: the normalised loss, the three strategy functions
+ * and the softmax weights (docs/methods.md §5):
  *
  * <pre>
  *   g   = max(lmax - lmin, 1e-6)

@@ -8,8 +8,8 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Self-consistency over the n responses of one question: answer clusters, the majority vote and
- * the answer distribution (docs/methods.md §1), and the LMSI selection built on them.
+ * Self-consistency over the n responses of one question: answer clusters, the majority vote and the
+ * answer distribution (docs/methods.md §1), and the LMSI selection built on them.
  *
  * <p>Majority voting follows Wang et al. (2023), "Self-Consistency Improves Chain of Thought
  * Reasoning", arXiv:2203.11171; the LMSI selection is Huang et al. (2023), "Large Language Models

@@ -8,8 +8,8 @@ import java.util.List;
  * <p>Implements Huang et al. (ICLR 2025), "Self-Improvement in Language Models: The Sharpening
  * Mechanism", arXiv:2412.01951: the self-rewards (Eq. 2 sequence log-probability, its
  * length-normalised form, and majority answer frequency), best-of-N selection and SFT-Sharpening
- * and the coverage coefficient {@code Ccov} (Eq. 6). The RLHF-Sharpening
- * objectives (Eq. 8 squared-loss DPO, sigmoid DPO, XPO) are in {@link Dpo}. docs/methods.md §4.
+ * and the coverage coefficient {@code Ccov} (Eq. 6). The RLHF-Sharpening objectives (Eq. 8
+ * squared-loss DPO, sigmoid DPO, XPO) are in {@link Dpo}. docs/methods.md §4.
  *
  * <p>Symbols: {@code log pi_base(y|x)} = {@code logProbSums[i]}, {@code |y|} = {@code
  * tokenCounts[i]}, {@code r_i} = {@code rewards[i]}.
@@ -189,9 +189,9 @@ public final class Sharpening {
   }
 
   /**
-   * The coverage coefficient (Eq. 6 of Huang et al. (ICLR 2025), arXiv:2412.01951) {@code Ccov =
-   * mean_x 1 / pi_base(y*(x)|x)}; it predicts how large N must be for best-of-N to find y*. May be
-   * +infinity for very unlikely y*; see {@link #logCoverage}.
+   * The coverage coefficient (Eq. 6 of Huang et al. (ICLR 2025), arXiv:2412.01951) {@code
+   * Ccov = mean_x 1 / pi_base(y*(x)|x)}; it predicts how large N must be for best-of-N to find y*.
+   * May be +infinity for very unlikely y*; see {@link #logCoverage}.
    *
    * @param bestLogProbs log pi_base(y*(x)|x) per prompt, finite
    * @return Ccov

@@ -1,15 +1,14 @@
 package dev.reweigh.weighting;
 
-import static dev.reweigh.weighting.Assertions2.assertIae;
+import static dev.reweigh.testkit.Rejects.assertIae;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
  * Every public entry point of the weighting package rejects bad input itself, with an
- * IllegalArgumentException naming the argument and index, before any arithmetic: NaN or
- * infinite numbers would otherwise flow silently into weights (docs/style.md, memory safety and
- * bad input).
+ * IllegalArgumentException naming the argument and index, before any arithmetic: NaN or infinite
+ * numbers would otherwise flow silently into weights (docs/style.md, memory safety and bad input).
  */
 class ArgumentChecksTest {
 

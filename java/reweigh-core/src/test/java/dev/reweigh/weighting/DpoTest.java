@@ -1,10 +1,10 @@
 package dev.reweigh.weighting;
 
-import static dev.reweigh.weighting.Assertions2.assertArrayClose;
-import static dev.reweigh.weighting.Assertions2.assertIae;
+import static dev.reweigh.testkit.Rejects.assertIae;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.reweigh.testkit.Close;
 import java.util.Random;
 import java.util.function.ToDoubleFunction;
 import org.junit.jupiter.api.Test;
@@ -44,11 +44,11 @@ class DpoTest {
     double[] ref = {-4, -5};
     Objective zero = Dpo.squaredLoss(lp, ref, new double[] {2, 1}, new int[] {0}, new int[] {1}, 0.5);
     assertEquals(0.0, zero.value(), 0);
-    assertArrayClose(new double[] {0, 0}, zero.dLogProbSum(), 0);
+    Close.arrays(new double[] {0, 0}, zero.dLogProbSum(), 0);
     Objective one = Dpo.squaredLoss(lp, ref, new double[] {2, 0}, new int[] {0}, new int[] {1}, 0.5);
     assertEquals(1.0, one.value(), 1e-15);
-    assertArrayClose(new double[] {-1, 1}, one.dLogProbSum(), 1e-15);
-    assertArrayClose(new double[] {1, -1}, one.nllCoefficients(), 1e-15);
+    Close.arrays(new double[] {-1, 1}, one.dLogProbSum(), 1e-15);
+    Close.arrays(new double[] {1, -1}, one.nllCoefficients(), 1e-15);
     org.junit.jupiter.api.Assertions.assertArrayEquals(
         new float[] {1f, -1f}, one.nllCoefficientsAsFloats(), 0f);
   }
@@ -84,7 +84,7 @@ class DpoTest {
     }
     Objective obj = Dpo.squaredLoss(lp, ref, ref, new int[] {0, 1}, new int[] {1, 2}, beta);
     assertEquals(0.0, obj.value(), 1e-20);
-    assertArrayClose(new double[] {0, 0, 0}, obj.dLogProbSum(), 1e-14);
+    Close.arrays(new double[] {0, 0, 0}, obj.dLogProbSum(), 1e-14);
   }
 
   @Test
@@ -94,8 +94,8 @@ class DpoTest {
     Objective o =
         Dpo.sigmoid(new double[] {-1, -2}, new double[] {-1, -2}, new int[] {0}, new int[] {1}, 1.0);
     assertEquals(Math.log(2), o.value(), 1e-15);
-    assertArrayClose(new double[] {-0.5, 0.5}, o.dLogProbSum(), 1e-15);
-    assertArrayClose(new double[] {0.5, -0.5}, o.nllCoefficients(), 1e-15);
+    Close.arrays(new double[] {-0.5, 0.5}, o.dLogProbSum(), 1e-15);
+    Close.arrays(new double[] {0.5, -0.5}, o.nllCoefficients(), 1e-15);
 
     Random rnd = new Random(4);
     double[] lp = new double[6];
@@ -115,9 +115,9 @@ class DpoTest {
    * beta = 0.5 with policy and reference log-probs that differ, so beta must scale both ratios
    * (Rafailov et al. Eq. 7): z = 0.5*((-1.5 - -2) - (-4 - -3)) = 0.5*1.5 = 0.75, F = ln(1 +
    * e^-0.75) = 0.38687100611, sigmoid(-0.75) = 0.32082130082, dF/dlp_w = -0.5*0.32082130082 =
-   * -0.16041065041 = -dF/dlp_l. Leaving the reference unscaled gives z = 1.25 - 1 = 0.25 instead.
-   * A second pair (2, 1) with z = 0.5*((-2.5 - -2.25) - (-1)) = 0.375 shares sample 1: F adds ln(1
-   * + e^-0.375) = 0.52312326414, sigmoid(-0.375) = 0.40733340005, sample 1's gradient is the sum.
+   * -0.16041065041 = -dF/dlp_l. Leaving the reference unscaled gives z = 1.25 - 1 = 0.25 instead. A
+   * second pair (2, 1) with z = 0.5*((-2.5 - -2.25) - (-1)) = 0.375 shares sample 1: F adds ln(1 +
+   * e^-0.375) = 0.52312326414, sigmoid(-0.375) = 0.40733340005, sample 1's gradient is the sum.
    */
   @Test
   void sigmoidByHandWithBetaAndDistinctReference() {
@@ -125,11 +125,11 @@ class DpoTest {
     double[] ref = {-2.0, -3.0, -2.25};
     Objective one = Dpo.sigmoid(lp, ref, new int[] {0}, new int[] {1}, 0.5);
     assertEquals(0.38687100611489994, one.value(), 1e-14);
-    assertArrayClose(
+    Close.arrays(
         new double[] {-0.1604106504123035, 0.1604106504123035, 0}, one.dLogProbSum(), 1e-15);
     Objective two = Dpo.sigmoid(lp, ref, new int[] {0, 2}, new int[] {1, 1}, 0.5);
     assertEquals(0.9099942702547399, two.value(), 1e-14);
-    assertArrayClose(
+    Close.arrays(
         new double[] {-0.1604106504123035, 0.3640773504352687, -0.20366670002296514},
         two.dLogProbSum(),
         1e-15);
@@ -194,7 +194,7 @@ class DpoTest {
     // Pair (0, 1) by hand: d = 0.25*(-1) - 0.25*(-1.5) - (0.3 + 0.7) = -0.875, d^2 = 0.765625.
     Objective single = Dpo.squaredLoss(lp, ref, r, new int[] {0}, new int[] {1}, beta);
     assertEquals(0.765625, single.value(), 1e-15);
-    assertArrayClose(new double[] {-0.4375, 0.4375, 0, 0}, single.dLogProbSum(), 1e-15);
+    Close.arrays(new double[] {-0.4375, 0.4375, 0, 0}, single.dLogProbSum(), 1e-15);
     Objective obj = Dpo.squaredLoss(lp, ref, r, first, second, beta);
     assertEquals(eq8.applyAsDouble(lp), obj.value(), 1e-12);
     assertGradientMatchesFiniteDifference(lp, eq8, obj, 1e-6);
@@ -209,7 +209,7 @@ class DpoTest {
     Objective neg =
         Dpo.sigmoid(new double[] {-1e4, 0}, new double[] {0, 0}, new int[] {0}, new int[] {1}, 1);
     assertEquals(1e4, neg.value(), 1e-9);
-    assertArrayClose(new double[] {-1, 1}, neg.dLogProbSum(), 1e-15);
+    Close.arrays(new double[] {-1, 1}, neg.dLogProbSum(), 1e-15);
   }
 
   @Test
@@ -220,7 +220,7 @@ class DpoTest {
     Objective x = Dpo.xpoExploration(lp, new int[] {1, 2, 2}, alpha);
     // F = 0.2 * (-4 - 5 - 5) = -2.8; dF/dlp = (0, 0.2, 0.4).
     assertEquals(-2.8, x.value(), 1e-14);
-    assertArrayClose(new double[] {0, 0.2, 0.4}, x.dLogProbSum(), 1e-15);
+    Close.arrays(new double[] {0, 0.2, 0.4}, x.dLogProbSum(), 1e-15);
 
     int[] first = {0};
     int[] second = {1};
@@ -233,7 +233,7 @@ class DpoTest {
         1e-6);
     Objective mean = total.scaled(0.5);
     assertEquals(total.value() / 2, mean.value(), 1e-15);
-    assertArrayClose(
+    Close.arrays(
         new double[] {total.dLogProbSum()[0] / 2, total.dLogProbSum()[1] / 2, total.dLogProbSum()[2] / 2},
         mean.dLogProbSum(),
         1e-15);

@@ -1,10 +1,10 @@
 package dev.reweigh.weighting;
 
-import static dev.reweigh.weighting.Assertions2.assertArrayClose;
-import static dev.reweigh.weighting.Assertions2.assertIae;
+import static dev.reweigh.testkit.Rejects.assertIae;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.reweigh.testkit.Close;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
@@ -20,13 +20,13 @@ class EastTest {
       East.entropy(new int[] {6, 1, 1}),
       East.entropy(new int[] {2, 2, 2, 2})
     };
-    assertArrayClose(new double[] {1.0397208, 0.7356219, 1.3862944}, h, 5e-8);
+    Close.arrays(new double[] {1.0397208, 0.7356219, 1.3862944}, h, 5e-8);
     // docs/methods.md §3 rounds to 7 decimals (its 0.6980137 is 0.69801365 rounded up), so compare
     // to one unit in the last printed place, and to full precision against f = h / mean(h).
     double[] f = East.weights(h, 1);
-    assertArrayClose(new double[] {0.9865656, 0.6980137, 1.3154208}, f, 1e-7);
+    Close.arrays(new double[] {0.9865656, 0.6980137, 1.3154208}, f, 1e-7);
     double mean = (h[0] + h[1] + h[2]) / 3;
-    assertArrayClose(new double[] {h[0] / mean, h[1] / mean, h[2] / mean}, f, 1e-15);
+    Close.arrays(new double[] {h[0] / mean, h[1] / mean, h[2] / mean}, f, 1e-15);
   }
 
   @Test
@@ -43,20 +43,20 @@ class EastTest {
   @Test
   void weightsByHandForNegativeAndZeroExponent() {
     // a = -1: h = (1, 2) -> h^a = (1, 0.5), mean 0.75 -> (4/3, 2/3).
-    assertArrayClose(new double[] {4.0 / 3, 2.0 / 3}, East.weights(new double[] {1, 2}, -1), 1e-15);
+    Close.arrays(new double[] {4.0 / 3, 2.0 / 3}, East.weights(new double[] {1, 2}, -1), 1e-15);
     // a = 2: (1, 4) / 2.5 = (0.4, 1.6).
-    assertArrayClose(new double[] {0.4, 1.6}, East.weights(new double[] {1, 2}, 2), 1e-15);
+    Close.arrays(new double[] {0.4, 1.6}, East.weights(new double[] {1, 2}, 2), 1e-15);
     // a = 0: uniform, even with h = 0.
-    assertArrayClose(new double[] {1, 1, 1}, East.weights(new double[] {0, 0.3, 2}, 0), 0);
+    Close.arrays(new double[] {1, 1, 1}, East.weights(new double[] {0, 0.3, 2}, 0), 0);
   }
 
   @Test
   void zeroEntropyEdgeCases() {
     // a > 0: h = 0 gets weight 0; others share mean 1: (0, 1, 2)/1 -> (0, 1, 2).
-    assertArrayClose(new double[] {0, 1, 2}, East.weights(new double[] {0, 1, 2}, 1), 1e-15);
+    Close.arrays(new double[] {0, 1, 2}, East.weights(new double[] {0, 1, 2}, 1), 1e-15);
     // All zero: uniform for any a.
-    assertArrayClose(new double[] {1, 1}, East.weights(new double[] {0, 0}, 2), 0);
-    assertArrayClose(new double[] {1, 1}, East.weights(new double[] {0, 0}, -2), 0);
+    Close.arrays(new double[] {1, 1}, East.weights(new double[] {0, 0}, 2), 0);
+    Close.arrays(new double[] {1, 1}, East.weights(new double[] {0, 0}, -2), 0);
     // a < 0 with one zero: undefined, names the index.
     assertIae(() -> East.weights(new double[] {0.5, 0, 1}, -1), "entropies[1] = 0", "a = -1.0");
   }
@@ -74,13 +74,13 @@ class EastTest {
       double[] f = East.weights(h, a);
       assertEquals(1.0, Assertions2.sum(f) / n, 1e-12);
       int[] p = Assertions2.permutation(rnd, n);
-      assertArrayClose(Assertions2.permute(f, p), East.weights(Assertions2.permute(h, p), a), 1e-12);
+      Close.arrays(Assertions2.permute(f, p), East.weights(Assertions2.permute(h, p), a), 1e-12);
       // Scale invariance: f(c h) = f(h) (the log base cancels).
       double[] scaled = h.clone();
       for (int i = 0; i < n; i++) {
         scaled[i] *= 1.0 / Math.log(2);
       }
-      assertArrayClose(f, East.weights(scaled, a), 1e-11);
+      Close.arrays(f, East.weights(scaled, a), 1e-11);
       // Monotone: a > 0 favours larger h, a < 0 smaller h.
       for (int i = 0; i < n; i++) {
         for (int j = 0; j < n; j++) {
@@ -96,18 +96,18 @@ class EastTest {
   void largeExponentDoesNotOverflow() {
     double[] f = East.weights(new double[] {1e-3, 1.0}, -300);
     // h^a = (1e900, 1): mean = 5e899 -> (2, 2e-900 == 0).
-    assertArrayClose(new double[] {2.0, 0.0}, f, 1e-12);
+    Close.arrays(new double[] {2.0, 0.0}, f, 1e-12);
   }
 
   @Test
   void baselines() {
     // Accuracy: A = (0.25, 0.5) -> (1 - A) = (0.75, 0.5), a = 1 -> / 0.625 = (1.2, 0.8).
-    assertArrayClose(
+    Close.arrays(
         new double[] {1.2, 0.8}, East.accuracyWeights(new double[] {0.25, 0.5}, 1), 1e-15);
     assertIae(() -> East.accuracyWeights(new double[] {1.0, 0.5}, -1), "accuracies[0] = 0");
     assertIae(() -> East.accuracyWeights(new double[] {1.5}, 1), "accuracies[0] = 1.5", "[0, 1]");
     // Rejected: R = (0.5, 0.25), a = 2 -> (0.25, 0.0625) / 0.15625 = (1.6, 0.4).
-    assertArrayClose(
+    Close.arrays(
         new double[] {1.6, 0.4}, East.rejectedWeights(new double[] {0.5, 0.25}, 2), 1e-15);
     List<String> answers = Arrays.asList("5", "6", "6", "7", "5.0", null, "6", "8");
     assertEquals(2.0 / 8, East.accuracy(answers, "5"), 0);

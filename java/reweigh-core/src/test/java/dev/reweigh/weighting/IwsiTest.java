@@ -1,11 +1,11 @@
 package dev.reweigh.weighting;
 
-import static dev.reweigh.weighting.Assertions2.assertArrayClose;
-import static dev.reweigh.weighting.Assertions2.assertIae;
+import static dev.reweigh.testkit.Rejects.assertIae;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.reweigh.testkit.Close;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -19,17 +19,17 @@ class IwsiTest {
     double Lv = Iwsi.validMeanLoss(new double[] {2.0, 2.2, 1.8});
     assertEquals(2.0, Lv, 1e-15);
     double[] losses = {1.6, 2.0, 2.5, 3.0, 1.0};
-    assertArrayClose(
+    Close.arrays(
         new double[] {1.25, 1.0, 0.8, 2.0 / 3, 2.0}, Iwsi.naiveWeights(losses, Lv), 1e-12);
     double[] wDS = Iwsi.dsWeights(losses, Lv);
-    assertArrayClose(new double[] {1.25, 1.0, 1.25, 1.5, 2.0}, wDS, 1e-12);
+    Close.arrays(new double[] {1.25, 1.0, 1.25, 1.5, 2.0}, wDS, 1e-12);
     assertArrayEquals(new boolean[] {true, true, true, true, false}, Iwsi.keepLowest(wDS, 0.8));
   }
 
   /**
-   * Eq. (8) is the plain mean: skewed sets where the mean differs from the median, the midrange
-   * and the mean without the extremes. {1, 2, 6}: 9/3 = 3 (median 2); {0.5, 1, 1.5, 5}: 8/4 = 2
-   * (median 1.25); {0.25, 0.25, 4}: 4.5/3 = 1.5 (median 0.25, midrange 2.125).
+   * Eq. (8) is the plain mean: skewed sets where the mean differs from the median, the midrange and
+   * the mean without the extremes. {1, 2, 6}: 9/3 = 3 (median 2); {0.5, 1, 1.5, 5}: 8/4 = 2 (median
+   * 1.25); {0.25, 0.25, 4}: 4.5/3 = 1.5 (median 0.25, midrange 2.125).
    */
   @Test
   void validMeanLossIsThePlainMeanOfSkewedSets() {
@@ -40,7 +40,7 @@ class IwsiTest {
     assertEquals(0.7, Iwsi.validMeanLoss(new double[] {0.7}), 0);
     assertEquals(0.0, Iwsi.validMeanLoss(new double[] {0.0, 0.0}), 0);
     // Lv = 3 feeds Eq. (3)/(4): L = 1.6 -> max(3/1.6, 1.6/3) = 1.875.
-    assertArrayClose(
+    Close.arrays(
         new double[] {1.875, 1.2},
         Iwsi.dsWeights(new double[] {1.6, 2.5}, Iwsi.validMeanLoss(new double[] {1.0, 2.0, 6.0})),
         1e-15);
@@ -49,7 +49,7 @@ class IwsiTest {
   /** docs/methods.md §2, the IWSI-w example. */
   @Test
   void methodsExampleClippedWeights() {
-    assertArrayClose(
+    Close.arrays(
         new double[] {2.0, 1.0, 0.8, 0.5, 2.0},
         Iwsi.clippedWeights(new double[] {1.0, 2.0, 2.5, 4.0, 0.5}, 2.0, Iwsi.DEFAULT_CLIP),
         1e-12);
@@ -59,10 +59,10 @@ class IwsiTest {
   void zeroLossGivesInfiniteDsWeightAndIsFiltered() {
     double[] wDS = Iwsi.dsWeights(new double[] {0.0, 1.0, 3.0}, 1.5);
     // Hand: max(1.5/1, 1/1.5) = 1.5; max(1.5/3, 3/1.5) = 2.
-    assertArrayClose(new double[] {INF, 1.5, 2.0}, wDS, 1e-15);
+    Close.arrays(new double[] {INF, 1.5, 2.0}, wDS, 1e-15);
     assertArrayEquals(new boolean[] {false, true, true}, Iwsi.keepLowest(wDS, 0.5));
     // IWSI-w clips the infinite naive weight at C.
-    assertArrayClose(
+    Close.arrays(
         new double[] {3.0, 1.5, 0.5}, Iwsi.clippedWeights(new double[] {0, 1, 3}, 1.5, 3.0), 0);
   }
 

@@ -1,10 +1,10 @@
 package dev.reweigh.weighting;
 
-import static dev.reweigh.weighting.Assertions2.assertArrayClose;
-import static dev.reweigh.weighting.Assertions2.assertIae;
+import static dev.reweigh.testkit.Rejects.assertIae;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.reweigh.testkit.Close;
 import dev.reweigh.weighting.LossReweighting.Strategy;
 import java.util.Arrays;
 import java.util.Random;
@@ -16,9 +16,9 @@ class LossReweightingTest {
   @Test
   void methodsExampleLinUpper() {
     double[] losses = {2, 3, 4, 6};
-    assertArrayClose(new double[] {-1, -0.5, 0, 1}, LossReweighting.normalizedLosses(losses), 1e-15);
+    Close.arrays(new double[] {-1, -0.5, 0, 1}, LossReweighting.normalizedLosses(losses), 1e-15);
     double[] w = LossReweighting.weights(losses, Strategy.LIN_UPPER, 1.0);
-    assertArrayClose(new double[] {0.123681, 0.203916, 0.336201, 0.336201}, w, 5e-7);
+    Close.arrays(new double[] {0.123681, 0.203916, 0.336201, 0.336201}, w, 5e-7);
     assertEquals(4.221123, LossReweighting.weightedLoss(losses, w), 5e-7);
   }
 
@@ -28,14 +28,14 @@ class LossReweightingTest {
     // QUADRATIC f = (0, 0.75, 1, 0), r = 1.
     double[] eq = {1, Math.exp(0.75), Math.E, 1};
     double zq = Assertions2.sum(eq);
-    assertArrayClose(
+    Close.arrays(
         new double[] {eq[0] / zq, eq[1] / zq, eq[2] / zq, eq[3] / zq},
         LossReweighting.weights(losses, Strategy.QUADRATIC, 1.0),
         1e-15);
     // EXTREMES f = (1, 0.5, 0, 1), r = 0.5 -> exp(2f) = (e^2, e, 1, e^2).
     double[] ee = {Math.exp(2), Math.E, 1, Math.exp(2)};
     double ze = Assertions2.sum(ee);
-    assertArrayClose(
+    Close.arrays(
         new double[] {ee[0] / ze, ee[1] / ze, ee[2] / ze, ee[3] / ze},
         LossReweighting.weights(losses, Strategy.EXTREMES, 0.5),
         1e-15);
@@ -47,11 +47,11 @@ class LossReweightingTest {
   @Test
   void equalLossesGiveUniformWeights() {
     for (Strategy s : Strategy.values()) {
-      assertArrayClose(
+      Close.arrays(
           new double[] {0.25, 0.25, 0.25, 0.25},
           LossReweighting.weights(new double[] {1.7, 1.7, 1.7, 1.7}, s, 0.01),
           0);
-      assertArrayClose(new double[] {1.0}, LossReweighting.weights(new double[] {3}, s, 1), 0);
+      Close.arrays(new double[] {1.0}, LossReweighting.weights(new double[] {3}, s, 1), 0);
     }
   }
 
@@ -71,7 +71,7 @@ class LossReweightingTest {
       }
       // Permutation equivariance.
       int[] p = Assertions2.permutation(rnd, n);
-      assertArrayClose(
+      Close.arrays(
           Assertions2.permute(w, p), LossReweighting.weights(Assertions2.permute(l, p), s, r), 1e-15);
       // Invariant to an affine change of the losses (h depends only on the normalised rank).
       double[] affine = new double[n];
@@ -79,7 +79,7 @@ class LossReweightingTest {
         affine[i] = 3 * l[i] + 5;
       }
       if (n > 1) {
-        assertArrayClose(w, LossReweighting.weights(affine, s, r), 1e-12);
+        Close.arrays(w, LossReweighting.weights(affine, s, r), 1e-12);
       }
       // LIN_UPPER: non-decreasing in the loss.
       if (s == Strategy.LIN_UPPER) {
@@ -97,11 +97,11 @@ class LossReweightingTest {
   @Test
   void warmupGivesUniformThenReweights() {
     double[] l = {2, 3, 4, 6};
-    assertArrayClose(
+    Close.arrays(
         new double[] {0.25, 0.25, 0.25, 0.25},
         LossReweighting.weights(l, Strategy.LIN_UPPER, 1.0, 9, 10),
         0);
-    assertArrayClose(
+    Close.arrays(
         LossReweighting.weights(l, Strategy.LIN_UPPER, 1.0),
         LossReweighting.weights(l, Strategy.LIN_UPPER, 1.0, 10, 10),
         0);
@@ -117,8 +117,8 @@ class LossReweightingTest {
     double[] all = LossReweighting.weights(global, Strategy.EXTREMES, 0.4);
     double[] rank0 = LossReweighting.localWeights(global, 0, 3, Strategy.EXTREMES, 0.4);
     double[] rank1 = LossReweighting.localWeights(global, 3, 3, Strategy.EXTREMES, 0.4);
-    assertArrayClose(Arrays.copyOfRange(all, 0, 3), rank0, 0);
-    assertArrayClose(Arrays.copyOfRange(all, 3, 6), rank1, 0);
+    Close.arrays(Arrays.copyOfRange(all, 0, 3), rank0, 0);
+    Close.arrays(Arrays.copyOfRange(all, 3, 6), rank1, 0);
     assertEquals(1.0, Assertions2.sum(rank0) + Assertions2.sum(rank1), 1e-15);
     // Not the same as weighting each rank's samples alone.
     assertTrue(

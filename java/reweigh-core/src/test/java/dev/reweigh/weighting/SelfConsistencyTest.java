@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.reweigh.testkit.Rejects;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -94,6 +95,6 @@ class SelfConsistencyTest {
 
   @Test
   void nullAnswerListIsRejected() {
-    Assertions2.assertIae(() -> SelfConsistency.vote(null), "answers is null");
+    Rejects.assertIae(() -> SelfConsistency.vote(null), "answers is null");
   }
 }

@@ -1,9 +1,9 @@
 package dev.reweigh.weighting;
 
-import static dev.reweigh.weighting.Assertions2.assertArrayClose;
-import static dev.reweigh.weighting.Assertions2.assertIae;
+import static dev.reweigh.testkit.Rejects.assertIae;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.reweigh.testkit.Close;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
@@ -18,7 +18,7 @@ class SharpeningTest {
     int[] len = {10, 5, 20, 6};
     assertEquals(1, Sharpening.bestOfN(Sharpening.sequenceLogProbRewards(lp)));
     // -1.2, -1.7, -0.76, -1.5167 -> index 2.
-    assertArrayClose(
+    Close.arrays(
         new double[] {-1.2, -1.7, -0.76, -9.1 / 6}, Sharpening.lengthNormalizedRewards(lp, len), 1e-15);
     assertEquals(2, Sharpening.sftSelect(Sharpening.SelfReward.LENGTH_NORMALIZED, lp, len, null));
     assertEquals(1, Sharpening.sftSelect(Sharpening.SelfReward.SEQUENCE_LOGPROB, lp, null, null));
@@ -56,7 +56,7 @@ class SharpeningTest {
   @Test
   void majorityReward() {
     List<String> answers = Arrays.asList("3", "4", "3.0", null, "4", "3");
-    assertArrayClose(
+    Close.arrays(
         new double[] {0.5, 2.0 / 6, 0.5, 0, 2.0 / 6, 0.5}, Sharpening.majorityRewards(answers), 1e-15);
     assertEquals(0, Sharpening.sftSelect(Sharpening.SelfReward.MAJORITY, null, null, answers));
   }

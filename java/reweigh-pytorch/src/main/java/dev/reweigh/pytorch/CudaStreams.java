@@ -4,8 +4,8 @@ import java.lang.reflect.Method;
 import org.bytedeco.javacpp.Pointer;
 
 /**
- * The raw {@code cudaStream_t} of libtorch's current CUDA stream, so the kernels run in order
- * with the trainer's own work: {@code torch_cuda.getCurrentCUDAStream(device).stream()}
+ * The raw {@code cudaStream_t} of libtorch's current CUDA stream, so the kernels run in order with
+ * the trainer's own work: {@code torch_cuda.getCurrentCUDAStream(device).stream()}
  * (docs/toolchain.md §3).
  *
  * <p>Called only for CUDA tensors, through reflection: {@code CUDAStream.stream()} returns a type

@@ -100,13 +100,7 @@ public final class TorchLoss {
   /** {@link #step(TorchBatch, float[], LossSpec, boolean)} with tensor coefficients. */
   public static TorchResult step(
       TorchBatch batch, Tensor coefficients, LossSpec spec, boolean inPlace) {
-    AdapterChecks.requireNonNull(batch, "batch");
-    AdapterChecks.requireNonNull(spec, "spec");
-    Tensor logits = batch.logits;
-    if (!logits.requires_grad()) {
-      throw new IllegalArgumentException("logits does not require grad: step() needs the model's"
-          + " logits (an autograd graph output); use forwardBackward() for a plain tensor");
-    }
+    Tensor logits = graphLogits(batch, spec, "forwardBackward()");
     Tensor grad = inPlace ? logits.detach() : torch.empty_like(logits);
     TorchResult r = forwardBackward(batch, coefficients, spec, inPlace ? null : grad);
     // Non-leaf backward with an external gradient (docs/toolchain.md §3): same parameter gradients
@@ -116,25 +110,34 @@ public final class TorchLoss {
   }
 
   /**
-   * The two-phase step on a model's logits: the gradient from the statistics of {@link #forward}
-   * on the same batch and options (coefficients that depend on the forward's log-probs, e.g. DPO,
-   * docs/methods.md §7), written over the logits' memory, then {@code logits.backward(grad)}
-   * (same conditions as the in-place {@link #step(TorchBatch, float[], LossSpec)}).
+   * The two-phase step on a model's logits: the gradient from the statistics of {@link #forward} on
+   * the same batch and options (coefficients that depend on the forward's log-probs, e.g. DPO,
+   * docs/methods.md §7), written over the logits' memory, then {@code logits.backward(grad)} (same
+   * conditions as the in-place {@link #step(TorchBatch, float[], LossSpec)}).
    */
   public static void step(
       TorchBatch batch, TorchStats stats, float[] coefficients, LossSpec spec) {
-    AdapterChecks.requireNonNull(batch, "batch");
-    AdapterChecks.requireNonNull(spec, "spec");
-    Tensor logits = batch.logits;
-    if (!logits.requires_grad()) {
-      throw new IllegalArgumentException("logits does not require grad: step() needs the model's"
-          + " logits (an autograd graph output); use backward() for a plain tensor");
-    }
+    Tensor logits = graphLogits(batch, spec, "backward()");
     backward(batch, stats, coefficients, spec, null);
     logits.backward(logits.detach(), new BoolOptional(), false, new TensorArrayRefOptional());
   }
 
   // ---- helpers --------------------------------------------------------------------------------
+
+  /**
+   * The batch's logits, checked to be an autograd graph output, as {@code step} needs them;
+   * {@code plainCall} names the call to use on a plain tensor instead.
+   */
+  private static Tensor graphLogits(TorchBatch batch, LossSpec spec, String plainCall) {
+    AdapterChecks.requireNonNull(batch, "batch");
+    AdapterChecks.requireNonNull(spec, "spec");
+    Tensor logits = batch.logits;
+    if (!logits.requires_grad()) {
+      throw new IllegalArgumentException("logits does not require grad: step() needs the model's"
+          + " logits (an autograd graph output); use " + plainCall + " for a plain tensor");
+    }
+    return logits;
+  }
 
   /**
    * The native gradient for {@code grad} ({@code null}: in place over the logits), checked as

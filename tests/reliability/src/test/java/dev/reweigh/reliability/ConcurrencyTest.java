@@ -13,9 +13,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * 16 Java threads call every entry point at once on shared read-only inputs with private outputs:
@@ -23,19 +22,9 @@ import org.junit.jupiter.api.Test;
  * thread count. (Concurrent callers share one native pool: a caller that finds it busy runs its
  * rows inline, so this also covers the inline path.)
  */
+@ExtendWith(RestoresThreads.class)
 class ConcurrencyTest {
   private static final int CALLERS = 16;
-  private int threadsBefore;
-
-  @BeforeEach
-  void remember() {
-    threadsBefore = Capabilities.threads();
-  }
-
-  @AfterEach
-  void restore() {
-    Capabilities.setThreads(threadsBefore);
-  }
 
   /** Each caller runs every entry point `rounds` times; returns the mismatches. */
   private static int hammer(Problems p, Outputs serial, int rounds, Runnable meanwhile)

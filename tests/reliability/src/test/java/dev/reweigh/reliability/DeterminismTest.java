@@ -12,17 +12,16 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Identical outputs, bit for bit, for 1..N kernel threads (N past the core count) and across runs:
- * repeated in this JVM and in two fresh JVMs with other thread counts (docs/design.md §3.7:
- * results do not depend on the thread count).
+ * repeated in this JVM and in two fresh JVMs with other thread counts (docs/design.md §3.7: results
+ * do not depend on the thread count).
  */
+@ExtendWith(RestoresThreads.class)
 class DeterminismTest {
-  private int threadsBefore;
 
   /**
    * Rows that split unevenly over threads (prime), an odd vocabulary past the vector widths, and
@@ -30,16 +29,6 @@ class DeterminismTest {
    */
   static Problems problem() {
     return new Problems(20261122L, 257, 1031);
-  }
-
-  @BeforeEach
-  void remember() {
-    threadsBefore = Capabilities.threads();
-  }
-
-  @AfterEach
-  void restore() {
-    Capabilities.setThreads(threadsBefore);
   }
 
   @Test

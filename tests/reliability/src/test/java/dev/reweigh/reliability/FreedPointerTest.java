@@ -13,8 +13,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A JavaCPP buffer deallocated after the batch (or grad) was built must be an
- * IllegalArgumentException, not a read of freed memory (docs/design.md §4: a null,
- * closed or freed buffer is an IllegalArgumentException).
+ * IllegalArgumentException, not a read of freed memory (docs/design.md §4: a null, closed or freed
+ * buffer is an IllegalArgumentException).
  */
 class FreedPointerTest {
   private final Problems p = new Problems(9, 6, 40);

@@ -4,13 +4,15 @@ import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import dev.reweigh.LossSpec;
 import dev.reweigh.Normalization;
 import dev.reweigh.TokenReduction;
+import dev.reweigh.testkit.RefOptions;
+import dev.reweigh.testkit.Reference64;
 
 /**
  * One fuzzed call: shapes, values, options, coefficients and aliasing decoded from the fuzzer's
  * bytes, valid or not, plus the contract's verdict on it ({@link #violations}): the reasons the
  * call must be rejected with an IllegalArgumentException, or none when it must succeed and match
- * {@link Ref64}. The verdict is computed from docs/design.md §3/§4 independently of the library's
- * own checks, so a check the library forgets (or adds) is a finding.
+ * {@link Reference64}. The verdict is computed from docs/design.md §3/§4 independently of the
+ * library's own checks, so a check the library forgets (or adds) is a finding.
  */
 final class FuzzCase {
   enum Op { FORWARD, FORWARD_BACKWARD, BACKWARD }
@@ -185,6 +187,15 @@ final class FuzzCase {
     return b.build();
   }
 
+  /**
+   * The same raw option values as literals, for the float64 reference: it never reads them back
+   * through the LossSpec getters.
+   */
+  RefOptions options() {
+    return new RefOptions(eps, zLoss, softcap, scale, reduction == TokenReduction.SUM,
+        RefOptions.Mode.valueOf(normalization.name()), normalizer, ignoreIndex);
+  }
+
   boolean needsGrad() {
     return op != Op.FORWARD;
   }
@@ -258,7 +269,8 @@ final class FuzzCase {
           }
         }
         // D = 0 is a valid zero step (total 0, zero gradient); only a non-finite D is an error.
-        if (!Double.isFinite(Ref64.normalizer(spec(), counts, coefficients))) {
+        if (!Double.isFinite(
+            Reference64.normalizer(options(), counts, Reference64.toDoubles(coefficients)))) {
           out.add("normalizer D");
         }
       }

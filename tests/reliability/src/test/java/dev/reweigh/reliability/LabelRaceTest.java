@@ -27,8 +27,8 @@ import org.junit.jupiter.api.Test;
  * flipping them to out-of-range values and back while 10,000 calls run through the heap and the
  * pointer API, in place and not. The library reads them once (docs/design.md §3), so each call
  * either returns exactly the result of the valid input (the only consistent input here: every
- * flipped value is out of range) or throws IllegalArgumentException naming targets or offsets;
- * the JVM never crashes on an out-of-range index.
+ * flipped value is out of range) or throws IllegalArgumentException naming targets or offsets; the
+ * JVM never crashes on an out-of-range index.
  */
 class LabelRaceTest {
   private static final int ROWS = 48;

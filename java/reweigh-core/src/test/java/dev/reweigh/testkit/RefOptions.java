@@ -1,10 +1,16 @@
-package dev.reweigh;
+package dev.reweigh.testkit;
+
+import dev.reweigh.LossSpec;
+import dev.reweigh.Normalization;
+import dev.reweigh.TokenReduction;
 
 /**
- * The loss options as the test writes them, read by {@link Reference64} instead of the {@link
- * LossSpec} getters: a builder or getter bug then moves only the kernel's side (docs/design.md §3).
- * {@link #spec()} builds the LossSpec under test from the same literals through the public
- * builder, setting only what differs from the documented defaults.
+ * The loss options as a test writes them, read by {@link Reference64}, by the cross-checks' peers
+ * (libtorch, ND4J) and by their definitions of D, never through the {@link LossSpec} getters: a
+ * builder or getter bug then moves only the kernel's side (docs/design.md §3). {@link #spec()}
+ * builds the LossSpec under test from the same literals through the public builder, setting only
+ * what differs from the documented defaults. A new loss option is a component here, a term in
+ * {@link Reference64} and, where it needs one, an entry in {@link OptionGrid}.
  *
  * @param eps label smoothing
  * @param lambda z-loss weight
@@ -15,14 +21,14 @@ package dev.reweigh;
  * @param d the explicit D (read only when {@code mode == EXPLICIT})
  * @param ignoreIndex target value of rows that count nowhere
  */
-record RefOptions(double eps, double lambda, double softcap, double scale, boolean sum, Mode mode,
-    double d, long ignoreIndex) {
+public record RefOptions(double eps, double lambda, double softcap, double scale, boolean sum,
+    Mode mode, double d, long ignoreIndex) {
 
   /**
    * The kernel's ABI carries eps, lambda, softcap and scale as float32: round the literals as a
    * caller's float literal would, so both sides see the same value.
    */
-  RefOptions {
+  public RefOptions {
     eps = (float) eps;
     lambda = (float) lambda;
     softcap = (float) softcap;
@@ -30,7 +36,7 @@ record RefOptions(double eps, double lambda, double softcap, double scale, boole
   }
 
   /** The normaliser modes, named here independently of {@link Normalization}. */
-  enum Mode {
+  public enum Mode {
     WEIGHT_SUM,
     TOKENS,
     SAMPLES,
@@ -39,43 +45,43 @@ record RefOptions(double eps, double lambda, double softcap, double scale, boole
   }
 
   /** eps = lambda = softcap = 0, scale 1, MEAN, WEIGHT_SUM, ignore -100. */
-  static final RefOptions DEFAULTS =
+  public static final RefOptions DEFAULTS =
       new RefOptions(0, 0, 0, 1, false, Mode.WEIGHT_SUM, 0, -100);
 
-  RefOptions eps(double v) {
+  public RefOptions eps(double v) {
     return new RefOptions(v, lambda, softcap, scale, sum, mode, d, ignoreIndex);
   }
 
-  RefOptions lambda(double v) {
+  public RefOptions lambda(double v) {
     return new RefOptions(eps, v, softcap, scale, sum, mode, d, ignoreIndex);
   }
 
-  RefOptions softcap(double v) {
+  public RefOptions softcap(double v) {
     return new RefOptions(eps, lambda, v, scale, sum, mode, d, ignoreIndex);
   }
 
-  RefOptions scale(double v) {
+  public RefOptions scale(double v) {
     return new RefOptions(eps, lambda, softcap, v, sum, mode, d, ignoreIndex);
   }
 
-  RefOptions summed() {
+  public RefOptions summed() {
     return new RefOptions(eps, lambda, softcap, scale, true, mode, d, ignoreIndex);
   }
 
-  RefOptions mode(Mode m) {
+  public RefOptions mode(Mode m) {
     return new RefOptions(eps, lambda, softcap, scale, sum, m, d, ignoreIndex);
   }
 
-  RefOptions explicit(double v) {
+  public RefOptions explicit(double v) {
     return new RefOptions(eps, lambda, softcap, scale, sum, Mode.EXPLICIT, v, ignoreIndex);
   }
 
-  RefOptions ignore(long v) {
+  public RefOptions ignore(long v) {
     return new RefOptions(eps, lambda, softcap, scale, sum, mode, d, v);
   }
 
   /** The LossSpec under test, built from these literals through the public builder. */
-  LossSpec spec() {
+  public LossSpec spec() {
     LossSpec.Builder b = LossSpec.builder();
     if (ignoreIndex != -100) {
       b.ignoreIndex(ignoreIndex);

@@ -1,22 +1,26 @@
-package dev.reweigh;
+package dev.reweigh.testkit;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * Verbose closeness assertions (Liger's assert_verbose_allclose): on failure, the number of
- * mismatches, the first few indices with both values, and NaN/inf mismatches named as such.
+ * The closeness helper of every Java test module (Liger's assert_verbose_allclose): {@code
+ * |expected - actual| <= atol + rtol |expected|}, NaN only against NaN and an infinity only
+ * against itself; on failure, the number of mismatches, the first few indices with both values,
+ * and NaN/inf mismatches named as such. Per-element bounds come from {@link Reference64}.
  */
-final class Close {
+public final class Close {
   private Close() {}
 
-  static void scalar(String what, double expected, double actual, double atol, double rtol) {
+  public static void scalar(String what, double expected, double actual, double atol,
+      double rtol) {
     if (!close(expected, actual, atol, rtol)) {
       fail(what + ": expected " + expected + " but got " + actual + " (|diff| = "
           + Math.abs(expected - actual) + ", atol " + atol + ", rtol " + rtol + ")");
     }
   }
 
-  static void arrays(String what, double[] expected, float[] actual, double atol, double rtol) {
+  public static void arrays(String what, double[] expected, float[] actual, double atol,
+      double rtol) {
     double[] a = new double[actual.length];
     for (int i = 0; i < a.length; i++) {
       a[i] = actual[i];
@@ -24,7 +28,13 @@ final class Close {
     arrays(what, expected, a, atol, rtol);
   }
 
-  static void arrays(String what, double[] expected, double[] actual, double atol, double rtol) {
+  /** {@code |expected[i] - actual[i]| <= atol} for every i (an infinity only against itself). */
+  public static void arrays(double[] expected, double[] actual, double atol) {
+    arrays("values", expected, actual, atol, 0);
+  }
+
+  public static void arrays(String what, double[] expected, double[] actual, double atol,
+      double rtol) {
     if (expected.length != actual.length) {
       fail(what + ": length " + actual.length + " != expected " + expected.length);
     }
@@ -46,7 +56,8 @@ final class Close {
   }
 
   /** Per-element absolute tolerances {@code atol[i]}, plus {@code rtol} relative. */
-  static void arrays(String what, double[] expected, float[] actual, double[] atol, double rtol) {
+  public static void arrays(String what, double[] expected, float[] actual, double[] atol,
+      double rtol) {
     if (expected.length != actual.length || atol.length != expected.length) {
       fail(what + ": length " + actual.length + " != expected " + expected.length);
     }
@@ -62,12 +73,12 @@ final class Close {
       }
     }
     if (bad > 0) {
-      fail(what + ": " + bad + " of " + expected.length + " elements differ (per-element atol, rtol "
-          + rtol + "):" + first);
+      fail(what + ": " + bad + " of " + expected.length
+          + " elements differ (per-element atol, rtol " + rtol + "):" + first);
     }
   }
 
-  static boolean close(double expected, double actual, double atol, double rtol) {
+  public static boolean close(double expected, double actual, double atol, double rtol) {
     if (Double.isNaN(expected) || Double.isNaN(actual)) {
       return Double.isNaN(expected) && Double.isNaN(actual);
     }
