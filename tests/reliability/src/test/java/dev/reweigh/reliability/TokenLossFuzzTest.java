@@ -1,0 +1,165 @@
+package dev.reweigh.reliability;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.code_intelligence.jazzer.api.FuzzedDataProvider;
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.reweigh.FusedLoss;
+import dev.reweigh.LossSpec;
+import dev.reweigh.NonFiniteInputException;
+import dev.reweigh.SampleStats;
+import dev.reweigh.TokenLoss;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Fuzzing {@link TokenLoss#backward} (per-row weights w_r and entropy weights beta_r) on the heap
+ * API, the {@link FusedLossFuzzTest} way: a {@link FuzzCase} (shapes, options, targets, offsets,
+ * coefficients, grad mode; always a backward) plus fuzzed row arrays (signed values, zeros, NaN,
+ * +inf, -inf, a wrong length, null; beta also absent). Invariant: the call either matches the
+ * float64 reference {@link TokenRef64} within its stated tolerance, or throws
+ * IllegalArgumentException naming one of the input's faults (a row array's bad index or length
+ * among them) with nothing written; the verdict is the contract's (docs/design.md §3: every row
+ * of a heap row array must be finite, ignored rows included).
+ *
+ * <p>{@code mvn -B verify} replays the corpus under {@code
+ * src/test/resources/dev/reweigh/reliability/TokenLossFuzzTestInputs/heapApi/}. The campaign:
+ * {@code JAZZER_FUZZ=1 mvn -B -o -Dreweigh.cuda=OFF -pl tests/reliability -am verify
+ * -Dtest='TokenLossFuzzTest#heapApi' -Dsurefire.failIfNoSpecifiedTests=false}.
+ */
+class TokenLossFuzzTest {
+  private static final float SENTINEL = -999f;
+
+  @FuzzTest(maxDuration = "5m")
+  void heapApi(FuzzedDataProvider data) {
+    FuzzCase c = FuzzCase.decode(data);
+    c.op = FuzzCase.Op.BACKWARD;
+    List<String> bad;
+    LossSpec spec;
+    try {
+      spec = c.spec();
+    } catch (IllegalArgumentException e) {
+      return; // option checks are FusedLossFuzzTest's
+    }
+    bad = c.violations(true);
+    int rows = c.rows;
+    float[] w = rowArray(data, rows, false);
+    float[] beta = rowArray(data, rows, true);
+    bad.addAll(rowViolations(w, rows, "rowWeights", false));
+    bad.addAll(rowViolations(beta, rows, "rowEntropyWeights", true));
+
+    int n = c.logits.length;
+    float[] logits = c.logits.clone();
+    short[] logits16 = c.bf16 ? Bf16.bits(logits) : null;
+    float[] grad = null;
+    short[] grad16 = null;
+    switch (c.gradMode) {
+      case SEPARATE:
+      case WRONG_LENGTH:
+        grad = new float[c.gradMode == FuzzCase.GradMode.SEPARATE ? n : n + 1];
+        Arrays.fill(grad, SENTINEL);
+        grad16 = Bf16.bits(grad);
+        break;
+      case IN_PLACE:
+        grad = logits;
+        grad16 = logits16;
+        break;
+      default:
+        break;
+    }
+    float[] g32Before = grad == null ? null : grad.clone();
+    short[] g16Before = grad16 == null ? null : grad16.clone();
+    try {
+      if (c.bf16) {
+        SampleStats st = FusedLoss.forward(logits16, c.vocab, c.targets, c.offsets, spec);
+        TokenLoss.backward(logits16, c.vocab, c.targets, c.offsets, st, c.coefficients, w, beta,
+            spec, grad16);
+      } else {
+        SampleStats st = FusedLoss.forward(logits, c.vocab, c.targets, c.offsets, spec);
+        TokenLoss.backward(logits, c.vocab, c.targets, c.offsets, st, c.coefficients, w, beta,
+            spec, grad);
+      }
+    } catch (IllegalArgumentException e) {
+      if (bad.isEmpty()) {
+        throw new AssertionError("rejected a valid call: " + e.getMessage() + "\n" + describe(c,
+            w, beta), e);
+      }
+      assertNotNull(e.getMessage());
+      assertTrue(bad.stream().anyMatch(e.getMessage()::contains), "message '" + e.getMessage()
+          + "' names none of the call's faults " + bad + ": " + describe(c, w, beta));
+      if (c.nonFiniteOnly && bad.size() == 1) {
+        assertTrue(e instanceof NonFiniteInputException, "NaN / +inf under checkFinite: " + e);
+      }
+      if (c.bf16) {
+        assertArrayEquals(g16Before, grad16, "bf16 grad written by a rejected call");
+      } else {
+        assertArrayEquals(g32Before, grad, "grad written by a rejected call");
+      }
+      return;
+    }
+    if (!bad.isEmpty()) {
+      fail("accepted a call the contract rejects (" + bad + "): " + describe(c, w, beta));
+    }
+    TokenRef64 ref = TokenRef64.compute(c.logits, c.vocab, c.targets, c.offsets, c.coefficients,
+        w, beta, spec, c.bf16);
+    float[] g = c.bf16 ? Bf16.values(grad16) : grad;
+    for (int i = 0; i < g.length; i++) {
+      double want = ref.grad[i];
+      if (!(Math.abs(g[i] - want) <= ref.gradTol[i])) {
+        fail("grad[" + i / c.vocab + "," + i % c.vocab + "]: got " + g[i] + " want " + want
+            + " (tol " + ref.gradTol[i] + ")\n" + describe(c, w, beta));
+      }
+    }
+    assertEquals(n, g.length);
+  }
+
+  /** Mostly finite signed values (zeros included); sometimes a non-finite entry, a wrong length or null. */
+  private static float[] rowArray(FuzzedDataProvider d, int rows, boolean optional) {
+    int kind = d.consumeInt(0, 19);
+    if (kind == 0) {
+      return null;
+    }
+    if (optional && kind < 6) {
+      return null; // no entropy term
+    }
+    int length = kind == 1 ? Math.max(0, rows + d.pickValue(new int[] {-1, 1})) : rows;
+    float[] a = new float[length];
+    for (int r = 0; r < length; r++) {
+      int k = d.consumeInt(0, 49);
+      a[r] = k < 40 ? d.consumeRegularFloat(-3f, 3f) : k < 46 ? 0f
+          : d.pickValue(new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY,
+              1e-30f});
+    }
+    return a;
+  }
+
+  /** The contract's verdict on one row array (docs/design.md §3, TokenLoss). */
+  private static List<String> rowViolations(float[] a, int rows, String name, boolean optional) {
+    List<String> out = new ArrayList<>();
+    if (a == null) {
+      if (!optional) {
+        out.add(name + " is null");
+      }
+      return out;
+    }
+    if (a.length != rows) {
+      out.add(name + ".length");
+      return out;
+    }
+    for (int r = 0; r < rows; r++) {
+      if (!Float.isFinite(a[r])) {
+        out.add(name + "[" + r + "]");
+      }
+    }
+    return out;
+  }
+
+  private static String describe(FuzzCase c, float[] w, float[] beta) {
+    return c + " rowWeights=" + Arrays.toString(w) + " rowEntropyWeights=" + Arrays.toString(beta);
+  }
+}
