@@ -62,7 +62,7 @@ if [ "$mode" = quick ]; then
   paired 4096x32000 f32 3
 else
   jmh grpo 'dev.reweigh.bench.GrpoBench' -p shape=4096x32000,1024x128256 -p dtype=f32,bf16 -wi 2 -i 4
-  jmh libtorch-grpo 'dev.reweigh.bench.LibtorchGrpoBench' -wi 1 -i 3
+  jmh libtorch-grpo 'dev.reweigh.bench.LibtorchGrpoBench' -p shape=4096x32000,1024x128256 -wi 1 -i 3
   for s in 4096x32000 1024x128256; do
     for d in f32 bf16; do paired $s $d 7; done
   done

@@ -6,6 +6,7 @@ import dev.reweigh.SampleStats;
 import dev.reweigh.TokenLoss;
 import dev.reweigh.weighting.PolicyGradient;
 import dev.reweigh.weighting.TokenObjective;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.ShortPointer;
@@ -80,6 +81,23 @@ final class GrpoData {
     return f.value();
   }
 
+  /** Row {@code row} of the logits as doubles (one bulk copy out of native memory). */
+  static double[] logitRow(BenchData d, int row) {
+    int vocab = d.shape.vocab;
+    long at = (long) row * vocab;
+    double[] z = new double[vocab];
+    if (d.logits instanceof FloatPointer) {
+      float[] f = new float[vocab];
+      new FloatPointer(d.logits).position(at).get(f);
+      Arrays.setAll(z, v -> f[v]);
+    } else {
+      short[] b = new short[vocab];
+      new ShortPointer(d.logits).position(at).get(b);
+      Arrays.setAll(z, v -> BenchData.fromBf16(b[v]));
+    }
+    return z;
+  }
+
   /**
    * One gradient row against float64 from the logits: g_v = w (p_v - [v == y]) - beta p_v (log p_v
    * + H) (docs/design.md §3, SUM / NONE / unit coefficients: k = 1), each element within tol times
@@ -89,13 +107,10 @@ final class GrpoData {
   static void checkRow(BenchData d, int row, float[] g, float w, float beta) {
     int vocab = d.shape.vocab;
     int y = d.targetsHeap[row];
-    long at = (long) row * vocab;
-    double[] z = new double[vocab];
+    double[] z = logitRow(d, row);
     double max = Double.NEGATIVE_INFINITY;
-    for (int v = 0; v < vocab; v++) {
-      z[v] = d.logits instanceof FloatPointer ? ((FloatPointer) d.logits).get(at + v)
-          : BenchData.fromBf16(((ShortPointer) d.logits).get(at + v));
-      max = Math.max(max, z[v]);
+    for (double x : z) {
+      max = Math.max(max, x);
     }
     double sum = 0;
     for (int v = 0; v < vocab; v++) {

@@ -10,11 +10,13 @@ import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * Paired ratios for the GRPO targets on a shared machine (the method of {@link PairedProbe}: in
- * one JVM, over the same buffers, each round times one call of every contender back to back; the
- * figure is the median over rounds of each per-round ratio):
+ * one JVM, over the same buffers, each round times one call of every contender back to back, in
+ * an order that rotates from round to round; the figure is the median over rounds of each
+ * per-round ratio):
  *
  * <ul>
  *   <li>{@code rowWeights_extra}: {@code TokenLoss.backward} with row weights over {@code
@@ -36,6 +38,28 @@ public final class GrpoPairedProbe {
 
   private static final String[] NAMES = {"backward", "backwardRows", "backwardRowsEntropy",
       "forwardBackward", "forwardThenBackward", "grpoStep", "grpoStepEntropy", "libtorch_grpoStep"};
+
+  /**
+   * Seconds of each call per round, after one warm-up call each (page faults, lazy init, JIT of
+   * the wrappers). Round r starts at call r mod n, so no contender always runs right after the
+   * same neighbour (a call that leaves the caches cold or the clock low for the next).
+   */
+  static double[][] time(Runnable[] calls, int rounds) {
+    int n = calls.length;
+    double[][] t = new double[n][rounds];
+    for (Runnable c : calls) {
+      c.run();
+    }
+    for (int r = 0; r < rounds; r++) {
+      for (int j = 0; j < n; j++) {
+        int i = (r + j) % n;
+        long t0 = System.nanoTime();
+        calls[i].run();
+        t[i][r] = (System.nanoTime() - t0) * 1e-9;
+      }
+    }
+    return t;
+  }
 
   public static void main(String[] args) throws Exception {
     String shape = args[0];
@@ -62,39 +86,27 @@ public final class GrpoPairedProbe {
             peer.step(-1, null);
           }
         }};
-      double[][] t = new double[NAMES.length][rounds];
-      for (Runnable c : calls) {
-        c.run(); // warm: page faults, lazy init, JIT of the wrappers
-      }
-      for (int r = 0; r < rounds; r++) {
-        for (int i = 0; i < calls.length; i++) {
-          long t0 = System.nanoTime();
-          calls[i].run();
-          t[i][r] = (System.nanoTime() - t0) * 1e-9;
-        }
-      }
-      Map<String, Double> ratio = new LinkedHashMap<>();
-      ratio.put("rowWeights_extra", PairedProbe.medianRatio(t[1], t[0]));
-      ratio.put("rowWeightsEntropy_extra", PairedProbe.medianRatio(t[2], t[0]));
-      ratio.put("grpoStep_over_forwardBackward", PairedProbe.medianRatio(t[5], t[3]));
-      ratio.put("grpoStepEntropy_over_forwardBackward", PairedProbe.medianRatio(t[6], t[3]));
-      ratio.put("grpoStep_over_forward_plus_backward", PairedProbe.medianRatio(t[5], t[4]));
-      if (withTorch) {
-        ratio.put("grpoStep_speedup_vs_libtorch", PairedProbe.medianRatio(t[7], t[5]));
-      }
-      StringBuilder b = new StringBuilder(String.format(Locale.ROOT,
-          "{\"probe\":\"grpo\",\"shape\":\"%s\",\"dtype\":\"%s\",\"rounds\":%d", shape, dtype,
-          rounds));
+      double[][] t = time(calls, rounds);
+      Map<String, Double> fields = new LinkedHashMap<>();
       for (int i = 0; i < NAMES.length; i++) {
         if (i < 7 || withTorch) {
-          b.append(String.format(Locale.ROOT, ",\"%s_ms\":%.4f", NAMES[i],
-              1e3 * PairedProbe.median(t[i])));
+          fields.put(NAMES[i] + "_ms", 1e3 * PairedProbe.median(t[i]));
         }
       }
-      for (Map.Entry<String, Double> e : ratio.entrySet()) {
-        b.append(String.format(Locale.ROOT, ",\"%s\":%.4f", e.getKey(), e.getValue()));
+      fields.put("rowWeights_extra", PairedProbe.medianRatio(t[1], t[0]));
+      fields.put("rowWeightsEntropy_extra", PairedProbe.medianRatio(t[2], t[0]));
+      fields.put("grpoStep_over_forwardBackward", PairedProbe.medianRatio(t[5], t[3]));
+      fields.put("grpoStepEntropy_over_forwardBackward", PairedProbe.medianRatio(t[6], t[3]));
+      fields.put("grpoStep_over_forward_plus_backward", PairedProbe.medianRatio(t[5], t[4]));
+      if (withTorch) {
+        fields.put("grpoStep_speedup_vs_libtorch", PairedProbe.medianRatio(t[7], t[5]));
       }
-      String line = b.append("}\n").toString();
+      String head = String.format(Locale.ROOT,
+          "{\"probe\":\"grpo\",\"shape\":\"%s\",\"dtype\":\"%s\",\"rounds\":%d", shape, dtype,
+          rounds);
+      String line = fields.entrySet().stream()
+          .map(e -> String.format(Locale.ROOT, ",\"%s\":%.4f", e.getKey(), e.getValue()))
+          .collect(Collectors.joining("", head, "}\n"));
       System.out.print(line);
       Files.writeString(Path.of(args[4]), line, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
           StandardOpenOption.APPEND);

@@ -56,22 +56,8 @@ class TokenLossFuzzTest {
     int n = c.logits.length;
     float[] logits = c.logits.clone();
     short[] logits16 = c.bf16 ? Bf16.bits(logits) : null;
-    float[] grad = null;
-    short[] grad16 = null;
-    switch (c.gradMode) {
-      case SEPARATE:
-      case WRONG_LENGTH:
-        grad = new float[c.gradMode == FuzzCase.GradMode.SEPARATE ? n : n + 1];
-        Arrays.fill(grad, SENTINEL);
-        grad16 = Bf16.bits(grad);
-        break;
-      case IN_PLACE:
-        grad = logits;
-        grad16 = logits16;
-        break;
-      default:
-        break;
-    }
+    float[] grad = gradFor(c.gradMode, logits);
+    short[] grad16 = grad == logits ? logits16 : grad == null ? null : Bf16.bits(grad);
     float[] g32Before = grad == null ? null : grad.clone();
     short[] g16Before = grad16 == null ? null : grad16.clone();
     try {
@@ -116,6 +102,19 @@ class TokenLossFuzzTest {
       }
     }
     assertEquals(n, g.length);
+  }
+
+  /** The logits themselves (in place), a sentinel-filled array of the right or a wrong length, or null. */
+  private static float[] gradFor(FuzzCase.GradMode mode, float[] logits) {
+    return switch (mode) {
+      case IN_PLACE -> logits;
+      case NULL -> null;
+      case SEPARATE, WRONG_LENGTH -> {
+        float[] g = new float[logits.length + (mode == FuzzCase.GradMode.SEPARATE ? 0 : 1)];
+        Arrays.fill(g, SENTINEL);
+        yield g;
+      }
+    };
   }
 
   /** Mostly finite signed values (zeros included); sometimes a non-finite entry, a wrong length or null. */
