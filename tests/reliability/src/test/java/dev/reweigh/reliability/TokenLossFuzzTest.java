@@ -10,12 +10,18 @@ import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.reweigh.FusedLoss;
 import dev.reweigh.LossSpec;
+import dev.reweigh.NativeBatch;
+import dev.reweigh.NativeGrad;
 import dev.reweigh.NonFiniteInputException;
 import dev.reweigh.SampleStats;
 import dev.reweigh.TokenLoss;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.IntPointer;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.ShortPointer;
 
 /**
  * Fuzzing {@link TokenLoss#backward} (per-row weights w_r and entropy weights beta_r) on the heap
@@ -102,6 +108,148 @@ class TokenLossFuzzTest {
       }
     }
     assertEquals(n, g.length);
+  }
+
+  /**
+   * The pointer API: logits in JavaCPP buffers with padded row strides, a separate or in-place
+   * gradient, and the row arrays either on the heap (checked in Java: every row) or by address
+   * (checked natively: counted rows only, ignored rows never read; docs/design.md §3). Same
+   * invariant as {@link #heapApi}.
+   */
+  @FuzzTest(maxDuration = "5m")
+  void pointerApi(FuzzedDataProvider data) {
+    FuzzCase c = FuzzCase.decode(data);
+    c.op = FuzzCase.Op.BACKWARD;
+    int pad = data.consumeInt(0, 2);
+    boolean byAddress = data.consumeBoolean();
+    LossSpec spec;
+    try {
+      spec = c.spec();
+    } catch (IllegalArgumentException e) {
+      return;
+    }
+    if (c.vocab < 1 || c.offsets.length < 1) {
+      return; // shapes a NativeBatch cannot express; heapApi covers them
+    }
+    int rows = c.rows;
+    int v = c.vocab;
+    c.logits = Arrays.copyOf(c.logits, rows * v); // a pointer has no length of its own
+    float[] w = rowArray(data, rows, false);
+    float[] beta = rowArray(data, rows, true);
+    int samples = c.offsets.length - 1;
+    // By address only what an address can express: arrays of the right lengths.
+    byAddress &= w != null && w.length == rows && (beta == null || beta.length == rows)
+        && c.coefficients.length == samples;
+    List<String> bad = c.violations(false);
+    boolean[] counted = new boolean[rows];
+    for (int r = 0; r < rows; r++) {
+      counted[r] = c.targets[r] != c.ignoreIndex;
+    }
+    bad.addAll(byAddress ? countedViolations(w, counted, "rowWeights")
+        : rowViolations(w, rows, "rowWeights", false));
+    bad.addAll(byAddress ? countedViolations(beta, counted, "rowEntropyWeights")
+        : rowViolations(beta, rows, "rowEntropyWeights", true));
+    boolean inPlace = c.gradMode == FuzzCase.GradMode.IN_PLACE;
+    int stride = v + pad;
+    long span = rows == 0 ? 0 : (long) (rows - 1) * stride + v;
+    try (FloatPointer l32 = new FloatPointer(Math.max(span, 1));
+        ShortPointer l16 = new ShortPointer(Math.max(span, 1));
+        FloatPointer g32 = new FloatPointer(Math.max(span, 1));
+        ShortPointer g16 = new ShortPointer(Math.max(span, 1));
+        IntPointer targets = new IntPointer(c.targets.length == 0 ? new int[1] : c.targets);
+        IntPointer offsets = new IntPointer(c.offsets)) {
+      for (long i = 0; i < Math.max(span, 1); i++) {
+        g32.put(i, SENTINEL);
+        g16.put(i, Bf16.bits(SENTINEL));
+        l32.put(i, SENTINEL);
+        l16.put(i, Bf16.bits(SENTINEL));
+      }
+      for (int r = 0; r < rows; r++) {
+        for (int j = 0; j < v; j++) {
+          l32.put((long) r * stride + j, c.logits[r * v + j]);
+          l16.put((long) r * stride + j, Bf16.bits(c.logits[r * v + j]));
+        }
+      }
+      NativeBatch.Builder b = NativeBatch.builder();
+      if (c.bf16) {
+        b.logitsBf16(l16, rows, v);
+      } else {
+        b.logits(l32, rows, v);
+      }
+      NativeBatch batch = b.rowStride(stride).targets(targets).offsets(offsets, samples).build();
+      NativeGrad grad = inPlace ? NativeGrad.inPlace(batch)
+          : c.bf16 ? NativeGrad.of(g16, stride) : NativeGrad.of(g32, stride);
+      Pointer out = inPlace ? (c.bf16 ? l16 : l32) : (c.bf16 ? g16 : g32);
+      float[] before = read(out, c.bf16, span);
+      try {
+        SampleStats st = FusedLoss.forward(batch, spec);
+        if (byAddress) {
+          try (FloatPointer lse = new FloatPointer(padded(st.rowLse()));
+              FloatPointer ent = new FloatPointer(padded(st.rowEntropy()));
+              FloatPointer coef = new FloatPointer(padded(c.coefficients));
+              FloatPointer wp = new FloatPointer(padded(w));
+              FloatPointer bp = beta == null ? null : new FloatPointer(padded(beta))) {
+            TokenLoss.backward(batch, lse.address(), ent.address(), coef.address(), wp.address(),
+                bp == null ? 0 : bp.address(), spec, grad);
+          }
+        } else {
+          TokenLoss.backward(batch, st, c.coefficients, w, beta, spec, grad);
+        }
+      } catch (IllegalArgumentException e) {
+        if (bad.isEmpty()) {
+          throw new AssertionError("rejected a valid call: " + e.getMessage() + "\n"
+              + describe(c, w, beta), e);
+        }
+        assertTrue(bad.stream().anyMatch(e.getMessage()::contains), "message '" + e.getMessage()
+            + "' names none of the call's faults " + bad + ": " + describe(c, w, beta));
+        assertArrayEquals(before, read(out, c.bf16, span), "written by a rejected call");
+        return;
+      }
+      if (!bad.isEmpty()) {
+        fail("accepted a call the contract rejects (" + bad + "): " + describe(c, w, beta));
+      }
+      TokenRef64 ref = TokenRef64.compute(c.logits, v, c.targets, c.offsets, c.coefficients, w,
+          beta, spec, c.bf16);
+      float[] g = read(out, c.bf16, span);
+      for (int r = 0; r < rows; r++) {
+        for (int j = 0; j < stride && (long) r * stride + j < span; j++) {
+          float got = g[r * stride + j];
+          if (j >= v) {
+            // Row padding: never written (in place it holds the sentinel the logits' padding has).
+            assertEquals(c.bf16 ? Bf16.round(SENTINEL) : SENTINEL, got, "padding " + r + "," + j);
+          } else if (!(Math.abs(got - ref.grad[r * v + j]) <= ref.gradTol[r * v + j])) {
+            fail("grad[" + r + "," + j + "]: got " + got + " want " + ref.grad[r * v + j]
+                + " (tol " + ref.gradTol[r * v + j] + ")\n" + describe(c, w, beta));
+          }
+        }
+      }
+    }
+  }
+
+  /** A zero-length array as one element, so its pointer is a real allocation (never read). */
+  private static float[] padded(float[] a) {
+    return a.length == 0 ? new float[1] : a;
+  }
+
+  private static float[] read(Pointer p, boolean bf16, long span) {
+    float[] out = new float[(int) span];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = bf16 ? Bf16.value(((ShortPointer) p).get(i)) : ((FloatPointer) p).get(i);
+    }
+    return out;
+  }
+
+  /** The native verdict on a row array by address: non-finite entries of counted rows only. */
+  private static List<String> countedViolations(float[] a, boolean[] counted, String name) {
+    List<String> out = new ArrayList<>();
+    if (a != null) {
+      for (int r = 0; r < counted.length; r++) {
+        if (counted[r] && !Float.isFinite(a[r])) {
+          out.add(name + "[" + r + "]");
+        }
+      }
+    }
+    return out;
   }
 
   /** The logits themselves (in place), a sentinel-filled array of the right or a wrong length, or null. */
