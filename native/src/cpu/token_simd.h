@@ -16,8 +16,9 @@
  * scalar. The max(., -100) keeps 0 * (-inf) = NaN out of masked (-inf)
  * logits, whose p is exactly 0 here (the vector exp flushes below about
  * -87.3; ce_simd.h [Note: exp underflow]). Without an entropy term (kb = 0)
- * the loop is the one of ce_simd.h's backward_row, operation for operation,
- * so unit row weights reproduce reweigh_ce_backward bit for bit
+ * the loop is the one of ce_simd.h's backward_row, operation for operation
+ * (less its exact multiplies by 1 when there is no scale or softcap), so
+ * unit row weights reproduce reweigh_ce_backward bit for bit
  * (test_ce_token UnitWeightsEqualPerSampleBackward).
  */
 #ifndef REWEIGH_CPU_TOKEN_SIMD_H
