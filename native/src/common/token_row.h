@@ -46,7 +46,8 @@ REWEIGH_HD float token_grad_element(const GradEpilogue& e, const EntropyEpilogue
         g -= e.t;
     }
     if (h.kb != 0.0f && prob > 0.0f) {
-        g -= h.kb * prob * ((zp - e.lse) + h.entropy);
+        // prob last: one rounding where the product underflows, as in the vector kernels.
+        g -= prob * (h.kb * ((zp - e.lse) + h.entropy));
     }
     return g * transform_derivative(zp, p);
 }

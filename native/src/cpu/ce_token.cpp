@@ -67,12 +67,26 @@ void check_finite_logits(const reweigh_ce_batch_t& b, const reweigh_ce_options_t
     }
 }
 
-void scalar_token_row(const void* z, int32_t dtype, int64_t vocab, int64_t y, const RowParams& p,
-                      const GradEpilogue& e, const EntropyEpilogue& h, void* g) {
+/* One dtype; local copies of the row constants, so stores to g (which may alias anything) never force a reload. */
+template <int32_t Dtype>
+void scalar_token_row_of(const void* z, int64_t vocab, int64_t y, const RowParams& params,
+                         const GradEpilogue& epilogue, const EntropyEpilogue& entropy, void* g) {
+    const RowParams p = params;
+    const GradEpilogue e = epilogue;
+    const EntropyEpilogue h = entropy;
     // Read before write: g may be the logits row itself (in place).
     for (int64_t v = 0; v < vocab; ++v) {
-        const float zp = transform_logit(load_logit(z, dtype, v), p);
-        store_grad(g, dtype, v, token_grad_element(e, h, zp, v == y, p));
+        const float zp = transform_logit(load_logit(z, Dtype, v), p);
+        store_grad(g, Dtype, v, token_grad_element(e, h, zp, v == y, p));
+    }
+}
+
+void scalar_token_row(const void* z, int32_t dtype, int64_t vocab, int64_t y, const RowParams& p,
+                      const GradEpilogue& e, const EntropyEpilogue& h, void* g) {
+    if (dtype == REWEIGH_DTYPE_F32) {
+        scalar_token_row_of<REWEIGH_DTYPE_F32>(z, vocab, y, p, e, h, g);
+    } else {
+        scalar_token_row_of<REWEIGH_DTYPE_BF16>(z, vocab, y, p, e, h, g);
     }
 }
 

@@ -5,19 +5,20 @@
  * ce_simd.h. Include only from those files, inside an anonymous namespace.
  *
  * Traits used (present in simd_avx2.h and simd_avx512.h): R, W, load, store,
- * load_bf16, store_bf16, set1, add, sub, mul, max, exp, tanh.
+ * load_bf16, store_bf16, set1, add, sub, mul, fmadd, max, exp, tanh.
  *
  * Per lane it computes common/token_row.h's token_grad_element:
  *
  *   p = exp(z' - lse)
- *   g = [ p * (a - kb * (max(z' - lse, -100) + H)) - b ] * dz'/dz
+ *   g = [ p * ((a - kb * H) - kb * max(z' - lse, -100)) - b ] * dz'/dz
  *
  * the target element is redone in scalar with its -t afterwards, the tail in
  * scalar. The max(., -100) keeps 0 * (-inf) = NaN out of masked (-inf)
  * logits, whose p is exactly 0 here (the vector exp flushes below about
  * -87.3; ce_simd.h [Note: exp underflow]). Without an entropy term (kb = 0)
- * the loop is the one of ce_simd.h's backward_row, operation for operation,
- * so unit row weights reproduce reweigh_ce_backward bit for bit
+ * the loop is the one of ce_simd.h's backward_row, operation for operation
+ * (less its exact multiplies by 1 when there is no scale or softcap), so
+ * unit row weights reproduce reweigh_ce_backward bit for bit
  * (test_ce_token UnitWeightsEqualPerSampleBackward).
  */
 #ifndef REWEIGH_CPU_TOKEN_SIMD_H
@@ -62,35 +63,67 @@ struct TokenSimd {
         }
     }
 
-    static void backward_row(const void* z, int32_t dtype, int64_t vocab, int64_t y, const reweigh::RowParams& p,
-                             const reweigh::GradEpilogue& e, const reweigh::EntropyEpilogue& h, void* g) {
-        // Read before any write: g may be z itself (in place).
-        const float zp_y = reweigh::transform_logit(load_scalar(z, dtype, y), p);
+    /*
+     * The vector body, specialised so the loop carries no branch and no reload
+     * of p (g may alias anything a const reference points at): F32 or BF16
+     * logits, with or without the entropy term, and Transform for any scale or
+     * softcap (without it z' = z and dz'/dz = 1, and the multiply by 1 that
+     * ce_simd.h's backward_row does is exact, so the bits are the same).
+     *
+     * The entropy term as two fused multiply-adds on top of the loss part:
+     *   coef = (a - kb H) - kb max(delta, -100),  g = p coef - b
+     */
+    template <bool F32, bool Entropy, bool Transform>
+    static void body(const void* z, int64_t vend, const reweigh::RowParams& params, const reweigh::GradEpilogue& e,
+                     const reweigh::EntropyEpilogue& h, void* g) {
+        const reweigh::RowParams p = params;
         const R vlse = V::set1(e.lse), va = V::set1(e.a), vb = V::set1(e.b);
-        const bool entropy = h.kb != 0.0f;
-        const R vkb = V::set1(h.kb), vh = V::set1(h.entropy), vmin = V::set1(-100.0f);
-        int64_t v = 0;
-        for (; v + W <= vocab; v += W) {
-            R x = dtype == 0 ? V::load(static_cast<const float*>(z) + v)
-                             : V::load_bf16(static_cast<const uint16_t*>(z) + v);
-            x = transform(x, p);
+        const R vc0 = V::set1(e.a - h.kb * h.entropy), vnkb = V::set1(-h.kb), vnb = V::set1(-e.b);
+        const R vmin = V::set1(-100.0f);
+        for (int64_t v = 0; v < vend; v += W) {
+            R x = F32 ? V::load(static_cast<const float*>(z) + v) : V::load_bf16(static_cast<const uint16_t*>(z) + v);
+            if (Transform) x = transform(x, p);
             const R delta = V::sub(x, vlse);
             const R prob = V::exp(delta);
             R gx;
-            if (entropy) {
-                const R coef = V::sub(va, V::mul(vkb, V::add(V::max(delta, vmin), vh)));
-                gx = V::sub(V::mul(prob, coef), vb);
+            if (Entropy) {
+                gx = V::fmadd(prob, V::fmadd(vnkb, V::max(delta, vmin), vc0), vnb);
             } else {
                 gx = V::sub(V::mul(va, prob), vb);
             }
-            gx = V::mul(gx, derivative(x, p));
-            if (dtype == 0) {
+            if (Transform) gx = V::mul(gx, derivative(x, p));
+            if (F32) {
                 V::store(static_cast<float*>(g) + v, gx);
             } else {
                 V::store_bf16(static_cast<uint16_t*>(g) + v, gx);
             }
         }
-        for (; v < vocab; ++v) {
+    }
+
+    template <bool F32>
+    static void body_for(const void* z, int64_t vend, const reweigh::RowParams& p, const reweigh::GradEpilogue& e,
+                         const reweigh::EntropyEpilogue& h, void* g) {
+        const bool entropy = h.kb != 0.0f;
+        const bool transform = p.scale != 1.0f || p.softcap > 0.0f;
+        if (entropy) {
+            if (transform) return body<F32, true, true>(z, vend, p, e, h, g);
+            return body<F32, true, false>(z, vend, p, e, h, g);
+        }
+        if (transform) return body<F32, false, true>(z, vend, p, e, h, g);
+        body<F32, false, false>(z, vend, p, e, h, g);
+    }
+
+    static void backward_row(const void* z, int32_t dtype, int64_t vocab, int64_t y, const reweigh::RowParams& p,
+                             const reweigh::GradEpilogue& e, const reweigh::EntropyEpilogue& h, void* g) {
+        // Read before any write: g may be z itself (in place).
+        const float zp_y = reweigh::transform_logit(load_scalar(z, dtype, y), p);
+        const int64_t vend = vocab - vocab % W;
+        if (dtype == 0) {
+            body_for<true>(z, vend, p, e, h, g);
+        } else {
+            body_for<false>(z, vend, p, e, h, g);
+        }
+        for (int64_t v = vend; v < vocab; ++v) {
             const float zp = reweigh::transform_logit(load_scalar(z, dtype, v), p);
             store_scalar(g, dtype, v, reweigh::token_grad_element(e, h, zp, false, p));
         }

@@ -191,16 +191,25 @@ public final class TokenLoss {
       throw new IllegalArgumentException("stats has " + stats.rows() + " rows but the batch has "
           + rows + ": pass the stats of forward on the same batch");
     }
-    if (rowWeights == null) {
-      throw new IllegalArgumentException("rowWeights is null");
-    }
-    checkFiniteRows(rowWeights, rows, "rowWeights");
+    checkRowValues(rowWeights, rows, "rowWeights");
     if (rowEntropyWeights != null) {
-      checkFiniteRows(rowEntropyWeights, rows, "rowEntropyWeights");
+      checkRowValues(rowEntropyWeights, rows, "rowEntropyWeights");
     }
   }
 
-  private static void checkFiniteRows(float[] values, long rows, String name) {
+  /**
+   * The check every heap row array of this class and its adapters gets: not null, one entry per
+   * row, every entry finite (ignored rows included).
+   *
+   * @param values w_r or beta_r
+   * @param rows the batch's rows
+   * @param name the argument's name in the message
+   * @throws IllegalArgumentException naming {@code name} and the first bad index
+   */
+  public static void checkRowValues(float[] values, long rows, String name) {
+    if (values == null) {
+      throw new IllegalArgumentException(name + " is null");
+    }
     if (values.length != rows) {
       throw new IllegalArgumentException(
           name + ".length = " + values.length + " must equal the number of rows = " + rows);

@@ -60,6 +60,16 @@ public final class Nd4jLoss {
     OPS.backward(batch, stats, coefficients, spec, grad);
   }
 
+  /** A gradient output shaped and typed like the logits (rows may be strided). */
+  static NativeGrad nativeGrad(Nd4jBatch batch, INDArray grad) {
+    AdapterChecks.requireGradShape(grad.shape(), batch.logits.shape());
+    if (grad.dataType() != batch.logits.dataType()) {
+      throw new IllegalArgumentException("grad data type " + grad.dataType()
+          + " must equal the logits data type " + batch.logits.dataType());
+    }
+    return NativeGrad.ofAddress(Nd4jChecks.address(grad), Nd4jChecks.rowStride(grad, "grad"));
+  }
+
   /** What ND4J contributes to the shared adapter calls. */
   private static final class Ops extends AdapterLoss<INDArray, Nd4jBatch, Nd4jStats, Nd4jResult> {
     @Override
@@ -94,12 +104,7 @@ public final class Nd4jLoss {
 
     @Override
     protected NativeGrad grad(Nd4jBatch batch, INDArray grad) {
-      AdapterChecks.requireGradShape(grad.shape(), batch.logits.shape());
-      if (grad.dataType() != batch.logits.dataType()) {
-        throw new IllegalArgumentException("grad data type " + grad.dataType()
-            + " must equal the logits data type " + batch.logits.dataType());
-      }
-      return NativeGrad.ofAddress(Nd4jChecks.address(grad), Nd4jChecks.rowStride(grad, "grad"));
+      return nativeGrad(batch, grad);
     }
 
     @Override

@@ -106,18 +106,7 @@ public final class TorchTokenLoss {
 
   /** A heap row array as a float32 [rows] tensor beside the logits. */
   private static Tensor rowTensor(TorchBatch batch, float[] values, String name) {
-    if (values == null) {
-      throw new IllegalArgumentException(name + " is null");
-    }
-    if (values.length != batch.rows) {
-      throw new IllegalArgumentException(
-          name + ".length = " + values.length + " must equal the number of rows = " + batch.rows);
-    }
-    for (int i = 0; i < values.length; i++) {
-      if (!Float.isFinite(values[i])) {
-        throw new IllegalArgumentException(name + "[" + i + "] = " + values[i] + " is not finite");
-      }
-    }
+    TokenLoss.checkRowValues(values, batch.rows, name);
     Tensor t = batch.logits.new_empty(new long[] {values.length},
         new TensorOptions(ScalarType.Float));
     if (values.length == 0) {

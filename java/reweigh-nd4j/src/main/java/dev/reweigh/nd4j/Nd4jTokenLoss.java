@@ -1,0 +1,91 @@
+package dev.reweigh.nd4j;
+
+import dev.reweigh.AdapterChecks;
+import dev.reweigh.LossSpec;
+import dev.reweigh.NativeGrad;
+import dev.reweigh.TokenLoss;
+import java.lang.ref.Reference;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * {@link TokenLoss} on ND4J arrays (CPU backend), zero copy: the gradient with per-row loss
+ * weights {@code w_r} and optional entropy weights {@code beta_r} (semantics and normalisation in
+ * {@link TokenLoss}, docs/design.md §3), for two-phase token-level objectives ({@code
+ * dev.reweigh.weighting.PolicyGradient}).
+ *
+ * <pre>{@code
+ * Nd4jStats st = Nd4jLoss.forward(batch, TokenLoss.objectiveSpec());
+ * TokenObjective f = PolicyGradient.grpo(st.rowLogp().toFloatVector(), oldLogp, ...);
+ * Nd4jTokenLoss.backward(batch, st, TokenLoss.unitCoefficients(samples), f.rowWeights(), null,
+ *     TokenLoss.objectiveSpec(), null);                       // dF/dlogits over the logits
+ * }</pre>
+ *
+ * Row arrays are FLOAT with one entry per row ({@code [rows]} or {@code [B, T]}, dense in C
+ * order), or heap arrays. {@code grad} is an array shaped and typed like the logits, or {@code
+ * null} to write the gradient over the logits.
+ */
+public final class Nd4jTokenLoss {
+  private Nd4jTokenLoss() {}
+
+  /**
+   * The gradient from the statistics of {@link Nd4jLoss#forward} on the same batch and spec;
+   * {@code rowEntropyWeights} null means no entropy term.
+   */
+  public static void backward(Nd4jBatch batch, Nd4jStats stats, INDArray coefficients,
+      INDArray rowWeights, INDArray rowEntropyWeights, LossSpec spec, INDArray grad) {
+    AdapterChecks.requireNonNull(batch, "batch");
+    AdapterChecks.requireNonNull(spec, "spec");
+    AdapterChecks.requireNonNull(stats, "stats");
+    Nd4jChecks.requireFloatVector(stats.rowLse(), "stats.rowLse", batch.rows);
+    Nd4jChecks.requireFloatVector(coefficients, "coefficients", batch.samples);
+    Nd4jChecks.requireFloatVector(rowWeights, "rowWeights", batch.rows);
+    long entropyWeights = 0;
+    long entropy = 0;
+    if (rowEntropyWeights != null) {
+      Nd4jChecks.requireFloatVector(rowEntropyWeights, "rowEntropyWeights", batch.rows);
+      Nd4jChecks.requireFloatVector(stats.rowEntropy(), "stats.rowEntropy", batch.rows);
+      entropyWeights = Nd4jChecks.address(rowEntropyWeights);
+      entropy = Nd4jChecks.address(stats.rowEntropy());
+    }
+    NativeGrad g = grad == null ? NativeGrad.inPlace(batch.nativeBatch)
+        : Nd4jLoss.nativeGrad(batch, grad);
+    try {
+      TokenLoss.backward(batch.nativeBatch, Nd4jChecks.address(stats.rowLse()), entropy,
+          Nd4jChecks.address(coefficients), Nd4jChecks.address(rowWeights), entropyWeights, spec,
+          g);
+    } finally {
+      Reference.reachabilityFence(batch);
+      Reference.reachabilityFence(stats);
+      Reference.reachabilityFence(coefficients);
+      Reference.reachabilityFence(rowWeights);
+      Reference.reachabilityFence(rowEntropyWeights);
+      Reference.reachabilityFence(grad);
+    }
+  }
+
+  /**
+   * {@link #backward(Nd4jBatch, Nd4jStats, INDArray, INDArray, INDArray, LossSpec, INDArray)}
+   * with heap arrays: one finite entry per row (ignored rows included: pass 0 there), else an
+   * {@link IllegalArgumentException} naming the array and index.
+   */
+  public static void backward(Nd4jBatch batch, Nd4jStats stats, float[] coefficients,
+      float[] rowWeights, float[] rowEntropyWeights, LossSpec spec, INDArray grad) {
+    AdapterChecks.requireNonNull(batch, "batch");
+    AdapterChecks.requireCoefficients(coefficients, batch.samples);
+    backward(batch, stats, floats(coefficients), rowArray(rowWeights, batch.rows, "rowWeights"),
+        rowEntropyWeights == null ? null
+            : rowArray(rowEntropyWeights, batch.rows, "rowEntropyWeights"), spec, grad);
+  }
+
+  private static INDArray rowArray(float[] values, long rows, String name) {
+    TokenLoss.checkRowValues(values, rows, name);
+    return floats(values);
+  }
+
+  private static INDArray floats(float[] values) {
+    return values.length == 0 ? Nd4j.create(DataType.FLOAT, 0)
+        : Nd4j.createFromArray(values);
+  }
+}
