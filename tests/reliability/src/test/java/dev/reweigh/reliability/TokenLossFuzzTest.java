@@ -98,7 +98,7 @@ class TokenLossFuzzTest {
       fail("accepted a call the contract rejects (" + bad + "): " + describe(c, w, beta));
     }
     TokenRef64 ref = TokenRef64.compute(c.logits, c.vocab, c.targets, c.offsets, c.coefficients,
-        w, beta, spec, c.bf16);
+        w, beta, c.options(), c.bf16);
     float[] g = c.bf16 ? Bf16.values(grad16) : grad;
     for (int i = 0; i < g.length; i++) {
       double want = ref.grad[i];
@@ -209,7 +209,7 @@ class TokenLossFuzzTest {
         fail("accepted a call the contract rejects (" + bad + "): " + describe(c, w, beta));
       }
       TokenRef64 ref = TokenRef64.compute(c.logits, v, c.targets, c.offsets, c.coefficients, w,
-          beta, spec, c.bf16);
+          beta, c.options(), c.bf16);
       float[] g = read(out, c.bf16, span);
       for (int r = 0; r < rows; r++) {
         for (int j = 0; j < stride && (long) r * stride + j < span; j++) {
