@@ -49,15 +49,21 @@
  * [Note: streaming the gradient] When the gradient goes to its own buffer (not
  * in place) its lines are not in cache, and an ordinary store first reads each
  * line from memory (read for ownership): three memory passes per logit instead
- * of the copy roofline's two. Pass 3 of the fused kernel therefore writes
- * rows of 32 KiB or more with non-temporal stores (write_grad), then fences
- * so the pool's completion signal orders after them. Paired single-thread
- * runs at 4096 x 32000 (benchmarks/README.md) made the fused kernel 0.69x
- * (fp32) and 0.82x (bf16) the time on AVX-512, 0.75x and 0.89x on AVX2. The
- * one-pass backward keeps ordinary stores: there the streamed stores compete
- * with the loads of z from memory, and it came out 1.2x (AVX2) to 1.5x
- * (AVX-512 bf16) slower. In place, the lines were just read and sit in cache,
- * so ordinary stores cost nothing extra.
+ * of the copy roofline's two. The fused kernel's pass 3 and the backward
+ * kernel therefore write rows of 32 KiB or more with non-temporal stores
+ * (write_grad), each 64-byte line as back-to-back stores so it leaves the
+ * write-combining buffer whole, then fence so the pool's completion signal
+ * orders after them. A line written in pieces with an exp between them went
+ * out partial: with 32- and 16-byte pieces the streamed backward was 1.2x to
+ * 1.5x slower than ordinary stores, with whole lines it is faster
+ * (benchmarks/README.md). In place, the lines were just read and sit in
+ * cache, so ordinary stores cost nothing extra.
+ *
+ * [Note: prefetching in the backward] The backward kernel is one pass: load,
+ * exp, store. Left to the hardware prefetcher, a thread's reads stall behind
+ * the exp arithmetic (bf16 backward ran at 0.47 of its copy roofline on the
+ * 2-core Xeon); it prefetches the next row into L2 at the offset it is
+ * processing, as pass 2 does in [Note: prefetching the next row].
  */
 #ifndef REWEIGH_CPU_CE_SIMD_H
 #define REWEIGH_CPU_CE_SIMD_H
@@ -119,24 +125,41 @@ struct SimdRowKernels {
 
     /*
      * Writes the gradient lanes at(v) for v in [0, vend) (vend a multiple of W).
-     * Streaming, the first and last vectors go out with ordinary unaligned
-     * stores and the aligned ones in between with non-temporal stores; the
-     * overlaps are written twice with the same lanes, so every element's value
-     * is the same as without streaming, whatever g's alignment.
+     * Streaming, the vectors before g's first 64-byte boundary and after its
+     * last go out with ordinary unaligned stores, and every whole line in
+     * between with non-temporal stores issued back to back, so each line
+     * leaves the write-combining buffer complete (a partial line costs a read
+     * of memory). Head and tail may overlap the streamed lines; they write the
+     * same lanes, so every element's value is the same as without streaming,
+     * whatever g's alignment.
      */
     template <class At>
     static void write_grad(void* g, int32_t dtype, int64_t vend, bool stream, At&& at) {
         int64_t v = 0;
-        if (stream && vend >= 2 * W) {
-            const uintptr_t bytes = static_cast<uintptr_t>(W * elem_bytes(dtype));
-            const uintptr_t misalign = reinterpret_cast<uintptr_t>(g) % bytes;
-            store_grad(g, dtype, 0, at(0));
-            v = misalign == 0 ? 0 : static_cast<int64_t>((bytes - misalign) / static_cast<uintptr_t>(elem_bytes(dtype)));
-            for (; v + W <= vend; v += W) stream_grad(g, dtype, v, at(v));
+        const int64_t es = elem_bytes(dtype);
+        const int64_t line = 64 / es;
+        if (stream && vend >= 2 * line) {
+            const uintptr_t misalign = reinterpret_cast<uintptr_t>(g) % 64;
+            const int64_t first = misalign == 0 ? 0 : static_cast<int64_t>((64 - misalign) / static_cast<uintptr_t>(es));
+            for (; v < first; v += W) store_grad(g, dtype, v, at(v));
+            v = dtype == REWEIGH_DTYPE_F32 ? stream_lines<64 / (4 * W)>(g, dtype, first, vend, at)
+                                           : stream_lines<64 / (2 * W)>(g, dtype, first, vend, at);
+            for (; v + W <= vend; v += W) store_grad(g, dtype, v, at(v));
             if (v < vend) store_grad(g, dtype, vend - W, at(vend - W));
             return;
         }
         for (; v < vend; v += W) store_grad(g, dtype, v, at(v));
+    }
+
+    /* Streams whole 64-byte lines of U vectors from v (line-aligned in g); returns where it stopped. */
+    template <int U, class At>
+    static int64_t stream_lines(void* g, int32_t dtype, int64_t v, int64_t vend, At& at) {
+        for (; v + U * W <= vend; v += U * W) {
+            R r[U];
+            for (int u = 0; u < U; ++u) r[u] = at(v + u * W);
+            for (int u = 0; u < U; ++u) stream_grad(g, dtype, v + u * W, r[u]);
+        }
+        return v;
     }
 
     static void store_grad_scalar(void* g, int32_t dtype, int64_t v, float x) {
@@ -353,16 +376,18 @@ struct SimdRowKernels {
         return r;
     }
 
-    /* One pass over memory: the hardware prefetcher keeps up, so hints are not needed. */
+    /* One pass over memory; see [Note: prefetching in the backward] and [Note: streaming the gradient]. */
     static void backward_row(const void* z, int32_t dtype, int64_t vocab, int64_t y, float lse,
                              const reweigh::RowParams& p, float k, void* g, const reweigh::cpu::RowHints& hints) {
-        (void)hints;
         reweigh::GradEpilogue ep = reweigh::grad_epilogue(lse, k, vocab, p);
         const float zp_y = reweigh::transform_logit(load_scalar(z, dtype, y), p);
         R vlse = V::set1(lse), va = V::set1(ep.a), vb = V::set1(ep.b);
         const int64_t vend = vocab - vocab % W;
-        // Ordinary stores: see [Note: streaming the gradient].
-        write_grad(g, dtype, vend, false, [&](int64_t v) {
+        const char* pf = static_cast<const char*>(hints.next_z);
+        const int64_t es = elem_bytes(dtype);
+        const bool stream = streams(z, g, dtype, vocab);
+        write_grad(g, dtype, vend, stream, [&](int64_t v) {
+            if (pf != nullptr) __builtin_prefetch(pf + v * es, 0, 2);
             R x = transform(load_row(z, dtype, v), p);
             R gx = V::sub(V::mul(va, V::exp(V::sub(x, vlse))), vb);
             return V::mul(gx, derivative(x, p));
@@ -372,6 +397,7 @@ struct SimdRowKernels {
             store_grad_scalar(g, dtype, v, reweigh::grad_element(ep, zp, false, p));
         }
         store_grad_scalar(g, dtype, y, reweigh::grad_element(ep, zp_y, true, p));
+        if (stream) V::fence();
     }
 
     /* sum exp(x) with four accumulators, so the exp's throughput, not an add chain, is the limit. */
