@@ -46,6 +46,19 @@
  * with the same arithmetic (bf16 widening is exact; the scale is one multiply
  * either way), so the vector body and the scalar tail agree bit for bit.
  *
+ * [Note: bf16 lane order] The gradient loops take 2W logits at a time as a
+ * pair of vectors (Pair). In the backward, a bf16 pair is one 4W-byte load
+ * split by a shift (the even elements) and a mask (the odd ones), one
+ * instruction per vector instead of a widening shuffle and a shift, and the
+ * gradient goes back the same way: each lane rounded to bf16 (RNE, NaN kept
+ * quiet, as float_to_bf16), the even lanes shifted down and merged with the
+ * odd ones in one instruction, one store per pair (AVX2: 4.68 instructions
+ * per logit against 7.51). The math is per lane, so every element gets the
+ * same value whichever pair, vector or overlapping tail computes it, and the
+ * pairs can start at the gradient's first 64-byte line. Passes 1 to 3 of the
+ * fused kernel keep memory order: their sums and the cached e follow the
+ * row's layout, which must not depend on the buffers' addresses.
+ *
  * [Note: streaming the gradient] When the gradient goes to its own buffer (not
  * in place) its lines are not in cache, and an ordinary store first reads each
  * line from memory (read for ownership): three memory passes per logit instead
@@ -74,6 +87,14 @@
 #include "../common/bf16.h"
 #include "../common/ce_row.h"
 #include "ce_kernels.h"
+
+/*
+ * The segment walkers take the loop bodies as lambdas that update the
+ * caller's accumulators by reference: inlined, those stay in registers;
+ * called, they would live in memory (2.3x the instructions of pass 2).
+ */
+#define REWEIGH_SIMD_INLINE __attribute__((always_inline)) inline
+#define REWEIGH_SIMD_LAMBDA __attribute__((always_inline))
 
 template <class V>
 struct SimdRowKernels {
@@ -107,11 +128,42 @@ struct SimdRowKernels {
         }
     }
 
-    static void stream_grad(void* g, int32_t dtype, int64_t v, R x) {
+    /* 2W lanes; see [Note: bf16 lane order]. */
+    struct Pair {
+        R a, b;
+    };
+
+    /*
+     * Writes the 2W gradient elements of pair x at v: in memory order, or,
+     * kInterleaved (the lanes of a bf16 source), a holding the even elements
+     * and b the odd ones. nt: non-temporal (g + v aligned to the bytes written).
+     */
+    template <bool kInterleaved>
+    REWEIGH_SIMD_INLINE static void store_pair(void* g, int32_t dtype, int64_t v, const Pair& x, bool nt) {
         if (dtype == REWEIGH_DTYPE_F32) {
-            V::stream(static_cast<float*>(g) + v, x);
+            float* gf = static_cast<float*>(g) + v;
+            if (nt) {
+                V::stream(gf, x.a);
+                V::stream(gf + W, x.b);
+            } else {
+                V::store(gf, x.a);
+                V::store(gf + W, x.b);
+            }
+            return;
+        }
+        uint16_t* gh = static_cast<uint16_t*>(g) + v;
+        if (kInterleaved) {
+            if (nt) {
+                V::stream_bf16_pair(gh, x.a, x.b);
+            } else {
+                V::store_bf16_pair(gh, x.a, x.b);
+            }
+        } else if (nt) {
+            V::stream_bf16(gh, x.a);
+            V::stream_bf16(gh + W, x.b);
         } else {
-            V::stream_bf16(static_cast<uint16_t*>(g) + v, x);
+            V::store_bf16(gh, x.a);
+            V::store_bf16(gh + W, x.b);
         }
     }
 
@@ -123,41 +175,49 @@ struct SimdRowKernels {
                reinterpret_cast<uintptr_t>(g) % static_cast<uintptr_t>(elem_bytes(dtype)) == 0;
     }
 
+    /* Pairs of bf16 per 64-byte line (a pair of fp32 fills one line or two). */
+    static constexpr int kBf16PairsPerLine = 4 * W >= 64 ? 1 : static_cast<int>(64 / (4 * W));
+
     /*
-     * Writes the gradient lanes at(v) for v in [0, vend) (vend a multiple of W).
-     * Streaming, the vectors before g's first 64-byte boundary and after its
-     * last go out with ordinary unaligned stores, and every whole line in
-     * between with non-temporal stores issued back to back, so each line
-     * leaves the write-combining buffer complete (a partial line costs a read
-     * of memory). Head and tail may overlap the streamed lines; they write the
-     * same lanes, so every element's value is the same as without streaming,
-     * whatever g's alignment.
+     * Writes the gradient pairs at(v) for v = h, h + 2W, ... below vend2
+     * (vend2 - h a multiple of 2W). Streaming, each line's stores are issued
+     * back to back so it leaves the write-combining buffer whole ([Note:
+     * streaming the gradient]). In memory order the lanes do not depend on
+     * where a pair starts, so the pairs before g's first line boundary and the
+     * last one go out with ordinary stores, overlapping the streamed lines
+     * with the same values; interleaved pairs sit on the source's lines
+     * ([Note: bf16 lane order]) and stream only when g's lines match.
      */
-    template <class At>
-    static void write_grad(void* g, int32_t dtype, int64_t vend, bool stream, At&& at) {
-        int64_t v = 0;
+    template <bool kInterleaved, class At>
+    REWEIGH_SIMD_INLINE static void write_grad(void* g, int32_t dtype, int64_t h, int64_t vend2, bool stream, At&& at) {
         const int64_t es = elem_bytes(dtype);
-        const int64_t line = 64 / es;
-        if (stream && vend >= 2 * line) {
-            const uintptr_t misalign = reinterpret_cast<uintptr_t>(g) % 64;
-            const int64_t first = misalign == 0 ? 0 : static_cast<int64_t>((64 - misalign) / static_cast<uintptr_t>(es));
-            for (; v < first; v += W) store_grad(g, dtype, v, at(v));
-            v = dtype == REWEIGH_DTYPE_F32 ? stream_lines<64 / (4 * W)>(g, dtype, first, vend, at)
-                                           : stream_lines<64 / (2 * W)>(g, dtype, first, vend, at);
-            for (; v + W <= vend; v += W) store_grad(g, dtype, v, at(v));
-            if (v < vend) store_grad(g, dtype, vend - W, at(vend - W));
-            return;
+        const int64_t pair = 2 * W;
+        int64_t v = h;
+        const uintptr_t misalign = (reinterpret_cast<uintptr_t>(g) + static_cast<uintptr_t>(h * es)) % 64;
+        if (stream && misalign != 0) {
+            if (kInterleaved || vend2 - h < 64 / es + 2 * pair) {
+                stream = false;
+            } else {
+                const int64_t first = h + static_cast<int64_t>((64 - misalign) / static_cast<uintptr_t>(es));
+                for (; v < first; v += pair) store_pair<kInterleaved>(g, dtype, v, at(v), false);
+                v = first;
+            }
         }
-        for (; v < vend; v += W) store_grad(g, dtype, v, at(v));
+        if (stream) {
+            v = dtype == REWEIGH_DTYPE_F32 ? stream_lines<kInterleaved, 1>(g, dtype, v, vend2, at)
+                                           : stream_lines<kInterleaved, kBf16PairsPerLine>(g, dtype, v, vend2, at);
+        }
+        for (; v + pair <= vend2; v += pair) store_pair<kInterleaved>(g, dtype, v, at(v), false);
+        if (v < vend2) store_pair<kInterleaved>(g, dtype, vend2 - pair, at(vend2 - pair), false);
     }
 
-    /* Streams whole 64-byte lines of U vectors from v (line-aligned in g); returns where it stopped. */
-    template <int U, class At>
-    static int64_t stream_lines(void* g, int32_t dtype, int64_t v, int64_t vend, At& at) {
-        for (; v + U * W <= vend; v += U * W) {
-            R r[U];
-            for (int u = 0; u < U; ++u) r[u] = at(v + u * W);
-            for (int u = 0; u < U; ++u) stream_grad(g, dtype, v + u * W, r[u]);
+    /* Streams U pairs at a time from v (on a line of g); returns where it stopped. */
+    template <bool kInterleaved, int U, class At>
+    REWEIGH_SIMD_INLINE static int64_t stream_lines(void* g, int32_t dtype, int64_t v, int64_t vend2, At& at) {
+        for (; v + U * 2 * W <= vend2; v += U * 2 * W) {
+            Pair r[U];
+            for (int u = 0; u < U; ++u) r[u] = at(v + u * 2 * W);
+            for (int u = 0; u < U; ++u) store_pair<kInterleaved>(g, dtype, v + u * 2 * W, r[u], true);
         }
         return v;
     }
@@ -179,22 +239,35 @@ struct SimdRowKernels {
         return zp_out;
     }
 
-    /* Row sources: see [Note: row sources]. */
+    /* Row sources: see [Note: row sources] and [Note: bf16 lane order]. */
     struct F32Src {
+        static constexpr bool kInterleaved = false;
         const float* z;
         R load(int64_t v) const { return V::load(z + v); }
+        Pair load2(int64_t v) const { return Pair{V::load(z + v), V::load(z + v + W)}; }
         float at(int64_t v) const { return z[v]; }
     };
     struct Bf16Src {
+        static constexpr bool kInterleaved = true;
         const uint16_t* z;
         R load(int64_t v) const { return V::load_bf16(z + v); }
+        Pair load2(int64_t v) const {
+            Pair x;
+            V::load_bf16_pair(z + v, x.a, x.b);
+            return x;
+        }
         float at(int64_t v) const { return reweigh::bf16_to_float(z[v]); }
     };
     template <class S>
     struct ScaledSrc {
+        static constexpr bool kInterleaved = S::kInterleaved;
         S inner;
         float scale;
         R load(int64_t v) const { return V::mul(inner.load(v), V::set1(scale)); }
+        Pair load2(int64_t v) const {
+            const Pair x = inner.load2(v);
+            return Pair{V::mul(x.a, V::set1(scale)), V::mul(x.b, V::set1(scale))};
+        }
         float at(int64_t v) const { return inner.at(v) * scale; }
     };
 
@@ -316,20 +389,68 @@ struct SimdRowKernels {
         });
     }
 
-    /* Gradient from cached z' (softcap path and the backward-only kernel share it). */
-    static void grad_from_zp(const float* zp, int64_t vocab, int64_t y, const reweigh::RowParams& p,
-                             const reweigh::GradEpilogue& ep, int32_t dtype, void* g, bool stream) {
-        R vlse = V::set1(ep.lse), va = V::set1(ep.a), vb = V::set1(ep.b);
-        const int64_t vend = vocab - vocab % W;
-        write_grad(g, dtype, vend, stream, [&](int64_t v) {
-            R x = V::load(zp + v);
-            R gx = V::sub(V::mul(va, V::exp(V::sub(x, vlse))), vb);
-            return V::mul(gx, derivative(x, p));
-        });
-        for (int64_t v = vend; v < vocab; ++v) {
-            store_grad_scalar(g, dtype, v, reweigh::grad_element(ep, zp[v], false, p));
+    /*
+     * Writes g[0, vocab) = f(lanes) over src: the elements below vend1 = vocab
+     * - vocab % W as vectors (pairs from h through write_grad in lane order
+     * kInterleaved, whole vectors before h and after the last pair, the last
+     * one overlapping the pairs when h is not a multiple of W), the rest with
+     * fs(v), as the scalar code would. f is per lane, so an element's value is
+     * the same in a pair, a vector or an overlap, whatever h is. Interleaved
+     * pairs start at g's first 64-byte line when streaming (h > 0 only then,
+     * never in place), so they stream whole lines. pf (nullable): the next
+     * row, prefetched at the offsets read ([Note: prefetching in the
+     * backward]). The caller writes the target element and fences a stream.
+     */
+    template <bool kInterleaved, class Src, class F, class Fs>
+    REWEIGH_SIMD_INLINE static void write_row(void* g, int32_t dtype, int64_t vocab, bool stream, const Src& src,
+                                              const char* pf, F&& f, Fs&& fs) {
+        const int64_t vend1 = vocab - vocab % W;
+        const int64_t es = elem_bytes(dtype);
+        const uintptr_t misalign = reinterpret_cast<uintptr_t>(g) % 64;
+        int64_t h = 0;
+        if (kInterleaved && stream && misalign % static_cast<uintptr_t>(es) == 0) {
+            h = static_cast<int64_t>((64 - misalign) % 64 / static_cast<uintptr_t>(es));
+            if (h + 2 * W > vend1) h = 0;
         }
-        store_grad_scalar(g, dtype, y, reweigh::grad_element(ep, zp[y], true, p));
+        int64_t v = 0;
+        for (; v < h; v += W) store_grad(g, dtype, v, f(src.load(v)));
+        const int64_t vend2 = h + (vend1 - h) / (2 * W) * (2 * W);
+        // One more prefetch than a 64-byte pair needs keeps this branch-free; see [Note: prefetching in the backward].
+        write_grad<kInterleaved>(g, dtype, h, vend2, stream, [&](int64_t u) REWEIGH_SIMD_LAMBDA {
+            if (pf != nullptr) {
+                __builtin_prefetch(pf + u * es, 0, 2);
+                __builtin_prefetch(pf + u * es + 64, 0, 2);
+            }
+            const Pair x = src.load2(u);
+            return Pair{f(x.a), f(x.b)};
+        });
+        for (v = vend2; v + W <= vend1; v += W) store_grad(g, dtype, v, f(src.load(v)));
+        if (v < vend1) store_grad(g, dtype, vend1 - W, f(src.load(vend1 - W)));
+        for (v = vend1; v < vocab; ++v) store_grad_scalar(g, dtype, v, fs(v));
+    }
+
+    /*
+     * g = (a exp(z' - lse) - b) dz'/dz over src: the raw logits (raw, the
+     * backward) or z' itself (the fused kernel's softcapped copy). With b = 0, scale = 1 and no softcap the
+     * subtraction and the multiply are exact identities, so they are skipped.
+     */
+    template <class Src, class ZpAt>
+    static void grad_from_lse(const Src& src, bool raw, int64_t vocab, int64_t y, float zp_y, const reweigh::RowParams& p,
+                              const reweigh::GradEpilogue& ep, int32_t dtype, void* g, bool stream, const char* pf,
+                              ZpAt&& zp_at) {
+        const R vlse = V::set1(ep.lse), va = V::set1(ep.a), vb = V::set1(ep.b);
+        auto fs = [&](int64_t v) { return reweigh::grad_element(ep, zp_at(v), false, p); };
+        if (ep.b == 0.0f && p.scale == 1.0f && p.softcap <= 0.0f) {
+            write_row<Src::kInterleaved>(g, dtype, vocab, stream, src, pf,
+                                         [&](R x) REWEIGH_SIMD_LAMBDA { return V::mul(va, V::exp(V::sub(x, vlse))); }, fs);
+        } else {
+            write_row<Src::kInterleaved>(g, dtype, vocab, stream, src, pf, [&](R z) REWEIGH_SIMD_LAMBDA {
+                const R x = raw ? transform(z, p) : z;
+                const R gx = V::sub(V::mul(va, V::exp(V::sub(x, vlse))), vb);
+                return V::mul(gx, derivative(x, p));
+            }, fs);
+        }
+        store_grad_scalar(g, dtype, y, reweigh::grad_element(ep, zp_y, true, p));
         if (stream) V::fence();
     }
 
@@ -341,63 +462,64 @@ struct SimdRowKernels {
         return V::set1(p.scale);
     }
 
-    static reweigh::RowResult forward_backward_row(const void* z, int32_t dtype, int64_t vocab, int64_t y,
-                                                   const reweigh::RowParams& p, float k, void* g, float* scratch,
-                                                   const reweigh::cpu::RowHints& hints) {
-        float* zp_buf = scratch;
-        float* e_buf = scratch + vocab;
+    /* Passes 1 to 3 over a source of z' (the logits, or pass 0's softcapped copy). */
+    template <class Src>
+    static reweigh::RowResult fused_row(const Src& zp, const void* z, int32_t dtype, int64_t vocab, int64_t y,
+                                        const reweigh::RowParams& p, float k, void* g, float* e_buf,
+                                        const reweigh::cpu::RowHints& hints) {
         const bool softcap = p.softcap > 0.0f;
-        float zp_y = 0.0f;  // read before g (possibly == z) is written
-        reweigh::SoftmaxState st;
+        const float zp_y = zp.at(y);  // read before g (possibly == z) is written
         float sum_zp = 0.0f;
-        with_source(z, dtype, vocab, p, zp_buf, [&](const auto& zp) {
-            zp_y = zp.at(y);
-            st = softmax_row(zp, vocab, p.eps > 0.0f, softcap ? nullptr : e_buf, &sum_zp, hints.next_z,
-                             elem_bytes(dtype));
-            return 0;
-        });
-        reweigh::RowResult r = reweigh::row_finish(st, zp_y, sum_zp, vocab, p);
-        reweigh::GradEpilogue ep = reweigh::grad_epilogue(r.lse, k, vocab, p);
+        const reweigh::SoftmaxState st = softmax_row(zp, vocab, p.eps > 0.0f, softcap ? nullptr : e_buf, &sum_zp,
+                                                     hints.next_z, elem_bytes(dtype));
+        const reweigh::RowResult r = reweigh::row_finish(st, zp_y, sum_zp, vocab, p);
+        const reweigh::GradEpilogue ep = reweigh::grad_epilogue(r.lse, k, vocab, p);
+        const bool stream = streams(z, g, dtype, vocab);
         if (softcap) {
-            grad_from_zp(zp_buf, vocab, y, p, ep, dtype, g, streams(z, g, dtype, vocab));
+            // zp is pass 0's fp32 z' (already transformed); p = exp(z' - lse) from it.
+            grad_from_lse(zp, false, vocab, y, zp_y, p, ep, dtype, g, stream, nullptr,
+                          [&](int64_t v) { return zp.at(v); });
             return r;
         }
-        // Pass 3 without softcap: p = e / d, dz'/dz = scale.
+        // Pass 3 without softcap: p = e / d, dz'/dz = scale; e_buf holds the source's lane order.
         const float inv_d = 1.0f / st.d;
-        R va = V::set1(ep.a * inv_d * p.scale), vb = V::set1(ep.b * p.scale);
-        const int64_t vend = vocab - vocab % W;
-        const bool stream = streams(z, g, dtype, vocab);
-        write_grad(g, dtype, vend, stream, [&](int64_t v) { return V::sub(V::mul(va, V::load(e_buf + v)), vb); });
-        for (int64_t v = vend; v < vocab; ++v) {
-            store_grad_scalar(g, dtype, v, (ep.a * inv_d * p.scale) * e_buf[v] - ep.b * p.scale);
+        const float a = ep.a * inv_d * p.scale, b = ep.b * p.scale;
+        const R va = V::set1(a), vb = V::set1(b);
+        const F32Src e{e_buf};
+        auto fs = [&](int64_t v) { return a * e_buf[v] - b; };
+        if (b == 0.0f) {
+            write_row<false>(g, dtype, vocab, stream, e, nullptr,
+                             [&](R x) REWEIGH_SIMD_LAMBDA { return V::mul(va, x); }, fs);
+        } else {
+            write_row<false>(g, dtype, vocab, stream, e, nullptr,
+                             [&](R x) REWEIGH_SIMD_LAMBDA { return V::sub(V::mul(va, x), vb); }, fs);
         }
         store_grad_scalar(g, dtype, y, reweigh::grad_element(ep, zp_y, true, p));
         if (stream) V::fence();
         return r;
     }
 
+    static reweigh::RowResult forward_backward_row(const void* z, int32_t dtype, int64_t vocab, int64_t y,
+                                                   const reweigh::RowParams& p, float k, void* g, float* scratch,
+                                                   const reweigh::cpu::RowHints& hints) {
+        return with_source(z, dtype, vocab, p, scratch, [&](const auto& zp) {
+            return fused_row(zp, z, dtype, vocab, y, p, k, g, scratch + vocab, hints);
+        });
+    }
+
     /* One pass over memory; see [Note: prefetching in the backward] and [Note: streaming the gradient]. */
     static void backward_row(const void* z, int32_t dtype, int64_t vocab, int64_t y, float lse,
                              const reweigh::RowParams& p, float k, void* g, const reweigh::cpu::RowHints& hints) {
-        reweigh::GradEpilogue ep = reweigh::grad_epilogue(lse, k, vocab, p);
+        const reweigh::GradEpilogue ep = reweigh::grad_epilogue(lse, k, vocab, p);
         const float zp_y = reweigh::transform_logit(load_scalar(z, dtype, y), p);
-        R vlse = V::set1(lse), va = V::set1(ep.a), vb = V::set1(ep.b);
-        const int64_t vend = vocab - vocab % W;
-        const char* pf = static_cast<const char*>(hints.next_z);
-        const int64_t es = elem_bytes(dtype);
         const bool stream = streams(z, g, dtype, vocab);
-        write_grad(g, dtype, vend, stream, [&](int64_t v) {
-            if (pf != nullptr) __builtin_prefetch(pf + v * es, 0, 2);
-            R x = transform(load_row(z, dtype, v), p);
-            R gx = V::sub(V::mul(va, V::exp(V::sub(x, vlse))), vb);
-            return V::mul(gx, derivative(x, p));
-        });
-        for (int64_t v = vend; v < vocab; ++v) {
-            float zp = reweigh::transform_logit(load_scalar(z, dtype, v), p);
-            store_grad_scalar(g, dtype, v, reweigh::grad_element(ep, zp, false, p));
+        const char* pf = static_cast<const char*>(hints.next_z);
+        auto zp_at = [&](int64_t v) { return reweigh::transform_logit(load_scalar(z, dtype, v), p); };
+        if (dtype == REWEIGH_DTYPE_F32) {
+            grad_from_lse(F32Src{static_cast<const float*>(z)}, true, vocab, y, zp_y, p, ep, dtype, g, stream, pf, zp_at);
+        } else {
+            grad_from_lse(Bf16Src{static_cast<const uint16_t*>(z)}, true, vocab, y, zp_y, p, ep, dtype, g, stream, pf, zp_at);
         }
-        store_grad_scalar(g, dtype, y, reweigh::grad_element(ep, zp_y, true, p));
-        if (stream) V::fence();
     }
 
     /* sum exp(x) with four accumulators, so the exp's throughput, not an add chain, is the limit. */
