@@ -7,13 +7,16 @@
  *  - every CPU variant's bf16 gradient store: bf16 logits widen exactly to fp32, so a
  *    bf16 call computes the same fp32 gradient as an fp32 call on the widened logits,
  *    and each stored bf16 element must be that value rounded. Vocabularies leave scalar
- *    tails so the vector stores and the scalar stores are both checked.
+ *    tails so the vector stores and the scalar stores are both checked; the backward's
+ *    run over rows long enough to stream (non-temporal lane pairs, ce_simd.h) and over
+ *    NaN and -inf logits (a quiet NaN must stay that NaN, rounded as float_to_bf16).
  *
  * The reference tolerance of a bf16 gradient (one bf16 ulp) cannot see a rounding mode
  * that is wrong by one ulp on ties or truncates; these exact checks can.
  */
 #include <gtest/gtest.h>
 
+#include <math.h>
 #include <string.h>
 
 #include "../src/common/bf16.h"
@@ -108,6 +111,56 @@ TEST(Bf16Rounding, EveryIsaStoresTheRoundedFp32Gradient) {
     }
     EXPECT_GT(ran, 0);
     EXPECT_GT(compared, 0);
+}
+
+TEST(Bf16Rounding, EveryIsaBackwardStoresTheRoundedFp32Gradient) {
+    IsaGuard guard;
+    int ran = 0, nan_seen = 0;
+    uint64_t seed = 777;
+    for (int64_t vocab : {33, 1000, 20000}) {
+        GenSpec gen;
+        gen.rows = vocab > 1000 ? 3 : 24;
+        gen.vocab = vocab;
+        gen.bf16_values = true;
+        Problem p = make_problem(gen, reweigh_ce_options_default(), ++seed);
+        p.logits[1 * p.vocab + 7] = -INFINITY;
+        for (const std::string& isa : all_isas()) {
+            if (!select_isa(isa)) continue;
+            const std::string tag = isa + " backward V=" + std::to_string(vocab);
+            Layout l16;
+            l16.logits_dtype = REWEIGH_DTYPE_BF16;
+            Buffers b32(p, Layout{});
+            Buffers b16(p, l16);
+            Stats st(p.samples(), p.rows);
+            ASSERT_EQ(reweigh_ce_forward(&b32.batch, &p.options, &st.view), REWEIGH_STATUS_OK) << tag;
+            // A NaN logit after the forward (finite lse; non-finite logits pass without check_finite).
+            b32.f32[static_cast<size_t>(b32.stride + 5)] = NAN;
+            b16.b16[static_cast<size_t>(b16.stride + 5)] = float_to_bf16_bits(NAN);
+            Grad g32(REWEIGH_DTYPE_F32, p.rows, p.vocab, 0);
+            Grad g16(REWEIGH_DTYPE_BF16, p.rows, p.vocab, 0);
+            ASSERT_EQ(reweigh_ce_backward(&b32.batch, &p.options, st.row_lse.data(), b32.coefficients.data(),
+                                          &g32.view),
+                      REWEIGH_STATUS_OK)
+                << tag << " " << reweigh_last_error();
+            ASSERT_EQ(reweigh_ce_backward(&b16.batch, &p.options, st.row_lse.data(), b16.coefficients.data(),
+                                          &g16.view),
+                      REWEIGH_STATUS_OK)
+                << tag << " " << reweigh_last_error();
+            int bad = 0;
+            for (size_t i = 0; i < g32.f32.size(); ++i) {
+                const uint16_t want = float_to_bf16_bits(g32.f32[i]);
+                if (g32.f32[i] != g32.f32[i]) ++nan_seen;
+                if (g16.b16[i] != want && bad++ < 5) {
+                    ADD_FAILURE() << tag << " element " << i << ": fp32 " << g32.f32[i] << " stored as bf16 0x"
+                                  << std::hex << g16.b16[i] << ", round-to-nearest-even gives 0x" << want << std::dec;
+                }
+            }
+            EXPECT_EQ(bad, 0) << tag;
+            ++ran;
+        }
+    }
+    EXPECT_GT(ran, 0);
+    EXPECT_GT(nan_seen, 0);  // the NaN row really produced NaN gradients
 }
 
 }  // namespace

@@ -33,7 +33,11 @@
  * issues prefetcht1 for the bytes of that row at the offsets it is processing
  * (every 64 bytes of z it covers), so the next row streams into L2 while this
  * one computes exp, and the next pass 1 (or pass 0) reads L2. A row then costs
- * about max(read, exp) instead of the sum.
+ * about max(read, exp) instead of the sum. At most one line is prefetched per
+ * loop iteration: where an iteration covers two lines of the row (fp32 on
+ * AVX-512), pass 1 prefetches the next row's second half and pass 2 its first
+ * half, instead of pass 2 issuing two per iteration, which stalled it on the
+ * line fill buffers (paired, 2 threads, CPU time: forward 0.75x, fused 0.82x).
  *
  * [Note: exp underflow] The vector exp (simd_exp.h) returns exactly 0 below
  * x = -86.2968 (true value < 3.4e-38, no subnormals); the scalar reference
@@ -46,18 +50,37 @@
  * with the same arithmetic (bf16 widening is exact; the scale is one multiply
  * either way), so the vector body and the scalar tail agree bit for bit.
  *
+ * [Note: bf16 lane order] The gradient loops take 2W logits at a time as a
+ * pair of vectors (Pair). In the backward, a bf16 pair is one 4W-byte load
+ * split by a shift (the even elements) and a mask (the odd ones), one
+ * instruction per vector instead of a widening shuffle and a shift, and the
+ * gradient goes back the same way: each lane rounded to bf16 (RNE, NaN kept
+ * quiet, as float_to_bf16), the even lanes shifted down and merged with the
+ * odd ones in one instruction, one store per pair (AVX2: 4.60 instructions
+ * per logit against 7.51). The math is per lane, so every element gets the
+ * same value whichever pair, vector or overlapping tail computes it, and the
+ * pairs can start at the gradient's first 64-byte line. Passes 1 to 3 of the
+ * fused kernel keep memory order: their sums and the cached e follow the
+ * row's layout, which must not depend on the buffers' addresses.
+ *
  * [Note: streaming the gradient] When the gradient goes to its own buffer (not
  * in place) its lines are not in cache, and an ordinary store first reads each
  * line from memory (read for ownership): three memory passes per logit instead
- * of the copy roofline's two. Pass 3 of the fused kernel therefore writes
- * rows of 32 KiB or more with non-temporal stores (write_grad), then fences
- * so the pool's completion signal orders after them. Paired single-thread
- * runs at 4096 x 32000 (benchmarks/README.md) made the fused kernel 0.69x
- * (fp32) and 0.82x (bf16) the time on AVX-512, 0.75x and 0.89x on AVX2. The
- * one-pass backward keeps ordinary stores: there the streamed stores compete
- * with the loads of z from memory, and it came out 1.2x (AVX2) to 1.5x
- * (AVX-512 bf16) slower. In place, the lines were just read and sit in cache,
- * so ordinary stores cost nothing extra.
+ * of the copy roofline's two. The fused kernel's pass 3 and the backward
+ * kernel therefore write rows of 32 KiB or more with non-temporal stores
+ * (write_grad), each 64-byte line as back-to-back stores so it leaves the
+ * write-combining buffer whole, then fence so the pool's completion signal
+ * orders after them. A line written in pieces with an exp between them went
+ * out partial: with 32- and 16-byte pieces the streamed backward was 1.2x to
+ * 1.5x slower than ordinary stores, with whole lines it is faster
+ * (benchmarks/README.md). In place, the lines were just read and sit in
+ * cache, so ordinary stores cost nothing extra.
+ *
+ * [Note: prefetching in the backward] The backward kernel is one pass: load,
+ * exp, store. Left to the hardware prefetcher, a thread's reads stall behind
+ * the exp arithmetic (bf16 backward ran at 0.47 of its copy roofline on the
+ * 2-core Xeon); it prefetches the next row into L2 at the offset it is
+ * processing, as pass 2 does in [Note: prefetching the next row].
  */
 #ifndef REWEIGH_CPU_CE_SIMD_H
 #define REWEIGH_CPU_CE_SIMD_H
@@ -68,6 +91,14 @@
 #include "../common/bf16.h"
 #include "../common/ce_row.h"
 #include "ce_kernels.h"
+
+/*
+ * The gradient writers take their loop bodies as lambdas returning pairs of
+ * vectors: inlined, those stay in registers; GCC outlined them at -O3 and
+ * passed the pairs through memory (+2 instructions per logit, AVX2 backward).
+ */
+#define REWEIGH_SIMD_INLINE __attribute__((always_inline)) inline
+#define REWEIGH_SIMD_LAMBDA __attribute__((always_inline))
 
 template <class V>
 struct SimdRowKernels {
@@ -101,11 +132,42 @@ struct SimdRowKernels {
         }
     }
 
-    static void stream_grad(void* g, int32_t dtype, int64_t v, R x) {
+    /* 2W lanes; see [Note: bf16 lane order]. */
+    struct Pair {
+        R a, b;
+    };
+
+    /*
+     * Writes the 2W gradient elements of pair x at v: in memory order, or,
+     * kInterleaved (the lanes of a bf16 source), a holding the even elements
+     * and b the odd ones. nt: non-temporal (g + v aligned to the bytes written).
+     */
+    template <bool kInterleaved>
+    REWEIGH_SIMD_INLINE static void store_pair(void* g, int32_t dtype, int64_t v, const Pair& x, bool nt) {
         if (dtype == REWEIGH_DTYPE_F32) {
-            V::stream(static_cast<float*>(g) + v, x);
+            float* gf = static_cast<float*>(g) + v;
+            if (nt) {
+                V::stream(gf, x.a);
+                V::stream(gf + W, x.b);
+            } else {
+                V::store(gf, x.a);
+                V::store(gf + W, x.b);
+            }
+            return;
+        }
+        uint16_t* gh = static_cast<uint16_t*>(g) + v;
+        if (kInterleaved) {
+            if (nt) {
+                V::stream_bf16_pair(gh, x.a, x.b);
+            } else {
+                V::store_bf16_pair(gh, x.a, x.b);
+            }
+        } else if (nt) {
+            V::stream_bf16(gh, x.a);
+            V::stream_bf16(gh + W, x.b);
         } else {
-            V::stream_bf16(static_cast<uint16_t*>(g) + v, x);
+            V::store_bf16(gh, x.a);
+            V::store_bf16(gh + W, x.b);
         }
     }
 
@@ -117,26 +179,51 @@ struct SimdRowKernels {
                reinterpret_cast<uintptr_t>(g) % static_cast<uintptr_t>(elem_bytes(dtype)) == 0;
     }
 
+    /* Pairs of bf16 per 64-byte line (a pair of fp32 fills one line or two). */
+    static constexpr int kBf16PairsPerLine = 4 * W >= 64 ? 1 : static_cast<int>(64 / (4 * W));
+
     /*
-     * Writes the gradient lanes at(v) for v in [0, vend) (vend a multiple of W).
-     * Streaming, the first and last vectors go out with ordinary unaligned
-     * stores and the aligned ones in between with non-temporal stores; the
-     * overlaps are written twice with the same lanes, so every element's value
-     * is the same as without streaming, whatever g's alignment.
+     * Writes the gradient pairs at(v) for v = h, h + 2W, ... below vend2
+     * (vend2 - h a multiple of 2W). Streaming, each line's stores are issued
+     * back to back so it leaves the write-combining buffer whole ([Note:
+     * streaming the gradient]). In memory order the lanes do not depend on
+     * where a pair starts, so the pairs before g's first line boundary and the
+     * last one go out with ordinary stores, overlapping the streamed lines
+     * with the same values; interleaved pairs sit on the source's lines
+     * ([Note: bf16 lane order]) and stream only when g's lines match.
      */
-    template <class At>
-    static void write_grad(void* g, int32_t dtype, int64_t vend, bool stream, At&& at) {
-        int64_t v = 0;
-        if (stream && vend >= 2 * W) {
-            const uintptr_t bytes = static_cast<uintptr_t>(W * elem_bytes(dtype));
-            const uintptr_t misalign = reinterpret_cast<uintptr_t>(g) % bytes;
-            store_grad(g, dtype, 0, at(0));
-            v = misalign == 0 ? 0 : static_cast<int64_t>((bytes - misalign) / static_cast<uintptr_t>(elem_bytes(dtype)));
-            for (; v + W <= vend; v += W) stream_grad(g, dtype, v, at(v));
-            if (v < vend) store_grad(g, dtype, vend - W, at(vend - W));
-            return;
+    template <bool kInterleaved, class At>
+    REWEIGH_SIMD_INLINE static void write_grad(void* g, int32_t dtype, int64_t h, int64_t vend2, bool stream, At&& at) {
+        const int64_t es = elem_bytes(dtype);
+        const int64_t pair = 2 * W;
+        int64_t v = h;
+        const uintptr_t misalign = (reinterpret_cast<uintptr_t>(g) + static_cast<uintptr_t>(h * es)) % 64;
+        if (stream && misalign != 0) {
+            if (kInterleaved || vend2 - h < 64 / es + 2 * pair) {
+                stream = false;
+            } else {
+                const int64_t first = h + static_cast<int64_t>((64 - misalign) / static_cast<uintptr_t>(es));
+                for (; v < first; v += pair) store_pair<kInterleaved>(g, dtype, v, at(v), false);
+                v = first;
+            }
         }
-        for (; v < vend; v += W) store_grad(g, dtype, v, at(v));
+        if (stream) {
+            v = dtype == REWEIGH_DTYPE_F32 ? stream_lines<kInterleaved, 1>(g, dtype, v, vend2, at)
+                                           : stream_lines<kInterleaved, kBf16PairsPerLine>(g, dtype, v, vend2, at);
+        }
+        for (; v + pair <= vend2; v += pair) store_pair<kInterleaved>(g, dtype, v, at(v), false);
+        if (v < vend2) store_pair<kInterleaved>(g, dtype, vend2 - pair, at(vend2 - pair), false);
+    }
+
+    /* Streams U pairs at a time from v (on a line of g); returns where it stopped. */
+    template <bool kInterleaved, int U, class At>
+    REWEIGH_SIMD_INLINE static int64_t stream_lines(void* g, int32_t dtype, int64_t v, int64_t vend2, At& at) {
+        for (; v + U * 2 * W <= vend2; v += U * 2 * W) {
+            Pair r[U];
+            for (int u = 0; u < U; ++u) r[u] = at(v + u * 2 * W);
+            for (int u = 0; u < U; ++u) store_pair<kInterleaved>(g, dtype, v + u * 2 * W, r[u], true);
+        }
+        return v;
     }
 
     static void store_grad_scalar(void* g, int32_t dtype, int64_t v, float x) {
@@ -156,22 +243,35 @@ struct SimdRowKernels {
         return zp_out;
     }
 
-    /* Row sources: see [Note: row sources]. */
+    /* Row sources: see [Note: row sources] and [Note: bf16 lane order]. */
     struct F32Src {
+        static constexpr bool kInterleaved = false;
         const float* z;
         R load(int64_t v) const { return V::load(z + v); }
+        Pair load2(int64_t v) const { return Pair{V::load(z + v), V::load(z + v + W)}; }
         float at(int64_t v) const { return z[v]; }
     };
     struct Bf16Src {
+        static constexpr bool kInterleaved = true;
         const uint16_t* z;
         R load(int64_t v) const { return V::load_bf16(z + v); }
+        Pair load2(int64_t v) const {
+            Pair x;
+            V::load_bf16_pair(z + v, x.a, x.b);
+            return x;
+        }
         float at(int64_t v) const { return reweigh::bf16_to_float(z[v]); }
     };
     template <class S>
     struct ScaledSrc {
+        static constexpr bool kInterleaved = S::kInterleaved;
         S inner;
         float scale;
         R load(int64_t v) const { return V::mul(inner.load(v), V::set1(scale)); }
+        Pair load2(int64_t v) const {
+            const Pair x = inner.load2(v);
+            return Pair{V::mul(x.a, V::set1(scale)), V::mul(x.b, V::set1(scale))};
+        }
         float at(int64_t v) const { return inner.at(v) * scale; }
     };
 
@@ -200,10 +300,15 @@ struct SimdRowKernels {
     static reweigh::SoftmaxState softmax_row(const Src& zp, int64_t vocab, bool want_sum, float* e_out,
                                              float* sum_out, const void* next_z, int64_t next_es) {
         // Pass 1: max (and sum for label smoothing). Two accumulators hide the latency.
+        // See [Note: prefetching the next row]: at most one line per iteration of passes 1 and 2.
+        const char* pf = static_cast<const char*>(next_z);
+        const bool split = 2 * W * next_es > 64;
+        const int64_t half = vocab * next_es / 2 / 64 * 64;
         R m0 = V::set1(-INFINITY), m1 = m0;
         R s0 = V::zero(), s1 = V::zero();
         int64_t v = 0;
         for (; v + 2 * W <= vocab; v += 2 * W) {
+            if (pf != nullptr && split) __builtin_prefetch(pf + half + v * next_es / 2, 0 /* read */, 2 /* to L2 */);
             R a = zp.load(v), b = zp.load(v + W);
             m0 = V::max(m0, a);
             m1 = V::max(m1, b);
@@ -237,17 +342,11 @@ struct SimdRowKernels {
             return st;
         }
         // Pass 2: e = exp(z' - m), d = sum e, s = sum e * (z' - m).
-        // See [Note: prefetching the next row]: bytes [v, v + 2W) of the next row.
-        const char* pf = static_cast<const char*>(next_z);
-        const bool two_lines = 2 * W * next_es > 64;
         R vm = V::set1(m), vmin = V::set1(kMinDelta);
         R d0 = V::zero(), d1 = V::zero(), q0 = V::zero(), q1 = V::zero();
         v = 0;
         for (; v + 2 * W <= vocab; v += 2 * W) {
-            if (pf != nullptr) {
-                __builtin_prefetch(pf + v * next_es, 0 /* read */, 2 /* prefetcht1: to L2 */);
-                if (two_lines) __builtin_prefetch(pf + v * next_es + 64, 0, 2);
-            }
+            if (pf != nullptr) __builtin_prefetch(pf + (split ? v * next_es / 2 : v * next_es), 0, 2);
             R x0 = V::sub(zp.load(v), vm), x1 = V::sub(zp.load(v + W), vm);
             R e0 = V::exp(x0), e1 = V::exp(x1);
             d0 = V::add(d0, e0);
@@ -293,20 +392,68 @@ struct SimdRowKernels {
         });
     }
 
-    /* Gradient from cached z' (softcap path and the backward-only kernel share it). */
-    static void grad_from_zp(const float* zp, int64_t vocab, int64_t y, const reweigh::RowParams& p,
-                             const reweigh::GradEpilogue& ep, int32_t dtype, void* g, bool stream) {
-        R vlse = V::set1(ep.lse), va = V::set1(ep.a), vb = V::set1(ep.b);
-        const int64_t vend = vocab - vocab % W;
-        write_grad(g, dtype, vend, stream, [&](int64_t v) {
-            R x = V::load(zp + v);
-            R gx = V::sub(V::mul(va, V::exp(V::sub(x, vlse))), vb);
-            return V::mul(gx, derivative(x, p));
-        });
-        for (int64_t v = vend; v < vocab; ++v) {
-            store_grad_scalar(g, dtype, v, reweigh::grad_element(ep, zp[v], false, p));
+    /*
+     * Writes g[0, vocab) = f(lanes) over src: the elements below vend1 = vocab
+     * - vocab % W as vectors (pairs from h through write_grad in lane order
+     * kInterleaved, whole vectors before h and after the last pair, the last
+     * one overlapping the pairs when h is not a multiple of W), the rest with
+     * fs(v), as the scalar code would. f is per lane, so an element's value is
+     * the same in a pair, a vector or an overlap, whatever h is. Interleaved
+     * pairs start at g's first 64-byte line when streaming (h > 0 only then,
+     * never in place), so they stream whole lines. pf (nullable): the next
+     * row, prefetched at the offsets read ([Note: prefetching in the
+     * backward]). The caller writes the target element and fences a stream.
+     */
+    template <bool kInterleaved, class Src, class F, class Fs>
+    REWEIGH_SIMD_INLINE static void write_row(void* g, int32_t dtype, int64_t vocab, bool stream, const Src& src,
+                                              const char* pf, F&& f, Fs&& fs) {
+        const int64_t vend1 = vocab - vocab % W;
+        const int64_t es = elem_bytes(dtype);
+        const uintptr_t misalign = reinterpret_cast<uintptr_t>(g) % 64;
+        int64_t h = 0;
+        if (kInterleaved && stream && misalign % static_cast<uintptr_t>(es) == 0) {
+            h = static_cast<int64_t>((64 - misalign) % 64 / static_cast<uintptr_t>(es));
+            if (h + 2 * W > vend1) h = 0;
         }
-        store_grad_scalar(g, dtype, y, reweigh::grad_element(ep, zp[y], true, p));
+        int64_t v = 0;
+        for (; v < h; v += W) store_grad(g, dtype, v, f(src.load(v)));
+        const int64_t vend2 = h + (vend1 - h) / (2 * W) * (2 * W);
+        // One more prefetch than a 64-byte pair needs keeps this branch-free; see [Note: prefetching in the backward].
+        write_grad<kInterleaved>(g, dtype, h, vend2, stream, [&](int64_t u) REWEIGH_SIMD_LAMBDA {
+            if (pf != nullptr) {
+                __builtin_prefetch(pf + u * es, 0, 2);
+                __builtin_prefetch(pf + u * es + 64, 0, 2);
+            }
+            const Pair x = src.load2(u);
+            return Pair{f(x.a), f(x.b)};
+        });
+        for (v = vend2; v + W <= vend1; v += W) store_grad(g, dtype, v, f(src.load(v)));
+        if (v < vend1) store_grad(g, dtype, vend1 - W, f(src.load(vend1 - W)));
+        for (v = vend1; v < vocab; ++v) store_grad_scalar(g, dtype, v, fs(v));
+    }
+
+    /*
+     * g = (a exp(z' - lse) - b) dz'/dz over src: the raw logits (raw, the
+     * backward) or z' itself (the fused kernel's softcapped copy). With b = 0, scale = 1 and no softcap the
+     * subtraction and the multiply are exact identities, so they are skipped.
+     */
+    template <class Src, class ZpAt>
+    static void grad_from_lse(const Src& src, bool raw, int64_t vocab, int64_t y, float zp_y, const reweigh::RowParams& p,
+                              const reweigh::GradEpilogue& ep, int32_t dtype, void* g, bool stream, const char* pf,
+                              ZpAt&& zp_at) {
+        const R vlse = V::set1(ep.lse), va = V::set1(ep.a), vb = V::set1(ep.b);
+        auto fs = [&](int64_t v) { return reweigh::grad_element(ep, zp_at(v), false, p); };
+        if (ep.b == 0.0f && p.scale == 1.0f && p.softcap <= 0.0f) {
+            write_row<Src::kInterleaved>(g, dtype, vocab, stream, src, pf,
+                                         [&](R x) REWEIGH_SIMD_LAMBDA { return V::mul(va, V::exp(V::sub(x, vlse))); }, fs);
+        } else {
+            write_row<Src::kInterleaved>(g, dtype, vocab, stream, src, pf, [&](R z) REWEIGH_SIMD_LAMBDA {
+                const R x = raw ? transform(z, p) : z;
+                const R gx = V::sub(V::mul(va, V::exp(V::sub(x, vlse))), vb);
+                return V::mul(gx, derivative(x, p));
+            }, fs);
+        }
+        store_grad_scalar(g, dtype, y, reweigh::grad_element(ep, zp_y, true, p));
         if (stream) V::fence();
     }
 
@@ -318,60 +465,64 @@ struct SimdRowKernels {
         return V::set1(p.scale);
     }
 
-    static reweigh::RowResult forward_backward_row(const void* z, int32_t dtype, int64_t vocab, int64_t y,
-                                                   const reweigh::RowParams& p, float k, void* g, float* scratch,
-                                                   const reweigh::cpu::RowHints& hints) {
-        float* zp_buf = scratch;
-        float* e_buf = scratch + vocab;
+    /* Passes 1 to 3 over a source of z' (the logits, or pass 0's softcapped copy). */
+    template <class Src>
+    static reweigh::RowResult fused_row(const Src& zp, const void* z, int32_t dtype, int64_t vocab, int64_t y,
+                                        const reweigh::RowParams& p, float k, void* g, float* e_buf,
+                                        const reweigh::cpu::RowHints& hints) {
         const bool softcap = p.softcap > 0.0f;
-        float zp_y = 0.0f;  // read before g (possibly == z) is written
-        reweigh::SoftmaxState st;
+        const float zp_y = zp.at(y);  // read before g (possibly == z) is written
         float sum_zp = 0.0f;
-        with_source(z, dtype, vocab, p, zp_buf, [&](const auto& zp) {
-            zp_y = zp.at(y);
-            st = softmax_row(zp, vocab, p.eps > 0.0f, softcap ? nullptr : e_buf, &sum_zp, hints.next_z,
-                             elem_bytes(dtype));
-            return 0;
-        });
-        reweigh::RowResult r = reweigh::row_finish(st, zp_y, sum_zp, vocab, p);
-        reweigh::GradEpilogue ep = reweigh::grad_epilogue(r.lse, k, vocab, p);
+        const reweigh::SoftmaxState st = softmax_row(zp, vocab, p.eps > 0.0f, softcap ? nullptr : e_buf, &sum_zp,
+                                                     hints.next_z, elem_bytes(dtype));
+        const reweigh::RowResult r = reweigh::row_finish(st, zp_y, sum_zp, vocab, p);
+        const reweigh::GradEpilogue ep = reweigh::grad_epilogue(r.lse, k, vocab, p);
+        const bool stream = streams(z, g, dtype, vocab);
         if (softcap) {
-            grad_from_zp(zp_buf, vocab, y, p, ep, dtype, g, streams(z, g, dtype, vocab));
+            // zp is pass 0's fp32 z' (already transformed); p = exp(z' - lse) from it.
+            grad_from_lse(zp, false, vocab, y, zp_y, p, ep, dtype, g, stream, nullptr,
+                          [&](int64_t v) { return zp.at(v); });
             return r;
         }
-        // Pass 3 without softcap: p = e / d, dz'/dz = scale.
+        // Pass 3 without softcap: p = e / d, dz'/dz = scale; e_buf holds the source's lane order.
         const float inv_d = 1.0f / st.d;
-        R va = V::set1(ep.a * inv_d * p.scale), vb = V::set1(ep.b * p.scale);
-        const int64_t vend = vocab - vocab % W;
-        const bool stream = streams(z, g, dtype, vocab);
-        write_grad(g, dtype, vend, stream, [&](int64_t v) { return V::sub(V::mul(va, V::load(e_buf + v)), vb); });
-        for (int64_t v = vend; v < vocab; ++v) {
-            store_grad_scalar(g, dtype, v, (ep.a * inv_d * p.scale) * e_buf[v] - ep.b * p.scale);
+        const float a = ep.a * inv_d * p.scale, b = ep.b * p.scale;
+        const R va = V::set1(a), vb = V::set1(b);
+        const F32Src e{e_buf};
+        auto fs = [&](int64_t v) { return a * e_buf[v] - b; };
+        if (b == 0.0f) {
+            write_row<false>(g, dtype, vocab, stream, e, nullptr,
+                             [&](R x) REWEIGH_SIMD_LAMBDA { return V::mul(va, x); }, fs);
+        } else {
+            write_row<false>(g, dtype, vocab, stream, e, nullptr,
+                             [&](R x) REWEIGH_SIMD_LAMBDA { return V::sub(V::mul(va, x), vb); }, fs);
         }
         store_grad_scalar(g, dtype, y, reweigh::grad_element(ep, zp_y, true, p));
         if (stream) V::fence();
         return r;
     }
 
-    /* One pass over memory: the hardware prefetcher keeps up, so hints are not needed. */
+    static reweigh::RowResult forward_backward_row(const void* z, int32_t dtype, int64_t vocab, int64_t y,
+                                                   const reweigh::RowParams& p, float k, void* g, float* scratch,
+                                                   const reweigh::cpu::RowHints& hints) {
+        return with_source(z, dtype, vocab, p, scratch, [&](const auto& zp) {
+            return fused_row(zp, z, dtype, vocab, y, p, k, g, scratch + vocab, hints);
+        });
+    }
+
+    /* One pass over memory; see [Note: prefetching in the backward] and [Note: streaming the gradient]. */
     static void backward_row(const void* z, int32_t dtype, int64_t vocab, int64_t y, float lse,
                              const reweigh::RowParams& p, float k, void* g, const reweigh::cpu::RowHints& hints) {
-        (void)hints;
-        reweigh::GradEpilogue ep = reweigh::grad_epilogue(lse, k, vocab, p);
+        const reweigh::GradEpilogue ep = reweigh::grad_epilogue(lse, k, vocab, p);
         const float zp_y = reweigh::transform_logit(load_scalar(z, dtype, y), p);
-        R vlse = V::set1(lse), va = V::set1(ep.a), vb = V::set1(ep.b);
-        const int64_t vend = vocab - vocab % W;
-        // Ordinary stores: see [Note: streaming the gradient].
-        write_grad(g, dtype, vend, false, [&](int64_t v) {
-            R x = transform(load_row(z, dtype, v), p);
-            R gx = V::sub(V::mul(va, V::exp(V::sub(x, vlse))), vb);
-            return V::mul(gx, derivative(x, p));
-        });
-        for (int64_t v = vend; v < vocab; ++v) {
-            float zp = reweigh::transform_logit(load_scalar(z, dtype, v), p);
-            store_grad_scalar(g, dtype, v, reweigh::grad_element(ep, zp, false, p));
+        const bool stream = streams(z, g, dtype, vocab);
+        const char* pf = static_cast<const char*>(hints.next_z);
+        auto zp_at = [&](int64_t v) { return reweigh::transform_logit(load_scalar(z, dtype, v), p); };
+        if (dtype == REWEIGH_DTYPE_F32) {
+            grad_from_lse(F32Src{static_cast<const float*>(z)}, true, vocab, y, zp_y, p, ep, dtype, g, stream, pf, zp_at);
+        } else {
+            grad_from_lse(Bf16Src{static_cast<const uint16_t*>(z)}, true, vocab, y, zp_y, p, ep, dtype, g, stream, pf, zp_at);
         }
-        store_grad_scalar(g, dtype, y, reweigh::grad_element(ep, zp_y, true, p));
     }
 
     /* sum exp(x) with four accumulators, so the exp's throughput, not an add chain, is the limit. */

@@ -20,22 +20,40 @@ struct Avx2 {
         __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
         return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
     }
-    /* fp32 -> bf16 bits, round to nearest even, NaN kept quiet (as float_to_bf16 in common/bf16.h). */
-    static __m128i bf16_bits(R x) {
-        __m256i bits = _mm256_castps_si256(x);
-        __m256i lsb = _mm256_and_si256(_mm256_srli_epi32(bits, 16), _mm256_set1_epi32(1));
-        __m256i rounded = _mm256_add_epi32(bits, _mm256_add_epi32(lsb, _mm256_set1_epi32(0x7fff)));
-        __m256i nan = _mm256_castps_si256(_mm256_cmp_ps(x, x, _CMP_UNORD_Q));
-        __m256i quiet = _mm256_or_si256(bits, _mm256_set1_epi32(0x00400000));
-        __m256i chosen = _mm256_blendv_epi8(rounded, quiet, nan);
-        __m256i hi = _mm256_srli_epi32(chosen, 16);
+    /* 2W bf16 -> even elements in a, odd ones in b, as in simd_avx512.h. */
+    __attribute__((always_inline)) static void load_bf16_pair(const uint16_t* p, R& a, R& b) {
+        const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+        a = _mm256_castsi256_ps(_mm256_slli_epi32(x, 16));
+        b = _mm256_castsi256_ps(_mm256_and_si256(x, _mm256_set1_epi32(static_cast<int>(0xffff0000u))));
+    }
+    /* x rounded to bf16 in the upper 16 bits of each lane, as in simd_avx512.h. */
+    __attribute__((always_inline)) static __m256i bf16_round(R x) {
+        const __m256i bits = _mm256_castps_si256(x);
+        const __m256i lsb = _mm256_and_si256(_mm256_srli_epi32(bits, 16), _mm256_set1_epi32(1));
+        const __m256i rounded = _mm256_add_epi32(bits, _mm256_add_epi32(lsb, _mm256_set1_epi32(0x7fff)));
+        const __m256i nan = _mm256_castps_si256(_mm256_cmp_ps(x, x, _CMP_UNORD_Q));
+        const __m256i quiet = _mm256_or_si256(bits, _mm256_set1_epi32(0x00400000));
+        return _mm256_blendv_epi8(rounded, quiet, nan);
+    }
+    __attribute__((always_inline)) static __m128i bf16_bits(R x) {
+        const __m256i hi = _mm256_srli_epi32(bf16_round(x), 16);
         // Pack 8 x u32 (each < 2^16) to 8 x u16: packus works per 128-bit lane.
         return _mm_packus_epi32(_mm256_castsi256_si128(hi), _mm256_extracti128_si256(hi, 1));
     }
-    static void store_bf16(uint16_t* p, R x) { _mm_storeu_si128(reinterpret_cast<__m128i*>(p), bf16_bits(x)); }
+    /* The inverse of load_bf16_pair: the odd 16-bit words (each lane's upper half) come from b. */
+    __attribute__((always_inline)) static __m256i bf16_pair_bits(R a, R b) {
+        return _mm256_blend_epi16(_mm256_srli_epi32(bf16_round(a), 16), bf16_round(b), 0xaa);
+    }
+    __attribute__((always_inline)) static void store_bf16(uint16_t* p, R x) { _mm_storeu_si128(reinterpret_cast<__m128i*>(p), bf16_bits(x)); }
+    __attribute__((always_inline)) static void store_bf16_pair(uint16_t* p, R a, R b) {
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), bf16_pair_bits(a, b));
+    }
     /* Non-temporal stores (p aligned to the vector's bytes) and the fence that orders them. */
     static void stream(float* p, R x) { _mm256_stream_ps(p, x); }
-    static void stream_bf16(uint16_t* p, R x) { _mm_stream_si128(reinterpret_cast<__m128i*>(p), bf16_bits(x)); }
+    __attribute__((always_inline)) static void stream_bf16(uint16_t* p, R x) { _mm_stream_si128(reinterpret_cast<__m128i*>(p), bf16_bits(x)); }
+    __attribute__((always_inline)) static void stream_bf16_pair(uint16_t* p, R a, R b) {
+        _mm256_stream_si256(reinterpret_cast<__m256i*>(p), bf16_pair_bits(a, b));
+    }
     static void fence() { _mm_sfence(); }
     static R set1(float x) { return _mm256_set1_ps(x); }
     static R zero() { return _mm256_setzero_ps(); }

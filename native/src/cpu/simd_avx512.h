@@ -21,22 +21,44 @@ struct Avx512 {
         __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
         return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
     }
-    /* fp32 -> bf16 bits, round to nearest even, NaN kept quiet (as float_to_bf16 in common/bf16.h). */
-    static __m256i bf16_bits(R x) {
-        __m512i bits = _mm512_castps_si512(x);
-        __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(bits, 16), _mm512_set1_epi32(1));
-        __m512i rounded = _mm512_add_epi32(bits, _mm512_add_epi32(lsb, _mm512_set1_epi32(0x7fff)));
-        __mmask16 nan = _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
-        __m512i quiet = _mm512_or_si512(bits, _mm512_set1_epi32(0x00400000));
-        __m512i chosen = _mm512_mask_blend_epi32(nan, rounded, quiet);
-        return _mm512_cvtepi32_epi16(_mm512_srli_epi32(chosen, 16));
+    /*
+     * 2W bf16 -> fp32 in two vectors, the even elements in a and the odd ones
+     * in b ([Note: bf16 lane order] in ce_simd.h): each 32-bit word holds two
+     * bf16, the low one widens by a shift and the high one by a mask.
+     */
+    __attribute__((always_inline)) static void load_bf16_pair(const uint16_t* p, R& a, R& b) {
+        const __m512i x = _mm512_loadu_si512(p);
+        a = _mm512_castsi512_ps(_mm512_slli_epi32(x, 16));
+        b = _mm512_castsi512_ps(_mm512_and_si512(x, _mm512_set1_epi32(static_cast<int>(0xffff0000u))));
     }
-    static void store_bf16(uint16_t* p, R x) {
+    /*
+     * x rounded to bf16 in the upper 16 bits of each lane (the lower bits are
+     * garbage): round to nearest even, NaN kept quiet, as float_to_bf16 in
+     * common/bf16.h.
+     */
+    __attribute__((always_inline)) static __m512i bf16_round(R x) {
+        const __m512i bits = _mm512_castps_si512(x);
+        const __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(bits, 16), _mm512_set1_epi32(1));
+        const __m512i rounded = _mm512_add_epi32(bits, _mm512_add_epi32(lsb, _mm512_set1_epi32(0x7fff)));
+        const __mmask16 nan = _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
+        return _mm512_mask_or_epi32(rounded, nan, bits, _mm512_set1_epi32(0x00400000));
+    }
+    __attribute__((always_inline)) static __m256i bf16_bits(R x) { return _mm512_cvtepi32_epi16(_mm512_srli_epi32(bf16_round(x), 16)); }
+    /* The inverse of load_bf16_pair: 2W bf16 in memory order (ternary logic 0xf8 = a | (b & c)). */
+    __attribute__((always_inline)) static __m512i bf16_pair_bits(R a, R b) {
+        return _mm512_ternarylogic_epi32(_mm512_srli_epi32(bf16_round(a), 16), bf16_round(b),
+                                         _mm512_set1_epi32(static_cast<int>(0xffff0000u)), 0xf8);
+    }
+    __attribute__((always_inline)) static void store_bf16(uint16_t* p, R x) {
         _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), bf16_bits(x));
     }
+    __attribute__((always_inline)) static void store_bf16_pair(uint16_t* p, R a, R b) { _mm512_storeu_si512(p, bf16_pair_bits(a, b)); }
     /* Non-temporal stores (p aligned to the vector's bytes) and the fence that orders them. */
     static void stream(float* p, R x) { _mm512_stream_ps(p, x); }
-    static void stream_bf16(uint16_t* p, R x) { _mm256_stream_si256(reinterpret_cast<__m256i*>(p), bf16_bits(x)); }
+    __attribute__((always_inline)) static void stream_bf16(uint16_t* p, R x) { _mm256_stream_si256(reinterpret_cast<__m256i*>(p), bf16_bits(x)); }
+    __attribute__((always_inline)) static void stream_bf16_pair(uint16_t* p, R a, R b) {
+        _mm512_stream_si512(reinterpret_cast<__m512i*>(p), bf16_pair_bits(a, b));
+    }
     static void fence() { _mm_sfence(); }
     static R set1(float x) { return _mm512_set1_ps(x); }
     static R zero() { return _mm512_setzero_ps(); }
