@@ -30,7 +30,8 @@ import org.bytedeco.javacpp.ShortPointer;
  * reference {@link Ref64} within its stated tolerance (statistics, per-row lse, log-prob and
  * entropy, total, the normaliser D, the gradient), or throws IllegalArgumentException
  * (NonFiniteInputException for NaN / +inf logits under checkFinite) naming one of the input's
- * actual faults, with nothing written (the logits too, in place or not); and the verdict (accept
+ * actual faults, with nothing written (the logits too, in place or not; logits that are not the
+ * gradient are never written, accepted or rejected); and the verdict (accept
  * or reject) is the contract's, computed by {@link FuzzCase#violations}: D = 0 is a zero step,
  * a negative coefficient under WEIGHT_SUM, a gradient of the wrong element type and an output
  * aliasing an input are rejections. The JVM never crashes: a native fault would kill the fuzzer,
@@ -109,11 +110,13 @@ class FusedLossFuzzTest {
       } else {
         assertArrayEquals(g32Before, grad, "grad written by a rejected call: " + c);
       }
+      assertLogitsKept(c, logits, logits16, "a rejected call");
       return;
     }
     if (!bad.isEmpty()) {
       fail("accepted a call the contract rejects (" + bad + "): " + c);
     }
+    assertLogitsKept(c, logits, logits16, "an accepted call");
     Ref64 ref = Ref64.compute(c.logits, c.vocab, c.targets, c.offsets,
         c.needsGrad() ? c.coefficients : null, spec, c.bf16);
     checkStats(c, spec, ref, stats);
@@ -342,6 +345,21 @@ class FusedLossFuzzTest {
     }
     if (!bad.isEmpty()) {
       fail("accepted a call the contract rejects (" + bad + "): " + c);
+    }
+  }
+
+  /**
+   * Logits the call does not own as its gradient keep their bits (in place, the logits are the
+   * gradient and are checked as such).
+   */
+  private static void assertLogitsKept(FuzzCase c, float[] logits, short[] logits16, String call) {
+    if (c.gradMode == FuzzCase.GradMode.IN_PLACE) {
+      return;
+    }
+    if (c.bf16) {
+      assertArrayEquals(Bf16.bits(c.logits), logits16, "bf16 logits written by " + call + ": " + c);
+    } else {
+      assertArrayEquals(c.logits, logits, "logits written by " + call + ": " + c);
     }
   }
 
