@@ -31,7 +31,8 @@ import org.bytedeco.javacpp.ShortPointer;
  * reference {@link Reference64} within its stated tolerance (statistics, per-row lse, log-prob and
  * entropy, total, the normaliser D, the gradient), or throws IllegalArgumentException
  * (NonFiniteInputException for NaN / +inf logits under checkFinite) naming one of the input's
- * actual faults, with nothing written (the logits too, in place or not); and the verdict (accept
+ * actual faults, with nothing written (the logits too, in place or not; logits that are not the
+ * gradient are never written, accepted or rejected); and the verdict (accept
  * or reject) is the contract's, computed by {@link FuzzCase#violations}: D = 0 is a zero step,
  * a negative coefficient under WEIGHT_SUM, a gradient of the wrong element type and an output
  * aliasing an input are rejections. The JVM never crashes: a native fault would kill the fuzzer,
@@ -110,11 +111,13 @@ class FusedLossFuzzTest {
       } else {
         assertArrayEquals(g32Before, grad, "grad written by a rejected call: " + c);
       }
+      assertLogitsKept(c, logits, logits16, "a rejected call");
       return;
     }
     if (!bad.isEmpty()) {
       fail("accepted a call the contract rejects (" + bad + "): " + c);
     }
+    assertLogitsKept(c, logits, logits16, "an accepted call");
     Reference64 ref = Reference64.compute(c.logits, c.vocab, c.targets, c.offsets,
         c.needsGrad() ? c.coefficients : null, c.options(), c.bf16);
     checkStats(c, ref, stats);
@@ -343,6 +346,21 @@ class FusedLossFuzzTest {
     }
     if (!bad.isEmpty()) {
       fail("accepted a call the contract rejects (" + bad + "): " + c);
+    }
+  }
+
+  /**
+   * Logits the call does not own as its gradient keep their bits (in place, the logits are the
+   * gradient and are checked as such).
+   */
+  private static void assertLogitsKept(FuzzCase c, float[] logits, short[] logits16, String call) {
+    if (c.gradMode == FuzzCase.GradMode.IN_PLACE) {
+      return;
+    }
+    if (c.bf16) {
+      assertArrayEquals(Bf16.bits(c.logits), logits16, "bf16 logits written by " + call + ": " + c);
+    } else {
+      assertArrayEquals(c.logits, logits, "logits written by " + call + ": " + c);
     }
   }
 

@@ -8,7 +8,10 @@ import dev.reweigh.FusedLoss;
 import dev.reweigh.NativeBatch;
 import dev.reweigh.NativeGrad;
 import dev.reweigh.NativeStats;
+import dev.reweigh.RowPartials;
 import dev.reweigh.SampleStats;
+import dev.reweigh.ShardedLoss;
+import dev.reweigh.TokenLoss;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,7 +26,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Each call path on its own loop, with its own bound: forward, forwardBackward, backward, the
- * error path (native rejection, thread-local message, Java exception), bf16 and the pointer API.
+ * error path (native rejection, thread-local message, Java exception), bf16, the per-row
+ * (token) backward, the vocabulary-sharded calls and the pointer API.
  * The process RSS and JavaCPP's Pointer.physicalBytes() must stay flat, and for the pointer API
  * JavaCPP's own allocation count (Pointer.totalBytes()) must return exactly to its start.
  *
@@ -33,7 +37,7 @@ import org.junit.jupiter.api.Test;
  * about 11 MB over the pointer API's first 200,000 calls) happens in each path's warm-up of
  * {@link #WARMUP} calls, before the first measurement. The heap is fixed and pre-touched (-Xms =
  * -Xmx, AlwaysPreTouch in this module's surefire argLine), so garbage does not move the RSS. The
- * shapes are tiny: 6 x 400,000 calls take a few seconds.
+ * shapes are tiny: 8 x 400,000 calls take a few seconds.
  */
 class LeakTest {
   private static final int CALLS = 200_000;
@@ -129,6 +133,50 @@ class LeakTest {
     short[] grad16 = new short[p.logits.length];
     measure("bf16", () -> FusedLoss.forwardBackward(p.logitsBf16, p.vocab, p.targets, p.offsets,
         p.coefficients, p.spec, grad16));
+  }
+
+  @Test
+  void tokenBackward() throws IOException {
+    Problems p = new Problems(9, 4, 16);
+    float[] grad = new float[p.logits.length];
+    SampleStats st = FusedLoss.forward(p.logits, p.vocab, p.targets, p.offsets, p.spec);
+    float[] rowWeights = new float[p.rows];
+    float[] rowEntropyWeights = new float[p.rows];
+    for (int r = 0; r < p.rows; r++) {
+      rowWeights[r] = 0.5f + r;
+      rowEntropyWeights[r] = 0.01f * (r + 1);
+    }
+    measure("token backward", () -> TokenLoss.backward(p.logits, p.vocab, p.targets, p.offsets,
+        st, p.coefficients, rowWeights, rowEntropyWeights, p.spec, grad));
+  }
+
+  /** Two vocabulary shards of 8: partial forwards, their merge, statistics and each backward. */
+  @Test
+  void sharded() throws IOException {
+    Problems p = new Problems(10, 4, 16);
+    int half = p.vocab / 2;
+    long total0 = Pointer.totalBytes();
+    try (FloatPointer z = new FloatPointer(p.logits);
+        IntPointer t = new IntPointer(p.targets);
+        IntPointer o = new IntPointer(p.offsets);
+        FloatPointer g = new FloatPointer(p.logits.length)) {
+      int samples = p.offsets.length - 1;
+      NativeBatch left = NativeBatch.builder().logits(z, p.rows, half).rowStride(p.vocab)
+          .targets(t).offsets(o, samples).build();
+      NativeBatch right = NativeBatch.builder()
+          .logits(new FloatPointer(z).position(half), p.rows, half).rowStride(p.vocab)
+          .targets(t).offsets(o, samples).build();
+      NativeGrad gl = NativeGrad.of(g, p.vocab);
+      NativeGrad gr = NativeGrad.of(new FloatPointer(g).position(half), p.vocab);
+      measure("sharded", () -> {
+        RowPartials all = ShardedLoss.partialForward(left, 0, p.vocab, p.spec);
+        ShardedLoss.merge(all, ShardedLoss.partialForward(right, half, p.vocab, p.spec));
+        ShardedLoss.stats(left, p.vocab, all, p.coefficients, p.spec);
+        ShardedLoss.backward(left, 0, p.vocab, all, p.coefficients, p.spec, gl);
+        ShardedLoss.backward(right, half, p.vocab, all, p.coefficients, p.spec, gr);
+      });
+    }
+    assertEquals(total0, Pointer.totalBytes(), "Pointer.totalBytes() after closing every buffer");
   }
 
   @Test
