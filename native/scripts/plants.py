@@ -30,8 +30,8 @@ PLANTS = [
      "for (; v + 1 < vocab; ++v) {\n            const float x = zp.at(v);",
      "off-by-one in the scalar tail of pass 1 (last logit left out of max and sum)"),
     ("vector-tail-smoothing-scale", "src/cpu/ce_simd.h",
-     "(ep.a * inv_d * p.scale) * e_buf[v] - ep.b * p.scale);",
-     "(ep.a * inv_d * p.scale) * e_buf[v] - ep.b);",
+     "auto fs = [&](int64_t v) { return a * e_buf[v] - b; };",
+     "auto fs = [&](int64_t v) { return a * e_buf[v] - ep.b; };",
      "tail elements of the fused gradient miss dz'/dz on the smoothing term"),
     ("entropy-sum-simd", "src/cpu/ce_simd.h",
      "q1 = V::fmadd(e1, V::max(vmin, x1), q1);",
@@ -118,8 +118,8 @@ PLANTS = [
      "r.logit_sum = a.logit_sum;",
      "sharded merge drops one side's logit sum (label smoothing's mean z')"),
     ("grad-p-relative", "src/cpu/ce_simd.h",
-     "R va = V::set1(ep.a * inv_d * p.scale), vb",
-     "R va = V::set1(ep.a * inv_d * p.scale * 1.001f), vb",
+     "const float a = ep.a * inv_d * p.scale, b = ep.b * p.scale;",
+     "const float a = ep.a * inv_d * p.scale * 1.001f, b = ep.b * p.scale;",
      "fused vector gradient 0.1% too large in p"),
 ]
 
