@@ -20,7 +20,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The empty-input rule of {@code reweigh weigh}, the same for both engines (docs/design.md §12):
+ * The empty-input rule of {@code reweigh weigh}, the same for both engines (docs/design.md §7.1):
  * an input that exists and holds no candidate (an empty or blank JSONL file, a Parquet file with
  * no rows, a directory with no data file) gives an empty output, exit 0, and a summary with 0
  * candidates; an input that does not exist is a usage error (exit 2).
