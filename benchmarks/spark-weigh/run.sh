@@ -5,7 +5,8 @@
 #   benchmarks/spark-weigh/run.sh [ROWS] [METHODS...]     (default 10000000 rows, every method)
 #
 # Environment: WORK (scratch dir, default target/spark-weigh), JAVA_OPTS (both engines),
-# SKIP_BUILD=1 (reuse the last build). Each run is one JVM, timed from start to exit (JVM and
+# SKIP_BUILD=1 (reuse the last build). On a shared machine read rows per CPU second: wall time
+# depends on the other processes, CPU time much less. Each run is one JVM, timed from start to exit (JVM and
 # Spark start-up included); outputs are deleted after each run. Prints a Markdown table.
 set -euo pipefail
 
@@ -25,13 +26,8 @@ if [[ -z "${SKIP_BUILD:-}" || ! -s "$CP_FILE" ]]; then
       dependency:build-classpath -Dmdep.includeScope=runtime -Dmdep.outputFile="$CP_FILE") >&2
 fi
 CP="$ROOT/java/reweigh-spark/target/classes:$(cat "$CP_FILE")"
-# The JDK 17 opens Spark needs (java/reweigh-spark/README.md).
-OPENS=(--add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED
-  --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED
-  --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/sun.util.calendar=ALL-UNNAMED
-  --add-opens=java.base/java.util.concurrent=ALL-UNNAMED --add-opens=java.base/java.net=ALL-UNNAMED
-  --add-opens=java.base/java.io=ALL-UNNAMED --add-opens=java.base/sun.nio.cs=ALL-UNNAMED
-  --add-opens=java.base/sun.security.action=ALL-UNNAMED)
+# The JDK 17 opens Spark needs, as a java @argfile (the one ./reweigh passes).
+OPENS=("@$ROOT/java/reweigh-spark/spark-jvm.options")
 
 IN="$WORK/candidates-$ROWS.jsonl"
 if [[ ! -s "$IN" ]]; then
@@ -58,10 +54,11 @@ time_run() {
   awk '{ printf "%s %s %.2f\n", $1, $2, $3 + $4 }' "$t"
 }
 
-echo "$ROWS rows, $(nproc) cores; rows/s = rows / wall time (JVM start included); CPU = user + sys seconds"
+echo "$ROWS rows, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the start;"
+echo "rows/s = rows / wall time (JVM start included); rows/CPU s = rows / (user + sys seconds)"
 echo
-echo "| method | streaming rows/s (wall, CPU) | streaming peak RSS | spark local[2] rows/s (wall, CPU) | spark peak RSS |"
-echo "|---|---:|---:|---:|---:|"
+echo "| method | streaming rows/s (wall) | streaming rows/CPU s (CPU) | streaming peak RSS | spark local[2] rows/s (wall) | spark rows/CPU s (CPU) | spark peak RSS |"
+echo "|---|---:|---:|---:|---:|---:|---:|"
 for m in "${METHODS[@]}"; do
   # shellcheck disable=SC2207
   extra=($(args_for "$m"))
@@ -75,6 +72,6 @@ for m in "${METHODS[@]}"; do
       --summary "$WORK/summary-spark-$m.json")
   rm -rf "$WORK/out-spark"
   awk -v m="$m" -v n="$ROWS" -v ts="$ts" -v ms="$ms" -v cs="$cs" -v tp="$tp" -v mp="$mp" -v cpu_p="$cpu_p" 'BEGIN {
-    printf "| %s | %.0f (%.1f s, CPU %.1f s) | %.0f MiB | %.0f (%.1f s, CPU %.1f s) | %.0f MiB |\n",
-      m, n / ts, ts, cs, ms / 1024, n / tp, tp, cpu_p, mp / 1024 }'
+    printf "| %s | %.0f (%.1f s) | %.0f (%.1f s) | %.0f MiB | %.0f (%.1f s) | %.0f (%.1f s) | %.0f MiB |\n",
+      m, n / ts, ts, n / cs, cs, ms / 1024, n / tp, tp, n / cpu_p, cpu_p, mp / 1024 }'
 done

@@ -217,6 +217,7 @@ public final class WeighCommand implements Callable<Integer> {
         m.endPass(pass);
       }
       Summary summary = new Summary();
+      long candidates = 0;
       long answered = 0;
       try (UnitReader units = open(m);
           Writer out = outputWriter()) {
@@ -233,12 +234,17 @@ public final class WeighCommand implements Callable<Integer> {
             out.write('\n');
           }
           summary.add(d);
+          candidates += u.size();
           for (Candidate c : u) {
             answered += c.answer() == null ? 0 : 1;
           }
         }
       }
-      if (m.usesAnswers() && answered == 0) {
+      if (candidates == 0) {
+        // An empty input is legal (docs/design.md §7.1): the methods' notes say nothing about it.
+        m.notes.clear();
+        m.notes.add(WeighEngine.EMPTY_INPUT_NOTE);
+      } else if (m.usesAnswers() && answered == 0) {
         m.notes.add("no line has an \"answer\": every question was dropped");
       }
       ObjectNode s =

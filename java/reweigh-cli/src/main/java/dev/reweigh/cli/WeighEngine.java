@@ -12,6 +12,14 @@ import java.io.PrintWriter;
 public interface WeighEngine {
 
   /**
+   * The only note of the summary of an input that exists but holds no candidate. Every engine
+   * treats such an input (an empty or blank JSONL file, a Parquet file with no rows, a directory
+   * with no data file) as legal: exit 0, an empty output, 0 candidates; an input that does not
+   * exist is a usage error (docs/design.md §7.1).
+   */
+  String EMPTY_INPUT_NOTE = "the input has no candidates";
+
+  /**
    * The value of {@code --engine} that selects this engine.
    *
    * @return the engine's name

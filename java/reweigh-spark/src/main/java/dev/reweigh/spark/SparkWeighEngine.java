@@ -20,11 +20,14 @@ import java.util.Locale;
 import java.util.Map;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.AnalysisException;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 
 /**
  * {@code reweigh weigh --engine spark}: reads JSONL or Parquet, runs the method through the Spark
@@ -55,6 +58,9 @@ public final class SparkWeighEngine implements WeighEngine {
       throw new IllegalArgumentException(
           "--output " + r.output() + " exists; --engine spark writes a new directory");
     }
+    if (!Files.exists(Path.of(r.input())) && !r.input().contains("://")) {
+      throw new IllegalArgumentException("--input file not found: " + r.input());
+    }
     Weigher<?> weigher = weigher(r.method(), r.parameters());
     SparkSession.Builder b = SparkSession.builder().appName("reweigh weigh " + r.method());
     String master = r.master();
@@ -66,10 +72,10 @@ public final class SparkWeighEngine implements WeighEngine {
     }
     // A session that already runs (an application embedding the CLI, a test) is used, not stopped.
     boolean owned = SparkSession.getDefaultSession().isEmpty();
-    SparkSession spark = b.getOrCreate();
-    if (owned) {
-      spark.sparkContext().setLogLevel("WARN"); // the summary, not Spark's progress, on stderr
+    if (owned && !new SparkConf().contains("spark.log.level")) {
+      b.config("spark.log.level", "WARN"); // the summary, not Spark's start-up, on stderr
     }
+    SparkSession spark = b.getOrCreate();
     try {
       Dataset<Row> in = read(spark, r.input(), format);
       Weighed w = weigher.weigh(in);
@@ -114,17 +120,24 @@ public final class SparkWeighEngine implements WeighEngine {
     return f;
   }
 
+  /**
+   * The input as rows. An input that exists but holds no candidate (an empty or blank JSONL
+   * file, a directory with no data file) is zero rows of the CLI's columns, so it gives an empty
+   * output like the streaming engine's (docs/design.md §7.1).
+   */
   private static Dataset<Row> read(SparkSession spark, String input, String format) {
-    if (!Files.exists(Path.of(input)) && !input.contains("://")) {
-      throw new IllegalArgumentException("--input file not found: " + input);
+    Dataset<Row> in;
+    try {
+      in = "parquet".equals(format) ? spark.read().parquet(input) : spark.read().json(input);
+    } catch (Exception e) { // AnalysisException is checked to javac, unchecked in Scala
+      if (e instanceof AnalysisException a && "UNABLE_TO_INFER_SCHEMA".equals(a.getCondition())) {
+        return noCandidates(spark); // no data file
+      }
+      throw e;
     }
-    if ("parquet".equals(format)) {
-      return spark.read().parquet(input);
-    }
-    Dataset<Row> in = spark.read().json(input);
-    if (in.columns().length == 0) {
-      throw new IllegalArgumentException(
-          "--input " + input + " has no JSON lines (Spark infers no columns from it)");
+    if (in.columns().length == 0 && in.isEmpty()) {
+      // No JSON line; lines of objects without fields ({}) are rows that lack every column.
+      return noCandidates(spark);
     }
     if (List.of(in.columns()).contains("_corrupt_record")) {
       // Every column is selected, so Spark allows the query on the corrupt-record column.
@@ -138,6 +151,20 @@ public final class SparkWeighEngine implements WeighEngine {
       in = in.drop("_corrupt_record");
     }
     return in;
+  }
+
+  /** Zero rows of the CLI's input columns (WeighColumns.DEFAULT), with their JSON types. */
+  private static Dataset<Row> noCandidates(SparkSession spark) {
+    WeighColumns c = WeighColumns.DEFAULT;
+    StructType schema = new StructType()
+        .add(c.questionId(), DataTypes.StringType)
+        .add(c.responseId(), DataTypes.StringType)
+        .add(c.answer(), DataTypes.StringType)
+        .add(c.goldAnswer(), DataTypes.StringType)
+        .add(c.loss(), DataTypes.DoubleType)
+        .add(c.logProbSum(), DataTypes.DoubleType)
+        .add(c.tokenCount(), DataTypes.LongType);
+    return spark.createDataFrame(List.of(), schema);
   }
 
   /** {@code rows} unchanged, counting weights and keep flags into {@code stats} as they pass. */
@@ -223,7 +250,9 @@ public final class SparkWeighEngine implements WeighEngine {
       o.put("weight_min", s[3]);
       o.put("weight_max", s[4]);
     }
-    List<String> notes = new ArrayList<>(w.notes());
+    // An empty input is legal (docs/design.md §7.1): the methods' notes say nothing about it.
+    List<String> notes =
+        s[0] == 0 ? List.of(WeighEngine.EMPTY_INPUT_NOTE) : new ArrayList<>(w.notes());
     o.putArray("notes").addAll(notes.stream().map(o::textNode).toList());
     String json = MAPPER.writer(SerializationFeature.INDENT_OUTPUT).writeValueAsString(o);
     if (r.summaryFile() != null) {

@@ -1,14 +1,15 @@
 package dev.reweigh.spark;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
-/** Row-for-row comparison of the Spark engine's output with the streaming CLI's. */
+/**
+ * Row-for-row comparison of the Spark engine's output with the streaming CLI's. A difference is
+ * an {@link AssertionError}; plain Java, so that LauncherCheck runs it without JUnit.
+ */
 final class Agreement {
 
   /** Relative tolerance on weights and extra numeric columns. */
@@ -60,6 +61,16 @@ final class Agreement {
     assertEquals(s.get("note"), p.get("note"), "copied field of " + id);
   }
 
+  private static void assertEquals(Object expected, Object actual, String what) {
+    assertTrue(Objects.equals(expected, actual), what + ": expected " + expected + ", got " + actual);
+  }
+
+  private static void assertTrue(boolean ok, String message) {
+    if (!ok) {
+      throw new AssertionError(message);
+    }
+  }
+
   private static void close(JsonNode expected, JsonNode actual, String what) {
     if (expected.isNull()) {
       assertTrue(actual.isNull(), what + ": expected null, got " + actual);
@@ -67,10 +78,7 @@ final class Agreement {
     }
     double e = expected.doubleValue();
     double a = actual.doubleValue();
-    if (e == 0) {
-      assertEquals(0.0, a, 0.0, what);
-    } else {
-      assertEquals(e, a, REL * Math.abs(e), what);
-    }
+    assertTrue(Math.abs(a - e) <= REL * Math.abs(e),
+        what + ": expected " + e + ", got " + a + " (relative tolerance " + REL + ")");
   }
 }
