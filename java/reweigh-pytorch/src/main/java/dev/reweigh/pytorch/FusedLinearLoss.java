@@ -25,7 +25,7 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  *   z   = hidden_chunk W^T (+ b)                libtorch matmul on the head's device
  *   g   = d total / d z, in place over z         Reweigh's fused kernel, coefficients applied
  *   grad_hidden_chunk = g W                      libtorch
- *   grad_W += g^T hidden_chunk,  grad_b += sum_rows g   (float32 accumulators)
+ *   grad_W += g^T hidden_chunk,  grad_b += sum_rows g   (one GEMM, float32 inside)
  * </pre>
  *
  * The coefficients enter g row by row, before the weight-gradient projection: grad_W = sum_r
@@ -37,8 +37,10 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * <p>One pass: {@link #forwardBackward} / {@link #step}. Two phases (coefficients computed from
  * the statistics, as in DPO or IWSI): {@link #forward} keeps per-row lse only, then {@link
  * #backward} / {@link #step(LinearForward, float[], long)} recompute each chunk's logits.
- * fp32 heads, or bf16 heads (bf16 logits chunk and GEMMs; the weight and bias gradients
- * accumulate over chunks in float32).
+ * fp32 heads, or bf16 heads (bf16 logits chunk and GEMMs). The weight and bias gradients
+ * accumulate over chunks in the head's dtype by default, so no float32 {@code [V, H]} array
+ * exists for a bf16 head; {@link GradAccumulation} states the rounding this costs and offers
+ * float32 accumulators instead.
  */
 public final class FusedLinearLoss {
   private FusedLinearLoss() {}
@@ -51,8 +53,9 @@ public final class FusedLinearLoss {
 
   /**
    * Rows per chunk so that the chunk's logits fit in {@code chunkBytes}; at least 1, at most
-   * {@code rows}. (bf16 heads also hold one block of the weight gradient, a quarter of {@code
-   * chunkBytes} in bf16 plus the GEMM's temporaries, while a chunk is projected.)
+   * {@code rows}. (bf16 heads under {@link GradAccumulation#FLOAT32} also hold one block of the
+   * weight gradient, a quarter of {@code chunkBytes} in bf16 plus the GEMM's temporaries, while
+   * a chunk is projected.)
    */
   public static long chunkRows(long rows, long vocab, ScalarType dtype, long chunkBytes) {
     if (chunkBytes < 1) {
@@ -71,7 +74,7 @@ public final class FusedLinearLoss {
     LossSpec rowSpec = spec.toBuilder().tokenReduction(TokenReduction.SUM).normalizer(1.0).build();
     Tensor lse = head.targets.new_empty(new long[] {head.rows}, new TensorOptions(ScalarType.Float));
     RowStats rows = new RowStats(head.rows);
-    Chunks c = new Chunks(head, chunk, chunkBytes);
+    Chunks c = new Chunks(head, chunk, chunkBytes, GradAccumulation.HEAD_DTYPE);
     for (long r0 = 0; r0 < head.rows; r0 += chunk) {
       long n = Math.min(chunk, head.rows - r0);
       // Frees this chunk's tensors (logits, views, statistics) before the next chunk.
@@ -86,18 +89,25 @@ public final class FusedLinearLoss {
   }
 
   /** Phase two: the gradients from {@link #forward}'s lse and the coefficients, chunk by chunk. */
-  @SuppressWarnings("try") // the per-chunk scope is closed, never read
   public static LinearResult backward(LinearForward fwd, float[] coefficients, long chunkBytes) {
+    return backward(fwd, coefficients, chunkBytes, GradAccumulation.HEAD_DTYPE);
+  }
+
+  /** {@link #backward(LinearForward, float[], long)} with the gradients' accumulator dtype. */
+  @SuppressWarnings("try") // the per-chunk scope is closed, never read
+  public static LinearResult backward(
+      LinearForward fwd, float[] coefficients, long chunkBytes, GradAccumulation accumulation) {
     if (fwd == null) {
       throw new IllegalArgumentException("forward is null");
     }
+    requireAccumulation(accumulation);
     LinearHead head = fwd.head;
     Labels labels = new Labels(head, fwd.spec);
     double d = labels.normalizer(coefficients);
     Tensor k = labels.rowCoefficients(coefficients);
     LossSpec rowSpec = labels.rowSpec(d);
     long chunk = chunkRows(head.rows, head.vocab, head.dtype, chunkBytes);
-    Chunks c = new Chunks(head, chunk, chunkBytes);
+    Chunks c = new Chunks(head, chunk, chunkBytes, accumulation);
     for (long r0 = 0; r0 < head.rows; r0 += chunk) {
       long n = Math.min(chunk, head.rows - r0);
       // Frees this chunk's tensors (logits, views, statistics) before the next chunk.
@@ -120,11 +130,18 @@ public final class FusedLinearLoss {
         c.gradWeight, c.gradBias, chunk);
   }
 
-  /** One pass: statistics, objective and gradients. */
-  @SuppressWarnings("try") // the per-chunk scope is closed, never read
+  /** One pass: statistics, objective and gradients (accumulated in the head's dtype). */
   public static LinearResult forwardBackward(
       LinearHead head, float[] coefficients, LossSpec spec, long chunkBytes) {
+    return forwardBackward(head, coefficients, spec, chunkBytes, GradAccumulation.HEAD_DTYPE);
+  }
+
+  /** {@link #forwardBackward(LinearHead, float[], LossSpec, long)} with the accumulator dtype. */
+  @SuppressWarnings("try") // the per-chunk scope is closed, never read
+  public static LinearResult forwardBackward(LinearHead head, float[] coefficients, LossSpec spec,
+      long chunkBytes, GradAccumulation accumulation) {
     requireArgs(head, spec);
+    requireAccumulation(accumulation);
     Labels labels = new Labels(head, spec);
     double d = labels.normalizer(coefficients);
     Tensor k = labels.rowCoefficients(coefficients);
@@ -132,7 +149,7 @@ public final class FusedLinearLoss {
     long chunk = chunkRows(head.rows, head.vocab, head.dtype, chunkBytes);
     Tensor lse = head.targets.new_empty(new long[] {head.rows}, new TensorOptions(ScalarType.Float));
     RowStats rows = new RowStats(head.rows);
-    Chunks c = new Chunks(head, chunk, chunkBytes);
+    Chunks c = new Chunks(head, chunk, chunkBytes, accumulation);
     double total = 0;
     for (long r0 = 0; r0 < head.rows; r0 += chunk) {
       long n = Math.min(chunk, head.rows - r0);
@@ -158,14 +175,26 @@ public final class FusedLinearLoss {
    */
   public static LinearResult step(
       LinearHead head, float[] coefficients, LossSpec spec, long chunkBytes) {
-    LinearResult r = forwardBackward(head, coefficients, spec, chunkBytes);
+    return step(head, coefficients, spec, chunkBytes, GradAccumulation.HEAD_DTYPE);
+  }
+
+  /** {@link #step(LinearHead, float[], LossSpec, long)} with the accumulator dtype. */
+  public static LinearResult step(LinearHead head, float[] coefficients, LossSpec spec,
+      long chunkBytes, GradAccumulation accumulation) {
+    LinearResult r = forwardBackward(head, coefficients, spec, chunkBytes, accumulation);
     applyToAutograd(head, r);
     return r;
   }
 
   /** Two-phase {@link #step}: {@link #backward} then the same autograd call. */
   public static LinearResult step(LinearForward fwd, float[] coefficients, long chunkBytes) {
-    LinearResult r = backward(fwd, coefficients, chunkBytes);
+    return step(fwd, coefficients, chunkBytes, GradAccumulation.HEAD_DTYPE);
+  }
+
+  /** {@link #step(LinearForward, float[], long)} with the accumulator dtype. */
+  public static LinearResult step(LinearForward fwd, float[] coefficients, long chunkBytes,
+      GradAccumulation accumulation) {
+    LinearResult r = backward(fwd, coefficients, chunkBytes, accumulation);
     applyToAutograd(fwd.head, r);
     return r;
   }
@@ -201,6 +230,12 @@ public final class FusedLinearLoss {
       }
     }
     return total / d;
+  }
+
+  private static void requireAccumulation(GradAccumulation accumulation) {
+    if (accumulation == null) {
+      throw new IllegalArgumentException("accumulation is null");
+    }
   }
 
   private static void requireArgs(LinearHead head, LossSpec spec) {
@@ -378,15 +413,20 @@ public final class FusedLinearLoss {
     final Tensor gradHidden;
     final Tensor gradWeight;
     final Tensor gradBias;
+    /** The gradients accumulate in the head's dtype: each chunk's GEMM adds into them. */
+    final boolean inHeadDtype;
     /**
-     * Vocabulary rows per block of the bf16 weight gradient: its bf16 output is a quarter of the
-     * budget, since the GEMM's own temporaries (a float32 output, a copy of the transposed g
-     * block) come on top.
+     * Vocabulary rows per block of the bf16 product added into float32 accumulators: its bf16
+     * output is a quarter of the budget, since the GEMM's own temporaries (a float32 output, a
+     * copy of the transposed g block) come on top.
      */
     final long weightBlock;
 
-    Chunks(LinearHead head, long chunk, long chunkBytes) {
+    Chunks(LinearHead head, long chunk, long chunkBytes, GradAccumulation accumulation) {
       this.head = head;
+      this.inHeadDtype =
+          head.dtype == ScalarType.Float || accumulation == GradAccumulation.HEAD_DTYPE;
+      ScalarType gradType = inHeadDtype ? head.dtype : ScalarType.Float;
       this.weightBlock = Math.max(1, Math.min(head.vocab, chunkBytes / (8 * head.hiddenSize)));
       // Detached views: the chunk GEMMs are not recorded by autograd.
       this.hidden = head.hidden.detach().contiguous();
@@ -396,9 +436,9 @@ public final class FusedLinearLoss {
       this.rowOffsets = torch.arange(new Scalar(chunk + 1), head.targets.options());
       this.gradHidden = torch.zeros_like(hidden);
       this.gradWeight = head.weight.new_zeros(new long[] {head.vocab, head.hiddenSize},
-          new TensorOptions(ScalarType.Float));
+          new TensorOptions(gradType));
       this.gradBias = head.bias == null ? null
-          : head.weight.new_zeros(new long[] {head.vocab}, new TensorOptions(ScalarType.Float));
+          : head.weight.new_zeros(new long[] {head.vocab}, new TensorOptions(gradType));
     }
 
     /** The chunk's logits [n, V] as a batch with one sample per row. */
@@ -412,25 +452,30 @@ public final class FusedLinearLoss {
     @SuppressWarnings("try") // the per-block scope is closed, never read
     void project(long r0, long n, Tensor g) {
       Tensor h = hidden.narrow(0, r0, n);
-      gradHidden.narrow(0, r0, n).copy_(g.mm(weight));
-      if (head.dtype == ScalarType.Float) {
+      // Rows [r0, r0 + n) of a contiguous tensor: the GEMM writes there, no [n, H] temporary.
+      torch.mm_out(gradHidden.narrow(0, r0, n), g, weight);
+      // The bias gradient's row sum runs in float32 and is rounded once into the accumulator.
+      Tensor gb = gradBias == null ? null
+          : g.sum(new long[] {0}, false, new ScalarTypeOptional(ScalarType.Float));
+      if (inHeadDtype) {
+        // grad_W = round(grad_W + g^T h): one GEMM (float32 inside, beta = 1), no temporary.
         gradWeight.addmm_(g.t(), h);
-        if (gradBias != null) {
-          gradBias.add_(g.sum(0));
+        if (gb != null) {
+          gradBias.add_(gb);
         }
         return;
       }
-      // bf16: g^T h as a bf16 GEMM (float32 accumulation inside; several times faster than a
-      // float32 GEMM on bf16 hardware), one block of vocabulary rows at a time so the bf16
-      // temporary stays within the budget, added into the float32 accumulator.
+      // float32 accumulators of a bf16 head: g^T h as a bf16 GEMM (float32 accumulation inside;
+      // several times faster than a float32 GEMM on bf16 hardware), one block of vocabulary rows
+      // at a time so the bf16 temporary stays within the budget, added into float32.
       for (long v0 = 0; v0 < head.vocab; v0 += weightBlock) {
         long m = Math.min(weightBlock, head.vocab - v0);
         try (PointerScope scope = new PointerScope()) {
           gradWeight.narrow(0, v0, m).add_(g.narrow(1, v0, m).t().mm(h));
         }
       }
-      if (gradBias != null) {
-        gradBias.add_(g.sum(new long[] {0}, false, new ScalarTypeOptional(ScalarType.Float)));
+      if (gb != null) {
+        gradBias.add_(gb);
       }
     }
   }

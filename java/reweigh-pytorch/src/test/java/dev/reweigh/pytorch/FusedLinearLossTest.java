@@ -18,6 +18,7 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -157,7 +158,12 @@ class FusedLinearLossTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("optionSets")
   void matchesUnfusedLibtorch(String name, LossSpec spec, boolean negative) {
-    for (ScalarType dtype : new ScalarType[] {ScalarType.Float, ScalarType.BFloat16}) {
+    Object[][] runs = {{ScalarType.Float, GradAccumulation.HEAD_DTYPE},
+        {ScalarType.BFloat16, GradAccumulation.HEAD_DTYPE},
+        {ScalarType.BFloat16, GradAccumulation.FLOAT32}};
+    for (Object[] run : runs) {
+      ScalarType dtype = (ScalarType) run[0];
+      GradAccumulation accumulation = (GradAccumulation) run[1];
       Problem p = new Problem(name.hashCode(), negative);
       long[] y = p.y.clone();
       if (spec.ignoreIndex() != -100) {
@@ -176,18 +182,80 @@ class FusedLinearLossTest {
       Tensor bf = leaf(p.b, dtype, V);
       LinearHead head = LinearHead.of(hf, wf, bf, Tensors.longs(y, ROWS),
           Tensors.longs(OFFSETS, OFFSETS.length));
-      // 5 rows per chunk (5 chunks); bf16: weight-gradient blocks of 3 vocabulary rows (14 blocks).
+      // 5 rows per chunk (5 chunks); bf16 FLOAT32: weight-gradient blocks of 3 vocabulary rows.
       long chunkBytes = 5L * V * (dtype == ScalarType.Float ? 4 : 2);
-      LinearResult r = FusedLinearLoss.step(head, p.c, spec, chunkBytes);
+      LinearResult r = FusedLinearLoss.step(head, p.c, spec, chunkBytes, accumulation);
       assertEquals(5, r.chunkRows());
       double rel = dtype == ScalarType.Float ? 2e-5 : 2e-2;
       assertEquals(total, r.total(), rel * Math.max(1, Math.abs(total)), name + " total");
-      close(name + " " + dtype + " grad hidden", hr.grad(), hf.grad(), rel);
-      close(name + " " + dtype + " grad weight", wr.grad(), wf.grad(), rel);
-      close(name + " " + dtype + " grad bias", br.grad(), bf.grad(), rel);
+      String label = name + " " + dtype + " " + accumulation;
+      close(label + " grad hidden", hr.grad(), hf.grad(), rel);
+      close(label + " grad weight", wr.grad(), wf.grad(), rel);
+      close(label + " grad bias", br.grad(), bf.grad(), rel);
       assertEquals(0, r.stats().tokenCount(1));
       assertEquals(0, r.stats().tokenCount(2));
       assertEquals(0.0, r.stats().loss(2));
+    }
+  }
+
+  /** Relative Frobenius error of {@code actual} against {@code reference}, in float64. */
+  static double relError(Tensor reference, Tensor actual) {
+    float[] e = Tensors.toFloats(reference);
+    float[] a = Tensors.toFloats(actual);
+    double num = 0;
+    double den = 0;
+    for (int i = 0; i < e.length; i++) {
+      num += Math.pow((double) a[i] - e[i], 2);
+      den += (double) e[i] * e[i];
+    }
+    return Math.sqrt(num / den);
+  }
+
+  /**
+   * bf16 head, weight and bias gradients against a float32 reference on the same bf16 inputs,
+   * next to libtorch's unfused bf16 path (bf16 linear, loss in float32, bf16 gradients from one
+   * GEMM each). Both round g to bf16; the fused path's accumulator adds its own roundings:
+   * FLOAT32 none until the result (its error stays at libtorch's, 1.25x allowed for summation
+   * order), HEAD_DTYPE one per chunk of the running sum. With C chunks those add in quadrature
+   * to libtorch's single rounding, so its error is bounded by sqrt(1 + C) times libtorch's; one
+   * rounding per row (23 here) instead of per chunk (5) exceeds that bound.
+   */
+  @ParameterizedTest
+  @EnumSource(GradAccumulation.class)
+  void bf16AccumulationErrorAgainstUnfusedLibtorch(GradAccumulation accumulation) {
+    Problem p = new Problem(21, true);
+    LossSpec spec =
+        LossSpec.builder().labelSmoothing(0.05f).normalization(Normalization.NONE).build();
+    Tensor hr = leaf(round(p.h, ScalarType.BFloat16), ScalarType.Float, ROWS, H);
+    Tensor wr = leaf(round(p.w, ScalarType.BFloat16), ScalarType.Float, V, H);
+    Tensor br = leaf(round(p.b, ScalarType.BFloat16), ScalarType.Float, V);
+    unfused(hr, wr, br, p.y, p.c, spec);
+    Tensor hu = leaf(p.h, ScalarType.BFloat16, ROWS, H);
+    Tensor wu = leaf(p.w, ScalarType.BFloat16, V, H);
+    Tensor bu = leaf(p.b, ScalarType.BFloat16, V);
+    unfused(hu, wu, bu, p.y, p.c, spec);
+
+    LinearHead head = LinearHead.of(Tensors.floats(p.h, ROWS, H).to(ScalarType.BFloat16),
+        Tensors.floats(p.w, V, H).to(ScalarType.BFloat16),
+        Tensors.floats(p.b, V).to(ScalarType.BFloat16), Tensors.longs(p.y, ROWS),
+        Tensors.longs(OFFSETS, OFFSETS.length));
+    LinearResult r = FusedLinearLoss.forwardBackward(head, p.c, spec, 5L * V * 2, accumulation);
+    long chunks = (ROWS + r.chunkRows() - 1) / r.chunkRows();
+    assertEquals(5, chunks);
+    ScalarType expected =
+        accumulation == GradAccumulation.HEAD_DTYPE ? ScalarType.BFloat16 : ScalarType.Float;
+    assertEquals(expected, r.gradWeight().scalar_type().intern());
+    assertEquals(expected, r.gradBias().scalar_type().intern());
+    double factor = accumulation == GradAccumulation.HEAD_DTYPE ? Math.sqrt(1 + chunks) : 1.25;
+    String[] names = {"hidden", "weight", "bias"};
+    Tensor[] reference = {hr.grad(), wr.grad(), br.grad()};
+    Tensor[] libtorch = {hu.grad(), wu.grad(), bu.grad()};
+    Tensor[] fused = {r.gradHidden(), r.gradWeight(), r.gradBias()};
+    for (int i = 0; i < 3; i++) {
+      double lib = relError(reference[i], libtorch[i]);
+      double err = relError(reference[i], fused[i]);
+      assertTrue(err <= factor * lib, accumulation + " grad " + names[i] + ": relative error "
+          + err + " exceeds " + factor + " x libtorch's " + lib);
     }
   }
 
