@@ -2,6 +2,7 @@ package dev.reweigh.bench;
 
 import dev.reweigh.LossSpec;
 import dev.reweigh.pytorch.FusedLinearLoss;
+import dev.reweigh.pytorch.GradAccumulation;
 import dev.reweigh.pytorch.LinearHead;
 import java.util.SplittableRandom;
 import org.bytedeco.javacpp.FloatPointer;
@@ -93,13 +94,17 @@ final class LinearHeadData {
     }
   }
 
-  /** The fused path; returns the total. */
-  @SuppressWarnings("try") // the scope frees the call's tensors when it closes
+  /** The fused path (gradients accumulated in the head's dtype); returns the total. */
   double fused(long chunkBytes) {
+    return fused(chunkBytes, GradAccumulation.HEAD_DTYPE);
+  }
+
+  /** The fused path with the given gradient accumulators; returns the total. */
+  @SuppressWarnings("try") // the scope frees the call's tensors when it closes
+  double fused(long chunkBytes, GradAccumulation accumulation) {
     try (PointerScope scope = new PointerScope()) {
-      return FusedLinearLoss.forwardBackward(
-          LinearHead.of(hidden, weight, null, targets, offsets), coefficients, spec, chunkBytes)
-          .total();
+      return FusedLinearLoss.forwardBackward(LinearHead.of(hidden, weight, null, targets, offsets),
+          coefficients, spec, chunkBytes, accumulation).total();
     }
   }
 
