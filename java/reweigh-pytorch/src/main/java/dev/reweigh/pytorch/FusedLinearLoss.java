@@ -74,7 +74,7 @@ public final class FusedLinearLoss {
     LossSpec rowSpec = spec.toBuilder().tokenReduction(TokenReduction.SUM).normalizer(1.0).build();
     Tensor lse = head.targets.new_empty(new long[] {head.rows}, new TensorOptions(ScalarType.Float));
     RowStats rows = new RowStats(head.rows);
-    Chunks c = new Chunks(head, chunk, chunkBytes, GradAccumulation.HEAD_DTYPE);
+    Chunks c = new Chunks(head, chunk, chunkBytes, GradAccumulation.HEAD_DTYPE, false);
     for (long r0 = 0; r0 < head.rows; r0 += chunk) {
       long n = Math.min(chunk, head.rows - r0);
       // Frees this chunk's tensors (logits, views, statistics) before the next chunk.
@@ -94,9 +94,14 @@ public final class FusedLinearLoss {
   }
 
   /** {@link #backward(LinearForward, float[], long)} with the gradients' accumulator dtype. */
-  @SuppressWarnings("try") // the per-chunk scope is closed, never read
   public static LinearResult backward(
       LinearForward fwd, float[] coefficients, long chunkBytes, GradAccumulation accumulation) {
+    return backward(fwd, coefficients, chunkBytes, accumulation, false);
+  }
+
+  @SuppressWarnings("try") // the per-chunk scope is closed, never read
+  private static LinearResult backward(LinearForward fwd, float[] coefficients, long chunkBytes,
+      GradAccumulation accumulation, boolean intoWeightGrad) {
     if (fwd == null) {
       throw new IllegalArgumentException("forward is null");
     }
@@ -107,7 +112,7 @@ public final class FusedLinearLoss {
     Tensor k = labels.rowCoefficients(coefficients);
     LossSpec rowSpec = labels.rowSpec(d);
     long chunk = chunkRows(head.rows, head.vocab, head.dtype, chunkBytes);
-    Chunks c = new Chunks(head, chunk, chunkBytes, accumulation);
+    Chunks c = new Chunks(head, chunk, chunkBytes, accumulation, intoWeightGrad);
     for (long r0 = 0; r0 < head.rows; r0 += chunk) {
       long n = Math.min(chunk, head.rows - r0);
       // Frees this chunk's tensors (logits, views, statistics) before the next chunk.
@@ -127,7 +132,7 @@ public final class FusedLinearLoss {
       }
     }
     return new LinearResult(weightedTotal(fwd, coefficients, d), fwd, c.gradHidden,
-        c.gradWeight, c.gradBias, chunk);
+        c.gradWeight, c.gradBias, chunk, c.inWeightGrad);
   }
 
   /** One pass: statistics, objective and gradients (accumulated in the head's dtype). */
@@ -137,9 +142,14 @@ public final class FusedLinearLoss {
   }
 
   /** {@link #forwardBackward(LinearHead, float[], LossSpec, long)} with the accumulator dtype. */
-  @SuppressWarnings("try") // the per-chunk scope is closed, never read
   public static LinearResult forwardBackward(LinearHead head, float[] coefficients, LossSpec spec,
       long chunkBytes, GradAccumulation accumulation) {
+    return forwardBackward(head, coefficients, spec, chunkBytes, accumulation, false);
+  }
+
+  @SuppressWarnings("try") // the per-chunk scope is closed, never read
+  private static LinearResult forwardBackward(LinearHead head, float[] coefficients,
+      LossSpec spec, long chunkBytes, GradAccumulation accumulation, boolean intoWeightGrad) {
     requireArgs(head, spec);
     requireAccumulation(accumulation);
     Labels labels = new Labels(head, spec);
@@ -149,7 +159,7 @@ public final class FusedLinearLoss {
     long chunk = chunkRows(head.rows, head.vocab, head.dtype, chunkBytes);
     Tensor lse = head.targets.new_empty(new long[] {head.rows}, new TensorOptions(ScalarType.Float));
     RowStats rows = new RowStats(head.rows);
-    Chunks c = new Chunks(head, chunk, chunkBytes, accumulation);
+    Chunks c = new Chunks(head, chunk, chunkBytes, accumulation, intoWeightGrad);
     double total = 0;
     for (long r0 = 0; r0 < head.rows; r0 += chunk) {
       long n = Math.min(chunk, head.rows - r0);
@@ -164,7 +174,7 @@ public final class FusedLinearLoss {
       }
     }
     return new LinearResult(total, rows.toForward(head, spec, labels, lse), c.gradHidden,
-        c.gradWeight, c.gradBias, chunk);
+        c.gradWeight, c.gradBias, chunk, c.inWeightGrad);
   }
 
   /**
@@ -172,6 +182,12 @@ public final class FusedLinearLoss {
    * gradients into {@code weight.grad} / {@code bias.grad} and sends grad_hidden into the model
    * ({@code hidden.backward(gradHidden)}); a weight tied to an input embedding receives both
    * contributions. Tensors that do not require grad are skipped.
+   *
+   * <p>A leaf weight under {@link GradAccumulation#HEAD_DTYPE} (every fp32 head) has its chunks
+   * accumulated straight into {@code weight.grad} (created as zeros when undefined; used when
+   * it is a contiguous tensor of the weight's dtype), so the step holds no {@code [V, H]} array
+   * besides the gradient the weight keeps anyway; the result's {@code gradWeight()} is then
+   * {@code weight.grad} itself, earlier accumulations and a tied embedding's term included.
    */
   public static LinearResult step(
       LinearHead head, float[] coefficients, LossSpec spec, long chunkBytes) {
@@ -181,7 +197,7 @@ public final class FusedLinearLoss {
   /** {@link #step(LinearHead, float[], LossSpec, long)} with the accumulator dtype. */
   public static LinearResult step(LinearHead head, float[] coefficients, LossSpec spec,
       long chunkBytes, GradAccumulation accumulation) {
-    LinearResult r = forwardBackward(head, coefficients, spec, chunkBytes, accumulation);
+    LinearResult r = forwardBackward(head, coefficients, spec, chunkBytes, accumulation, true);
     applyToAutograd(head, r);
     return r;
   }
@@ -194,7 +210,7 @@ public final class FusedLinearLoss {
   /** {@link #step(LinearForward, float[], long)} with the accumulator dtype. */
   public static LinearResult step(LinearForward fwd, float[] coefficients, long chunkBytes,
       GradAccumulation accumulation) {
-    LinearResult r = backward(fwd, coefficients, chunkBytes, accumulation);
+    LinearResult r = backward(fwd, coefficients, chunkBytes, accumulation, true);
     applyToAutograd(fwd.head, r);
     return r;
   }
@@ -206,7 +222,7 @@ public final class FusedLinearLoss {
       roots.push_back(head.hidden);
       grads.push_back(r.gradHidden());
     }
-    if (head.weight.requires_grad()) {
+    if (head.weight.requires_grad() && !r.inWeightGrad()) {
       roots.push_back(head.weight);
       grads.push_back(r.gradWeight().to(head.dtype));
     }
@@ -415,6 +431,8 @@ public final class FusedLinearLoss {
     final Tensor gradBias;
     /** The gradients accumulate in the head's dtype: each chunk's GEMM adds into them. */
     final boolean inHeadDtype;
+    /** gradWeight is weight.grad: the chunks accumulate into the leaf's own gradient. */
+    final boolean inWeightGrad;
     /**
      * Vocabulary rows per block of the bf16 product added into float32 accumulators: its bf16
      * output is a quarter of the budget, since the GEMM's own temporaries (a float32 output, a
@@ -422,7 +440,8 @@ public final class FusedLinearLoss {
      */
     final long weightBlock;
 
-    Chunks(LinearHead head, long chunk, long chunkBytes, GradAccumulation accumulation) {
+    Chunks(LinearHead head, long chunk, long chunkBytes, GradAccumulation accumulation,
+        boolean intoWeightGrad) {
       this.head = head;
       this.inHeadDtype =
           head.dtype == ScalarType.Float || accumulation == GradAccumulation.HEAD_DTYPE;
@@ -435,10 +454,34 @@ public final class FusedLinearLoss {
       this.bias = head.bias == null ? null : head.bias.detach();
       this.rowOffsets = torch.arange(new Scalar(chunk + 1), head.targets.options());
       this.gradHidden = torch.zeros_like(hidden);
-      this.gradWeight = head.weight.new_zeros(new long[] {head.vocab, head.hiddenSize},
-          new TensorOptions(gradType));
+      Tensor own = intoWeightGrad && inHeadDtype ? weightGrad(head) : null;
+      this.inWeightGrad = own != null;
+      this.gradWeight = own != null ? own : head.weight.new_zeros(
+          new long[] {head.vocab, head.hiddenSize}, new TensorOptions(gradType));
       this.gradBias = head.bias == null ? null
           : head.weight.new_zeros(new long[] {head.vocab}, new TensorOptions(gradType));
+    }
+
+    /**
+     * {@code weight.grad} of a leaf weight that requires grad, set to zeros when undefined; null
+     * when the weight is not such a leaf or its gradient is not a contiguous tensor of the
+     * weight's dtype (autograd then accumulates as for any other root).
+     */
+    static Tensor weightGrad(LinearHead head) {
+      Tensor w = head.weight;
+      if (!w.requires_grad() || !w.is_leaf()) {
+        return null;
+      }
+      Tensor g = w.grad();
+      if (!g.defined()) {
+        g = w.new_zeros(new long[] {head.vocab, head.hiddenSize}, new TensorOptions(head.dtype));
+        w.mutable_grad().put(g);
+        return g;
+      }
+      boolean usable = TorchChecks.scalarType(g) == head.dtype && g.is_contiguous()
+          && g.dim() == 2 && g.size(0) == head.vocab && g.size(1) == head.hiddenSize
+          && TorchChecks.device(g).equals(TorchChecks.device(w)) && !g.requires_grad();
+      return usable ? g : null;
     }
 
     /** The chunk's logits [n, V] as a batch with one sample per row. */

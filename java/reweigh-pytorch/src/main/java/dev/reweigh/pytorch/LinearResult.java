@@ -15,15 +15,17 @@ public final class LinearResult {
   private final Tensor gradWeight;
   private final Tensor gradBias;
   private final long chunkRows;
+  private final boolean inWeightGrad;
 
   LinearResult(double total, LinearForward stats, Tensor gradHidden, Tensor gradWeight,
-      Tensor gradBias, long chunkRows) {
+      Tensor gradBias, long chunkRows, boolean inWeightGrad) {
     this.total = total;
     this.stats = stats;
     this.gradHidden = gradHidden;
     this.gradWeight = gradWeight;
     this.gradBias = gradBias;
     this.chunkRows = chunkRows;
+    this.inWeightGrad = inWeightGrad;
   }
 
   public double total() {
@@ -49,5 +51,10 @@ public final class LinearResult {
 
   public long chunkRows() {
     return chunkRows;
+  }
+
+  /** gradWeight() is the weight's own {@code .grad}, already accumulated into. */
+  boolean inWeightGrad() {
+    return inWeightGrad;
   }
 }

@@ -321,6 +321,42 @@ class FusedLinearLossTest {
     close("tied grad weight", wr.grad(), wf.grad(), 2e-5);
   }
 
+  /**
+   * Two steps in a row accumulate, as autograd does: the first creates weight.grad, the second
+   * adds into that same storage (no second [V, H] array), and both match libtorch's unfused path
+   * run twice; the result's gradWeight() is weight.grad itself.
+   */
+  @Test
+  void stepAccumulatesIntoTheWeightsOwnGradient() {
+    for (ScalarType dtype : new ScalarType[] {ScalarType.Float, ScalarType.BFloat16}) {
+      Problem p = new Problem(13, true);
+      LossSpec spec =
+          LossSpec.builder().labelSmoothing(0.1f).normalization(Normalization.NONE).build();
+      Tensor hr = leaf(round(p.h, dtype), ScalarType.Float, ROWS, H);
+      Tensor wr = leaf(round(p.w, dtype), ScalarType.Float, V, H);
+      Tensor br = leaf(round(p.b, dtype), ScalarType.Float, V);
+      unfused(hr, wr, br, p.y, p.c, spec);
+      unfused(hr, wr, br, p.y, p.c, spec);
+
+      Tensor hf = leaf(p.h, dtype, ROWS, H);
+      Tensor wf = leaf(p.w, dtype, V, H);
+      Tensor bf = leaf(p.b, dtype, V);
+      LinearHead head = LinearHead.of(hf, wf, bf, Tensors.longs(p.y, ROWS),
+          Tensors.longs(OFFSETS, OFFSETS.length));
+      long chunkBytes = 6L * V * (dtype == ScalarType.Float ? 4 : 2);
+      LinearResult first = FusedLinearLoss.step(head, p.c, spec, chunkBytes);
+      assertTrue(first.gradWeight().is_same(wf.grad()), dtype + ": gradWeight() is weight.grad");
+      long storage = wf.grad().data_ptr().address();
+      LinearResult second = FusedLinearLoss.step(head, p.c, spec, chunkBytes);
+      assertTrue(second.gradWeight().is_same(wf.grad()), dtype + ": same tensor after two steps");
+      assertEquals(storage, wf.grad().data_ptr().address(), dtype + ": accumulated in place");
+      double rel = dtype == ScalarType.Float ? 2e-5 : 2e-2;
+      close(dtype + " twice grad hidden", hr.grad(), hf.grad(), rel);
+      close(dtype + " twice grad weight", wr.grad(), wf.grad(), rel);
+      close(dtype + " twice grad bias", br.grad(), bf.grad(), rel);
+    }
+  }
+
   /** Two phases: coefficients from the forward's losses, then the recomputing backward. */
   @Test
   void twoPhaseMatchesUnfused() {
