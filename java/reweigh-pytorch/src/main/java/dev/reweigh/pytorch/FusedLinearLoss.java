@@ -53,7 +53,7 @@ public final class FusedLinearLoss {
 
   /**
    * Rows per chunk so that the chunk's logits fit in {@code chunkBytes}; at least 1, at most
-   * {@code rows}. (bf16 heads under {@link GradAccumulation#FLOAT32} also hold one block of the
+   * {@code rows}, a multiple of 64 when the budget holds 64 rows or more and not every row. (bf16 heads under {@link GradAccumulation#FLOAT32} also hold one block of the
    * weight gradient, a quarter of {@code chunkBytes} in bf16 plus the GEMM's temporaries, while
    * a chunk is projected.)
    */
@@ -62,8 +62,17 @@ public final class FusedLinearLoss {
       throw new IllegalArgumentException("chunkBytes = " + chunkBytes + " must be >= 1");
     }
     long perRow = Math.multiplyExact(vocab, dtype == ScalarType.BFloat16 ? 2 : 4);
-    return Math.max(1, Math.min(Math.max(rows, 1), chunkBytes / perRow));
+    long fit = chunkBytes / perRow;
+    if (fit < rows && fit >= ROW_ALIGN) {
+      // GEMM kernels tile rows in multiples of 16 to 64: g W over a 128256-wide vocabulary took
+      // twice as long for 261 rows as for 256 (bf16, AMX), so full chunks keep whole tiles.
+      fit -= fit % ROW_ALIGN;
+    }
+    return Math.max(1, Math.min(Math.max(rows, 1), fit));
   }
+
+  /** Rows per chunk are a multiple of this when the budget holds at least that many. */
+  static final long ROW_ALIGN = 64;
 
   /** Phase one: statistics and per-row lse, chunk by chunk; no gradient. */
   @SuppressWarnings("try") // the per-chunk scope is closed, never read

@@ -384,6 +384,21 @@ class FusedLinearLossTest {
     close("two-phase grad bias", br.grad(), bf.grad(), 2e-5);
   }
 
+  /** Rows per chunk, worked by hand: floor(budget / row bytes), whole 64-row tiles when >= 64. */
+  @Test
+  void chunkRowsFitTheBudgetInWholeTiles() {
+    // 64 MiB / (128256 * 2 B) = 261.6 rows: 256, four whole tiles of 64.
+    assertEquals(256, FusedLinearLoss.chunkRows(2048, 128256, ScalarType.BFloat16, 64L << 20));
+    // 64 MiB / (32000 * 4 B) = 524.3 rows: 512.
+    assertEquals(512, FusedLinearLoss.chunkRows(4096, 32000, ScalarType.Float, 64L << 20));
+    // Every row fits: all 100, unaligned.
+    assertEquals(100, FusedLinearLoss.chunkRows(100, 10, ScalarType.Float, 4000));
+    // Fewer than 64 rows fit: 5 rows of 40 bytes in 200 bytes, as they come.
+    assertEquals(5, FusedLinearLoss.chunkRows(1000, 10, ScalarType.Float, 200));
+    // Less than one row: still one row per chunk.
+    assertEquals(1, FusedLinearLoss.chunkRows(1000, 10, ScalarType.Float, 39));
+  }
+
   @Test
   void badInputNamesTheArgument() {
     Problem p = new Problem(1, false);
