@@ -1,6 +1,7 @@
 package dev.reweigh.bench;
 
 import dev.reweigh.Capabilities;
+import dev.reweigh.pytorch.GradAccumulation;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,8 +14,11 @@ import org.bytedeco.pytorch.global.torch;
  * before): inputs exist before the call, everything the call allocates counts, including the
  * gradients of hidden and weight both paths return.
  *
- * <p>Usage: {@code FusedLinearMemoryProbe fused|unfused ROWSxHxV f32|bf16 CHUNK_MIB OUT.json}
- * (appends one line).
+ * <p>Usage: {@code FusedLinearMemoryProbe IMPL ROWSxHxV f32|bf16 CHUNK_MIB OUT.json} (appends
+ * one line), IMPL one of {@code fused}, {@code fused-f32acc} (the fused path with {@link
+ * GradAccumulation#FLOAT32} accumulators), {@code unfused}, and the training-loop variants
+ * {@code fused-step} / {@code unfused-step} (hidden and weight gradients allocated before the
+ * call and added into, {@link LinearHeadData#fusedStep}).
  */
 public final class FusedLinearMemoryProbe {
   private FusedLinearMemoryProbe() {}
@@ -22,18 +26,29 @@ public final class FusedLinearMemoryProbe {
   public static void main(String[] args) throws Exception {
     if (args.length != 5) {
       System.err.println(
-          "usage: FusedLinearMemoryProbe fused|unfused ROWSxHxV f32|bf16 CHUNK_MIB OUT.json");
+          "usage: FusedLinearMemoryProbe fused|fused-f32acc|unfused|fused-step|unfused-step "
+              + "ROWSxHxV f32|bf16 CHUNK_MIB OUT.json");
       System.exit(2);
     }
     torch.set_num_threads(Capabilities.threads());
     LinearHeadData d = new LinearHeadData(args[1], args[2]);
     long chunk = Long.parseLong(args[3]) << 20;
-    boolean fused = args[0].equals("fused");
-    // Warm both code paths on a tiny problem so the probe sees the call, not class loading.
+    GradAccumulation accumulation = args[0].equals("fused-f32acc")
+        ? GradAccumulation.FLOAT32 : GradAccumulation.HEAD_DTYPE;
+    // Warm every code path on a tiny problem so the probe sees the call, not class loading.
     LinearHeadData tiny = new LinearHeadData("64x32x128", args[2]);
-    tiny.fused(chunk);
+    tiny.fused(chunk, accumulation);
     tiny.unfused();
-    Runnable call = fused ? () -> d.fused(chunk) : d::unfused;
+    tiny.fusedStep(chunk);
+    tiny.unfusedStep();
+    Runnable call;
+    switch (args[0]) {
+      case "fused", "fused-f32acc" -> call = () -> d.fused(chunk, accumulation);
+      case "unfused" -> call = d::unfused;
+      case "fused-step" -> call = () -> d.fusedStep(chunk);
+      case "unfused-step" -> call = d::unfusedStep;
+      default -> throw new IllegalArgumentException("unknown impl " + args[0]);
+    }
     long first = MemoryProbe.peakExtra(call);
     long warm = MemoryProbe.peakExtra(call);
     String line = String.format(Locale.ROOT,

@@ -2,6 +2,7 @@ package dev.reweigh.bench;
 
 import dev.reweigh.LossSpec;
 import dev.reweigh.pytorch.FusedLinearLoss;
+import dev.reweigh.pytorch.GradAccumulation;
 import dev.reweigh.pytorch.LinearHead;
 import java.util.SplittableRandom;
 import org.bytedeco.javacpp.FloatPointer;
@@ -24,6 +25,10 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  *   unfused:  logits = hidden W^T; loss = (cross_entropy(logits, none) * w).sum(); backward
  *             with w_r = c_s / (D tokens_s), what a libtorch user writes
  * </pre>
+ *
+ * The training-loop variants ({@link #fusedStep}, {@link #unfusedStep}) run on leaves whose
+ * {@code .grad} already exists, as after a first step with gradients kept: both then add into
+ * those gradients, and what they allocate is the step's own working memory.
  */
 final class LinearHeadData {
   static final int ROWS_PER_SAMPLE = 512;
@@ -39,6 +44,9 @@ final class LinearHeadData {
   final Tensor rowWeights;
   final float[] coefficients;
   final LossSpec spec = LossSpec.defaults();
+  /** Leaves with their gradients allocated, for the training-loop variants. */
+  final Tensor hiddenLeaf;
+  final Tensor weightLeaf;
 
   LinearHeadData(String shape, String dtypeName) {
     String[] p = shape.split("x");
@@ -91,15 +99,43 @@ final class LinearHeadData {
     try (FloatPointer wp = new FloatPointer(w)) {
       rowWeights = torch.from_blob(wp, new long[] {rows}, f32).clone().to(dtype);
     }
+    hiddenLeaf = hidden.detach().requires_grad_(true);
+    weightLeaf = weight.detach().requires_grad_(true);
+    hiddenLeaf.mutable_grad().put(torch.zeros_like(hidden));
+    weightLeaf.mutable_grad().put(torch.zeros_like(weight));
   }
 
-  /** The fused path; returns the total. */
-  @SuppressWarnings("try") // the scope frees the call's tensors when it closes
+  /** The fused path (gradients accumulated in the head's dtype); returns the total. */
   double fused(long chunkBytes) {
+    return fused(chunkBytes, GradAccumulation.HEAD_DTYPE);
+  }
+
+  /** The fused path with the given gradient accumulators; returns the total. */
+  @SuppressWarnings("try") // the scope frees the call's tensors when it closes
+  double fused(long chunkBytes, GradAccumulation accumulation) {
     try (PointerScope scope = new PointerScope()) {
-      return FusedLinearLoss.forwardBackward(
-          LinearHead.of(hidden, weight, null, targets, offsets), coefficients, spec, chunkBytes)
-          .total();
+      return FusedLinearLoss.forwardBackward(LinearHead.of(hidden, weight, null, targets, offsets),
+          coefficients, spec, chunkBytes, accumulation).total();
+    }
+  }
+
+  /** {@link FusedLinearLoss#step} on the leaves, adding into their existing gradients. */
+  @SuppressWarnings("try") // the scope frees the call's tensors when it closes
+  double fusedStep(long chunkBytes) {
+    try (PointerScope scope = new PointerScope()) {
+      return FusedLinearLoss.step(LinearHead.of(hiddenLeaf, weightLeaf, null, targets, offsets),
+          coefficients, spec, chunkBytes).total();
+    }
+  }
+
+  /** The unfused path on the leaves, autograd adding into their existing gradients. */
+  @SuppressWarnings("try")
+  double unfusedStep() {
+    try (PointerScope scope = new PointerScope()) {
+      Tensor loss = torch.cross_entropy_loss(hiddenLeaf.matmul(weightLeaf.t()), targets,
+          new TensorOptional(), 0, -100, 0.0).mul(rowWeights).sum();
+      loss.backward();
+      return loss.item_double();
     }
   }
 

@@ -5,8 +5,8 @@ import org.bytedeco.pytorch.Tensor;
 /**
  * Output of a fused linear + cross-entropy pass: the objective {@code total = sum_s c_s loss_s /
  * D}, the per-sample statistics, the gradients of total with respect to hidden {@code [rows, H]}
- * (hidden's dtype), weight {@code [V, H]} and bias {@code [V]} (float32: accumulated over chunks
- * in float32 whatever the head's dtype; null without a bias), and the rows per chunk used.
+ * (hidden's dtype), weight {@code [V, H]} and bias {@code [V]} (the head's dtype, or float32
+ * under {@link GradAccumulation#FLOAT32}; null without a bias), and the rows per chunk used.
  */
 public final class LinearResult {
   private final double total;
@@ -15,15 +15,17 @@ public final class LinearResult {
   private final Tensor gradWeight;
   private final Tensor gradBias;
   private final long chunkRows;
+  private final boolean inWeightGrad;
 
   LinearResult(double total, LinearForward stats, Tensor gradHidden, Tensor gradWeight,
-      Tensor gradBias, long chunkRows) {
+      Tensor gradBias, long chunkRows, boolean inWeightGrad) {
     this.total = total;
     this.stats = stats;
     this.gradHidden = gradHidden;
     this.gradWeight = gradWeight;
     this.gradBias = gradBias;
     this.chunkRows = chunkRows;
+    this.inWeightGrad = inWeightGrad;
   }
 
   public double total() {
@@ -49,5 +51,10 @@ public final class LinearResult {
 
   public long chunkRows() {
     return chunkRows;
+  }
+
+  /** gradWeight() is the weight's own {@code .grad}, already accumulated into. */
+  boolean inWeightGrad() {
+    return inWeightGrad;
   }
 }

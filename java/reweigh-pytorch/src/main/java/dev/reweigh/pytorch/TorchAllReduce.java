@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.Objects;
 import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.chrono.Milliseconds;
 import org.bytedeco.pytorch.AllreduceOptions;
 import org.bytedeco.pytorch.Backend;
@@ -92,44 +93,42 @@ public final class TorchAllReduce implements AllReduce {
 
   @Override
   public void maxInPlace(float[] values) {
-    Objects.requireNonNull(values, "values");
-    if (values.length == 0) {
-      return; // every rank holds the same (empty) length: nothing to exchange
-    }
-    try (FloatPointer p = new FloatPointer(values)) {
-      reduce(torch.from_blob(p, new long[] {values.length}, new TensorOptions(ScalarType.Float)),
-          ReduceOp.RedOpType.MAX);
-      p.get(values);
-    }
+    reduceFloats(values, ReduceOp.RedOpType.MAX);
   }
 
   @Override
   public void sumInPlace(float[] values) {
-    Objects.requireNonNull(values, "values");
-    if (values.length == 0) {
-      return; // every rank holds the same (empty) length: nothing to exchange
-    }
-    try (FloatPointer p = new FloatPointer(values)) {
-      reduce(torch.from_blob(p, new long[] {values.length}, new TensorOptions(ScalarType.Float)),
-          ReduceOp.RedOpType.SUM);
-      p.get(values);
-    }
+    reduceFloats(values, ReduceOp.RedOpType.SUM);
   }
 
   @Override
   public void sumInPlace(double[] values) {
     Objects.requireNonNull(values, "values");
-    if (values.length == 0) {
-      return; // every rank holds the same (empty) length: nothing to exchange
-    }
-    try (DoublePointer p = new DoublePointer(values)) {
-      reduce(torch.from_blob(p, new long[] {values.length}, new TensorOptions(ScalarType.Double)),
-          ReduceOp.RedOpType.SUM);
-      p.get(values);
+    if (values.length > 0) {
+      try (DoublePointer p = new DoublePointer(values)) {
+        reduce(p, values.length, ScalarType.Double, ReduceOp.RedOpType.SUM);
+        p.get(values);
+      }
     }
   }
 
-  private void reduce(Tensor t, ReduceOp.RedOpType op) {
+  private void reduceFloats(float[] values, ReduceOp.RedOpType op) {
+    Objects.requireNonNull(values, "values");
+    if (values.length > 0) {
+      try (FloatPointer p = new FloatPointer(values)) {
+        reduce(p, values.length, ScalarType.Float, op);
+        p.get(values);
+      }
+    }
+  }
+
+  /**
+   * All-reduces {@code length} elements of host memory in place, as a CPU tensor over that
+   * memory. Empty arrays never reach here: every rank holds the same length, so an empty one
+   * has nothing to exchange on any rank.
+   */
+  private void reduce(Pointer data, long length, ScalarType type, ReduceOp.RedOpType op) {
+    Tensor t = torch.from_blob(data, new long[] {length}, new TensorOptions(type));
     AllreduceOptions options = new AllreduceOptions();
     options.reduceOp(new ReduceOp(op));
     TensorVector tensors = new TensorVector(t);

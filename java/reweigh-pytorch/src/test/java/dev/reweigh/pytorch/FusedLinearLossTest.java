@@ -18,6 +18,7 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -157,7 +158,12 @@ class FusedLinearLossTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("optionSets")
   void matchesUnfusedLibtorch(String name, LossSpec spec, boolean negative) {
-    for (ScalarType dtype : new ScalarType[] {ScalarType.Float, ScalarType.BFloat16}) {
+    Object[][] runs = {{ScalarType.Float, GradAccumulation.HEAD_DTYPE},
+        {ScalarType.BFloat16, GradAccumulation.HEAD_DTYPE},
+        {ScalarType.BFloat16, GradAccumulation.FLOAT32}};
+    for (Object[] run : runs) {
+      ScalarType dtype = (ScalarType) run[0];
+      GradAccumulation accumulation = (GradAccumulation) run[1];
       Problem p = new Problem(name.hashCode(), negative);
       long[] y = p.y.clone();
       if (spec.ignoreIndex() != -100) {
@@ -176,18 +182,80 @@ class FusedLinearLossTest {
       Tensor bf = leaf(p.b, dtype, V);
       LinearHead head = LinearHead.of(hf, wf, bf, Tensors.longs(y, ROWS),
           Tensors.longs(OFFSETS, OFFSETS.length));
-      // 5 rows per chunk (5 chunks); bf16: weight-gradient blocks of 3 vocabulary rows (14 blocks).
+      // 5 rows per chunk (5 chunks); bf16 FLOAT32: weight-gradient blocks of 3 vocabulary rows.
       long chunkBytes = 5L * V * (dtype == ScalarType.Float ? 4 : 2);
-      LinearResult r = FusedLinearLoss.step(head, p.c, spec, chunkBytes);
+      LinearResult r = FusedLinearLoss.step(head, p.c, spec, chunkBytes, accumulation);
       assertEquals(5, r.chunkRows());
       double rel = dtype == ScalarType.Float ? 2e-5 : 2e-2;
       assertEquals(total, r.total(), rel * Math.max(1, Math.abs(total)), name + " total");
-      close(name + " " + dtype + " grad hidden", hr.grad(), hf.grad(), rel);
-      close(name + " " + dtype + " grad weight", wr.grad(), wf.grad(), rel);
-      close(name + " " + dtype + " grad bias", br.grad(), bf.grad(), rel);
+      String label = name + " " + dtype + " " + accumulation;
+      close(label + " grad hidden", hr.grad(), hf.grad(), rel);
+      close(label + " grad weight", wr.grad(), wf.grad(), rel);
+      close(label + " grad bias", br.grad(), bf.grad(), rel);
       assertEquals(0, r.stats().tokenCount(1));
       assertEquals(0, r.stats().tokenCount(2));
       assertEquals(0.0, r.stats().loss(2));
+    }
+  }
+
+  /** Relative Frobenius error of {@code actual} against {@code reference}, in float64. */
+  static double relError(Tensor reference, Tensor actual) {
+    float[] e = Tensors.toFloats(reference);
+    float[] a = Tensors.toFloats(actual);
+    double num = 0;
+    double den = 0;
+    for (int i = 0; i < e.length; i++) {
+      num += Math.pow((double) a[i] - e[i], 2);
+      den += (double) e[i] * e[i];
+    }
+    return Math.sqrt(num / den);
+  }
+
+  /**
+   * bf16 head, weight and bias gradients against a float32 reference on the same bf16 inputs,
+   * next to libtorch's unfused bf16 path (bf16 linear, loss in float32, bf16 gradients from one
+   * GEMM each). Both round g to bf16; the fused path's accumulator adds its own roundings:
+   * FLOAT32 none until the result (its error stays at libtorch's, 1.25x allowed for summation
+   * order), HEAD_DTYPE one per chunk of the running sum. With C chunks those add in quadrature
+   * to libtorch's single rounding, so its error is bounded by sqrt(1 + C) times libtorch's; one
+   * rounding per row (23 here) instead of per chunk (5) exceeds that bound.
+   */
+  @ParameterizedTest
+  @EnumSource(GradAccumulation.class)
+  void bf16AccumulationErrorAgainstUnfusedLibtorch(GradAccumulation accumulation) {
+    Problem p = new Problem(21, true);
+    LossSpec spec =
+        LossSpec.builder().labelSmoothing(0.05f).normalization(Normalization.NONE).build();
+    Tensor hr = leaf(round(p.h, ScalarType.BFloat16), ScalarType.Float, ROWS, H);
+    Tensor wr = leaf(round(p.w, ScalarType.BFloat16), ScalarType.Float, V, H);
+    Tensor br = leaf(round(p.b, ScalarType.BFloat16), ScalarType.Float, V);
+    unfused(hr, wr, br, p.y, p.c, spec);
+    Tensor hu = leaf(p.h, ScalarType.BFloat16, ROWS, H);
+    Tensor wu = leaf(p.w, ScalarType.BFloat16, V, H);
+    Tensor bu = leaf(p.b, ScalarType.BFloat16, V);
+    unfused(hu, wu, bu, p.y, p.c, spec);
+
+    LinearHead head = LinearHead.of(Tensors.floats(p.h, ROWS, H).to(ScalarType.BFloat16),
+        Tensors.floats(p.w, V, H).to(ScalarType.BFloat16),
+        Tensors.floats(p.b, V).to(ScalarType.BFloat16), Tensors.longs(p.y, ROWS),
+        Tensors.longs(OFFSETS, OFFSETS.length));
+    LinearResult r = FusedLinearLoss.forwardBackward(head, p.c, spec, 5L * V * 2, accumulation);
+    long chunks = (ROWS + r.chunkRows() - 1) / r.chunkRows();
+    assertEquals(5, chunks);
+    ScalarType expected =
+        accumulation == GradAccumulation.HEAD_DTYPE ? ScalarType.BFloat16 : ScalarType.Float;
+    assertEquals(expected, r.gradWeight().scalar_type().intern());
+    assertEquals(expected, r.gradBias().scalar_type().intern());
+    double factor = accumulation == GradAccumulation.HEAD_DTYPE ? Math.sqrt(1 + chunks) : 1.25;
+    String[] names = {"hidden", "weight", "bias"};
+    Tensor[] reference = {hr.grad(), wr.grad(), br.grad()};
+    Tensor[] libtorch = {hu.grad(), wu.grad(), bu.grad()};
+    Tensor[] fused = {r.gradHidden(), r.gradWeight(), r.gradBias()};
+    for (int i = 0; i < 3; i++) {
+      double lib = relError(reference[i], libtorch[i]);
+      double err = relError(reference[i], fused[i]);
+      assertTrue(err <= factor * lib, accumulation + " grad " + names[i] + ": relative error "
+          + err + " exceeds " + factor + " x libtorch's " + lib);
     }
   }
 
@@ -253,6 +321,42 @@ class FusedLinearLossTest {
     close("tied grad weight", wr.grad(), wf.grad(), 2e-5);
   }
 
+  /**
+   * Two steps in a row accumulate, as autograd does: the first creates weight.grad, the second
+   * adds into that same storage (no second [V, H] array), and both match libtorch's unfused path
+   * run twice; the result's gradWeight() is weight.grad itself.
+   */
+  @Test
+  void stepAccumulatesIntoTheWeightsOwnGradient() {
+    for (ScalarType dtype : new ScalarType[] {ScalarType.Float, ScalarType.BFloat16}) {
+      Problem p = new Problem(13, true);
+      LossSpec spec =
+          LossSpec.builder().labelSmoothing(0.1f).normalization(Normalization.NONE).build();
+      Tensor hr = leaf(round(p.h, dtype), ScalarType.Float, ROWS, H);
+      Tensor wr = leaf(round(p.w, dtype), ScalarType.Float, V, H);
+      Tensor br = leaf(round(p.b, dtype), ScalarType.Float, V);
+      unfused(hr, wr, br, p.y, p.c, spec);
+      unfused(hr, wr, br, p.y, p.c, spec);
+
+      Tensor hf = leaf(p.h, dtype, ROWS, H);
+      Tensor wf = leaf(p.w, dtype, V, H);
+      Tensor bf = leaf(p.b, dtype, V);
+      LinearHead head = LinearHead.of(hf, wf, bf, Tensors.longs(p.y, ROWS),
+          Tensors.longs(OFFSETS, OFFSETS.length));
+      long chunkBytes = 6L * V * (dtype == ScalarType.Float ? 4 : 2);
+      LinearResult first = FusedLinearLoss.step(head, p.c, spec, chunkBytes);
+      assertTrue(first.gradWeight().is_same(wf.grad()), dtype + ": gradWeight() is weight.grad");
+      long storage = wf.grad().data_ptr().address();
+      LinearResult second = FusedLinearLoss.step(head, p.c, spec, chunkBytes);
+      assertTrue(second.gradWeight().is_same(wf.grad()), dtype + ": same tensor after two steps");
+      assertEquals(storage, wf.grad().data_ptr().address(), dtype + ": accumulated in place");
+      double rel = dtype == ScalarType.Float ? 2e-5 : 2e-2;
+      close(dtype + " twice grad hidden", hr.grad(), hf.grad(), rel);
+      close(dtype + " twice grad weight", wr.grad(), wf.grad(), rel);
+      close(dtype + " twice grad bias", br.grad(), bf.grad(), rel);
+    }
+  }
+
   /** Two phases: coefficients from the forward's losses, then the recomputing backward. */
   @Test
   void twoPhaseMatchesUnfused() {
@@ -278,6 +382,21 @@ class FusedLinearLossTest {
     close("two-phase grad hidden", hr.grad(), hf.grad(), 2e-5);
     close("two-phase grad weight", wr.grad(), wf.grad(), 2e-5);
     close("two-phase grad bias", br.grad(), bf.grad(), 2e-5);
+  }
+
+  /** Rows per chunk, worked by hand: floor(budget / row bytes), whole 64-row tiles when >= 64. */
+  @Test
+  void chunkRowsFitTheBudgetInWholeTiles() {
+    // 64 MiB / (128256 * 2 B) = 261.6 rows: 256, four whole tiles of 64.
+    assertEquals(256, FusedLinearLoss.chunkRows(2048, 128256, ScalarType.BFloat16, 64L << 20));
+    // 64 MiB / (32000 * 4 B) = 524.3 rows: 512.
+    assertEquals(512, FusedLinearLoss.chunkRows(4096, 32000, ScalarType.Float, 64L << 20));
+    // Every row fits: all 100, unaligned.
+    assertEquals(100, FusedLinearLoss.chunkRows(100, 10, ScalarType.Float, 4000));
+    // Fewer than 64 rows fit: 5 rows of 40 bytes in 200 bytes, as they come.
+    assertEquals(5, FusedLinearLoss.chunkRows(1000, 10, ScalarType.Float, 200));
+    // Less than one row: still one row per chunk.
+    assertEquals(1, FusedLinearLoss.chunkRows(1000, 10, ScalarType.Float, 39));
   }
 
   @Test

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.reweigh.Capabilities;
 import dev.reweigh.FusedLoss;
 import dev.reweigh.LossResult;
 import dev.reweigh.LossSpec;
@@ -17,6 +18,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -44,6 +47,11 @@ class GlooAllReduceTest {
     try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       port = s.getLocalPort();
     }
+    // Extract libtorch's and Reweigh's natives into the JavaCPP cache before the workers start:
+    // JVMs that extract into a cold cache at the same moment can map a library another is still
+    // writing (a worker died of SIGBUS in the loader that way).
+    Loader.load(torch.class);
+    Capabilities.threads();
     List<Process> workers = new ArrayList<>();
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     try {
