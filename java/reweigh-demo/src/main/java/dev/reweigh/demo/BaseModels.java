@@ -6,7 +6,7 @@ import dev.reweigh.demo.model.CharTokenizer;
 import dev.reweigh.demo.model.ModelConfig;
 import dev.reweigh.demo.model.TinyTransformer;
 import dev.reweigh.demo.task.Problem;
-import dev.reweigh.demo.task.Splits;
+import dev.reweigh.demo.task.TrainingSplits;
 import dev.reweigh.demo.train.Batcher;
 import dev.reweigh.demo.train.Example;
 import dev.reweigh.demo.train.Trainer;
@@ -44,7 +44,7 @@ final class BaseModels {
     this.log = log;
   }
 
-  Base get(Splits splits, long seed) {
+  Base get(TrainingSplits splits, long seed) {
     long t0 = System.nanoTime();
     manual_seed(seed);
     TinyTransformer model = new TinyTransformer(
