@@ -174,8 +174,9 @@ public final class DemoCommand implements Callable<Integer> {
     DemoConfig c = config();
     PrintStream log = System.out;
     log.printf(Locale.ROOT, "reweigh demo (%s%s): %d seed(s) from %d, %d round(s), %d unlabelled questions x %d"
-            + " samples, %d test questions%n", c.quickPreset ? "quick" : "default", calibrate ? ", calibrate" : "",
-        c.seeds, c.seed, c.rounds, c.pool, c.samplesPerQuestion, c.test);
+            + " samples, %s%n", c.quickPreset ? "quick" : "default", tune ? ", tune" : calibrate ? ", calibrate" : "",
+        c.seeds, c.seed, c.rounds, c.pool, c.samplesPerQuestion,
+        tune ? c.dev + " dev questions (no test split)" : c.test + " test questions");
     long t0 = System.nanoTime();
     if (tune) {
       TunedRecipe t = new Tuner(c, log).tune(Commit.describe());
