@@ -8,13 +8,16 @@ import java.util.concurrent.TimeUnit;
 final class Commit {
   private Commit() {}
 
-  /** "sha" or "sha+dirty" (uncommitted changes under java/reweigh-demo), or "unknown" outside git. */
+  /**
+   * "sha", or "sha+dirty" when the code that runs (the demo's main sources and pom) differs from
+   * it, or "unknown" outside git.
+   */
   static String describe() {
     String sha = git("rev-parse", "HEAD");
     if (sha.isEmpty()) {
       return "unknown";
     }
-    return git("status", "--porcelain", "--", "java/reweigh-demo").isEmpty() ? sha : sha + "+dirty";
+    return git("status", "--porcelain", "--", "java/reweigh-demo/src/main", "java/reweigh-demo/pom.xml").isEmpty() ? sha : sha + "+dirty";
   }
 
   private static String git(String... args) {

@@ -44,6 +44,8 @@ final class Tuner {
   static final double[] EPOCHS = {0.5, 1.0, 2.0};
   static final double[] DPO_BETAS = {1.0, 10.0, 30.0};
   static final double[] DPO_LR_FACTORS = {1.0, 1.0 / 3};
+  /** Scores closer than this are a tie (equal dev accuracies summed in a different order). */
+  static final double TIE = 1e-9;
   static final String RULE = "maximise the dev accuracy of seed-only and gold-RS averaged over both and over"
       + " the seeds; ties: the earlier grid entry (fewer epochs, then a smaller learning rate)";
   static final String DPO_RULE = "with the chosen epochs, maximise DPO-Sharpening's own dev accuracy over the"
@@ -107,7 +109,7 @@ final class Tuner {
         row.put("score", sum / n);
         grid.add(row);
         log.printf(Locale.ROOT, "tune: lr %.0e, %.1f epochs -> mean dev accuracy %.4f%n", lr, epochs, sum / n);
-        if (sum / n > best) {
+        if (sum / n > best + TIE) {
           best = sum / n;
           bestLr = lr;
           bestEpochs = epochs;
@@ -137,7 +139,7 @@ final class Tuner {
         row.put("score", sum / acc.length);
         dpoGrid.add(row);
         log.printf(Locale.ROOT, "tune: DPO beta %.0f, lr %.1e -> dev accuracy %.4f%n", beta, lr, sum / acc.length);
-        if (sum / acc.length > dpoBest) {
+        if (sum / acc.length > dpoBest + TIE) {
           dpoBest = sum / acc.length;
           bestBeta = beta;
           bestDpoLr = lr;
