@@ -89,9 +89,6 @@ final class Tuner {
     }
 
     List<Map<String, Object>> grid = new ArrayList<>();
-    double best = -1;
-    double bestLr = Double.NaN;
-    double bestEpochs = Double.NaN;
     for (double epochs : EPOCHS) {
       for (double lr : LRS) {
         Map<String, Object> row = new LinkedHashMap<>();
@@ -111,18 +108,13 @@ final class Tuner {
         row.put("score", sum / n);
         grid.add(row);
         log.printf(Locale.ROOT, "tune: lr %.0e, %.1f epochs -> mean dev accuracy %.4f%n", lr, epochs, sum / n);
-        if (sum / n > best + TIE) {
-          best = sum / n;
-          bestLr = lr;
-          bestEpochs = epochs;
-        }
       }
     }
+    Map<String, Object> shared = best(grid);
+    double bestLr = (double) shared.get("lr");
+    double bestEpochs = (double) shared.get("epochs");
 
     List<Map<String, Object>> dpoGrid = new ArrayList<>();
-    double dpoBest = -1;
-    double bestBeta = Double.NaN;
-    double bestDpoLr = Double.NaN;
     for (double beta : DPO_BETAS) {
       for (double factor : DPO_LR_FACTORS) {
         double lr = bestLr * factor;
@@ -141,13 +133,11 @@ final class Tuner {
         row.put("score", sum / acc.length);
         dpoGrid.add(row);
         log.printf(Locale.ROOT, "tune: DPO beta %.0f, lr %.1e -> dev accuracy %.4f%n", beta, lr, sum / acc.length);
-        if (sum / acc.length > dpoBest + TIE) {
-          dpoBest = sum / acc.length;
-          bestBeta = beta;
-          bestDpoLr = lr;
-        }
       }
     }
+    Map<String, Object> dpoChoice = best(dpoGrid);
+    double bestBeta = (double) dpoChoice.get("beta");
+    double bestDpoLr = (double) dpoChoice.get("lr");
 
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("lr", bestLr);
@@ -173,6 +163,17 @@ final class Tuner {
     phases.seconds().forEach((k, v) -> t.put(k, Math.round(v * 10) / 10.0));
     json.put("timings", t);
     return TunedRecipe.of(json);
+  }
+
+  /** The first row with the highest "score": a later row must beat it by more than {@link #TIE}. */
+  private static Map<String, Object> best(List<Map<String, Object>> rows) {
+    Map<String, Object> best = rows.get(0);
+    for (Map<String, Object> r : rows) {
+      if ((double) r.get("score") > (double) best.get("score") + TIE) {
+        best = r;
+      }
+    }
+    return best;
   }
 
   /** Dev accuracy of {@code method}'s round-1 selection fine-tuned with (epochs, lr) from the base. */

@@ -44,8 +44,10 @@ class DemoQuickTest {
 
     JsonNode methods = report.get("methods");
     JsonNode gold = methods.get("gold-RS").get("vsBase");
-    assertTrue(gold.get("lo").asDouble() > 0 && gold.get("value").asDouble() >= 0.04,
-        "gold-RS - base = " + gold + " must be at least +0.04 with its interval above zero");
+    // The quick run measured +0.30 (lr 1e-3) and +0.35 (the tuned 3e-3), intervals about +-0.09:
+    // half of that is a working loop; a broken one (no update, wrong targets) stays near 0.
+    assertTrue(gold.get("lo").asDouble() > 0 && gold.get("value").asDouble() >= 0.15,
+        "gold-RS - base = " + gold + " must be at least +0.15 with its interval above zero");
 
     JsonNode loop = null;
     for (JsonNode v : report.get("verdicts")) {

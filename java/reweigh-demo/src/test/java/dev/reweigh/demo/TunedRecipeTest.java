@@ -24,20 +24,7 @@ class TunedRecipeTest {
   void sharedRecipeIsTheBestMeanOfSeedOnlyAndGoldRs() {
     List<Map<String, Object>> grid = rows("grid");
     assertEquals(Tuner.LRS.length * Tuner.EPOCHS.length, grid.size(), "the full lr x epochs grid");
-    double best = -1;
-    Map<String, Object> chosen = null;
-    for (Map<String, Object> row : grid) {
-      List<Double> acc = new ArrayList<>();
-      acc.addAll(numbers(row.get("seed-only")));
-      acc.addAll(numbers(row.get("gold-RS")));
-      assertEquals(2 * seeds(), acc.size(), "two methods x seeds in " + row);
-      double mean = acc.stream().mapToDouble(Double::doubleValue).average().orElseThrow();
-      assertEquals(mean, num(row.get("score")), 1e-12, "score is the mean dev accuracy: " + row);
-      if (mean > best + Tuner.TIE) {
-        best = mean;
-        chosen = row;
-      }
-    }
+    Map<String, Object> chosen = best(grid, List.of("seed-only", "gold-RS"));
     assertEquals(num(chosen.get("lr")), recipe.lr(), "lr");
     assertEquals(num(chosen.get("epochs")), recipe.epochs(), "epochs");
   }
@@ -46,12 +33,27 @@ class TunedRecipeTest {
   void dpoBetaAndLrAreDpoSharpeningsBestWithTheChosenEpochs() {
     List<Map<String, Object>> grid = rows("dpoGrid");
     assertEquals(Tuner.DPO_BETAS.length * Tuner.DPO_LR_FACTORS.length, grid.size(), "the full beta x lr grid");
+    for (Map<String, Object> row : grid) {
+      assertEquals(recipe.epochs(), num(row.get("epochs")), "DPO runs use the chosen epochs");
+    }
+    Map<String, Object> chosen = best(grid, List.of("DPO-Sharp"));
+    assertEquals(num(chosen.get("beta")), recipe.dpoBeta(), "beta");
+    assertEquals(num(chosen.get("lr")), recipe.dpoLr(), "DPO lr");
+  }
+
+  /**
+   * The first row whose mean dev accuracy over {@code methods} x seeds, recomputed here, is the
+   * highest; also checks each row's recorded score against that mean.
+   */
+  private Map<String, Object> best(List<Map<String, Object>> grid, List<String> methods) {
     double best = -1;
     Map<String, Object> chosen = null;
     for (Map<String, Object> row : grid) {
-      assertEquals(recipe.epochs(), num(row.get("epochs")), "DPO runs use the chosen epochs");
-      List<Double> acc = numbers(row.get("DPO-Sharp"));
-      assertEquals(seeds(), acc.size());
+      List<Double> acc = new ArrayList<>();
+      for (String m : methods) {
+        acc.addAll(numbers(row.get(m)));
+      }
+      assertEquals(methods.size() * seeds(), acc.size(), "methods x seeds in " + row);
       double mean = acc.stream().mapToDouble(Double::doubleValue).average().orElseThrow();
       assertEquals(mean, num(row.get("score")), 1e-12, "score is the mean dev accuracy: " + row);
       if (mean > best + Tuner.TIE) {
@@ -59,8 +61,7 @@ class TunedRecipeTest {
         chosen = row;
       }
     }
-    assertEquals(num(chosen.get("beta")), recipe.dpoBeta(), "beta");
-    assertEquals(num(chosen.get("lr")), recipe.dpoLr(), "DPO lr");
+    return chosen;
   }
 
   @Test
