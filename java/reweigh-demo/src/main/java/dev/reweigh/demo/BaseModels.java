@@ -5,8 +5,7 @@ import static org.bytedeco.pytorch.global.torch.manual_seed;
 import dev.reweigh.demo.model.CharTokenizer;
 import dev.reweigh.demo.model.ModelConfig;
 import dev.reweigh.demo.model.TinyTransformer;
-import dev.reweigh.demo.task.Problem;
-import dev.reweigh.demo.task.Splits;
+import dev.reweigh.demo.task.TrainingSplits;
 import dev.reweigh.demo.train.Batcher;
 import dev.reweigh.demo.train.Example;
 import dev.reweigh.demo.train.Trainer;
@@ -44,7 +43,7 @@ final class BaseModels {
     this.log = log;
   }
 
-  Base get(Splits splits, long seed) {
+  Base get(TrainingSplits splits, long seed) {
     long t0 = System.nanoTime();
     manual_seed(seed);
     TinyTransformer model = new TinyTransformer(
@@ -62,10 +61,7 @@ final class BaseModels {
         log.printf("base model (seed %d): cache unreadable (%s), training again%n", seed, e.getMessage());
       }
     }
-    List<Example> data = new ArrayList<>();
-    for (Problem p : splits.seed()) {
-      data.add(new Example(p.prompt(), p.response(), 1.0));
-    }
+    List<Example> data = PoolSampler.examples(splits.seed());
     List<double[]> curve = new ArrayList<>();
     double[] last = {Double.NaN};
     int[] stoppedAt = {cfg.baseMaxSteps};

@@ -38,6 +38,12 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--calibrate", description = "Train (or load) the base models, measure and print the gates, stop.")
   boolean calibrate;
 
+  @Option(names = "--tune", description = "Choose the fine-tuning recipe (learning rate x epochs, shared by every method) and DPO-Sharpening's beta and learning rate on the dev split, write them to --tune-file, stop. The test split is never generated.")
+  boolean tune;
+
+  @Option(names = "--tune-file", paramLabel = "FILE", description = "Where --tune writes (default: the committed resource the runs read, ${DEFAULT-VALUE}, relative to the repository root).")
+  Path tuneFile = TunedRecipe.SOURCE_FILE;
+
   @Option(names = "--seed", description = "First random seed (default: ${DEFAULT-VALUE}).")
   long seed = 7;
 
@@ -61,6 +67,12 @@ public final class DemoCommand implements Callable<Integer> {
 
   @Option(names = "--epochs", description = "Fine-tuning epochs over seed set + selected data, every method (default: 1).")
   Double epochs;
+
+  @Option(names = "--lr", description = "Fine-tuning peak learning rate, every method but DPO-Sharpening (default: the tuned one).")
+  Double lr;
+
+  @Option(names = "--dpo-lr", description = "DPO-Sharpening's peak learning rate (default: the tuned one).")
+  Double dpoLr;
 
   @Option(names = "--temperature", description = "Sampling temperature (default: 0.7).")
   Double temperature;
@@ -119,6 +131,15 @@ public final class DemoCommand implements Callable<Integer> {
     }
     if (epochs != null) {
       c.fineTuneEpochs = epochs;
+      c.overridden("epochs = " + epochs + " (--epochs)");
+    }
+    if (lr != null) {
+      c.fineTuneLr = lr;
+      c.overridden("lr = " + lr + " (--lr)");
+    }
+    if (dpoLr != null) {
+      c.dpoLr = dpoLr;
+      c.overridden("dpoLr = " + dpoLr + " (--dpo-lr)");
     }
     if (temperature != null) {
       c.temperature = temperature;
@@ -126,16 +147,23 @@ public final class DemoCommand implements Callable<Integer> {
     c.eastA = eastA;
     c.iwsiKeep = iwsiKeep;
     c.dpoLoss = dpoLoss;
-    c.dpoBeta = dpoBeta != null ? dpoBeta : dpoLoss == Preference.Kind.EQ8 ? 1.0 : 0.1;
+    if (dpoBeta != null) {
+      c.dpoBeta = dpoBeta;
+      c.overridden("dpoBeta = " + dpoBeta + " (--dpo-beta)");
+    } else if (dpoLoss != Preference.Kind.EQ8) {
+      c.dpoBeta = 0.1; // the tuned beta is EQ8's; sigmoid DPO's common default
+      c.overridden("dpoBeta = 0.1 (--dpo-loss " + dpoLoss + ", not tuned)");
+    }
     c.trainPrompt = trainPrompt;
     c.threads = threads;
     c.progress = !noProgress;
     c.cacheDir = noCache ? null
         : (cache != null ? cache : Path.of(System.getProperty("user.home"), ".cache", "reweigh", "demo")).toString();
     if (c.seeds < 1 || c.rounds < 1 || c.samplesPerQuestion < 2 || c.pool < 1 || c.test < 1
-        || c.baseMaxSteps < 1 || !(c.fineTuneEpochs > 0) || !(c.temperature > 0) || c.threads < 1) {
+        || c.baseMaxSteps < 1 || !(c.fineTuneEpochs > 0) || !(c.temperature > 0) || c.threads < 1
+        || !(c.fineTuneLr > 0) || !(c.dpoLr > 0)) {
       throw new IllegalArgumentException("--seeds, --rounds, --pool, --test, --base-steps, --threads must be"
-          + " >= 1, --samples >= 2, --epochs and --temperature > 0");
+          + " >= 1, --samples >= 2, --epochs, --lr, --dpo-lr and --temperature > 0");
     }
     return c;
   }
@@ -146,9 +174,17 @@ public final class DemoCommand implements Callable<Integer> {
     DemoConfig c = config();
     PrintStream log = System.out;
     log.printf(Locale.ROOT, "reweigh demo (%s%s): %d seed(s) from %d, %d round(s), %d unlabelled questions x %d"
-            + " samples, %d test questions%n", c.quickPreset ? "quick" : "default", calibrate ? ", calibrate" : "",
-        c.seeds, c.seed, c.rounds, c.pool, c.samplesPerQuestion, c.test);
+            + " samples, %s%n", c.quickPreset ? "quick" : "default", tune ? ", tune" : calibrate ? ", calibrate" : "",
+        c.seeds, c.seed, c.rounds, c.pool, c.samplesPerQuestion,
+        tune ? c.dev + " dev questions (no test split)" : c.test + " test questions");
     long t0 = System.nanoTime();
+    if (tune) {
+      TunedRecipe t = new Tuner(c, log).tune(Commit.describe());
+      t.write(tuneFile);
+      log.printf(Locale.ROOT, "chosen on the dev split: lr %.0e, %.1f epochs; DPO-Sharpening beta %.0f, lr %.1e;"
+          + " %.0f s; wrote %s%n", t.lr(), t.epochs(), t.dpoBeta(), t.dpoLr(), (System.nanoTime() - t0) / 1e9, tuneFile);
+      return 0;
+    }
     DemoResult result = new DemoRunner(c, log).run(calibrate);
     double wall = (System.nanoTime() - t0) / 1e9;
     log.println();

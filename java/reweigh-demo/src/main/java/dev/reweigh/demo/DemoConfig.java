@@ -1,15 +1,19 @@
 package dev.reweigh.demo;
 
 import dev.reweigh.demo.task.ChainTask;
+import dev.reweigh.demo.task.TrainingSplits;
 import dev.reweigh.demo.train.Preference;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * Every knob of a demo run. {@link #quick()} and {@link #standard()} are the two presets; the
  * command line overrides single fields. The task, the base-model recipe and the gates are
- * calibrated once (docs: README demo section); the method hyperparameters are the papers' defaults
- * and the fine-tuning recipe is the same for every method.
+ * calibrated once (docs: README demo section); the method hyperparameters are the papers' defaults;
+ * the fine-tuning recipe, the same for every method, and DPO-Sharpening's beta and learning rate
+ * are the ones {@code --tune} chose on the dev split ({@link TunedRecipe}).
  */
 public final class DemoConfig {
   // Task and data.
@@ -45,6 +49,8 @@ public final class DemoConfig {
   // Fine-tuning: every method, from the base, the same epochs over seed set + its selected data.
   public double fineTuneEpochs = 1.0;
   public double fineTuneLr = 1e-3;
+  /** Where the recipe came from, as report.json records it under config.fineTune.recipe. */
+  public Map<String, Object> recipe = Map.of("source", "hand-picked (no " + TunedRecipe.RESOURCE + ")");
   public boolean trainPrompt = false;
   // Methods.
   public double iwsiKeep = 0.8;
@@ -53,6 +59,7 @@ public final class DemoConfig {
   public double eastA = 1.0;
   public Preference.Kind dpoLoss = Preference.Kind.EQ8;
   public double dpoBeta = 1.0;
+  public double dpoLr = 1e-3;
   // Gates.
   public double passAtNMin = 0.75;
   public double majorityGainMin = 0.10;
@@ -66,22 +73,60 @@ public final class DemoConfig {
 
   /** The default run. */
   public static DemoConfig standard() {
-    return new DemoConfig();
+    DemoConfig c = new DemoConfig();
+    TunedRecipe.load().ifPresent(c::apply);
+    return c;
   }
 
   /**
    * The quick run (the CI test): one seed, a smaller test set and half an epoch of fine-tuning
-   * (the same for every method). The base-model recipe and the pool are the default's, so both
-   * share the cached base model and the gates of a seed.
+   * for every method (set by the time budget, not tuned; the tuned learning rates and beta are
+   * kept). The base-model recipe and the pool are the default's, so both share the cached base
+   * model and the gates of a seed.
    */
   public static DemoConfig quick() {
-    DemoConfig c = new DemoConfig();
+    DemoConfig c = standard();
     c.quickPreset = true;
     c.seeds = 1;
     c.valid = 24;
     c.test = 200;
     c.fineTuneEpochs = 0.5;
+    c.overridden("epochs = 0.5 (quick preset: time budget)");
     return c;
+  }
+
+  /** Takes the tuned hyperparameters and records where they came from. */
+  void apply(TunedRecipe t) {
+    fineTuneLr = t.lr();
+    fineTuneEpochs = t.epochs();
+    dpoBeta = t.dpoBeta();
+    dpoLr = t.dpoLr();
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("source", "tuned on the dev split by `reweigh demo --tune` (" + TunedRecipe.RESOURCE + ")");
+    r.put("matchesConfig", tuneKey().equals(t.json().get("configKey")));
+    r.put("overridden", new ArrayList<String>());
+    r.put("tuning", t.json());
+    recipe = r;
+  }
+
+  /** Notes a recipe field the command line or a preset set after the tuned values were applied. */
+  @SuppressWarnings("unchecked")
+  void overridden(String what) {
+    Object o = recipe.get("overridden");
+    if (o instanceof List<?> l) {
+      ((List<String>) l).add(what);
+    }
+  }
+
+  /** The sizes of the splits a model may be fit or chosen on. */
+  public TrainingSplits.Sizes trainingSizes() {
+    return new TrainingSplits.Sizes(seedSet, pool, dev, valid, poolShifted);
+  }
+
+  /** What a tuned recipe depends on besides the seeds: the base model and the round-1 data. */
+  public String tuneKey() {
+    return String.join(",", baseKey(), "pool=" + pool, "shifted=" + poolShifted, "n=" + samplesPerQuestion,
+        "T=" + temperature, "trainPrompt=" + trainPrompt, "wd=" + weightDecay);
   }
 
   /** The preference objective of DPO-Sharpening. */
@@ -127,7 +172,8 @@ public final class DemoConfig {
     ft.put("lr", fineTuneLr);
     ft.put("batchSize", batchSize);
     ft.put("trainPrompt", trainPrompt);
-    ft.put("chosen", "fixed before the comparison runs; not tuned on the dev split");
+    ft.put("dpoLr", dpoLr);
+    ft.put("recipe", recipe);
     m.put("fineTune", ft);
     Map<String, Object> methods = new LinkedHashMap<>();
     methods.put("iwsiKeep", iwsiKeep);

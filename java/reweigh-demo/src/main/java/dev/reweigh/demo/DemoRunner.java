@@ -22,17 +22,13 @@ import dev.reweigh.demo.report.MethodResult;
 import dev.reweigh.demo.task.ChainTask;
 import dev.reweigh.demo.task.Problem;
 import dev.reweigh.demo.task.Splits;
-import dev.reweigh.demo.train.Batcher;
 import dev.reweigh.demo.train.Example;
 import dev.reweigh.demo.train.Pair;
-import dev.reweigh.demo.train.Scorer;
-import dev.reweigh.demo.train.Trainer;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
 
 /**
  * The demo's loop. Per seed: the base model (trained into the dev band, or from the cache), its
@@ -48,7 +44,7 @@ public final class DemoRunner {
   private final DemoConfig cfg;
   private final PrintStream log;
   private final CharTokenizer tokenizer = new CharTokenizer();
-  private final Map<String, Double> timings = new LinkedHashMap<>();
+  private final Phases phases = new Phases();
 
   public DemoRunner(DemoConfig cfg, PrintStream log) {
     this.cfg = cfg;
@@ -93,23 +89,21 @@ public final class DemoRunner {
       gates.luckyChains().forEach(x -> log.println("  " + x));
     }
     long t0 = System.nanoTime();
-    DemoResult r = Comparisons.build(cfg, results, bases, gates, timings, calibrateOnly);
-    add("statistics", t0);
+    DemoResult r = Comparisons.build(cfg, results, bases, gates, phases.seconds(), calibrateOnly);
+    phases.add("statistics", t0);
     return r;
   }
 
   private void runSeed(int s, long seed, List<DemoMethod> methods, Map<String, MethodResult> results,
       Gates gates, List<Map<String, Object>> bases, boolean calibrateOnly) {
-    Splits splits = Splits.generate(new ChainTask(cfg.shape),
-        new Splits.Sizes(cfg.seedSet, cfg.pool, cfg.dev, cfg.valid, cfg.test, cfg.poolShifted), seed);
-    Sampler sampler = new Sampler(tokenizer, 128);
-    Evaluator evaluator = new Evaluator(sampler, cfg.maxNew);
-    Scorer scorer = new Scorer(tokenizer, 64);
-    Trainer trainer = new Trainer(new Batcher(tokenizer, cfg.trainPrompt));
+    Splits splits = Splits.generate(new ChainTask(cfg.shape), cfg.trainingSizes(), cfg.test, seed);
+    Evaluator evaluator = new Evaluator(new Sampler(tokenizer, 128), cfg.maxNew);
+    PoolSampler sampler = new PoolSampler(cfg, tokenizer, phases);
+    FineTuner fineTuner = new FineTuner(cfg, tokenizer, phases);
 
     long t0 = System.nanoTime();
-    BaseModels.Base base = new BaseModels(cfg, tokenizer, evaluator, log).get(splits, seed);
-    add("baseTraining", t0);
+    BaseModels.Base base = new BaseModels(cfg, tokenizer, evaluator, log).get(splits.training(), seed);
+    phases.add("baseTraining", t0);
     Map<String, Object> b = new LinkedHashMap<>();
     b.put("seed", seed);
     b.put("steps", base.steps());
@@ -123,8 +117,8 @@ public final class DemoRunner {
     b.put("devCurve", curve);
     bases.add(b);
 
-    SampledPool pool = sample(base.model(), splits.pool(), seed, 1, "base");
-    boolean[] greedyPool = timed("evaluation", () -> evaluator.outcomes(base.model(), splits.pool(), null));
+    SampledPool pool = sampler.sample(base.model(), splits.pool(), seed, 1, "base");
+    boolean[] greedyPool = phases.timed("evaluation", () -> evaluator.outcomes(base.model(), splits.pool(), null));
     gates.add(pool, greedyPool, base.devAccuracy(), splits.dev().size());
     Gates own = new Gates();
     own.add(pool, greedyPool, base.devAccuracy(), splits.dev().size());
@@ -142,7 +136,7 @@ public final class DemoRunner {
     if (calibrateOnly) {
       return;
     }
-    boolean[] baseTest = timed("evaluation", () -> evaluate(evaluator, base.model(), splits.test(), "base"));
+    boolean[] baseTest = phases.timed("evaluation", () -> evaluate(evaluator, base.model(), splits.test(), "base"));
     MethodResult br = results.get(BASE);
     for (int r = 0; r <= cfg.rounds; r++) {
       br.accuracy[s][r] = Evaluator.mean(baseTest);
@@ -150,11 +144,8 @@ public final class DemoRunner {
     br.outcomes[s] = baseTest;
     log.printf("base model: test accuracy %.3f%n", Evaluator.mean(baseTest));
 
-    RoundInput first = scored(pool, base.model(), scorer, splits);
-    List<Example> seedData = new ArrayList<>();
-    for (Problem p : splits.seed()) {
-      seedData.add(new Example(p.prompt(), p.response(), 1.0));
-    }
+    RoundInput first = sampler.scored(pool, base.model(), splits.valid());
+    List<Example> seedData = PoolSampler.examples(splits.seed());
     for (DemoMethod m : methods) {
       MethodResult res = results.get(m.name());
       res.accuracy[s][0] = Evaluator.mean(baseTest);
@@ -163,31 +154,24 @@ public final class DemoRunner {
       TinyTransformer current = base.model();
       for (int r = 1; r <= cfg.rounds; r++) {
         RoundInput in = r == 1 ? first
-            : scored(sample(current, splits.pool(), seed, r, m.name()), current, scorer, splits);
+            : sampler.scored(sampler.sample(current, splits.pool(), seed, r, m.name()), current, splits.valid());
         long ts = System.nanoTime();
         Selected sel = m.select(in);
-        add("selection", ts);
+        phases.add("selection", ts);
         record(res, s, r, sel);
         examples.addAll(sel.examples());
         pairs.addAll(sel.pairs());
-        TinyTransformer next = base.model().copy();
-        int units = examples.size() + pairs.size();
-        int steps = Trainer.steps(cfg.fineTuneEpochs, units, cfg.batchSize);
-        long tf = System.nanoTime();
-        double[] obj;
-        try (Progress pb = Progress.start(cfg.progress, String.format("round %d %-13s train", r, m.name()), steps)) {
-          obj = trainer.train(next, examples, pairs,
-              m instanceof DpoSharpening d ? d.preference() : null,
-              new Trainer.Options(steps, cfg.batchSize, cfg.fineTuneLr, cfg.weightDecay, seed * 31 + r),
-              0, null, pb.step());
-        }
-        add("fineTuning", tf);
+        boolean dpo = m instanceof DpoSharpening;
+        FineTuner.Run run = fineTuner.run(base.model(), examples, pairs,
+            dpo ? ((DpoSharpening) m).preference() : null, cfg.fineTuneEpochs,
+            dpo ? cfg.dpoLr : cfg.fineTuneLr, seed * 31 + r, String.format("round %d %-13s train", r, m.name()));
+        double[] obj = run.objective();
         int k = Math.max(1, obj.length / 10);
         res.steps[s][r - 1] = obj.length;
         res.lossStart[s][r - 1] = meanOf(obj, 0, k);
         res.lossEnd[s][r - 1] = meanOf(obj, obj.length - k, obj.length);
-        final TinyTransformer model = next;
-        boolean[] ok = timed("evaluation", () -> evaluate(evaluator, model, splits.test(), m.name()));
+        final TinyTransformer model = run.model();
+        boolean[] ok = phases.timed("evaluation", () -> evaluate(evaluator, model, splits.test(), m.name()));
         res.accuracy[s][r] = Evaluator.mean(ok);
         if (r == cfg.rounds) {
           res.outcomes[s] = ok;
@@ -195,7 +179,7 @@ public final class DemoRunner {
         log.printf("round %d %-13s kept %5.1f%% (precision %.2f, chains %.2f), %d steps -> test accuracy %.3f%n",
             r, m.name(), 100 * res.kept[s][r - 1], res.precision[s][r - 1], res.chainPrecision[s][r - 1],
             obj.length, res.accuracy[s][r]);
-        current = next;
+        current = model;
       }
     }
   }
@@ -213,56 +197,10 @@ public final class DemoRunner {
     }
   }
 
-  /** The pool and D_v scored once under {@code model}. */
-  private RoundInput scored(SampledPool pool, TinyTransformer model, Scorer scorer, Splits splits) {
-    long t0 = System.nanoTime();
-    List<Example> texts = new ArrayList<>(pool.size());
-    for (int q = 0; q < pool.questions(); q++) {
-      for (int i = 0; i < pool.n(); i++) {
-        texts.add(new Example(pool.question(q).prompt(), pool.response(q, i), 1.0));
-      }
-    }
-    List<Example> valid = new ArrayList<>();
-    for (Problem p : splits.valid()) {
-      valid.add(new Example(p.prompt(), p.response(), 1.0));
-    }
-    RoundInput in = new RoundInput(pool, scorer.score(model, texts), scorer.score(model, valid));
-    add("scoring", t0);
-    return in;
-  }
-
-  private SampledPool sample(TinyTransformer model, List<Problem> questions, long seed, int round, String who) {
-    long t0 = System.nanoTime();
-    List<String> prompts = new ArrayList<>(questions.size() * cfg.samplesPerQuestion);
-    for (Problem p : questions) {
-      for (int i = 0; i < cfg.samplesPerQuestion; i++) {
-        prompts.add(p.prompt());
-      }
-    }
-    List<String> out;
-    try (Progress pb = Progress.start(cfg.progress, String.format("round %d sample (%s)", round, who), prompts.size())) {
-      out = new Sampler(tokenizer, 128).generate(model, prompts, cfg.temperature, cfg.maxNew,
-          seed * 1_000_003L + round, pb.step());
-    }
-    add("sampling", t0);
-    return new SampledPool(questions, cfg.samplesPerQuestion, out);
-  }
-
   private boolean[] evaluate(Evaluator ev, TinyTransformer model, List<Problem> test, String who) {
     try (Progress pb = Progress.start(cfg.progress, String.format("eval %-13s", who), test.size())) {
       return ev.outcomes(model, test, pb.step());
     }
-  }
-
-  private <T> T timed(String phase, Supplier<T> f) {
-    long t0 = System.nanoTime();
-    T v = f.get();
-    add(phase, t0);
-    return v;
-  }
-
-  private void add(String phase, long t0) {
-    timings.merge(phase, (System.nanoTime() - t0) / 1e9, Double::sum);
   }
 
   private static double meanOf(double[] x, int from, int to) {

@@ -1,5 +1,6 @@
 package dev.reweigh.demo.report;
 
+import dev.reweigh.demo.DemoConfig;
 import dev.reweigh.demo.stats.Estimate;
 import dev.reweigh.demo.stats.Gate;
 import dev.reweigh.demo.stats.Verdict;
@@ -51,12 +52,21 @@ public final class Table {
             + "kept/prec/chains: round 1, fraction of sampled responses kept,%nfraction of them with the"
             + " right answer, with every step right (DPO-Sharp: chosen responses, one pair per question).%n%n",
         rounds, r.config().seeds, r.config().test));
+    sb.append(recipe(r.config())).append('\n');
     sb.append("paper claims:\n");
     for (Verdict v : r.verdicts()) {
       sb.append(String.format(Locale.ROOT, "  %-48s %s  %-13s [%s]%n", v.claim(), est(v.difference(), true),
           v.outcome(), v.paper()));
     }
     return sb.toString();
+  }
+
+  /** The fine-tuning recipe and where it came from. */
+  static String recipe(DemoConfig c) {
+    Object overridden = c.recipe.get("overridden");
+    return String.format(Locale.ROOT, "recipe: every method %.2g epoch(s) at lr %.0e; DPO-Sharp beta %.3g, lr %.1e;"
+            + " %s%s%n", c.fineTuneEpochs, c.fineTuneLr, c.dpoBeta, c.dpoLr, c.recipe.get("source"),
+        overridden instanceof java.util.List<?> l && !l.isEmpty() ? "; set here: " + l : "");
   }
 
   static String est(Estimate e, boolean signed) {

@@ -4,29 +4,34 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * The demo's data: a labelled seed set, a larger unlabelled pool (with a shifted slice), a
- * labelled dev split (base-model stopping and hyperparameter choice; never the test set), a small
- * in-distribution validation set (IWSI's D_v) and a held-out in-distribution test set. Each split
- * is drawn from its own random stream, so changing one size does not change the others.
+ * The demo's data: the {@link TrainingSplits} (seed set, unlabelled pool, dev split, IWSI's D_v)
+ * and a held-out in-distribution test set, used only to score the finished models.
  */
-public record Splits(
-    List<Problem> seed, List<Problem> pool, List<Problem> dev, List<Problem> valid, List<Problem> test) {
+public record Splits(TrainingSplits training, List<Problem> test) {
 
-  /** Split sizes and the shifted fraction of the pool. */
-  public record Sizes(int seed, int pool, int dev, int valid, int test, double poolShiftedFraction) {}
-
-  public static Splits generate(ChainTask task, Sizes sizes, long seed) {
+  /** The training splits of {@code seed} and {@code test} test questions from the fourth stream. */
+  public static Splits generate(ChainTask task, TrainingSplits.Sizes sizes, int test, long seed) {
     SplittableRandom root = new SplittableRandom(seed);
-    SplittableRandom seedRnd = root.split();
-    SplittableRandom poolRnd = root.split();
-    SplittableRandom validRnd = root.split();
+    root.split();
+    root.split();
+    root.split();
     SplittableRandom testRnd = root.split();
-    SplittableRandom devRnd = root.split();
-    return new Splits(
-        task.generate(seedRnd, sizes.seed(), 0.0),
-        task.generate(poolRnd, sizes.pool(), sizes.poolShiftedFraction()),
-        task.generate(devRnd, sizes.dev(), 0.0),
-        task.generate(validRnd, sizes.valid(), 0.0),
-        task.generate(testRnd, sizes.test(), 0.0));
+    return new Splits(TrainingSplits.generate(task, sizes, seed), task.generate(testRnd, test, 0.0));
+  }
+
+  public List<Problem> seed() {
+    return training.seed();
+  }
+
+  public List<Problem> pool() {
+    return training.pool();
+  }
+
+  public List<Problem> dev() {
+    return training.dev();
+  }
+
+  public List<Problem> valid() {
+    return training.valid();
   }
 }

@@ -1,0 +1,190 @@
+package dev.reweigh.demo;
+
+import static org.bytedeco.pytorch.global.torch.set_num_threads;
+
+import dev.reweigh.demo.methods.DemoMethod;
+import dev.reweigh.demo.methods.DpoSharpening;
+import dev.reweigh.demo.methods.GoldRejection;
+import dev.reweigh.demo.methods.RoundInput;
+import dev.reweigh.demo.methods.SeedOnly;
+import dev.reweigh.demo.methods.Selected;
+import dev.reweigh.demo.model.CharTokenizer;
+import dev.reweigh.demo.model.Sampler;
+import dev.reweigh.demo.task.ChainTask;
+import dev.reweigh.demo.task.TrainingSplits;
+import dev.reweigh.demo.train.Example;
+import dev.reweigh.demo.train.Preference;
+import java.io.PrintStream;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@code reweigh demo --tune}: chooses the fine-tuning recipe on the dev split, by rules fixed
+ * before any run and blind to the paper methods' results.
+ *
+ * <ol>
+ *   <li>Shared recipe: every (learning rate, epochs) of {@link #LRS} x {@link #EPOCHS} fine-tunes
+ *       seed-only and gold-RS from each seed's base model; the recipe with the highest dev
+ *       accuracy averaged over both methods and all seeds is chosen (ties: the earlier grid
+ *       entry, fewer epochs then a smaller rate). Neither method is a paper method, so the choice
+ *       favours none of them.
+ *   <li>DPO-Sharpening's own knobs, with the chosen epochs: every (beta, learning rate) of {@link
+ *       #DPO_BETAS} x {@link #DPO_LR_FACTORS} times the chosen rate; the highest dev accuracy of
+ *       DPO-Sharpening itself over all seeds is chosen (ties: the earlier entry).
+ * </ol>
+ *
+ * <p>It sees only {@link TrainingSplits}: the test split is never generated here.
+ */
+final class Tuner {
+  // The grid is sized to run in about 20 minutes on a loaded 2-core machine (two seeds, both base
+  // models cached): each (lr, epochs) entry fine-tunes four models, each DPO entry two.
+  static final double[] LRS = {1e-3, 3e-3};
+  static final double[] EPOCHS = {0.5, 1.0};
+  static final double[] DPO_BETAS = {1.0, 10.0, 30.0};
+  static final double[] DPO_LR_FACTORS = {1.0};
+  /** Scores closer than this are a tie (equal dev accuracies summed in a different order). */
+  static final double TIE = 1e-9;
+  static final String RULE = "maximise the dev accuracy of seed-only and gold-RS averaged over both and over"
+      + " the seeds; ties: the earlier grid entry (fewer epochs, then a smaller learning rate)";
+  static final String DPO_RULE = "with the chosen epochs, maximise DPO-Sharpening's own dev accuracy over the"
+      + " seeds; ties: the earlier grid entry (smaller beta first)";
+
+  /** One seed's base model, its scored round-1 pool and its seed set as examples. */
+  private record SeedState(long seed, BaseModels.Base base, RoundInput input, List<Example> seedData,
+      TrainingSplits splits) {}
+
+  private final DemoConfig cfg;
+  private final PrintStream log;
+  private final CharTokenizer tokenizer = new CharTokenizer();
+  private final Phases phases = new Phases();
+
+  Tuner(DemoConfig cfg, PrintStream log) {
+    this.cfg = cfg;
+    this.log = log;
+  }
+
+  /** Runs both grids and returns the chosen recipe with its record ({@code commit} as given). */
+  TunedRecipe tune(String commit) {
+    if (cfg.dpoLoss != Preference.Kind.EQ8) {
+      throw new IllegalArgumentException("--tune: tunes DPO-Sharpening's EQ8 loss; drop --dpo-loss");
+    }
+    set_num_threads(cfg.threads);
+    Evaluator evaluator = new Evaluator(new Sampler(tokenizer, 128), cfg.maxNew);
+    PoolSampler sampler = new PoolSampler(cfg, tokenizer, phases);
+    FineTuner fineTuner = new FineTuner(cfg, tokenizer, phases);
+    List<SeedState> seeds = new ArrayList<>();
+    for (int s = 0; s < cfg.seeds; s++) {
+      long seed = cfg.seed + s;
+      TrainingSplits splits = TrainingSplits.generate(new ChainTask(cfg.shape), cfg.trainingSizes(), seed);
+      long t0 = System.nanoTime();
+      BaseModels.Base base = new BaseModels(cfg, tokenizer, evaluator, log).get(splits, seed);
+      phases.add("baseTraining", t0);
+      RoundInput in = sampler.scored(sampler.sample(base.model(), splits.pool(), seed, 1, "base"), base.model(),
+          splits.valid());
+      seeds.add(new SeedState(seed, base, in, PoolSampler.examples(splits.seed()), splits));
+    }
+
+    List<Map<String, Object>> grid = new ArrayList<>();
+    for (double epochs : EPOCHS) {
+      for (double lr : LRS) {
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("lr", lr);
+        row.put("epochs", epochs);
+        double sum = 0;
+        int n = 0;
+        for (DemoMethod m : List.of(new SeedOnly(), new GoldRejection())) {
+          double[] acc = new double[seeds.size()];
+          for (int s = 0; s < seeds.size(); s++) {
+            acc[s] = devAccuracy(seeds.get(s), m, null, epochs, lr, fineTuner, evaluator);
+            sum += acc[s];
+            n++;
+          }
+          row.put(m.name(), acc);
+        }
+        row.put("score", sum / n);
+        grid.add(row);
+        log.printf(Locale.ROOT, "tune: lr %.0e, %.1f epochs -> mean dev accuracy %.4f%n", lr, epochs, sum / n);
+      }
+    }
+    Map<String, Object> shared = best(grid);
+    double bestLr = (double) shared.get("lr");
+    double bestEpochs = (double) shared.get("epochs");
+
+    List<Map<String, Object>> dpoGrid = new ArrayList<>();
+    for (double beta : DPO_BETAS) {
+      for (double factor : DPO_LR_FACTORS) {
+        double lr = bestLr * factor;
+        DpoSharpening dpo = new DpoSharpening(new Preference(Preference.Kind.EQ8, beta));
+        double[] acc = new double[seeds.size()];
+        double sum = 0;
+        for (int s = 0; s < seeds.size(); s++) {
+          acc[s] = devAccuracy(seeds.get(s), dpo, dpo.preference(), bestEpochs, lr, fineTuner, evaluator);
+          sum += acc[s];
+        }
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("beta", beta);
+        row.put("lr", lr);
+        row.put("epochs", bestEpochs);
+        row.put("DPO-Sharp", acc);
+        row.put("score", sum / acc.length);
+        dpoGrid.add(row);
+        log.printf(Locale.ROOT, "tune: DPO beta %.0f, lr %.1e -> dev accuracy %.4f%n", beta, lr, sum / acc.length);
+      }
+    }
+    Map<String, Object> dpoChoice = best(dpoGrid);
+    double bestBeta = (double) dpoChoice.get("beta");
+    double bestDpoLr = (double) dpoChoice.get("lr");
+
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("lr", bestLr);
+    json.put("epochs", bestEpochs);
+    json.put("dpoLoss", Preference.Kind.EQ8.name());
+    json.put("dpoBeta", bestBeta);
+    json.put("dpoLr", bestDpoLr);
+    json.put("rule", RULE);
+    json.put("dpoRule", DPO_RULE);
+    json.put("split", "dev (" + cfg.dev + " labelled questions per seed, the split that also stops base training);"
+        + " the test split is not generated while tuning");
+    List<Long> seedList = new ArrayList<>();
+    for (SeedState s : seeds) {
+      seedList.add(s.seed());
+    }
+    json.put("seeds", seedList);
+    json.put("grid", grid);
+    json.put("dpoGrid", dpoGrid);
+    json.put("configKey", cfg.tuneKey());
+    json.put("commit", commit);
+    json.put("date", Instant.now().toString());
+    Map<String, Object> t = new LinkedHashMap<>();
+    phases.seconds().forEach((k, v) -> t.put(k, Math.round(v * 10) / 10.0));
+    json.put("timings", t);
+    return TunedRecipe.of(json);
+  }
+
+  /** The first row with the highest "score": a later row must beat it by more than {@link #TIE}. */
+  private static Map<String, Object> best(List<Map<String, Object>> rows) {
+    Map<String, Object> best = rows.get(0);
+    for (Map<String, Object> r : rows) {
+      if ((double) r.get("score") > (double) best.get("score") + TIE) {
+        best = r;
+      }
+    }
+    return best;
+  }
+
+  /** Dev accuracy of {@code method}'s round-1 selection fine-tuned with (epochs, lr) from the base. */
+  private double devAccuracy(SeedState st, DemoMethod method, Preference preference, double epochs, double lr,
+      FineTuner fineTuner, Evaluator evaluator) {
+    Selected sel = method.select(st.input());
+    List<Example> examples = new ArrayList<>(st.seedData());
+    examples.addAll(sel.examples());
+    FineTuner.Run run = fineTuner.run(st.base().model(), examples, sel.pairs(), preference, epochs, lr,
+        st.seed() * 31 + 1, String.format(Locale.ROOT, "tune %-9s lr %.0e x %.1f", method.name(), lr, epochs));
+    return phases.timed("evaluation",
+        () -> Evaluator.mean(evaluator.outcomes(run.model(), st.splits().dev(), null)));
+  }
+}
