@@ -45,22 +45,6 @@ int64_t row_grain(int64_t rows, int64_t vocab) {
     return std::max<int64_t>(1, std::max(by_vocab, by_threads));
 }
 
-/* Per-thread fp32 scratch of the row kernels (2 * vocab floats). Returns NULL if out of memory. */
-float* thread_scratch(int64_t floats) {
-    struct Buffer {
-        float* data = nullptr;
-        int64_t size = 0;
-        ~Buffer() { free(data); }
-    };
-    thread_local Buffer buffer;
-    if (buffer.size < floats) {
-        float* grown = static_cast<float*>(realloc(buffer.data, static_cast<size_t>(floats) * sizeof(float)));
-        if (grown == nullptr) return nullptr;
-        buffer.data = grown;
-        buffer.size = floats;
-    }
-    return buffer.data;
-}
 
 enum class Mode { Forward, Backward, ForwardBackward };
 
@@ -303,6 +287,22 @@ void use_rows(RowJob& job, const RowBuffers& rows) {
 }
 
 }  // namespace
+
+float* thread_scratch(int64_t floats) {
+    struct Buffer {
+        float* data = nullptr;
+        int64_t size = 0;
+        ~Buffer() { free(data); }
+    };
+    thread_local Buffer buffer;
+    if (buffer.size < floats) {
+        float* grown = static_cast<float*>(realloc(buffer.data, static_cast<size_t>(floats) * sizeof(float)));
+        if (grown == nullptr) return nullptr;
+        buffer.data = grown;
+        buffer.size = floats;
+    }
+    return buffer.data;
+}
 
 void ce_forward(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, const RowParams& p,
                 const reweigh_ce_stats_t& stats) {

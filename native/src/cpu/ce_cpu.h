@@ -23,6 +23,10 @@ double ce_forward_backward(const reweigh_ce_batch_t& batch, const reweigh_ce_opt
                            const RowParams& params, const float* coefficients, const reweigh_ce_stats_t* stats,
                            const reweigh_ce_grad_t& grad);
 
+/* This thread's fp32 scratch of the row kernels, grown to at least `floats` floats and kept for
+   the thread's lifetime (shared by the fused and the sharded drivers); NULL when out of memory. */
+float* thread_scratch(int64_t floats);
+
 }  // namespace cpu
 }  // namespace reweigh
 

@@ -24,6 +24,7 @@
 #include "../common/ce_partial.h"
 #include "../common/errors.h"
 #include "../common/sample_math.h"
+#include "ce_cpu.h"
 #include "isa.h"
 #include "labels.h"
 #include "thread_pool.h"
@@ -70,22 +71,6 @@ void run_rows(int64_t rows, int64_t vocab, RangeFn fn, void* ctx) {
     }
 }
 
-/* Per-thread fp32 scratch of the row kernels (2 * vocab floats); NULL when out of memory. */
-float* thread_scratch(int64_t floats) {
-    struct Buffer {
-        float* data = nullptr;
-        int64_t size = 0;
-        ~Buffer() { free(data); }
-    };
-    thread_local Buffer buffer;
-    if (buffer.size < floats) {
-        float* grown = static_cast<float*>(realloc(buffer.data, static_cast<size_t>(floats) * sizeof(float)));
-        if (grown == nullptr) return nullptr;
-        buffer.data = grown;
-        buffer.size = floats;
-    }
-    return buffer.data;
-}
 
 /* The shard-local column of target y, or -1 when another shard owns it. */
 int64_t local_target(int64_t y, const reweigh_ce_batch_t& b, ShardSpan span) {
