@@ -1,8 +1,11 @@
 /*
  * sharded.cpp: the ABI entry points of vocabulary-sharded partials
  * (reweigh.h). Each one: metadata checks (shapes, the shard's place in the
- * vocabulary, pointer presence, overlap of outputs with inputs), then the CPU
- * driver (../cpu/ce_sharded.h), inside guarded(). This file holds no math.
+ * vocabulary, pointer presence and memory space, overlap of outputs with
+ * inputs), then the CPU driver (../cpu/ce_sharded.h) or, for a CUDA batch,
+ * the CUDA one (../cuda/ce_cuda.h), inside guarded(). A CUDA batch's partials
+ * live in its device memory, like every array of a CUDA call; merge and
+ * rebase take host arrays. This file holds no math.
  */
 #include <stdint.h>
 
@@ -33,13 +36,11 @@ void check_disjoint(const Span& a, const Span& b) {
     REWEIGH_CHECK_ARG(a.end <= b.begin || b.end <= a.begin, "%s overlaps %s", a.name, b.name);
 }
 
-/* A shard batch on the CPU, and its place in the vocabulary. */
+bool on_cuda(const reweigh_ce_batch_t& b) { return b.device_type == REWEIGH_DEVICE_CUDA; }
+
+/* A shard batch, and its place in the vocabulary. */
 reweigh::cpu::ShardSpan validate_shard(const reweigh_ce_batch_t* batch, int64_t vocab_offset, int64_t vocab_total) {
     reweigh::validate_batch(batch);
-    if (batch->device_type == REWEIGH_DEVICE_CUDA) {
-        REWEIGH_FAIL(REWEIGH_STATUS_UNSUPPORTED, "vocabulary-sharded partials run on the CPU only in this build "
-                                                 "(batch.device_type is CUDA)");
-    }
     REWEIGH_CHECK_ARG(vocab_total >= 1 && vocab_total <= (int64_t{1} << 31) - 1,
                       "vocabTotal = %lld must lie in [1, 2^31 - 1]", static_cast<long long>(vocab_total));
     REWEIGH_CHECK_ARG(vocab_offset >= 0 && vocab_offset <= vocab_total - batch->vocab,
@@ -53,19 +54,25 @@ reweigh::cpu::ShardSpan validate_shard(const reweigh_ce_batch_t* batch, int64_t 
     return reweigh::cpu::ShardSpan{vocab_offset, vocab_total};
 }
 
-/* Five [rows] float arrays, present, in host memory and pairwise disjoint. */
-void validate_partials(const char* what, int64_t rows, const reweigh_ce_partials_t* p) {
+/* The memory space of merge and rebase: host arrays. */
+reweigh_ce_batch_t host_space() {
+    reweigh_ce_batch_t host = {};
+    host.device_type = REWEIGH_DEVICE_CPU;
+    return host;
+}
+
+/* Five [rows] float arrays, present, in the memory of `space` (a shard's batch, or the host) and pairwise disjoint. */
+void validate_partials(const char* what, const reweigh_ce_batch_t& space, int64_t rows,
+                       const reweigh_ce_partials_t* p) {
     REWEIGH_CHECK_ARG(p != nullptr, "%s is NULL", what);
     REWEIGH_CHECK_ARG(rows >= 0, "rows = %lld must be >= 0", static_cast<long long>(rows));
     const void* arrays[5] = {p->max, p->sum_exp, p->entropy_sum, p->logit_sum, p->target_logit};
     const char* names[5] = {"max", "sumExp", "entropySum", "logitSum", "targetLogit"};
-    reweigh_ce_batch_t host = {};
-    host.device_type = REWEIGH_DEVICE_CPU;
-    const bool probe = reweigh::needs_memory_probe(host);
+    const bool probe = reweigh::needs_memory_probe(space);
     for (int i = 0; i < 5; ++i) {
         REWEIGH_CHECK_ARG(arrays[i] != nullptr || rows == 0, "%s.%s is NULL (rows = %lld)", what, names[i],
                           static_cast<long long>(rows));
-        reweigh::validate_memory_space(host, probe, arrays[i], names[i]);
+        reweigh::validate_memory_space(space, probe, arrays[i], names[i]);
     }
     for (int i = 0; i < 5; ++i) {
         for (int j = i + 1; j < 5; ++j) {
@@ -98,6 +105,20 @@ void check_partials_vs_batch(const reweigh_ce_batch_t& b, const reweigh_ce_parti
     check_partials_disjoint(b.rows, p, index_span("offsets", b.offsets, b.samples + 1, b.offsets_dtype));
 }
 
+/* Coefficients, statistics and total in the shard batch's memory (device memory for a CUDA batch). */
+void validate_sample_outputs(const reweigh_ce_batch_t& b, const float* coefficients, const reweigh_ce_stats_t* stats,
+                             const double* total) {
+    const bool probe = reweigh::needs_memory_probe(b);
+    reweigh::validate_memory_space(b, probe, coefficients, "coefficients");
+    reweigh::validate_memory_space(b, probe, total, "total");
+    if (stats == nullptr) return;
+    const void* arrays[7] = {stats->loss, stats->log_prob_sum, stats->token_count, stats->mean_entropy,
+                             stats->row_lse, stats->row_logp, stats->row_entropy};
+    const char* names[7] = {"stats.loss", "stats.logProbSum", "stats.tokenCount", "stats.meanEntropy",
+                            "stats.rowLse", "stats.rowLogp", "stats.rowEntropy"};
+    for (int i = 0; i < 7; ++i) reweigh::validate_memory_space(b, probe, arrays[i], names[i]);
+}
+
 }  // namespace
 
 extern "C" {
@@ -108,17 +129,21 @@ reweigh_status_t reweigh_ce_partial_forward(const reweigh_ce_batch_t* shard, int
     return guarded([&] {
         const reweigh::cpu::ShardSpan span = validate_shard(shard, vocab_offset, vocab_total);
         const reweigh::RowParams params = reweigh::validate_options(options);
-        validate_partials("partials", shard->rows, partials);
+        validate_partials("partials", *shard, shard->rows, partials);
         check_partials_vs_batch(*shard, *partials);
-        reweigh::cpu::ce_partial_forward(*shard, span, *options, params, *partials);
+        if (on_cuda(*shard)) {
+            reweigh::cuda::ce_partial_forward(*shard, vocab_offset, vocab_total, *options, params, *partials);
+        } else {
+            reweigh::cpu::ce_partial_forward(*shard, span, *options, params, *partials);
+        }
     });
 }
 
 reweigh_status_t reweigh_ce_partials_merge(int64_t rows, const reweigh_ce_partials_t* from,
                                            const reweigh_ce_partials_t* into) {
     return guarded([&] {
-        validate_partials("from", rows, from);
-        validate_partials("into", rows, into);
+        validate_partials("from", host_space(), rows, from);
+        validate_partials("into", host_space(), rows, into);
         const void* arrays[5] = {from->max, from->sum_exp, from->entropy_sum, from->logit_sum, from->target_logit};
         const char* names[5] = {"from.max", "from.sumExp", "from.entropySum", "from.logitSum", "from.targetLogit"};
         for (int i = 0; i < 5; ++i) check_partials_disjoint(rows, *into, rows_span(names[i], arrays[i], rows, 4));
@@ -129,7 +154,7 @@ reweigh_status_t reweigh_ce_partials_merge(int64_t rows, const reweigh_ce_partia
 reweigh_status_t reweigh_ce_partials_rebase(int64_t rows, const float* global_max,
                                             const reweigh_ce_partials_t* partials) {
     return guarded([&] {
-        validate_partials("partials", rows, partials);
+        validate_partials("partials", host_space(), rows, partials);
         REWEIGH_CHECK_ARG(global_max != nullptr || rows == 0, "globalMax is NULL (rows = %lld)",
                           static_cast<long long>(rows));
         // globalMax may be partials.max itself (the all-reduce done in place); the other four must not alias it.
@@ -147,8 +172,14 @@ reweigh_status_t reweigh_ce_sharded_stats(const reweigh_ce_batch_t* shard, int64
     return guarded([&] {
         const reweigh::cpu::ShardSpan span = validate_shard(shard, 0, vocab_total);
         const reweigh::RowParams params = reweigh::validate_options(options);
-        validate_partials("combined", shard->rows, combined);
+        validate_partials("combined", *shard, shard->rows, combined);
         REWEIGH_CHECK_ARG(total == nullptr || coefficients != nullptr, "total needs coefficients (NULL given)");
+        validate_sample_outputs(*shard, coefficients, stats, total);
+        if (on_cuda(*shard)) {
+            reweigh::cuda::ce_sharded_stats(*shard, vocab_total, *options, params, *combined, coefficients, stats,
+                                            total);
+            return;
+        }
         const double t =
             reweigh::cpu::ce_sharded_stats(*shard, span, *options, params, *combined, coefficients, stats);
         if (total != nullptr) *total = t;
@@ -162,7 +193,7 @@ reweigh_status_t reweigh_ce_sharded_backward(const reweigh_ce_batch_t* shard, in
     return guarded([&] {
         const reweigh::cpu::ShardSpan span = validate_shard(shard, vocab_offset, vocab_total);
         const reweigh::RowParams params = reweigh::validate_options(options);
-        validate_partials("combined", shard->rows, combined);
+        validate_partials("combined", *shard, shard->rows, combined);
         REWEIGH_CHECK_ARG(coefficients != nullptr || shard->samples == 0, "coefficients is NULL (samples = %lld)",
                           static_cast<long long>(shard->samples));
         reweigh::validate_grad(*shard, grad);
@@ -170,7 +201,13 @@ reweigh_status_t reweigh_ce_sharded_backward(const reweigh_ce_batch_t* shard, in
         const int64_t elem = shard->logits_dtype == REWEIGH_DTYPE_F32 ? 4 : 2;
         const int64_t n = shard->rows == 0 ? 0 : (shard->rows - 1) * grad->row_stride + shard->vocab;
         check_partials_disjoint(shard->rows, *combined, rows_span("grad", grad->data, n, elem));
-        reweigh::cpu::ce_sharded_backward(*shard, span, *options, params, *combined, coefficients, *grad);
+        validate_sample_outputs(*shard, coefficients, nullptr, nullptr);
+        if (on_cuda(*shard)) {
+            reweigh::cuda::ce_sharded_backward(*shard, vocab_offset, vocab_total, *options, params, *combined,
+                                               coefficients, *grad);
+        } else {
+            reweigh::cpu::ce_sharded_backward(*shard, span, *options, params, *combined, coefficients, *grad);
+        }
     });
 }
 
@@ -179,6 +216,11 @@ reweigh_status_t reweigh_ce_normalizer(const reweigh_ce_batch_t* batch, int64_t 
                                        double* normalizer) {
     return guarded([&] {
         const reweigh::cpu::ShardSpan span = validate_shard(batch, 0, vocab_total);
+        if (on_cuda(*batch)) {
+            REWEIGH_FAIL(REWEIGH_STATUS_UNSUPPORTED,
+                         "reweigh_ce_normalizer runs on CPU batches only (batch.device_type is CUDA): copy targets, "
+                         "offsets and coefficients to the host, or pass D from the forward statistics");
+        }
         reweigh::validate_options(options);
         REWEIGH_CHECK_ARG(normalizer != nullptr, "normalizer is NULL");
         *normalizer = reweigh::cpu::ce_local_normalizer(*batch, span, *options, coefficients);

@@ -8,6 +8,7 @@
 
 #include "../common/errors.h"
 #include "../cpu/ce_token.h"
+#include "../cuda/ce_cuda.h"
 #include "reweigh/reweigh.h"
 #include "validate.h"
 
@@ -59,11 +60,6 @@ reweigh_status_t reweigh_ce_backward_rows(const reweigh_ce_batch_t* batch, const
         const reweigh_ce_options_t o = *options;
         const reweigh_ce_grad_t g = *grad;
         reweigh::validate_batch(&b);
-        if (b.device_type == REWEIGH_DEVICE_CUDA) {
-            REWEIGH_FAIL(REWEIGH_STATUS_UNSUPPORTED,
-                         "reweigh_ce_backward_rows runs on CPU batches only; batch.device_type is CUDA (use "
-                         "host memory, or reweigh_ce_backward with per-sample coefficients on the GPU)");
-        }
         const reweigh::RowParams params = reweigh::validate_options(&o);
         const bool probe = reweigh::needs_memory_probe(b);
         reweigh::validate_memory_space(b, probe, b.logits, "logits");
@@ -88,8 +84,13 @@ reweigh_status_t reweigh_ce_backward_rows(const reweigh_ce_batch_t* batch, const
         const float* entropy_in = row_entropy_weights != nullptr ? row_entropy : nullptr;
         check_not_in_grad(b, g, entropy_in, "rowEntropy");
         check_not_in_grad(b, g, row_entropy_weights, "rowEntropyWeights");
-        reweigh::cpu::ce_backward_rows(b, o, params, row_lse, entropy_in, coefficients, row_weights,
-                                       row_entropy_weights, g);
+        if (b.device_type == REWEIGH_DEVICE_CUDA) {
+            reweigh::cuda::ce_backward_rows(b, o, params, row_lse, entropy_in, coefficients, row_weights,
+                                            row_entropy_weights, g);
+        } else {
+            reweigh::cpu::ce_backward_rows(b, o, params, row_lse, entropy_in, coefficients, row_weights,
+                                           row_entropy_weights, g);
+        }
     });
 }
 

@@ -94,6 +94,9 @@ REWEIGH_HD SoftmaxState softmax_from_lse(float lse, float entropy) {
     return st;
 }
 
+/* The lse of a combined row: m + log d (not finite when every logit of the row is masked). */
+REWEIGH_HD float partial_lse(float max, float sum_exp) { return max + logf(sum_exp); }
+
 }  // namespace reweigh
 
 #endif

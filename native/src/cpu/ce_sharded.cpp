@@ -23,6 +23,7 @@
 #include "../common/bf16.h"
 #include "../common/ce_partial.h"
 #include "../common/errors.h"
+#include "../common/row_check.h"
 #include "../common/sample_math.h"
 #include "ce_cpu.h"
 #include "isa.h"
@@ -348,11 +349,8 @@ void ce_sharded_backward(const reweigh_ce_batch_t& b, ShardSpan span, const rewe
     for (int64_t r = 0; r < b.rows; ++r) {
         if (l.targets[static_cast<size_t>(r)] == kIgnoredRow) continue;
         // The row's lse from the combined partial; it must be finite or every gradient of the row is NaN.
-        lse[static_cast<size_t>(r)] = c.max[r] + logf(c.sum_exp[r]);
-        REWEIGH_CHECK_ARG(isfinite(lse[static_cast<size_t>(r)]),
-                          "combined row %lld has lse = max + log(sumExp) = %g + log(%g), not finite",
-                          static_cast<long long>(r), static_cast<double>(c.max[r]),
-                          static_cast<double>(c.sum_exp[r]));
+        check_combined_lse(r, c.max[r], c.sum_exp[r]);
+        lse[static_cast<size_t>(r)] = partial_lse(c.max[r], c.sum_exp[r]);
     }
     check_finite_logits(b, o, l);
     const std::vector<float> k = sample_scales(o, l, c_copy, d);

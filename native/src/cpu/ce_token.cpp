@@ -17,6 +17,7 @@
 
 #include "../common/bf16.h"
 #include "../common/errors.h"
+#include "../common/row_check.h"
 #include "../common/token_row.h"
 #include "isa.h"
 #include "labels.h"
@@ -46,8 +47,7 @@ std::vector<float> copy_row_values(const Labels& l, const float* values, const c
     for (size_t r = 0; r < out.size(); ++r) {
         if (l.targets[r] == kIgnoredRow) continue;
         out[r] = values[r];
-        REWEIGH_CHECK_ARG(isfinite(out[r]), "%s[%lld] = %g is not finite", name, static_cast<long long>(r),
-                          static_cast<double>(out[r]));
+        check_row_finite(name, static_cast<int64_t>(r), out[r]);
     }
     return out;
 }

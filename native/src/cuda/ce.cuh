@@ -116,6 +116,10 @@ enum Check : int {
     kNegativeCoefficient, /* WEIGHT_SUM: sample with a negative coefficient */
     kLse,                 /* counted row with non-finite rowLse (backward) */
     kNonFinite,           /* row * vocab + column of a NaN/+inf logit on a counted row (check_finite) */
+    kRowWeight,           /* backward_rows: counted row with a non-finite rowWeights entry */
+    kRowEntropyWeight,    /* backward_rows: counted row with a non-finite rowEntropyWeights entry */
+    kRowEntropy,          /* backward_rows with beta: counted row with a non-finite rowEntropy entry */
+    kCombinedLse,         /* sharded backward: counted row whose combined max + log(sumExp) is not finite */
     kRowGuard,            /* a row kernel met a target outside [0, V) after validation (treated as ignored) */
     kNumChecks
 };
@@ -143,6 +147,10 @@ __device__ __forceinline__ bool validation_failed(const DeviceStatus* st) {
 __device__ __forceinline__ void record(DeviceStatus* st, Check check, int64_t index) {
     atomicMin(&st->first_bad[check], static_cast<unsigned long long>(index));
 }
+
+/* ce_cuda.cu: the batch's stream, and UNSUPPORTED / INVALID_ARGUMENT unless its device can run the kernels. */
+cudaStream_t stream_of(const reweigh_ce_batch_t& b);
+void check_device(const reweigh_ce_batch_t& b);
 
 /* cuda_facts.cu: UNSUPPORTED (naming the capability) below compute capability 8.0. */
 void check_compute_capability(int device);
@@ -178,12 +186,32 @@ void launch_normalizer(const LabelArgs& a, const reweigh_ce_options_t& o, const 
 void launch_check_lse(const LabelArgs& a, const float* row_lse, DeviceStatus* status, cudaStream_t stream);
 void launch_check_finite(const reweigh_ce_batch_t& b, int64_t ignore_index, DeviceStatus* status,
                          cudaStream_t stream);
+/* Counted rows r (target not ignore_index) with a non-finite values[r] record `check`. */
+void launch_check_row_values(const LabelArgs& a, const float* values, Check check, DeviceStatus* status,
+                             cudaStream_t stream);
+
+/* Sharded backward: counted rows whose combined max + log(sumExp) is not finite record kCombinedLse. */
+void launch_check_combined(const LabelArgs& a, const float* max, const float* sum_exp, DeviceStatus* status,
+                           cudaStream_t stream);
+
+/* What a report may need beyond the batch: per-row device arrays to read back for a message (NULL when the
+ * call has none) and, for a vocabulary shard, the vocabulary the targets index (0: batch.vocab). */
+struct ReportInputs {
+    const float* row_weights;         /* kRowWeight */
+    const float* row_entropy_weights; /* kRowEntropyWeight */
+    const float* row_entropy;         /* kRowEntropy */
+    const float* combined_max;        /* kCombinedLse */
+    const float* combined_sum_exp;
+    int64_t vocab_total;
+};
+
 /*
  * Synchronous mode: one D2H copy + stream sync, then throws the first failed check with a
  * CPU-style message. Also reports (and clears) a deferred status left by an earlier call.
  */
 void report_status(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, const DeviceStatus* status,
-                   const float* coefficients, const float* row_lse, cudaStream_t stream);
+                   const float* coefficients, const float* row_lse, cudaStream_t stream,
+                   const ReportInputs* extra = nullptr);
 /*
  * End of every call: the first failure of this call's status (validation in asynchronous mode,
  * the row guard in any mode) goes to the device's deferred status unless one is pending there.
@@ -224,6 +252,18 @@ struct RowArgs {
 size_t rows_workspace_bytes(RowMode mode, int32_t logits_dtype, const RowArgs& a);
 /* `workspace` points at rows_workspace_bytes() bytes (256-byte aligned). */
 void launch_rows(RowMode mode, int32_t logits_dtype, const RowArgs& a, void* workspace, cudaStream_t stream);
+
+/* ---- ce_cuda.cu: pieces of the drivers that the sharded and per-row drivers share ---- */
+
+class Workspace;
+/* How many [rows] float workspace pieces the per-row outputs need (the row loss, and every row array not given). */
+int64_t owned_row_buffers(const reweigh_ce_stats_t& s);
+/* The caller's row buffer when given, else a workspace piece. */
+float* row_buffer(Workspace& ws, float* given, int64_t rows);
+struct SampleArgs;
+/* Per-sample sums over per-row loss, logp and entropy (coefficients, weighted, status unset). */
+SampleArgs sample_args(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, const int64_t* counts,
+                       const float* row_loss, const float* row_logp, const float* row_entropy);
 
 /* ce_reduce.cu: per-sample fp64 sums in a fixed order; weighted[s] = c_s * loss_s (if coefficients). */
 struct SampleArgs {

@@ -32,22 +32,7 @@ namespace reweigh {
 namespace cuda {
 namespace {
 
-cudaStream_t stream_of(const reweigh_ce_batch_t& b) {
-    return reinterpret_cast<cudaStream_t>(static_cast<uintptr_t>(b.stream));
-}
-
 thread_local bool t_async = false; /* reweigh_cuda_set_validation_mode of this thread */
-
-void check_device(const reweigh_ce_batch_t& b) {
-    const int32_t n = device_count();
-    if (n == 0) {
-        REWEIGH_FAIL(REWEIGH_STATUS_UNSUPPORTED, "batch.device_type is CUDA but no CUDA device is available (%s)",
-                     unavailable_reason());
-    }
-    REWEIGH_CHECK_ARG(b.device_index >= 0 && b.device_index < n,
-                      "batch.device_index = %d is not a CUDA device (this process sees %d)", b.device_index, n);
-    check_compute_capability(b.device_index);
-}
 
 RowArgs row_args(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, const RowParams& p) {
     RowArgs a;
@@ -72,31 +57,6 @@ RowArgs row_args(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, con
     return a;
 }
 
-/* Per-row outputs: the caller's buffer when given, else a workspace piece. */
-int64_t owned_row_buffers(const reweigh_ce_stats_t& s) {
-    return 1 /* row loss */ + (s.row_lse == nullptr) + (s.row_logp == nullptr) + (s.row_entropy == nullptr);
-}
-
-float* row_buffer(Workspace& ws, float* given, int64_t rows) { return given != nullptr ? given : ws.take<float>(rows); }
-
-SampleArgs sample_args(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, const int64_t* counts,
-                       const RowArgs& rows) {
-    SampleArgs a;
-    a.offsets = b.offsets;
-    a.offsets_dtype = b.offsets_dtype;
-    a.samples = b.samples;
-    a.token_reduction = o.token_reduction;
-    a.counts = counts;
-    a.row_loss = rows.loss;
-    a.row_logp = rows.logp;
-    a.row_entropy = rows.entropy;
-    a.coefficients = nullptr;
-    a.weighted = nullptr;
-    a.status = nullptr;
-    a.async = 0;
-    return a;
-}
-
 /* Everything between "validated" and "rows computed", shared by the three drivers. */
 void finish_validation(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, const CallSettings& settings,
                        const DeviceStatus* status, const float* coefficients, const float* row_lse,
@@ -105,6 +65,46 @@ void finish_validation(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& 
 }
 
 }  // namespace
+
+cudaStream_t stream_of(const reweigh_ce_batch_t& b) {
+    return reinterpret_cast<cudaStream_t>(static_cast<uintptr_t>(b.stream));
+}
+
+void check_device(const reweigh_ce_batch_t& b) {
+    const int32_t n = device_count();
+    if (n == 0) {
+        REWEIGH_FAIL(REWEIGH_STATUS_UNSUPPORTED, "batch.device_type is CUDA but no CUDA device is available (%s)",
+                     unavailable_reason());
+    }
+    REWEIGH_CHECK_ARG(b.device_index >= 0 && b.device_index < n,
+                      "batch.device_index = %d is not a CUDA device (this process sees %d)", b.device_index, n);
+    check_compute_capability(b.device_index);
+}
+
+/* Per-row outputs: the caller's buffer when given, else a workspace piece. */
+int64_t owned_row_buffers(const reweigh_ce_stats_t& s) {
+    return 1 /* row loss */ + (s.row_lse == nullptr) + (s.row_logp == nullptr) + (s.row_entropy == nullptr);
+}
+
+float* row_buffer(Workspace& ws, float* given, int64_t rows) { return given != nullptr ? given : ws.take<float>(rows); }
+
+SampleArgs sample_args(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, const int64_t* counts,
+                       const float* row_loss, const float* row_logp, const float* row_entropy) {
+    SampleArgs a;
+    a.offsets = b.offsets;
+    a.offsets_dtype = b.offsets_dtype;
+    a.samples = b.samples;
+    a.token_reduction = o.token_reduction;
+    a.counts = counts;
+    a.row_loss = row_loss;
+    a.row_logp = row_logp;
+    a.row_entropy = row_entropy;
+    a.coefficients = nullptr;
+    a.weighted = nullptr;
+    a.status = nullptr;
+    a.async = 0;
+    return a;
+}
 
 CallSettings default_settings() {
     CallSettings s;
@@ -144,7 +144,7 @@ void ce_forward(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, cons
     rows.status = status;
     rows.async = settings.async;
     launch_rows(RowMode::Forward, b.logits_dtype, rows, nullptr, stream);
-    SampleArgs sums = sample_args(b, o, counts, rows);
+    SampleArgs sums = sample_args(b, o, counts, rows.loss, rows.logp, rows.entropy);
     sums.status = status;
     sums.async = settings.async;
     launch_sample_reduce(sums, b.rows, stats, stream);
@@ -239,7 +239,7 @@ void ce_forward_backward(const reweigh_ce_batch_t& b, const reweigh_ce_options_t
     launch_rows(RowMode::ForwardBackward, b.logits_dtype, rows, ws.take<char>(static_cast<int64_t>(split_bytes)),
                 stream);
 
-    SampleArgs sums = sample_args(b, o, counts, rows);
+    SampleArgs sums = sample_args(b, o, counts, rows.loss, rows.logp, rows.entropy);
     sums.coefficients = coefficients;
     sums.weighted = weighted;
     sums.status = status;

@@ -59,6 +59,27 @@ void ce_forward_backward(const reweigh_ce_batch_t& batch, const reweigh_ce_optio
                          const RowParams& params, const float* coefficients, const reweigh_ce_stats_t& stats,
                          const reweigh_ce_grad_t& grad, double* total, const CallSettings& settings);
 
+/* reweigh_ce_backward_rows (ce_cuda_token.cu): row_entropy and row_entropy_weights NULL together without beta. */
+void ce_backward_rows(const reweigh_ce_batch_t& batch, const reweigh_ce_options_t& options, const RowParams& params,
+                      const float* row_lse, const float* row_entropy, const float* coefficients,
+                      const float* row_weights, const float* row_entropy_weights, const reweigh_ce_grad_t& grad);
+
+/*
+ * Vocabulary-sharded partials (ce_cuda_sharded.cu): the shard batch, its first vocabulary index and
+ * the whole vocabulary; every partials array is [rows] fp32 in the batch's device memory.
+ */
+void ce_partial_forward(const reweigh_ce_batch_t& shard, int64_t vocab_offset, int64_t vocab_total,
+                        const reweigh_ce_options_t& options, const RowParams& params,
+                        const reweigh_ce_partials_t& partials);
+/* stats may be NULL; total (a device double) needs coefficients. */
+void ce_sharded_stats(const reweigh_ce_batch_t& shard, int64_t vocab_total, const reweigh_ce_options_t& options,
+                      const RowParams& params, const reweigh_ce_partials_t& combined, const float* coefficients,
+                      const reweigh_ce_stats_t* stats, double* total);
+void ce_sharded_backward(const reweigh_ce_batch_t& shard, int64_t vocab_offset, int64_t vocab_total,
+                         const reweigh_ce_options_t& options, const RowParams& params,
+                         const reweigh_ce_partials_t& combined, const float* coefficients,
+                         const reweigh_ce_grad_t& grad);
+
 }  // namespace cuda
 }  // namespace reweigh
 

@@ -28,6 +28,7 @@
 
 #include "../common/errors.h"
 #include "../common/enum_names.h"
+#include "../common/row_check.h"
 #include "ce.cuh"
 #include "launch.cuh"
 #include "reduce.cuh"
@@ -142,6 +143,24 @@ __global__ void check_lse_kernel(LabelArgs a, const float* row_lse, DeviceStatus
     }
 }
 
+/* A per-row input finite on every counted row (ignored rows are never read). */
+__global__ void check_row_values_kernel(LabelArgs a, const float* values, int check, DeviceStatus* st) {
+    const int64_t step = static_cast<int64_t>(gridDim.x) * blockDim.x;
+    for (int64_t r = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; r < a.rows; r += step) {
+        if (load_index(a.targets, a.targets_dtype, r) == a.ignore_index) continue;
+        if (!isfinite(values[r])) record(st, static_cast<Check>(check), r);
+    }
+}
+
+/* Sharded backward: the combined row's lse = max + log(sumExp) finite on every counted row. */
+__global__ void check_combined_kernel(LabelArgs a, const float* max, const float* sum_exp, DeviceStatus* st) {
+    const int64_t step = static_cast<int64_t>(gridDim.x) * blockDim.x;
+    for (int64_t r = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; r < a.rows; r += step) {
+        if (load_index(a.targets, a.targets_dtype, r) == a.ignore_index) continue;
+        if (!isfinite(partial_lse(max[r], sum_exp[r]))) record(st, kCombinedLse, r);
+    }
+}
+
 /* check_finite: NaN or +inf on a counted row; one block per row, key row * vocab + column. */
 template <class T>
 __global__ void check_finite_kernel(const T* logits, LabelArgs a, int64_t stride, DeviceStatus* st) {
@@ -160,6 +179,17 @@ __global__ void check_finite_kernel(const T* logits, LabelArgs a, int64_t stride
 
 /* ---- host side ---- */
 
+/* The argument a per-row check names. */
+const char* check_name(Check c) {
+    switch (c) {
+        case kLse: return "rowLse";
+        case kRowWeight: return "rowWeights";
+        case kRowEntropyWeight: return "rowEntropyWeights";
+        case kRowEntropy: return "rowEntropy";
+        default: return "?";
+    }
+}
+
 template <class T>
 T read_one(const void* base, int64_t index) {
     T value;
@@ -177,7 +207,7 @@ float read_logit(const reweigh_ce_batch_t& b, int64_t index) {
     return b.logits_dtype == REWEIGH_DTYPE_BF16 ? bf16_to_float(bits) : half_to_float(bits);
 }
 
-void report_labels(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, const DeviceStatus& h) {
+void report_labels(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, const DeviceStatus& h, int64_t vocab) {
     if (h.first_bad[kOffsetFirst] != kNone) {
         REWEIGH_FAIL(REWEIGH_STATUS_INVALID_ARGUMENT, "offsets[0] = %lld must be 0",
                      static_cast<long long>(read_index_on_device(b.offsets, b.offsets_dtype, 0)));
@@ -209,7 +239,22 @@ void report_labels(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, c
                      "targets[%lld] = %lld is outside [0, vocab = %lld) and is not ignoreIndex (%lld)",
                      static_cast<long long>(r),
                      static_cast<long long>(read_index_on_device(b.targets, b.targets_dtype, r)),
-                     static_cast<long long>(b.vocab), static_cast<long long>(o.ignore_index));
+                     static_cast<long long>(vocab), static_cast<long long>(o.ignore_index));
+    }
+}
+
+/* The per-row checks of backward_rows and the sharded backward, in the CPU drivers' order. */
+void report_rows(const DeviceStatus& h, const ReportInputs& in) {
+    const Check checks[3] = {kRowWeight, kRowEntropyWeight, kRowEntropy};
+    const float* arrays[3] = {in.row_weights, in.row_entropy_weights, in.row_entropy};
+    for (int i = 0; i < 3; ++i) {
+        if (h.first_bad[checks[i]] == kNone || arrays[i] == nullptr) continue;
+        const int64_t r = static_cast<int64_t>(h.first_bad[checks[i]]);
+        check_row_finite(check_name(checks[i]), r, read_one<float>(arrays[i], r));
+    }
+    if (h.first_bad[kCombinedLse] != kNone && in.combined_max != nullptr) {
+        const int64_t r = static_cast<int64_t>(h.first_bad[kCombinedLse]);
+        check_combined_lse(r, read_one<float>(in.combined_max, r), read_one<float>(in.combined_sum_exp, r));
     }
 }
 
@@ -259,6 +304,18 @@ void launch_check_lse(const LabelArgs& a, const float* row_lse, DeviceStatus* st
            status);
 }
 
+void launch_check_row_values(const LabelArgs& a, const float* values, Check check, DeviceStatus* status,
+                             cudaStream_t stream) {
+    launch("check_row_values_kernel", check_row_values_kernel, grid_for(a.rows, kThreads), kThreads, 0, stream, a,
+           values, static_cast<int>(check), status);
+}
+
+void launch_check_combined(const LabelArgs& a, const float* max, const float* sum_exp, DeviceStatus* status,
+                           cudaStream_t stream) {
+    launch("check_combined_kernel", check_combined_kernel, grid_for(a.rows, kThreads), kThreads, 0, stream, a, max,
+           sum_exp, status);
+}
+
 void launch_check_finite(const reweigh_ce_batch_t& b, int64_t ignore_index, DeviceStatus* status,
                          cudaStream_t stream) {
     const LabelArgs a = label_args(b, ignore_index);
@@ -280,11 +337,11 @@ void launch_check_finite(const reweigh_ce_batch_t& b, int64_t ignore_index, Devi
 }
 
 void report_status(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, const DeviceStatus* status,
-                   const float* coefficients, const float* row_lse, cudaStream_t stream) {
+                   const float* coefficients, const float* row_lse, cudaStream_t stream, const ReportInputs* extra) {
     DeviceStatus h;
     REWEIGH_CUDA_CHECK(cudaMemcpyAsync(&h, status, sizeof h, cudaMemcpyDeviceToHost, stream));
     REWEIGH_CUDA_CHECK(cudaStreamSynchronize(stream));
-    report_labels(b, o, h);
+    report_labels(b, o, h, extra != nullptr && extra->vocab_total > 0 ? extra->vocab_total : b.vocab);
     if (coefficients != nullptr) {
         if (h.first_bad[kCoefficient] != kNone) {
             const int64_t s = static_cast<int64_t>(h.first_bad[kCoefficient]);
@@ -307,6 +364,7 @@ void report_status(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, c
         REWEIGH_FAIL(REWEIGH_STATUS_INVALID_ARGUMENT, "rowLse[%lld] = %g is not finite", static_cast<long long>(r),
                      static_cast<double>(read_one<float>(row_lse, r)));
     }
+    if (extra != nullptr) report_rows(h, *extra);
     if (h.first_bad[kNonFinite] != kNone) {
         const int64_t key = static_cast<int64_t>(h.first_bad[kNonFinite]);
         const int64_t r = key / b.vocab, v = key % b.vocab;
@@ -355,7 +413,14 @@ void raise_deferred(int device) {
                          "normalizer for signed objectives such as DPO): found by %s",
                          index, when);
         case kLse:
-            REWEIGH_FAIL(REWEIGH_STATUS_INVALID_ARGUMENT, "rowLse[%lld] is not finite: found by %s", index, when);
+        case kRowWeight:
+        case kRowEntropyWeight:
+        case kRowEntropy:
+            REWEIGH_FAIL(REWEIGH_STATUS_INVALID_ARGUMENT, "%s[%lld] is not finite: found by %s",
+                         check_name(static_cast<Check>(check)), index, when);
+        case kCombinedLse:
+            REWEIGH_FAIL(REWEIGH_STATUS_INVALID_ARGUMENT,
+                         "combined row %lld has lse = max + log(sumExp) not finite: found by %s", index, when);
         case kNonFinite:
             REWEIGH_FAIL(REWEIGH_STATUS_NON_FINITE_INPUT, "logits[row %lld, column %lld] is NaN or +inf: found by %s",
                          index / (vocab > 0 ? vocab : 1), index % (vocab > 0 ? vocab : 1), when);

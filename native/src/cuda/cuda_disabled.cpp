@@ -56,6 +56,26 @@ void ce_forward_backward(const reweigh_ce_batch_t&, const reweigh_ce_options_t&,
     unsupported();
 }
 
+void ce_backward_rows(const reweigh_ce_batch_t&, const reweigh_ce_options_t&, const RowParams&, const float*,
+                      const float*, const float*, const float*, const float*, const reweigh_ce_grad_t&) {
+    unsupported();
+}
+
+void ce_partial_forward(const reweigh_ce_batch_t&, int64_t, int64_t, const reweigh_ce_options_t&, const RowParams&,
+                        const reweigh_ce_partials_t&) {
+    unsupported();
+}
+
+void ce_sharded_stats(const reweigh_ce_batch_t&, int64_t, const reweigh_ce_options_t&, const RowParams&,
+                      const reweigh_ce_partials_t&, const float*, const reweigh_ce_stats_t*, double*) {
+    unsupported();
+}
+
+void ce_sharded_backward(const reweigh_ce_batch_t&, int64_t, int64_t, const reweigh_ce_options_t&, const RowParams&,
+                         const reweigh_ce_partials_t&, const float*, const reweigh_ce_grad_t&) {
+    unsupported();
+}
+
 }  // namespace cuda
 }  // namespace reweigh
 

@@ -33,63 +33,22 @@
 #include <string>
 #include <vector>
 
-#include "common/bf16.h"
-#include "common/fp16.h"
-#include "cuda_test_support.h"
+#include "cuda_test_io.h"
 #include "reweigh/reweigh.h"
 
 namespace {
 
+using reweigh_test::decode;
+using reweigh_test::DevBuf;
+using reweigh_test::encode;
+using reweigh_test::env_on;
+using reweigh_test::esize;
 using reweigh_test::g_checks;
 using reweigh_test::g_failures;
-
-/* A switch set in the environment to a nonempty value. */
-bool env_on(const char* name) {
-    const char* v = getenv(name);
-    return v != nullptr && v[0] != '\0';
-}
-
-void ok(reweigh_status_t s, const char* what) {
-    if (s != REWEIGH_STATUS_OK) {
-        printf("FATAL: %s -> %s: %s\n", what, reweigh_status_string(s), reweigh_last_error());
-        exit(2);
-    }
-}
-
-/* Device buffer through the library's own helpers (no CUDA headers needed). */
-class DevBuf {
-public:
-    explicit DevBuf(size_t bytes) { ok(reweigh_cuda_malloc(0, static_cast<int64_t>(bytes), &p_), "malloc"); }
-    ~DevBuf() { reweigh_cuda_free(0, p_); }
-    DevBuf(const DevBuf&) = delete;
-    DevBuf& operator=(const DevBuf&) = delete;
-    void* get() const { return p_; }
-    template <class T>
-    void upload(const std::vector<T>& v) {
-        ok(reweigh_cuda_memcpy(p_, v.data(), static_cast<int64_t>(v.size() * sizeof(T))), "upload");
-    }
-    template <class T>
-    void upload_at(size_t byte_offset, const std::vector<T>& v) {
-        ok(reweigh_cuda_memcpy(static_cast<char*>(p_) + byte_offset, v.data(), static_cast<int64_t>(v.size() * sizeof(T))),
-           "upload");
-    }
-    template <class T>
-    std::vector<T> download_at(size_t byte_offset, size_t n) const {
-        std::vector<T> v(n);
-        ok(reweigh_cuda_memcpy(v.data(), static_cast<char*>(p_) + byte_offset, static_cast<int64_t>(n * sizeof(T))),
-           "download");
-        return v;
-    }
-    template <class T>
-    std::vector<T> download(size_t n) const {
-        std::vector<T> v(n);
-        ok(reweigh_cuda_memcpy(v.data(), p_, static_cast<int64_t>(n * sizeof(T))), "download");
-        return v;
-    }
-
-private:
-    void* p_ = nullptr;
-};
+using reweigh_test::index_bytes;
+using reweigh_test::ok;
+using reweigh_test::strip_location;
+using reweigh_test::within;
 
 struct Case {
     const char* label;
@@ -102,41 +61,6 @@ struct Case {
     int64_t grad_shift = -1; /* the grad's shift; -1: the same as the logits' */
     float grad_scale = 1.0f; /* options.grad_scale */
 };
-
-size_t esize(int32_t dtype) { return dtype == REWEIGH_DTYPE_F32 ? 4 : 2; }
-
-float decode(int32_t dtype, const std::vector<uint8_t>& raw, int64_t i) {
-    if (dtype == REWEIGH_DTYPE_F32) {
-        float f;
-        memcpy(&f, raw.data() + i * 4, 4);
-        return f;
-    }
-    uint16_t h;
-    memcpy(&h, raw.data() + i * 2, 2);
-    return dtype == REWEIGH_DTYPE_BF16 ? reweigh::bf16_to_float(h) : reweigh::half_to_float(h);
-}
-
-void encode(int32_t dtype, std::vector<uint8_t>& raw, int64_t i, float f) {
-    if (dtype == REWEIGH_DTYPE_F32) {
-        memcpy(raw.data() + i * 4, &f, 4);
-        return;
-    }
-    const uint16_t h = dtype == REWEIGH_DTYPE_BF16 ? reweigh::float_to_bf16(f) : reweigh::float_to_half(f);
-    memcpy(raw.data() + i * 2, &h, 2);
-}
-
-std::vector<uint8_t> index_bytes(const std::vector<int64_t>& v, int32_t dtype) {
-    std::vector<uint8_t> out(v.size() * (dtype == REWEIGH_DTYPE_I32 ? 4 : 8));
-    for (size_t i = 0; i < v.size(); ++i) {
-        if (dtype == REWEIGH_DTYPE_I32) {
-            const int32_t x = static_cast<int32_t>(v[i]);
-            memcpy(out.data() + i * 4, &x, 4);
-        } else {
-            memcpy(out.data() + i * 8, &v[i], 8);
-        }
-    }
-    return out;
-}
 
 /* Host-side inputs of one case. */
 struct Inputs {
@@ -228,11 +152,6 @@ Outputs run_cpu(const Inputs& in) {
     reweigh_ce_grad_t gb = {o.grad_bwd.data(), in.stride};
     ok(reweigh_ce_backward(&b, &in.options, o.row_lse.data(), in.coefficients.data(), &gb), "cpu bwd");
     return o;
-}
-
-bool within(double got, double ref, double rtol, double atol) {
-    if (isnan(ref) || isnan(got)) return isnan(ref) && isnan(got);
-    return fabs(got - ref) <= rtol * fabs(ref) + atol;
 }
 
 /* GPU run; in_place writes the gradient over a device copy of the logits. */
@@ -350,12 +269,6 @@ void parity_case(const Case& c, uint64_t seed) {
 }
 
 /* ---- bad input: same status and message as the CPU, logits untouched ---- */
-
-std::string strip_location(const char* message) {
-    std::string m(message);
-    const size_t at = m.rfind(" [");
-    return at == std::string::npos ? m : m.substr(0, at);
-}
 
 enum class Break { Target, OffsetOrder, OffsetLast, Coefficient, NegativeCoefficient, NonFinite, Lse };
 

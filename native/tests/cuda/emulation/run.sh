@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # run.sh: build the CUDA backend against the host emulation in this folder
 # (cuda_runtime.h) and run the CPU-vs-"GPU" parity test and the
-# emulation-only checks, without a GPU or nvcc.
+# emulation-only checks, without a GPU or nvcc; then the per-row-coefficient
+# and vocabulary-sharded entry points (ce_cuda_token_shard.cpp) the same way.
 #
 #   native/tests/cuda/emulation/run.sh [--asan] [work-dir]
 #       (default work dir: /tmp/reweigh-cuda-emulation[-asan])
@@ -55,8 +56,10 @@ for f in "$native"/src/api/*.cpp "$native"/src/common/*.cpp "$native"/src/cpu/*.
   esac
 done
 compile "$native/tests/cuda/ce_cuda_parity.cpp" "$work/ce_cuda_parity.o"
+compile "$native/tests/cuda/ce_cuda_token_shard.cpp" "$work/ce_cuda_token_shard.o"
 compile "$here/emulation_checks.cpp" "$work/emulation_checks.o"
 g++ "${flags[@]}" "$work"/obj/*.o "$work/ce_cuda_parity.o" -o "$work/ce_cuda_parity_emulated"
+g++ "${flags[@]}" "$work"/obj/*.o "$work/ce_cuda_token_shard.o" -o "$work/ce_cuda_token_shard_emulated"
 g++ "${flags[@]}" "$work"/obj/*.o "$work/emulation_checks.o" -o "$work/emulation_checks"
 cd "$work"
 echo "== parity under the CUDA emulation$([ "$asan" = 1 ] && echo ' (ASan + UBSan)')"
@@ -64,6 +67,9 @@ echo "== parity under the CUDA emulation$([ "$asan" = 1 ] && echo ' (ASan + UBSa
 echo "== parity with the uncached forwardBackward (REWEIGH_CUDA_ROW_CACHE=0: 2 reads), reduced set"
 REWEIGH_CUDA_ROW_CACHE=0 REWEIGH_PARITY_QUICK=1 ./ce_cuda_parity_emulated > uncached.log || { cat uncached.log; exit 1; }
 tail -n 1 uncached.log
+echo "== per-row coefficients and vocabulary-sharded partials under the CUDA emulation"
+./ce_cuda_token_shard_emulated > token_shard.log || { cat token_shard.log; exit 1; }
+grep -E '^(bad|PASSED|FAILED)' token_shard.log
 echo "== emulation-only checks"
 ./emulation_checks
 ./emulation_checks no-driver

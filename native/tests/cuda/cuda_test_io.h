@@ -1,0 +1,120 @@
+/*
+ * cuda_test_io.h: host-side helpers of the CUDA tests that run through the
+ * public ABI (ce_cuda_parity.cpp, ce_cuda_token_shard.cpp): device buffers
+ * through reweigh_cuda_malloc / _memcpy, logits encoding in F32 / BF16 / F16,
+ * index arrays in I32 / I64, tolerances and messages. Needs src/ on the
+ * include path (the shared bf16/fp16 conversions).
+ */
+#pragma once
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <string>
+#include <vector>
+
+#include "common/bf16.h"
+#include "common/fp16.h"
+#include "cuda_test_support.h"
+#include "reweigh/reweigh.h"
+
+namespace reweigh_test {
+
+/* A switch set in the environment to a nonempty value. */
+inline bool env_on(const char* name) {
+    const char* v = getenv(name);
+    return v != nullptr && v[0] != '\0';
+}
+
+inline void ok(reweigh_status_t s, const char* what) {
+    if (s != REWEIGH_STATUS_OK) {
+        printf("FATAL: %s -> %s: %s\n", what, reweigh_status_string(s), reweigh_last_error());
+        exit(2);
+    }
+}
+
+/* Device buffer through the library's own helpers (no CUDA headers needed). */
+class DevBuf {
+public:
+    explicit DevBuf(size_t bytes) { ok(reweigh_cuda_malloc(0, static_cast<int64_t>(bytes), &p_), "malloc"); }
+    ~DevBuf() { reweigh_cuda_free(0, p_); }
+    DevBuf(const DevBuf&) = delete;
+    DevBuf& operator=(const DevBuf&) = delete;
+    void* get() const { return p_; }
+    template <class T>
+    void upload(const std::vector<T>& v) {
+        ok(reweigh_cuda_memcpy(p_, v.data(), static_cast<int64_t>(v.size() * sizeof(T))), "upload");
+    }
+    template <class T>
+    void upload_at(size_t byte_offset, const std::vector<T>& v) {
+        ok(reweigh_cuda_memcpy(static_cast<char*>(p_) + byte_offset, v.data(), static_cast<int64_t>(v.size() * sizeof(T))),
+           "upload");
+    }
+    template <class T>
+    std::vector<T> download_at(size_t byte_offset, size_t n) const {
+        std::vector<T> v(n);
+        ok(reweigh_cuda_memcpy(v.data(), static_cast<char*>(p_) + byte_offset, static_cast<int64_t>(n * sizeof(T))),
+           "download");
+        return v;
+    }
+    template <class T>
+    std::vector<T> download(size_t n) const {
+        std::vector<T> v(n);
+        ok(reweigh_cuda_memcpy(v.data(), p_, static_cast<int64_t>(n * sizeof(T))), "download");
+        return v;
+    }
+
+private:
+    void* p_ = nullptr;
+};
+
+inline size_t esize(int32_t dtype) { return dtype == REWEIGH_DTYPE_F32 ? 4 : 2; }
+
+inline float decode(int32_t dtype, const std::vector<uint8_t>& raw, int64_t i) {
+    if (dtype == REWEIGH_DTYPE_F32) {
+        float f;
+        memcpy(&f, raw.data() + i * 4, 4);
+        return f;
+    }
+    uint16_t h;
+    memcpy(&h, raw.data() + i * 2, 2);
+    return dtype == REWEIGH_DTYPE_BF16 ? reweigh::bf16_to_float(h) : reweigh::half_to_float(h);
+}
+
+inline void encode(int32_t dtype, std::vector<uint8_t>& raw, int64_t i, float f) {
+    if (dtype == REWEIGH_DTYPE_F32) {
+        memcpy(raw.data() + i * 4, &f, 4);
+        return;
+    }
+    const uint16_t h = dtype == REWEIGH_DTYPE_BF16 ? reweigh::float_to_bf16(f) : reweigh::float_to_half(f);
+    memcpy(raw.data() + i * 2, &h, 2);
+}
+
+inline std::vector<uint8_t> index_bytes(const std::vector<int64_t>& v, int32_t dtype) {
+    std::vector<uint8_t> out(v.size() * (dtype == REWEIGH_DTYPE_I32 ? 4 : 8));
+    for (size_t i = 0; i < v.size(); ++i) {
+        if (dtype == REWEIGH_DTYPE_I32) {
+            const int32_t x = static_cast<int32_t>(v[i]);
+            memcpy(out.data() + i * 4, &x, 4);
+        } else {
+            memcpy(out.data() + i * 8, &v[i], 8);
+        }
+    }
+    return out;
+}
+
+inline bool within(double got, double ref, double rtol, double atol) {
+    if (isnan(ref) || isnan(got)) return isnan(ref) && isnan(got);
+    return fabs(got - ref) <= rtol * fabs(ref) + atol;
+}
+
+inline std::string strip_location(const char* message) {
+    std::string m(message);
+    const size_t at = m.rfind(" [");
+    return at == std::string::npos ? m : m.substr(0, at);
+}
+
+}  // namespace reweigh_test
