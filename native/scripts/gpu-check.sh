@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # gpu-check.sh: every CUDA check that needs a GPU, in one command, with one
-# summary JSON. Sized for at most 10 minutes on one H100/H200.
+# summary JSON. Sized for at most 10 minutes on one H100/H200 (the step limits
+# below are ceilings; the token_shard steps take seconds each on a GPU).
 #
 #   native/scripts/gpu-check.sh OUT_DIR [BUILD_DIR]
 #       OUT_DIR    receives summary.json, bandwidth.jsonl and one log per step
@@ -15,9 +16,14 @@
 #   build        CUDA ON, warnings as errors, tests/cuda included
 #   parity       CPU-vs-GPU parity, full grid (REWEIGH_PARITY_FULL=1: adds
 #                2^20 + 5 rows), D = 0, asynchronous mode, bad input
+#   token_shard  reweigh_ce_backward_rows and the vocabulary-sharded partial
+#                forward / statistics / backward against the CPU path and a
+#                float64 gradient, bad input in both validation modes
 #   memcheck, racecheck, initcheck, synccheck
 #                compute-sanitizer on the reduced parity set
 #                (REWEIGH_PARITY_QUICK=1); memcheck also checks leaks
+#   token_shard_memcheck, token_shard_racecheck, token_shard_initcheck
+#                compute-sanitizer on ce_cuda_token_shard
 #   threads      host threads with different vocabularies, each on its own
 #                non-blocking stream, against single-threaded results
 #   big          one batch of > 2^31 logits (16800 x 128256 bf16)
@@ -86,16 +92,20 @@ step build "${GPU_CHECK_BUILD_TIMEOUT:-420}" bash -c "cmake -S '$native' -B '$bu
   -DREWEIGH_BUILD_CUDA_TESTS=ON && cmake --build '$build' --parallel '$jobs'"
 parity="$build/tests/cuda/ce_cuda_parity"
 bench="$build/tests/cuda/ce_cuda_bench"
+token_shard="$build/tests/cuda/ce_cuda_token_shard"
 
 if ! grep -q "^build	passed" "$steps_file"; then
   echo "build failed: see $out/build.log; nothing else can run" >&2
 elif [ "$have_gpu" != 1 ]; then
   # Without a GPU the binaries must say so and exit 0 (the dry run checks exactly that).
   step parity 60 "$parity"
+  step token_shard 60 "$token_shard"
   step bandwidth 60 "$bench" --json "$out/bandwidth.jsonl"
-  for s in memcheck racecheck initcheck synccheck threads big torch; do skip "$s" "no GPU"; done
+  for s in memcheck racecheck initcheck synccheck token_shard_memcheck token_shard_racecheck token_shard_initcheck \
+           threads big torch; do skip "$s" "no GPU"; done
 else
   step parity 240 env REWEIGH_PARITY_FULL=1 "$parity"
+  step token_shard 60 "$token_shard"
   sanitizer="$(command -v compute-sanitizer || true)"
   [ -z "$sanitizer" ] && [ -x /usr/local/cuda/bin/compute-sanitizer ] && sanitizer=/usr/local/cuda/bin/compute-sanitizer
   if [ -n "$sanitizer" ]; then
@@ -103,8 +113,13 @@ else
     step racecheck 120 env REWEIGH_PARITY_QUICK=1 "$sanitizer" --tool racecheck --error-exitcode 1 "$parity"
     step initcheck 90 env REWEIGH_PARITY_QUICK=1 "$sanitizer" --tool initcheck --error-exitcode 1 "$parity"
     step synccheck 90 env REWEIGH_PARITY_QUICK=1 "$sanitizer" --tool synccheck --error-exitcode 1 "$parity"
+    step token_shard_memcheck 90 "$sanitizer" --tool memcheck --leak-check full --error-exitcode 1 "$token_shard"
+    step token_shard_racecheck 90 "$sanitizer" --tool racecheck --error-exitcode 1 "$token_shard"
+    step token_shard_initcheck 90 "$sanitizer" --tool initcheck --error-exitcode 1 "$token_shard"
   else
-    for s in memcheck racecheck initcheck synccheck; do skip "$s" "compute-sanitizer not found"; done
+    for s in memcheck racecheck initcheck synccheck token_shard_memcheck token_shard_racecheck token_shard_initcheck; do
+      skip "$s" "compute-sanitizer not found"
+    done
   fi
   step threads 60 "$bench" --threads
   step big 90 "$bench" --big --json "$out/bandwidth.jsonl"

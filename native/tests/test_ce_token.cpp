@@ -372,10 +372,11 @@ TEST(CeTokenBadInput, RowWeightsInsideGradAreRejected) {
     c.expect(c.run(nullptr, c.g.f32.data() + 3, nullptr), REWEIGH_STATUS_INVALID_ARGUMENT, "grad overlaps rowWeights");
 }
 
-TEST(CeTokenBadInput, CudaBatchIsUnsupported) {
+TEST(CeTokenBadInput, CudaBatchWithoutCudaBuildIsUnsupported) {
+    if (reweigh_cuda_compiled() != 0) GTEST_SKIP() << "CUDA build: tests/cuda/ce_cuda_token_shard.cpp covers CUDA batches";
     BadCase c;
     c.b.batch.device_type = REWEIGH_DEVICE_CUDA;
-    c.expect(c.run(nullptr, c.w.data(), nullptr), REWEIGH_STATUS_UNSUPPORTED, "CPU batches only");
+    c.expect(c.run(nullptr, c.w.data(), nullptr), REWEIGH_STATUS_UNSUPPORTED, "without CUDA");
 }
 
 TEST(CeTokenBadInput, IgnoredRowsAreNotRead) {

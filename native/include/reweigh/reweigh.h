@@ -298,7 +298,9 @@ REWEIGH_API reweigh_status_t reweigh_cuda_release_cache(void);
  *   means no entropy term and row_entropy may then be NULL.
  * row_entropy [rows]: entropy_r from reweigh_ce_forward (needed with beta).
  * Every array lives in the batch's memory and may not overlap grad.
- * CPU batches only: a CUDA batch is UNSUPPORTED.
+ * CPU and CUDA batches; on CUDA the row arrays are validated on the device
+ * under the validation mode above (the CPU's messages, e.g. "rowWeights[5] =
+ * nan is not finite"), and F16 logits are accepted as in the other CUDA calls.
  */
 REWEIGH_API reweigh_status_t reweigh_ce_backward_rows(const reweigh_ce_batch_t* batch,
                                                       const reweigh_ce_options_t* options,
@@ -315,7 +317,12 @@ REWEIGH_API reweigh_status_t reweigh_ce_backward_rows(const reweigh_ce_batch_t* 
  * parallel ranks, or vocabulary blocks of one buffer). Its batch describes
  * that slice: batch.vocab = Vshard, batch.logits its first column; targets
  * are global indices in [0, vocab_total) or ignore_index, the same on every
- * shard. CPU only in this build (a CUDA batch is UNSUPPORTED).
+ * shard. CPU and CUDA batches: every partials array, coefficient, statistic
+ * and total lives in the shard batch's memory (device memory for a CUDA
+ * batch, so a collective such as an NCCL all-reduce reads it in place), and
+ * CUDA calls follow the validation mode above. reweigh_ce_partials_merge and
+ * reweigh_ce_partials_rebase take host arrays; reweigh_ce_normalizer takes
+ * CPU batches (a CUDA batch is UNSUPPORTED).
  *
  * 1. reweigh_ce_partial_forward: per-row partials of the shard;
  * 2. combine the shards' partials: pairwise with reweigh_ce_partials_merge,
@@ -327,7 +334,10 @@ REWEIGH_API reweigh_status_t reweigh_ce_backward_rows(const reweigh_ce_batch_t* 
  * order of float32 additions.
  */
 
-/* Per-row partials, each [rows] fp32 in host memory (ignored rows: m = -inf, the rest 0). */
+/*
+ * Per-row partials, each [rows] fp32 (ignored rows: m = -inf, the rest 0): in the shard batch's memory
+ * for partial_forward / sharded_stats / sharded_backward, in host memory for merge and rebase.
+ */
 typedef struct reweigh_ce_partials {
     float* max;          /* m = max_v z'_v over the shard (-inf when every logit is masked) */
     float* sum_exp;      /* d = sum_v exp(z'_v - m) */

@@ -35,12 +35,7 @@ T snapshot(const T* p, const char* name) {
 /* Metadata checks of every kernel entry; returns whether its pointers get memory-space checks. */
 bool validate_common(const reweigh_ce_batch_t* batch, const reweigh_ce_options_t* options) {
     reweigh::validate_batch(batch);
-    // Before the memory-space checks: in a CPU-only build every pointer reads as host memory,
-    // and "built without CUDA" is the actionable answer, not "logits is host memory".
-    if (batch->device_type == REWEIGH_DEVICE_CUDA && !reweigh::cuda::compiled()) {
-        REWEIGH_FAIL(REWEIGH_STATUS_UNSUPPORTED,
-                     "batch.device_type is CUDA but this libreweigh was built without CUDA kernels");
-    }
+    reweigh::require_cuda_build(*batch);
     reweigh::validate_options(options);
     const bool probe = reweigh::needs_memory_probe(*batch);
     reweigh::validate_memory_space(*batch, probe, batch->logits, "logits");

@@ -41,6 +41,7 @@ bool on_cuda(const reweigh_ce_batch_t& b) { return b.device_type == REWEIGH_DEVI
 /* A shard batch, and its place in the vocabulary. */
 reweigh::cpu::ShardSpan validate_shard(const reweigh_ce_batch_t* batch, int64_t vocab_offset, int64_t vocab_total) {
     reweigh::validate_batch(batch);
+    reweigh::require_cuda_build(*batch);
     REWEIGH_CHECK_ARG(vocab_total >= 1 && vocab_total <= (int64_t{1} << 31) - 1,
                       "vocabTotal = %lld must lie in [1, 2^31 - 1]", static_cast<long long>(vocab_total));
     REWEIGH_CHECK_ARG(vocab_offset >= 0 && vocab_offset <= vocab_total - batch->vocab,

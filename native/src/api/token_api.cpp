@@ -60,6 +60,7 @@ reweigh_status_t reweigh_ce_backward_rows(const reweigh_ce_batch_t* batch, const
         const reweigh_ce_options_t o = *options;
         const reweigh_ce_grad_t g = *grad;
         reweigh::validate_batch(&b);
+        reweigh::require_cuda_build(b);
         const reweigh::RowParams params = reweigh::validate_options(&o);
         const bool probe = reweigh::needs_memory_probe(b);
         reweigh::validate_memory_space(b, probe, b.logits, "logits");

@@ -67,6 +67,13 @@ RowParams validate_options(const reweigh_ce_options_t* options) {
     return p;
 }
 
+void require_cuda_build(const reweigh_ce_batch_t& batch) {
+    if (batch.device_type == REWEIGH_DEVICE_CUDA && !cuda::compiled()) {
+        REWEIGH_FAIL(REWEIGH_STATUS_UNSUPPORTED,
+                     "batch.device_type is CUDA but this libreweigh was built without CUDA kernels");
+    }
+}
+
 bool needs_memory_probe(const reweigh_ce_batch_t& batch) {
     // A CPU batch probes only when this process already has a CUDA context (else no pointer can be
     // device memory): a CPU-only user of a GPU machine never initialises CUDA through this library.

@@ -25,6 +25,12 @@ RowParams validate_options(const reweigh_ce_options_t* options);
 /* Gradient buffer: presence, stride, and no partial overlap with the logits. */
 void validate_grad(const reweigh_ce_batch_t& batch, const reweigh_ce_grad_t* grad);
 /*
+ * UNSUPPORTED for a CUDA batch in a CPU-only build, before any memory-space check: there every
+ * pointer reads as host memory, and "built without CUDA" is the actionable answer.
+ */
+void require_cuda_build(const reweigh_ce_batch_t& batch);
+
+/*
  * Whether the pointers of this batch can be checked for their memory space:
  * always for CUDA batches, for CPU batches only when a CUDA context exists.
  */

@@ -217,7 +217,7 @@ void report_status(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, c
  * the row guard in any mode) goes to the device's deferred status unless one is pending there.
  */
 void launch_fold_status(const DeviceStatus* status, bool async, int64_t rows, int64_t vocab, int device,
-                        cudaStream_t stream);
+                        cudaStream_t stream, int64_t label_vocab = 0);
 /* Throws the pending deferred status of `device` (and clears it); no synchronisation. */
 void raise_deferred(int device);
 
@@ -248,6 +248,27 @@ struct RowArgs {
     int32_t async;
 };
 
+/*
+ * Row r's target read once, or -1 for a row treated as ignored: ignore_index, or a target outside
+ * [0, vocab_total) that is recorded in the kRowGuard slot (the row guard of ce_rows.cu).
+ */
+__device__ __forceinline__ int64_t guarded_target(const RowArgs& a, int64_t vocab_total, int64_t r) {
+    const int64_t y = load_index(a.targets, a.targets_dtype, r);
+    if (y == a.ignore_index) return -1;
+    if (y < 0 || y >= vocab_total) {
+        record(a.status, kRowGuard, r);
+        return -1;
+    }
+    return y;
+}
+
+/* guarded_target read by thread 0 and broadcast through `slot` (shared memory), so the whole block agrees on it. */
+__device__ __forceinline__ int64_t block_target(const RowArgs& a, int64_t vocab_total, int64_t r, int64_t* slot) {
+    if (threadIdx.x == 0) *slot = guarded_target(a, vocab_total, r);
+    __syncthreads();
+    return *slot;
+}
+
 /* Bytes of workspace launch_rows needs for `mode` (cross-block partials and group counters). */
 size_t rows_workspace_bytes(RowMode mode, int32_t logits_dtype, const RowArgs& a);
 /* `workspace` points at rows_workspace_bytes() bytes (256-byte aligned). */
@@ -260,10 +281,16 @@ class Workspace;
 int64_t owned_row_buffers(const reweigh_ce_stats_t& s);
 /* The caller's row buffer when given, else a workspace piece. */
 float* row_buffer(Workspace& ws, float* given, int64_t rows);
-struct SampleArgs;
-/* Per-sample sums over per-row loss, logp and entropy (coefficients, weighted, status unset). */
-SampleArgs sample_args(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, const int64_t* counts,
-                       const float* row_loss, const float* row_logp, const float* row_entropy);
+/* The RowArgs of a batch and its options (per-row buffers, k_s, grad and status unset). */
+RowArgs row_args(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, const RowParams& p);
+/*
+ * Per-sample statistics from per-row loss, logp and entropy (ce_reduce.cu below); with
+ * coefficients also weighted[s] = c_s loss_s, and *total = sum_s weighted[s] / D when total is given.
+ */
+void reduce_samples(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, const int64_t* counts,
+                    const float* loss, const float* logp, const float* entropy, const float* coefficients,
+                    double* weighted, const DeviceStatus* status, bool async, const reweigh_ce_stats_t& stats,
+                    double* total, cudaStream_t stream);
 
 /* ce_reduce.cu: per-sample fp64 sums in a fixed order; weighted[s] = c_s * loss_s (if coefficients). */
 struct SampleArgs {

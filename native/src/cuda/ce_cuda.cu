@@ -34,29 +34,6 @@ namespace {
 
 thread_local bool t_async = false; /* reweigh_cuda_set_validation_mode of this thread */
 
-RowArgs row_args(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, const RowParams& p) {
-    RowArgs a;
-    a.logits = b.logits;
-    a.rows = b.rows;
-    a.vocab = b.vocab;
-    a.stride = b.logits_row_stride;
-    a.targets = b.targets;
-    a.targets_dtype = b.targets_dtype;
-    a.offsets_dtype = b.offsets_dtype;
-    a.offsets = b.offsets;
-    a.samples = b.samples;
-    a.ignore_index = o.ignore_index;
-    a.params = p;
-    a.lse = a.logp = a.entropy = a.loss = nullptr;
-    a.in_lse = nullptr;
-    a.sample_k = nullptr;
-    a.grad = nullptr;
-    a.grad_stride = 0;
-    a.status = nullptr;
-    a.async = 0;
-    return a;
-}
-
 /* Everything between "validated" and "rows computed", shared by the three drivers. */
 void finish_validation(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, const CallSettings& settings,
                        const DeviceStatus* status, const float* coefficients, const float* row_lse,
@@ -81,6 +58,29 @@ void check_device(const reweigh_ce_batch_t& b) {
     check_compute_capability(b.device_index);
 }
 
+RowArgs row_args(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, const RowParams& p) {
+    RowArgs a;
+    a.logits = b.logits;
+    a.rows = b.rows;
+    a.vocab = b.vocab;
+    a.stride = b.logits_row_stride;
+    a.targets = b.targets;
+    a.targets_dtype = b.targets_dtype;
+    a.offsets_dtype = b.offsets_dtype;
+    a.offsets = b.offsets;
+    a.samples = b.samples;
+    a.ignore_index = o.ignore_index;
+    a.params = p;
+    a.lse = a.logp = a.entropy = a.loss = nullptr;
+    a.in_lse = nullptr;
+    a.sample_k = nullptr;
+    a.grad = nullptr;
+    a.grad_stride = 0;
+    a.status = nullptr;
+    a.async = 0;
+    return a;
+}
+
 /* Per-row outputs: the caller's buffer when given, else a workspace piece. */
 int64_t owned_row_buffers(const reweigh_ce_stats_t& s) {
     return 1 /* row loss */ + (s.row_lse == nullptr) + (s.row_logp == nullptr) + (s.row_entropy == nullptr);
@@ -88,22 +88,25 @@ int64_t owned_row_buffers(const reweigh_ce_stats_t& s) {
 
 float* row_buffer(Workspace& ws, float* given, int64_t rows) { return given != nullptr ? given : ws.take<float>(rows); }
 
-SampleArgs sample_args(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, const int64_t* counts,
-                       const float* row_loss, const float* row_logp, const float* row_entropy) {
-    SampleArgs a;
-    a.offsets = b.offsets;
-    a.offsets_dtype = b.offsets_dtype;
-    a.samples = b.samples;
-    a.token_reduction = o.token_reduction;
-    a.counts = counts;
-    a.row_loss = row_loss;
-    a.row_logp = row_logp;
-    a.row_entropy = row_entropy;
-    a.coefficients = nullptr;
-    a.weighted = nullptr;
-    a.status = nullptr;
-    a.async = 0;
-    return a;
+void reduce_samples(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, const int64_t* counts,
+                    const float* loss, const float* logp, const float* entropy, const float* coefficients,
+                    double* weighted, const DeviceStatus* status, bool async, const reweigh_ce_stats_t& stats,
+                    double* total, cudaStream_t stream) {
+    SampleArgs sums;
+    sums.offsets = b.offsets;
+    sums.offsets_dtype = b.offsets_dtype;
+    sums.samples = b.samples;
+    sums.token_reduction = o.token_reduction;
+    sums.counts = counts;
+    sums.row_loss = loss;
+    sums.row_logp = logp;
+    sums.row_entropy = entropy;
+    sums.coefficients = coefficients;
+    sums.weighted = weighted;
+    sums.status = status;
+    sums.async = async;
+    launch_sample_reduce(sums, b.rows, stats, stream);
+    if (total != nullptr) launch_total(weighted, b.samples, status, async, total, stream);
 }
 
 CallSettings default_settings() {
@@ -144,10 +147,8 @@ void ce_forward(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, cons
     rows.status = status;
     rows.async = settings.async;
     launch_rows(RowMode::Forward, b.logits_dtype, rows, nullptr, stream);
-    SampleArgs sums = sample_args(b, o, counts, rows.loss, rows.logp, rows.entropy);
-    sums.status = status;
-    sums.async = settings.async;
-    launch_sample_reduce(sums, b.rows, stats, stream);
+    reduce_samples(b, o, counts, rows.loss, rows.logp, rows.entropy, nullptr, nullptr, status, settings.async, stats,
+                   nullptr, stream);
     launch_fold_status(status, settings.async, b.rows, b.vocab, b.device_index, stream);
 }
 
@@ -239,13 +240,8 @@ void ce_forward_backward(const reweigh_ce_batch_t& b, const reweigh_ce_options_t
     launch_rows(RowMode::ForwardBackward, b.logits_dtype, rows, ws.take<char>(static_cast<int64_t>(split_bytes)),
                 stream);
 
-    SampleArgs sums = sample_args(b, o, counts, rows.loss, rows.logp, rows.entropy);
-    sums.coefficients = coefficients;
-    sums.weighted = weighted;
-    sums.status = status;
-    sums.async = settings.async;
-    launch_sample_reduce(sums, b.rows, stats, stream);
-    if (total != nullptr) launch_total(weighted, b.samples, status, settings.async, total, stream);
+    reduce_samples(b, o, counts, rows.loss, rows.logp, rows.entropy, coefficients, weighted, status, settings.async,
+                   stats, total, stream);
     launch_fold_status(status, settings.async, b.rows, b.vocab, b.device_index, stream);
 }
 

@@ -15,11 +15,10 @@
 #include <stdint.h>
 
 #include "../common/errors.h"
+#include "call_scope.cuh"
 #include "ce.cuh"
 #include "ce_cuda.h"
 #include "grad_rows.cuh"
-#include "launch.cuh"
-#include "workspace.cuh"
 
 namespace reweigh {
 namespace cuda {
@@ -27,51 +26,46 @@ namespace cuda {
 void ce_backward_rows(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, const RowParams& p,
                       const float* row_lse, const float* row_entropy, const float* coefficients,
                       const float* row_weights, const float* row_entropy_weights, const reweigh_ce_grad_t& grad) {
-    check_device(b);
-    DeviceGuard guard(b.device_index);
-    const cudaStream_t stream = stream_of(b);
-    CallSettings settings = default_settings();
-    settings.grad_scale = o.grad_scale;
-    if (settings.async) raise_deferred(b.device_index);
-    Workspace ws(b.device_index, stream,
-                 Workspace::piece<DeviceStatus>(1) + Workspace::piece<int64_t>(b.samples) +
-                     Workspace::piece<float>(b.samples));
-    DeviceStatus* status = ws.take<DeviceStatus>(1);
-    int64_t* counts = ws.take<int64_t>(b.samples);
-    float* sample_k = ws.take<float>(b.samples);
+    const CallScope call(b, o.grad_scale);
+    Workspace ws(b.device_index, call.stream, LabelScratch::bytes(b.samples, true));
+    const LabelScratch scratch(ws, b.samples, true);
     const bool with_entropy = row_entropy_weights != nullptr;
+    const float* entropy = with_entropy ? row_entropy : nullptr;
 
     const LabelArgs labels = make_label_args(b, o.ignore_index);
-    reset_status(status, stream);
-    launch_check_labels(labels, status, counts, stream);
-    launch_normalizer(labels, o, settings, coefficients, counts, status, sample_k, stream);
-    launch_check_lse(labels, row_lse, status, stream);
-    launch_check_row_values(labels, row_weights, kRowWeight, status, stream);
+    reset_status(scratch.status, call.stream);
+    launch_check_labels(labels, scratch.status, scratch.counts, call.stream);
+    launch_normalizer(labels, o, call.settings, coefficients, scratch.counts, scratch.status, scratch.sample_k,
+                      call.stream);
+    launch_check_lse(labels, row_lse, scratch.status, call.stream);
+    launch_check_row_values(labels, row_weights, kRowWeight, scratch.status, call.stream);
     if (with_entropy) {
-        launch_check_row_values(labels, row_entropy_weights, kRowEntropyWeight, status, stream);
-        launch_check_row_values(labels, row_entropy, kRowEntropy, status, stream);
+        launch_check_row_values(labels, row_entropy_weights, kRowEntropyWeight, scratch.status, call.stream);
+        launch_check_row_values(labels, entropy, kRowEntropy, scratch.status, call.stream);
     }
-    if (o.check_finite) launch_check_finite(b, o.ignore_index, status, stream);
-    if (!settings.async) {
+    if (o.check_finite) launch_check_finite(b, o.ignore_index, scratch.status, call.stream);
+    if (!call.settings.async) {
         ReportInputs extra = {};
         extra.row_weights = row_weights;
         extra.row_entropy_weights = row_entropy_weights;
-        extra.row_entropy = with_entropy ? row_entropy : nullptr;
-        report_status(b, o, status, coefficients, row_lse, stream, &extra);
+        extra.row_entropy = entropy;
+        report_status(b, o, scratch.status, coefficients, row_lse, call.stream, &extra);
     }
 
-    GradRowsArgs a = grad_rows_args(b, o, p, 0, b.vocab);
-    a.lse = row_lse;
-    a.sample_k = sample_k;
+    GradRowsArgs a = {};
+    a.row = row_args(b, o, p);
+    a.row.in_lse = row_lse;
+    a.row.sample_k = scratch.sample_k;
+    a.row.grad = grad.data;
+    a.row.grad_stride = grad.row_stride;
+    a.row.status = scratch.status;
+    a.row.async = call.settings.async;
+    a.vocab_total = b.vocab;
     a.row_weights = row_weights;
     a.row_entropy_weights = row_entropy_weights;
-    a.row_entropy = with_entropy ? row_entropy : nullptr;
-    a.grad = grad.data;
-    a.grad_stride = grad.row_stride;
-    a.status = status;
-    a.async = settings.async;
-    launch_grad_rows(b.logits_dtype, a, stream);
-    launch_fold_status(status, settings.async, b.rows, b.vocab, b.device_index, stream);
+    a.row_entropy = entropy;
+    launch_grad_rows(b.logits_dtype, a, call.stream);
+    launch_fold_status(scratch.status, call.settings.async, b.rows, b.vocab, b.device_index, call.stream);
 }
 
 }  // namespace cuda

@@ -117,7 +117,7 @@ __global__ void __launch_bounds__(kThreads) normalizer_kernel(LabelArgs a, NormA
 
 /* Moves this call's first failure to the device's deferred status (see [Note: deferred status]). */
 __global__ void fold_status_kernel(const DeviceStatus* st, DeferredStatus* out, int32_t async, int64_t rows,
-                                   int64_t vocab) {
+                                   int64_t vocab, int64_t label_vocab) {
     if (threadIdx.x != 0) return;
     int first = -1;
     for (int c = 0; c < kNumChecks && first < 0; ++c) {
@@ -130,6 +130,7 @@ __global__ void fold_status_kernel(const DeviceStatus* st, DeferredStatus* out, 
     out->index = static_cast<int64_t>(st->first_bad[first]);
     out->rows = rows;
     out->vocab = vocab;
+    out->label_vocab = label_vocab;
     __threadfence_system();
     atomicExch(&out->ready, 1u);
 }
@@ -376,9 +377,9 @@ void report_status(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, c
 }
 
 void launch_fold_status(const DeviceStatus* status, bool async, int64_t rows, int64_t vocab, int device,
-                        cudaStream_t stream) {
+                        cudaStream_t stream, int64_t label_vocab) {
     launch("fold_status_kernel", fold_status_kernel, 1, kWarp, 0, stream, status, deferred_status_device(device),
-           static_cast<int32_t>(async ? 1 : 0), rows, vocab);
+           static_cast<int32_t>(async ? 1 : 0), rows, vocab, label_vocab > 0 ? label_vocab : vocab);
 }
 
 void raise_deferred(int device) {
@@ -386,7 +387,7 @@ void raise_deferred(int device) {
     if (h->ready == 0u) return;
     const int check = h->check, mode = h->mode;
     const long long index = static_cast<long long>(h->index), rows = static_cast<long long>(h->rows),
-                    vocab = static_cast<long long>(h->vocab);
+                    vocab = static_cast<long long>(h->vocab), label_vocab = static_cast<long long>(h->label_vocab);
     h->ready = 0u;
     h->claimed = 0u; /* the next failure may be recorded from here on */
     const char* when = mode == 1 ? "the asynchronous validation of an earlier call on this device (that call wrote no "
@@ -404,7 +405,7 @@ void raise_deferred(int device) {
         case kRowGuard:
             REWEIGH_FAIL(REWEIGH_STATUS_INVALID_ARGUMENT,
                          "targets[%lld] is outside [0, vocab = %lld) and is not ignoreIndex: found by %s", index,
-                         vocab, when);
+                         label_vocab, when);
         case kCoefficient:
             REWEIGH_FAIL(REWEIGH_STATUS_INVALID_ARGUMENT, "coefficients[%lld] is not finite: found by %s", index, when);
         case kNegativeCoefficient:

@@ -33,26 +33,19 @@ constexpr int kThreads = 256;
 
 template <class T>
 __global__ void __launch_bounds__(kThreads) grad_rows_kernel(GradRowsArgs a) {
-    if (a.async && validation_failed(a.status)) return; /* uniform over the grid */
+    const RowArgs& b = a.row;
+    if (b.async && validation_failed(b.status)) return; /* uniform over the grid */
     REWEIGH_DYNAMIC_SMEM(int64_t, shared_y);
-    const RowParams p = a.params;
-    for (int64_t r = blockIdx.x; r < a.rows; r += gridDim.x) {
-        if (threadIdx.x == 0) {
-            const int64_t y = load_index(a.targets, a.targets_dtype, r);
-            const bool ignored = y == a.ignore_index;
-            const bool bad = !ignored && (y < 0 || y >= a.vocab_total);
-            if (bad) record(a.status, kRowGuard, r);
-            shared_y[0] = ignored || bad ? -1 : y;
-        }
-        __syncthreads();
-        const int64_t y = shared_y[0];
-        const T* z = static_cast<const T*>(a.logits) + r * a.stride;
-        T* g = static_cast<T*>(a.grad) + r * a.grad_stride;
+    const RowParams p = b.params;
+    for (int64_t r = blockIdx.x; r < b.rows; r += gridDim.x) {
+        const int64_t y = block_target(b, a.vocab_total, r, shared_y);
+        const T* z = static_cast<const T*>(b.logits) + r * b.stride;
+        T* g = static_cast<T*>(b.grad) + r * b.grad_stride;
         if (y < 0) {
-            for (int64_t v = threadIdx.x; v < a.vocab; v += blockDim.x) g[v] = from_float<T>(0.0f);
+            for (int64_t v = threadIdx.x; v < b.vocab; v += blockDim.x) g[v] = from_float<T>(0.0f);
         } else {
-            const float k = a.sample_k[find_sample(a.offsets, a.offsets_dtype, a.samples, r)];
-            const float lse = a.lse != nullptr ? a.lse[r] : partial_lse(a.combined_max[r], a.combined_sum_exp[r]);
+            const float k = b.sample_k[find_sample(b.offsets, b.offsets_dtype, b.samples, r)];
+            const float lse = b.in_lse != nullptr ? b.in_lse[r] : partial_lse(a.combined_max[r], a.combined_sum_exp[r]);
             // The products of the CPU driver (ce_token.cpp): k_s w_r and k_s beta_r.
             const GradEpilogue e =
                 grad_epilogue(lse, a.row_weights != nullptr ? k * a.row_weights[r] : k, a.vocab_total, p);
@@ -60,7 +53,7 @@ __global__ void __launch_bounds__(kThreads) grad_rows_kernel(GradRowsArgs a) {
             h.kb = a.row_entropy_weights != nullptr ? k * a.row_entropy_weights[r] : 0.0f;
             h.entropy = a.row_entropy_weights != nullptr ? a.row_entropy[r] : 0.0f;
             const int64_t col = y - a.vocab_offset; /* outside [0, vocab): another shard owns the target */
-            for (int64_t v = threadIdx.x; v < a.vocab; v += blockDim.x) {
+            for (int64_t v = threadIdx.x; v < b.vocab; v += blockDim.x) {
                 const float zp = transform_logit(to_float(z[v]), p);
                 g[v] = from_float<T>(token_grad_element(e, h, zp, v == col, p));
             }
@@ -71,27 +64,8 @@ __global__ void __launch_bounds__(kThreads) grad_rows_kernel(GradRowsArgs a) {
 
 }  // namespace
 
-GradRowsArgs grad_rows_args(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, const RowParams& p,
-                            int64_t vocab_offset, int64_t vocab_total) {
-    GradRowsArgs a = {};
-    a.logits = b.logits;
-    a.rows = b.rows;
-    a.vocab = b.vocab;
-    a.stride = b.logits_row_stride;
-    a.targets = b.targets;
-    a.targets_dtype = b.targets_dtype;
-    a.offsets_dtype = b.offsets_dtype;
-    a.offsets = b.offsets;
-    a.samples = b.samples;
-    a.ignore_index = o.ignore_index;
-    a.params = p;
-    a.vocab_offset = vocab_offset;
-    a.vocab_total = vocab_total;
-    return a;
-}
-
 void launch_grad_rows(int32_t logits_dtype, const GradRowsArgs& a, cudaStream_t stream) {
-    const unsigned grid = grid_for(a.rows, 1);
+    const unsigned grid = grid_for(a.row.rows, 1);
     const size_t smem = sizeof(int64_t);
     switch (logits_dtype) {
         case REWEIGH_DTYPE_F32:

@@ -36,31 +36,19 @@ constexpr size_t kStateBytes = (sizeof(SoftmaxState) * kReduceSlots + 15) / 16 *
 constexpr size_t kSumBytes = (sizeof(float) * kReduceSlots + 15) / 16 * 16;
 constexpr size_t kPartialSmem = kStateBytes + kSumBytes + 16;
 
-/* Row r's target, or -1 for a row treated as ignored (ignore_index, or out of range: the row guard). */
-__device__ __forceinline__ int64_t guarded_target(const PartialArgs& a, int64_t r) {
-    const int64_t y = load_index(a.targets, a.targets_dtype, r);
-    if (y == a.ignore_index) return -1;
-    if (y < 0 || y >= a.vocab_total) {
-        record(a.status, kRowGuard, r);
-        return -1;
-    }
-    return y;
-}
-
 template <class T>
 __global__ void __launch_bounds__(kThreads) partial_forward_kernel(PartialArgs a) {
-    if (a.async && validation_failed(a.status)) return; /* uniform over the grid */
+    const RowArgs& b = a.row;
+    if (b.async && validation_failed(b.status)) return; /* uniform over the grid */
     REWEIGH_DYNAMIC_SMEM(uint4, smem);
     SoftmaxState* state_scratch = reinterpret_cast<SoftmaxState*>(smem);
     float* sum_scratch = reinterpret_cast<float*>(reinterpret_cast<char*>(smem) + kStateBytes);
     int64_t* shared_y = reinterpret_cast<int64_t*>(reinterpret_cast<char*>(smem) + kStateBytes + kSumBytes);
-    const RowParams p = a.params;
+    const RowParams p = b.params;
     const reweigh_ce_partials_t out = a.partials;
-    for (int64_t r = blockIdx.x; r < a.rows; r += gridDim.x) {
-        if (threadIdx.x == 0) shared_y[0] = guarded_target(a, r);
-        __syncthreads();
-        const int64_t y = shared_y[0];
-        const T* z = static_cast<const T*>(a.logits) + r * a.stride;
+    for (int64_t r = blockIdx.x; r < b.rows; r += gridDim.x) {
+        const int64_t y = block_target(b, a.vocab_total, r, shared_y);
+        const T* z = static_cast<const T*>(b.logits) + r * b.stride;
         if (y < 0) {
             if (threadIdx.x == 0) {
                 out.max[r] = -INFINITY;
@@ -68,7 +56,7 @@ __global__ void __launch_bounds__(kThreads) partial_forward_kernel(PartialArgs a
             }
         } else {
             RowPartial part = partial_init();
-            for (int64_t v = threadIdx.x; v < a.vocab; v += blockDim.x) {
+            for (int64_t v = threadIdx.x; v < b.vocab; v += blockDim.x) {
                 const float zp = transform_logit(to_float(z[v]), p);
                 softmax_add(part.st, zp);
                 part.logit_sum += zp;
@@ -81,7 +69,7 @@ __global__ void __launch_bounds__(kThreads) partial_forward_kernel(PartialArgs a
                 out.sum_exp[r] = part.st.d;
                 out.entropy_sum[r] = part.st.s;
                 out.logit_sum[r] = p.eps > 0.0f ? part.logit_sum : 0.0f;
-                out.target_logit[r] = col >= 0 && col < a.vocab ? transform_logit(to_float(z[col]), p) : 0.0f;
+                out.target_logit[r] = col >= 0 && col < b.vocab ? transform_logit(to_float(z[col]), p) : 0.0f;
             }
         }
         __syncthreads(); /* the scratch and shared_y are reused by the next row */
@@ -89,46 +77,30 @@ __global__ void __launch_bounds__(kThreads) partial_forward_kernel(PartialArgs a
 }
 
 __global__ void finish_combined_kernel(PartialArgs a) {
-    if (a.async && validation_failed(a.status)) return;
+    const RowArgs& b = a.row;
+    if (b.async && validation_failed(b.status)) return;
     const int64_t step = static_cast<int64_t>(gridDim.x) * blockDim.x;
     const reweigh_ce_partials_t c = a.partials;
-    for (int64_t r = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; r < a.rows; r += step) {
+    for (int64_t r = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; r < b.rows; r += step) {
         RowResult res = {0.0f, 0.0f, 0.0f, 0.0f};
-        if (guarded_target(a, r) >= 0) {
+        if (guarded_target(b, a.vocab_total, r) >= 0) {
             SoftmaxState st;
             st.m = c.max[r];
             st.d = c.sum_exp[r];
             st.s = c.entropy_sum[r];
-            res = row_finish(st, c.target_logit[r], c.logit_sum[r], a.vocab_total, a.params);
+            res = row_finish(st, c.target_logit[r], c.logit_sum[r], a.vocab_total, b.params);
         }
-        a.lse[r] = res.lse;
-        a.logp[r] = res.logp;
-        a.entropy[r] = res.entropy;
-        a.loss[r] = res.loss;
+        b.lse[r] = res.lse;
+        b.logp[r] = res.logp;
+        b.entropy[r] = res.entropy;
+        b.loss[r] = res.loss;
     }
 }
 
 }  // namespace
 
-PartialArgs partial_args(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, const RowParams& p,
-                         int64_t vocab_offset, int64_t vocab_total, const reweigh_ce_partials_t& partials) {
-    PartialArgs a = {};
-    a.logits = b.logits;
-    a.rows = b.rows;
-    a.vocab = b.vocab;
-    a.stride = b.logits_row_stride;
-    a.targets = b.targets;
-    a.targets_dtype = b.targets_dtype;
-    a.ignore_index = o.ignore_index;
-    a.params = p;
-    a.vocab_offset = vocab_offset;
-    a.vocab_total = vocab_total;
-    a.partials = partials;
-    return a;
-}
-
 void launch_partial_forward(int32_t logits_dtype, const PartialArgs& a, cudaStream_t stream) {
-    const unsigned grid = grid_for(a.rows, 1);
+    const unsigned grid = grid_for(a.row.rows, 1);
     switch (logits_dtype) {
         case REWEIGH_DTYPE_F32:
             launch("partial_forward_kernel<f32>", partial_forward_kernel<float>, grid, kThreads, kPartialSmem, stream,
@@ -147,7 +119,7 @@ void launch_partial_forward(int32_t logits_dtype, const PartialArgs& a, cudaStre
 }
 
 void launch_finish_combined(const PartialArgs& a, cudaStream_t stream) {
-    launch("finish_combined_kernel", finish_combined_kernel, grid_for(a.rows, kThreads), kThreads, 0, stream, a);
+    launch("finish_combined_kernel", finish_combined_kernel, grid_for(a.row.rows, kThreads), kThreads, 0, stream, a);
 }
 
 }  // namespace cuda

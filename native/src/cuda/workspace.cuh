@@ -45,7 +45,8 @@ struct DeferredStatus {
     int32_t mode;    /* 1: found by an asynchronous call's validation; 0: by a row kernel's guard */
     int64_t index;   /* the first bad index of that check */
     int64_t rows;    /* the call's shape, for the message */
-    int64_t vocab;
+    int64_t vocab;   /* the logits' columns (decodes a non-finite logit's index) */
+    int64_t label_vocab; /* the range of the targets: vocab, or a shard's whole vocabulary */
 };
 
 struct CacheSlot;

@@ -38,17 +38,7 @@
 
 namespace {
 
-using reweigh_test::decode;
-using reweigh_test::DevBuf;
-using reweigh_test::encode;
-using reweigh_test::env_on;
-using reweigh_test::esize;
-using reweigh_test::g_checks;
-using reweigh_test::g_failures;
-using reweigh_test::index_bytes;
-using reweigh_test::ok;
-using reweigh_test::strip_location;
-using reweigh_test::within;
+using namespace reweigh_test;  // the helpers of cuda_test_io.h and cuda_test_support.h
 
 struct Case {
     const char* label;
@@ -108,15 +98,8 @@ Inputs make_inputs(const Case& c, uint64_t seed) {
     /* Some negative (DPO's rejected side) where the normalisation allows it; WEIGHT_SUM needs c >= 0. */
     const double low = c.normalization == REWEIGH_NORMALIZATION_WEIGHT_SUM ? 0.0 : -0.3;
     for (auto& x : in.coefficients) x = static_cast<float>(low + unit(rng) * 2.0);
-    in.options = reweigh_ce_options_default();
-    in.options.label_smoothing = c.eps;
-    in.options.z_loss = c.zloss;
-    in.options.softcap = c.softcap;
-    in.options.logit_scale = c.scale;
-    in.options.token_reduction = c.reduction;
-    in.options.normalization = c.normalization;
-    in.options.normalizer = 3.5;
-    in.options.grad_scale = c.grad_scale;
+    in.options = reweigh_test::options_of(c.eps, c.zloss, c.softcap, c.scale, c.reduction, c.normalization, 3.5,
+                                          c.grad_scale);
     return in;
 }
 

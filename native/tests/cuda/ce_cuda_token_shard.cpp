@@ -41,16 +41,7 @@
 
 namespace {
 
-using reweigh_test::decode;
-using reweigh_test::DevBuf;
-using reweigh_test::encode;
-using reweigh_test::esize;
-using reweigh_test::g_checks;
-using reweigh_test::g_failures;
-using reweigh_test::index_bytes;
-using reweigh_test::ok;
-using reweigh_test::strip_location;
-using reweigh_test::within;
+using namespace reweigh_test;  // the helpers of cuda_test_io.h and cuda_test_support.h
 
 constexpr int32_t F32 = REWEIGH_DTYPE_F32, BF16 = REWEIGH_DTYPE_BF16, F16 = REWEIGH_DTYPE_F16;
 
@@ -101,15 +92,8 @@ Batch make_batch(int64_t rows, int64_t vocab, int64_t samples, int32_t dtype, co
     const double low = o.normalization == REWEIGH_NORMALIZATION_WEIGHT_SUM ? 0.0 : -0.5;
     b.coefficients.resize(static_cast<size_t>(samples));
     for (auto& c : b.coefficients) c = static_cast<float>(low + 2.0 * unit(rng));
-    b.options = reweigh_ce_options_default();
-    b.options.label_smoothing = o.eps;
-    b.options.z_loss = o.zloss;
-    b.options.softcap = o.softcap;
-    b.options.logit_scale = o.scale;
-    b.options.grad_scale = o.grad_scale;
-    b.options.token_reduction = o.reduction;
-    b.options.normalization = o.normalization;
-    b.options.normalizer = 2.5;
+    b.options = reweigh_test::options_of(o.eps, o.zloss, o.softcap, o.scale, o.reduction, o.normalization, 2.5,
+                                         o.grad_scale);
     return b;
 }
 
@@ -206,6 +190,33 @@ std::vector<double> reference_rows_grad(const Batch& b, const std::vector<float>
 
 /* ---- backward_rows ---- */
 
+/* The inputs of backward_rows in device memory. */
+struct DeviceRows {
+    DevBuf logits, targets, offsets, coef, lse, entropy, w, beta;
+    DeviceRows(const Batch& b, const std::vector<float>& lse_h, const std::vector<float>& entropy_h,
+               const std::vector<float>& w_h, const std::vector<float>& beta_h)
+        : logits(b.logits.size()), targets(b.targets.size()), offsets(b.offsets.size()),
+          coef(b.coefficients.size() * 4 + 4), lse(lse_h.size() * 4 + 4), entropy(entropy_h.size() * 4 + 4),
+          w(w_h.size() * 4 + 4), beta(beta_h.size() * 4 + 4) {
+        logits.upload(b.logits);
+        targets.upload(b.targets);
+        offsets.upload(b.offsets);
+        coef.upload(b.coefficients);
+        lse.upload(lse_h);
+        entropy.upload(entropy_h);
+        w.upload(w_h);
+        beta.upload(beta_h);
+    }
+    static const float* f(const DevBuf& d) { return static_cast<const float*>(d.get()); }
+    /* backward_rows of `batch` (a view of these buffers) into `grad`, with or without the entropy term. */
+    reweigh_status_t backward_rows(const reweigh_ce_batch_t& batch, const reweigh_ce_options_t& o, bool with_beta,
+                                   void* grad, int64_t stride) const {
+        reweigh_ce_grad_t g = {grad, stride};
+        return reweigh_ce_backward_rows(&batch, &o, f(lse), f(entropy), f(coef), f(w), with_beta ? f(beta) : nullptr,
+                                        &g);
+    }
+};
+
 /* CPU forward of the whole batch: rowLse and rowEntropy for backward_rows. */
 void cpu_forward_rows(const Batch& b, std::vector<float>& lse, std::vector<float>& entropy) {
     lse.assign(static_cast<size_t>(b.rows), 0.0f);
@@ -241,31 +252,16 @@ void rows_case(const Opts& o, int32_t dtype, bool with_beta, int64_t rows, int64
                                 &cg),
        "cpu backward_rows");
 
-    const size_t R = static_cast<size_t>(rows) * 4 + 4;
-    DevBuf logits(b.logits.size()), grad(b.logits.size()), targets(b.targets.size()), offsets(b.offsets.size()),
-        coef(b.coefficients.size() * 4), dlse(R), dent(R), dw(R), dbeta(R);
-    logits.upload(b.logits);
-    targets.upload(b.targets);
-    offsets.upload(b.offsets);
-    coef.upload(b.coefficients);
-    dlse.upload(lse);
-    dent.upload(entropy);
-    dw.upload(w);
-    dbeta.upload(beta);
-    reweigh_ce_batch_t gb = view(b, logits.get(), dtype, targets.get(), offsets.get(), 0, b.vocab, REWEIGH_DEVICE_CUDA);
-    auto run = [&](void* out) {
-        reweigh_ce_grad_t g = {out, b.vocab};
-        ok(reweigh_ce_backward_rows(&gb, &b.options, static_cast<const float*>(dlse.get()),
-                                    static_cast<const float*>(dent.get()), static_cast<const float*>(coef.get()),
-                                    static_cast<const float*>(dw.get()),
-                                    with_beta ? static_cast<const float*>(dbeta.get()) : nullptr, &g),
-           "gpu backward_rows");
-    };
-    run(grad.get());
+    const DeviceRows dev(b, lse, entropy, w, beta);
+    DevBuf grad(b.logits.size());
+    const reweigh_ce_batch_t gb =
+        view(b, dev.logits.get(), dtype, dev.targets.get(), dev.offsets.get(), 0, b.vocab, REWEIGH_DEVICE_CUDA);
+    ok(dev.backward_rows(gb, b.options, with_beta, grad.get(), b.vocab), "gpu backward_rows");
     const std::vector<uint8_t> got = grad.download<uint8_t>(b.logits.size());
     compare_grad("backward_rows vs CPU", b, got, ref);
-    run(logits.get()); /* in place */
-    EXPECT(logits.download<uint8_t>(b.logits.size()) == got, "%s: in-place gradient differs from out-of-place", o.label);
+    ok(dev.backward_rows(gb, b.options, with_beta, dev.logits.get(), b.vocab), "gpu backward_rows in place");
+    EXPECT(dev.logits.download<uint8_t>(b.logits.size()) == got, "%s: in-place gradient differs from out-of-place",
+           o.label);
     if (dtype == F32) {
         const std::vector<double> g64 = reference_rows_grad(b, w, with_beta ? &beta : nullptr);
         std::vector<uint8_t> as_f32(g64.size() * 4);
@@ -476,13 +472,13 @@ void bad_case(const char* label, Bad what, const char* needle, reweigh_status_t 
         comb.sum[r] = 10.0f;
         comb.tl[r] = 1.0f;
     }
-    int64_t vocab_total = 40;
+    const int64_t vocab_total = 80; /* the sharded calls: the batch holds columns [0, 40) of 80 */
     switch (what) {
         case Bad::RowWeight: w[5] = NAN; break;
         case Bad::RowEntropyWeight: beta[3] = INFINITY; break;
         case Bad::RowEntropy: entropy[2] = NAN; break;
         case Bad::CombinedLse: comb.d[4] = 0.0f; break;
-        case Bad::ShardTarget: b.t[6] = 80; vocab_total = 80; break; /* 80 is outside [0, 80) */
+        case Bad::ShardTarget: b.t[6] = 80; break; /* outside [0, vocab_total = 80) */
         case Bad::PartialFinite: encode(F32, b.logits, 7 * 40 + 11, NAN); b.options.check_finite = 1; break;
     }
     b.targets = index_bytes(b.t, REWEIGH_DTYPE_I64);
@@ -509,23 +505,13 @@ void bad_case(const char* label, Bad what, const char* needle, reweigh_status_t 
     const std::string cpu_msg = strip_location(reweigh_last_error());
 
     for (int mode = 0; mode < 2; ++mode) {
-        DevBuf logits(b.logits.size()), targets(b.targets.size()), offsets(b.offsets.size()), coef(12), dlse(36),
-            dent(36), dw(36), dbeta(36);
+        const DeviceRows dev(b, lse, entropy, w, beta);
         DevPartials dp(9);
-        logits.upload(b.logits);
-        targets.upload(b.targets);
-        offsets.upload(b.offsets);
-        coef.upload(b.coefficients);
-        dlse.upload(lse);
-        dent.upload(entropy);
-        dw.upload(w);
-        dbeta.upload(beta);
         dp.upload(comb);
         ok(reweigh_cuda_set_validation_mode(mode), "set mode");
-        const reweigh_status_t gs =
-            call(REWEIGH_DEVICE_CUDA, logits.get(), targets.get(), offsets.get(), static_cast<const float*>(coef.get()),
-                 static_cast<const float*>(dlse.get()), static_cast<const float*>(dent.get()),
-                 static_cast<const float*>(dw.get()), static_cast<const float*>(dbeta.get()), dp.view());
+        const reweigh_status_t gs = call(REWEIGH_DEVICE_CUDA, dev.logits.get(), dev.targets.get(), dev.offsets.get(),
+                                         DeviceRows::f(dev.coef), DeviceRows::f(dev.lse), DeviceRows::f(dev.entropy),
+                                         DeviceRows::f(dev.w), DeviceRows::f(dev.beta), dp.view());
         std::string gpu_msg = strip_location(reweigh_last_error());
         if (mode == REWEIGH_CUDA_VALIDATION_SYNC) {
             printf("bad  %-30s cpu=%s gpu=%s: %s\n", label, reweigh_status_string(cs), reweigh_status_string(gs),
@@ -543,7 +529,7 @@ void bad_case(const char* label, Bad what, const char* needle, reweigh_status_t 
                    reweigh_status_string(expected));
         }
         EXPECT(gpu_msg.find(needle) != std::string::npos, "%s: message lacks '%s': %s", label, needle, gpu_msg.c_str());
-        EXPECT(logits.download<uint8_t>(b.logits.size()) == b.logits, "%s (mode %d): logits written despite the error",
+        EXPECT(dev.logits.download<uint8_t>(b.logits.size()) == b.logits, "%s (mode %d): logits written despite the error",
                label, mode);
         HostPartials after(9);
         dp.download(after);
