@@ -20,6 +20,11 @@
  * (less its exact multiplies by 1 when there is no scale or softcap), so
  * unit row weights reproduce reweigh_ce_backward bit for bit
  * (test_ce_token UnitWeightsEqualPerSampleBackward).
+ *
+ * coefficient_row is ce_simd.h's fused row (SimdRowKernels<V>::fused_row_by:
+ * include ce_simd.h first) with the row coefficient computed from the row's
+ * statistics between pass 2 and pass 3: the one-pass policy step without an
+ * entropy term reads the row once, as forwardBackward does.
  */
 #ifndef REWEIGH_CPU_TOKEN_SIMD_H
 #define REWEIGH_CPU_TOKEN_SIMD_H
@@ -128,6 +133,17 @@ struct TokenSimd {
             store_scalar(g, dtype, v, reweigh::token_grad_element(e, h, zp, false, p));
         }
         store_scalar(g, dtype, y, reweigh::token_grad_element(e, h, zp_y, true, p));
+    }
+
+    static reweigh::RowResult coefficient_row(const void* z, int32_t dtype, int64_t vocab, int64_t y,
+                                              const reweigh::RowParams& p, const reweigh::cpu::RowCoefficient& c,
+                                              void* g, float* scratch, const reweigh::cpu::RowHints& hints) {
+        using K = SimdRowKernels<V>;
+        return K::with_source(z, dtype, vocab, p, scratch, [&](const auto& zp) {
+            return K::fused_row_by(zp, z, dtype, vocab, y, p,
+                                   [&](const reweigh::RowResult& r) { return c.of(c.ctx, c.row, r); }, g,
+                                   scratch + vocab, hints);
+        });
     }
 };
 
