@@ -11,7 +11,7 @@ import java.util.Arrays;
  * The gradient with per-row (per-token) coefficients, for two-phase token-level objectives such as
  * GRPO, DAPO, PPO-clip and dynamic fine-tuning ({@code dev.reweigh.weighting}): {@link
  * FusedLoss#forward} gives {@code rowLogp}, {@code rowLse} and {@code rowEntropy}; Java computes
- * each row's coefficient; {@code backward} writes the gradient (docs/design.md §3).
+ * each row's coefficient; {@code backward} writes the gradient (docs/design.md §3.8).
  *
  * <p>The gradient is that of
  *

@@ -256,6 +256,33 @@ class PolicyLossTest {
     }
   }
 
+  /** docs/methods.md §8's worked example: logp = [-1, -2], oldLogp = [-1.5, -2], A = 1. */
+  @Test
+  void handWorkedExample() {
+    // Row logits [0, ln(e^k - 1)] with target 0 give logp = -ln(e^k) = -k.
+    float[] logits = {0f, (float) Math.log(Math.E - 1), 0f, (float) Math.log(Math.E * Math.E - 1)};
+    int[] targets = {0, 0};
+    int[] offsets = {0, 2};
+    float[] grad = new float[4];
+    PolicyResult res = PolicyLoss.forwardBackward(logits, 2, targets, offsets,
+        TokenLoss.objectiveSpec(), PolicySpec.grpo(0.2, 0, PolicyGradient.Level.SEQUENCE),
+        new float[] {-1.5f, -2f}, new float[] {1f, 1f}, null, null, grad);
+    assertEquals(-1, res.rowLogp()[0], 1e-6);
+    assertEquals(-2, res.rowLogp()[1], 1e-6);
+    assertEquals(0f, res.rowWeights()[0], "row 0 is clipped above: no surrogate gradient");
+    assertEquals(0.5, res.rowWeights()[1], 1e-6);
+    assertArrayEquals(new byte[] {1, 0}, res.rowClipped());
+    assertEquals(0, res.clippedBelow());
+    assertEquals(1, res.clippedAbove());
+    assertEquals(-1.1, res.objective(), 1e-6);
+    // Row 1's gradient: w (p - onehot(0)) with p = [e^-2, 1 - e^-2].
+    double p0 = Math.exp(-2);
+    assertEquals(0.5 * (p0 - 1), grad[2], 1e-6);
+    assertEquals(0.5 * (1 - p0), grad[3], 1e-6);
+    assertEquals(0f, grad[0]);
+    assertEquals(0f, grad[1]);
+  }
+
   @Test
   void badInputsNameTheArrayAndIndex() {
     Batch b = new Batch(7, 1);

@@ -3,7 +3,9 @@ package dev.reweigh.weighting;
 /**
  * Token-level policy-gradient objectives, each returned as a {@link TokenObjective} (value and
  * {@code dF/dlogp_r} per row) for the two-phase {@code FusedLoss.forward} -> objective -> {@code
- * TokenLoss.backward} step (docs/methods.md §7).
+ * TokenLoss.backward} step (docs/methods.md §8). {@code dev.reweigh.PolicyLoss} computes the same
+ * objectives in one pass over the logits, natively; this class is its readable reference (the
+ * tests compare the two).
  *
  * <p>Layout: the rows of one batch, sample s owning rows {@code [offsets[s], offsets[s+1])} (the
  * kernel's layout); {@code counted[r]} marks the response tokens the objective averages over
