@@ -61,7 +61,7 @@ final class GrpoData {
     }
     int group = data.samples % GROUP == 0 ? GROUP : data.samples;
     advantages = PolicyGradient.groupAdvantages(rewards, group, 1e-4);
-    rowAdvantages = PolicyLoss.rowAdvantages(advantages, data.offsetsHeap);
+    rowAdvantages = PolicyGradient.rowAdvantages(advantages, data.offsetsHeap);
     unit = TokenLoss.unitCoefficients(data.samples);
     int countedRows = 0;
     for (boolean c : counted) {

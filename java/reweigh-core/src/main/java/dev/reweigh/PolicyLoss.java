@@ -36,46 +36,13 @@ public final class PolicyLoss {
 
   private static final int CPU = Device.Kind.CPU.code;
 
-  /**
-   * A sequence-level advantage on each of its rows, as the kernel takes advantages.
-   *
-   * @param sampleAdvantages A_s per sample (e.g. {@code PolicyGradient.groupAdvantages})
-   * @param offsets samples + 1 row offsets
-   * @return A per row
-   */
-  public static float[] rowAdvantages(double[] sampleAdvantages, int[] offsets) {
-    if (sampleAdvantages == null || offsets == null || offsets.length < 1) {
-      throw new IllegalArgumentException("sampleAdvantages or offsets is null or empty");
-    }
-    if (sampleAdvantages.length != offsets.length - 1) {
-      throw new IllegalArgumentException("sampleAdvantages.length = " + sampleAdvantages.length
-          + " must equal the number of samples = " + (offsets.length - 1));
-    }
-    if (offsets[0] != 0) {
-      throw new IllegalArgumentException("offsets[0] = " + offsets[0] + " must be 0");
-    }
-    for (int s = 1; s < offsets.length; s++) {
-      if (offsets[s] < offsets[s - 1]) {
-        throw new IllegalArgumentException("offsets[" + s + "] = " + offsets[s]
-            + " is smaller than offsets[" + (s - 1) + "] = " + offsets[s - 1]);
-      }
-    }
-    float[] a = new float[offsets[offsets.length - 1]];
-    for (int s = 0; s < sampleAdvantages.length; s++) {
-      for (int r = offsets[s]; r < offsets[s + 1]; r++) {
-        a[r] = (float) sampleAdvantages[s];
-      }
-    }
-    return a;
-  }
-
   // ---- heap arrays -------------------------------------------------------------------------
 
   /**
    * One step on fp32 heap logits; the gradient goes to {@code grad} (may be {@code logits}).
    *
    * @param oldLogp logp under the sampling policy (CLIPPED; null for DFT)
-   * @param advantages A per row (CLIPPED; null for DFT): {@link #rowAdvantages}
+   * @param advantages A per row (CLIPPED; null for DFT): {@code PolicyGradient.rowAdvantages}
    * @param refLogp logp under the reference; needed when {@code klCoefficient > 0}, else null
    * @param entropyWeights beta_r per row, or null (no entropy term)
    * @return the objective and the per-row results
@@ -121,19 +88,8 @@ public final class PolicyLoss {
   public static PolicyResult forwardBackward(NativeBatch batch, LossSpec spec, PolicySpec policy,
       float[] oldLogp, float[] advantages, float[] refLogp, float[] entropyWeights,
       NativeGrad grad) {
-    if (batch == null) {
-      throw new IllegalArgumentException("batch is null");
-    }
-    checkSpecs(spec, policy);
-    batch.checkLive();
-    if (batch.device.isCuda()) {
-      throw new UnsupportedOperationException("batch lives on " + batch.device
-          + ": the one-pass policy step runs on CPU batches only");
-    }
-    if (grad == null) {
-      throw new IllegalArgumentException("grad is null");
-    }
-    grad.check(batch);
+    TokenLoss.requireCpuBatch(batch, spec, grad);
+    requirePolicy(policy);
     if (batch.rows > Integer.MAX_VALUE) {
       throw new IllegalArgumentException("batch.rows = " + batch.rows
           + ": per-row results on the heap hold at most 2^31 - 1 rows");
@@ -183,39 +139,19 @@ public final class PolicyLoss {
 
   private static int checkHeap(long logitsLength, long gradLength, int vocab, int[] targets,
       int[] offsets, LossSpec spec, PolicySpec policy) {
-    if (logitsLength < 0) {
-      throw new IllegalArgumentException("logits is null");
-    }
-    if (targets == null) {
-      throw new IllegalArgumentException("targets is null");
-    }
-    if (offsets == null || offsets.length < 1) {
-      throw new IllegalArgumentException(
-          "offsets is null or empty: offsets needs samples + 1 entries, starting with 0");
-    }
-    checkSpecs(spec, policy);
-    if (vocab < 1) {
-      throw new IllegalArgumentException("vocab = " + vocab + " must be >= 1");
-    }
-    long expected = (long) targets.length * vocab;
-    if (logitsLength != expected) {
-      throw new IllegalArgumentException("logits.length = " + logitsLength
-          + " must equal targets.length * vocab = " + expected);
-    }
+    long rows = TokenLoss.checkHeap(logitsLength, vocab, targets, offsets, spec);
+    requirePolicy(policy);
     if (gradLength < 0) {
       throw new IllegalArgumentException("grad is null");
     }
-    if (gradLength != expected) {
+    if (gradLength != logitsLength) {
       throw new IllegalArgumentException(
-          "grad.length = " + gradLength + " must equal logits.length = " + expected);
+          "grad.length = " + gradLength + " must equal logits.length = " + logitsLength);
     }
-    return targets.length;
+    return (int) rows;
   }
 
-  private static void checkSpecs(LossSpec spec, PolicySpec policy) {
-    if (spec == null) {
-      throw new IllegalArgumentException("spec is null");
-    }
+  private static void requirePolicy(PolicySpec policy) {
     if (policy == null) {
       throw new IllegalArgumentException("policy is null");
     }

@@ -59,7 +59,7 @@ class PolicyLossTest {
       for (int s = 0; s < samples; s++) {
         sampleAdv[s] = (float) a[s]; // float-representable, so both paths see the same A
       }
-      rowAdv = PolicyLoss.rowAdvantages(sampleAdv, offsets);
+      rowAdv = PolicyGradient.rowAdvantages(sampleAdv, offsets);
       refLogp = new float[rows];
       for (int r = 0; r < rows; r++) {
         refLogp[r] = (float) (0.5 * rnd.nextGaussian()); // shifted by logp in setRatios

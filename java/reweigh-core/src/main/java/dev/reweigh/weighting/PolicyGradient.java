@@ -106,6 +106,27 @@ public final class PolicyGradient {
   }
 
   /**
+   * A sequence's advantage on each of its rows, as floats: the per-row advantages {@code
+   * dev.reweigh.PolicyLoss} takes (the one-pass step). Rows that are not counted carry their
+   * sequence's value too; the kernel does not read them.
+   *
+   * @param advantages A_i per sample, finite
+   * @param offsets samples + 1 row offsets
+   * @return A per row
+   */
+  public static float[] rowAdvantages(double[] advantages, int[] offsets) {
+    if (offsets == null || offsets.length < 1) {
+      throw new IllegalArgumentException("offsets is null or empty: it needs samples + 1 entries");
+    }
+    double[] a = perRow(advantages, offsets, new float[offsets[offsets.length - 1]]);
+    float[] f = new float[a.length];
+    for (int r = 0; r < a.length; r++) {
+      f[r] = (float) a[r];
+    }
+    return f;
+  }
+
+  /**
    * GRPO, arXiv:2402.03300 Eq. (3), with the k3 KL estimator of Eq. (4):
    *
    * <pre>

@@ -88,7 +88,7 @@ class TorchTokenLossTest {
     TorchBatch one = TorchBatch.padded(oneLeaf, Tensors.longs(y, B, T));
     PolicyResult res = TorchTokenLoss.policyStep(one, TokenLoss.objectiveSpec(),
         PolicySpec.grpo(0.2, 0, PolicyGradient.Level.SEQUENCE), oldLogp,
-        PolicyLoss.rowAdvantages(adv, offsets), null, null, false);
+        PolicyGradient.rowAdvantages(adv, offsets), null, null, false);
     assertEquals(f.value(), res.objective(), 1e-6);
     assertTrue(res.clippedBelow() > 0 && res.clippedAbove() > 0,
         "below " + res.clippedBelow() + ", above " + res.clippedAbove());
