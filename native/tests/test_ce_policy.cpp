@@ -211,6 +211,8 @@ TEST(CePolicy, AllIsasAllOptionsAgainstFloat64) {
                 if (variant % 3 == 2) {
                     o.softcap = 30.0f;
                     o.logit_scale = 0.7f;
+                } else if (variant % 3 == 1) {
+                    o.logit_scale = 1.3f;  // a temperature without softcap
                 }
                 if (variant % 5 == 3) o.grad_scale = 4.0f;
                 const Problem p = make_problem(gen, o, 3000 + 10 * variant + shape);

@@ -11,10 +11,10 @@
  *      level's weight n_r;
  *   3. the gradient with that coefficient (and beta_r's entropy term).
  *
- * Without an entropy term, 1 to 3 are ce_simd.h's fused row (statistics, then
- * the gradient from the cached exponentials); with one, or on the scalar
- * variant, the row's forward kernel followed by reweigh_ce_backward_rows' row
- * kernel while the row is in cache. Each row writes only its own outputs; the
+ * On the SIMD variants 1 to 3 are token_simd.h's coefficient_row (statistics,
+ * then the gradient from the exponentials cached in pass 2, with or without
+ * the entropy term); on the scalar variant the row's forward kernel followed by
+ * reweigh_ce_backward_rows' row kernel while the row is in cache. Each row writes only its own outputs; the
  * objective and the clip counts are summed afterwards in float64, serially in
  * row order, so every result is independent of the thread count.
  */
@@ -108,11 +108,11 @@ void policy_rows(void* ctx, int64_t begin, int64_t end) {
                                  : nullptr};
         const RowCoefficient c{policy_coefficient, &job, r};
         const float kb = job.entropy_weights != nullptr ? job.grad_scale * job.entropy_weights[r] : 0.0f;
-        if (kb == 0.0f && job.coefficient_row != nullptr) {
-            job.coefficient_row(z, b.logits_dtype, b.vocab, y, job.params, c, g, scratch, hints);
+        if (job.coefficient_row != nullptr) {
+            job.coefficient_row(z, b.logits_dtype, b.vocab, y, job.params, c, kb, g, scratch, hints);
             continue;
         }
-        // The forward row reads z from memory; the gradient row finds it in cache.
+        // Scalar: the forward row reads z from memory; the gradient row finds it in cache.
         const RowResult stats = job.kernels->forward_row(z, b.logits_dtype, b.vocab, y, job.params, scratch, hints);
         const float k = policy_coefficient(&job, r, stats);
         const GradEpilogue e = grad_epilogue(stats.lse, k, b.vocab, job.params);

@@ -36,12 +36,13 @@ struct RowCoefficient {
 };
 
 /*
- * Statistics of one counted row and its gradient with coefficient c.of(stats),
- * no entropy term, in one read of the row (ce_simd.h's fused row): g may be z.
- * scratch: at least 2 * vocab floats. NULL for the scalar variant.
+ * Statistics of one counted row and its gradient with coefficient c.of(stats)
+ * and entropy coefficient kb (0: none), in one read of the row (token_simd.h):
+ * g may be z. scratch: at least 2 * vocab floats. NULL for the scalar variant.
  */
 typedef RowResult (*CoefficientRowFn)(const void* z, int32_t dtype, int64_t vocab, int64_t y, const RowParams& p,
-                                      const RowCoefficient& c, void* g, float* scratch, const RowHints& hints);
+                                      const RowCoefficient& c, float kb, void* g, float* scratch,
+                                      const RowHints& hints);
 
 CoefficientRowFn coefficient_row_avx2();
 CoefficientRowFn coefficient_row_avx512();
