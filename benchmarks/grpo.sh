@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # benchmarks/grpo.sh: the GRPO step benchmarks (docs/design.md §3, per-row coefficients): JMH
 # GrpoBench (forward + PolicyGradient.grpo + TokenLoss.backward, with and without the entropy
-# term, and the backward alone) and LibtorchGrpoBench (log_softmax + gather + clipped objective +
-# autograd), then GrpoPairedProbe's interleaved ratios (row-weight and entropy extra cost over
-# FusedLoss.backward, the step over forwardBackward, libtorch over the step).
+# term, the one-pass PolicyLoss.forwardBackward, and the backward alone) and LibtorchGrpoBench
+# (log_softmax + gather + clipped objective + autograd), then GrpoPairedProbe's interleaved ratios
+# (row-weight and entropy extra cost over FusedLoss.backward, the two-phase and one-pass steps
+# over forwardBackward, libtorch over each).
 #
 #   benchmarks/grpo.sh --quick|--full [--out DIR] [--no-build]
 #

@@ -311,6 +311,95 @@ REWEIGH_API reweigh_status_t reweigh_ce_backward_rows(const reweigh_ce_batch_t* 
                                                       const float* row_entropy_weights,
                                                       const reweigh_ce_grad_t* grad);
 
+/* ---- one-pass policy-gradient step ------------------------------------
+ *
+ * reweigh_policy_forward_backward reads each counted row once and, in that
+ * pass, computes its statistics, its coefficient from its own log-probability
+ * and its gradient (docs/methods.md §8). Per counted row r of sample s, with
+ * logp_r, H_r from the row (top of this file) and n_r the level's weight:
+ *
+ *   SEQUENCE (GRPO, arXiv:2402.03300 Eq. 3):  n_r = 1 / (G' * token_count_s),
+ *            G' = samples with counted rows
+ *   TOKEN    (DAPO, arXiv:2503.14476 Eq. 8):   n_r = 1 / (counted rows)
+ *
+ * CLIPPED, rho_r = exp(logp_r - old_logp_r), A_r = advantages[r]:
+ *   term_r = min(rho_r A_r, clip(rho_r, 1 - eps_low, 1 + eps_high) A_r)
+ *            - kl * (e^q - q - 1),   q = ref_logp_r - logp_r   (k3 KL, kl > 0 only)
+ *   F      = -sum_r n_r term_r
+ *   w_r    = -dF/dlogp_r = n_r * ( [unclipped branch is the min] rho_r A_r - kl (1 - e^q) )
+ * The unclipped branch is the min when rho A <= clip(rho) A; otherwise the row is
+ * clipped (row_clipped = +1 when rho > 1, -1 when rho < 1) and its surrogate
+ * gradient is 0.
+ * DFT (dynamic fine-tuning, arXiv:2508.05629), p_r = exp(logp_r) held constant:
+ *   F = sum_r n_r p_r (-logp_r),   w_r = n_r p_r.
+ *
+ * With entropy_weights (beta_r) the objective gains sum_r beta_r H_r. The
+ * gradient written is grad_scale * dF/dz, exactly the gradient
+ * reweigh_ce_backward_rows writes with coefficients 1, SUM, NONE and these
+ * w_r and beta_r. The per-row math is computed in float64 (common/policy_row.h);
+ * logp_r and H_r are the fp32 row statistics. F is summed in float64 in row order
+ * after the rows ran, so it does not depend on the thread count. A ratio
+ * rho_r above e^709 (old_logp_r below -709) overflows float64: the row's
+ * results are then not finite, as in the float64 formula.
+ *
+ * options: ignore_index, logit_scale, softcap, check_finite and grad_scale as
+ *   elsewhere; label_smoothing and z_loss must be 0 (the step differentiates
+ *   -logp); token_reduction, normalization and normalizer are not read.
+ * rows: each array [rows] fp32 in the batch's memory, read on counted rows
+ *   only, where it must be finite. old_logp and advantages are required for
+ *   CLIPPED (not read for DFT), ref_logp when kl_coefficient > 0;
+ *   entropy_weights NULL means no entropy term.
+ * result: every pointer optional, in the batch's memory: per row [rows]
+ *   row_logp, row_entropy, row_weights (w_r), row_clipped (int8), 0 on ignored
+ *   rows; objective (one double, F); clip_counts (two int64: rows clipped
+ *   below, above). No output may overlap an input or another output; grad may
+ *   be the logits (in place, the logits' row stride).
+ * CPU batches only: a CUDA batch is UNSUPPORTED.
+ */
+typedef enum reweigh_policy_loss {
+    REWEIGH_POLICY_LOSS_CLIPPED = 0, /* GRPO, DAPO, PPO-clip: clipped surrogate + optional k3 KL */
+    REWEIGH_POLICY_LOSS_DFT = 1      /* dynamic fine-tuning */
+} reweigh_policy_loss_t;
+
+typedef enum reweigh_policy_level {
+    REWEIGH_POLICY_LEVEL_SEQUENCE = 0, /* mean over each sequence's tokens, then over sequences */
+    REWEIGH_POLICY_LEVEL_TOKEN = 1     /* one mean over all counted tokens */
+} reweigh_policy_level_t;
+
+/* Initialise with reweigh_policy_options_default(): CLIPPED, SEQUENCE, eps 0.2 / 0.2, kl 0. */
+typedef struct reweigh_policy_options {
+    int32_t loss;           /* reweigh_policy_loss_t */
+    int32_t level;          /* reweigh_policy_level_t */
+    double eps_low;         /* finite, >= 0 */
+    double eps_high;        /* finite, >= 0 */
+    double kl_coefficient;  /* finite, >= 0; CLIPPED only */
+} reweigh_policy_options_t;
+
+typedef struct reweigh_policy_rows {
+    const float* old_logp;        /* logp under the sampling policy (CLIPPED) */
+    const float* advantages;      /* A_r (CLIPPED; a sequence's advantage on each of its rows) */
+    const float* ref_logp;        /* logp under the reference (kl_coefficient > 0) */
+    const float* entropy_weights; /* beta_r, or NULL */
+} reweigh_policy_rows_t;
+
+typedef struct reweigh_policy_result {
+    float* row_logp;
+    float* row_entropy;
+    float* row_weights;
+    int8_t* row_clipped;
+    double* objective;
+    int64_t* clip_counts;
+} reweigh_policy_result_t;
+
+REWEIGH_API reweigh_policy_options_t reweigh_policy_options_default(void);
+
+REWEIGH_API reweigh_status_t reweigh_policy_forward_backward(const reweigh_ce_batch_t* batch,
+                                                             const reweigh_ce_options_t* options,
+                                                             const reweigh_policy_options_t* policy,
+                                                             const reweigh_policy_rows_t* rows,
+                                                             const reweigh_policy_result_t* result,
+                                                             const reweigh_ce_grad_t* grad);
+
 /* ---- vocabulary-sharded partials ---------------------------------------
  * A shard holds logits [rows, Vshard] for vocabulary [vocab_offset,
  * vocab_offset + Vshard) of a vocabulary of vocab_total entries (tensor

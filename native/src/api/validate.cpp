@@ -151,6 +151,23 @@ bool overlaps(const Extent& a, const Extent& b) {
     return a.begin < a.end && b.begin < b.end && a.begin < b.end && b.begin < a.end;
 }
 
+/* Each output e[first_output..n) against every input and every earlier output; e[0] is the logits. */
+void check_extents(const Extent* e, size_t n, size_t first_output, size_t in_place_grad) {
+    for (size_t i = first_output; i < n; ++i) {
+        // Every input and every earlier output: each pair once; inputs may share memory.
+        for (size_t j = 0; j < i; ++j) {
+            if ((i == in_place_grad && j == 0) || !overlaps(e[i], e[j])) continue;
+            REWEIGH_FAIL(REWEIGH_STATUS_INVALID_ARGUMENT,
+                         "%s overlaps %s ([%p, +%llu) and [%p, +%llu) bytes): outputs may not alias inputs or "
+                         "each other; only grad == logits with the logits' row stride (in place) is allowed",
+                         e[i].name, e[j].name, reinterpret_cast<const void*>(e[i].begin),
+                         static_cast<unsigned long long>(e[i].end - e[i].begin),
+                         reinterpret_cast<const void*>(e[j].begin),
+                         static_cast<unsigned long long>(e[j].end - e[j].begin));
+        }
+    }
+}
+
 }  // namespace
 
 void validate_no_aliasing(const reweigh_ce_batch_t& b, const reweigh_ce_stats_t* stats, const float* row_lse_in,
@@ -183,19 +200,33 @@ void validate_no_aliasing(const reweigh_ce_batch_t& b, const reweigh_ce_stats_t*
         e[n++] = extent("stats.rowEntropy", stats->row_entropy, per_row, true);
     }
     e[n++] = extent("total", total, 8, true);
-    for (size_t i = first_output; i < n; ++i) {
-        // Every input and every earlier output: each pair once; inputs may share memory.
-        for (size_t j = 0; j < i; ++j) {
-            if ((i == in_place_grad && j == 0) || !overlaps(e[i], e[j])) continue;
-            REWEIGH_FAIL(REWEIGH_STATUS_INVALID_ARGUMENT,
-                         "%s overlaps %s ([%p, +%llu) and [%p, +%llu) bytes): outputs may not alias inputs or "
-                         "each other; only grad == logits with the logits' row stride (in place) is allowed",
-                         e[i].name, e[j].name, reinterpret_cast<const void*>(e[i].begin),
-                         static_cast<unsigned long long>(e[i].end - e[i].begin),
-                         reinterpret_cast<const void*>(e[j].begin),
-                         static_cast<unsigned long long>(e[j].end - e[j].begin));
-        }
+    check_extents(e, n, first_output, in_place_grad);
+}
+
+void validate_no_aliasing_with(const reweigh_ce_batch_t& b, const reweigh_ce_grad_t& grad, const Buffer* extra,
+                               size_t n_extra) {
+    const int64_t lelem = b.logits_dtype == REWEIGH_DTYPE_F32 ? 4 : 2;
+    const int64_t telem = b.targets_dtype == REWEIGH_DTYPE_I32 ? 4 : 8;
+    const int64_t oelem = b.offsets_dtype == REWEIGH_DTYPE_I32 ? 4 : 8;
+    REWEIGH_CHECK_ARG(n_extra <= 16, "%zu extra buffers: at most 16", n_extra);
+    Extent e[20];
+    size_t n = 0;
+    e[n++] = extent("logits", b.logits, strided_bytes("logits", b.rows, b.logits_row_stride, b.vocab, lelem), false);
+    e[n++] = extent("targets", b.targets, elems_bytes("targets", b.rows, telem), false);
+    e[n++] = extent("offsets", b.offsets, elems_bytes("offsets", b.samples + 1, oelem), false);
+    // Inputs first, so every output is checked against all of them.
+    for (size_t i = 0; i < n_extra; ++i) {
+        const Buffer& x = extra[i];
+        if (!x.output) e[n++] = extent(x.name, x.ptr, elems_bytes(x.name, x.count, x.elem), false);
     }
+    const size_t first_output = n;
+    const size_t in_place_grad = grad.data == b.logits && grad.row_stride == b.logits_row_stride ? n : SIZE_MAX;
+    e[n++] = extent("grad", grad.data, strided_bytes("grad", b.rows, grad.row_stride, b.vocab, lelem), true);
+    for (size_t i = 0; i < n_extra; ++i) {
+        const Buffer& x = extra[i];
+        if (x.output) e[n++] = extent(x.name, x.ptr, elems_bytes(x.name, x.count, x.elem), true);
+    }
+    check_extents(e, n, first_output, in_place_grad);
 }
 
 }  // namespace reweigh

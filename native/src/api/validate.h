@@ -49,6 +49,19 @@ void validate_memory_space(const reweigh_ce_batch_t& batch, bool probe, const vo
 void validate_no_aliasing(const reweigh_ce_batch_t& batch, const reweigh_ce_stats_t* stats, const float* row_lse_in,
                           const float* coefficients, const reweigh_ce_grad_t* grad, const double* total);
 
+/* A buffer of `count` elements of `elem` bytes for validate_no_aliasing_with (NULL takes no part). */
+struct Buffer {
+    const char* name;
+    const void* ptr;
+    int64_t count;
+    int64_t elem;
+    bool output;
+};
+
+/* The same rule over logits, targets, offsets, grad and up to 16 more buffers. */
+void validate_no_aliasing_with(const reweigh_ce_batch_t& batch, const reweigh_ce_grad_t& grad, const Buffer* extra,
+                               size_t n_extra);
+
 }  // namespace reweigh
 
 #endif

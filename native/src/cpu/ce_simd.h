@@ -470,13 +470,21 @@ struct SimdRowKernels {
     static reweigh::RowResult fused_row(const Src& zp, const void* z, int32_t dtype, int64_t vocab, int64_t y,
                                         const reweigh::RowParams& p, float k, void* g, float* e_buf,
                                         const reweigh::cpu::RowHints& hints) {
+        return fused_row_by(zp, z, dtype, vocab, y, p, [k](const reweigh::RowResult&) { return k; }, g, e_buf, hints);
+    }
+
+    /* fused_row whose row coefficient k_of(statistics) is known only after pass 2 (token_simd.h's policy row). */
+    template <class Src, class KOf>
+    static reweigh::RowResult fused_row_by(const Src& zp, const void* z, int32_t dtype, int64_t vocab, int64_t y,
+                                           const reweigh::RowParams& p, KOf&& k_of, void* g, float* e_buf,
+                                           const reweigh::cpu::RowHints& hints) {
         const bool softcap = p.softcap > 0.0f;
         const float zp_y = zp.at(y);  // read before g (possibly == z) is written
         float sum_zp = 0.0f;
         const reweigh::SoftmaxState st = softmax_row(zp, vocab, p.eps > 0.0f, softcap ? nullptr : e_buf, &sum_zp,
                                                      hints.next_z, elem_bytes(dtype));
         const reweigh::RowResult r = reweigh::row_finish(st, zp_y, sum_zp, vocab, p);
-        const reweigh::GradEpilogue ep = reweigh::grad_epilogue(r.lse, k, vocab, p);
+        const reweigh::GradEpilogue ep = reweigh::grad_epilogue(r.lse, k_of(r), vocab, p);
         const bool stream = streams(z, g, dtype, vocab);
         if (softcap) {
             // zp is pass 0's fp32 z' (already transformed); p = exp(z' - lse) from it.

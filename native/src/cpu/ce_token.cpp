@@ -41,7 +41,8 @@ inline void store_grad(void* g, int32_t dtype, int64_t i, float value) {
     }
 }
 
-/* A [rows] input read once: finite on counted rows, 0 on ignored rows (never read there). */
+}  // namespace
+
 std::vector<float> copy_row_values(const Labels& l, const float* values, const char* name) {
     std::vector<float> out(l.targets.size(), 0.0f);
     for (size_t r = 0; r < out.size(); ++r) {
@@ -52,7 +53,6 @@ std::vector<float> copy_row_values(const Labels& l, const float* values, const c
     return out;
 }
 
-/* options.check_finite: the first NaN or +inf logit of a counted row, in row-major order, before any write. */
 void check_finite_logits(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, const Labels& l) {
     if (!o.check_finite) return;
     for (int64_t r = 0; r < b.rows; ++r) {
@@ -66,6 +66,8 @@ void check_finite_logits(const reweigh_ce_batch_t& b, const reweigh_ce_options_t
         }
     }
 }
+
+namespace {
 
 /* One dtype; local copies of the row constants, so stores to g (which may alias anything) never force a reload. */
 template <int32_t Dtype>
@@ -88,14 +90,6 @@ void scalar_token_row(const void* z, int32_t dtype, int64_t vocab, int64_t y, co
     } else {
         scalar_token_row_of<REWEIGH_DTYPE_BF16>(z, vocab, y, p, e, h, g);
     }
-}
-
-/* The row kernel of the active ISA (isa.h): the same variant the per-sample kernels use. */
-TokenRowFn active_token_row() {
-    const char* isa = active_kernels().isa;
-    if (strcmp(isa, "avx512") == 0) return token_row_avx512();
-    if (strcmp(isa, "avx2") == 0) return token_row_avx2();
-    return scalar_token_row;
 }
 
 struct TokenJob {
@@ -139,6 +133,29 @@ constexpr int64_t kInlineLogits = int64_t{1} << 18;
 
 }  // namespace
 
+TokenRowFn active_token_row() {
+    const char* isa = active_kernels().isa;
+    if (strcmp(isa, "avx512") == 0) return token_row_avx512();
+    if (strcmp(isa, "avx2") == 0) return token_row_avx2();
+    return scalar_token_row;
+}
+
+CoefficientRowFn active_coefficient_row() {
+    const char* isa = active_kernels().isa;
+    if (strcmp(isa, "avx512") == 0) return coefficient_row_avx512();
+    if (strcmp(isa, "avx2") == 0) return coefficient_row_avx2();
+    return nullptr;
+}
+
+void run_token_rows(int64_t rows, int64_t vocab, void (*fn)(void*, int64_t, int64_t), void* ctx) {
+    if (rows * vocab < kInlineLogits) {
+        fn(ctx, 0, rows);
+    } else {
+        const int64_t grain = std::max<int64_t>(1, std::max<int64_t>(65536 / vocab, rows / (8 * pool_threads())));
+        parallel_for(rows, grain, fn, ctx);
+    }
+}
+
 void ce_backward_rows(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, const RowParams& p,
                       const float* row_lse, const float* row_entropy, const float* coefficients,
                       const float* row_weights, const float* row_entropy_weights, const reweigh_ce_grad_t& grad) {
@@ -169,12 +186,7 @@ void ce_backward_rows(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o
     job.entropy_weights = with_entropy ? beta.data() : nullptr;
     job.grad = grad.data;
     job.grad_stride = grad.row_stride;
-    if (b.rows * b.vocab < kInlineLogits) {
-        token_rows(&job, 0, b.rows);
-    } else {
-        const int64_t grain = std::max<int64_t>(1, std::max<int64_t>(65536 / b.vocab, b.rows / (8 * pool_threads())));
-        parallel_for(b.rows, grain, token_rows, &job);
-    }
+    run_token_rows(b.rows, b.vocab, token_rows, &job);
 }
 
 }  // namespace cpu

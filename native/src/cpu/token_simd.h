@@ -20,6 +20,15 @@
  * (less its exact multiplies by 1 when there is no scale or softcap), so
  * unit row weights reproduce reweigh_ce_backward bit for bit
  * (test_ce_token UnitWeightsEqualPerSampleBackward).
+ *
+ * coefficient_row is the one-pass policy step's row (include ce_simd.h
+ * first): the row coefficient is computed from the row's statistics between
+ * pass 2 and the gradient pass. Without an entropy term it is ce_simd.h's
+ * fused row (SimdRowKernels<V>::fused_row_by), as forwardBackward; with one,
+ * passes 1 and 2 keep the exponentials and the body above takes p = e / d
+ * from them (Cached), so the gradient pass reads the row from cache and
+ * computes no second exp; with a softcap as well (z' exists only in pass 0's
+ * copy), the forward row, then backward_row on the cached row.
  */
 #ifndef REWEIGH_CPU_TOKEN_SIMD_H
 #define REWEIGH_CPU_TOKEN_SIMD_H
@@ -73,18 +82,19 @@ struct TokenSimd {
      * The entropy term as two fused multiply-adds on top of the loss part:
      *   coef = (a - kb H) - kb max(delta, -100),  g = p coef - b
      */
-    template <bool F32, bool Entropy, bool Transform>
+    template <bool F32, bool Entropy, bool Transform, bool Cached = false>
     static void body(const void* z, int64_t vend, const reweigh::RowParams& params, const reweigh::GradEpilogue& e,
-                     const reweigh::EntropyEpilogue& h, void* g) {
+                     const reweigh::EntropyEpilogue& h, void* g, const float* cache = nullptr, float inv_d = 0.0f) {
         const reweigh::RowParams p = params;
         const R vlse = V::set1(e.lse), va = V::set1(e.a), vb = V::set1(e.b);
         const R vc0 = V::set1(e.a - h.kb * h.entropy), vnkb = V::set1(-h.kb), vnb = V::set1(-e.b);
-        const R vmin = V::set1(-100.0f);
+        const R vmin = V::set1(-100.0f), vinv_d = V::set1(inv_d);
         for (int64_t v = 0; v < vend; v += W) {
             R x = F32 ? V::load(static_cast<const float*>(z) + v) : V::load_bf16(static_cast<const uint16_t*>(z) + v);
             if (Transform) x = transform(x, p);
             const R delta = V::sub(x, vlse);
-            const R prob = V::exp(delta);
+            // Cached: p = e / d from the exponentials pass 2 kept (coefficient_row), no second exp.
+            const R prob = Cached ? V::mul(V::load(cache + v), vinv_d) : V::exp(delta);
             R gx;
             if (Entropy) {
                 gx = V::fmadd(prob, V::fmadd(vnkb, V::max(delta, vmin), vc0), vnb);
@@ -128,6 +138,54 @@ struct TokenSimd {
             store_scalar(g, dtype, v, reweigh::token_grad_element(e, h, zp, false, p));
         }
         store_scalar(g, dtype, y, reweigh::token_grad_element(e, h, zp_y, true, p));
+    }
+
+    static reweigh::RowResult coefficient_row(const void* z, int32_t dtype, int64_t vocab, int64_t y,
+                                              const reweigh::RowParams& p, const reweigh::cpu::RowCoefficient& c,
+                                              float kb, void* g, float* scratch, const reweigh::cpu::RowHints& hints) {
+        using K = SimdRowKernels<V>;
+        if (kb == 0.0f) {
+            return K::with_source(z, dtype, vocab, p, scratch, [&](const auto& zp) {
+                return K::fused_row_by(zp, z, dtype, vocab, y, p,
+                                       [&](const reweigh::RowResult& r) { return c.of(c.ctx, c.row, r); }, g,
+                                       scratch + vocab, hints);
+            });
+        }
+        if (p.softcap > 0.0f) {
+            // The softcap's z' lives only in pass 0's copy: the forward row, then the gradient row from cache.
+            const reweigh::RowResult r = K::forward_row(z, dtype, vocab, y, p, scratch, hints);
+            const reweigh::EntropyEpilogue h{kb, r.entropy};
+            backward_row(z, dtype, vocab, y, p, reweigh::grad_epilogue(r.lse, c.of(c.ctx, c.row, r), vocab, p), h, g);
+            return r;
+        }
+        // Passes 1 and 2 keep e = exp(z' - m); the gradient pass takes p = e / d from them.
+        float* e_buf = scratch + vocab;
+        const float zp_y = reweigh::transform_logit(load_scalar(z, dtype, y), p);  // before g (maybe z) is written
+        float inv_d = 0.0f;
+        const reweigh::RowResult r = K::with_source(z, dtype, vocab, p, scratch, [&](const auto& zp) {
+            float sum_zp = 0.0f;
+            const reweigh::SoftmaxState st =
+                K::softmax_row(zp, vocab, false, e_buf, &sum_zp, hints.next_z, K::elem_bytes(dtype));
+            inv_d = 1.0f / st.d;
+            return reweigh::row_finish(st, zp_y, sum_zp, vocab, p);
+        });
+        const reweigh::GradEpilogue e = reweigh::grad_epilogue(r.lse, c.of(c.ctx, c.row, r), vocab, p);
+        const reweigh::EntropyEpilogue h{kb, r.entropy};
+        const int64_t vend = vocab - vocab % W;
+        const bool transform = p.scale != 1.0f;
+        if (dtype == 0) {
+            if (transform) body<true, true, true, true>(z, vend, p, e, h, g, e_buf, inv_d);
+            else body<true, true, false, true>(z, vend, p, e, h, g, e_buf, inv_d);
+        } else {
+            if (transform) body<false, true, true, true>(z, vend, p, e, h, g, e_buf, inv_d);
+            else body<false, true, false, true>(z, vend, p, e, h, g, e_buf, inv_d);
+        }
+        for (int64_t v = vend; v < vocab; ++v) {
+            const float zp = reweigh::transform_logit(load_scalar(z, dtype, v), p);
+            store_scalar(g, dtype, v, reweigh::token_grad_element(e, h, zp, false, p));
+        }
+        store_scalar(g, dtype, y, reweigh::token_grad_element(e, h, zp_y, true, p));
+        return r;
     }
 };
 

@@ -2,6 +2,9 @@ package dev.reweigh.bench;
 
 import dev.reweigh.FusedLoss;
 import dev.reweigh.LossSpec;
+import dev.reweigh.PolicyLoss;
+import dev.reweigh.PolicyResult;
+import dev.reweigh.PolicySpec;
 import dev.reweigh.SampleStats;
 import dev.reweigh.TokenLoss;
 import dev.reweigh.weighting.PolicyGradient;
@@ -20,9 +23,10 @@ import org.bytedeco.javacpp.ShortPointer;
  * normalisation (arXiv:2402.03300 Eq. 3), and an entropy bonus of 0.01 times the mean entropy
  * (beta_r = -0.01 / counted rows).
  *
- * <p>The step: {@code FusedLoss.forward} for {@code rowLogp}, {@code PolicyGradient.grpo} for the
- * value and the row weights, {@code TokenLoss.backward} for dF/dlogits under {@link
- * TokenLoss#objectiveSpec()} and unit per-sample coefficients.
+ * <p>The two-phase step: {@code FusedLoss.forward} for {@code rowLogp}, {@code PolicyGradient.grpo}
+ * for the value and the row weights, {@code TokenLoss.backward} for dF/dlogits under {@link
+ * TokenLoss#objectiveSpec()} and unit per-sample coefficients. The one-pass step: {@code
+ * PolicyLoss.forwardBackward} with the same objective ({@link #POLICY}, advantages per row).
  */
 final class GrpoData {
   /** G: sampled answers per prompt. */
@@ -30,11 +34,13 @@ final class GrpoData {
   static final double EPS = 0.2;
   static final double ENTROPY_BONUS = 0.01;
   static final LossSpec SPEC = TokenLoss.objectiveSpec();
+  static final PolicySpec POLICY = PolicySpec.grpo(EPS, 0.0, PolicyGradient.Level.SEQUENCE);
 
   final BenchData data;
   final float[] oldLogp;
   final boolean[] counted;
   final double[] advantages;
+  final float[] rowAdvantages;
   final float[] unit;
   final float[] entropyWeights;
 
@@ -55,6 +61,7 @@ final class GrpoData {
     }
     int group = data.samples % GROUP == 0 ? GROUP : data.samples;
     advantages = PolicyGradient.groupAdvantages(rewards, group, 1e-4);
+    rowAdvantages = PolicyGradient.rowAdvantages(advantages, data.offsetsHeap);
     unit = TokenLoss.unitCoefficients(data.samples);
     int countedRows = 0;
     for (boolean c : counted) {
@@ -79,6 +86,12 @@ final class GrpoData {
     TokenLoss.backward(data.batch, st, unit, f.rowWeights(), entropy ? entropyWeights : null, SPEC,
         data.gradOut);
     return f.value();
+  }
+
+  /** One one-pass step into data.gradOut. */
+  PolicyResult onePass(boolean entropy) {
+    return PolicyLoss.forwardBackward(data.batch, SPEC, POLICY, oldLogp, rowAdvantages, null,
+        entropy ? entropyWeights : null, data.gradOut);
   }
 
   /** Row {@code row} of the logits as doubles (one bulk copy out of native memory). */

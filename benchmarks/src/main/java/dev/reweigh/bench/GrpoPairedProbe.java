@@ -27,7 +27,12 @@ import java.util.stream.Collectors;
  *       forwardBackward} with the entropy bonus;
  *   <li>{@code grpoStep_over_forward_plus_backward}: over the per-sample two-phase step;
  *   <li>{@code grpoStep_speedup_vs_libtorch}: {@link TorchGrpoPeer} over the GRPO step (target
- *       >= 10), when ROUNDS_LIBTORCH > 0.
+ *       >= 10), when WITH_LIBTORCH is 1;
+ *   <li>{@code onePass_over_forwardBackward}, {@code onePassEntropy_over_forwardBackward}: the
+ *       one-pass step ({@code PolicyLoss.forwardBackward}) over {@code FusedLoss.forwardBackward};
+ *       {@code grpoStep_over_onePass}: the two-phase step over the one-pass one; {@code
+ *       onePass_speedup_vs_libtorch}: {@link TorchGrpoPeer} over the one-pass step (target >=
+ *       10), when WITH_LIBTORCH is 1.
  * </ul>
  *
  * <p>Usage: {@code GrpoPairedProbe SHAPE f32|bf16 ROUNDS WITH_LIBTORCH(0|1) OUT.jsonl} (appends
@@ -37,7 +42,8 @@ public final class GrpoPairedProbe {
   private GrpoPairedProbe() {}
 
   private static final String[] NAMES = {"backward", "backwardRows", "backwardRowsEntropy",
-      "forwardBackward", "forwardThenBackward", "grpoStep", "grpoStepEntropy", "libtorch_grpoStep"};
+      "forwardBackward", "forwardThenBackward", "grpoStep", "grpoStepEntropy", "onePass",
+      "onePassEntropy", "libtorch_grpoStep"};
 
   /**
    * Seconds of each call per round, after one warm-up call each (page faults, lazy init, JIT of
@@ -81,6 +87,8 @@ public final class GrpoPairedProbe {
             d.spec, d.gradOut),
         () -> g.step(false),
         () -> g.step(true),
+        () -> g.onePass(false),
+        () -> g.onePass(true),
         () -> {
           if (peer != null) {
             peer.step(-1, null);
@@ -89,7 +97,7 @@ public final class GrpoPairedProbe {
       double[][] t = time(calls, rounds);
       Map<String, Double> fields = new LinkedHashMap<>();
       for (int i = 0; i < NAMES.length; i++) {
-        if (i < 7 || withTorch) {
+        if (i < NAMES.length - 1 || withTorch) {
           fields.put(NAMES[i] + "_ms", 1e3 * PairedProbe.median(t[i]));
         }
       }
@@ -98,8 +106,12 @@ public final class GrpoPairedProbe {
       fields.put("grpoStep_over_forwardBackward", PairedProbe.medianRatio(t[5], t[3]));
       fields.put("grpoStepEntropy_over_forwardBackward", PairedProbe.medianRatio(t[6], t[3]));
       fields.put("grpoStep_over_forward_plus_backward", PairedProbe.medianRatio(t[5], t[4]));
+      fields.put("onePass_over_forwardBackward", PairedProbe.medianRatio(t[7], t[3]));
+      fields.put("onePassEntropy_over_forwardBackward", PairedProbe.medianRatio(t[8], t[3]));
+      fields.put("grpoStep_over_onePass", PairedProbe.medianRatio(t[5], t[7]));
       if (withTorch) {
-        fields.put("grpoStep_speedup_vs_libtorch", PairedProbe.medianRatio(t[7], t[5]));
+        fields.put("grpoStep_speedup_vs_libtorch", PairedProbe.medianRatio(t[9], t[5]));
+        fields.put("onePass_speedup_vs_libtorch", PairedProbe.medianRatio(t[9], t[7]));
       }
       String head = String.format(Locale.ROOT,
           "{\"probe\":\"grpo\",\"shape\":\"%s\",\"dtype\":\"%s\",\"rounds\":%d", shape, dtype,

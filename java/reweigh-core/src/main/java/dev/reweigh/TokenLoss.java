@@ -11,7 +11,7 @@ import java.util.Arrays;
  * The gradient with per-row (per-token) coefficients, for two-phase token-level objectives such as
  * GRPO, DAPO, PPO-clip and dynamic fine-tuning ({@code dev.reweigh.weighting}): {@link
  * FusedLoss#forward} gives {@code rowLogp}, {@code rowLse} and {@code rowEntropy}; Java computes
- * each row's coefficient; {@code backward} writes the gradient (docs/design.md §3).
+ * each row's coefficient; {@code backward} writes the gradient (docs/design.md §3.8).
  *
  * <p>The gradient is that of
  *
@@ -156,7 +156,8 @@ public final class TokenLoss {
 
   // ---- argument checks ---------------------------------------------------------------------
 
-  private static long checkHeap(long logitsLength, int vocab, int[] targets, int[] offsets,
+  /** Heap layout checks shared with {@link PolicyLoss}; returns the number of rows. */
+  static long checkHeap(long logitsLength, int vocab, int[] targets, int[] offsets,
       LossSpec spec) {
     if (logitsLength < 0) {
       throw new IllegalArgumentException("logits is null");
@@ -249,7 +250,8 @@ public final class TokenLoss {
     }
   }
 
-  private static void requireCpuBatch(NativeBatch batch, LossSpec spec, NativeGrad grad) {
+  /** A live CPU batch, a spec and a gradient that fits it (shared with {@link PolicyLoss}). */
+  static void requireCpuBatch(NativeBatch batch, LossSpec spec, NativeGrad grad) {
     if (batch == null) {
       throw new IllegalArgumentException("batch is null");
     }

@@ -1,6 +1,8 @@
 package dev.reweigh.crosscheck;
 
 import dev.reweigh.FusedLoss;
+import dev.reweigh.PolicyResult;
+import dev.reweigh.PolicySpec;
 import dev.reweigh.SampleStats;
 import dev.reweigh.TokenLoss;
 import dev.reweigh.pytorch.TorchBatch;
@@ -30,7 +32,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  *       PolicyGradient#grpo} the objective and row weights, {@link TokenLoss#backward} the logits
  *       gradient (with an entropy bonus through the per-row entropy weights), injected with {@code
  *       logits.backward(grad)}; or the same through {@link TorchLoss#forward} and {@link
- *       TorchTokenLoss#step} on the model's logits tensor (in place).
+ *       TorchTokenLoss#step} on the model's logits tensor (in place); or the one-pass {@link
+ *       TorchTokenLoss#policyStep} (in place), whose objective value is its own.
  *   <li>The same objective written with libtorch ops (log_softmax, gather, exp, clamp, minimum, the
  *       k3 KL, the entropy) and autograd.
  * </ol>
@@ -52,10 +55,15 @@ class GrpoEndToEndTest {
   private static final double KL_BETA = 0.05;
   private static final double ENTROPY_BONUS = 0.01;
 
-  @ParameterizedTest(name = "via TorchTokenLoss = {0}")
-  @ValueSource(booleans = {false, true})
-  void grpoStepMatchesLibtorchAutograd(boolean viaTorch) {
-    String label = viaTorch ? "GRPO TorchTokenLoss.step in place" : "GRPO heap TokenLoss";
+  @ParameterizedTest(name = "path = {0}")
+  @ValueSource(strings = {"heap", "torch", "onePass"})
+  void grpoStepMatchesLibtorchAutograd(String path) {
+    boolean viaTorch = !path.equals("heap");
+    String label = switch (path) {
+      case "heap" -> "GRPO heap TokenLoss";
+      case "torch" -> "GRPO TorchTokenLoss.step in place";
+      default -> "GRPO TorchTokenLoss.policyStep in place";
+    };
     SplittableRandom rnd = new SplittableRandom(7);
     int rows = B * LEN;
     long[] tokens = new long[rows];
@@ -128,7 +136,12 @@ class GrpoEndToEndTest {
       }
     }
     double reweighValue = objective.value() - ENTROPY_BONUS * meanEntropy;
-    if (viaTorch) {
+    if (path.equals("onePass")) {
+      PolicyResult res = TorchTokenLoss.policyStep(batch, TokenLoss.objectiveSpec(),
+          PolicySpec.grpo(EPS, KL_BETA, PolicyGradient.Level.SEQUENCE), oldLogp,
+          PolicyGradient.rowAdvantages(advantages, offsets), refLogp, entropyWeights, true);
+      reweighValue = res.objective();
+    } else if (viaTorch) {
       TorchTokenLoss.step(batch, tst, objective.rowWeights(), entropyWeights, true);
     } else {
       float[] grad = new float[z.length];

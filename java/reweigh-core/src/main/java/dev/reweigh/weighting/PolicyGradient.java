@@ -3,7 +3,9 @@ package dev.reweigh.weighting;
 /**
  * Token-level policy-gradient objectives, each returned as a {@link TokenObjective} (value and
  * {@code dF/dlogp_r} per row) for the two-phase {@code FusedLoss.forward} -> objective -> {@code
- * TokenLoss.backward} step (docs/methods.md §7).
+ * TokenLoss.backward} step (docs/methods.md §8). {@code dev.reweigh.PolicyLoss} computes the same
+ * objectives in one pass over the logits, natively; this class is its readable reference (the
+ * tests compare the two).
  *
  * <p>Layout: the rows of one batch, sample s owning rows {@code [offsets[s], offsets[s+1])} (the
  * kernel's layout); {@code counted[r]} marks the response tokens the objective averages over
@@ -101,6 +103,27 @@ public final class PolicyGradient {
       }
     }
     return a;
+  }
+
+  /**
+   * A sequence's advantage on each of its rows, as floats: the per-row advantages {@code
+   * dev.reweigh.PolicyLoss} takes (the one-pass step). Rows that are not counted carry their
+   * sequence's value too; the kernel does not read them.
+   *
+   * @param advantages A_i per sample, finite
+   * @param offsets samples + 1 row offsets
+   * @return A per row
+   */
+  public static float[] rowAdvantages(double[] advantages, int[] offsets) {
+    if (offsets == null || offsets.length < 1) {
+      throw new IllegalArgumentException("offsets is null or empty: it needs samples + 1 entries");
+    }
+    double[] a = perRow(advantages, offsets, new float[offsets[offsets.length - 1]]);
+    float[] f = new float[a.length];
+    for (int r = 0; r < a.length; r++) {
+      f[r] = (float) a[r];
+    }
+    return f;
   }
 
   /**

@@ -2,7 +2,7 @@ package dev.reweigh.weighting;
 
 /**
  * Value of a token-level objective F of per-row log-probabilities {@code logp_r} and its gradient
- * {@code dF/dlogp_r}, for the two-phase call of {@code dev.reweigh.TokenLoss} (docs/methods.md §7).
+ * {@code dF/dlogp_r}, for the two-phase call of {@code dev.reweigh.TokenLoss} (docs/methods.md §8).
  *
  * <p>F is minimised (for a policy-gradient objective J that is maximised, F = -J). The kernel with
  * {@code TokenLoss.objectiveSpec()} and unit per-sample coefficients computes the gradient of

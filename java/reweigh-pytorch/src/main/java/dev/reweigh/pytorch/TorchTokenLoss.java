@@ -2,6 +2,9 @@ package dev.reweigh.pytorch;
 
 import dev.reweigh.LossSpec;
 import dev.reweigh.NativeGrad;
+import dev.reweigh.PolicyLoss;
+import dev.reweigh.PolicyResult;
+import dev.reweigh.PolicySpec;
 import dev.reweigh.TokenLoss;
 import java.lang.ref.Reference;
 import java.util.Arrays;
@@ -24,7 +27,10 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * TorchTokenLoss.step(batch, st, o.rowWeights(), null, true);   // gradient into the parameters
  * </pre>
  *
- * Row arrays are float32 with one entry per row ({@code [rows]} or {@code [B, T]} tensors, or
+ * The one-pass step ({@link PolicyLoss}: the coefficient computed inside the row pass, the logits
+ * read once) is {@link #policyStep}.
+ *
+ * <p>Row arrays are float32 with one entry per row ({@code [rows]} or {@code [B, T]} tensors, or
  * heap arrays). CPU tensors only: a CUDA batch is an {@link UnsupportedOperationException}.
  */
 public final class TorchTokenLoss {
@@ -102,6 +108,38 @@ public final class TorchTokenLoss {
     backward(batch, stats, TorchLoss.coefficientsTensor(batch, ones), w, beta,
         TokenLoss.objectiveSpec(), inPlace ? null : grad);
     logits.backward(grad, new BoolOptional(), false, new TensorArrayRefOptional());
+  }
+
+  /**
+   * The one-pass policy step ({@link PolicyLoss#forwardBackward}) on the batch's logits, then
+   * {@code logits.backward(grad)} into the model's parameters. In place: see [Note: in-place
+   * step] of {@link TorchLoss}.
+   *
+   * @param spec ignore index, temperature (logit scale), softcap; no smoothing or z-loss
+   * @param advantages A per row ({@code dev.reweigh.weighting.PolicyGradient.rowAdvantages}); null for DFT
+   * @return the objective and the per-row results
+   */
+  public static PolicyResult policyStep(TorchBatch batch, LossSpec spec, PolicySpec policy,
+      float[] oldLogp, float[] advantages, float[] refLogp, float[] entropyWeights,
+      boolean inPlace) {
+    if (batch == null) {
+      throw new IllegalArgumentException("batch is null");
+    }
+    Tensor logits = batch.logits;
+    if (!logits.requires_grad()) {
+      throw new IllegalArgumentException("logits does not require grad: policyStep() needs the"
+          + " model's logits (an autograd graph output)");
+    }
+    Tensor grad = inPlace ? logits.detach() : torch.empty_like(logits);
+    PolicyResult res;
+    try {
+      res = PolicyLoss.forwardBackward(batch.nativeBatch, spec, policy, oldLogp, advantages,
+          refLogp, entropyWeights, TorchLoss.nativeGrad(batch, inPlace ? null : grad));
+    } finally {
+      Reference.reachabilityFence(batch);
+    }
+    logits.backward(grad, new BoolOptional(), false, new TensorArrayRefOptional());
+    return res;
   }
 
   /** A heap row array as a float32 [rows] tensor beside the logits. */

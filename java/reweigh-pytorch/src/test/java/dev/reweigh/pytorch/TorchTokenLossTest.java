@@ -1,12 +1,18 @@
 package dev.reweigh.pytorch;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.reweigh.FusedLoss;
+import dev.reweigh.PolicyLoss;
+import dev.reweigh.PolicyResult;
+import dev.reweigh.PolicySpec;
 import dev.reweigh.SampleStats;
 import dev.reweigh.TokenLoss;
+import dev.reweigh.weighting.PolicyGradient;
+import dev.reweigh.weighting.TokenObjective;
 import java.util.SplittableRandom;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Test;
@@ -51,6 +57,42 @@ class TorchTokenLossTest {
     TorchTokenLoss.backward(batch, tst, Tensors.floats(new float[] {1f, 1f}, B),
         Tensors.floats(w, B, T), Tensors.floats(beta, B * T), TokenLoss.objectiveSpec(), grad);
     assertArrayEquals(want, Tensors.toFloats(grad), 0f, "[B, T] and [rows] row tensors");
+  }
+
+  /**
+   * {@link TorchTokenLoss#policyStep} (one pass) and {@link TorchTokenLoss#step} (two-phase, with
+   * {@code PolicyGradient.grpo}) leave the same gradient on a leaf's {@code grad()}.
+   */
+  @Test
+  void policyStepEqualsTwoPhaseStep() {
+    SplittableRandom rnd = new SplittableRandom(5);
+    float[] z = Tensors.randomLogits(rnd, B * T * V, 2.0);
+    long[] y = labels();
+    int[] offsets = {0, T, 2 * T};
+    SampleStats st = FusedLoss.forward(z, V, Tensors.toInts(y), offsets, TokenLoss.objectiveSpec());
+    float[] logp = st.rowLogp();
+    float[] oldLogp = new float[B * T];
+    for (int r = 0; r < oldLogp.length; r++) {
+      oldLogp[r] = logp[r] + (float) (0.8 * rnd.nextDouble() - 0.4); // clipped on both sides
+    }
+    double[] adv = {0.7, -0.7};
+    boolean[] counted = PolicyGradient.countedRows(Tensors.toInts(y), -100);
+    TokenObjective f = PolicyGradient.grpo(logp, oldLogp, null, offsets, counted, adv, 0.2, 0,
+        PolicyGradient.Level.SEQUENCE);
+
+    Tensor twoLeaf = Tensors.floats(z, B, T, V).requires_grad_(true);
+    TorchBatch two = TorchBatch.padded(twoLeaf, Tensors.longs(y, B, T));
+    TorchTokenLoss.step(two, TorchLoss.forward(two, TokenLoss.objectiveSpec()), f.rowWeights(),
+        null, false);
+    Tensor oneLeaf = Tensors.floats(z, B, T, V).requires_grad_(true);
+    TorchBatch one = TorchBatch.padded(oneLeaf, Tensors.longs(y, B, T));
+    PolicyResult res = TorchTokenLoss.policyStep(one, TokenLoss.objectiveSpec(),
+        PolicySpec.grpo(0.2, 0, PolicyGradient.Level.SEQUENCE), oldLogp,
+        PolicyGradient.rowAdvantages(adv, offsets), null, null, false);
+    assertEquals(f.value(), res.objective(), 1e-6);
+    assertTrue(res.clippedBelow() > 0 && res.clippedAbove() > 0,
+        "below " + res.clippedBelow() + ", above " + res.clippedAbove());
+    assertArrayEquals(Tensors.toFloats(twoLeaf.grad()), Tensors.toFloats(oneLeaf.grad()), 1e-6f);
   }
 
   @Test

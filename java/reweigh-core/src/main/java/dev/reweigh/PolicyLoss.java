@@ -1,0 +1,182 @@
+package dev.reweigh;
+
+import static dev.reweigh.internal.Status.check;
+
+import dev.reweigh.internal.NativeLibrary;
+import dev.reweigh.nativeapi.PolicyNative;
+import java.lang.ref.Reference;
+
+/**
+ * The one-pass policy-gradient step (GRPO, DAPO, PPO-clip, dynamic fine-tuning; docs/methods.md
+ * §8): each counted row is read once, and in that pass its log-probability and entropy, its
+ * coefficient from its own log-probability and its gradient are computed. The result equals the
+ * two-phase step {@link FusedLoss#forward} -> {@code weighting.PolicyGradient} -> {@link
+ * TokenLoss#backward} to float rounding and reads the logits once instead of twice.
+ *
+ * <p>Per counted row r of sample s ({@code n_r} = 1 / (sequences with tokens * tokens of s) under
+ * SEQUENCE, 1 / tokens under TOKEN; {@code rho_r = exp(logp_r - oldLogp_r)}):
+ *
+ * <pre>
+ *   CLIPPED  F = -sum_r n_r [ min(rho_r A_r, clip(rho_r, 1 - epsLow, 1 + epsHigh) A_r)
+ *                             - beta (e^q - q - 1) ],   q = refLogp_r - logp_r
+ *   DFT      F =  sum_r n_r sg(p_r) (-logp_r)
+ * </pre>
+ *
+ * plus {@code sum_r entropyWeights_r H_r} when entropy weights are given. The gradient written is
+ * {@code dF/dlogits}. The spec's label smoothing and z-loss must be 0; its ignore index, logit
+ * scale, softcap and finite check apply; its reduction and normalization are not read (the
+ * policy's level normalises).
+ *
+ * <p>Checks: every row array has one entry per row and is finite on counted rows (a NaN on an
+ * ignored row is never read); messages name the array and index. CPU batches only (a CUDA batch
+ * is an {@link UnsupportedOperationException}).
+ */
+public final class PolicyLoss {
+  private PolicyLoss() {}
+
+  private static final int CPU = Device.Kind.CPU.code;
+
+  // ---- heap arrays -------------------------------------------------------------------------
+
+  /**
+   * One step on fp32 heap logits; the gradient goes to {@code grad} (may be {@code logits}).
+   *
+   * @param oldLogp logp under the sampling policy (CLIPPED; null for DFT)
+   * @param advantages A per row (CLIPPED; null for DFT): {@code PolicyGradient.rowAdvantages}
+   * @param refLogp logp under the reference; needed when {@code klCoefficient > 0}, else null
+   * @param entropyWeights beta_r per row, or null (no entropy term)
+   * @return the objective and the per-row results
+   */
+  public static PolicyResult forwardBackward(float[] logits, int vocab, int[] targets,
+      int[] offsets, LossSpec spec, PolicySpec policy, float[] oldLogp, float[] advantages,
+      float[] refLogp, float[] entropyWeights, float[] grad) {
+    int rows = checkHeap(logits == null ? -1 : logits.length, grad == null ? -1 : grad.length,
+        vocab, targets, offsets, spec, policy);
+    checkRowArrays(rows, policy, oldLogp, advantages, refLogp, entropyWeights);
+    Out out = new Out(rows);
+    NativeLibrary.ensureLoaded();
+    check(PolicyNative.reweigh_jni_policy_forward_backward(logits, DType.F32.code, rows, vocab,
+        vocab, targets, IndexType.I32.code, offsets, IndexType.I32.code, offsets.length - 1, CPU,
+        0, 0L, spec.nativeFloats, spec.nativeInts, policy.method().code, policy.levelCode(),
+        policy.epsLow(), policy.epsHigh(), policy.klCoefficient(), oldLogp, advantages, refLogp,
+        entropyWeights, out.logp, out.entropy, out.weights, out.clipped, out.objective, out.counts,
+        grad, vocab));
+    return out.result();
+  }
+
+  /** {@link #forwardBackward(float[], int, int[], int[], LossSpec, PolicySpec, float[], float[], float[], float[], float[])} on bf16 bit patterns. */
+  public static PolicyResult forwardBackward(short[] logitsBf16, int vocab, int[] targets,
+      int[] offsets, LossSpec spec, PolicySpec policy, float[] oldLogp, float[] advantages,
+      float[] refLogp, float[] entropyWeights, short[] gradBf16) {
+    int rows = checkHeap(logitsBf16 == null ? -1 : logitsBf16.length,
+        gradBf16 == null ? -1 : gradBf16.length, vocab, targets, offsets, spec, policy);
+    checkRowArrays(rows, policy, oldLogp, advantages, refLogp, entropyWeights);
+    Out out = new Out(rows);
+    NativeLibrary.ensureLoaded();
+    check(PolicyNative.reweigh_jni_policy_forward_backward(logitsBf16, DType.BF16.code, rows,
+        vocab, vocab, targets, IndexType.I32.code, offsets, IndexType.I32.code,
+        offsets.length - 1, CPU, 0, 0L, spec.nativeFloats, spec.nativeInts, policy.method().code,
+        policy.levelCode(), policy.epsLow(), policy.epsHigh(), policy.klCoefficient(), oldLogp,
+        advantages, refLogp, entropyWeights, out.logp, out.entropy, out.weights, out.clipped,
+        out.objective, out.counts, gradBf16, vocab));
+    return out.result();
+  }
+
+  // ---- native memory -----------------------------------------------------------------------
+
+  /** One step on a CPU batch in native memory, per-row inputs on the heap. */
+  public static PolicyResult forwardBackward(NativeBatch batch, LossSpec spec, PolicySpec policy,
+      float[] oldLogp, float[] advantages, float[] refLogp, float[] entropyWeights,
+      NativeGrad grad) {
+    TokenLoss.requireCpuBatch(batch, spec, grad);
+    requirePolicy(policy);
+    if (batch.rows > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("batch.rows = " + batch.rows
+          + ": per-row results on the heap hold at most 2^31 - 1 rows");
+    }
+    int rows = (int) batch.rows;
+    checkRowArrays(rows, policy, oldLogp, advantages, refLogp, entropyWeights);
+    Out out = new Out(rows);
+    NativeLibrary.ensureLoaded();
+    try {
+      check(PolicyNative.reweigh_jni_policy_forward_backward(batch.logits, batch.dtype.code,
+          batch.rows, batch.vocab, batch.rowStride, batch.targets, batch.targetsType.code,
+          batch.offsets, batch.offsetsType.code, batch.samples, batch.device.kind().code,
+          batch.device.index(), batch.stream, spec.nativeFloats, spec.nativeInts,
+          policy.method().code, policy.levelCode(), policy.epsLow(), policy.epsHigh(),
+          policy.klCoefficient(), oldLogp, advantages, refLogp, entropyWeights, out.logp,
+          out.entropy, out.weights, out.clipped, out.objective, out.counts, grad.address,
+          grad.rowStride));
+    } finally {
+      Reference.reachabilityFence(batch);
+      Reference.reachabilityFence(grad);
+    }
+    return out.result();
+  }
+
+  // ---- outputs and checks ------------------------------------------------------------------
+
+  /** The output arrays of one call. */
+  private static final class Out {
+    final float[] logp;
+    final float[] entropy;
+    final float[] weights;
+    final byte[] clipped;
+    final double[] objective = new double[1];
+    final long[] counts = new long[2];
+
+    Out(int rows) {
+      logp = new float[rows];
+      entropy = new float[rows];
+      weights = new float[rows];
+      clipped = new byte[rows];
+    }
+
+    PolicyResult result() {
+      return new PolicyResult(objective[0], logp, entropy, weights, clipped, counts[0], counts[1]);
+    }
+  }
+
+  private static int checkHeap(long logitsLength, long gradLength, int vocab, int[] targets,
+      int[] offsets, LossSpec spec, PolicySpec policy) {
+    long rows = TokenLoss.checkHeap(logitsLength, vocab, targets, offsets, spec);
+    requirePolicy(policy);
+    if (gradLength < 0) {
+      throw new IllegalArgumentException("grad is null");
+    }
+    if (gradLength != logitsLength) {
+      throw new IllegalArgumentException(
+          "grad.length = " + gradLength + " must equal logits.length = " + logitsLength);
+    }
+    return (int) rows;
+  }
+
+  private static void requirePolicy(PolicySpec policy) {
+    if (policy == null) {
+      throw new IllegalArgumentException("policy is null");
+    }
+  }
+
+  /** Presence and length; finiteness on counted rows is checked natively, naming the index. */
+  private static void checkRowArrays(int rows, PolicySpec policy, float[] oldLogp,
+      float[] advantages, float[] refLogp, float[] entropyWeights) {
+    boolean clipped = policy.method() == PolicySpec.Method.CLIPPED;
+    checkRowArray(oldLogp, rows, "oldLogp", clipped);
+    checkRowArray(advantages, rows, "advantages", clipped);
+    checkRowArray(refLogp, rows, "refLogp", clipped && policy.klCoefficient() > 0);
+    checkRowArray(entropyWeights, rows, "entropyWeights", false);
+  }
+
+  private static void checkRowArray(float[] values, int rows, String name, boolean required) {
+    if (values == null) {
+      if (required && rows > 0) {
+        throw new IllegalArgumentException(name + " is null");
+      }
+      return;
+    }
+    if (values.length != rows) {
+      throw new IllegalArgumentException(
+          name + ".length = " + values.length + " must equal the number of rows = " + rows);
+    }
+  }
+}

@@ -1,0 +1,90 @@
+/*
+ * policy_api.cpp: the one-pass policy-gradient step,
+ * reweigh_policy_forward_backward (reweigh.h). Same shape as the other entry
+ * points: snapshot the structs, metadata checks, dispatch, every failure a
+ * status (errors.h). This file holds no math.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../common/errors.h"
+#include "../cpu/ce_policy.h"
+#include "reweigh/reweigh.h"
+#include "validate.h"
+
+using reweigh::guarded;
+
+extern "C" {
+
+reweigh_policy_options_t reweigh_policy_options_default(void) {
+    reweigh_policy_options_t p;
+    p.loss = REWEIGH_POLICY_LOSS_CLIPPED;
+    p.level = REWEIGH_POLICY_LEVEL_SEQUENCE;
+    p.eps_low = 0.2;
+    p.eps_high = 0.2;
+    p.kl_coefficient = 0.0;
+    return p;
+}
+
+reweigh_status_t reweigh_policy_forward_backward(const reweigh_ce_batch_t* batch, const reweigh_ce_options_t* options,
+                                                 const reweigh_policy_options_t* policy,
+                                                 const reweigh_policy_rows_t* rows,
+                                                 const reweigh_policy_result_t* result,
+                                                 const reweigh_ce_grad_t* grad) {
+    return guarded([&] {
+        REWEIGH_CHECK_ARG(batch != nullptr, "batch is NULL");
+        REWEIGH_CHECK_ARG(options != nullptr, "options is NULL");
+        REWEIGH_CHECK_ARG(policy != nullptr, "policy is NULL");
+        REWEIGH_CHECK_ARG(rows != nullptr, "rows is NULL");
+        REWEIGH_CHECK_ARG(result != nullptr, "result is NULL");
+        REWEIGH_CHECK_ARG(grad != nullptr, "grad is NULL");
+        // One consistent copy of each struct, whatever the caller's memory does meanwhile.
+        const reweigh_ce_batch_t b = *batch;
+        const reweigh_ce_options_t o = *options;
+        const reweigh_policy_options_t p = *policy;
+        const reweigh_policy_rows_t in = *rows;
+        const reweigh_policy_result_t out = *result;
+        const reweigh_ce_grad_t g = *grad;
+        reweigh::validate_batch(&b);
+        if (b.device_type == REWEIGH_DEVICE_CUDA) {
+            // The CUDA backend's dispatch point: common/policy_row.h is its row math.
+            REWEIGH_FAIL(REWEIGH_STATUS_UNSUPPORTED,
+                         "reweigh_policy_forward_backward runs on CPU batches only; batch.device_type is CUDA "
+                         "(use host memory)");
+        }
+        const reweigh::RowParams params = reweigh::validate_options(&o);
+        const long long n = static_cast<long long>(b.rows);
+        const bool clipped = p.loss == REWEIGH_POLICY_LOSS_CLIPPED;
+        REWEIGH_CHECK_ARG(!clipped || in.old_logp != nullptr || b.rows == 0,
+                          "rows.oldLogp is NULL (rows = %lld; the CLIPPED loss needs it)", n);
+        REWEIGH_CHECK_ARG(!clipped || in.advantages != nullptr || b.rows == 0,
+                          "rows.advantages is NULL (rows = %lld; the CLIPPED loss needs it)", n);
+        REWEIGH_CHECK_ARG(!clipped || !(p.kl_coefficient > 0.0) || in.ref_logp != nullptr || b.rows == 0,
+                          "rows.refLogp is NULL but policy.klCoefficient = %g > 0 (rows = %lld)", p.kl_coefficient,
+                          n);
+        reweigh::validate_grad(b, &g);
+        const bool probe = reweigh::needs_memory_probe(b);
+        const reweigh::Buffer buffers[] = {
+            {"oldLogp", in.old_logp, b.rows, 4, false},
+            {"advantages", in.advantages, b.rows, 4, false},
+            {"refLogp", in.ref_logp, b.rows, 4, false},
+            {"entropyWeights", in.entropy_weights, b.rows, 4, false},
+            {"result.rowLogp", out.row_logp, b.rows, 4, true},
+            {"result.rowEntropy", out.row_entropy, b.rows, 4, true},
+            {"result.rowWeights", out.row_weights, b.rows, 4, true},
+            {"result.rowClipped", out.row_clipped, b.rows, 1, true},
+            {"result.objective", out.objective, 1, 8, true},
+            {"result.clipCounts", out.clip_counts, 2, 8, true},
+        };
+        const size_t count = sizeof(buffers) / sizeof(buffers[0]);
+        reweigh::validate_memory_space(b, probe, b.logits, "logits");
+        reweigh::validate_memory_space(b, probe, b.targets, "targets");
+        reweigh::validate_memory_space(b, probe, b.offsets, "offsets");
+        reweigh::validate_memory_space(b, probe, g.data, "grad");
+        for (size_t i = 0; i < count; ++i) reweigh::validate_memory_space(b, probe, buffers[i].ptr, buffers[i].name);
+        reweigh::validate_no_aliasing_with(b, g, buffers, count);
+        reweigh::cpu::policy_forward_backward(b, o, params, p, in, out, g);
+    });
+}
+
+}  // extern "C"
