@@ -1,5 +1,7 @@
 package dev.reweigh.pytorch;
 
+import dev.reweigh.LinearLabels;
+import dev.reweigh.LossSpec;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
@@ -76,7 +78,7 @@ public final class LinearHead {
     this.vocab = weight.size(0);
     this.hostTargets = Tensors64.toLongs(this.targets);
     this.hostOffsets = Tensors64.toLongs(this.offsets);
-    checkOffsets();
+    LinearLabels.checkOffsets(hostOffsets, rows);
   }
 
   /** {@code bias} may be null. */
@@ -97,19 +99,8 @@ public final class LinearHead {
     return hostOffsets.length - 1;
   }
 
-  private void checkOffsets() {
-    if (hostOffsets[0] != 0) {
-      throw new IllegalArgumentException("offsets[0] = " + hostOffsets[0] + " must be 0");
-    }
-    for (int s = 1; s < hostOffsets.length; s++) {
-      if (hostOffsets[s] < hostOffsets[s - 1] || hostOffsets[s] > rows) {
-        throw new IllegalArgumentException("offsets[" + s + "] = " + hostOffsets[s]
-            + " must be nondecreasing and <= rows = " + rows);
-      }
-    }
-    if (hostOffsets[hostOffsets.length - 1] != rows) {
-      throw new IllegalArgumentException("offsets[" + (hostOffsets.length - 1) + "] = "
-          + hostOffsets[hostOffsets.length - 1] + " must equal rows = " + rows);
-    }
+  /** Labels, counts and the normaliser's inputs under {@code spec} (targets range-checked). */
+  LinearLabels labels(LossSpec spec) {
+    return LinearLabels.of(hostTargets, hostOffsets, vocab, spec);
   }
 }
