@@ -1,5 +1,7 @@
 package dev.reweigh;
 
+import java.lang.ref.Reference;
+
 /**
  * The chunk loop of a fused linear + cross-entropy (docs/design.md §6) that every adapter
  * shares: labels, normaliser and per-row coefficients from {@link LinearLabels}, the rows per
@@ -158,6 +160,21 @@ public final class FusedLinearDriver {
       c.backward(r0, Math.min(chunk, labels.rows() - r0), rowSpec);
     }
     return labels.weightedTotal(stats, coefficients, d);
+  }
+
+  /**
+   * The kernel's backward over a chunk's logits, in place, from per-row lse and k at native
+   * addresses in the batch's memory space; {@code owners} (the arrays behind the addresses) stay
+   * reachable until the kernel has returned.
+   */
+  public static void backwardInPlace(NativeBatch chunk, long rowLseAddress,
+      long coefficientsAddress, LossSpec rowSpec, Object... owners) {
+    try {
+      FusedLoss.backward(chunk, rowLseAddress, coefficientsAddress, rowSpec,
+          NativeGrad.inPlace(chunk));
+    } finally {
+      Reference.reachabilityFence(owners);
+    }
   }
 
   private static void requireChunk(long chunk) {

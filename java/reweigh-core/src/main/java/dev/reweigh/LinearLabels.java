@@ -40,15 +40,9 @@ public final class LinearLabels {
    * offsets[samples] = rows) over a vocabulary of {@code vocab} classes under {@code spec}.
    */
   public static LinearLabels of(long[] targets, long[] offsets, long vocab, LossSpec spec) {
-    if (targets == null) {
-      throw new IllegalArgumentException("targets is null");
-    }
-    if (offsets == null) {
-      throw new IllegalArgumentException("offsets is null");
-    }
-    if (spec == null) {
-      throw new IllegalArgumentException("spec is null");
-    }
+    AdapterChecks.requireNonNull(targets, "targets");
+    AdapterChecks.requireNonNull(offsets, "offsets");
+    AdapterChecks.requireNonNull(spec, "spec");
     if (vocab < 1) {
       throw new IllegalArgumentException("vocab = " + vocab + " must be >= 1");
     }

@@ -1,12 +1,9 @@
 package dev.reweigh.nd4j;
 
 import dev.reweigh.FusedLinearDriver;
-import dev.reweigh.FusedLoss;
 import dev.reweigh.LinearLabels;
 import dev.reweigh.LinearStats;
 import dev.reweigh.LossSpec;
-import dev.reweigh.NativeGrad;
-import java.lang.ref.Reference;
 import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -44,19 +41,14 @@ public final class Nd4jFusedLinearLoss {
   /** Rows per chunk so that the chunk's logits fit in {@code chunkBytes}. */
   public static long chunkRows(Nd4jLinearHead head, long chunkBytes) {
     requireHead(head);
-    return FusedLinearDriver.chunkRows(head.rows, head.vocab, Float.BYTES, chunkBytes);
+    return FusedLinearDriver.chunkRows(head.rows(), head.vocab(), Float.BYTES, chunkBytes);
   }
 
   /** Phase one: statistics and per-row lse, chunk by chunk; no gradient. */
   public static Nd4jLinearForward forward(Nd4jLinearHead head, LossSpec spec, long chunkBytes) {
-    requireHead(head);
-    requireSpec(spec);
-    LinearLabels labels = head.labels(spec);
-    long chunk = chunkRows(head, chunkBytes);
-    INDArray lse = Nd4j.create(DataType.FLOAT, Math.max(head.rows, 1));
-    Chunks c = new Chunks(head, chunk, lse, null);
-    LinearStats stats = FusedLinearDriver.forward(labels, chunk, c);
-    return new Nd4jLinearForward(head, spec, lse, stats);
+    Chunks c = Chunks.start(head, spec, chunkBytes, null);
+    LinearStats stats = FusedLinearDriver.forward(head.labels(spec), c.chunk, c);
+    return new Nd4jLinearForward(head, spec, c.lse, stats);
   }
 
   /** Phase two: the gradients from {@link #forward}'s lse and the coefficients. */
@@ -95,25 +87,15 @@ public final class Nd4jFusedLinearLoss {
    */
   public static Nd4jLinearResult forwardBackward(Nd4jLinearHead head, float[] coefficients,
       LossSpec spec, long chunkBytes, INDArray gradWeight) {
-    requireHead(head);
-    requireSpec(spec);
-    LinearLabels labels = head.labels(spec);
-    long chunk = chunkRows(head, chunkBytes);
-    INDArray lse = Nd4j.create(DataType.FLOAT, Math.max(head.rows, 1));
-    Chunks c = new Chunks(head, chunk, lse, gradWeight);
-    FusedLinearDriver.Pass pass = FusedLinearDriver.forwardBackward(labels, coefficients, chunk, c);
+    Chunks c = Chunks.start(head, spec, chunkBytes, gradWeight);
+    FusedLinearDriver.Pass pass =
+        FusedLinearDriver.forwardBackward(head.labels(spec), coefficients, c.chunk, c);
     return c.result(pass.total(), pass.stats());
   }
 
   private static void requireHead(Nd4jLinearHead head) {
     if (head == null) {
       throw new IllegalArgumentException("head is null");
-    }
-  }
-
-  private static void requireSpec(LossSpec spec) {
-    if (spec == null) {
-      throw new IllegalArgumentException("spec is null");
     }
   }
 
@@ -142,7 +124,7 @@ public final class Nd4jFusedLinearLoss {
       if (gradWeightInto != null) {
         requireWeightGrad(head, gradWeightInto);
       }
-      this.z = Nd4j.create(head.dtype, Math.min(chunk, Math.max(head.rows, 1)), head.vocab);
+      this.z = Nd4j.create(head.dtype, Math.min(chunk, Math.max(head.rows(), 1)), head.vocab());
       long[] off = new long[(int) z.size(0) + 1];
       for (int i = 0; i < off.length; i++) {
         off[i] = i;
@@ -150,13 +132,24 @@ public final class Nd4jFusedLinearLoss {
       this.rowOffsets = Nd4j.createFromArray(off);
     }
 
+    /** A one-pass or phase-one run: fresh per-row lse. */
+    static Chunks start(Nd4jLinearHead head, LossSpec spec, long chunkBytes,
+        INDArray gradWeightInto) {
+      requireHead(head);
+      if (spec == null) {
+        throw new IllegalArgumentException("spec is null");
+      }
+      INDArray lse = Nd4j.create(DataType.FLOAT, Math.max(head.rows(), 1));
+      return new Chunks(head, chunkRows(head, chunkBytes), lse, gradWeightInto);
+    }
+
     static void requireWeightGrad(Nd4jLinearHead head, INDArray g) {
-      boolean ok = g.rank() == 2 && g.size(0) == head.vocab && g.size(1) == head.hiddenSize
+      boolean ok = g.rank() == 2 && g.size(0) == head.vocab() && g.size(1) == head.hiddenSize()
           && g.dataType() == head.dtype && g.ordering() == 'c' && !g.isView();
       if (!ok) {
         throw new IllegalArgumentException("gradWeight " + Arrays.toString(g.shape()) + " "
             + g.dataType() + " (ordering " + g.ordering() + ") must be a C-order, non-view ["
-            + head.vocab + ", " + head.hiddenSize + "] array of " + head.dtype);
+            + head.vocab() + ", " + head.hiddenSize() + "] array of " + head.dtype);
       }
     }
 
@@ -164,10 +157,10 @@ public final class Nd4jFusedLinearLoss {
     public void coefficients(float[] rowCoefficients) {
       k = rowCoefficients.length == 0 ? Nd4j.create(DataType.FLOAT, 1)
           : Nd4j.createFromArray(rowCoefficients);
-      gradHidden = Nd4j.create(head.dtype, head.rows, head.hiddenSize);
+      gradHidden = Nd4j.create(head.dtype, head.rows(), head.hiddenSize());
       gradWeight = gradWeightInto != null ? gradWeightInto
-          : Nd4j.create(head.dtype, head.vocab, head.hiddenSize);
-      gradBias = head.bias == null ? null : Nd4j.create(head.dtype, head.vocab);
+          : Nd4j.create(head.dtype, head.vocab(), head.hiddenSize());
+      gradBias = head.bias == null ? null : Nd4j.create(head.dtype, head.vocab());
     }
 
     @Override
@@ -191,14 +184,8 @@ public final class Nd4jFusedLinearLoss {
       Nd4jBatch batch = logits(r0, n);
       INDArray l = slice(lse, r0, n);
       INDArray kc = slice(k, r0, n);
-      try {
-        FusedLoss.backward(batch.nativeBatch(), Nd4jChecks.address(l), Nd4jChecks.address(kc),
-            rowSpec, NativeGrad.inPlace(batch.nativeBatch()));
-      } finally {
-        Reference.reachabilityFence(batch);
-        Reference.reachabilityFence(l);
-        Reference.reachabilityFence(kc);
-      }
+      FusedLinearDriver.backwardInPlace(batch.nativeBatch(), Nd4jChecks.address(l),
+          Nd4jChecks.address(kc), rowSpec, batch, l, kc);
       project(r0, n, batch.logits());
     }
 

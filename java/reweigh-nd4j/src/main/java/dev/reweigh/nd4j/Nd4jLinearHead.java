@@ -1,7 +1,6 @@
 package dev.reweigh.nd4j;
 
-import dev.reweigh.LinearLabels;
-import dev.reweigh.LossSpec;
+import dev.reweigh.LinearHeadShape;
 import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -19,20 +18,36 @@ import org.nd4j.linalg.factory.Nd4j;
  * matmul with BFLOAT16 inputs and a FLOAT output fails, so bf16 logits would come from a GEMM
  * that is wrong at any realistic H (docs/design.md §6).
  */
-public final class Nd4jLinearHead {
+public final class Nd4jLinearHead extends LinearHeadShape {
   final INDArray hidden;
   final INDArray weight;
   final INDArray bias;
+  /** A dense LONG copy: the kernel reads each chunk's targets in place from its row blocks. */
   final INDArray targets;
-  final long rows;
-  final long hiddenSize;
-  final long vocab;
   final DataType dtype;
-  final long[] hostTargets;
-  final long[] hostOffsets;
 
-  private Nd4jLinearHead(INDArray hidden, INDArray weight, INDArray bias, INDArray targets,
-      INDArray offsets) {
+  private Nd4jLinearHead(INDArray hidden, INDArray weight, INDArray bias, long[] targets,
+      long[] offsets) {
+    super(hidden.size(1), weight.size(0), targets, offsets);
+    this.hidden = hidden.ordering() == 'c' && !hidden.isView() ? hidden : hidden.dup('c');
+    this.weight = weight;
+    this.bias = bias == null ? null : bias.reshape(weight.size(0));
+    this.targets = Nd4j.createFromArray(targets.length == 0 ? new long[] {0} : targets);
+    this.dtype = weight.dataType();
+  }
+
+  /** {@code bias} may be null. */
+  public static Nd4jLinearHead of(
+      INDArray hidden, INDArray weight, INDArray bias, INDArray targets, INDArray offsets) {
+    check(hidden, weight, bias, targets, offsets);
+    long rows = hidden.size(0);
+    return new Nd4jLinearHead(hidden, weight, bias,
+        rows == 0 ? new long[0] : targets.reshape(rows).toLongVector(),
+        offsets.reshape(offsets.length()).toLongVector());
+  }
+
+  private static void check(
+      INDArray hidden, INDArray weight, INDArray bias, INDArray targets, INDArray offsets) {
     Nd4jChecks.requireNonNull(hidden, "hidden");
     Nd4jChecks.requireNonNull(weight, "weight");
     Nd4jChecks.requireNonNull(targets, "targets");
@@ -45,7 +60,7 @@ public final class Nd4jLinearHead {
       throw new IllegalArgumentException("hidden " + Arrays.toString(hidden.shape())
           + " and weight " + Arrays.toString(weight.shape()) + " disagree on H");
     }
-    this.dtype = weight.dataType();
+    DataType dtype = weight.dataType();
     if (dtype != DataType.FLOAT) {
       throw new IllegalArgumentException("weight data type " + dtype + " is not supported: use"
           + " FLOAT (ND4J's BFLOAT16 matmul accumulates in bf16, docs/design.md §6)");
@@ -70,19 +85,6 @@ public final class Nd4jLinearHead {
       throw new IllegalArgumentException("offsets must be a vector of samples + 1 >= 1 entries,"
           + " got " + Arrays.toString(offsets.shape()));
     }
-    this.rows = hidden.size(0);
-    this.hiddenSize = hidden.size(1);
-    this.vocab = weight.size(0);
-    this.hidden = hidden.ordering() == 'c' && !hidden.isView() ? hidden : hidden.dup('c');
-    this.weight = weight;
-    this.bias = bias == null ? null : bias.reshape(vocab);
-    this.hostTargets = rows == 0 ? new long[0] : targets.reshape(rows).toLongVector();
-    this.hostOffsets = offsets.reshape(offsets.length()).toLongVector();
-    // The kernel reads the targets in place: one dense LONG copy whose row blocks are the
-    // chunks' targets.
-    this.targets = Nd4j.createFromArray(
-        rows == 0 ? new long[] {0} : hostTargets);
-    LinearLabels.checkOffsets(hostOffsets, rows);
   }
 
   private static void requireDtype(INDArray a, String name, DataType dtype) {
@@ -90,32 +92,5 @@ public final class Nd4jLinearHead {
       throw new IllegalArgumentException(name + " data type " + a.dataType()
           + " must equal the weight data type " + dtype);
     }
-  }
-
-  /** {@code bias} may be null. */
-  public static Nd4jLinearHead of(
-      INDArray hidden, INDArray weight, INDArray bias, INDArray targets, INDArray offsets) {
-    return new Nd4jLinearHead(hidden, weight, bias, targets, offsets);
-  }
-
-  public long rows() {
-    return rows;
-  }
-
-  public long hiddenSize() {
-    return hiddenSize;
-  }
-
-  public long vocab() {
-    return vocab;
-  }
-
-  public long samples() {
-    return hostOffsets.length - 1;
-  }
-
-  /** Labels, counts and the normaliser's inputs under {@code spec} (targets range-checked). */
-  LinearLabels labels(LossSpec spec) {
-    return LinearLabels.of(hostTargets, hostOffsets, vocab, spec);
   }
 }

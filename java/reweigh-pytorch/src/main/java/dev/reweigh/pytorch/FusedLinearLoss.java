@@ -1,11 +1,9 @@
 package dev.reweigh.pytorch;
 
 import dev.reweigh.FusedLinearDriver;
-import dev.reweigh.FusedLoss;
 import dev.reweigh.LinearLabels;
 import dev.reweigh.LinearStats;
 import dev.reweigh.LossSpec;
-import dev.reweigh.NativeGrad;
 import java.lang.ref.Reference;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.PointerScope;
@@ -63,7 +61,7 @@ public final class FusedLinearLoss {
   public static LinearForward forward(LinearHead head, LossSpec spec, long chunkBytes) {
     requireArgs(head, spec);
     LinearLabels labels = head.labels(spec);
-    long chunk = chunkRows(head.rows, head.vocab, head.dtype, chunkBytes);
+    long chunk = chunkRows(head.rows(), head.vocab(), head.dtype, chunkBytes);
     Tensor lse = newRowLse(head);
     Chunks c = new Chunks(head, chunk, chunkBytes, GradAccumulation.HEAD_DTYPE, false, lse);
     LinearStats stats = FusedLinearDriver.forward(labels, chunk, c);
@@ -89,7 +87,7 @@ public final class FusedLinearLoss {
     requireAccumulation(accumulation);
     LinearHead head = fwd.head;
     LinearLabels labels = head.labels(fwd.spec);
-    long chunk = chunkRows(head.rows, head.vocab, head.dtype, chunkBytes);
+    long chunk = chunkRows(head.rows(), head.vocab(), head.dtype, chunkBytes);
     Chunks c = new Chunks(head, chunk, chunkBytes, accumulation, intoWeightGrad, fwd.rowLse);
     double total = FusedLinearDriver.backward(labels, fwd.stats, coefficients, chunk, c);
     return new LinearResult(total, fwd, c.gradHidden, c.gradWeight, c.gradBias, chunk,
@@ -113,7 +111,7 @@ public final class FusedLinearLoss {
     requireArgs(head, spec);
     requireAccumulation(accumulation);
     LinearLabels labels = head.labels(spec);
-    long chunk = chunkRows(head.rows, head.vocab, head.dtype, chunkBytes);
+    long chunk = chunkRows(head.rows(), head.vocab(), head.dtype, chunkBytes);
     Tensor lse = newRowLse(head);
     Chunks c = new Chunks(head, chunk, chunkBytes, accumulation, intoWeightGrad, lse);
     FusedLinearDriver.Pass pass = FusedLinearDriver.forwardBackward(labels, coefficients, chunk, c);
@@ -122,7 +120,7 @@ public final class FusedLinearLoss {
   }
 
   private static Tensor newRowLse(LinearHead head) {
-    return head.targets.new_empty(new long[] {head.rows}, new TensorOptions(ScalarType.Float));
+    return head.targets.new_empty(new long[] {head.rows()}, new TensorOptions(ScalarType.Float));
   }
 
   /**
@@ -235,7 +233,7 @@ public final class FusedLinearLoss {
       this.inHeadDtype =
           head.dtype == ScalarType.Float || accumulation == GradAccumulation.HEAD_DTYPE;
       ScalarType gradType = inHeadDtype ? head.dtype : ScalarType.Float;
-      this.weightBlock = Math.max(1, Math.min(head.vocab, chunkBytes / (8 * head.hiddenSize)));
+      this.weightBlock = Math.max(1, Math.min(head.vocab(), chunkBytes / (8 * head.hiddenSize())));
       // Detached views: the chunk GEMMs are not recorded by autograd.
       this.hidden = head.hidden.detach().contiguous();
       this.weight = head.weight.detach();
@@ -246,9 +244,9 @@ public final class FusedLinearLoss {
       Tensor own = intoWeightGrad && inHeadDtype ? weightGrad(head) : null;
       this.inWeightGrad = own != null;
       this.gradWeight = own != null ? own : head.weight.new_zeros(
-          new long[] {head.vocab, head.hiddenSize}, new TensorOptions(gradType));
+          new long[] {head.vocab(), head.hiddenSize()}, new TensorOptions(gradType));
       this.gradBias = head.bias == null ? null
-          : head.weight.new_zeros(new long[] {head.vocab}, new TensorOptions(gradType));
+          : head.weight.new_zeros(new long[] {head.vocab()}, new TensorOptions(gradType));
     }
 
     /**
@@ -263,12 +261,12 @@ public final class FusedLinearLoss {
       }
       Tensor g = w.grad();
       if (!g.defined()) {
-        g = w.new_zeros(new long[] {head.vocab, head.hiddenSize}, new TensorOptions(head.dtype));
+        g = w.new_zeros(new long[] {head.vocab(), head.hiddenSize()}, new TensorOptions(head.dtype));
         w.mutable_grad().put(g);
         return g;
       }
       boolean usable = TorchChecks.scalarType(g) == head.dtype && g.is_contiguous()
-          && g.dim() == 2 && g.size(0) == head.vocab && g.size(1) == head.hiddenSize
+          && g.dim() == 2 && g.size(0) == head.vocab() && g.size(1) == head.hiddenSize()
           && TorchChecks.device(g).equals(TorchChecks.device(w)) && !g.requires_grad();
       return usable ? g : null;
     }
@@ -315,14 +313,8 @@ public final class FusedLinearLoss {
         TorchBatch batch = logits(r0, n);
         Tensor l = lse.narrow(0, r0, n);
         Tensor kc = k.narrow(0, r0, n);
-        try {
-          FusedLoss.backward(batch.nativeBatch(), TorchChecks.address(l), TorchChecks.address(kc),
-              rowSpec, NativeGrad.inPlace(batch.nativeBatch()));
-        } finally {
-          Reference.reachabilityFence(batch);
-          Reference.reachabilityFence(l);
-          Reference.reachabilityFence(kc);
-        }
+        FusedLinearDriver.backwardInPlace(batch.nativeBatch(), TorchChecks.address(l),
+            TorchChecks.address(kc), rowSpec, batch, l, kc);
         project(r0, n, batch.logits());
       }
     }
@@ -363,8 +355,8 @@ public final class FusedLinearLoss {
       // float32 accumulators of a bf16 head: g^T h as a bf16 GEMM (float32 accumulation inside;
       // several times faster than a float32 GEMM on bf16 hardware), one block of vocabulary rows
       // at a time so the bf16 temporary stays within the budget, added into float32.
-      for (long v0 = 0; v0 < head.vocab; v0 += weightBlock) {
-        long m = Math.min(weightBlock, head.vocab - v0);
+      for (long v0 = 0; v0 < head.vocab(); v0 += weightBlock) {
+        long m = Math.min(weightBlock, head.vocab() - v0);
         try (PointerScope scope = new PointerScope()) {
           gradWeight.narrow(0, v0, m).add_(g.narrow(1, v0, m).t().mm(h));
         }
