@@ -35,7 +35,7 @@ public class FusedLinearBench {
   public String dtype;
 
   /** Logits budget per chunk of the fused path, MiB. */
-  @Param({"64"})
+  @Param({"32"})
   public long chunkMiB;
 
   private LinearHeadData data;

@@ -1,5 +1,6 @@
 package dev.reweigh.pytorch;
 
+import dev.reweigh.LinearStats;
 import dev.reweigh.LossSpec;
 import org.bytedeco.pytorch.Tensor;
 
@@ -15,52 +16,50 @@ public final class LinearForward {
   final LinearHead head;
   final LossSpec spec;
   final Tensor rowLse;
-  private final double[] loss;
-  private final double[] logProbSum;
-  private final long[] tokenCount;
-  private final double[] meanEntropy;
+  final LinearStats stats;
 
-  LinearForward(LinearHead head, LossSpec spec, Tensor rowLse, double[] loss, double[] logProbSum,
-      long[] tokenCount, double[] meanEntropy) {
+  LinearForward(LinearHead head, LossSpec spec, Tensor rowLse, LinearStats stats) {
     this.head = head;
     this.spec = spec;
     this.rowLse = rowLse;
-    this.loss = loss;
-    this.logProbSum = logProbSum;
-    this.tokenCount = tokenCount;
-    this.meanEntropy = meanEntropy;
+    this.stats = stats;
   }
 
   public int samples() {
-    return loss.length;
+    return stats.samples();
   }
 
   public double loss(int s) {
-    return loss[s];
+    return stats.loss(s);
   }
 
   public double logProbSum(int s) {
-    return logProbSum[s];
+    return stats.logProbSum(s);
   }
 
   public long tokenCount(int s) {
-    return tokenCount[s];
+    return stats.tokenCount(s);
   }
 
   public double meanEntropy(int s) {
-    return meanEntropy[s];
+    return stats.meanEntropy(s);
   }
 
   public double[] losses() {
-    return loss.clone();
+    return stats.losses();
   }
 
   public double[] logProbSums() {
-    return logProbSum.clone();
+    return stats.logProbSums();
   }
 
   public double[] meanEntropies() {
-    return meanEntropy.clone();
+    return stats.meanEntropies();
+  }
+
+  /** The statistics as the core's {@link LinearStats}, shared with the ND4J adapter. */
+  public LinearStats stats() {
+    return stats;
   }
 
   /** Per-row lse, float32 {@code [rows]} (0 on ignored rows). */

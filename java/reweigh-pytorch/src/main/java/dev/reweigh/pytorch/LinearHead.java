@@ -1,5 +1,6 @@
 package dev.reweigh.pytorch;
 
+import dev.reweigh.LinearHeadShape;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
@@ -10,20 +11,34 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * Labels are copied to the host once (O(rows)): the per-row coefficients and the normaliser D
  * are known before the first chunk.
  */
-public final class LinearHead {
+public final class LinearHead extends LinearHeadShape {
   final Tensor hidden;
   final Tensor weight;
   final Tensor bias;
   final Tensor targets;
   final Tensor offsets;
-  final long rows;
-  final long hiddenSize;
-  final long vocab;
   final ScalarType dtype;
-  final long[] hostTargets;
-  final long[] hostOffsets;
 
   private LinearHead(Tensor hidden, Tensor weight, Tensor bias, Tensor targets, Tensor offsets) {
+    super(hidden.size(1), weight.size(0), Tensors64.toLongs(targets), Tensors64.toLongs(offsets));
+    this.hidden = hidden;
+    this.weight = weight;
+    this.bias = bias;
+    this.targets = targets;
+    this.offsets = offsets;
+    this.dtype = TorchChecks.scalarType(weight);
+  }
+
+  /** {@code bias} may be null. */
+  public static LinearHead of(
+      Tensor hidden, Tensor weight, Tensor bias, Tensor targets, Tensor offsets) {
+    check(hidden, weight, bias, targets, offsets);
+    return new LinearHead(hidden, weight, bias, targets.reshape(-1).contiguous(),
+        offsets.contiguous());
+  }
+
+  private static void check(
+      Tensor hidden, Tensor weight, Tensor bias, Tensor targets, Tensor offsets) {
     TorchChecks.requireDefined(hidden, "hidden");
     TorchChecks.requireDefined(weight, "weight");
     if (hidden.dim() != 2 || weight.dim() != 2) {
@@ -34,7 +49,7 @@ public final class LinearHead {
       throw new IllegalArgumentException("hidden " + TorchChecks.shape(hidden) + " and weight "
           + TorchChecks.shape(weight) + " disagree on H");
     }
-    this.dtype = TorchChecks.scalarType(weight);
+    ScalarType dtype = TorchChecks.scalarType(weight);
     if (dtype != ScalarType.Float && dtype != ScalarType.BFloat16) {
       throw new IllegalArgumentException("weight dtype " + dtype + " must be Float or BFloat16");
     }
@@ -65,51 +80,6 @@ public final class LinearHead {
     if (offsets.dim() != 1 || offsets.numel() < 1) {
       throw new IllegalArgumentException("offsets must be 1-D with samples + 1 >= 1 entries, got "
           + TorchChecks.shape(offsets));
-    }
-    this.hidden = hidden;
-    this.weight = weight;
-    this.bias = bias;
-    this.targets = targets.reshape(-1).contiguous();
-    this.offsets = offsets.contiguous();
-    this.rows = hidden.size(0);
-    this.hiddenSize = hidden.size(1);
-    this.vocab = weight.size(0);
-    this.hostTargets = Tensors64.toLongs(this.targets);
-    this.hostOffsets = Tensors64.toLongs(this.offsets);
-    checkOffsets();
-  }
-
-  /** {@code bias} may be null. */
-  public static LinearHead of(
-      Tensor hidden, Tensor weight, Tensor bias, Tensor targets, Tensor offsets) {
-    return new LinearHead(hidden, weight, bias, targets, offsets);
-  }
-
-  public long rows() {
-    return rows;
-  }
-
-  public long vocab() {
-    return vocab;
-  }
-
-  public long samples() {
-    return hostOffsets.length - 1;
-  }
-
-  private void checkOffsets() {
-    if (hostOffsets[0] != 0) {
-      throw new IllegalArgumentException("offsets[0] = " + hostOffsets[0] + " must be 0");
-    }
-    for (int s = 1; s < hostOffsets.length; s++) {
-      if (hostOffsets[s] < hostOffsets[s - 1] || hostOffsets[s] > rows) {
-        throw new IllegalArgumentException("offsets[" + s + "] = " + hostOffsets[s]
-            + " must be nondecreasing and <= rows = " + rows);
-      }
-    }
-    if (hostOffsets[hostOffsets.length - 1] != rows) {
-      throw new IllegalArgumentException("offsets[" + (hostOffsets.length - 1) + "] = "
-          + hostOffsets[hostOffsets.length - 1] + " must equal rows = " + rows);
     }
   }
 }
