@@ -19,30 +19,6 @@ namespace {
 
 constexpr float kInf = std::numeric_limits<float>::infinity();
 
-/* forwardBackward of `p` on the active ISA, checked against the reference with the standard tolerances. */
-void check_fwd_bwd(const std::string& tag, const Problem& p, const Layout& layout, Worst* worst = nullptr) {
-    const Reference ref = reference(p, true);
-    const Tolerances t = tolerances(p, ref);
-    Buffers b(p, layout);
-    Grad g(layout.logits_dtype, p.rows, p.vocab, 0);
-    Stats st(p.samples(), p.rows);
-    double total = 0;
-    ASSERT_EQ(reweigh_ce_forward_backward(&b.batch, &p.options, b.coefficients.data(), &st.view, &g.view, &total),
-              REWEIGH_STATUS_OK)
-        << tag << " " << reweigh_last_error();
-    Worst local;
-    compare_stats(tag, p, ref, t, st, true, worst ? *worst : local);
-    EXPECT_TRUE(all_close(tag + " grad", read_grad(g), ref.grad,
-                          grad_tolerance(p, ref, t, layout.logits_dtype == REWEIGH_DTYPE_BF16), worst));
-    // backward from the forward's lse must agree too
-    Grad gb(layout.logits_dtype, p.rows, p.vocab, 0);
-    ASSERT_EQ(reweigh_ce_backward(&b.batch, &p.options, st.row_lse.data(), b.coefficients.data(), &gb.view),
-              REWEIGH_STATUS_OK)
-        << tag << " " << reweigh_last_error();
-    EXPECT_TRUE(all_close(tag + " grad(bwd)", read_grad(gb), ref.grad,
-                          grad_tolerance(p, ref, t, layout.logits_dtype == REWEIGH_DTYPE_BF16), worst));
-}
-
 /* One row per problem, one sample per row, coefficient 1, NONE normalisation: grad = dLoss_row/dz. */
 Problem rows_problem(const std::vector<std::vector<double>>& rows, const std::vector<int64_t>& targets,
                      reweigh_ce_options_t o) {
@@ -80,30 +56,24 @@ TEST(CeRobustness, HugeMagnitudesGiveExactOneHotResults) {
         for (const std::string& isa : all_isas()) {
             if (!select_isa(isa)) continue;
             const std::string tag = isa + " big=" + std::to_string(big);
-            Buffers b(p, Layout{});
-            Grad g(REWEIGH_DTYPE_F32, p.rows, p.vocab, 0);
-            Stats st(p.samples(), p.rows);
-            double total = 0;
-            ASSERT_EQ(reweigh_ce_forward_backward(&b.batch, &p.options, b.coefficients.data(), &st.view, &g.view,
-                                                  &total),
-                      REWEIGH_STATUS_OK)
-                << reweigh_last_error();
+            const FwdBwd run(p);
+            ASSERT_EQ(run.status, REWEIGH_STATUS_OK) << reweigh_last_error();
             for (int64_t r = 0; r < p.rows; ++r) {
                 const float m = static_cast<float>(big);
                 const float zy = static_cast<float>(p.logits[r * p.vocab + targets[r]]);
-                EXPECT_EQ(st.row_lse[r], m) << tag << " row " << r;
-                EXPECT_EQ(st.row_logp[r], zy - m) << tag << " row " << r;
-                EXPECT_EQ(st.row_entropy[r], 0.0f) << tag << " row " << r;
+                EXPECT_EQ(run.st.row_lse[r], m) << tag << " row " << r;
+                EXPECT_EQ(run.st.row_logp[r], zy - m) << tag << " row " << r;
+                EXPECT_EQ(run.st.row_entropy[r], 0.0f) << tag << " row " << r;
                 for (int64_t v = 0; v < p.vocab; ++v) {
                     // One-hot p: dL/dz = p - onehot(y) is +1 at the max, -1 at the target, 0 elsewhere.
                     const bool is_max = p.logits[r * p.vocab + v] == big;
                     const float want = (is_max ? 1.0f : 0.0f) - (v == targets[r] ? 1.0f : 0.0f);
-                    ASSERT_EQ(g.at(r, v), want) << tag << " row " << r << " col " << v;
+                    ASSERT_EQ(run.g.at(r, v), want) << tag << " row " << r << " col " << v;
                 }
             }
             // At 3e38, logp = -big - big overflows fp32 to -inf (float64 says -6e38): total is +inf there.
             if (big < 1e38) {
-                EXPECT_TRUE(std::isfinite(total)) << tag;
+                EXPECT_TRUE(std::isfinite(run.total)) << tag;
             }
         }
     }
@@ -159,21 +129,16 @@ TEST(CeRobustness, MinusInfinityEntriesAreMasked) {
                 if (!select_isa(isa)) continue;
                 const std::string tag = isa + " V=" + std::to_string(vocab) + " " + sets[oi].name;
                 check_fwd_bwd(tag, p, Layout{});
-                Buffers b(p, Layout{});
-                Grad g(REWEIGH_DTYPE_F32, p.rows, p.vocab, 0);
-                Stats st(p.samples(), p.rows);
-                double total = 0;
-                ASSERT_EQ(reweigh_ce_forward_backward(&b.batch, &p.options, b.coefficients.data(), &st.view, &g.view,
-                                                      &total),
-                          REWEIGH_STATUS_OK)
-                    << reweigh_last_error();
-                EXPECT_TRUE(std::isfinite(total)) << tag;
+                const FwdBwd run(p);
+                ASSERT_EQ(run.status, REWEIGH_STATUS_OK) << reweigh_last_error();
+                EXPECT_TRUE(std::isfinite(run.total)) << tag;
                 for (int64_t r = 0; r < p.rows; ++r) {
-                    EXPECT_TRUE(std::isfinite(st.row_lse[r]) && std::isfinite(st.row_entropy[r])) << tag << " " << r;
+                    EXPECT_TRUE(std::isfinite(run.st.row_lse[r]) && std::isfinite(run.st.row_entropy[r]))
+                        << tag << " " << r;
                     for (int64_t v = 0; v < vocab; ++v) {
                         // Softcap maps -inf to -c, which is finite and keeps a (tiny) probability.
                         if (p.logits[r * vocab + v] == -INFINITY && p.options.softcap == 0.0f) {
-                            ASSERT_EQ(g.at(r, v), 0.0f) << tag << " row " << r << " col " << v;
+                            ASSERT_EQ(run.g.at(r, v), 0.0f) << tag << " row " << r << " col " << v;
                         }
                     }
                 }

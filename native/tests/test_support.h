@@ -449,6 +449,60 @@ inline std::vector<double> read_in_place(const Buffers& b, int64_t rows, int64_t
     return out;
 }
 
+/* A CPU batch over logits with row stride = vocab: the fields every hand-built test batch sets. */
+inline reweigh_ce_batch_t dense_batch(const void* logits, int32_t logits_dtype, int64_t rows, int64_t vocab,
+                                      const void* targets, int32_t targets_dtype, const void* offsets,
+                                      int32_t offsets_dtype, int64_t samples) {
+    reweigh_ce_batch_t b{};
+    b.logits = logits;
+    b.logits_dtype = logits_dtype;
+    b.targets_dtype = targets_dtype;
+    b.rows = rows;
+    b.vocab = vocab;
+    b.logits_row_stride = vocab;
+    b.targets = targets;
+    b.offsets = offsets;
+    b.offsets_dtype = offsets_dtype;
+    b.device_type = REWEIGH_DEVICE_CPU;
+    b.samples = samples;
+    return b;
+}
+
+/* One forwardBackward of `p` with the gradient out of place: the buffers, outputs and status. */
+struct FwdBwd {
+    Buffers b;
+    Grad g;
+    Stats st;
+    double total = 0;
+    reweigh_status_t status;
+
+    explicit FwdBwd(const Problem& p, const Layout& layout = Layout{})
+        : b(p, layout),
+          g(layout.logits_dtype, p.rows, p.vocab, 0),
+          st(p.samples(), p.rows),
+          status(reweigh_ce_forward_backward(&b.batch, &p.options, b.coefficients.data(), &st.view, &g.view, &total)) {}
+};
+
+/*
+ * forwardBackward of `p` on the active ISA, then backward from its lse, both checked against the
+ * float64 reference with the standard tolerances.
+ */
+inline void check_fwd_bwd(const std::string& tag, const Problem& p, const Layout& layout, Worst* worst = nullptr) {
+    const Reference ref = reference(p, true);
+    const Tolerances t = tolerances(p, ref);
+    const std::vector<double> gtol = grad_tolerance(p, ref, t, layout.logits_dtype == REWEIGH_DTYPE_BF16);
+    FwdBwd run(p, layout);
+    ASSERT_EQ(run.status, REWEIGH_STATUS_OK) << tag << " " << reweigh_last_error();
+    Worst local;
+    compare_stats(tag, p, ref, t, run.st, true, worst ? *worst : local);
+    EXPECT_TRUE(all_close(tag + " grad", read_grad(run.g), ref.grad, gtol, worst));
+    Grad gb(layout.logits_dtype, p.rows, p.vocab, 0);
+    ASSERT_EQ(reweigh_ce_backward(&run.b.batch, &p.options, run.st.row_lse.data(), run.b.coefficients.data(), &gb.view),
+              REWEIGH_STATUS_OK)
+        << tag << " " << reweigh_last_error();
+    EXPECT_TRUE(all_close(tag + " grad(bwd)", read_grad(gb), ref.grad, gtol, worst));
+}
+
 /* Bitwise equality of two result vectors; reports the count and the first differing index. */
 template <class T>
 ::testing::AssertionResult bit_equal(const std::string& what, const std::vector<T>& a, const std::vector<T>& b) {
