@@ -109,10 +109,7 @@ TEST(CeRobustness, MinusInfinityEntriesAreMasked) {
     const std::vector<NamedOptions> sets = option_sets();
     for (size_t oi : {size_t{0}, size_t{2}, size_t{3}, size_t{5}}) {  // all with eps = 0
         for (int64_t vocab : {1, 16, 33, 1000}) {
-            GenSpec gen;
-            gen.rows = 37;
-            gen.vocab = vocab;
-            gen.ignore_fraction = 0.1;
+            GenSpec gen = gen_spec(37, vocab, 0.1);
             gen.signed_coefficients = sets[oi].options.normalization != REWEIGH_NORMALIZATION_WEIGHT_SUM;
             Problem p = make_problem(gen, sets[oi].options, 31337 + vocab);
             std::mt19937_64 rng(vocab);
@@ -169,10 +166,7 @@ TEST(CeRobustness, SubnormalLogits) {
 TEST(CeRobustness, MillionWideRows) {
     IsaGuard guard;
     const std::vector<NamedOptions> sets = option_sets();
-    GenSpec gen;
-    gen.rows = 3;
-    gen.vocab = 1 << 20;
-    gen.ignore_fraction = 0;
+    const GenSpec gen = gen_spec(3, 1 << 20, 0);
     Problem p = make_problem(gen, sets[4].options, 1);  // every option on
     p.targets = {0, (1 << 20) - 1, 123457};
     p.offsets = {0, 1, 3};
@@ -188,10 +182,7 @@ TEST(CeRobustness, MillionWideRows) {
 /* Samples of one token: MEAN and SUM agree, and each sample is its row. */
 TEST(CeRobustness, OneTokenSamples) {
     IsaGuard guard;
-    GenSpec gen;
-    gen.rows = 50;
-    gen.vocab = 33;
-    gen.ignore_fraction = 0.2;
+    const GenSpec gen = gen_spec(50, 33, 0.2);
     reweigh_ce_options_t mean = reweigh_ce_options_default();
     Problem p = make_problem(gen, mean, 11);
     p.offsets.clear();
@@ -223,10 +214,7 @@ TEST(CeRobustness, AllRowsIgnored) {
         reweigh_ce_options_t o = reweigh_ce_options_default();
         o.normalization = norm;
         o.normalizer = 3.0;
-        GenSpec gen;
-        gen.rows = 45;
-        gen.vocab = 100;
-        gen.ignore_fraction = 1.0;
+        const GenSpec gen = gen_spec(45, 100, 1.0);
         const Problem p = make_problem(gen, o, 5);
         for (const std::string& isa : all_isas()) {
             if (!select_isa(isa)) continue;
@@ -262,10 +250,7 @@ TEST(CeRobustness, NanIsReportedWithCheckFinite) {
     IsaGuard guard;
     reweigh_ce_options_t o = reweigh_ce_options_default();
     o.check_finite = 1;
-    GenSpec gen;
-    gen.rows = 4;
-    gen.vocab = 1 << 20;
-    gen.ignore_fraction = 0;
+    const GenSpec gen = gen_spec(4, 1 << 20, 0);
     Problem p = make_problem(gen, o, 3);
     p.logits[2 * p.vocab + p.vocab - 1] = NAN;  // the very last column of row 2
     for (const std::string& isa : all_isas()) {
@@ -284,10 +269,7 @@ TEST(CeRobustness, NanIsReportedWithCheckFinite) {
 /* Without check_finite a NaN or +inf stays in its own row: every other row matches a clean run bit for bit. */
 TEST(CeRobustness, NonFiniteWithoutCheckStaysInItsRow) {
     IsaGuard guard;
-    GenSpec gen;
-    gen.rows = 64;
-    gen.vocab = 100;
-    gen.ignore_fraction = 0;
+    const GenSpec gen = gen_spec(64, 100, 0);
     reweigh_ce_options_t o = reweigh_ce_options_default();
     o.normalization = REWEIGH_NORMALIZATION_NONE;
     const Problem clean = make_problem(gen, o, 8);

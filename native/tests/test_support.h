@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "cuda/cuda_test_support.h"
 #include "reference.h"
 #include "reweigh/reweigh.h"
 
@@ -54,6 +55,15 @@ struct GenSpec {
     bool bf16_values = false;      /* round logits to bf16-representable values */
     bool signed_coefficients = false;
 };
+
+/* rows x vocab with `ignore_fraction` of the rows ignored; the other fields at their defaults. */
+inline GenSpec gen_spec(int64_t rows, int64_t vocab, double ignore_fraction) {
+    GenSpec g;
+    g.rows = rows;
+    g.vocab = vocab;
+    g.ignore_fraction = ignore_fraction;
+    return g;
+}
 
 /* Random partition of rows into samples (some empty), random targets and coefficients. */
 inline Problem make_problem(const GenSpec& g, const reweigh_ce_options_t& options, uint64_t seed) {
@@ -449,23 +459,12 @@ inline std::vector<double> read_in_place(const Buffers& b, int64_t rows, int64_t
     return out;
 }
 
-/* A CPU batch over logits with row stride = vocab: the fields every hand-built test batch sets. */
+/* A CPU batch over logits with row stride = vocab (batch_of: the CUDA tests' host-only batch builder). */
 inline reweigh_ce_batch_t dense_batch(const void* logits, int32_t logits_dtype, int64_t rows, int64_t vocab,
                                       const void* targets, int32_t targets_dtype, const void* offsets,
                                       int32_t offsets_dtype, int64_t samples) {
-    reweigh_ce_batch_t b{};
-    b.logits = logits;
-    b.logits_dtype = logits_dtype;
-    b.targets_dtype = targets_dtype;
-    b.rows = rows;
-    b.vocab = vocab;
-    b.logits_row_stride = vocab;
-    b.targets = targets;
-    b.offsets = offsets;
-    b.offsets_dtype = offsets_dtype;
-    b.device_type = REWEIGH_DEVICE_CPU;
-    b.samples = samples;
-    return b;
+    return reweigh_test::batch_of(logits, logits_dtype, targets, targets_dtype, offsets, offsets_dtype, rows, vocab,
+                                  vocab, samples, REWEIGH_DEVICE_CPU);
 }
 
 /* One forwardBackward of `p` with the gradient out of place: the buffers, outputs and status. */
