@@ -44,18 +44,8 @@ protected:
         coefficients = {1.0f, 0.5f};
         row_lse = {1, 1, 1, 1};
         options = reweigh_ce_options_default();
-        batch = reweigh_ce_batch_t{};
-        batch.logits = logits.data();
-        batch.logits_dtype = REWEIGH_DTYPE_F32;
-        batch.targets_dtype = REWEIGH_DTYPE_I32;
-        batch.rows = 4;
-        batch.vocab = 5;
-        batch.logits_row_stride = 5;
-        batch.targets = targets.data();
-        batch.offsets = offsets.data();
-        batch.offsets_dtype = REWEIGH_DTYPE_I64;
-        batch.device_type = REWEIGH_DEVICE_CPU;
-        batch.samples = 2;
+        batch = dense_batch(logits.data(), REWEIGH_DTYPE_F32, 4, 5, targets.data(), REWEIGH_DTYPE_I32, offsets.data(),
+                            REWEIGH_DTYPE_I64, 2);
         grad_view = {grad.data(), 5};
         stats = {loss.data(), nullptr, nullptr, nullptr, rlse.data(), nullptr, nullptr};
         // The unmodified fixture is valid: otherwise every rejection below would prove nothing.
@@ -101,6 +91,23 @@ protected:
             EXPECT_EQ(total, -7.0) << c.name << " total written on failure";
         }
     }
+    /* One rejection: a change to the valid fixture and what every entry point must answer. */
+    struct Case {
+        const char* needle;
+        std::function<void()> mutate;
+        reweigh_status_t want = REWEIGH_STATUS_INVALID_ARGUMENT;
+        bool forward_too = true;
+    };
+
+    /* Each case on a freshly restored fixture, in order. */
+    void expect_each_rejected(const std::vector<Case>& cases) {
+        for (const Case& c : cases) {
+            SetUp();
+            c.mutate();
+            SCOPED_TRACE(c.needle);
+            expect_rejected(c.want, c.needle, c.forward_too);
+        }
+    }
 };
 
 TEST_F(BadInput, NullStructs) {
@@ -118,65 +125,47 @@ TEST_F(BadInput, NullStructs) {
 }
 
 TEST_F(BadInput, Shapes) {
-    batch.rows = -1;
-    expect_rejected(REWEIGH_STATUS_INVALID_ARGUMENT, "rows = -1");
-    SetUp();
-    batch.vocab = 0;
-    expect_rejected(REWEIGH_STATUS_INVALID_ARGUMENT, "vocab = 0");
-    SetUp();
-    batch.vocab = int64_t{1} << 31;
-    batch.logits_row_stride = batch.vocab;
-    expect_rejected(REWEIGH_STATUS_INVALID_ARGUMENT, "exceeds 2^31 - 1");
-    SetUp();
-    batch.samples = -2;
-    expect_rejected(REWEIGH_STATUS_INVALID_ARGUMENT, "samples = -2");
-    SetUp();
-    batch.logits_row_stride = 4;
-    expect_rejected(REWEIGH_STATUS_INVALID_ARGUMENT, "logits row stride = 4");
-    SetUp();
-    batch.logits_row_stride = INT64_MAX / 2;
-    expect_rejected(REWEIGH_STATUS_INVALID_ARGUMENT, "overflows int64");
+    expect_each_rejected({
+        {"rows = -1", [this] { batch.rows = -1; }},
+        {"vocab = 0", [this] { batch.vocab = 0; }},
+        {"exceeds 2^31 - 1",
+         [this] {
+             batch.vocab = int64_t{1} << 31;
+             batch.logits_row_stride = batch.vocab;
+         }},
+        {"samples = -2", [this] { batch.samples = -2; }},
+        {"logits row stride = 4", [this] { batch.logits_row_stride = 4; }},
+        {"overflows int64", [this] { batch.logits_row_stride = INT64_MAX / 2; }},
+    });
 }
 
 TEST_F(BadInput, Dtypes) {
-    batch.logits_dtype = 9;
-    expect_rejected(REWEIGH_STATUS_INVALID_ARGUMENT, "logits dtype 9");
-    SetUp();
-    batch.logits_dtype = REWEIGH_DTYPE_I32;
-    expect_rejected(REWEIGH_STATUS_INVALID_ARGUMENT, "logits dtype 3 (I32)");
-    SetUp();
-    batch.targets_dtype = REWEIGH_DTYPE_F32;
-    expect_rejected(REWEIGH_STATUS_INVALID_ARGUMENT, "targets dtype 0 (F32)");
-    SetUp();
-    batch.offsets_dtype = -1;
-    expect_rejected(REWEIGH_STATUS_INVALID_ARGUMENT, "offsets dtype -1");
-    SetUp();
-    batch.logits_dtype = REWEIGH_DTYPE_F16;  // valid dtype, CUDA only
-    expect_rejected(REWEIGH_STATUS_UNSUPPORTED, "F16");
+    expect_each_rejected({
+        {"logits dtype 9", [this] { batch.logits_dtype = 9; }},
+        {"logits dtype 3 (I32)", [this] { batch.logits_dtype = REWEIGH_DTYPE_I32; }},
+        {"targets dtype 0 (F32)", [this] { batch.targets_dtype = REWEIGH_DTYPE_F32; }},
+        {"offsets dtype -1", [this] { batch.offsets_dtype = -1; }},
+        // A valid dtype, CUDA only.
+        {"F16", [this] { batch.logits_dtype = REWEIGH_DTYPE_F16; }, REWEIGH_STATUS_UNSUPPORTED},
+    });
 }
 
 TEST_F(BadInput, Devices) {
-    batch.device_type = 7;
-    expect_rejected(REWEIGH_STATUS_INVALID_ARGUMENT, "device_type = 7");
+    std::vector<Case> cases = {{"device_type = 7", [this] { batch.device_type = 7; }}};
     if (reweigh_cuda_compiled() == 0) {
-        SetUp();
-        batch.device_type = REWEIGH_DEVICE_CUDA;
-        expect_rejected(REWEIGH_STATUS_UNSUPPORTED, "without CUDA");
+        cases.push_back(
+            {"without CUDA", [this] { batch.device_type = REWEIGH_DEVICE_CUDA; }, REWEIGH_STATUS_UNSUPPORTED});
     }
+    expect_each_rejected(cases);
 }
 
 TEST_F(BadInput, NullBuffers) {
-    batch.logits = nullptr;
-    expect_rejected(REWEIGH_STATUS_INVALID_ARGUMENT, "logits is NULL");
-    SetUp();
-    batch.targets = nullptr;
-    expect_rejected(REWEIGH_STATUS_INVALID_ARGUMENT, "targets is NULL");
-    SetUp();
-    batch.offsets = nullptr;
-    expect_rejected(REWEIGH_STATUS_INVALID_ARGUMENT, "offsets is NULL");
-    SetUp();
-    grad_view.data = nullptr;
-    expect_rejected(REWEIGH_STATUS_INVALID_ARGUMENT, "grad is NULL", false);
+    expect_each_rejected({
+        {"logits is NULL", [this] { batch.logits = nullptr; }},
+        {"targets is NULL", [this] { batch.targets = nullptr; }},
+        {"offsets is NULL", [this] { batch.offsets = nullptr; }},
+        {"grad is NULL", [this] { grad_view.data = nullptr; }, REWEIGH_STATUS_INVALID_ARGUMENT, false},
+    });
     SetUp();
     EXPECT_EQ(reweigh_ce_forward_backward(&batch, &options, nullptr, &stats, &grad_view, &total),
               REWEIGH_STATUS_INVALID_ARGUMENT);
@@ -188,110 +177,107 @@ TEST_F(BadInput, NullBuffers) {
 }
 
 TEST_F(BadInput, Options) {
-    const std::vector<std::pair<std::function<void(reweigh_ce_options_t&)>, const char*>> bad = {
-        {[](reweigh_ce_options_t& o) { o.label_smoothing = -0.1f; }, "labelSmoothing"},
-        {[](reweigh_ce_options_t& o) { o.label_smoothing = 1.5f; }, "labelSmoothing"},
-        {[](reweigh_ce_options_t& o) { o.label_smoothing = kNaN; }, "labelSmoothing"},
-        {[](reweigh_ce_options_t& o) { o.z_loss = -1e-4f; }, "zLoss"},
-        {[](reweigh_ce_options_t& o) { o.z_loss = kInf; }, "zLoss"},
-        {[](reweigh_ce_options_t& o) { o.z_loss = kNaN; }, "zLoss"},
-        {[](reweigh_ce_options_t& o) { o.softcap = -1; }, "softcap"},
-        {[](reweigh_ce_options_t& o) { o.softcap = kInf; }, "softcap"},
-        {[](reweigh_ce_options_t& o) { o.softcap = kNaN; }, "softcap"},
-        {[](reweigh_ce_options_t& o) { o.logit_scale = 0; }, "logitScale"},
-        {[](reweigh_ce_options_t& o) { o.logit_scale = -2; }, "logitScale"},
-        {[](reweigh_ce_options_t& o) { o.logit_scale = kNaN; }, "logitScale"},
-        {[](reweigh_ce_options_t& o) { o.logit_scale = kInf; }, "logitScale"},
-        {[](reweigh_ce_options_t& o) { o.token_reduction = 2; }, "tokenReduction = 2"},
-        {[](reweigh_ce_options_t& o) { o.normalization = 5; }, "normalization = 5"},
-        {[](reweigh_ce_options_t& o) { o.normalization = -1; }, "normalization = -1"},
-        {[](reweigh_ce_options_t& o) {
+    using O = reweigh_ce_options_t;
+    const std::vector<std::pair<std::function<void(O&)>, const char*>> bad = {
+        {[](O& o) { o.label_smoothing = -0.1f; }, "labelSmoothing"},
+        {[](O& o) { o.label_smoothing = 1.5f; }, "labelSmoothing"},
+        {[](O& o) { o.label_smoothing = kNaN; }, "labelSmoothing"},
+        {[](O& o) { o.z_loss = -1e-4f; }, "zLoss"},
+        {[](O& o) { o.z_loss = kInf; }, "zLoss"},
+        {[](O& o) { o.z_loss = kNaN; }, "zLoss"},
+        {[](O& o) { o.softcap = -1; }, "softcap"},
+        {[](O& o) { o.softcap = kInf; }, "softcap"},
+        {[](O& o) { o.softcap = kNaN; }, "softcap"},
+        {[](O& o) { o.logit_scale = 0; }, "logitScale"},
+        {[](O& o) { o.logit_scale = -2; }, "logitScale"},
+        {[](O& o) { o.logit_scale = kNaN; }, "logitScale"},
+        {[](O& o) { o.logit_scale = kInf; }, "logitScale"},
+        {[](O& o) { o.token_reduction = 2; }, "tokenReduction = 2"},
+        {[](O& o) { o.normalization = 5; }, "normalization = 5"},
+        {[](O& o) { o.normalization = -1; }, "normalization = -1"},
+        {[](O& o) {
              o.normalization = REWEIGH_NORMALIZATION_EXPLICIT;
              o.normalizer = 0;
          },
          "normalizer D = 0"},
-        {[](reweigh_ce_options_t& o) {
+        {[](O& o) {
              o.normalization = REWEIGH_NORMALIZATION_EXPLICIT;
              o.normalizer = std::numeric_limits<double>::quiet_NaN();
          },
          "normalizer D"},
     };
+    std::vector<Case> cases;
     for (const auto& [mutate, needle] : bad) {
-        SetUp();
-        mutate(options);
-        SCOPED_TRACE(needle);
-        expect_rejected(REWEIGH_STATUS_INVALID_ARGUMENT, needle);
+        cases.push_back({needle, [this, m = mutate] { m(options); }});
     }
+    expect_each_rejected(cases);
 }
 
 TEST_F(BadInput, Offsets) {
-    offsets = {1, 2, 4};
-    batch.offsets = offsets.data();  // assignment may reallocate
-    expect_rejected(REWEIGH_STATUS_INVALID_ARGUMENT, "offsets[0] = 1");
-    SetUp();
-    offsets = {0, 2, 3};
-    batch.offsets = offsets.data();
-    expect_rejected(REWEIGH_STATUS_INVALID_ARGUMENT, "offsets[2] = 3 must equal rows = 4");
-    SetUp();
-    offsets = {0, 3, 2, 4};
-    batch.offsets = offsets.data();
-    batch.samples = 3;
-    coefficients = {1, 1, 1};
-    expect_rejected(REWEIGH_STATUS_INVALID_ARGUMENT, "offsets[2] = 2 must be nondecreasing");
-    SetUp();
-    offsets = {0, 9, 4};
-    batch.offsets = offsets.data();
-    expect_rejected(REWEIGH_STATUS_INVALID_ARGUMENT, "offsets[1] = 9");
-    SetUp();
     std::vector<int32_t> o32 = {0, -1, 4};  // I32 offsets take the same checks
-    batch.offsets = o32.data();
-    batch.offsets_dtype = REWEIGH_DTYPE_I32;
-    expect_rejected(REWEIGH_STATUS_INVALID_ARGUMENT, "offsets[1] = -1");
+    // Each assignment may reallocate: the batch points at the new data.
+    expect_each_rejected({
+        {"offsets[0] = 1", [this] { offsets = {1, 2, 4}; batch.offsets = offsets.data(); }},
+        {"offsets[2] = 3 must equal rows = 4", [this] { offsets = {0, 2, 3}; batch.offsets = offsets.data(); }},
+        {"offsets[2] = 2 must be nondecreasing",
+         [this] {
+             offsets = {0, 3, 2, 4};
+             batch.offsets = offsets.data();
+             batch.samples = 3;
+             coefficients = {1, 1, 1};
+         }},
+        {"offsets[1] = 9", [this] { offsets = {0, 9, 4}; batch.offsets = offsets.data(); }},
+        {"offsets[1] = -1",
+         [this, &o32] {
+             batch.offsets = o32.data();
+             batch.offsets_dtype = REWEIGH_DTYPE_I32;
+         }},
+    });
 }
 
 TEST_F(BadInput, Targets) {
-    targets[3] = 5;
-    expect_rejected(REWEIGH_STATUS_INVALID_ARGUMENT, "targets[3] = 5 is outside [0, vocab = 5)");
-    SetUp();
-    targets[2] = -1;
-    expect_rejected(REWEIGH_STATUS_INVALID_ARGUMENT, "targets[2] = -1");
-    SetUp();
     std::vector<int64_t> t64 = {0, -100, int64_t{1} << 40, 2};
-    batch.targets = t64.data();
-    batch.targets_dtype = REWEIGH_DTYPE_I64;
-    expect_rejected(REWEIGH_STATUS_INVALID_ARGUMENT, "targets[2] = 1099511627776");
-    SetUp();
-    // -100 is only the default: with another ignore index it is an ordinary bad target.
-    options.ignore_index = -1;
-    expect_rejected(REWEIGH_STATUS_INVALID_ARGUMENT, "targets[1] = -100");
+    expect_each_rejected({
+        {"targets[3] = 5 is outside [0, vocab = 5)", [this] { targets[3] = 5; }},
+        {"targets[2] = -1", [this] { targets[2] = -1; }},
+        {"targets[2] = 1099511627776",
+         [this, &t64] {
+             batch.targets = t64.data();
+             batch.targets_dtype = REWEIGH_DTYPE_I64;
+         }},
+        // -100 is only the default: with another ignore index it is an ordinary bad target.
+        {"targets[1] = -100", [this] { options.ignore_index = -1; }},
+    });
 }
 
 TEST_F(BadInput, Coefficients) {
-    coefficients[1] = kNaN;
-    expect_rejected(REWEIGH_STATUS_INVALID_ARGUMENT, "coefficients[1] = nan", false);
-    SetUp();
-    coefficients[0] = -kInf;
-    expect_rejected(REWEIGH_STATUS_INVALID_ARGUMENT, "coefficients[0] = -inf", false);
-    SetUp();
-    coefficients = {1.0f, -1.0f};  // a signed WEIGHT_SUM (DPO pair) is ill-defined: D can approach 0
-    expect_rejected(REWEIGH_STATUS_INVALID_ARGUMENT, "coefficients[1] = -1 is negative under normalization WEIGHT_SUM",
-                    false);
+    constexpr reweigh_status_t kBad = REWEIGH_STATUS_INVALID_ARGUMENT;
+    expect_each_rejected({
+        {"coefficients[1] = nan", [this] { coefficients[1] = kNaN; }, kBad, false},
+        {"coefficients[0] = -inf", [this] { coefficients[0] = -kInf; }, kBad, false},
+        // A signed WEIGHT_SUM (DPO pair) is ill-defined: D can approach 0.
+        {"coefficients[1] = -1 is negative under normalization WEIGHT_SUM", [this] { coefficients = {1.0f, -1.0f}; },
+         kBad, false},
+    });
     EXPECT_NE(std::string(reweigh_last_error()).find("normalization NONE or an explicit normalizer"),
               std::string::npos)
         << reweigh_last_error();
 }
 
 TEST_F(BadInput, GradLayout) {
-    grad_view.row_stride = 4;
-    expect_rejected(REWEIGH_STATUS_INVALID_ARGUMENT, "grad row stride = 4", false);
-    SetUp();
-    // Partial overlap with the logits: one element past their start.
-    grad_view.data = logits.data() + 1;
-    expect_rejected(REWEIGH_STATUS_INVALID_ARGUMENT, "grad overlaps logits", false);
-    SetUp();
-    grad_view.data = logits.data();  // in place with a different stride
-    grad_view.row_stride = 6;
-    expect_rejected(REWEIGH_STATUS_INVALID_ARGUMENT, "grad aliases logits", false);
+    constexpr reweigh_status_t kBad = REWEIGH_STATUS_INVALID_ARGUMENT;
+    expect_each_rejected({
+        {"grad row stride = 4", [this] { grad_view.row_stride = 4; }, kBad, false},
+        // Partial overlap with the logits: one element past their start.
+        {"grad overlaps logits", [this] { grad_view.data = logits.data() + 1; }, kBad, false},
+        // In place with a different stride.
+        {"grad aliases logits",
+         [this] {
+             grad_view.data = logits.data();
+             grad_view.row_stride = 6;
+         },
+         kBad, false},
+    });
 }
 
 TEST_F(BadInput, RowLse) {
@@ -309,14 +295,22 @@ TEST_F(BadInput, RowLse) {
 }
 
 TEST_F(BadInput, NonFiniteLogitsWithCheckFinite) {
-    options.check_finite = 1;
-    logits[3 * 5 + 2] = kNaN;
-    expect_rejected(REWEIGH_STATUS_NON_FINITE_INPUT, "logits[row 3, column 2] = NaN");
-    SetUp();
-    options.check_finite = 1;
-    logits[2 * 5 + 4] = kInf;
-    logits[3 * 5 + 0] = kNaN;  // a later row: the first bad row is reported
-    expect_rejected(REWEIGH_STATUS_NON_FINITE_INPUT, "logits[row 2, column 4] = +inf");
+    constexpr reweigh_status_t kNonFinite = REWEIGH_STATUS_NON_FINITE_INPUT;
+    expect_each_rejected({
+        {"logits[row 3, column 2] = NaN",
+         [this] {
+             options.check_finite = 1;
+             logits[3 * 5 + 2] = kNaN;
+         },
+         kNonFinite},
+        {"logits[row 2, column 4] = +inf",
+         [this] {
+             options.check_finite = 1;
+             logits[2 * 5 + 4] = kInf;
+             logits[3 * 5 + 0] = kNaN;  // a later row: the first bad row is reported
+         },
+         kNonFinite},
+    });
     SetUp();
     options.check_finite = 1;
     logits[1 * 5 + 1] = kNaN;  // row 1 is ignored: not a counted row, not reported

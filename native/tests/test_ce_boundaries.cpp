@@ -241,17 +241,9 @@ TEST_P(ZeroD, AllRowsIgnoredGivesZeroTotalZeroGradAndStats) {
         std::vector<int32_t> targets = {-100, -100, -100};
         std::vector<int32_t> offsets = {0, 2, 3};
         std::vector<float> coefficients = {1.0f, 2.0f};
-        reweigh_ce_batch_t b{};
-        b.logits = logits.data();
-        b.logits_dtype = REWEIGH_DTYPE_F32;
-        b.targets_dtype = REWEIGH_DTYPE_I32;
-        b.rows = 3;
-        b.vocab = 3;
-        b.logits_row_stride = 3;
-        b.targets = targets.data();
-        b.offsets = offsets.data();
-        b.offsets_dtype = REWEIGH_DTYPE_I32;
-        b.samples = 2;
+        const reweigh_ce_batch_t b =
+            dense_batch(logits.data(), REWEIGH_DTYPE_F32, 3, 3, targets.data(), REWEIGH_DTYPE_I32, offsets.data(),
+                        REWEIGH_DTYPE_I32, 2);
         reweigh_ce_options_t o = reweigh_ce_options_default();
         o.normalization = GetParam();
         std::vector<float> grad(9, -999.0f);

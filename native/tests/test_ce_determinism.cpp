@@ -112,10 +112,7 @@ TEST(CeDeterminism, ThreadCountsAndRepeatedRunsGiveIdenticalBits) {
 /* The same bits whichever thread count a check_finite scan runs with, and the same first bad element. */
 TEST(CeDeterminism, CheckFiniteReportsTheSameElementForEveryThreadCount) {
     IsaGuard guard;
-    GenSpec gen;
-    gen.rows = 300;
-    gen.vocab = 257;
-    gen.ignore_fraction = 0;
+    const GenSpec gen = gen_spec(300, 257, 0);
     reweigh_ce_options_t o = reweigh_ce_options_default();
     o.check_finite = 1;
     Problem p = make_problem(gen, o, 99);

@@ -19,30 +19,6 @@ namespace {
 
 constexpr float kInf = std::numeric_limits<float>::infinity();
 
-/* forwardBackward of `p` on the active ISA, checked against the reference with the standard tolerances. */
-void check_fwd_bwd(const std::string& tag, const Problem& p, const Layout& layout, Worst* worst = nullptr) {
-    const Reference ref = reference(p, true);
-    const Tolerances t = tolerances(p, ref);
-    Buffers b(p, layout);
-    Grad g(layout.logits_dtype, p.rows, p.vocab, 0);
-    Stats st(p.samples(), p.rows);
-    double total = 0;
-    ASSERT_EQ(reweigh_ce_forward_backward(&b.batch, &p.options, b.coefficients.data(), &st.view, &g.view, &total),
-              REWEIGH_STATUS_OK)
-        << tag << " " << reweigh_last_error();
-    Worst local;
-    compare_stats(tag, p, ref, t, st, true, worst ? *worst : local);
-    EXPECT_TRUE(all_close(tag + " grad", read_grad(g), ref.grad,
-                          grad_tolerance(p, ref, t, layout.logits_dtype == REWEIGH_DTYPE_BF16), worst));
-    // backward from the forward's lse must agree too
-    Grad gb(layout.logits_dtype, p.rows, p.vocab, 0);
-    ASSERT_EQ(reweigh_ce_backward(&b.batch, &p.options, st.row_lse.data(), b.coefficients.data(), &gb.view),
-              REWEIGH_STATUS_OK)
-        << tag << " " << reweigh_last_error();
-    EXPECT_TRUE(all_close(tag + " grad(bwd)", read_grad(gb), ref.grad,
-                          grad_tolerance(p, ref, t, layout.logits_dtype == REWEIGH_DTYPE_BF16), worst));
-}
-
 /* One row per problem, one sample per row, coefficient 1, NONE normalisation: grad = dLoss_row/dz. */
 Problem rows_problem(const std::vector<std::vector<double>>& rows, const std::vector<int64_t>& targets,
                      reweigh_ce_options_t o) {
@@ -80,30 +56,24 @@ TEST(CeRobustness, HugeMagnitudesGiveExactOneHotResults) {
         for (const std::string& isa : all_isas()) {
             if (!select_isa(isa)) continue;
             const std::string tag = isa + " big=" + std::to_string(big);
-            Buffers b(p, Layout{});
-            Grad g(REWEIGH_DTYPE_F32, p.rows, p.vocab, 0);
-            Stats st(p.samples(), p.rows);
-            double total = 0;
-            ASSERT_EQ(reweigh_ce_forward_backward(&b.batch, &p.options, b.coefficients.data(), &st.view, &g.view,
-                                                  &total),
-                      REWEIGH_STATUS_OK)
-                << reweigh_last_error();
+            const FwdBwd run(p);
+            ASSERT_EQ(run.status, REWEIGH_STATUS_OK) << reweigh_last_error();
             for (int64_t r = 0; r < p.rows; ++r) {
                 const float m = static_cast<float>(big);
                 const float zy = static_cast<float>(p.logits[r * p.vocab + targets[r]]);
-                EXPECT_EQ(st.row_lse[r], m) << tag << " row " << r;
-                EXPECT_EQ(st.row_logp[r], zy - m) << tag << " row " << r;
-                EXPECT_EQ(st.row_entropy[r], 0.0f) << tag << " row " << r;
+                EXPECT_EQ(run.st.row_lse[r], m) << tag << " row " << r;
+                EXPECT_EQ(run.st.row_logp[r], zy - m) << tag << " row " << r;
+                EXPECT_EQ(run.st.row_entropy[r], 0.0f) << tag << " row " << r;
                 for (int64_t v = 0; v < p.vocab; ++v) {
                     // One-hot p: dL/dz = p - onehot(y) is +1 at the max, -1 at the target, 0 elsewhere.
                     const bool is_max = p.logits[r * p.vocab + v] == big;
                     const float want = (is_max ? 1.0f : 0.0f) - (v == targets[r] ? 1.0f : 0.0f);
-                    ASSERT_EQ(g.at(r, v), want) << tag << " row " << r << " col " << v;
+                    ASSERT_EQ(run.g.at(r, v), want) << tag << " row " << r << " col " << v;
                 }
             }
             // At 3e38, logp = -big - big overflows fp32 to -inf (float64 says -6e38): total is +inf there.
             if (big < 1e38) {
-                EXPECT_TRUE(std::isfinite(total)) << tag;
+                EXPECT_TRUE(std::isfinite(run.total)) << tag;
             }
         }
     }
@@ -139,10 +109,7 @@ TEST(CeRobustness, MinusInfinityEntriesAreMasked) {
     const std::vector<NamedOptions> sets = option_sets();
     for (size_t oi : {size_t{0}, size_t{2}, size_t{3}, size_t{5}}) {  // all with eps = 0
         for (int64_t vocab : {1, 16, 33, 1000}) {
-            GenSpec gen;
-            gen.rows = 37;
-            gen.vocab = vocab;
-            gen.ignore_fraction = 0.1;
+            GenSpec gen = gen_spec(37, vocab, 0.1);
             gen.signed_coefficients = sets[oi].options.normalization != REWEIGH_NORMALIZATION_WEIGHT_SUM;
             Problem p = make_problem(gen, sets[oi].options, 31337 + vocab);
             std::mt19937_64 rng(vocab);
@@ -159,21 +126,16 @@ TEST(CeRobustness, MinusInfinityEntriesAreMasked) {
                 if (!select_isa(isa)) continue;
                 const std::string tag = isa + " V=" + std::to_string(vocab) + " " + sets[oi].name;
                 check_fwd_bwd(tag, p, Layout{});
-                Buffers b(p, Layout{});
-                Grad g(REWEIGH_DTYPE_F32, p.rows, p.vocab, 0);
-                Stats st(p.samples(), p.rows);
-                double total = 0;
-                ASSERT_EQ(reweigh_ce_forward_backward(&b.batch, &p.options, b.coefficients.data(), &st.view, &g.view,
-                                                      &total),
-                          REWEIGH_STATUS_OK)
-                    << reweigh_last_error();
-                EXPECT_TRUE(std::isfinite(total)) << tag;
+                const FwdBwd run(p);
+                ASSERT_EQ(run.status, REWEIGH_STATUS_OK) << reweigh_last_error();
+                EXPECT_TRUE(std::isfinite(run.total)) << tag;
                 for (int64_t r = 0; r < p.rows; ++r) {
-                    EXPECT_TRUE(std::isfinite(st.row_lse[r]) && std::isfinite(st.row_entropy[r])) << tag << " " << r;
+                    EXPECT_TRUE(std::isfinite(run.st.row_lse[r]) && std::isfinite(run.st.row_entropy[r]))
+                        << tag << " " << r;
                     for (int64_t v = 0; v < vocab; ++v) {
                         // Softcap maps -inf to -c, which is finite and keeps a (tiny) probability.
                         if (p.logits[r * vocab + v] == -INFINITY && p.options.softcap == 0.0f) {
-                            ASSERT_EQ(g.at(r, v), 0.0f) << tag << " row " << r << " col " << v;
+                            ASSERT_EQ(run.g.at(r, v), 0.0f) << tag << " row " << r << " col " << v;
                         }
                     }
                 }
@@ -204,10 +166,7 @@ TEST(CeRobustness, SubnormalLogits) {
 TEST(CeRobustness, MillionWideRows) {
     IsaGuard guard;
     const std::vector<NamedOptions> sets = option_sets();
-    GenSpec gen;
-    gen.rows = 3;
-    gen.vocab = 1 << 20;
-    gen.ignore_fraction = 0;
+    const GenSpec gen = gen_spec(3, 1 << 20, 0);
     Problem p = make_problem(gen, sets[4].options, 1);  // every option on
     p.targets = {0, (1 << 20) - 1, 123457};
     p.offsets = {0, 1, 3};
@@ -223,10 +182,7 @@ TEST(CeRobustness, MillionWideRows) {
 /* Samples of one token: MEAN and SUM agree, and each sample is its row. */
 TEST(CeRobustness, OneTokenSamples) {
     IsaGuard guard;
-    GenSpec gen;
-    gen.rows = 50;
-    gen.vocab = 33;
-    gen.ignore_fraction = 0.2;
+    const GenSpec gen = gen_spec(50, 33, 0.2);
     reweigh_ce_options_t mean = reweigh_ce_options_default();
     Problem p = make_problem(gen, mean, 11);
     p.offsets.clear();
@@ -258,10 +214,7 @@ TEST(CeRobustness, AllRowsIgnored) {
         reweigh_ce_options_t o = reweigh_ce_options_default();
         o.normalization = norm;
         o.normalizer = 3.0;
-        GenSpec gen;
-        gen.rows = 45;
-        gen.vocab = 100;
-        gen.ignore_fraction = 1.0;
+        const GenSpec gen = gen_spec(45, 100, 1.0);
         const Problem p = make_problem(gen, o, 5);
         for (const std::string& isa : all_isas()) {
             if (!select_isa(isa)) continue;
@@ -297,10 +250,7 @@ TEST(CeRobustness, NanIsReportedWithCheckFinite) {
     IsaGuard guard;
     reweigh_ce_options_t o = reweigh_ce_options_default();
     o.check_finite = 1;
-    GenSpec gen;
-    gen.rows = 4;
-    gen.vocab = 1 << 20;
-    gen.ignore_fraction = 0;
+    const GenSpec gen = gen_spec(4, 1 << 20, 0);
     Problem p = make_problem(gen, o, 3);
     p.logits[2 * p.vocab + p.vocab - 1] = NAN;  // the very last column of row 2
     for (const std::string& isa : all_isas()) {
@@ -319,10 +269,7 @@ TEST(CeRobustness, NanIsReportedWithCheckFinite) {
 /* Without check_finite a NaN or +inf stays in its own row: every other row matches a clean run bit for bit. */
 TEST(CeRobustness, NonFiniteWithoutCheckStaysInItsRow) {
     IsaGuard guard;
-    GenSpec gen;
-    gen.rows = 64;
-    gen.vocab = 100;
-    gen.ignore_fraction = 0;
+    const GenSpec gen = gen_spec(64, 100, 0);
     reweigh_ce_options_t o = reweigh_ce_options_default();
     o.normalization = REWEIGH_NORMALIZATION_NONE;
     const Problem clean = make_problem(gen, o, 8);

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "cuda/cuda_test_support.h"
 #include "reference.h"
 #include "reweigh/reweigh.h"
 
@@ -54,6 +55,15 @@ struct GenSpec {
     bool bf16_values = false;      /* round logits to bf16-representable values */
     bool signed_coefficients = false;
 };
+
+/* rows x vocab with `ignore_fraction` of the rows ignored; the other fields at their defaults. */
+inline GenSpec gen_spec(int64_t rows, int64_t vocab, double ignore_fraction) {
+    GenSpec g;
+    g.rows = rows;
+    g.vocab = vocab;
+    g.ignore_fraction = ignore_fraction;
+    return g;
+}
 
 /* Random partition of rows into samples (some empty), random targets and coefficients. */
 inline Problem make_problem(const GenSpec& g, const reweigh_ce_options_t& options, uint64_t seed) {
@@ -447,6 +457,49 @@ inline std::vector<double> read_in_place(const Buffers& b, int64_t rows, int64_t
     for (int64_t r = 0; r < rows; ++r)
         for (int64_t v = 0; v < vocab; ++v) out.push_back(read_elem(b, r, v));
     return out;
+}
+
+/* A CPU batch over logits with row stride = vocab (batch_of: the CUDA tests' host-only batch builder). */
+inline reweigh_ce_batch_t dense_batch(const void* logits, int32_t logits_dtype, int64_t rows, int64_t vocab,
+                                      const void* targets, int32_t targets_dtype, const void* offsets,
+                                      int32_t offsets_dtype, int64_t samples) {
+    return reweigh_test::batch_of(logits, logits_dtype, targets, targets_dtype, offsets, offsets_dtype, rows, vocab,
+                                  vocab, samples, REWEIGH_DEVICE_CPU);
+}
+
+/* One forwardBackward of `p` with the gradient out of place: the buffers, outputs and status. */
+struct FwdBwd {
+    Buffers b;
+    Grad g;
+    Stats st;
+    double total = 0;
+    reweigh_status_t status;
+
+    explicit FwdBwd(const Problem& p, const Layout& layout = Layout{})
+        : b(p, layout),
+          g(layout.logits_dtype, p.rows, p.vocab, 0),
+          st(p.samples(), p.rows),
+          status(reweigh_ce_forward_backward(&b.batch, &p.options, b.coefficients.data(), &st.view, &g.view, &total)) {}
+};
+
+/*
+ * forwardBackward of `p` on the active ISA, then backward from its lse, both checked against the
+ * float64 reference with the standard tolerances.
+ */
+inline void check_fwd_bwd(const std::string& tag, const Problem& p, const Layout& layout, Worst* worst = nullptr) {
+    const Reference ref = reference(p, true);
+    const Tolerances t = tolerances(p, ref);
+    const std::vector<double> gtol = grad_tolerance(p, ref, t, layout.logits_dtype == REWEIGH_DTYPE_BF16);
+    FwdBwd run(p, layout);
+    ASSERT_EQ(run.status, REWEIGH_STATUS_OK) << tag << " " << reweigh_last_error();
+    Worst local;
+    compare_stats(tag, p, ref, t, run.st, true, worst ? *worst : local);
+    EXPECT_TRUE(all_close(tag + " grad", read_grad(run.g), ref.grad, gtol, worst));
+    Grad gb(layout.logits_dtype, p.rows, p.vocab, 0);
+    ASSERT_EQ(reweigh_ce_backward(&run.b.batch, &p.options, run.st.row_lse.data(), run.b.coefficients.data(), &gb.view),
+              REWEIGH_STATUS_OK)
+        << tag << " " << reweigh_last_error();
+    EXPECT_TRUE(all_close(tag + " grad(bwd)", read_grad(gb), ref.grad, gtol, worst));
 }
 
 /* Bitwise equality of two result vectors; reports the count and the first differing index. */

@@ -27,21 +27,29 @@ struct Result {
     double total = 0;
 };
 
-Result call_once(const Buffers& b, const Problem& p) {
+/* One forwardBackward call: its gradient, statistics and total. */
+Result call_fwd_bwd(const Buffers& b, const Problem& p) {
     Result out;
     Grad g(REWEIGH_DTYPE_F32, p.rows, p.vocab, 0);
     Stats st(p.samples(), p.rows);
     EXPECT_EQ(reweigh_ce_forward_backward(&b.batch, &p.options, b.coefficients.data(), &st.view, &g.view, &out.total),
               REWEIGH_STATUS_OK)
         << reweigh_last_error();
+    out.grad = g.f32;
+    out.loss = st.loss;
+    out.row_lse = st.row_lse;
+    return out;
+}
+
+/* forwardBackward, then forward and backward from the forward's lse. */
+Result call_once(const Buffers& b, const Problem& p) {
+    Result out = call_fwd_bwd(b, p);
     Stats f(p.samples(), p.rows);
     EXPECT_EQ(reweigh_ce_forward(&b.batch, &p.options, &f.view), REWEIGH_STATUS_OK) << reweigh_last_error();
     Grad gb(REWEIGH_DTYPE_F32, p.rows, p.vocab, 0);
     EXPECT_EQ(reweigh_ce_backward(&b.batch, &p.options, f.row_lse.data(), b.coefficients.data(), &gb.view),
               REWEIGH_STATUS_OK)
         << reweigh_last_error();
-    out.grad = g.f32;
-    out.loss = st.loss;
     out.row_lse = f.row_lse;
     out.grad_b = gb.f32;
     return out;
@@ -64,9 +72,13 @@ Problem shared_problem(int64_t rows, int64_t vocab) {
     return make_problem(gen, o, 2024);
 }
 
-/* Runs kCallers threads, each making `iterations` calls and counting mismatches against `expected`. */
+/*
+ * Runs kCallers threads, each making `iterations` calls of `call` (more while `meanwhile`, run in a loop on a side
+ * thread, has acted fewer than 20 times) and counting results that match none of `expected`.
+ */
 int hammer(const Buffers& b, const Problem& p, const std::vector<Result>& expected, int iterations,
-           const std::function<void()>& meanwhile) {
+           const std::function<void()>& meanwhile,
+           const std::function<Result(const Buffers&, const Problem&)>& call = call_once) {
     std::atomic<int> mismatches{0}, calls{0}, side_ops{0};
     std::atomic<bool> done{false};
     std::vector<std::thread> callers;
@@ -75,7 +87,7 @@ int hammer(const Buffers& b, const Problem& p, const std::vector<Result>& expect
             // At least `iterations` calls, and on until the side thread has acted 20 times
             // (capped): fast calls must still overlap the resizes / switches.
             for (int i = 0; i < iterations || (side_ops.load() < 20 && i < 50 * iterations); ++i) {
-                const Result r = call_once(b, p);
+                const Result r = call(b, p);
                 bool ok = false;
                 for (const Result& e : expected) ok = ok || same(r, e);
                 if (!ok) ++mismatches;
@@ -127,20 +139,6 @@ TEST(ThreadPool, ResizingWhileCallersRunIsSafeAndChangesNothing) {
     std::cout << "[ resizes during the run ] " << resizes.load() << "\n";
 }
 
-/* One forwardBackward call: its gradient, statistics and total. */
-Result call_fwd_bwd(const Buffers& b, const Problem& p) {
-    Result out;
-    Grad g(REWEIGH_DTYPE_F32, p.rows, p.vocab, 0);
-    Stats st(p.samples(), p.rows);
-    EXPECT_EQ(reweigh_ce_forward_backward(&b.batch, &p.options, b.coefficients.data(), &st.view, &g.view, &out.total),
-              REWEIGH_STATUS_OK)
-        << reweigh_last_error();
-    out.grad = g.f32;
-    out.loss = st.loss;
-    out.row_lse = st.row_lse;
-    return out;
-}
-
 TEST(ThreadPool, SwitchingIsaWhileCallersRunNeverMixesVariants) {
     IsaGuard guard;
     const Problem p = shared_problem(1100, 257);  // above 2^18 logits: runs on the pool
@@ -156,33 +154,17 @@ TEST(ThreadPool, SwitchingIsaWhileCallersRunNeverMixesVariants) {
     if (per_isa.size() > 1) {
         EXPECT_FALSE(same(per_isa[0], per_isa[1]));
     }
-    std::atomic<int> switches{0}, mixed{0}, calls{0};
-    std::atomic<bool> done{false};
-    std::vector<std::thread> callers;
-    for (int t = 0; t < kCallers; ++t) {
-        callers.emplace_back([&] {
-            for (int i = 0; i < 10 || (switches.load() < 20 && i < 500); ++i) {
-                // Each call's grad, statistics and total come from one variant.
-                const Result r = call_fwd_bwd(b, p);
-                bool ok = false;
-                for (const Result& e : per_isa) ok = ok || same(r, e);
-                if (!ok) ++mixed;
-                ++calls;
-            }
-        });
-    }
-    std::thread side([&] {
-        while (!done.load()) {
+    std::atomic<int> switches{0};
+    // Each call's grad, statistics and total come from one variant.
+    const int mixed = hammer(
+        b, p, per_isa, 10,
+        [&] {
             EXPECT_TRUE(select_isa(isas[switches.load() % isas.size()]));
             ++switches;
             std::this_thread::yield();
-        }
-    });
-    for (std::thread& t : callers) t.join();
-    done = true;
-    side.join();
-    EXPECT_GE(calls.load(), kCallers * 10);
-    EXPECT_EQ(mixed.load(), 0);
+        },
+        call_fwd_bwd);
+    EXPECT_EQ(mixed, 0);
     EXPECT_GT(switches.load(), 1);
 }
 
@@ -231,17 +213,8 @@ TEST(ThreadPool, ResizeBeforeEveryCallNeitherSkipsRowsNorHangs) {
     for (int64_t r = 0; r < rows; ++r) targets[static_cast<size_t>(r)] = static_cast<int32_t>((r * 37) % vocab);
     std::vector<int64_t> offsets(static_cast<size_t>(rows + 1));
     for (int64_t s = 0; s <= rows; ++s) offsets[static_cast<size_t>(s)] = s;
-    reweigh_ce_batch_t b{};
-    b.logits = z.data();
-    b.logits_dtype = REWEIGH_DTYPE_F32;
-    b.targets_dtype = REWEIGH_DTYPE_I32;
-    b.rows = rows;
-    b.vocab = vocab;
-    b.logits_row_stride = vocab;
-    b.targets = targets.data();
-    b.offsets = offsets.data();
-    b.offsets_dtype = REWEIGH_DTYPE_I64;
-    b.samples = rows;
+    const reweigh_ce_batch_t b = dense_batch(z.data(), REWEIGH_DTYPE_F32, rows, vocab, targets.data(), REWEIGH_DTYPE_I32,
+                                             offsets.data(), REWEIGH_DTYPE_I64, rows);
     const reweigh_ce_options_t o = reweigh_ce_options_default();
     std::vector<float> expected(static_cast<size_t>(rows)), got(static_cast<size_t>(rows));
     reweigh_ce_stats_t st{};

@@ -66,14 +66,15 @@ final class BenchData implements AutoCloseable {
     for (int i = 0; i < POOL; i++) {
       pool[i] = (float) (2.0 * rnd.nextGaussian());
     }
+    NativeBatch.Builder b;
     if (dtype == DType.F32) {
       FloatPointer p = new FloatPointer(n);
       fillF32(p, pool, shape, targetsHeap, rnd);
       logits = p;
-      grad = withGrad ? new FloatPointer(n) : null;
-      batch = NativeBatch.builder().logits(p, shape.rows, shape.vocab).targets(targets)
-          .offsets(offsets, samples).build();
-      gradOut = withGrad ? NativeGrad.of((FloatPointer) grad, shape.vocab) : null;
+      b = NativeBatch.builder().logits(p, shape.rows, shape.vocab);
+      FloatPointer g = withGrad ? new FloatPointer(n) : null;
+      grad = g;
+      gradOut = g == null ? null : NativeGrad.of(g, shape.vocab);
     } else if (dtype == DType.BF16) {
       short[] bpool = new short[POOL];
       for (int i = 0; i < POOL; i++) {
@@ -82,13 +83,14 @@ final class BenchData implements AutoCloseable {
       ShortPointer p = new ShortPointer(n);
       fillBf16(p, bpool, shape, targetsHeap, rnd);
       logits = p;
-      grad = withGrad ? new ShortPointer(n) : null;
-      batch = NativeBatch.builder().logitsBf16(p, shape.rows, shape.vocab).targets(targets)
-          .offsets(offsets, samples).build();
-      gradOut = withGrad ? NativeGrad.of((ShortPointer) grad, shape.vocab) : null;
+      b = NativeBatch.builder().logitsBf16(p, shape.rows, shape.vocab);
+      ShortPointer g = withGrad ? new ShortPointer(n) : null;
+      grad = g;
+      gradOut = g == null ? null : NativeGrad.of(g, shape.vocab);
     } else {
       throw new IllegalArgumentException("dtype " + dtype + " is not benchmarked on the CPU");
     }
+    batch = b.targets(targets).offsets(offsets, samples).build();
     if (grad != null) {
       // Fault the pages in now, so no measured call pays the first touch.
       Pointer.memset(grad, 0, n * elementSize());

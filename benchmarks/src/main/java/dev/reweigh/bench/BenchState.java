@@ -1,17 +1,9 @@
 package dev.reweigh.bench;
 
 import dev.reweigh.Capabilities;
-import java.util.concurrent.TimeUnit;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
@@ -27,17 +19,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@link #verify()} runs once per trial, after the last measured call, and throws when the
  * outputs are wrong: a benchmark that computes garbage fails instead of reporting a figure.
  */
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MILLISECONDS)
-@State(Scope.Benchmark)
 // The first iteration pays the thread-pool start, the per-thread scratch and the JIT of the
-// Java wrapper; two more let the frequency settle.
+// Java wrapper; two more let the frequency settle. The plan's five 1 s iterations are 25 to 250
+// calls at the big shapes.
 @Warmup(iterations = 3, time = 1)
-// Five 1 s iterations: 25 to 250 calls at the big shapes; more forks beat longer iterations.
-@Measurement(iterations = 5, time = 1)
-// One fork: the data fill (up to 1 GB) dominates a fork's cost; --full adds forks from the CLI.
-@Fork(value = 1, jvmArgsAppend = {BenchJvm.MAX_PHYSICAL, BenchJvm.MAX_BYTES, BenchJvm.HEAP})
-public abstract class BenchState {
+public abstract class BenchState extends JmhPlan {
   @Param({"4096x32000", "1024x128256", "16384x4096", "8x32000"})
   public String shape;
 

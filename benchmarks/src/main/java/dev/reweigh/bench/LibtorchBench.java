@@ -3,18 +3,10 @@ package dev.reweigh.bench;
 import dev.reweigh.DType;
 import dev.reweigh.FusedLoss;
 import dev.reweigh.SampleStats;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
@@ -32,16 +24,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * per-sample loss (Reweigh's forward also returns the log-prob sum and the entropy), which
  * favours libtorch. libtorch uses as many intra-op threads as Reweigh ({@code set_num_threads}).
  */
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MILLISECONDS)
-@State(Scope.Benchmark)
-// The first calls pay libtorch's lazy init (kernel registry, OpenMP pool) and the allocator.
+// The first calls pay libtorch's lazy init (kernel registry, OpenMP pool) and the allocator. A
+// forwardBackward takes about 1 s at the big shapes: the plan's 5 iterations give 5+ samples; its
+// one fork pays loading libtorch (about 3 s) once.
 @Warmup(iterations = 2, time = 1)
-// A forwardBackward takes about 1 s at the big shapes: 5 iterations give 5+ samples.
-@Measurement(iterations = 5, time = 1)
-// One fork: loading libtorch (about 3 s) and filling the data dominate a fork.
-@Fork(value = 1, jvmArgsAppend = {BenchJvm.MAX_PHYSICAL, BenchJvm.MAX_BYTES, BenchJvm.HEAP})
-public class LibtorchBench {
+public class LibtorchBench extends JmhPlan {
   @Param({"4096x32000", "1024x128256", "16384x4096", "8x32000"})
   public String shape;
 

@@ -6,16 +6,10 @@ import dev.reweigh.SampleStats;
 import java.util.concurrent.TimeUnit;
 import org.bytedeco.javacpp.FloatPointer;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
@@ -26,16 +20,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * overhead (argument checks, result arrays, JNI, the thread pool's dispatch). fp32, gradient into
  * a separate buffer so the input never changes.
  */
-@BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@State(Scope.Benchmark)
-// Calls take microseconds: 2 s of warmup is 10^4..10^6 calls, enough for C2.
+// Calls take microseconds: 2 s of warmup is 10^4..10^6 calls, enough for C2; each of the plan's
+// five 1 s iterations is many thousand calls.
 @Warmup(iterations = 2, time = 1)
-// Five 1 s iterations of many thousand calls each.
-@Measurement(iterations = 5, time = 1)
-// One fork; --full adds forks from the CLI.
-@Fork(value = 1, jvmArgsAppend = {BenchJvm.MAX_PHYSICAL, BenchJvm.MAX_BYTES, BenchJvm.HEAP})
-public class OverheadBench {
+public class OverheadBench extends JmhPlan {
   @Param({"8x32000", "1x16"})
   public String shape;
 

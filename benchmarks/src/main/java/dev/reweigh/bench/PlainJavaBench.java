@@ -1,18 +1,11 @@
 package dev.reweigh.bench;
 
-import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -21,16 +14,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * common pool (as many threads as cores, like Reweigh), fp32 only. Same objective as
  * forwardBackward: sum_s c_s * mean-token-loss_s / sum_s c_s.
  */
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MILLISECONDS)
-@State(Scope.Benchmark)
 // C2 needs a few hundred row calls before the exp loop is compiled; two 1 s iterations cover it.
 @Warmup(iterations = 2, time = 1)
-// Same plan as the kernel benchmarks.
-@Measurement(iterations = 5, time = 1)
 // One fork, big heap: logits and gradient live on the heap (2 x 524 MB at 4096 x 32000).
 @Fork(value = 1, jvmArgsAppend = {BenchJvm.BIG_HEAP})
-public class PlainJavaBench {
+public class PlainJavaBench extends JmhPlan {
   @Param({"4096x32000", "8x32000"})
   public String shape;
 

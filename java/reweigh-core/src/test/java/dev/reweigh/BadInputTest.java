@@ -134,12 +134,29 @@ class BadInputTest {
     FusedLoss.forward(ignored, V, targets, offsets, spec);
   }
 
-  @Test
-  void deallocatedOrTooSmallPointers() {
+  /** The batch's arrays copied into native memory, freed after {@code test}. */
+  private void withPointers(PointerTest test) {
     FloatPointer lg = new FloatPointer(logits);
     IntPointer tg = new IntPointer(targets);
     IntPointer off = new IntPointer(offsets);
     try {
+      test.run(lg, tg, off);
+    } finally {
+      lg.deallocate();
+      tg.deallocate();
+      off.deallocate();
+    }
+  }
+
+  /** A test over native copies of the logits, targets and offsets. */
+  @FunctionalInterface
+  private interface PointerTest {
+    void run(FloatPointer lg, IntPointer tg, IntPointer off);
+  }
+
+  @Test
+  void deallocatedOrTooSmallPointers() {
+    withPointers((lg, tg, off) -> {
       assertIae(() -> NativeBatch.builder().logits(lg, 5, V).targets(tg).offsets(off, 2).build(),
           "logits pointer holds 24 elements", "needs 30");
       FloatPointer freed = new FloatPointer(4L * V);
@@ -153,27 +170,16 @@ class BadInputTest {
           NativeGrad.of(new FloatPointer(3), V)), "grad pointer holds 3 elements");
       assertIae(() -> FusedLoss.forwardBackward(ok, coefficients, LossSpec.defaults(),
           NativeGrad.ofAddress(0, V)), "grad address is 0");
-    } finally {
-      lg.deallocate();
-      tg.deallocate();
-      off.deallocate();
-    }
+    });
   }
 
   @Test
   void partialOverlapOfGradAndLogitsIsRejected() {
-    FloatPointer lg = new FloatPointer(logits);
-    IntPointer tg = new IntPointer(targets);
-    IntPointer off = new IntPointer(offsets);
-    try {
+    withPointers((lg, tg, off) -> {
       NativeBatch batch = NativeBatch.builder().logits(lg, 4, V).targets(tg).offsets(off, 2).build();
       long shifted = lg.address() + 4;
       assertIae(() -> FusedLoss.forwardBackward(batch, coefficients, LossSpec.defaults(),
           NativeGrad.ofAddress(shifted, V)), "grad overlaps logits");
-    } finally {
-      lg.deallocate();
-      tg.deallocate();
-      off.deallocate();
-    }
+    });
   }
 }

@@ -30,6 +30,12 @@ class OptionsHandWorkedTest {
     return FusedLoss.forwardBackward(LOGITS, 2, TARGETS, OFFSETS, COEFFICIENTS, spec, grad);
   }
 
+  /** The row [0, ln 3], target 1, alone: one sample, coefficient 1. */
+  private static LossResult runRow0(LossSpec spec, float[] grad) {
+    return FusedLoss.forwardBackward(
+        new float[] {0f, LN3}, 2, new int[] {1}, new int[] {0, 1}, new float[] {1f}, spec, grad);
+  }
+
   private static void assertGrad(double[] expected, float[] grad) {
     for (int i = 0; i < expected.length; i++) {
       assertEquals(expected[i], grad[i], TOL, "grad[" + i + "]");
@@ -125,8 +131,7 @@ class OptionsHandWorkedTest {
   @Test
   void zLossByHand() {
     float[] grad = new float[2];
-    LossResult r = FusedLoss.forwardBackward(new float[] {0f, LN3}, 2, new int[] {1},
-        new int[] {0, 1}, new float[] {1f}, LossSpec.builder().zLoss(0.01f).build(), grad);
+    LossResult r = runRow0(LossSpec.builder().zLoss(0.01f).build(), grad);
     assertEquals(0.3069001925789505, r.total(), TOL);
     assertEquals(0.3069001925789505, r.stats().loss(0), TOL);
     assertEquals(Math.log(0.75), r.stats().logProbSum(0), TOL);
@@ -141,8 +146,7 @@ class OptionsHandWorkedTest {
   @Test
   void logitScaleByHand() {
     float[] grad = new float[2];
-    LossResult r = FusedLoss.forwardBackward(new float[] {0f, LN3}, 2, new int[] {1},
-        new int[] {0, 1}, new float[] {1f}, LossSpec.builder().logitScale(2f).build(), grad);
+    LossResult r = runRow0(LossSpec.builder().logitScale(2f).build(), grad);
     assertEquals(0.1053605156578264, r.total(), TOL);
     assertEquals(Math.log(0.9), r.stats().logProbSum(0), TOL);
     assertEquals(0.3250829733914483, r.stats().meanEntropy(0), TOL);
@@ -159,8 +163,7 @@ class OptionsHandWorkedTest {
   @Test
   void softcapByHand() {
     float[] grad = new float[2];
-    LossResult r = FusedLoss.forwardBackward(new float[] {0f, LN3}, 2, new int[] {1},
-        new int[] {0, 1}, new float[] {1f}, LossSpec.builder().softcap(1f).build(), grad);
+    LossResult r = runRow0(LossSpec.builder().softcap(1f).build(), grad);
     assertEquals(0.37110066594777763, r.total(), TOL);
     assertGrad(new double[] {0.31002551887238755, -0.11160918679405946}, grad);
   }

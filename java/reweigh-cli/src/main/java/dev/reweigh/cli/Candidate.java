@@ -1,6 +1,7 @@
 package dev.reweigh.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.reweigh.cli.unit.Response;
 
 /**
  * One parsed input line: a (question, response) candidate with its per-sample statistics. Absent
@@ -25,10 +26,12 @@ record Candidate(
     String goldAnswer,
     Double loss,
     Double logProbSum,
-    Long tokenCount) {
+    Long tokenCount)
+    implements Response {
 
   /** "FILE line N" for messages. */
-  String where() {
+  @Override
+  public String where() {
     return source + " line " + line;
   }
 }

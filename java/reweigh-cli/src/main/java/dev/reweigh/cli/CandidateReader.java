@@ -10,6 +10,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * Reads JSONL candidates one line at a time (constant memory), validating every field that is
@@ -86,38 +87,37 @@ final class CandidateReader implements Closeable {
     return v;
   }
 
-  private String id(ObjectNode o, Field f) {
+  /**
+   * The field's node as {@link #get} returns it, which must pass {@code ok} when present; {@code
+   * what} names the accepted values in the message.
+   */
+  private JsonNode typed(ObjectNode o, Field f, Predicate<JsonNode> ok, String what) {
     JsonNode v = get(o, f);
-    if (v == null) {
-      return null;
-    }
-    if (!v.isTextual() && !v.isIntegralNumber()) {
+    if (v != null && !ok.test(v)) {
       throw new InputException(
-          where() + ": field \"" + f.json + "\" must be a string or an integer, got " + v);
+          where() + ": field \"" + f.json + "\" must be " + what + ", got " + v);
     }
-    return v.asText();
+    return v;
+  }
+
+  private String id(ObjectNode o, Field f) {
+    JsonNode v = typed(o, f, n -> n.isTextual() || n.isIntegralNumber(), "a string or an integer");
+    return v == null ? null : v.asText();
   }
 
   /** Answers: string or number; absent or null means "could not be parsed". */
   private String answer(ObjectNode o, Field f) {
-    JsonNode v = get(o, f);
+    JsonNode v = typed(o, f, n -> n.isTextual() || n.isNumber(), "a string, a number or null");
     if (v == null) {
       return null;
-    }
-    if (!v.isTextual() && !v.isNumber()) {
-      throw new InputException(
-          where() + ": field \"" + f.json + "\" must be a string, a number or null, got " + v);
     }
     return v.isTextual() ? v.textValue() : v.numberValue().toString();
   }
 
   private Double number(ObjectNode o, Field f) {
-    JsonNode v = get(o, f);
+    JsonNode v = typed(o, f, JsonNode::isNumber, "a number");
     if (v == null) {
       return null;
-    }
-    if (!v.isNumber()) {
-      throw new InputException(where() + ": field \"" + f.json + "\" must be a number, got " + v);
     }
     double d = v.doubleValue();
     if (!Double.isFinite(d)) {
@@ -127,15 +127,13 @@ final class CandidateReader implements Closeable {
   }
 
   private Long count(ObjectNode o, Field f) {
-    JsonNode v = get(o, f);
-    if (v == null) {
-      return null;
-    }
-    if (!v.isIntegralNumber() || !v.canConvertToLong() || v.longValue() < 0) {
-      throw new InputException(
-          where() + ": field \"" + f.json + "\" must be a non-negative integer, got " + v);
-    }
-    return v.longValue();
+    JsonNode v =
+        typed(
+            o,
+            f,
+            n -> n.isIntegralNumber() && n.canConvertToLong() && n.longValue() >= 0,
+            "a non-negative integer");
+    return v == null ? null : v.longValue();
   }
 
   @Override

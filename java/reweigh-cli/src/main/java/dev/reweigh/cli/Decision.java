@@ -16,6 +16,15 @@ record Decision(double weight, boolean keep, Map<String, Object> extra) {
     return new Decision(weight, keep, Map.of());
   }
 
+  /** Every weight of a batch as a kept decision (the softmax methods keep every candidate). */
+  static Decision[] keepAll(double[] weights) {
+    Decision[] d = new Decision[weights.length];
+    for (int i = 0; i < weights.length; i++) {
+      d[i] = of(weights[i], true);
+    }
+    return d;
+  }
+
   /** Weight 1 when kept, 0 otherwise (filtering methods). */
   static Decision mask(boolean keep) {
     return of(keep ? 1.0 : 0.0, keep);

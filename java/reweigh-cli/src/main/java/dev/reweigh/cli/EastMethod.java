@@ -1,5 +1,6 @@
 package dev.reweigh.cli;
 
+import dev.reweigh.cli.unit.Responses;
 import dev.reweigh.weighting.East;
 import dev.reweigh.weighting.SelfConsistency;
 import java.util.Arrays;
@@ -60,7 +61,7 @@ final class EastMethod extends Method {
   private boolean[] trained(List<Candidate> q) {
     String gold = target == Target.MAJORITY ? null : gold(q);
     if (gold == null) {
-      return SelfConsistency.lmsiKeep(answers(q));
+      return SelfConsistency.lmsiKeep(Responses.answers(q));
     }
     boolean[] keep = new boolean[q.size()];
     for (int i = 0; i < keep.length; i++) {
@@ -80,7 +81,7 @@ final class EastMethod extends Method {
 
   /** Entropy over the answer clusters of all parsable responses (wrong ones included). */
   private static double entropy(List<Candidate> q) {
-    return East.entropy(SelfConsistency.vote(answers(q)).clusterCounts());
+    return East.entropy(SelfConsistency.vote(Responses.answers(q)).clusterCounts());
   }
 
   @Override

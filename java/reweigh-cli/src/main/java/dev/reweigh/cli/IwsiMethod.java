@@ -1,13 +1,11 @@
 package dev.reweigh.cli;
 
+import dev.reweigh.cli.unit.Responses;
 import dev.reweigh.weighting.Iwsi;
-import dev.reweigh.weighting.SelfConsistency;
 import java.util.Arrays;
-import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * {@code iwsi}: majority filter, then keep the fraction k of the majority-kept candidates with the
@@ -17,24 +15,17 @@ import java.util.Set;
  * numbers (8 bytes per majority-kept candidate) to find sigma, the ceil(k*n)-th smallest; the
  * second recomputes each weight and writes the output.
  */
-final class IwsiMethod extends Method {
+final class IwsiMethod extends MajorityLossMethod {
 
-  private final double validMeanLoss;
   private final double keepFraction;
   private double[] gathered = new double[1024];
   private int n;
   private double sigma;
 
   IwsiMethod(double validMeanLoss, double keepFraction) {
-    this.validMeanLoss = validMeanLoss;
+    super(validMeanLoss);
     this.keepFraction = keepFraction;
-    parameters.put("valid_mean_loss", validMeanLoss);
     parameters.put("keep_fraction", keepFraction);
-  }
-
-  @Override
-  Set<Field> required() {
-    return EnumSet.of(Field.QUESTION_ID, Field.LOSS);
   }
 
   @Override
@@ -44,8 +35,8 @@ final class IwsiMethod extends Method {
 
   @Override
   void observe(int pass, List<Candidate> q) {
-    boolean[] majority = SelfConsistency.lmsiKeep(answers(q));
-    double[] wDS = Iwsi.dsWeights(losses(q), validMeanLoss);
+    boolean[] majority = majority(q);
+    double[] wDS = Iwsi.dsWeights(Responses.losses(q), validMeanLoss);
     for (int i = 0; i < wDS.length; i++) {
       if (majority[i]) {
         if (n == gathered.length) {
@@ -71,8 +62,8 @@ final class IwsiMethod extends Method {
 
   @Override
   Decision[] decide(List<Candidate> q) {
-    boolean[] majority = SelfConsistency.lmsiKeep(answers(q));
-    double[] wDS = Iwsi.dsWeights(losses(q), validMeanLoss);
+    boolean[] majority = majority(q);
+    double[] wDS = Iwsi.dsWeights(Responses.losses(q), validMeanLoss);
     Decision[] d = new Decision[q.size()];
     for (int i = 0; i < d.length; i++) {
       boolean keep = majority[i] && wDS[i] <= sigma;

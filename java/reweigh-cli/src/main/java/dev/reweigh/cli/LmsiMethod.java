@@ -1,5 +1,6 @@
 package dev.reweigh.cli;
 
+import dev.reweigh.cli.unit.Responses;
 import dev.reweigh.weighting.SelfConsistency;
 import java.util.EnumSet;
 import java.util.List;
@@ -15,7 +16,7 @@ final class LmsiMethod extends Method {
 
   @Override
   Decision[] decide(List<Candidate> q) {
-    boolean[] keep = SelfConsistency.lmsiKeep(answers(q));
+    boolean[] keep = SelfConsistency.lmsiKeep(Responses.answers(q));
     Decision[] d = new Decision[q.size()];
     for (int i = 0; i < d.length; i++) {
       d[i] = Decision.mask(keep[i]);

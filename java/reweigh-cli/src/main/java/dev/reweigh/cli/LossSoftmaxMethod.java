@@ -1,5 +1,7 @@
 package dev.reweigh.cli;
 
+import dev.reweigh.cli.unit.LogSumExp;
+import dev.reweigh.cli.unit.Responses;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
@@ -18,11 +20,11 @@ import java.util.Set;
 abstract class LossSoftmaxMethod extends Method {
 
   private final int batchSize;
-  private final OnlineSoftmax normaliser;
+  private final LogSumExp normaliser;
 
   LossSoftmaxMethod(double temperature, int batchSize) {
     this.batchSize = batchSize;
-    this.normaliser = new OnlineSoftmax(temperature);
+    this.normaliser = new LogSumExp(temperature);
   }
 
   /** Weights of one batch of losses (the library method). */
@@ -73,7 +75,7 @@ abstract class LossSoftmaxMethod extends Method {
   @Override
   final Decision[] decide(List<Candidate> unit) {
     if (batchSize > 0) {
-      return OnlineSoftmax.keepAll(batchWeights(losses(unit)));
+      return Decision.keepAll(batchWeights(Responses.losses(unit)));
     }
     return new Decision[] {Decision.of(normaliser.weight(score(unit.get(0).loss())), true)};
   }

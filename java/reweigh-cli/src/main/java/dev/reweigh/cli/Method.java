@@ -1,5 +1,6 @@
 package dev.reweigh.cli;
 
+import dev.reweigh.cli.unit.Responses;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -51,45 +52,17 @@ abstract class Method {
   /** One line on memory use and passes, for the summary. */
   abstract String streaming();
 
-  /** The answers of a unit, in order (null = unparsable). */
-  static List<String> answers(List<Candidate> unit) {
-    List<String> a = new ArrayList<>(unit.size());
-    for (Candidate c : unit) {
-      a.add(c.answer());
-    }
-    return a;
-  }
-
-  /** The losses of a unit, in order (the loss field must be required). */
-  static double[] losses(List<Candidate> unit) {
-    double[] l = new double[unit.size()];
-    for (int i = 0; i < l.length; i++) {
-      l[i] = unit.get(i).loss();
-    }
-    return l;
-  }
-
   /**
    * The question's gold answer: the gold_answer of its lines, which must agree; {@code null} when
    * no line has one.
    */
   static String gold(List<Candidate> question) {
-    String gold = null;
-    Candidate from = null;
-    for (Candidate c : question) {
-      if (dev.reweigh.weighting.AnswerNormalizer.normalize(c.goldAnswer()) == null) {
-        continue; // absent, null or blank
-      }
-      if (from == null) {
-        gold = c.goldAnswer();
-        from = c;
-      } else if (!dev.reweigh.weighting.SelfConsistency.matches(c.goldAnswer(), gold)) {
-        throw new InputException(
-            c.where() + ": gold_answer \"" + c.goldAnswer() + "\" differs from \"" + gold
-                + "\" at line " + from.line() + " of the same question_id \"" + c.questionId()
-                + "\"");
-      }
-    }
-    return gold;
+    return Responses.gold(
+        question,
+        (c, from, gold) ->
+            new InputException(
+                c.where() + ": gold_answer \"" + c.goldAnswer() + "\" differs from \"" + gold
+                    + "\" at line " + from.line() + " of the same question_id \""
+                    + c.questionId() + "\""));
   }
 }

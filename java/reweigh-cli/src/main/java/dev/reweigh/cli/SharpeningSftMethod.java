@@ -1,9 +1,7 @@
 package dev.reweigh.cli;
 
-import dev.reweigh.weighting.SelfConsistency;
-import dev.reweigh.weighting.Sharpening;
+import dev.reweigh.cli.unit.Responses;
 import dev.reweigh.weighting.Sharpening.SelfReward;
-import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -25,47 +23,18 @@ final class SharpeningSftMethod extends Method {
 
   @Override
   Set<Field> required() {
-    switch (reward) {
-      case SEQUENCE_LOGPROB:
-        return EnumSet.of(Field.QUESTION_ID, Field.LOG_PROB_SUM);
-      case LENGTH_NORMALIZED:
-        return EnumSet.of(Field.QUESTION_ID, Field.LOG_PROB_SUM, Field.TOKEN_COUNT);
-      default:
-        return EnumSet.of(Field.QUESTION_ID);
-    }
+    return Responses.sharpeningFields(
+        reward, Field.QUESTION_ID, Field.LOG_PROB_SUM, Field.TOKEN_COUNT);
   }
 
   @Override
   Decision[] decide(List<Candidate> q) {
-    double[] logProbSums = new double[q.size()];
-    int[] tokenCounts = new int[q.size()];
-    for (int i = 0; i < q.size(); i++) {
-      Candidate c = q.get(i);
-      if (reward != SelfReward.MAJORITY) {
-        logProbSums[i] = c.logProbSum();
-      }
-      if (reward == SelfReward.LENGTH_NORMALIZED) {
-        if (c.tokenCount() == 0 || c.tokenCount() > Integer.MAX_VALUE) {
-          throw new InputException(
-              c.where() + ": token_count = " + c.tokenCount()
-                  + " cannot length-normalise (needs 1 <= |y| <= " + Integer.MAX_VALUE + ")");
-        }
-        tokenCounts[i] = (int) (long) c.tokenCount();
-      }
-    }
-    List<String> answers = answers(q);
-    double[] r = Sharpening.rewards(reward, logProbSums, tokenCounts, answers);
-    // MAJORITY: a question with no parsable answer has no majority and is dropped
-    // (docs/methods.md §1).
-    int best =
-        reward == SelfReward.MAJORITY && !SelfConsistency.vote(answers).hasMajority()
-            ? -1
-            : Sharpening.bestOfN(r);
+    Responses.BestOfN b = Responses.bestOfN(q, reward, "token_count", InputException::new);
     Decision[] d = new Decision[q.size()];
     for (int i = 0; i < d.length; i++) {
       Map<String, Object> extra = new HashMap<>();
-      extra.put("reward", r[i]);
-      d[i] = new Decision(i == best ? 1.0 : 0.0, i == best, extra);
+      extra.put("reward", b.rewards()[i]);
+      d[i] = new Decision(i == b.best() ? 1.0 : 0.0, i == b.best(), extra);
     }
     return d;
   }

@@ -1,6 +1,10 @@
 package dev.reweigh.weighting;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.reweigh.testkit.Close;
 import java.util.Random;
+import java.util.function.UnaryOperator;
 
 /** Shared test helpers for the weighting tests. */
 final class Assertions2 {
@@ -37,6 +41,27 @@ final class Assertions2 {
       p[j] = t;
     }
     return p;
+  }
+
+  /**
+   * Asserts that {@code f} commutes with a random permutation p of its input: f(x)[p] equals
+   * f(x[p]) within {@code tol}.
+   */
+  static void assertPermutationEquivariant(
+      Random rnd, double[] x, double[] fx, UnaryOperator<double[]> f, double tol) {
+    int[] p = permutation(rnd, x.length);
+    Close.arrays(permute(fx, p), f.apply(permute(x, p)), tol);
+  }
+
+  /** Asserts that y follows x: x[i] < x[j] implies y[i] <= y[j] ({@code rising}), or y[i] >= y[j]. */
+  static void assertMonotone(double[] x, double[] y, boolean rising) {
+    for (int i = 0; i < x.length; i++) {
+      for (int j = 0; j < x.length; j++) {
+        if (x[i] < x[j]) {
+          assertTrue(rising ? y[i] <= y[j] : y[i] >= y[j], "x[" + i + "] < x[" + j + "]");
+        }
+      }
+    }
   }
 
   /** out[i] = a[perm[i]]. */

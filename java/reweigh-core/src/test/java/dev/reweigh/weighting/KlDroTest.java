@@ -44,8 +44,7 @@ class KlDroTest {
       double r = Math.exp(-5 + 8 * rnd.nextDouble());
       double[] w = KlDro.weights(l, r);
       assertEquals(1.0, Assertions2.sum(w), 1e-12);
-      int[] p = Assertions2.permutation(rnd, n);
-      Close.arrays(Assertions2.permute(w, p), KlDro.weights(Assertions2.permute(l, p), r), 1e-15);
+      Assertions2.assertPermutationEquivariant(rnd, l, w, x -> KlDro.weights(x, r), 1e-15);
       // Shift invariance and joint scale invariance: softmax((l + c) / r) = softmax(l / r),
       // softmax(c l / (c r)) = softmax(l / r).
       double[] shifted = l.clone();
@@ -57,13 +56,7 @@ class KlDroTest {
       Close.arrays(w, KlDro.weights(shifted, r), 1e-12);
       Close.arrays(w, KlDro.weights(scaled, 4.0 * r), 1e-12);
       // Monotone: a larger loss never gets a smaller weight.
-      for (int i = 0; i < n; i++) {
-        for (int j = 0; j < n; j++) {
-          if (l[i] < l[j]) {
-            assertTrue(w[i] <= w[j]);
-          }
-        }
-      }
+      Assertions2.assertMonotone(l, w, true);
     }
   }
 

@@ -70,9 +70,8 @@ class LossReweightingTest {
         assertTrue(v >= -1 - 1e-12 && v <= 1 + 1e-12, "h in [-delta, delta]");
       }
       // Permutation equivariance.
-      int[] p = Assertions2.permutation(rnd, n);
-      Close.arrays(
-          Assertions2.permute(w, p), LossReweighting.weights(Assertions2.permute(l, p), s, r), 1e-15);
+      Assertions2.assertPermutationEquivariant(
+          rnd, l, w, x -> LossReweighting.weights(x, s, r), 1e-15);
       // Invariant to an affine change of the losses (h depends only on the normalised rank).
       double[] affine = new double[n];
       for (int i = 0; i < n; i++) {
@@ -83,13 +82,7 @@ class LossReweightingTest {
       }
       // LIN_UPPER: non-decreasing in the loss.
       if (s == Strategy.LIN_UPPER) {
-        for (int i = 0; i < n; i++) {
-          for (int j = 0; j < n; j++) {
-            if (l[i] < l[j]) {
-              assertTrue(w[i] <= w[j]);
-            }
-          }
-        }
+        Assertions2.assertMonotone(l, w, true);
       }
     }
   }

@@ -1,9 +1,9 @@
 package dev.reweigh.spark;
 
+import dev.reweigh.cli.unit.Responses;
 import dev.reweigh.weighting.KlDro;
 import dev.reweigh.weighting.LossReweighting;
 import java.util.List;
-import org.apache.spark.sql.types.StructField;
 
 /**
  * loss-reweighting and kl-dro with a batch size B > 0: the softmax weights of each batch of B
@@ -22,21 +22,12 @@ final class BatchRule implements UnitRule {
   }
 
   @Override
-  public StructField[] fields() {
-    return new StructField[] {Outputs.WEIGHT, Outputs.KEEP};
-  }
-
-  @Override
   public Object[][] decide(List<Candidate> batch) {
-    double[] l = Answers.losses(batch);
+    double[] l = Responses.losses(batch);
     double[] w =
         strategy == null
             ? KlDro.weights(l, temperature)
             : LossReweighting.weights(l, strategy, temperature);
-    Object[][] d = new Object[w.length][];
-    for (int i = 0; i < w.length; i++) {
-      d[i] = new Object[] {w[i], true};
-    }
-    return d;
+    return UnitRule.rows(w.length, i -> new Object[] {w[i], true});
   }
 }

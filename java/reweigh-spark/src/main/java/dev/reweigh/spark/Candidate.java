@@ -1,5 +1,7 @@
 package dev.reweigh.spark;
 
+import dev.reweigh.cli.unit.Response;
+
 /**
  * One validated input row as the weighting methods see it; absent or null fields are {@code
  * null}.
@@ -19,4 +21,5 @@ record Candidate(
     String goldAnswer,
     Double loss,
     Double logProbSum,
-    Long tokenCount) {}
+    Long tokenCount)
+    implements Response {}

@@ -1,5 +1,6 @@
 package dev.reweigh.spark;
 
+import dev.reweigh.cli.unit.LogSumExp;
 import java.io.Serializable;
 
 /**

@@ -1,5 +1,6 @@
 package dev.reweigh.spark;
 
+import dev.reweigh.cli.unit.Responses;
 import dev.reweigh.weighting.East;
 import dev.reweigh.weighting.SelfConsistency;
 import java.util.List;
@@ -35,8 +36,8 @@ final class EastStageRule implements UnitRule {
 
   @Override
   public Object[][] decide(List<Candidate> q) {
-    List<String> answers = Answers.of(q);
-    String gold = target == EastTarget.MAJORITY ? null : Answers.gold(q, goldColumn);
+    List<String> answers = Responses.answers(q);
+    String gold = target == EastTarget.MAJORITY ? null : UnitRule.gold(q, goldColumn);
     boolean[] trained;
     if (gold == null) {
       trained = SelfConsistency.lmsiKeep(answers);
@@ -52,10 +53,7 @@ final class EastStageRule implements UnitRule {
     }
     // Entropy over the clusters of every parsable response, wrong ones included.
     Double h = any ? East.entropy(SelfConsistency.vote(answers).clusterCounts()) : null;
-    Object[][] d = new Object[q.size()][];
-    for (int i = 0; i < d.length; i++) {
-      d[i] = new Object[] {trained[i], h, i == 0};
-    }
-    return d;
+    boolean[] t = trained;
+    return UnitRule.rows(q.size(), i -> new Object[] {t[i], h, i == 0});
   }
 }

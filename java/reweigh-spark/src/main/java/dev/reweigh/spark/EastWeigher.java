@@ -42,10 +42,7 @@ public final class EastWeigher extends Weigher<EastWeigher> {
    * @return this
    */
   public EastWeigher target(EastTarget t) {
-    if (t == null) {
-      throw new IllegalArgumentException("target is null");
-    }
-    this.target = t;
+    this.target = Params.present(t, "target");
     return this;
   }
 

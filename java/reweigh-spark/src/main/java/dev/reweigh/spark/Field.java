@@ -1,34 +1,25 @@
 package dev.reweigh.spark;
 
+import java.util.function.Function;
+
 /** The input fields a method may read (named by {@link WeighColumns}). */
 enum Field {
-  QUESTION_ID,
-  RESPONSE_ID,
-  ANSWER,
-  GOLD_ANSWER,
-  LOSS,
-  LOG_PROB_SUM,
-  TOKEN_COUNT;
+  QUESTION_ID(WeighColumns::questionId),
+  RESPONSE_ID(WeighColumns::responseId),
+  ANSWER(WeighColumns::answer),
+  GOLD_ANSWER(WeighColumns::goldAnswer),
+  LOSS(WeighColumns::loss),
+  LOG_PROB_SUM(WeighColumns::logProbSum),
+  TOKEN_COUNT(WeighColumns::tokenCount);
+
+  private final Function<WeighColumns, String> name;
+
+  Field(Function<WeighColumns, String> name) {
+    this.name = name;
+  }
 
   /** This field's column name under {@code c}. */
   String column(WeighColumns c) {
-    switch (this) {
-      case QUESTION_ID:
-        return c.questionId();
-      case RESPONSE_ID:
-        return c.responseId();
-      case ANSWER:
-        return c.answer();
-      case GOLD_ANSWER:
-        return c.goldAnswer();
-      case LOSS:
-        return c.loss();
-      case LOG_PROB_SUM:
-        return c.logProbSum();
-      case TOKEN_COUNT:
-        return c.tokenCount();
-      default:
-        throw new AssertionError(this);
-    }
+    return name.apply(c);
   }
 }

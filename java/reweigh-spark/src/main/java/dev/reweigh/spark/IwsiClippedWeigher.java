@@ -1,9 +1,7 @@
 package dev.reweigh.spark;
 
 import dev.reweigh.weighting.Iwsi;
-import java.util.EnumSet;
 import java.util.List;
-import java.util.Set;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.StructField;
@@ -12,13 +10,12 @@ import org.apache.spark.sql.types.StructField;
  * {@code iwsi-w}: majority filter, weight min(Lv / L_i, C) (Jiang et al., arXiv:2408.09849, Eq. 7;
  * docs/methods.md §2). Passes: one read of the input, one shuffle by question.
  */
-public final class IwsiClippedWeigher extends Weigher<IwsiClippedWeigher> {
+public final class IwsiClippedWeigher extends MajorityLossWeigher<IwsiClippedWeigher> {
 
-  private final double validMeanLoss;
   private double clip = Iwsi.DEFAULT_CLIP;
 
   IwsiClippedWeigher(double validMeanLoss) {
-    this.validMeanLoss = Params.positive(validMeanLoss, "validMeanLoss");
+    super(validMeanLoss);
   }
 
   /**
@@ -28,11 +25,6 @@ public final class IwsiClippedWeigher extends Weigher<IwsiClippedWeigher> {
   public IwsiClippedWeigher clip(double c) {
     this.clip = Params.positive(c, "clip");
     return this;
-  }
-
-  @Override
-  Set<Field> required() {
-    return EnumSet.of(Field.QUESTION_ID, Field.LOSS);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.reweigh.spark;
 
+import dev.reweigh.cli.unit.Responses;
 import dev.reweigh.weighting.Iwsi;
 import dev.reweigh.weighting.SelfConsistency;
 import java.util.List;
@@ -30,12 +31,8 @@ final class IwsiStageRule implements UnitRule {
 
   @Override
   public Object[][] decide(List<Candidate> q) {
-    boolean[] majority = SelfConsistency.lmsiKeep(Answers.of(q));
-    double[] wDS = Iwsi.dsWeights(Answers.losses(q), validMeanLoss);
-    Object[][] d = new Object[q.size()][];
-    for (int i = 0; i < d.length; i++) {
-      d[i] = new Object[] {majority[i], wDS[i]};
-    }
-    return d;
+    boolean[] majority = SelfConsistency.lmsiKeep(Responses.answers(q));
+    double[] wDS = Iwsi.dsWeights(Responses.losses(q), validMeanLoss);
+    return UnitRule.rows(q.size(), i -> new Object[] {majority[i], wDS[i]});
   }
 }

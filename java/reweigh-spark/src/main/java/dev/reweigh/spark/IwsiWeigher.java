@@ -2,9 +2,7 @@ package dev.reweigh.spark;
 
 import dev.reweigh.weighting.Iwsi;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
-import java.util.Set;
 import org.apache.spark.api.java.JavaDoubleRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
@@ -23,13 +21,12 @@ import org.apache.spark.sql.types.StructType;
  * shuffled rows (Spark reuses the shuffle output, the input is not read again); one output pass
  * over the shuffled rows.
  */
-public final class IwsiWeigher extends Weigher<IwsiWeigher> {
+public final class IwsiWeigher extends MajorityLossWeigher<IwsiWeigher> {
 
-  private final double validMeanLoss;
   private double keepFraction = Iwsi.DEFAULT_KEEP_FRACTION;
 
   IwsiWeigher(double validMeanLoss) {
-    this.validMeanLoss = Params.positive(validMeanLoss, "validMeanLoss");
+    super(validMeanLoss);
   }
 
   /**
@@ -39,11 +36,6 @@ public final class IwsiWeigher extends Weigher<IwsiWeigher> {
   public IwsiWeigher keepFraction(double k) {
     this.keepFraction = Params.fraction(k, "keepFraction");
     return this;
-  }
-
-  @Override
-  Set<Field> required() {
-    return EnumSet.of(Field.QUESTION_ID, Field.LOSS);
   }
 
   @Override

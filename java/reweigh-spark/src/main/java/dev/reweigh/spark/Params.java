@@ -4,6 +4,13 @@ package dev.reweigh.spark;
 final class Params {
   private Params() {}
 
+  static <T> T present(T v, String name) {
+    if (v == null) {
+      throw new IllegalArgumentException(name + " is null");
+    }
+    return v;
+  }
+
   static double positive(double v, String name) {
     if (!(v > 0 && Double.isFinite(v))) {
       throw new IllegalArgumentException(name + " = " + v + " must be finite and > 0");

@@ -2,7 +2,6 @@ package dev.reweigh.spark;
 
 import dev.reweigh.weighting.SelfConsistency;
 import java.util.List;
-import org.apache.spark.sql.types.StructField;
 
 /**
  * rejection: keep the responses whose answer equals the question's gold answer, weight 1
@@ -18,17 +17,9 @@ final class RejectionRule implements UnitRule {
   }
 
   @Override
-  public StructField[] fields() {
-    return new StructField[] {Outputs.WEIGHT, Outputs.KEEP};
-  }
-
-  @Override
   public Object[][] decide(List<Candidate> q) {
-    String gold = Answers.gold(q, goldColumn);
-    Object[][] d = new Object[q.size()][];
-    for (int i = 0; i < d.length; i++) {
-      d[i] = Outputs.mask(SelfConsistency.matches(q.get(i).answer(), gold));
-    }
-    return d;
+    String gold = UnitRule.gold(q, goldColumn);
+    return UnitRule.rows(
+        q.size(), i -> Outputs.mask(SelfConsistency.matches(q.get(i).answer(), gold)));
   }
 }

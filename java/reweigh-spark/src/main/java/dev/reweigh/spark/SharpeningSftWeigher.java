@@ -1,7 +1,7 @@
 package dev.reweigh.spark;
 
+import dev.reweigh.cli.unit.Responses;
 import dev.reweigh.weighting.Sharpening.SelfReward;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import org.apache.spark.sql.Dataset;
@@ -24,23 +24,14 @@ public final class SharpeningSftWeigher extends Weigher<SharpeningSftWeigher> {
    * @return this
    */
   public SharpeningSftWeigher reward(SelfReward r) {
-    if (r == null) {
-      throw new IllegalArgumentException("reward is null");
-    }
-    this.reward = r;
+    this.reward = Params.present(r, "reward");
     return this;
   }
 
   @Override
   Set<Field> required() {
-    switch (reward) {
-      case SEQUENCE_LOGPROB:
-        return EnumSet.of(Field.QUESTION_ID, Field.LOG_PROB_SUM);
-      case LENGTH_NORMALIZED:
-        return EnumSet.of(Field.QUESTION_ID, Field.LOG_PROB_SUM, Field.TOKEN_COUNT);
-      default:
-        return EnumSet.of(Field.QUESTION_ID);
-    }
+    return Responses.sharpeningFields(
+        reward, Field.QUESTION_ID, Field.LOG_PROB_SUM, Field.TOKEN_COUNT);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.reweigh.spark;
 
+import dev.reweigh.cli.unit.LogSumExp;
 import java.util.List;
 import org.apache.spark.api.java.function.MapFunction;
 import org.apache.spark.sql.Dataset;

@@ -47,10 +47,7 @@ public abstract class Weigher<W extends Weigher<W>> {
    * @return this
    */
   public W columns(WeighColumns c) {
-    if (c == null) {
-      throw new IllegalArgumentException("columns is null");
-    }
-    this.columns = c;
+    this.columns = Params.present(c, "columns");
     return self();
   }
 

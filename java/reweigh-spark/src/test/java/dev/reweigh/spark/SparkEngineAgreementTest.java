@@ -60,12 +60,31 @@ class SparkEngineAgreementTest {
     return order;
   }
 
-  /** Runs both engines; returns {streaming rows, spark rows, streaming summary, spark summary}. */
-  private static Object[] both(Path streamingInput, String args) {
+  /**
+   * The outputs of both engines on one method.
+   *
+   * @param streaming the streaming CLI's rows
+   * @param spark the Spark engine's rows
+   * @param streamingSummary the streaming CLI's summary
+   * @param sparkSummary the Spark engine's summary
+   */
+  private record Both(
+      List<JsonNode> streaming, List<JsonNode> spark, JsonNode streamingSummary,
+      JsonNode sparkSummary) {
+
+    /** The same row for every response id, and the same notes. */
+    void agreeByResponse(List<String> order, String args) {
+      Agreement.byResponse(streaming, spark, order);
+      assertEquals(streamingSummary.get("notes"), sparkSummary.get("notes"), "notes of " + args);
+    }
+  }
+
+  /** Runs both engines, the Spark one on the interleaved file. */
+  private static Both both(Path streamingInput, String args) {
     return both(streamingInput, interleaved, args);
   }
 
-  private static Object[] both(Path streamingInput, Path sparkInput, String args) {
+  private static Both both(Path streamingInput, Path sparkInput, String args) {
     int n = run++;
     Path so = tmp.resolve("s" + n + ".jsonl");
     Path po = tmp.resolve("p" + n);
@@ -84,7 +103,7 @@ class SparkEngineAgreementTest {
     assertEquals(ss.get("candidates").asLong(), ps.get("candidates").asLong(), "candidates");
     assertEquals(ss.get("kept").asLong(), ps.get("kept").asLong(), "kept");
     assertEquals(ss.get("parameters"), ps.get("parameters"), "parameters");
-    return new Object[] {Runs.readJsonl(so), Runs.readJsonl(po), ss, ps};
+    return new Both(Runs.readJsonl(so), Runs.readJsonl(po), ss, ps);
   }
 
   @ParameterizedTest
@@ -98,23 +117,15 @@ class SparkEngineAgreementTest {
         "-m sharpening-sft --reward length-normalized",
         "-m sharpening-sft --reward majority"
       })
-  @SuppressWarnings("unchecked")
   void questionMethodsAgree(String args) {
-    Object[] r = both(grouped, args);
-    Agreement.byResponse((List<JsonNode>) r[0], (List<JsonNode>) r[1], inputOrder);
-    assertEquals(
-        ((JsonNode) r[2]).get("notes"), ((JsonNode) r[3]).get("notes"), "notes of " + args);
+    both(grouped, args).agreeByResponse(inputOrder, args);
   }
 
   /** Methods that need a gold answer on every line, on a file where every line has one. */
   @ParameterizedTest
   @ValueSource(strings = {"-m rejection", "-m east -a 2 --target gold"})
-  @SuppressWarnings("unchecked")
   void goldMethodsAgree(String args) {
-    Object[] r = both(goldGrouped, goldInterleaved, args);
-    Agreement.byResponse((List<JsonNode>) r[0], (List<JsonNode>) r[1], goldOrder);
-    assertEquals(
-        ((JsonNode) r[2]).get("notes"), ((JsonNode) r[3]).get("notes"), "notes of " + args);
+    both(goldGrouped, goldInterleaved, args).agreeByResponse(goldOrder, args);
   }
 
   /** sigma is the exact ceil(k n)-th smallest wDS with ties at sigma kept: same notes, same rows. */
@@ -124,13 +135,11 @@ class SparkEngineAgreementTest {
         "-m iwsi --valid-mean-loss 1.7",
         "-m iwsi --valid-mean-loss 1.7 --keep-fraction 0.35"
       })
-  @SuppressWarnings("unchecked")
   void iwsiAgrees(String args) {
-    Object[] r = both(grouped, args);
-    Agreement.byResponse((List<JsonNode>) r[0], (List<JsonNode>) r[1], inputOrder);
-    String note = ((JsonNode) r[2]).get("notes").get(0).asText();
+    Both r = both(grouped, args);
+    r.agreeByResponse(inputOrder, args);
+    String note = r.streamingSummary().get("notes").get(0).asText();
     assertTrue(note.startsWith("sigma"), note);
-    assertEquals(note, ((JsonNode) r[3]).get("notes").get(0).asText());
   }
 
   @ParameterizedTest
@@ -140,10 +149,9 @@ class SparkEngineAgreementTest {
         "-m loss-reweighting --strategy extremes --temperature 0.05",
         "-m loss-reweighting --strategy quadratic --batch-size 7"
       })
-  @SuppressWarnings("unchecked")
   void lineMethodsAgree(String args) {
-    Object[] r = both(interleaved, args);
-    Agreement.inOrder((List<JsonNode>) r[0], (List<JsonNode>) r[1]);
+    Both r = both(interleaved, args);
+    Agreement.inOrder(r.streaming(), r.spark());
   }
 
   /** Parquet in, a Parquet directory out, same weights as the streaming CLI on the JSONL. */

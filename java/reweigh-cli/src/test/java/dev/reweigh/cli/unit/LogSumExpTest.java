@@ -1,7 +1,8 @@
-package dev.reweigh.spark;
+package dev.reweigh.cli.unit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -17,14 +18,8 @@ class LogSumExpTest {
       x[i] = 1e3 * rnd.nextDouble() - (i % 100 == 0 ? 900 : 0);
     }
     // Reference: max-shifted softmax over the whole array in one loop.
-    double m = Double.NEGATIVE_INFINITY;
-    for (double v : x) {
-      m = Math.max(m, v);
-    }
-    double z = 0;
-    for (double v : x) {
-      z += Math.exp((v - m) / r);
-    }
+    double m = Arrays.stream(x).max().orElseThrow();
+    double z = Arrays.stream(x).map(v -> Math.exp((v - m) / r)).sum();
     // Partials of uneven sizes, one empty, merged in a scrambled order.
     int[] cuts = {0, 0, 1, 400, 401, 999, 1000};
     LogSumExp total = new LogSumExp(r);
