@@ -9,6 +9,7 @@ import dev.reweigh.demo.task.TrainingSplits;
 import dev.reweigh.demo.train.Batcher;
 import dev.reweigh.demo.train.Example;
 import dev.reweigh.demo.train.Trainer;
+import dev.reweigh.demo.train.TrainingRun;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -18,18 +19,18 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 
 /**
- * The base model of one seed: trained on the labelled seed set until the first checkpoint whose
- * greedy accuracy on the dev split reaches the band's target (the arithmetic is learnt late and at
- * a seed-dependent step, so a fixed step count gives a base anywhere in 0.25-0.50). When a
- * checkpoint jumps past the band, the last checkpoint inside it is restored. Cached on disk by
- * configuration and seed.
+ * The base model of one seed: trained on the labelled seed set into the dev band by {@link
+ * BandSearch} (the arithmetic is learnt late and at a seed-dependent step, so a fixed step count
+ * gives a base anywhere in 0.25-0.50). Cached on disk by configuration, seed and libtorch thread
+ * count, with the checkpoints the search measured.
  */
 final class BaseModels {
   /** A base model with how it was reached. */
-  record Base(TinyTransformer model, int steps, double devAccuracy, List<double[]> curve,
-      boolean cached, double seconds) {}
+  record Base(TinyTransformer model, int steps, double devAccuracy, List<BandSearch.Checkpoint> checkpoints,
+      int replays, double devSeconds, boolean cached, double seconds) {}
 
   private final DemoConfig cfg;
   private final CharTokenizer tokenizer;
@@ -53,68 +54,58 @@ final class BaseModels {
     if (file != null && Files.isRegularFile(file) && Files.isRegularFile(meta)) {
       try {
         model.load(file);
-        String[] m = Files.readString(meta).trim().split(" ");
+        Base b = fromMeta(model, Files.readAllLines(meta), (System.nanoTime() - t0) / 1e9);
         log.printf("base model (seed %d): loaded from %s%n", seed, file);
-        return new Base(model, Integer.parseInt(m[0]), Double.parseDouble(m[1]), List.of(), true,
-            (System.nanoTime() - t0) / 1e9);
+        return b;
       } catch (IOException | RuntimeException e) {
         log.printf("base model (seed %d): cache unreadable (%s), training again%n", seed, e.getMessage());
       }
     }
     List<Example> data = PoolSampler.examples(splits.seed());
-    List<double[]> curve = new ArrayList<>();
-    double[] last = {Double.NaN};
-    int[] stoppedAt = {cfg.baseMaxSteps};
-    // The last checkpoint inside the band: restored if training then jumps past the band.
-    TinyTransformer[] inBand = {null};
-    double[] inBandAcc = {Double.NaN};
-    int[] inBandStep = {0};
     Trainer trainer = new Trainer(new Batcher(tokenizer, cfg.trainPrompt));
-    int ran;
-    try (Progress pb = Progress.start(cfg.progress, "base model (seed " + seed + ")", cfg.baseMaxSteps)) {
-      ran = trainer.train(model, data, List.of(), null,
-          new Trainer.Options(cfg.baseMaxSteps, cfg.batchSize, cfg.lr, cfg.weightDecay, seed),
-          cfg.checkpointEvery, step -> {
-            double acc = Evaluator.mean(evaluator.outcomes(model, splits.dev(), null));
-            curve.add(new double[] {step, acc});
-            last[0] = acc;
-            stoppedAt[0] = step;
-            pb.extra(String.format("dev %.3f", acc));
+    BandSearch search = new BandSearch(cfg.bandLow, cfg.bandTarget, cfg.bandHigh, cfg.checkpointEvery,
+        cfg.checkpointRefine);
+    BandSearch.Result r;
+    try (Progress pb = Progress.start(cfg.progress, "base model (seed " + seed + ")", cfg.baseMaxSteps);
+        TrainingRun run = trainer.start(model, data, List.of(), null,
+            new Trainer.Options(cfg.baseMaxSteps, cfg.batchSize, cfg.lr, cfg.weightDecay, seed))) {
+      r = search.search(run, model, cfg.baseMaxSteps,
+          () -> Evaluator.mean(evaluator.outcomes(model, splits.dev(), null)), pb.step(), c -> {
+            pb.extra(String.format("dev %.3f", c.devAccuracy()));
             if (!cfg.progress) {
-              log.printf("base model (seed %d): step %d, dev greedy accuracy %.3f, %.0f s%n", seed, step, acc,
-                  (System.nanoTime() - t0) / 1e9);
+              log.printf("base model (seed %d): step %d, dev greedy accuracy %.3f, %.0f s%n", seed, c.step(),
+                  c.devAccuracy(), (System.nanoTime() - t0) / 1e9);
             }
-            if (acc >= cfg.bandLow && acc <= cfg.bandHigh) {
-              inBand[0] = model.copy();
-              inBandAcc[0] = acc;
-              inBandStep[0] = step;
-            }
-            return acc >= cfg.bandTarget;
-          }, pb.step()).length;
-    }
-    if (ran == cfg.baseMaxSteps) {
-      stoppedAt[0] = cfg.baseMaxSteps;
-      last[0] = Evaluator.mean(evaluator.outcomes(model, splits.dev(), null));
-      curve.add(new double[] {cfg.baseMaxSteps, last[0]});
-    }
-    if (!(last[0] >= cfg.bandLow && last[0] <= cfg.bandHigh) && inBand[0] != null) {
-      model.copyFrom(inBand[0]);
-      last[0] = inBandAcc[0];
-      stoppedAt[0] = inBandStep[0];
+          });
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
-    log.printf("base model (seed %d): %d steps, dev greedy accuracy %.3f, %.0f s; dev curve %s%n",
-        seed, stoppedAt[0], last[0], seconds, curveText(curve));
+    log.printf("base model (seed %d): %d steps, dev greedy accuracy %.3f, %.0f s (%d dev evaluations, %.1f s;"
+        + " %d replays); checkpoints %s%n", seed, r.step(), r.devAccuracy(), seconds, r.checkpoints().size(),
+        r.devSeconds(), r.replays(), curveText(r.checkpoints()));
     if (file != null) {
       try {
         Files.createDirectories(file.getParent());
         model.save(file);
-        Files.writeString(meta, stoppedAt[0] + " " + last[0] + "\n");
+        Files.writeString(meta, r.step() + " " + r.devAccuracy() + " " + r.replays() + " " + r.devSeconds() + "\n"
+            + curveText(r.checkpoints()) + "\n");
       } catch (IOException e) {
         throw new UncheckedIOException("cannot write the base-model cache " + file, e);
       }
     }
-    return new Base(model, stoppedAt[0], last[0], curve, false, seconds);
+    return new Base(model, r.step(), r.devAccuracy(), r.checkpoints(), r.replays(), r.devSeconds(), false, seconds);
+  }
+
+  /** A cached base: line 1 "steps devAccuracy replays devSeconds", line 2 the checkpoints. */
+  private static Base fromMeta(TinyTransformer model, List<String> lines, double seconds) {
+    String[] m = lines.get(0).trim().split(" ");
+    List<BandSearch.Checkpoint> checkpoints = new ArrayList<>();
+    for (String c : lines.get(1).trim().split(" ")) {
+      String[] f = c.split("[:@]");
+      checkpoints.add(new BandSearch.Checkpoint(Integer.parseInt(f[0]), Double.parseDouble(f[1]),
+          Integer.parseInt(f[2])));
+    }
+    return new Base(model, Integer.parseInt(m[0]), Double.parseDouble(m[1]), checkpoints, Integer.parseInt(m[2]),
+        Double.parseDouble(m[3]), true, seconds);
   }
 
   private Path cacheFile(long seed) {
@@ -124,16 +115,19 @@ final class BaseModels {
     try {
       byte[] h = java.security.MessageDigest.getInstance("SHA-256")
           .digest(cfg.baseKey().getBytes(StandardCharsets.UTF_8));
-      return Path.of(cfg.cacheDir).resolve("base-" + HexFormat.of().formatHex(h, 0, 8) + "-seed" + seed + ".bin");
+      // libtorch's kernels split their sums by thread, so the thread count changes the trained model.
+      return Path.of(cfg.cacheDir).resolve("base-" + HexFormat.of().formatHex(h, 0, 8) + "-seed" + seed + "-threads"
+          + cfg.threads + ".bin");
     } catch (java.security.NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
   }
 
-  private static String curveText(List<double[]> curve) {
+  /** "step:accuracy@spacing" per checkpoint, in the order measured. */
+  private static String curveText(List<BandSearch.Checkpoint> checkpoints) {
     StringBuilder sb = new StringBuilder();
-    for (double[] c : curve) {
-      sb.append(String.format(" %d:%.2f", (int) c[0], c[1]));
+    for (BandSearch.Checkpoint c : checkpoints) {
+      sb.append(String.format(Locale.ROOT, " %d:%.4f@%d", c.step(), c.devAccuracy(), c.spacing()));
     }
     return sb.toString().trim();
   }

@@ -36,9 +36,12 @@ public final class DemoConfig {
   public int heads = 4;
   public int layers = 2;
   public int maxLen = 128;
-  // Base model: trained until the first checkpoint whose dev greedy accuracy is in the band.
+  // Base model: trained into the dev band by BandSearch (checkpoints every checkpointEvery steps,
+  // replayed checkpointRefine times closer after a jump past the band).
   public int baseMaxSteps = 3000;
   public int checkpointEvery = 100;
+  /** After a checkpoint jumps past the band, the last stretch is replayed with checkpoints this much closer. */
+  public int checkpointRefine = 10;
   public double bandLow = 0.30;
   public double bandHigh = 0.50;
   /** Training goes on past bandLow until this dev accuracy (a base mid-band, not at its edge). */
@@ -134,12 +137,13 @@ public final class DemoConfig {
     return new Preference(dpoLoss, dpoBeta);
   }
 
-  /** What determines a base model (the cache key, with the seed). */
+  /** What determines a base model (the cache key, with the seed and the thread count). */
   public String baseKey() {
     return String.join(",", shape.toString(), "seedSet=" + seedSet, "dim=" + dim, "heads=" + heads,
         "layers=" + layers, "maxLen=" + maxLen, "steps=" + baseMaxSteps, "every=" + checkpointEvery,
+        "refine=" + checkpointRefine,
         "band=" + bandLow + "-" + bandHigh + "@" + bandTarget, "batch=" + batchSize, "lr=" + lr, "wd=" + weightDecay,
-        "dev=" + dev, "maxNew=" + maxNew, "v2");
+        "dev=" + dev, "maxNew=" + maxNew, "v3");
   }
 
   /** The configuration as it goes into report.json. */
@@ -162,7 +166,7 @@ public final class DemoConfig {
     m.put("temperature", temperature);
     m.put("maxNewTokens", maxNew);
     m.put("model", Map.of("dim", dim, "heads", heads, "layers", layers, "maxLen", maxLen));
-    m.put("base", Map.of("maxSteps", baseMaxSteps, "checkpointEvery", checkpointEvery,
+    m.put("base", Map.of("maxSteps", baseMaxSteps, "checkpointEvery", checkpointEvery, "checkpointRefine", checkpointRefine,
         "band", new double[] {bandLow, bandHigh}, "bandTarget", bandTarget, "batchSize", batchSize, "lr", lr,
         "weightDecay", weightDecay, "schedule", "warm-up 5%, cosine to 10% over maxSteps"));
     Map<String, Object> ft = new LinkedHashMap<>();

@@ -111,10 +111,13 @@ public final class DemoRunner {
     b.put("cached", base.cached());
     b.put("seconds", Math.round(base.seconds() * 10) / 10.0);
     List<List<Double>> curve = new ArrayList<>();
-    for (double[] c : base.curve()) {
-      curve.add(List.of(c[0], c[1]));
+    for (BandSearch.Checkpoint c : base.checkpoints()) {
+      curve.add(List.of((double) c.step(), c.devAccuracy(), (double) c.spacing()));
     }
     b.put("devCurve", curve);
+    b.put("devCurveFields", List.of("step", "devAccuracy", "spacing"));
+    b.put("replays", base.replays());
+    b.put("devEvaluationSeconds", Math.round(base.devSeconds() * 10) / 10.0);
     bases.add(b);
 
     SampledPool pool = sampler.sample(base.model(), splits.pool(), seed, 1, "base");
