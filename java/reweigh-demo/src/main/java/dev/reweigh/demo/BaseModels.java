@@ -11,6 +11,7 @@ import dev.reweigh.demo.train.Example;
 import dev.reweigh.demo.train.Trainer;
 import dev.reweigh.demo.train.TrainingRun;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -25,12 +26,21 @@ import java.util.Locale;
  * The base model of one seed: trained on the labelled seed set into the dev band by {@link
  * BandSearch} (the arithmetic is learnt late and at a seed-dependent step, so a fixed step count
  * gives a base anywhere in 0.25-0.50). Cached on disk by configuration, seed and libtorch thread
- * count, with the checkpoints the search measured.
+ * count, with the checkpoints the search measured. With {@code cfg.bundledBase} (the quick preset)
+ * a cache miss is served from a base model shipped as a resource ({@value #BUNDLED}), trained by
+ * this same code for this configuration; its dev accuracy is measured again on this machine.
  */
 final class BaseModels {
-  /** A base model with how it was reached. */
+  /** Where bundled base models live: {@code base-<config hash>-seed<seed>.bin} and its {@code .txt}. */
+  static final String BUNDLED = "/dev/reweigh/demo/bundled/";
+
+  /**
+   * A base model with how it was reached.
+   *
+   * @param source "trained", "cache" or "bundled"
+   */
   record Base(TinyTransformer model, int steps, double devAccuracy, List<BandSearch.Checkpoint> checkpoints,
-      int replays, double devSeconds, boolean cached, double seconds) {}
+      int replays, double devSeconds, String source, double seconds) {}
 
   private final DemoConfig cfg;
   private final CharTokenizer tokenizer;
@@ -49,18 +59,39 @@ final class BaseModels {
     manual_seed(seed);
     TinyTransformer model = new TinyTransformer(
         new ModelConfig(tokenizer.vocabSize(), cfg.dim, cfg.heads, cfg.layers, cfg.maxLen));
-    Path file = cacheFile(seed);
+    Path file = cfg.cacheDir == null ? null
+        : Path.of(cfg.cacheDir).resolve(name(seed) + "-threads" + cfg.threads + ".bin");
     Path meta = file == null ? null : file.resolveSibling(file.getFileName() + ".txt");
     if (file != null && Files.isRegularFile(file) && Files.isRegularFile(meta)) {
       try {
         model.load(file);
-        Base b = fromMeta(model, Files.readAllLines(meta), (System.nanoTime() - t0) / 1e9);
+        Base b = fromMeta(model, Files.readAllLines(meta), "cache", (System.nanoTime() - t0) / 1e9);
         log.printf("base model (seed %d): loaded from %s%n", seed, file);
         return b;
       } catch (IOException | RuntimeException e) {
         log.printf("base model (seed %d): cache unreadable (%s), training again%n", seed, e.getMessage());
       }
     }
+    if (cfg.bundledBase) {
+      Base b = bundled(model, splits, seed, t0);
+      if (b != null) {
+        return b;
+      }
+    }
+    Base b = train(model, splits, seed, t0);
+    if (file != null) {
+      try {
+        Files.createDirectories(file.getParent());
+        model.save(file);
+        Files.writeString(meta, meta(b));
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot write the base-model cache " + file, e);
+      }
+    }
+    return b;
+  }
+
+  private Base train(TinyTransformer model, TrainingSplits splits, long seed, long t0) {
     List<Example> data = PoolSampler.examples(splits.seed());
     Trainer trainer = new Trainer(new Batcher(tokenizer, cfg.trainPrompt));
     BandSearch search = new BandSearch(cfg.bandLow, cfg.bandTarget, cfg.bandHigh, cfg.checkpointEvery,
@@ -82,21 +113,38 @@ final class BaseModels {
     log.printf("base model (seed %d): %d steps, dev greedy accuracy %.3f, %.0f s (%d dev evaluations, %.1f s;"
         + " %d replays); checkpoints %s%n", seed, r.step(), r.devAccuracy(), seconds, r.checkpoints().size(),
         r.devSeconds(), r.replays(), curveText(r.checkpoints()));
-    if (file != null) {
-      try {
-        Files.createDirectories(file.getParent());
-        model.save(file);
-        Files.writeString(meta, r.step() + " " + r.devAccuracy() + " " + r.replays() + " " + r.devSeconds() + "\n"
-            + curveText(r.checkpoints()) + "\n");
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot write the base-model cache " + file, e);
-      }
-    }
-    return new Base(model, r.step(), r.devAccuracy(), r.checkpoints(), r.replays(), r.devSeconds(), false, seconds);
+    return new Base(model, r.step(), r.devAccuracy(), r.checkpoints(), r.replays(), r.devSeconds(), "trained",
+        seconds);
   }
 
-  /** A cached base: line 1 "steps devAccuracy replays devSeconds", line 2 the checkpoints. */
-  private static Base fromMeta(TinyTransformer model, List<String> lines, double seconds) {
+  /** The bundled base of this configuration and seed, or null when none is shipped. */
+  private Base bundled(TinyTransformer model, TrainingSplits splits, long seed, long t0) {
+    String res = BUNDLED + name(seed) + ".bin";
+    try (InputStream bin = BaseModels.class.getResourceAsStream(res);
+        InputStream txt = BaseModels.class.getResourceAsStream(res + ".txt")) {
+      if (bin == null || txt == null) {
+        return null;
+      }
+      model.load(bin, res);
+      Base shipped = fromMeta(model, new String(txt.readAllBytes(), StandardCharsets.UTF_8).lines().toList(),
+          "bundled", 0);
+      double dev = Evaluator.mean(evaluator.outcomes(model, splits.dev(), null));
+      log.printf("base model (seed %d): bundled %s, %d steps, dev greedy accuracy %.3f here (%.3f when trained)%n",
+          seed, res, shipped.steps(), dev, shipped.devAccuracy());
+      return new Base(model, shipped.steps(), dev, shipped.checkpoints(), shipped.replays(), shipped.devSeconds(),
+          "bundled", (System.nanoTime() - t0) / 1e9);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the bundled base model " + res, e);
+    }
+  }
+
+  /** Line 1 "steps devAccuracy replays devSeconds", line 2 the checkpoints ({@link #curveText}). */
+  private static String meta(Base b) {
+    return b.steps() + " " + b.devAccuracy() + " " + b.replays() + " " + b.devSeconds() + "\n"
+        + curveText(b.checkpoints()) + "\n";
+  }
+
+  private static Base fromMeta(TinyTransformer model, List<String> lines, String source, double seconds) {
     String[] m = lines.get(0).trim().split(" ");
     List<BandSearch.Checkpoint> checkpoints = new ArrayList<>();
     for (String c : lines.get(1).trim().split(" ")) {
@@ -105,19 +153,18 @@ final class BaseModels {
           Integer.parseInt(f[2])));
     }
     return new Base(model, Integer.parseInt(m[0]), Double.parseDouble(m[1]), checkpoints, Integer.parseInt(m[2]),
-        Double.parseDouble(m[3]), true, seconds);
+        Double.parseDouble(m[3]), source, seconds);
   }
 
-  private Path cacheFile(long seed) {
-    if (cfg.cacheDir == null) {
-      return null;
-    }
+  /**
+   * {@code base-<config hash>-seed<seed>}. The disk cache adds the thread count: libtorch's kernels
+   * split their sums by thread, so it changes the trained model.
+   */
+  private String name(long seed) {
     try {
       byte[] h = java.security.MessageDigest.getInstance("SHA-256")
           .digest(cfg.baseKey().getBytes(StandardCharsets.UTF_8));
-      // libtorch's kernels split their sums by thread, so the thread count changes the trained model.
-      return Path.of(cfg.cacheDir).resolve("base-" + HexFormat.of().formatHex(h, 0, 8) + "-seed" + seed + "-threads"
-          + cfg.threads + ".bin");
+      return "base-" + HexFormat.of().formatHex(h, 0, 8) + "-seed" + seed;
     } catch (java.security.NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }

@@ -4,9 +4,8 @@ import static org.bytedeco.pytorch.global.torch.set_num_threads;
 
 import dev.reweigh.demo.methods.DemoMethod;
 import dev.reweigh.demo.methods.DpoSharpening;
-import dev.reweigh.demo.methods.GoldRejection;
+import dev.reweigh.demo.methods.PlainMethods;
 import dev.reweigh.demo.methods.RoundInput;
-import dev.reweigh.demo.methods.SeedOnly;
 import dev.reweigh.demo.methods.Selected;
 import dev.reweigh.demo.model.CharTokenizer;
 import dev.reweigh.demo.model.Sampler;
@@ -96,7 +95,7 @@ final class Tuner {
         row.put("epochs", epochs);
         double sum = 0;
         int n = 0;
-        for (DemoMethod m : List.of(new SeedOnly(), new GoldRejection())) {
+        for (DemoMethod m : List.of(PlainMethods.seedOnly(), PlainMethods.goldRejection())) {
           double[] acc = new double[seeds.size()];
           for (int s = 0; s < seeds.size(); s++) {
             acc[s] = devAccuracy(seeds.get(s), m, null, epochs, lr, fineTuner, evaluator);

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.IntConsumer;
+import java.util.stream.IntStream;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.AdamW;
 import org.bytedeco.pytorch.AdamWOptions;
@@ -187,17 +188,18 @@ public final class TrainingRun implements AutoCloseable {
     }
   }
 
+  /** Fisher-Yates from the last position down: position i takes a uniform pick of 0..i. */
   private static int[] permutation(int n, SplittableRandom rnd) {
-    int[] p = new int[n];
-    for (int i = 0; i < n; i++) {
-      p[i] = i;
-    }
+    int[] p = IntStream.range(0, n).toArray();
     for (int i = n - 1; i > 0; i--) {
-      int j = rnd.nextInt(i + 1);
-      int t = p[i];
-      p[i] = p[j];
-      p[j] = t;
+      swap(p, i, rnd.nextInt(i + 1));
     }
     return p;
+  }
+
+  private static void swap(int[] p, int i, int j) {
+    int t = p[i];
+    p[i] = p[j];
+    p[j] = t;
   }
 }
