@@ -60,7 +60,7 @@ final class BaseModels {
     TinyTransformer model = new TinyTransformer(
         new ModelConfig(tokenizer.vocabSize(), cfg.dim, cfg.heads, cfg.layers, cfg.maxLen));
     Path file = cfg.cacheDir == null ? null
-        : Path.of(cfg.cacheDir).resolve(name(seed) + "-threads" + cfg.threads + ".bin");
+        : Path.of(cfg.cacheDir).resolve(name(cfg, seed) + "-threads" + cfg.threads + ".bin");
     Path meta = file == null ? null : file.resolveSibling(file.getFileName() + ".txt");
     if (file != null && Files.isRegularFile(file) && Files.isRegularFile(meta)) {
       try {
@@ -119,7 +119,7 @@ final class BaseModels {
 
   /** The bundled base of this configuration and seed, or null when none is shipped. */
   private Base bundled(TinyTransformer model, TrainingSplits splits, long seed, long t0) {
-    String res = BUNDLED + name(seed) + ".bin";
+    String res = BUNDLED + name(cfg, seed) + ".bin";
     try (InputStream bin = BaseModels.class.getResourceAsStream(res);
         InputStream txt = BaseModels.class.getResourceAsStream(res + ".txt")) {
       if (bin == null || txt == null) {
@@ -160,7 +160,7 @@ final class BaseModels {
    * {@code base-<config hash>-seed<seed>}. The disk cache adds the thread count: libtorch's kernels
    * split their sums by thread, so it changes the trained model.
    */
-  private String name(long seed) {
+  static String name(DemoConfig cfg, long seed) {
     try {
       byte[] h = java.security.MessageDigest.getInstance("SHA-256")
           .digest(cfg.baseKey().getBytes(StandardCharsets.UTF_8));

@@ -33,7 +33,7 @@ import picocli.CommandLine.Option;
             + " Reweigh's fused weighted loss for the same number of epochs, and compare greedy"
             + " test accuracy with paired bootstrap intervals and a verdict per paper claim.")
 public final class DemoCommand implements Callable<Integer> {
-  @Option(names = "--quick", description = "One seed, 200 test questions, half an epoch of fine-tuning (the CI test; about 90 s on a quiet 2-core machine).")
+  @Option(names = "--quick", description = "One seed, 200 test questions, half an epoch of fine-tuning, from the bundled base model of seed 7 (the CI test; about 80 s of one core).")
   boolean quick;
 
   @Option(names = "--calibrate", description = "Train (or load) the base models, measure and print the gates, stop.")
