@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -32,7 +33,7 @@ import picocli.CommandLine.Option;
             + " Reweigh's fused weighted loss for the same number of epochs, and compare greedy"
             + " test accuracy with paired bootstrap intervals and a verdict per paper claim.")
 public final class DemoCommand implements Callable<Integer> {
-  @Option(names = "--quick", description = "One seed, 200 test questions, half an epoch of fine-tuning (the CI test; about 90 s on a quiet 2-core machine).")
+  @Option(names = "--quick", description = "One seed, 200 test questions, half an epoch of fine-tuning, from the bundled base model of seed 7 (the CI test; about 80 s of one core).")
   boolean quick;
 
   @Option(names = "--calibrate", description = "Train (or load) the base models, measure and print the gates, stop.")
@@ -56,7 +57,7 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = {"-n", "--samples"}, description = "Responses sampled per question (default: 8).")
   Integer samples;
 
-  @Option(names = "--pool", description = "Unlabelled questions (default: 320, quick: 96).")
+  @Option(names = "--pool", description = "Unlabelled questions (default: 320).")
   Integer pool;
 
   @Option(names = "--test", description = "Test questions per seed (default: 500, quick: 200).")
@@ -101,6 +102,9 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--no-cache", description = "Neither read nor write cached base models.")
   boolean noCache;
 
+  @Option(names = "--no-bundled-base", description = "With --quick: train the base model on a cache miss instead of starting from the bundled one.")
+  boolean noBundledBase;
+
   @Option(names = "--no-progress", negatable = false, description = "No progress bars.")
   boolean noProgress;
 
@@ -111,52 +115,28 @@ public final class DemoCommand implements Callable<Integer> {
   public DemoConfig config() {
     DemoConfig c = quick ? DemoConfig.quick() : DemoConfig.standard();
     c.seed = seed;
-    if (seeds != null) {
-      c.seeds = seeds;
-    }
-    if (rounds != null) {
-      c.rounds = rounds;
-    }
-    if (samples != null) {
-      c.samplesPerQuestion = samples;
-    }
-    if (pool != null) {
-      c.pool = pool;
-    }
-    if (test != null) {
-      c.test = test;
-    }
-    if (baseSteps != null) {
-      c.baseMaxSteps = baseSteps;
-    }
-    if (epochs != null) {
-      c.fineTuneEpochs = epochs;
-      c.overridden("epochs = " + epochs + " (--epochs)");
-    }
-    if (lr != null) {
-      c.fineTuneLr = lr;
-      c.overridden("lr = " + lr + " (--lr)");
-    }
-    if (dpoLr != null) {
-      c.dpoLr = dpoLr;
-      c.overridden("dpoLr = " + dpoLr + " (--dpo-lr)");
-    }
-    if (temperature != null) {
-      c.temperature = temperature;
-    }
+    set(seeds, v -> c.seeds = v);
+    set(rounds, v -> c.rounds = v);
+    set(samples, v -> c.samplesPerQuestion = v);
+    set(pool, v -> c.pool = v);
+    set(test, v -> c.test = v);
+    set(baseSteps, v -> c.baseMaxSteps = v);
+    set(temperature, v -> c.temperature = v);
+    override(c, epochs, "epochs", "--epochs", v -> c.fineTuneEpochs = v);
+    override(c, lr, "lr", "--lr", v -> c.fineTuneLr = v);
+    override(c, dpoLr, "dpoLr", "--dpo-lr", v -> c.dpoLr = v);
     c.eastA = eastA;
     c.iwsiKeep = iwsiKeep;
     c.dpoLoss = dpoLoss;
-    if (dpoBeta != null) {
-      c.dpoBeta = dpoBeta;
-      c.overridden("dpoBeta = " + dpoBeta + " (--dpo-beta)");
-    } else if (dpoLoss != Preference.Kind.EQ8) {
+    override(c, dpoBeta, "dpoBeta", "--dpo-beta", v -> c.dpoBeta = v);
+    if (dpoBeta == null && dpoLoss != Preference.Kind.EQ8) {
       c.dpoBeta = 0.1; // the tuned beta is EQ8's; sigmoid DPO's common default
       c.overridden("dpoBeta = 0.1 (--dpo-loss " + dpoLoss + ", not tuned)");
     }
     c.trainPrompt = trainPrompt;
     c.threads = threads;
     c.progress = !noProgress;
+    c.bundledBase = c.bundledBase && !noBundledBase;
     c.cacheDir = noCache ? null
         : (cache != null ? cache : Path.of(System.getProperty("user.home"), ".cache", "reweigh", "demo")).toString();
     if (c.seeds < 1 || c.rounds < 1 || c.samplesPerQuestion < 2 || c.pool < 1 || c.test < 1
@@ -166,6 +146,21 @@ public final class DemoCommand implements Callable<Integer> {
           + " >= 1, --samples >= 2, --epochs, --lr, --dpo-lr and --temperature > 0");
     }
     return c;
+  }
+
+  /** Sets a field from an option the command line gave. */
+  private static <T> void set(T value, Consumer<T> field) {
+    if (value != null) {
+      field.accept(value);
+    }
+  }
+
+  /** Sets a field of the tuned recipe from an option the command line gave, and records it. */
+  private static <T> void override(DemoConfig c, T value, String name, String option, Consumer<T> field) {
+    if (value != null) {
+      field.accept(value);
+      c.overridden(name + " = " + value + " (" + option + ")");
+    }
   }
 
   @Override

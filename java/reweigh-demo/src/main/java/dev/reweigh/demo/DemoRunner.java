@@ -5,13 +5,10 @@ import static org.bytedeco.pytorch.global.torch.set_num_threads;
 import dev.reweigh.demo.methods.DemoMethod;
 import dev.reweigh.demo.methods.DpoSharpening;
 import dev.reweigh.demo.methods.EastWeighting;
-import dev.reweigh.demo.methods.GoldRejection;
-import dev.reweigh.demo.methods.IwsiFilter;
-import dev.reweigh.demo.methods.IwsiWeighted;
-import dev.reweigh.demo.methods.Lmsi;
+import dev.reweigh.demo.methods.IwsiMethods;
+import dev.reweigh.demo.methods.PlainMethods;
 import dev.reweigh.demo.methods.RoundInput;
 import dev.reweigh.demo.methods.SampledPool;
-import dev.reweigh.demo.methods.SeedOnly;
 import dev.reweigh.demo.methods.Selected;
 import dev.reweigh.demo.methods.SftSharpening;
 import dev.reweigh.demo.model.CharTokenizer;
@@ -54,16 +51,16 @@ public final class DemoRunner {
   /** The methods, in table order (base first). */
   List<DemoMethod> methods() {
     return List.of(
-        new SeedOnly(),
-        new Lmsi(),
-        new IwsiFilter(cfg.iwsiKeep, cfg.iwsiWholeText),
-        new IwsiWeighted(cfg.iwsiClip, cfg.iwsiWholeText),
+        PlainMethods.seedOnly(),
+        PlainMethods.lmsi(),
+        IwsiMethods.filter(cfg.iwsiKeep, cfg.iwsiWholeText),
+        IwsiMethods.weighted(cfg.iwsiClip, cfg.iwsiWholeText),
         new EastWeighting(cfg.eastA, false),
         new EastWeighting(cfg.eastA, true),
         new SftSharpening(true),
         new SftSharpening(false),
         new DpoSharpening(cfg.preference()),
-        new GoldRejection());
+        PlainMethods.goldRejection());
   }
 
   /** Runs every seed; with {@code calibrateOnly} stops after the gates. */
@@ -108,13 +105,17 @@ public final class DemoRunner {
     b.put("seed", seed);
     b.put("steps", base.steps());
     b.put("devAccuracy", base.devAccuracy());
-    b.put("cached", base.cached());
+    b.put("cached", !base.source().equals("trained"));
+    b.put("source", base.source());
     b.put("seconds", Math.round(base.seconds() * 10) / 10.0);
     List<List<Double>> curve = new ArrayList<>();
-    for (double[] c : base.curve()) {
-      curve.add(List.of(c[0], c[1]));
+    for (BandSearch.Checkpoint c : base.checkpoints()) {
+      curve.add(List.of((double) c.step(), c.devAccuracy(), (double) c.spacing()));
     }
     b.put("devCurve", curve);
+    b.put("devCurveFields", List.of("step", "devAccuracy", "spacing"));
+    b.put("replays", base.replays());
+    b.put("devEvaluationSeconds", Math.round(base.devSeconds() * 10) / 10.0);
     bases.add(b);
 
     SampledPool pool = sampler.sample(base.model(), splits.pool(), seed, 1, "base");

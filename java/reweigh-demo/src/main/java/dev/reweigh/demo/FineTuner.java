@@ -37,7 +37,7 @@ final class FineTuner {
     double[] obj;
     try (Progress pb = Progress.start(cfg.progress, label, steps)) {
       obj = trainer.train(model, examples, pairs, preference,
-          new Trainer.Options(steps, cfg.batchSize, lr, cfg.weightDecay, seed), 0, null, pb.step());
+          new Trainer.Options(steps, cfg.batchSize, lr, cfg.weightDecay, seed), pb.step());
     }
     phases.add("fineTuning", t0);
     return new Run(model, obj);

@@ -8,8 +8,10 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalDouble;
 
 /**
  * The fine-tuning hyperparameters chosen once on the dev split by {@code reweigh demo --tune}
@@ -45,6 +47,28 @@ public record TunedRecipe(double lr, double epochs, double dpoBeta, double dpoLr
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + RESOURCE, e);
     }
+  }
+
+  /**
+   * The learning rate of the best-scoring grid row with {@code epochs} (ties: the earlier row), the
+   * shared rule restricted to one epoch budget; empty when the grid has no such row.
+   */
+  public OptionalDouble bestLr(double epochs) {
+    Object grid = json.get("grid");
+    Map<?, ?> best = null;
+    if (grid instanceof List<?> rows) {
+      for (Object o : rows) {
+        if (o instanceof Map<?, ?> row && ((Number) row.get("epochs")).doubleValue() == epochs
+            && (best == null || score(row) > score(best) + Tuner.TIE)) {
+          best = row;
+        }
+      }
+    }
+    return best == null ? OptionalDouble.empty() : OptionalDouble.of(((Number) best.get("lr")).doubleValue());
+  }
+
+  private static double score(Map<?, ?> row) {
+    return ((Number) row.get("score")).doubleValue();
   }
 
   public void write(Path file) throws IOException {

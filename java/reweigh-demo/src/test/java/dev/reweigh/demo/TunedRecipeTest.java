@@ -75,9 +75,21 @@ class TunedRecipeTest {
     assertEquals(recipe.dpoLr(), standard.dpoLr);
     assertEquals(Boolean.TRUE, standard.recipe.get("matchesConfig"));
     DemoConfig quick = DemoConfig.quick();
-    assertEquals(recipe.lr(), quick.fineTuneLr);
     assertEquals(0.5, quick.fineTuneEpochs, "quick: half an epoch, its time budget");
-    assertEquals(List.of("epochs = 0.5 (quick preset: time budget)"), quick.recipe.get("overridden"));
+    List<Map<String, Object>> half = new ArrayList<>();
+    for (Map<String, Object> row : rows("grid")) {
+      if (num(row.get("epochs")) == 0.5) {
+        half.add(row);
+      }
+    }
+    double quickLr = num(best(half, List.of("seed-only", "gold-RS")).get("lr"));
+    assertEquals(quickLr, quick.fineTuneLr, "quick: the grid's best learning rate at half an epoch");
+    assertEquals(quickLr, recipe.bestLr(0.5).getAsDouble());
+    List<String> overridden = new ArrayList<>(List.of("epochs = 0.5 (quick preset: time budget)"));
+    if (quickLr != recipe.lr()) {
+      overridden.add("lr = " + quickLr + " (quick preset: the tuning grid's best at 0.5 epochs)");
+    }
+    assertEquals(overridden, quick.recipe.get("overridden"));
     @SuppressWarnings("unchecked")
     Map<String, Object> ft = (Map<String, Object>) standard.toMap().get("fineTune");
     assertEquals(standard.recipe, ft.get("recipe"), "report.json records the recipe and its tuning");

@@ -116,20 +116,30 @@ public final class TinyTransformer extends Module {
   }
 
   /** Reads parameters written by {@link #save} for the same config into this model. */
-  @SuppressWarnings("try") // the guard is used for its side effect
   public void load(java.nio.file.Path file) throws java.io.IOException {
+    try (java.io.InputStream in = java.nio.file.Files.newInputStream(file)) {
+      load(in, file.toString());
+    }
+  }
+
+  /**
+   * Reads parameters written by {@link #save} for the same config into this model.
+   *
+   * @param where the stream's origin, for error messages
+   */
+  @SuppressWarnings("try") // the guard is used for its side effect
+  public void load(java.io.InputStream stream, String where) throws java.io.IOException {
     TensorVector ps = parameters();
-    try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.BufferedInputStream(
-        java.nio.file.Files.newInputStream(file)));
+    try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.BufferedInputStream(stream));
         NoGradGuard g = new NoGradGuard()) {
       if (in.readLong() != ps.size()) {
-        throw new java.io.IOException(file + ": parameter count does not match the model");
+        throw new java.io.IOException(where + ": parameter count does not match the model");
       }
       for (long i = 0; i < ps.size(); i++) {
         Tensor p = ps.get(i);
         int n = in.readInt();
         if (n != p.numel() || !p.is_contiguous()) {
-          throw new java.io.IOException(file + ": parameter " + i + " has " + n + " values, model " + p.numel());
+          throw new java.io.IOException(where + ": parameter " + i + " has " + n + " values, model " + p.numel());
         }
         float[] v = new float[n];
         for (int k = 0; k < n; k++) {

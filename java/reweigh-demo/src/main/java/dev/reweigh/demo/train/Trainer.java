@@ -12,12 +12,7 @@ import dev.reweigh.weighting.Dpo;
 import dev.reweigh.weighting.Objective;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 import java.util.function.IntConsumer;
-import java.util.function.IntPredicate;
-import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.AdamW;
-import org.bytedeco.pytorch.AdamWOptions;
 import org.bytedeco.pytorch.Tensor;
 
 /**
@@ -65,73 +60,41 @@ public final class Trainer {
   }
 
   /**
-   * Trains {@code model} in place.
+   * Trains {@code model} in place for {@code o.steps()} steps.
    *
    * @param pairs preference pairs (empty for SFT); trained with {@code preference}
-   * @param every call {@code checkpoint} after every this many steps (0: never)
-   * @param checkpoint given the steps done, returns true to stop early (may be null)
    * @param progress called with 1 after each step (may be null)
-   * @return the objective per step run
+   * @return the objective per step
    */
-  @SuppressWarnings("try") // scopes are used for their side effects
   public double[] train(TinyTransformer model, List<Example> examples, List<Pair> pairs,
-      Preference preference, Options o, int every, IntPredicate checkpoint, IntConsumer progress) {
-    int units = examples.size() + pairs.size();
-    if (units == 0 || o.steps() == 0) {
+      Preference preference, Options o, IntConsumer progress) {
+    if (examples.size() + pairs.size() == 0 || o.steps() == 0) {
       return new double[0];
+    }
+    try (TrainingRun run = start(model, examples, pairs, preference, o)) {
+      run.advance(o.steps(), progress);
+      return run.objective();
+    }
+  }
+
+  /**
+   * A run that trains {@code model} in place step by step, which can be snapshot and restored
+   * ({@link TrainingRun}); the learning-rate schedule spans {@code o.steps()}.
+   */
+  public TrainingRun start(TinyTransformer model, List<Example> examples, List<Pair> pairs,
+      Preference preference, Options o) {
+    if (examples.size() + pairs.size() == 0) {
+      throw new IllegalArgumentException("examples, pairs: no unit to train on");
     }
     if (!pairs.isEmpty() && preference == null) {
       throw new IllegalArgumentException("preference: needed to train pairs");
     }
-    SplittableRandom rnd = new SplittableRandom(o.seed());
-    int[] order = permutation(units, rnd);
-    int cursor = 0;
-    AdamWOptions opts = new AdamWOptions(o.lr());
-    opts.weight_decay().put(o.weightDecay());
-    AdamW optimizer = new AdamW(model.parameters(), opts);
-    model.train(true);
-    int warmup = Math.max(1, o.steps() / 20);
-    int perBatch = Math.min(o.batchSize(), units);
-    List<Double> log = new ArrayList<>(o.steps());
-    for (int step = 0; step < o.steps(); step++) {
-      List<Example> ex = new ArrayList<>(perBatch);
-      List<Pair> pr = new ArrayList<>();
-      for (int i = 0; i < perBatch; i++) {
-        if (cursor == units) {
-          order = permutation(units, rnd);
-          cursor = 0;
-        }
-        int u = order[cursor++];
-        if (u < examples.size()) {
-          ex.add(examples.get(u));
-        } else {
-          pr.add(pairs.get(u - examples.size()));
-        }
-      }
-      double frac = (double) step / o.steps();
-      double lr = o.lr() * Math.min(1.0, (step + 1.0) / warmup)
-          * (0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI * frac)));
-      optimizer.param_groups().get(0).options().set_lr(lr);
-      try (PointerScope scope = new PointerScope()) {
-        optimizer.zero_grad();
-        log.add(pr.isEmpty() ? sftStep(model, ex) : preferenceStep(model, ex, pr, preference));
-        optimizer.step();
-      }
-      if (progress != null) {
-        progress.accept(1);
-      }
-      if (every > 0 && checkpoint != null && (step + 1) % every == 0 && step + 1 < o.steps()) {
-        model.eval();
-        boolean stop = checkpoint.test(step + 1);
-        model.train(true);
-        if (stop) {
-          break;
-        }
-      }
-    }
-    model.eval();
-    optimizer.close();
-    return log.stream().mapToDouble(Double::doubleValue).toArray();
+    return new TrainingRun(this, model, examples, pairs, preference, o);
+  }
+
+  /** One optimizer step's forward and backward over a batch; returns its objective. */
+  double step(TinyTransformer model, List<Example> ex, List<Pair> pr, Preference preference) {
+    return pr.isEmpty() ? sftStep(model, ex) : preferenceStep(model, ex, pr, preference);
   }
 
   private double sftStep(TinyTransformer model, List<Example> ex) {
@@ -205,19 +168,5 @@ public final class Trainer {
     }
     TorchLoss.step(batch, st, coeff, SUM);
     return objective;
-  }
-
-  private static int[] permutation(int n, SplittableRandom rnd) {
-    int[] p = new int[n];
-    for (int i = 0; i < n; i++) {
-      p[i] = i;
-    }
-    for (int i = n - 1; i > 0; i--) {
-      int j = rnd.nextInt(i + 1);
-      int t = p[i];
-      p[i] = p[j];
-      p[j] = t;
-    }
-    return p;
   }
 }

@@ -50,7 +50,7 @@ class SelectionTest {
   @Test
   void goldRejectionKeepsRightAnswersAndTheCheckerSeparatesLuckyChains() {
     RoundInput in = input(List.of(RIGHT, LUCKY, WRONG, NONE), new double[4], new int[] {1, 1, 1, 1});
-    Selected s = new GoldRejection().select(in);
+    Selected s = PlainMethods.goldRejection().select(in);
     assertEquals(2, s.examples().size());
     assertEquals(1.0, s.precision(), 0.0);
     assertEquals(0.5, s.chainPrecision(), 0.0);
