@@ -1,7 +1,5 @@
 package dev.reweigh.demo;
 
-import static org.bytedeco.pytorch.global.torch.manual_seed;
-
 import dev.reweigh.demo.model.CharTokenizer;
 import dev.reweigh.demo.model.ModelConfig;
 import dev.reweigh.demo.model.TinyTransformer;
@@ -25,8 +23,8 @@ import java.util.Locale;
 /**
  * The base model of one seed: trained on the labelled seed set into the dev band by {@link
  * BandSearch} (the arithmetic is learnt late and at a seed-dependent step, so a fixed step count
- * gives a base anywhere in 0.25-0.50). Cached on disk by configuration, seed and libtorch thread
- * count, with the checkpoints the search measured. With {@code cfg.bundledBase} (the quick preset)
+ * gives a base anywhere in 0.25-0.50). Cached on disk by configuration, seed and libtorch intra-op
+ * thread count ({@link Workers#INTRA_OP_THREADS}), with the checkpoints the search measured. With {@code cfg.bundledBase} (the quick preset)
  * a cache miss is served from a base model shipped as a resource ({@value #BUNDLED}), trained by
  * this same code for this configuration; its dev accuracy is measured again on this machine.
  */
@@ -56,11 +54,10 @@ final class BaseModels {
 
   Base get(TrainingSplits splits, long seed) {
     long t0 = System.nanoTime();
-    manual_seed(seed);
-    TinyTransformer model = new TinyTransformer(
-        new ModelConfig(tokenizer.vocabSize(), cfg.dim, cfg.heads, cfg.layers, cfg.maxLen));
+    TinyTransformer model = TinyTransformer.seeded(
+        new ModelConfig(tokenizer.vocabSize(), cfg.dim, cfg.heads, cfg.layers, cfg.maxLen), seed);
     Path file = cfg.cacheDir == null ? null
-        : Path.of(cfg.cacheDir).resolve(name(cfg, seed) + "-threads" + cfg.threads + ".bin");
+        : Path.of(cfg.cacheDir).resolve(name(cfg, seed) + "-threads" + Workers.INTRA_OP_THREADS + ".bin");
     Path meta = file == null ? null : file.resolveSibling(file.getFileName() + ".txt");
     if (file != null && Files.isRegularFile(file) && Files.isRegularFile(meta)) {
       try {
@@ -157,8 +154,8 @@ final class BaseModels {
   }
 
   /**
-   * {@code base-<config hash>-seed<seed>}. The disk cache adds the thread count: libtorch's kernels
-   * split their sums by thread, so it changes the trained model.
+   * {@code base-<config hash>-seed<seed>}. The disk cache adds the intra-op thread count: libtorch's
+   * kernels may split their sums by thread, so it can change the trained model.
    */
   static String name(DemoConfig cfg, long seed) {
     try {

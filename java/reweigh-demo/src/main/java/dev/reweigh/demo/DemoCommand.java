@@ -93,8 +93,10 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--train-prompt", description = "Also train on the question tokens (default: response only).")
   boolean trainPrompt;
 
-  @Option(names = "--threads", description = "libtorch intra-op threads (default: ${DEFAULT-VALUE}; use 1 on a busy machine, where threads wait at barriers).")
-  int threads = 2;
+  @Option(names = "--threads", description = "Worker threads: seeds and fine-tunes run side by side, each job on one"
+      + " libtorch thread, so results do not depend on this (default: the number of cores, ${DEFAULT-VALUE})."
+      + " Progress bars are drawn with --threads 1; with more, each job logs lines.")
+  int threads = Runtime.getRuntime().availableProcessors();
 
   @Option(names = "--cache", paramLabel = "DIR", description = "Base-model cache (default: ~/.cache/reweigh/demo).")
   Path cache;
@@ -135,7 +137,7 @@ public final class DemoCommand implements Callable<Integer> {
     }
     c.trainPrompt = trainPrompt;
     c.threads = threads;
-    c.progress = !noProgress;
+    c.progress = !noProgress && threads == 1;
     c.bundledBase = c.bundledBase && !noBundledBase;
     c.cacheDir = noCache ? null
         : (cache != null ? cache : Path.of(System.getProperty("user.home"), ".cache", "reweigh", "demo")).toString();

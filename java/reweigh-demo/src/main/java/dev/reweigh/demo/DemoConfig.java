@@ -70,7 +70,8 @@ public final class DemoConfig {
   public double chainRightMin = 0.6;
   // Statistics and runtime.
   public int bootstrap = 2000;
-  public int threads = 2;
+  /** Worker threads for the demo's independent jobs ({@link Workers}); results do not depend on it. */
+  public int threads = Runtime.getRuntime().availableProcessors();
   public boolean progress = true;
   public boolean quickPreset = false;
   public String cacheDir = null;
@@ -200,6 +201,7 @@ public final class DemoConfig {
     m.put("bundledBase", bundledBase);
     m.put("bootstrap", bootstrap);
     m.put("threads", threads);
+    m.put("intraOpThreads", Workers.INTRA_OP_THREADS);
     m.put("loss", "reweigh-pytorch TorchLoss.step / TorchLoss.forward (fused kernel, in-place gradient)");
     return m;
   }

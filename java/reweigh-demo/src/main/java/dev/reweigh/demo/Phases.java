@@ -4,12 +4,16 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Supplier;
 
-/** Wall-clock seconds per phase of a run (base training, sampling, fine-tuning, ...), summed. */
+/**
+ * Seconds per phase of a run (base training, sampling, fine-tuning, ...), summed over the phase's
+ * stretches on every worker thread ({@link Workers}): with two workers a phase can add up to twice
+ * its share of the wall time.
+ */
 final class Phases {
   private final Map<String, Double> seconds = new LinkedHashMap<>();
 
   /** Adds the time since {@code t0} (a {@link System#nanoTime()}) to {@code phase}. */
-  void add(String phase, long t0) {
+  synchronized void add(String phase, long t0) {
     seconds.merge(phase, (System.nanoTime() - t0) / 1e9, Double::sum);
   }
 
@@ -20,7 +24,7 @@ final class Phases {
     return v;
   }
 
-  Map<String, Double> seconds() {
-    return seconds;
+  synchronized Map<String, Double> seconds() {
+    return new LinkedHashMap<>(seconds);
   }
 }

@@ -1,7 +1,5 @@
 package dev.reweigh.demo;
 
-import static org.bytedeco.pytorch.global.torch.set_num_threads;
-
 import dev.reweigh.demo.methods.DemoMethod;
 import dev.reweigh.demo.methods.DpoSharpening;
 import dev.reweigh.demo.methods.PlainMethods;
@@ -20,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Callable;
 
 /**
  * {@code reweigh demo --tune}: chooses the fine-tuning recipe on the dev split, by rules fixed
@@ -36,7 +35,8 @@ import java.util.Map;
  *       DPO-Sharpening itself over all seeds is chosen (ties: the earlier entry).
  * </ol>
  *
- * <p>It sees only {@link TrainingSplits}: the test split is never generated here.
+ * <p>It sees only {@link TrainingSplits}: the test split is never generated here. Every fine-tune
+ * is one job on {@link Workers}; the grids are assembled in their fixed order.
  */
 final class Tuner {
   // Two seeds, both base models cached: each (lr, epochs) entry fine-tunes four models, each DPO
@@ -71,23 +71,30 @@ final class Tuner {
     if (cfg.dpoLoss != Preference.Kind.EQ8) {
       throw new IllegalArgumentException("--tune: tunes DPO-Sharpening's EQ8 loss; drop --dpo-loss");
     }
-    set_num_threads(cfg.threads);
-    Evaluator evaluator = new Evaluator(new Sampler(tokenizer, 128), cfg.maxNew);
-    PoolSampler sampler = new PoolSampler(cfg, tokenizer, phases);
-    FineTuner fineTuner = new FineTuner(cfg, tokenizer, phases);
-    List<SeedState> seeds = new ArrayList<>();
+    Workers.useIntraOpThreads();
+    List<Callable<SeedState>> prepare = new ArrayList<>();
     for (int s = 0; s < cfg.seeds; s++) {
       long seed = cfg.seed + s;
-      TrainingSplits splits = TrainingSplits.generate(new ChainTask(cfg.shape), cfg.trainingSizes(), seed);
-      long t0 = System.nanoTime();
-      BaseModels.Base base = new BaseModels(cfg, tokenizer, evaluator, log).get(splits, seed);
-      phases.add("baseTraining", t0);
-      RoundInput in = sampler.scored(sampler.sample(base.model(), splits.pool(), seed, 1, "base"), base.model(),
-          splits.valid());
-      seeds.add(new SeedState(seed, base, in, PoolSampler.examples(splits.seed()), splits));
+      prepare.add(() -> prepare(seed));
     }
+    List<SeedState> seeds = Workers.run(cfg.threads, prepare);
 
+    // Every (epochs, lr) x method x seed fine-tune is one job; rows are assembled in grid order.
+    List<DemoMethod> shared = List.of(PlainMethods.seedOnly(), PlainMethods.goldRejection());
+    List<Callable<Double>> jobs = new ArrayList<>();
+    for (double epochs : EPOCHS) {
+      for (double lr : LRS) {
+        for (int m = 0; m < shared.size(); m++) {
+          final int method = m;
+          for (SeedState st : seeds) {
+            jobs.add(() -> devAccuracy(st, sharedMethod(method), null, epochs, lr));
+          }
+        }
+      }
+    }
+    List<Double> accs = Workers.run(cfg.threads, jobs);
     List<Map<String, Object>> grid = new ArrayList<>();
+    int next = 0;
     for (double epochs : EPOCHS) {
       for (double lr : LRS) {
         Map<String, Object> row = new LinkedHashMap<>();
@@ -95,10 +102,10 @@ final class Tuner {
         row.put("epochs", epochs);
         double sum = 0;
         int n = 0;
-        for (DemoMethod m : List.of(PlainMethods.seedOnly(), PlainMethods.goldRejection())) {
+        for (DemoMethod m : shared) {
           double[] acc = new double[seeds.size()];
           for (int s = 0; s < seeds.size(); s++) {
-            acc[s] = devAccuracy(seeds.get(s), m, null, epochs, lr, fineTuner, evaluator);
+            acc[s] = accs.get(next++);
             sum += acc[s];
             n++;
           }
@@ -109,19 +116,31 @@ final class Tuner {
         log.printf(Locale.ROOT, "tune: lr %.0e, %.1f epochs -> mean dev accuracy %.4f%n", lr, epochs, sum / n);
       }
     }
-    Map<String, Object> shared = best(grid);
-    double bestLr = (double) shared.get("lr");
-    double bestEpochs = (double) shared.get("epochs");
+    Map<String, Object> sharedChoice = best(grid);
+    double bestLr = (double) sharedChoice.get("lr");
+    double bestEpochs = (double) sharedChoice.get("epochs");
 
+    List<Callable<Double>> dpoJobs = new ArrayList<>();
+    for (double beta : DPO_BETAS) {
+      for (double factor : DPO_LR_FACTORS) {
+        for (SeedState st : seeds) {
+          dpoJobs.add(() -> {
+            DpoSharpening dpo = new DpoSharpening(new Preference(Preference.Kind.EQ8, beta));
+            return devAccuracy(st, dpo, dpo.preference(), bestEpochs, bestLr * factor);
+          });
+        }
+      }
+    }
+    List<Double> dpoAccs = Workers.run(cfg.threads, dpoJobs);
     List<Map<String, Object>> dpoGrid = new ArrayList<>();
+    next = 0;
     for (double beta : DPO_BETAS) {
       for (double factor : DPO_LR_FACTORS) {
         double lr = bestLr * factor;
-        DpoSharpening dpo = new DpoSharpening(new Preference(Preference.Kind.EQ8, beta));
         double[] acc = new double[seeds.size()];
         double sum = 0;
         for (int s = 0; s < seeds.size(); s++) {
-          acc[s] = devAccuracy(seeds.get(s), dpo, dpo.preference(), bestEpochs, lr, fineTuner, evaluator);
+          acc[s] = dpoAccs.get(next++);
           sum += acc[s];
         }
         Map<String, Object> row = new LinkedHashMap<>();
@@ -175,9 +194,28 @@ final class Tuner {
     return best;
   }
 
+  /** One seed's base model and its scored round-1 pool. */
+  private SeedState prepare(long seed) {
+    TrainingSplits splits = TrainingSplits.generate(new ChainTask(cfg.shape), cfg.trainingSizes(), seed);
+    Evaluator evaluator = new Evaluator(new Sampler(tokenizer, 128), cfg.maxNew);
+    PoolSampler sampler = new PoolSampler(cfg, tokenizer, phases);
+    long t0 = System.nanoTime();
+    BaseModels.Base base = new BaseModels(cfg, tokenizer, evaluator, log).get(splits, seed);
+    phases.add("baseTraining", t0);
+    RoundInput in = sampler.scored(sampler.sample(base.model(), splits.pool(), seed, 1, "base"), base.model(),
+        splits.valid());
+    return new SeedState(seed, base, in, PoolSampler.examples(splits.seed()), splits);
+  }
+
+  /** A fresh instance of the shared rule's method {@code m} (0: seed-only, 1: gold-RS). */
+  private static DemoMethod sharedMethod(int m) {
+    return m == 0 ? PlainMethods.seedOnly() : PlainMethods.goldRejection();
+  }
+
   /** Dev accuracy of {@code method}'s round-1 selection fine-tuned with (epochs, lr) from the base. */
-  private double devAccuracy(SeedState st, DemoMethod method, Preference preference, double epochs, double lr,
-      FineTuner fineTuner, Evaluator evaluator) {
+  private double devAccuracy(SeedState st, DemoMethod method, Preference preference, double epochs, double lr) {
+    FineTuner fineTuner = new FineTuner(cfg, tokenizer, phases);
+    Evaluator evaluator = new Evaluator(new Sampler(tokenizer, 128), cfg.maxNew);
     Selected sel = method.select(st.input());
     List<Example> examples = new ArrayList<>(st.seedData());
     examples.addAll(sel.examples());

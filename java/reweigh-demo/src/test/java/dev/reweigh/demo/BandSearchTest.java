@@ -97,7 +97,8 @@ class BandSearchTest {
     return PoolSampler.examples(s.seed());
   }
 
-  private static float[] parameters(TinyTransformer m) {
+  /** Every parameter of {@code m}, in {@link TinyTransformer#parameters()} order. */
+  static float[] parameters(TinyTransformer m) {
     TensorVector ps = m.parameters();
     int n = (int) m.parameterCount();
     float[] all = new float[n];

@@ -23,7 +23,7 @@ class BundledBaseTest {
     String res = BaseModels.BUNDLED + BaseModels.name(quick, quick.seed) + ".bin";
     try (InputStream bin = BaseModels.class.getResourceAsStream(res);
         InputStream txt = BaseModels.class.getResourceAsStream(res + ".txt")) {
-      assertNotNull(bin, res + " (regenerate: ./reweigh demo --calibrate --seeds 1 --threads 1 --cache DIR, copy"
+      assertNotNull(bin, res + " (regenerate: ./reweigh demo --calibrate --seeds 1 --cache DIR, copy"
           + " DIR/base-*-seed7-threads1.bin and its .txt here without -threads1)");
       assertNotNull(txt, res + ".txt");
       List<String> meta = new String(txt.readAllBytes(), StandardCharsets.UTF_8).lines().toList();

@@ -1,6 +1,7 @@
 package dev.reweigh.demo.model;
 
 import static org.bytedeco.pytorch.global.torch.arange;
+import static org.bytedeco.pytorch.global.torch.manual_seed;
 
 import org.bytedeco.pytorch.EmbeddingImpl;
 import org.bytedeco.pytorch.LayerNormImpl;
@@ -25,17 +26,37 @@ public final class TinyTransformer extends Module {
   private final LayerNormImpl lnF;
   private final LinearImpl head;
 
-  /** A freshly initialised model (libtorch's default init; seed it with torch.manual_seed). */
+  /**
+   * Held while a model draws its initial parameters from libtorch's one global generator: a
+   * model built on another thread between {@link #seeded}'s {@code manual_seed} and its
+   * initialisation would take that seed's draws.
+   */
+  private static final Object INIT = new Object();
+
+  /**
+   * A freshly initialised model (libtorch's default init from the global generator, wherever it
+   * stands; {@link #seeded} for a reproducible one).
+   */
   public TinyTransformer(ModelConfig config) {
     this.config = config;
-    tok = register_module("tok", new EmbeddingImpl(config.vocab(), config.dim()));
-    pos = register_module("pos", new EmbeddingImpl(config.maxLen(), config.dim()));
-    blocks = new Block[config.layers()];
-    for (int i = 0; i < blocks.length; i++) {
-      blocks[i] = register_module("block" + i, new Block(config.dim(), config.heads()));
+    synchronized (INIT) {
+      tok = register_module("tok", new EmbeddingImpl(config.vocab(), config.dim()));
+      pos = register_module("pos", new EmbeddingImpl(config.maxLen(), config.dim()));
+      blocks = new Block[config.layers()];
+      for (int i = 0; i < blocks.length; i++) {
+        blocks[i] = register_module("block" + i, new Block(config.dim(), config.heads()));
+      }
+      lnF = register_module("lnF", new LayerNormImpl(new LongVector(new long[] {config.dim()})));
+      head = register_module("head", new LinearImpl(config.dim(), config.vocab()));
     }
-    lnF = register_module("lnF", new LayerNormImpl(new LongVector(new long[] {config.dim()})));
-    head = register_module("head", new LinearImpl(config.dim(), config.vocab()));
+  }
+
+  /** A model initialised from libtorch's generator seeded with {@code seed}, whatever other threads do. */
+  public static TinyTransformer seeded(ModelConfig config, long seed) {
+    synchronized (INIT) {
+      manual_seed(seed);
+      return new TinyTransformer(config);
+    }
   }
 
   public ModelConfig config() {
