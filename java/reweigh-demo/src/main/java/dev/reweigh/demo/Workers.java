@@ -9,6 +9,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -67,6 +68,7 @@ final class Workers {
           out.add(f.get());
         } catch (ExecutionException e) {
           pool.shutdownNow();
+          pool.awaitTermination(Long.MAX_VALUE, TimeUnit.DAYS);
           throw rethrown(e.getCause());
         }
       }
@@ -87,13 +89,11 @@ final class Workers {
     }
   }
 
+  /** {@code t} itself when unchecked (an {@link Error} is thrown here), else wrapped. */
   private static RuntimeException rethrown(Throwable t) {
-    if (t instanceof RuntimeException r) {
-      throw r;
-    }
     if (t instanceof Error e) {
       throw e;
     }
-    return new IllegalStateException("a demo job failed: " + t, t);
+    return t instanceof RuntimeException r ? r : new IllegalStateException("a demo job failed: " + t, t);
   }
 }
