@@ -9,10 +9,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 pkg=${1:?usage: java/pit.sh api|weighting|cli}
 shift
+# A package's run mutates its own classes under its own tests; api narrows that below.
+module=java/reweigh-core
+modules=java/reweigh-core
+classes="dev.reweigh.$pkg.*"
+excluded='none.*'
+tests="$classes"
+excludedTests='none.*'
 case "$pkg" in
   api)
-    module=java/reweigh-core
-    modules=java/reweigh-core
     classes='dev.reweigh.*'
     # Subpackages have runs of their own; nativeapi is the generated JavaCPP binding and internal
     # the loader: neither holds Java logic to mutate.
@@ -22,21 +27,10 @@ case "$pkg" in
     # running it per mutant would take hours. Every other core test runs.
     excludedTests='dev.reweigh.weighting.*,dev.reweigh.FusedLossReferenceTest'
     ;;
-  weighting)
-    module=java/reweigh-core
-    modules=java/reweigh-core
-    classes='dev.reweigh.weighting.*'
-    excluded='none.*'
-    tests='dev.reweigh.weighting.*'
-    excludedTests='none.*'
-    ;;
+  weighting) ;;
   cli)
     module=java/reweigh-cli
     modules=java/reweigh-core,java/reweigh-cli
-    classes='dev.reweigh.cli.*'
-    excluded='none.*'
-    tests='dev.reweigh.cli.*'
-    excludedTests='none.*'
     ;;
   *)
     echo "unknown package '$pkg': api, weighting or cli" >&2

@@ -10,13 +10,9 @@
 # plus -fno-sanitize-recover=all from cmake/ReweighSanitizers.cmake), so ctest
 # fails and this script exits non-zero. Leak checking is on (detect_leaks=1).
 set -euo pipefail
-here="$(cd "$(dirname "$0")/.." && pwd)"
-build="${BUILD_DIR:-$here/build-sanitize}"
-jobs="${JOBS:-$(nproc)}"
-
-cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DREWEIGH_SANITIZE=ON -DREWEIGH_BUILD_TESTS=ON -DREWEIGH_CUDA=OFF >/dev/null
-cmake --build "$build" -j "$jobs"
+# shellcheck source=build_tests.sh
+source "$(dirname "$0")/build_tests.sh"
+build_tests build-sanitize RelWithDebInfo -DREWEIGH_SANITIZE=ON
 
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"

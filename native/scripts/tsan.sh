@@ -9,13 +9,9 @@
 # answer to a racing caller is checked there, not its absence). Any report
 # fails its test binary (halt_on_error), so ctest and this script exit non-zero.
 set -euo pipefail
-here="$(cd "$(dirname "$0")/.." && pwd)"
-build="${BUILD_DIR:-$here/build-tsan}"
-jobs="${JOBS:-$(nproc)}"
-
-cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DREWEIGH_TSAN=ON -DREWEIGH_BUILD_TESTS=ON -DREWEIGH_CUDA=OFF >/dev/null
-cmake --build "$build" -j "$jobs"
+# shellcheck source=build_tests.sh
+source "$(dirname "$0")/build_tests.sh"
+build_tests build-tsan RelWithDebInfo -DREWEIGH_TSAN=ON
 
 # second_deadlock_stack: both stacks of a lock-order report.
 export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:history_size=4"

@@ -14,22 +14,17 @@
 namespace reftest {
 namespace {
 
+/* (eps, z-loss, softcap, scale, reduction, normalization, normalizer, grad scale); the rest default. */
 std::vector<NamedOptions> pairs() {
-    std::vector<NamedOptions> sets;
-    reweigh_ce_options_t o = reweigh_ce_options_default();
-    o.label_smoothing = 0.1f;
-    o.logit_scale = 1.7f;
-    sets.push_back({"eps=0.1,scale=1.7", o});
-    o = reweigh_ce_options_default();
-    o.label_smoothing = 0.2f;
-    o.logit_scale = 0.6f;
-    o.token_reduction = REWEIGH_TOKEN_REDUCTION_SUM;
-    sets.push_back({"eps=0.2,scale=0.6,SUM", o});
-    o = reweigh_ce_options_default();
-    o.z_loss = 1e-2f;
-    o.logit_scale = 1.4f;
-    sets.push_back({"zloss=1e-2,scale=1.4", o});
-    return sets;
+    constexpr int32_t kMean = REWEIGH_TOKEN_REDUCTION_MEAN;
+    constexpr int32_t kSum = REWEIGH_TOKEN_REDUCTION_SUM;
+    constexpr int32_t kWeightSum = REWEIGH_NORMALIZATION_WEIGHT_SUM;
+    using reweigh_test::options_of;
+    return {
+        {"eps=0.1,scale=1.7", options_of(0.1f, 0.0f, 0.0f, 1.7f, kMean, kWeightSum, 1.0, 1.0f)},
+        {"eps=0.2,scale=0.6,SUM", options_of(0.2f, 0.0f, 0.0f, 0.6f, kSum, kWeightSum, 1.0, 1.0f)},
+        {"zloss=1e-2,scale=1.4", options_of(0.0f, 1e-2f, 0.0f, 1.4f, kMean, kWeightSum, 1.0, 1.0f)},
+    };
 }
 
 TEST(CeOptionPairs, SmoothingAndZLossWithScaleMatchTheReferenceOnEveryIsa) {

@@ -13,6 +13,8 @@
 
 #include <fstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "../src/cpu/cpu_quota.h"
 #include "reweigh/reweigh.h"
@@ -21,7 +23,15 @@ namespace {
 
 using reweigh::cpu::cgroup_cpu_limit;
 
-class FakeCgroup : public ::testing::Test {
+/* One fake cgroup tree: its files below the mount point, this process's /proc/self/cgroup, the limit expected. */
+struct Tree {
+    const char* name;
+    std::vector<std::pair<std::string, std::string>> files;
+    const char* self_cgroup;
+    int limit;
+};
+
+class FakeCgroup : public ::testing::TestWithParam<Tree> {
 protected:
     std::string root;
 
@@ -44,48 +54,35 @@ protected:
     }
 };
 
-TEST_F(FakeCgroup, V2QuotaOfTheGroup) {
-    write("/cpu.max", "max 100000\n");
-    write("/job/cpu.max", "200000 100000\n");
-    EXPECT_EQ(cgroup_cpu_limit("0::/job\n", root), 2);
+TEST_P(FakeCgroup, Limit) {
+    for (const auto& [rel, text] : GetParam().files) write(rel, text);
+    EXPECT_EQ(cgroup_cpu_limit(GetParam().self_cgroup, root), GetParam().limit);
 }
 
-TEST_F(FakeCgroup, V2FractionalQuotaRoundsUpAndAncestorsCount) {
-    write("/cpu.max", "max 100000\n");
-    write("/a/cpu.max", "150000 100000\n");
-    write("/a/b/cpu.max", "max 100000\n");
-    EXPECT_EQ(cgroup_cpu_limit("0::/a/b\n", root), 2);
-}
+const char* const kV1Quota = "/cpu/cpu.cfs_quota_us";
+const char* const kV1Period = "/cpu/cpu.cfs_period_us";
+const char* const kNotMounted = "1:cpu:/host/path/not/mounted\n";
 
-TEST_F(FakeCgroup, V2NoQuotaAnywhere) {
-    write("/cpu.max", "max 100000\n");
-    write("/a/cpu.max", "max 100000\n");
-    EXPECT_EQ(cgroup_cpu_limit("0::/a\n", root), 0);
-}
-
-TEST_F(FakeCgroup, V2ContainerSeesItsGroupAtTheRoot) {
-    write("/cpu.max", "300000 100000\n");
-    EXPECT_EQ(cgroup_cpu_limit("0::/\n", root), 3);
-}
-
-TEST_F(FakeCgroup, V1CfsQuota) {
-    write("/cpu,cpuacct/docker/x/cpu.cfs_quota_us", "50000\n");
-    write("/cpu,cpuacct/docker/x/cpu.cfs_period_us", "100000\n");
-    EXPECT_EQ(cgroup_cpu_limit("4:memory:/docker/x\n3:cpu,cpuacct:/docker/x\n", root), 1);
-}
-
-TEST_F(FakeCgroup, V1UnlimitedAndContainerRoot) {
-    write("/cpu/cpu.cfs_quota_us", "-1\n");
-    write("/cpu/cpu.cfs_period_us", "100000\n");
-    EXPECT_EQ(cgroup_cpu_limit("1:cpu:/host/path/not/mounted\n", root), 0);
-    write("/cpu/cpu.cfs_quota_us", "400000\n");
-    EXPECT_EQ(cgroup_cpu_limit("1:cpu:/host/path/not/mounted\n", root), 4);
-}
-
-TEST_F(FakeCgroup, MissingFilesMeanNoLimit) {
-    EXPECT_EQ(cgroup_cpu_limit("0::/nothing\n1:cpu:/nothing\n", root), 0);
-    EXPECT_EQ(cgroup_cpu_limit("garbage\n", root), 0);
-}
+INSTANTIATE_TEST_SUITE_P(
+    Trees, FakeCgroup,
+    ::testing::Values(
+        Tree{"V2QuotaOfTheGroup", {{"/cpu.max", "max 100000\n"}, {"/job/cpu.max", "200000 100000\n"}}, "0::/job\n", 2},
+        // 1.5 CPUs at /a round up to 2; /a/b itself has no quota.
+        Tree{"V2FractionalQuotaRoundsUpAndAncestorsCount",
+             {{"/cpu.max", "max 100000\n"}, {"/a/cpu.max", "150000 100000\n"}, {"/a/b/cpu.max", "max 100000\n"}},
+             "0::/a/b\n", 2},
+        Tree{"V2NoQuotaAnywhere", {{"/cpu.max", "max 100000\n"}, {"/a/cpu.max", "max 100000\n"}}, "0::/a\n", 0},
+        Tree{"V2ContainerSeesItsGroupAtTheRoot", {{"/cpu.max", "300000 100000\n"}}, "0::/\n", 3},
+        Tree{"V1CfsQuota",
+             {{"/cpu,cpuacct/docker/x/cpu.cfs_quota_us", "50000\n"},
+              {"/cpu,cpuacct/docker/x/cpu.cfs_period_us", "100000\n"}},
+             "4:memory:/docker/x\n3:cpu,cpuacct:/docker/x\n", 1},
+        // A container sees its own group at the mount point whatever path /proc/self/cgroup names.
+        Tree{"V1Unlimited", {{kV1Quota, "-1\n"}, {kV1Period, "100000\n"}}, kNotMounted, 0},
+        Tree{"V1ContainerRoot", {{kV1Quota, "400000\n"}, {kV1Period, "100000\n"}}, kNotMounted, 4},
+        Tree{"MissingFilesMeanNoLimit", {}, "0::/nothing\n1:cpu:/nothing\n", 0},
+        Tree{"GarbageMeansNoLimit", {}, "garbage\n", 0}),
+    [](const ::testing::TestParamInfo<Tree>& info) { return std::string(info.param.name); });
 
 TEST(UsableCpus, PoolFollowsTheAffinityMask) {
     if (getenv("REWEIGH_NUM_THREADS") != nullptr) GTEST_SKIP() << "REWEIGH_NUM_THREADS overrides the default";

@@ -20,7 +20,7 @@
 #include <string>
 #include <vector>
 
-#include "cuda/cuda_test_support.h"
+#include "batch_of.h"
 #include "reference.h"
 #include "reweigh/reweigh.h"
 
@@ -459,7 +459,7 @@ inline std::vector<double> read_in_place(const Buffers& b, int64_t rows, int64_t
     return out;
 }
 
-/* A CPU batch over logits with row stride = vocab (batch_of: the CUDA tests' host-only batch builder). */
+/* A CPU batch over logits with row stride = vocab. */
 inline reweigh_ce_batch_t dense_batch(const void* logits, int32_t logits_dtype, int64_t rows, int64_t vocab,
                                       const void* targets, int32_t targets_dtype, const void* offsets,
                                       int32_t offsets_dtype, int64_t samples) {

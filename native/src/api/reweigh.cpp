@@ -63,6 +63,36 @@ void validate_coefficients(const reweigh_ce_batch_t& b, bool probe, const float*
 
 const reweigh_ce_stats_t kNoStats = {nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr};
 
+/* One kernel call's batch and options, copied (snapshot) and checked, and the row parameters they give. */
+struct Call {
+    reweigh_ce_batch_t b;
+    reweigh_ce_options_t o;
+    bool probe;
+    reweigh::RowParams params;
+};
+
+Call enter(const reweigh_ce_batch_t* batch, const reweigh_ce_options_t* options) {
+    Call c{snapshot(batch, "batch"), snapshot(options, "options"), false, {}};
+    c.probe = validate_common(&c.b, &c.o);
+    c.params = reweigh::validate_options(&c.o);
+    return c;
+}
+
+/* The stats outputs of a forward pass (NULL stats: none of them), checked. */
+reweigh_ce_stats_t checked_stats(const Call& c, const reweigh_ce_stats_t* stats) {
+    const reweigh_ce_stats_t out = stats != nullptr ? *stats : kNoStats;
+    validate_stats(c.b, c.probe, &out);
+    return out;
+}
+
+/* The gradient output of a backward pass, checked. */
+reweigh_ce_grad_t checked_grad(const Call& c, const reweigh_ce_grad_t* grad) {
+    const reweigh_ce_grad_t g = snapshot(grad, "grad");
+    reweigh::validate_grad(c.b, &g);
+    reweigh::validate_memory_space(c.b, c.probe, g.data, "grad");
+    return g;
+}
+
 }  // namespace
 
 extern "C" {
@@ -134,17 +164,13 @@ reweigh_status_t reweigh_pointer_device(const void* ptr, int32_t* device_type, i
 reweigh_status_t reweigh_ce_forward(const reweigh_ce_batch_t* batch, const reweigh_ce_options_t* options,
                                     const reweigh_ce_stats_t* stats) {
     return guarded([&] {
-        const reweigh_ce_batch_t b = snapshot(batch, "batch");
-        const reweigh_ce_options_t o = snapshot(options, "options");
-        const bool probe = validate_common(&b, &o);
-        const reweigh::RowParams params = reweigh::validate_options(&o);
-        const reweigh_ce_stats_t out = stats != nullptr ? *stats : kNoStats;
-        validate_stats(b, probe, &out);
-        reweigh::validate_no_aliasing(b, &out, nullptr, nullptr, nullptr, nullptr);
-        if (b.device_type == REWEIGH_DEVICE_CUDA) {
-            reweigh::cuda::ce_forward(b, o, params, out);
+        const Call c = enter(batch, options);
+        const reweigh_ce_stats_t out = checked_stats(c, stats);
+        reweigh::validate_no_aliasing(c.b, &out, nullptr, nullptr, nullptr, nullptr);
+        if (c.b.device_type == REWEIGH_DEVICE_CUDA) {
+            reweigh::cuda::ce_forward(c.b, c.o, c.params, out);
         } else {
-            reweigh::cpu::ce_forward(b, o, params, out);
+            reweigh::cpu::ce_forward(c.b, c.o, c.params, out);
         }
     });
 }
@@ -152,22 +178,17 @@ reweigh_status_t reweigh_ce_forward(const reweigh_ce_batch_t* batch, const rewei
 reweigh_status_t reweigh_ce_backward(const reweigh_ce_batch_t* batch, const reweigh_ce_options_t* options,
                                      const float* row_lse, const float* coefficients, const reweigh_ce_grad_t* grad) {
     return guarded([&] {
-        const reweigh_ce_batch_t b = snapshot(batch, "batch");
-        const reweigh_ce_options_t o = snapshot(options, "options");
-        const bool probe = validate_common(&b, &o);
-        const reweigh::RowParams params = reweigh::validate_options(&o);
-        REWEIGH_CHECK_ARG(row_lse != nullptr || b.rows == 0, "rowLse is NULL (rows = %lld)",
-                          static_cast<long long>(b.rows));
-        reweigh::validate_memory_space(b, probe, row_lse, "rowLse");
-        validate_coefficients(b, probe, coefficients);
-        const reweigh_ce_grad_t g = snapshot(grad, "grad");
-        reweigh::validate_grad(b, &g);
-        reweigh::validate_memory_space(b, probe, g.data, "grad");
-        reweigh::validate_no_aliasing(b, nullptr, row_lse, coefficients, &g, nullptr);
-        if (b.device_type == REWEIGH_DEVICE_CUDA) {
-            reweigh::cuda::ce_backward(b, o, params, row_lse, coefficients, g);
+        const Call c = enter(batch, options);
+        REWEIGH_CHECK_ARG(row_lse != nullptr || c.b.rows == 0, "rowLse is NULL (rows = %lld)",
+                          static_cast<long long>(c.b.rows));
+        reweigh::validate_memory_space(c.b, c.probe, row_lse, "rowLse");
+        validate_coefficients(c.b, c.probe, coefficients);
+        const reweigh_ce_grad_t g = checked_grad(c, grad);
+        reweigh::validate_no_aliasing(c.b, nullptr, row_lse, coefficients, &g, nullptr);
+        if (c.b.device_type == REWEIGH_DEVICE_CUDA) {
+            reweigh::cuda::ce_backward(c.b, c.o, c.params, row_lse, coefficients, g);
         } else {
-            reweigh::cpu::ce_backward(b, o, params, row_lse, coefficients, g);
+            reweigh::cpu::ce_backward(c.b, c.o, c.params, row_lse, coefficients, g);
         }
     });
 }
@@ -176,22 +197,16 @@ reweigh_status_t reweigh_ce_forward_backward(const reweigh_ce_batch_t* batch, co
                                              const float* coefficients, const reweigh_ce_stats_t* stats,
                                              const reweigh_ce_grad_t* grad, double* total) {
     return guarded([&] {
-        const reweigh_ce_batch_t b = snapshot(batch, "batch");
-        const reweigh_ce_options_t o = snapshot(options, "options");
-        const bool probe = validate_common(&b, &o);
-        const reweigh::RowParams params = reweigh::validate_options(&o);
-        const reweigh_ce_stats_t out = stats != nullptr ? *stats : kNoStats;
-        validate_stats(b, probe, &out);
-        validate_coefficients(b, probe, coefficients);
-        const reweigh_ce_grad_t g = snapshot(grad, "grad");
-        reweigh::validate_grad(b, &g);
-        reweigh::validate_memory_space(b, probe, g.data, "grad");
-        reweigh::validate_no_aliasing(b, &out, nullptr, coefficients, &g, total);
-        if (b.device_type == REWEIGH_DEVICE_CUDA) {
-            reweigh::validate_memory_space(b, probe, total, "total");
-            reweigh::cuda::ce_forward_backward(b, o, params, coefficients, out, g, total);
+        const Call c = enter(batch, options);
+        const reweigh_ce_stats_t out = checked_stats(c, stats);
+        validate_coefficients(c.b, c.probe, coefficients);
+        const reweigh_ce_grad_t g = checked_grad(c, grad);
+        reweigh::validate_no_aliasing(c.b, &out, nullptr, coefficients, &g, total);
+        if (c.b.device_type == REWEIGH_DEVICE_CUDA) {
+            reweigh::validate_memory_space(c.b, c.probe, total, "total");
+            reweigh::cuda::ce_forward_backward(c.b, c.o, c.params, coefficients, out, g, total);
         } else {
-            const double t = reweigh::cpu::ce_forward_backward(b, o, params, coefficients, &out, g);
+            const double t = reweigh::cpu::ce_forward_backward(c.b, c.o, c.params, coefficients, &out, g);
             if (total != nullptr) *total = t;
         }
     });

@@ -9,22 +9,16 @@
 #define REWEIGH_COMMON_BF16_H
 
 #include <stdint.h>
-#include <string.h>
 
+#include "float_bits.h"
 #include "hd.h"
 
 namespace reweigh {
 
-REWEIGH_HD float bf16_to_float(uint16_t h) {
-    uint32_t bits = static_cast<uint32_t>(h) << 16;
-    float f;
-    memcpy(&f, &bits, sizeof f);
-    return f;
-}
+REWEIGH_HD float bf16_to_float(uint16_t h) { return bits_float(static_cast<uint32_t>(h) << 16); }
 
 REWEIGH_HD uint16_t float_to_bf16(float f) {
-    uint32_t bits;
-    memcpy(&bits, &f, sizeof bits);
+    const uint32_t bits = float_bits(f);
     if ((bits & 0x7fffffffu) > 0x7f800000u) {  // NaN: keep sign, force a quiet payload
         return static_cast<uint16_t>((bits >> 16) | 0x0040u);
     }

@@ -13,8 +13,8 @@
 #define REWEIGH_COMMON_FP16_H
 
 #include <stdint.h>
-#include <string.h>
 
+#include "float_bits.h"
 #include "hd.h"
 
 namespace reweigh {
@@ -23,25 +23,18 @@ REWEIGH_HD float half_to_float(uint16_t h) {
     const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
     const uint32_t exponent = (static_cast<uint32_t>(h) >> 10) & 0x1fu;
     const uint32_t mantissa = static_cast<uint32_t>(h) & 0x3ffu;
-    uint32_t bits;
     if (exponent == 0x1fu) {
-        bits = sign | 0x7f800000u | (mantissa << 13); /* inf or NaN (payload kept) */
-    } else if (exponent == 0u) {
-        /* zero or subnormal: mantissa * 2^-24, exact in float32 */
-        float f = static_cast<float>(mantissa) * 5.9604644775390625e-8f;
-        memcpy(&bits, &f, sizeof bits);
-        bits |= sign;
-    } else {
-        bits = sign | ((exponent + 112u) << 23) | (mantissa << 13); /* rebias 15 -> 127 */
+        return bits_float(sign | 0x7f800000u | (mantissa << 13)); /* inf or NaN (payload kept) */
     }
-    float out;
-    memcpy(&out, &bits, sizeof out);
-    return out;
+    if (exponent == 0u) {
+        /* zero or subnormal: mantissa * 2^-24, exact in float32 */
+        return bits_float(float_bits(static_cast<float>(mantissa) * 5.9604644775390625e-8f) | sign);
+    }
+    return bits_float(sign | ((exponent + 112u) << 23) | (mantissa << 13)); /* rebias 15 -> 127 */
 }
 
 REWEIGH_HD uint16_t float_to_half(float f) {
-    uint32_t bits;
-    memcpy(&bits, &f, sizeof bits);
+    uint32_t bits = float_bits(f);
     const uint32_t sign = bits & 0x80000000u;
     bits ^= sign;
     uint32_t out;
@@ -50,12 +43,7 @@ REWEIGH_HD uint16_t float_to_half(float f) {
     } else if (bits < 0x38800000u) {              /* below 2^-14: subnormal half or zero */
         /* Adding 0.5f puts the half's 10 mantissa bits at the bottom of the float;
          * the float addition itself rounds to nearest even. */
-        float a;
-        memcpy(&a, &bits, sizeof a);
-        a += 0.5f;
-        uint32_t abits;
-        memcpy(&abits, &a, sizeof abits);
-        out = abits - 0x3f000000u;
+        out = float_bits(bits_float(bits) + 0.5f) - 0x3f000000u;
     } else {
         const uint32_t mantissa_odd = (bits >> 13) & 1u;
         bits += 0xc8000fffu + mantissa_odd;      /* rebias 127 -> 15 (-112 << 23) and round */

@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <utility>
 #include <vector>
 
 #include "../common/bf16.h"
@@ -317,15 +318,35 @@ void ce_forward(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, cons
     reduce_samples(b, o, l, rows, &stats, nullptr);
 }
 
+namespace {
+
+/*
+ * What both gradient passes start from: the labels, the coefficients c_s and the
+ * normaliser D of docs/design.md §3.
+ */
+struct SampleWeights {
+    Labels l;
+    std::vector<float> c;
+    double d;
+};
+
+SampleWeights sample_weights(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, const float* coefficients) {
+    check_cpu_dtype(b);
+    Labels l = copy_labels(b, o);
+    std::vector<float> c = copy_coefficients(o, coefficients, b.samples);
+    const double d = normalizer(o, l, c);
+    return {std::move(l), std::move(c), d};
+}
+
+}  // namespace
+
 void ce_backward(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, const RowParams& p,
                  const float* row_lse, const float* coefficients, const reweigh_ce_grad_t& grad) {
-    check_cpu_dtype(b);
-    const Labels l = copy_labels(b, o);
-    const std::vector<float> c = copy_coefficients(o, coefficients, b.samples);
-    const double d = normalizer(o, l, c);
+    const SampleWeights w = sample_weights(b, o, coefficients);
+    const Labels& l = w.l;
     const std::vector<float> lse = copy_row_lse(l, row_lse);
     check_finite_logits(b, o, l);
-    const std::vector<float> k = sample_scales(o, l, c, d);
+    const std::vector<float> k = sample_scales(o, l, w.c, w.d);
     RowJob job;
     init_job(job, b, l, p, Mode::Backward);
     job.sample_k = k.data();
@@ -337,12 +358,10 @@ void ce_backward(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, con
 
 double ce_forward_backward(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, const RowParams& p,
                            const float* coefficients, const reweigh_ce_stats_t* stats, const reweigh_ce_grad_t& grad) {
-    check_cpu_dtype(b);
-    const Labels l = copy_labels(b, o);
-    const std::vector<float> c = copy_coefficients(o, coefficients, b.samples);
-    const double d = normalizer(o, l, c);
+    const SampleWeights w = sample_weights(b, o, coefficients);
+    const Labels& l = w.l;
     check_finite_logits(b, o, l);
-    const std::vector<float> k = sample_scales(o, l, c, d);
+    const std::vector<float> k = sample_scales(o, l, w.c, w.d);
     RowBuffers rows(stats, b.rows);
     RowJob job;
     init_job(job, b, l, p, Mode::ForwardBackward);
@@ -351,8 +370,8 @@ double ce_forward_backward(const reweigh_ce_batch_t& b, const reweigh_ce_options
     job.grad_stride = grad.row_stride;
     use_rows(job, rows);
     run(job);
-    const double weighted = reduce_samples(b, o, l, rows, stats, c.data());
-    return objective_total(weighted, d);
+    const double sum = reduce_samples(b, o, l, rows, stats, w.c.data());
+    return objective_total(sum, w.d);
 }
 
 }  // namespace cpu

@@ -53,43 +53,39 @@ __device__ __forceinline__ T warp_sum(T x) {
 }
 
 /*
- * Block-wide merge of per-thread softmax states; every thread gets the same
- * result. `scratch` holds kReduceSlots states. blockDim.x is a multiple of 32.
- * Ends with a barrier-free read of scratch: callers must __syncthreads()
- * before reusing it.
+ * The block-wide step of [Note: deterministic reductions] for any merge:
+ * `warp_reduce` merges within a warp, `identity` (the merge's neutral value)
+ * fills the lanes past the last warp. Every thread gets the same result.
+ * `scratch` holds kReduceSlots values; blockDim.x is a multiple of 32. Ends
+ * with a barrier-free read of scratch: callers must __syncthreads() before
+ * reusing it.
  */
-__device__ __forceinline__ SoftmaxState block_softmax_merge(SoftmaxState st, SoftmaxState* scratch) {
-    st = warp_softmax_merge(st);
-    const int lane = static_cast<int>(threadIdx.x) % kWarp;
-    const int warp = static_cast<int>(threadIdx.x) / kWarp;
-    if (lane == 0) scratch[warp] = st;
-    __syncthreads();
-    if (warp == 0) {
-        const int warps = static_cast<int>(blockDim.x) / kWarp;
-        SoftmaxState w = lane < warps ? scratch[lane] : softmax_init();
-        w = warp_softmax_merge(w);
-        if (lane == 0) scratch[kMaxWarps] = w;
-    }
-    __syncthreads();
-    return scratch[kMaxWarps];
-}
-
-/* Block-wide sum with the same contract as block_softmax_merge (kReduceSlots entries). */
-template <class T>
-__device__ __forceinline__ T block_sum(T x, T* scratch) {
-    x = warp_sum(x);
+template <class T, class WarpReduce>
+__device__ __forceinline__ T block_reduce(T x, T* scratch, T identity, WarpReduce warp_reduce) {
+    x = warp_reduce(x);
     const int lane = static_cast<int>(threadIdx.x) % kWarp;
     const int warp = static_cast<int>(threadIdx.x) / kWarp;
     if (lane == 0) scratch[warp] = x;
     __syncthreads();
     if (warp == 0) {
         const int warps = static_cast<int>(blockDim.x) / kWarp;
-        T w = lane < warps ? scratch[lane] : T(0);
-        w = warp_sum(w);
+        T w = lane < warps ? scratch[lane] : identity;
+        w = warp_reduce(w);
         if (lane == 0) scratch[kMaxWarps] = w;
     }
     __syncthreads();
     return scratch[kMaxWarps];
+}
+
+/* Block-wide merge of per-thread softmax states (block_reduce's contract). */
+__device__ __forceinline__ SoftmaxState block_softmax_merge(SoftmaxState st, SoftmaxState* scratch) {
+    return block_reduce(st, scratch, softmax_init(), [](SoftmaxState v) { return warp_softmax_merge(v); });
+}
+
+/* Block-wide sum (block_reduce's contract). */
+template <class T>
+__device__ __forceinline__ T block_sum(T x, T* scratch) {
+    return block_reduce(x, scratch, T(0), [](T v) { return warp_sum(v); });
 }
 
 }  // namespace cuda

@@ -117,19 +117,4 @@ inline std::string strip_location(const char* message) {
     return at == std::string::npos ? m : m.substr(0, at);
 }
 
-/* Default options with the fields a test case varies. */
-inline reweigh_ce_options_t options_of(float eps, float zloss, float softcap, float scale, int32_t reduction,
-                                       int32_t normalization, double normalizer, float grad_scale) {
-    reweigh_ce_options_t o = reweigh_ce_options_default();
-    o.label_smoothing = eps;
-    o.z_loss = zloss;
-    o.softcap = softcap;
-    o.logit_scale = scale;
-    o.token_reduction = reduction;
-    o.normalization = normalization;
-    o.normalizer = normalizer;
-    o.grad_scale = grad_scale;
-    return o;
-}
-
 }  // namespace reweigh_test

@@ -4,6 +4,7 @@ import static dev.reweigh.internal.Status.check;
 
 import dev.reweigh.internal.NativeLibrary;
 import dev.reweigh.nativeapi.ReweighNative;
+import java.util.function.Supplier;
 
 /** What this build and machine can run, and the CPU execution settings. */
 public final class Capabilities {
@@ -11,20 +12,17 @@ public final class Capabilities {
 
   /** Version of the native library, e.g. {@code 0.1.0}. */
   public static String version() {
-    NativeLibrary.ensureLoaded();
-    return ReweighNative.reweigh_version_string();
+    return loaded(ReweighNative::reweigh_version_string);
   }
 
   /** ABI version of the native library (checked against the bindings at load). */
   public static int abiVersion() {
-    NativeLibrary.ensureLoaded();
-    return ReweighNative.reweigh_abi_version();
+    return loaded(ReweighNative::reweigh_abi_version);
   }
 
   /** CPU kernel variant in use: {@code scalar}, {@code avx2} or {@code avx512}. */
   public static String cpuIsa() {
-    NativeLibrary.ensureLoaded();
-    return ReweighNative.reweigh_cpu_isa();
+    return loaded(ReweighNative::reweigh_cpu_isa);
   }
 
   /**
@@ -43,8 +41,7 @@ public final class Capabilities {
 
   /** Threads the CPU kernels use (the calling thread included). */
   public static int threads() {
-    NativeLibrary.ensureLoaded();
-    return ReweighNative.reweigh_num_threads();
+    return loaded(ReweighNative::reweigh_num_threads);
   }
 
   /**
@@ -58,14 +55,12 @@ public final class Capabilities {
 
   /** Whether the CUDA kernels were compiled into the native library. */
   public static boolean cudaCompiled() {
-    NativeLibrary.ensureLoaded();
-    return ReweighNative.reweigh_cuda_compiled() != 0;
+    return loaded(ReweighNative::reweigh_cuda_compiled) != 0;
   }
 
   /** Usable CUDA devices; 0 without a GPU or driver (never an exception). */
   public static int cudaDeviceCount() {
-    NativeLibrary.ensureLoaded();
-    return ReweighNative.reweigh_cuda_device_count();
+    return loaded(ReweighNative::reweigh_cuda_device_count);
   }
 
   /**
@@ -74,8 +69,7 @@ public final class Capabilities {
    * version next to the one the library's static runtime needs.
    */
   public static String cudaUnavailableReason() {
-    NativeLibrary.ensureLoaded();
-    return ReweighNative.reweigh_cuda_unavailable_reason();
+    return loaded(ReweighNative::reweigh_cuda_unavailable_reason);
   }
 
   /**
@@ -89,5 +83,11 @@ public final class Capabilities {
     int[] index = new int[1];
     check(ReweighNative.reweigh_pointer_device(address, type, index));
     return type[0] == Device.Kind.CUDA.code ? Device.cuda(index[0]) : Device.CPU;
+  }
+
+  /** A query of the native library, which is loaded first. */
+  private static <T> T loaded(Supplier<T> query) {
+    NativeLibrary.ensureLoaded();
+    return query.get();
   }
 }

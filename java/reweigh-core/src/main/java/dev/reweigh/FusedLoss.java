@@ -151,9 +151,7 @@ public final class FusedLoss {
   /** Forward with every output in caller-owned native memory of the batch's memory space. */
   public static void forward(NativeBatch batch, LossSpec spec, NativeStats out) {
     requireBatch(batch, spec);
-    if (out == null) {
-      throw new IllegalArgumentException("out is null");
-    }
+    AdapterChecks.requireNonNull(out, "out");
     Args a = Args.of(batch);
     NativeLibrary.ensureLoaded();
     try {
@@ -175,12 +173,8 @@ public final class FusedLoss {
       NativeGrad grad, NativeStats out, long totalAddress) {
     requireBatch(batch, spec);
     requireGrad(grad, batch);
-    if (out == null) {
-      throw new IllegalArgumentException("out is null");
-    }
-    if (coefficientsAddress == 0 && batch.samples > 0) {
-      throw new IllegalArgumentException("coefficients address is 0");
-    }
+    AdapterChecks.requireNonNull(out, "out");
+    requireAddress(coefficientsAddress, batch.samples, "coefficients");
     Args a = Args.of(batch);
     NativeLibrary.ensureLoaded();
     try {
@@ -201,12 +195,8 @@ public final class FusedLoss {
       LossSpec spec, NativeGrad grad) {
     requireBatch(batch, spec);
     requireGrad(grad, batch);
-    if (rowLseAddress == 0 && batch.rows > 0) {
-      throw new IllegalArgumentException("rowLse address is 0");
-    }
-    if (coefficientsAddress == 0 && batch.samples > 0) {
-      throw new IllegalArgumentException("coefficients address is 0");
-    }
+    requireAddress(rowLseAddress, batch.rows, "rowLse");
+    requireAddress(coefficientsAddress, batch.samples, "coefficients");
     Args a = Args.of(batch);
     NativeLibrary.ensureLoaded();
     try {
@@ -312,12 +302,8 @@ public final class FusedLoss {
   // ---- argument checks ----------------------------------------------------------------------
 
   private static void requireBatch(NativeBatch batch, LossSpec spec) {
-    if (batch == null) {
-      throw new IllegalArgumentException("batch is null");
-    }
-    if (spec == null) {
-      throw new IllegalArgumentException("spec is null");
-    }
+    AdapterChecks.requireNonNull(batch, "batch");
+    AdapterChecks.requireNonNull(spec, "spec");
     batch.checkLive();
   }
 
@@ -330,10 +316,15 @@ public final class FusedLoss {
   }
 
   private static void requireGrad(NativeGrad grad, NativeBatch batch) {
-    if (grad == null) {
-      throw new IllegalArgumentException("grad is null");
-    }
+    AdapterChecks.requireNonNull(grad, "grad");
     grad.check(batch);
+  }
+
+  /** Throws when an input of {@code count > 0} elements has the address 0. */
+  private static void requireAddress(long address, long count, String name) {
+    if (address == 0 && count > 0) {
+      throw new IllegalArgumentException(name + " address is 0");
+    }
   }
 
   private static int sizeOf(long n, String name) {
@@ -396,15 +387,9 @@ public final class FusedLoss {
       if (logitsLength < 0) {
         throw new IllegalArgumentException("logits is null");
       }
-      if (targets == null) {
-        throw new IllegalArgumentException("targets is null");
-      }
-      if (offsets == null) {
-        throw new IllegalArgumentException("offsets is null");
-      }
-      if (spec == null) {
-        throw new IllegalArgumentException("spec is null");
-      }
+      AdapterChecks.requireNonNull(targets, "targets");
+      AdapterChecks.requireNonNull(offsets, "offsets");
+      AdapterChecks.requireNonNull(spec, "spec");
       if (vocab < 1) {
         throw new IllegalArgumentException("vocab = " + vocab + " must be >= 1");
       }
@@ -423,9 +408,7 @@ public final class FusedLoss {
     }
 
     static void checkCoefficients(float[] coefficients, long samples) {
-      if (coefficients == null) {
-        throw new IllegalArgumentException("coefficients is null");
-      }
+      AdapterChecks.requireNonNull(coefficients, "coefficients");
       if (coefficients.length != samples) {
         throw new IllegalArgumentException("coefficients.length = " + coefficients.length
             + " must equal the number of samples = " + samples);
@@ -453,9 +436,7 @@ public final class FusedLoss {
     }
 
     void checkStats(SampleStats stats) {
-      if (stats == null) {
-        throw new IllegalArgumentException("stats is null");
-      }
+      AdapterChecks.requireNonNull(stats, "stats");
       if (stats.rows() != rows) {
         throw new IllegalArgumentException("stats has " + stats.rows() + " rows but the batch has "
             + rows + ": pass the stats of forward on the same batch");

@@ -52,20 +52,14 @@ public final class Dpo {
     Checks.sameLength(rewards.length, logProbSums.length, "rewards", "logProbSums");
     checkPairs(first, second, logProbSums.length, "first", "second");
     Checks.positive(beta, "beta");
-    double[] g = new double[logProbSums.length];
-    double F = 0;
-    for (int p = 0; p < first.length; p++) {
-      int y = first[p];
-      int y2 = second[p];
+    return overPairs(logProbSums.length, first, second, (y, y2, slope) -> {
       double d_p =
           beta * (logProbSums[y] - refLogProbSums[y])
               - beta * (logProbSums[y2] - refLogProbSums[y2])
               - (rewards[y] - rewards[y2]);
-      F += d_p * d_p;
-      g[y] += 2 * beta * d_p;
-      g[y2] -= 2 * beta * d_p;
-    }
-    return new Objective(F, g);
+      slope[0] = 2 * beta * d_p;
+      return d_p * d_p;
+    });
   }
 
   /**
@@ -93,17 +87,35 @@ public final class Dpo {
     checkSamples(logProbSums, refLogProbSums);
     checkPairs(chosen, rejected, logProbSums.length, "chosen", "rejected");
     Checks.positive(beta, "beta");
-    double[] g = new double[logProbSums.length];
-    double F = 0;
-    for (int p = 0; p < chosen.length; p++) {
-      int w = chosen[p];
-      int l = rejected[p];
+    return overPairs(logProbSums.length, chosen, rejected, (w, l, slope) -> {
       double z_p =
           beta * ((logProbSums[w] - refLogProbSums[w]) - (logProbSums[l] - refLogProbSums[l]));
-      F += softplus(-z_p);
-      double s = sigmoidOf(-z_p);
-      g[w] -= beta * s;
-      g[l] += beta * s;
+      slope[0] = -(beta * sigmoidOf(-z_p));
+      return softplus(-z_p);
+    });
+  }
+
+  /** One pair's term of a pairwise objective. */
+  @FunctionalInterface
+  private interface PairTerm {
+    /**
+     * @param a the pair's first sample
+     * @param b its second sample
+     * @param slope out: {@code slope[0]} = dF_p/d ln pi(y_a) = -dF_p/d ln pi(y_b)
+     * @return F_p
+     */
+    double apply(int a, int b, double[] slope);
+  }
+
+  /** F = sum_p F_p and its gradient over the samples, for pairs (a[p], b[p]) checked already. */
+  private static Objective overPairs(int samples, int[] a, int[] b, PairTerm term) {
+    double[] g = new double[samples];
+    double[] slope = new double[1];
+    double F = 0;
+    for (int p = 0; p < a.length; p++) {
+      F += term.apply(a[p], b[p], slope);
+      g[a[p]] += slope[0];
+      g[b[p]] -= slope[0];
     }
     return new Objective(F, g);
   }

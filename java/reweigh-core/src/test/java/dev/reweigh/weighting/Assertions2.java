@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.reweigh.testkit.Close;
 import java.util.Random;
+import java.util.function.ToDoubleFunction;
 import java.util.function.UnaryOperator;
 
 /** Shared test helpers for the weighting tests. */
@@ -17,6 +18,33 @@ final class Assertions2 {
       s += v;
     }
     return s;
+  }
+
+  /** One trial of a randomized property test. */
+  @FunctionalInterface
+  interface Trial {
+    /**
+     * @param t the trial's index
+     * @param rnd the generator, for the trial's further draws
+     * @param x the trial's random input
+     */
+    void run(int t, Random rnd, double[] x);
+  }
+
+  /**
+   * Runs {@code trials} trials of a property from one seed: trial t draws n uniform in [1, maxN],
+   * then n inputs {@code element(rnd)}, and checks the property on them.
+   */
+  static void randomTrials(
+      long seed, int trials, int maxN, ToDoubleFunction<Random> element, Trial trial) {
+    Random rnd = new Random(seed);
+    for (int t = 0; t < trials; t++) {
+      double[] x = new double[1 + rnd.nextInt(maxN)];
+      for (int i = 0; i < x.length; i++) {
+        x[i] = element.applyAsDouble(rnd);
+      }
+      trial.run(t, rnd, x);
+    }
   }
 
   /** Random losses in [0, scale). */

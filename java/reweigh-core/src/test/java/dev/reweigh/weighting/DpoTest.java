@@ -55,16 +55,10 @@ class DpoTest {
 
   @Test
   void squaredLossGradientMatchesFiniteDifference() {
-    Random rnd = new Random(21);
-    int n = 7;
-    double[] lp = new double[n];
-    double[] ref = new double[n];
-    double[] r = new double[n];
-    for (int s = 0; s < n; s++) {
-      lp[s] = -10 * rnd.nextDouble();
-      ref[s] = -10 * rnd.nextDouble();
-      r[s] = ref[s]; // r = log pi_base, the Sharpening self-reward
-    }
+    double[][] logProbs = randomLogProbs(21, 7, 10);
+    double[] lp = logProbs[0];
+    double[] ref = logProbs[1];
+    double[] r = ref.clone(); // r = log pi_base, the Sharpening self-reward
     int[] first = {0, 2, 4, 0, 6};
     int[] second = {1, 3, 5, 5, 2}; // samples 0, 2, 5 appear twice
     double beta = 0.3;
@@ -97,13 +91,9 @@ class DpoTest {
     Close.arrays(new double[] {-0.5, 0.5}, o.dLogProbSum(), 1e-15);
     Close.arrays(new double[] {0.5, -0.5}, o.nllCoefficients(), 1e-15);
 
-    Random rnd = new Random(4);
-    double[] lp = new double[6];
-    double[] ref = new double[6];
-    for (int s = 0; s < 6; s++) {
-      lp[s] = -20 * rnd.nextDouble();
-      ref[s] = -20 * rnd.nextDouble();
-    }
+    double[][] logProbs = randomLogProbs(4, 6, 20);
+    double[] lp = logProbs[0];
+    double[] ref = logProbs[1];
     int[] w = {0, 2, 4, 0};
     int[] l = {1, 3, 5, 3};
     Objective obj = Dpo.sigmoid(lp, ref, w, l, 0.1);
@@ -141,14 +131,9 @@ class DpoTest {
    */
   @Test
   void sigmoidGradientMatchesFiniteDifferenceOfIndependentValue() {
-    Random rnd = new Random(17);
-    int n = 6;
-    double[] lp = new double[n];
-    double[] ref = new double[n];
-    for (int s = 0; s < n; s++) {
-      lp[s] = -8 * rnd.nextDouble();
-      ref[s] = -8 * rnd.nextDouble();
-    }
+    double[][] logProbs = randomLogProbs(17, 6, 8);
+    double[] lp = logProbs[0];
+    double[] ref = logProbs[1];
     int[] w = {0, 2, 4, 1};
     int[] l = {1, 3, 5, 4};
     double beta = 0.3;
@@ -257,5 +242,16 @@ class DpoTest {
         "refLogProbSums.length = 1");
     assertIae(() -> Dpo.xpoExploration(lp, new int[] {-1}, 1), "explorationSamples[0] = -1");
     assertIae(() -> Dpo.xpoExploration(lp, new int[] {0}, -1), "alpha");
+  }
+
+  /** Policy and reference log-probs {lp, ref} of n samples in (-scale, 0], drawn in turn from seed. */
+  private static double[][] randomLogProbs(long seed, int n, double scale) {
+    Random rnd = new Random(seed);
+    double[][] out = new double[2][n];
+    for (int s = 0; s < n; s++) {
+      out[0][s] = -scale * rnd.nextDouble();
+      out[1][s] = -scale * rnd.nextDouble();
+    }
+    return out;
   }
 }

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.reweigh.testkit.Close;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class EastTest {
@@ -62,10 +61,8 @@ class EastTest {
 
   @Test
   void meanIsOneAndPermutationEquivariantAndMonotone() {
-    Random rnd = new Random(3);
-    for (int t = 0; t < 100; t++) {
-      int n = 1 + rnd.nextInt(30);
-      double[] h = Assertions2.randomLosses(rnd, n, 2.0);
+    Assertions2.randomTrials(3, 100, 30, r -> r.nextDouble() * 2.0, (t, rnd, h) -> {
+      int n = h.length;
       for (int i = 0; i < n; i++) {
         h[i] += 1e-3; // strictly positive so any a is defined
       }
@@ -81,7 +78,7 @@ class EastTest {
       Close.arrays(f, East.weights(scaled, a), 1e-11);
       // Monotone: a > 0 favours larger h, a < 0 smaller h.
       Assertions2.assertMonotone(h, f, a > 0);
-    }
+    });
   }
 
   @Test

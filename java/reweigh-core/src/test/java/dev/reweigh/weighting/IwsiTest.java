@@ -128,13 +128,9 @@ class IwsiTest {
 
   @Test
   void keepLowestIsPermutationEquivariant() {
-    Random rnd = new Random(5);
-    for (int t = 0; t < 50; t++) {
-      int n = 1 + rnd.nextInt(40);
-      double[] w = new double[n];
-      for (int i = 0; i < n; i++) {
-        w[i] = 1 + rnd.nextInt(6) * 0.25; // many ties
-      }
+    // Weights on a grid of 0.25: many ties.
+    Assertions2.randomTrials(5, 50, 40, r -> 1 + r.nextInt(6) * 0.25, (t, rnd, w) -> {
+      int n = w.length;
       double k = 0.05 + 0.95 * rnd.nextDouble();
       boolean[] keep = Iwsi.keepLowest(w, k);
       int[] p = Assertions2.permutation(rnd, n);
@@ -145,7 +141,7 @@ class IwsiTest {
         kept += keep[i] ? 1 : 0;
       }
       assertTrue(kept >= Iwsi.rank(n, k), "keeps at least ceil(k n)");
-    }
+    });
   }
 
   @Test

@@ -37,10 +37,8 @@ class KlDroTest {
 
   @Test
   void properties() {
-    Random rnd = new Random(9);
-    for (int t = 0; t < 200; t++) {
-      int n = 1 + rnd.nextInt(50);
-      double[] l = Assertions2.randomLosses(rnd, n, 20);
+    Assertions2.randomTrials(9, 200, 50, r -> r.nextDouble() * 20, (t, rnd, l) -> {
+      int n = l.length;
       double r = Math.exp(-5 + 8 * rnd.nextDouble());
       double[] w = KlDro.weights(l, r);
       assertEquals(1.0, Assertions2.sum(w), 1e-12);
@@ -57,7 +55,7 @@ class KlDroTest {
       Close.arrays(w, KlDro.weights(scaled, 4.0 * r), 1e-12);
       // Monotone: a larger loss never gets a smaller weight.
       Assertions2.assertMonotone(l, w, true);
-    }
+    });
   }
 
   @Test

@@ -57,10 +57,8 @@ class LossReweightingTest {
 
   @Test
   void propertiesOnRandomBatches() {
-    Random rnd = new Random(17);
-    for (int t = 0; t < 200; t++) {
-      int n = 1 + rnd.nextInt(64);
-      double[] l = Assertions2.randomLosses(rnd, n, 10);
+    Assertions2.randomTrials(17, 200, 64, r -> r.nextDouble() * 10, (t, rnd, l) -> {
+      int n = l.length;
       Strategy s = Strategy.values()[t % 3];
       double r = 0.05 + 2 * rnd.nextDouble();
       double[] w = LossReweighting.weights(l, s, r);
@@ -84,7 +82,7 @@ class LossReweightingTest {
       if (s == Strategy.LIN_UPPER) {
         Assertions2.assertMonotone(l, w, true);
       }
-    }
+    });
   }
 
   @Test

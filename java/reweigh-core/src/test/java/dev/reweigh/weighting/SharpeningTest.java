@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.reweigh.testkit.Close;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class SharpeningTest {
@@ -35,13 +34,9 @@ class SharpeningTest {
 
   @Test
   void bestOfNIsPermutationEquivariant() {
-    Random rnd = new Random(8);
-    for (int t = 0; t < 100; t++) {
-      int n = 1 + rnd.nextInt(50);
-      double[] r = new double[n];
-      for (int i = 0; i < n; i++) {
-        r[i] = -rnd.nextInt(5); // ties likely
-      }
+    // Integer rewards in [-4, 0]: ties likely.
+    Assertions2.randomTrials(8, 100, 50, g -> -g.nextInt(5), (t, rnd, r) -> {
+      int n = r.length;
       int best = Sharpening.bestOfN(r);
       int[] p = Assertions2.permutation(rnd, n);
       int bestP = Sharpening.bestOfN(Assertions2.permute(r, p));
@@ -50,7 +45,7 @@ class SharpeningTest {
       for (int i = 0; i < best; i++) {
         assertEquals(true, r[i] < r[best]);
       }
-    }
+    });
   }
 
   @Test

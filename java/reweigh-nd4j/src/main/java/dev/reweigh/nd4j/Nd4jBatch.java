@@ -1,5 +1,6 @@
 package dev.reweigh.nd4j;
 
+import dev.reweigh.AdapterBatch;
 import dev.reweigh.AdapterChecks;
 import dev.reweigh.DType;
 import dev.reweigh.IndexType;
@@ -23,24 +24,17 @@ import org.nd4j.linalg.factory.Nd4j;
  *   <li>offsets LONG or INT {@code [samples + 1]}; or none: {@link #padded}.
  * </ul>
  */
-public final class Nd4jBatch {
-  final INDArray logits;
-  final INDArray targets;
-  final INDArray offsets;
-  final long rows;
-  final long vocab;
-  final long rowStride;
-  final long samples;
-  final NativeBatch nativeBatch;
+public final class Nd4jBatch extends AdapterBatch<INDArray> {
 
   private Nd4jBatch(INDArray logits, INDArray targets, INDArray offsets) {
-    this.logits = logits;
-    this.targets = targets;
-    this.offsets = offsets;
+    super(logits, targets, offsets, describe(logits, targets, offsets));
+  }
+
+  private static NativeBatch describe(INDArray logits, INDArray targets, INDArray offsets) {
     DType dtype = Nd4jChecks.logitsDType(logits);
-    this.vocab = logits.size(logits.rank() - 1);
-    this.rows = AdapterChecks.rows(logits.shape());
-    this.rowStride = Nd4jChecks.rowStride(logits, "logits");
+    long vocab = logits.size(logits.rank() - 1);
+    long rows = AdapterChecks.rows(logits.shape());
+    long rowStride = Nd4jChecks.rowStride(logits, "logits");
     IndexType targetsType = Nd4jChecks.indexType(targets, "targets");
     Nd4jChecks.requireDense(targets, "targets");
     AdapterChecks.requireTargetPerRow(targets.shape(), logits.shape());
@@ -50,8 +44,8 @@ public final class Nd4jBatch {
       throw new IllegalArgumentException("offsets must be a vector of samples + 1 >= 1 entries,"
           + " got " + Arrays.toString(offsets.shape()));
     }
-    this.samples = offsets.length() - 1;
-    this.nativeBatch = NativeBatch.builder()
+    long samples = offsets.length() - 1;
+    return NativeBatch.builder()
         .logits(Nd4jChecks.address(logits), dtype, rows, vocab)
         .rowStride(rowStride)
         .targets(Nd4jChecks.address(targets), targetsType)
@@ -107,38 +101,5 @@ public final class Nd4jBatch {
     }
     return new Nd4jBatch(logits, Nd4j.createFromArray(shifted).reshape('c', b, t),
         Nd4j.createFromArray(off));
-  }
-
-  public INDArray logits() {
-    return logits;
-  }
-
-  public INDArray targets() {
-    return targets;
-  }
-
-  public INDArray offsets() {
-    return offsets;
-  }
-
-  public long rows() {
-    return rows;
-  }
-
-  public long vocab() {
-    return vocab;
-  }
-
-  public long samples() {
-    return samples;
-  }
-
-  public long rowStride() {
-    return rowStride;
-  }
-
-  /** The core description of this batch (valid while this object is reachable). */
-  public NativeBatch nativeBatch() {
-    return nativeBatch;
   }
 }

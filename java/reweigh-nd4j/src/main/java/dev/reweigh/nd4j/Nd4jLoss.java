@@ -62,10 +62,10 @@ public final class Nd4jLoss {
 
   /** A gradient output shaped and typed like the logits (rows may be strided). */
   static NativeGrad nativeGrad(Nd4jBatch batch, INDArray grad) {
-    AdapterChecks.requireGradShape(grad.shape(), batch.logits.shape());
-    if (grad.dataType() != batch.logits.dataType()) {
+    AdapterChecks.requireGradShape(grad.shape(), batch.logits().shape());
+    if (grad.dataType() != batch.logits().dataType()) {
       throw new IllegalArgumentException("grad data type " + grad.dataType()
-          + " must equal the logits data type " + batch.logits.dataType());
+          + " must equal the logits data type " + batch.logits().dataType());
     }
     return NativeGrad.ofAddress(Nd4jChecks.address(grad), Nd4jChecks.rowStride(grad, "grad"));
   }
@@ -74,7 +74,7 @@ public final class Nd4jLoss {
   private static final class Ops extends AdapterLoss<INDArray, Nd4jBatch, Nd4jStats, Nd4jResult> {
     @Override
     protected NativeBatch nativeBatch(Nd4jBatch batch) {
-      return batch.nativeBatch;
+      return batch.nativeBatch();
     }
 
     @Override

@@ -23,7 +23,7 @@ public final class Nd4jStats extends AdapterStats<INDArray> {
   }
 
   static Nd4jStats allocate(Nd4jBatch batch) {
-    return new Nd4jStats(batch.samples, batch.rows);
+    return new Nd4jStats(batch.samples(), batch.rows());
   }
 
   /** Per-sample losses as doubles, for the weighting methods. */

@@ -38,21 +38,21 @@ public final class Nd4jTokenLoss {
     AdapterChecks.requireNonNull(batch, "batch");
     AdapterChecks.requireNonNull(spec, "spec");
     AdapterChecks.requireNonNull(stats, "stats");
-    Nd4jChecks.requireFloatVector(stats.rowLse(), "stats.rowLse", batch.rows);
-    Nd4jChecks.requireFloatVector(coefficients, "coefficients", batch.samples);
-    Nd4jChecks.requireFloatVector(rowWeights, "rowWeights", batch.rows);
+    Nd4jChecks.requireFloatVector(stats.rowLse(), "stats.rowLse", batch.rows());
+    Nd4jChecks.requireFloatVector(coefficients, "coefficients", batch.samples());
+    Nd4jChecks.requireFloatVector(rowWeights, "rowWeights", batch.rows());
     long entropyWeights = 0;
     long entropy = 0;
     if (rowEntropyWeights != null) {
-      Nd4jChecks.requireFloatVector(rowEntropyWeights, "rowEntropyWeights", batch.rows);
-      Nd4jChecks.requireFloatVector(stats.rowEntropy(), "stats.rowEntropy", batch.rows);
+      Nd4jChecks.requireFloatVector(rowEntropyWeights, "rowEntropyWeights", batch.rows());
+      Nd4jChecks.requireFloatVector(stats.rowEntropy(), "stats.rowEntropy", batch.rows());
       entropyWeights = Nd4jChecks.address(rowEntropyWeights);
       entropy = Nd4jChecks.address(stats.rowEntropy());
     }
-    NativeGrad g = grad == null ? NativeGrad.inPlace(batch.nativeBatch)
+    NativeGrad g = grad == null ? NativeGrad.inPlace(batch.nativeBatch())
         : Nd4jLoss.nativeGrad(batch, grad);
     try {
-      TokenLoss.backward(batch.nativeBatch, Nd4jChecks.address(stats.rowLse()), entropy,
+      TokenLoss.backward(batch.nativeBatch(), Nd4jChecks.address(stats.rowLse()), entropy,
           Nd4jChecks.address(coefficients), Nd4jChecks.address(rowWeights), entropyWeights, spec,
           g);
     } finally {
@@ -73,10 +73,10 @@ public final class Nd4jTokenLoss {
   public static void backward(Nd4jBatch batch, Nd4jStats stats, float[] coefficients,
       float[] rowWeights, float[] rowEntropyWeights, LossSpec spec, INDArray grad) {
     AdapterChecks.requireNonNull(batch, "batch");
-    AdapterChecks.requireCoefficients(coefficients, batch.samples);
-    backward(batch, stats, floats(coefficients), rowArray(rowWeights, batch.rows, "rowWeights"),
+    AdapterChecks.requireCoefficients(coefficients, batch.samples());
+    backward(batch, stats, floats(coefficients), rowArray(rowWeights, batch.rows(), "rowWeights"),
         rowEntropyWeights == null ? null
-            : rowArray(rowEntropyWeights, batch.rows, "rowEntropyWeights"), spec, grad);
+            : rowArray(rowEntropyWeights, batch.rows(), "rowEntropyWeights"), spec, grad);
   }
 
   private static INDArray rowArray(float[] values, long rows, String name) {

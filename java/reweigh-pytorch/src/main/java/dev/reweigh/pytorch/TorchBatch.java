@@ -1,5 +1,6 @@
 package dev.reweigh.pytorch;
 
+import dev.reweigh.AdapterBatch;
 import dev.reweigh.AdapterChecks;
 import dev.reweigh.DType;
 import dev.reweigh.Device;
@@ -31,33 +32,24 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * <p>Anything else (a transposed or expanded logits tensor, float64 logits, int32 targets,
  * tensors on different devices) is an {@link IllegalArgumentException} naming the argument:
  * nothing is ever read through a layout the kernels do not understand. All tensors must stay
- * alive and unmodified in shape while the batch is used; the batch holds references to them.
+ * alive and unmodified in shape while the batch is used ({@link AdapterBatch}).
  *
  * <p>CUDA tensors: the batch records libtorch's current CUDA stream of the logits' device when
  * it is built, and every call on it runs on that stream; build the batch where the trainer's
  * stream is current. This path is compiled in every build; no test here runs it on a GPU.
  */
-public final class TorchBatch {
-  final Tensor logits;
-  final Tensor targets;
-  final Tensor offsets;
-  final long rows;
-  final long vocab;
-  final long rowStride;
-  final long samples;
-  final DType dtype;
-  final Device device;
-  final NativeBatch nativeBatch;
+public final class TorchBatch extends AdapterBatch<Tensor> {
 
   private TorchBatch(Tensor logits, Tensor targets, Tensor offsets) {
-    this.logits = logits;
-    this.targets = targets;
-    this.offsets = offsets;
-    this.dtype = TorchChecks.logitsDType(logits);
-    this.vocab = logits.size(logits.dim() - 1);
-    this.rows = TorchChecks.rows(logits);
-    this.rowStride = TorchChecks.rowStride(logits, "logits");
-    this.device = TorchChecks.device(logits);
+    super(logits, targets, offsets, describe(logits, targets, offsets));
+  }
+
+  private static NativeBatch describe(Tensor logits, Tensor targets, Tensor offsets) {
+    DType dtype = TorchChecks.logitsDType(logits);
+    long vocab = logits.size(logits.dim() - 1);
+    long rows = TorchChecks.rows(logits);
+    long rowStride = TorchChecks.rowStride(logits, "logits");
+    Device device = TorchChecks.device(logits);
     TorchChecks.requireIndexTensor(targets, "targets", device);
     AdapterChecks.requireTargetPerRow(TorchChecks.shapeOf(targets), TorchChecks.shapeOf(logits));
     if (logits.dim() == 3 && targets.dim() == 2
@@ -70,7 +62,7 @@ public final class TorchBatch {
       throw new IllegalArgumentException("offsets must be 1-D with samples + 1 >= 1 entries, got "
           + TorchChecks.shape(offsets));
     }
-    this.samples = offsets.numel() - 1;
+    long samples = offsets.numel() - 1;
     NativeBatch.Builder b = NativeBatch.builder()
         .logits(TorchChecks.address(logits), dtype, rows, vocab)
         .rowStride(rowStride)
@@ -80,7 +72,7 @@ public final class TorchBatch {
     if (device.isCuda()) {
       b.stream(CudaStreams.currentStream(device.index()));
     }
-    this.nativeBatch = b.build();
+    return b.build();
   }
 
   /**
@@ -135,45 +127,5 @@ public final class TorchBatch {
       return torch.zeros(new long[] {b + 1}, longs);
     }
     return torch.arange(new Scalar(0L), new Scalar(b * t + 1), new Scalar(t), longs);
-  }
-
-  public Tensor logits() {
-    return logits;
-  }
-
-  /** The int64 targets the kernels read (for {@link #causal}: the shifted copy). */
-  public Tensor targets() {
-    return targets;
-  }
-
-  /** int64 offsets {@code [samples + 1]}. */
-  public Tensor offsets() {
-    return offsets;
-  }
-
-  public long rows() {
-    return rows;
-  }
-
-  public long vocab() {
-    return vocab;
-  }
-
-  public long samples() {
-    return samples;
-  }
-
-  /** Elements between consecutive rows of the logits. */
-  public long rowStride() {
-    return rowStride;
-  }
-
-  public Device device() {
-    return device;
-  }
-
-  /** The core description of this batch (raw addresses; valid while this object is reachable). */
-  public NativeBatch nativeBatch() {
-    return nativeBatch;
   }
 }

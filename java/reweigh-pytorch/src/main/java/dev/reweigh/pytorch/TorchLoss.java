@@ -93,7 +93,7 @@ public final class TorchLoss {
       TorchBatch batch, float[] coefficients, LossSpec spec, boolean inPlace) {
     AdapterChecks.requireNonNull(batch, "batch");
     AdapterChecks.requireNonNull(spec, "spec");
-    AdapterChecks.requireCoefficients(coefficients, batch.samples);
+    AdapterChecks.requireCoefficients(coefficients, batch.samples());
     return step(batch, coefficientsTensor(batch, coefficients), spec, inPlace);
   }
 
@@ -131,7 +131,7 @@ public final class TorchLoss {
   private static Tensor graphLogits(TorchBatch batch, LossSpec spec, String plainCall) {
     AdapterChecks.requireNonNull(batch, "batch");
     AdapterChecks.requireNonNull(spec, "spec");
-    Tensor logits = batch.logits;
+    Tensor logits = batch.logits();
     if (!logits.requires_grad()) {
       throw new IllegalArgumentException("logits does not require grad: step() needs the model's"
           + " logits (an autograd graph output); use " + plainCall + " for a plain tensor");
@@ -144,14 +144,14 @@ public final class TorchLoss {
    * every call of this class checks it (shape, dtype, device, row stride).
    */
   static NativeGrad nativeGrad(TorchBatch batch, Tensor grad) {
-    return grad == null ? NativeGrad.inPlace(batch.nativeBatch) : OPS.grad(batch, grad);
+    return grad == null ? NativeGrad.inPlace(batch.nativeBatch()) : OPS.grad(batch, grad);
   }
 
   /** What libtorch contributes to the shared adapter calls. */
   private static final class Ops extends AdapterLoss<Tensor, TorchBatch, TorchStats, TorchResult> {
     @Override
     protected NativeBatch nativeBatch(TorchBatch batch) {
-      return batch.nativeBatch;
+      return batch.nativeBatch();
     }
 
     @Override
@@ -171,7 +171,7 @@ public final class TorchLoss {
 
     @Override
     protected void requireFloatVector(Tensor t, String name, long n, TorchBatch batch) {
-      TorchChecks.requireFloatVector(t, name, n, batch.device);
+      TorchChecks.requireFloatVector(t, name, n, batch.device());
     }
 
     @Override
@@ -182,12 +182,12 @@ public final class TorchLoss {
     @Override
     protected NativeGrad grad(TorchBatch batch, Tensor grad) {
       TorchChecks.requireDefined(grad, "grad");
-      AdapterChecks.requireGradShape(TorchChecks.shapeOf(grad), TorchChecks.shapeOf(batch.logits));
-      if (TorchChecks.scalarType(grad) != TorchChecks.scalarType(batch.logits)) {
+      AdapterChecks.requireGradShape(TorchChecks.shapeOf(grad), TorchChecks.shapeOf(batch.logits()));
+      if (TorchChecks.scalarType(grad) != TorchChecks.scalarType(batch.logits())) {
         throw new IllegalArgumentException("grad dtype " + TorchChecks.scalarType(grad)
-            + " must equal the logits dtype " + TorchChecks.scalarType(batch.logits));
+            + " must equal the logits dtype " + TorchChecks.scalarType(batch.logits()));
       }
-      TorchChecks.requireSameDevice(grad, "grad", batch.device);
+      TorchChecks.requireSameDevice(grad, "grad", batch.device());
       long stride = TorchChecks.rowStride(grad, "grad");
       return NativeGrad.ofAddress(TorchChecks.address(grad), stride);
     }
@@ -199,7 +199,7 @@ public final class TorchLoss {
 
     @Override
     protected Tensor newTotal(TorchBatch batch) {
-      Tensor total = batch.logits.new_empty(new long[] {}, new TensorOptions(ScalarType.Double));
+      Tensor total = batch.logits().new_empty(new long[] {}, new TensorOptions(ScalarType.Double));
       total.zero_();
       return total;
     }
@@ -212,7 +212,7 @@ public final class TorchLoss {
 
   /** A float32 tensor on the logits' device holding {@code c} (samples values; tiny). */
   static Tensor coefficientsTensor(TorchBatch batch, float[] c) {
-    Tensor t = batch.logits.new_empty(new long[] {c.length}, new TensorOptions(ScalarType.Float));
+    Tensor t = batch.logits().new_empty(new long[] {c.length}, new TensorOptions(ScalarType.Float));
     if (c.length == 0) {
       return t;
     }

@@ -27,7 +27,7 @@ public final class TorchStats extends AdapterStats<Tensor> {
   }
 
   static TorchStats allocate(TorchBatch batch) {
-    return new TorchStats(batch.logits, batch.samples, batch.rows);
+    return new TorchStats(batch.logits(), batch.samples(), batch.rows());
   }
 
   /** Per-sample losses copied to the heap (a device sync on CUDA), for the weighting methods. */

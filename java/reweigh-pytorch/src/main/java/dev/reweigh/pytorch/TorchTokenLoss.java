@@ -51,22 +51,22 @@ public final class TorchTokenLoss {
     if (stats == null) {
       throw new IllegalArgumentException("stats is null");
     }
-    TorchChecks.requireFloatVector(stats.rowLse(), "stats.rowLse", batch.rows, batch.device);
-    TorchChecks.requireFloatVector(coefficients, "coefficients", batch.samples, batch.device);
-    TorchChecks.requireFloatVector(rowWeights, "rowWeights", batch.rows, batch.device);
+    TorchChecks.requireFloatVector(stats.rowLse(), "stats.rowLse", batch.rows(), batch.device());
+    TorchChecks.requireFloatVector(coefficients, "coefficients", batch.samples(), batch.device());
+    TorchChecks.requireFloatVector(rowWeights, "rowWeights", batch.rows(), batch.device());
     long entropyWeights = 0;
     long entropy = 0;
     if (rowEntropyWeights != null) {
-      TorchChecks.requireFloatVector(rowEntropyWeights, "rowEntropyWeights", batch.rows,
-          batch.device);
-      TorchChecks.requireFloatVector(stats.rowEntropy(), "stats.rowEntropy", batch.rows,
-          batch.device);
+      TorchChecks.requireFloatVector(rowEntropyWeights, "rowEntropyWeights", batch.rows(),
+          batch.device());
+      TorchChecks.requireFloatVector(stats.rowEntropy(), "stats.rowEntropy", batch.rows(),
+          batch.device());
       entropyWeights = TorchChecks.address(rowEntropyWeights);
       entropy = TorchChecks.address(stats.rowEntropy());
     }
     NativeGrad g = TorchLoss.nativeGrad(batch, grad);
     try {
-      TokenLoss.backward(batch.nativeBatch, TorchChecks.address(stats.rowLse()), entropy,
+      TokenLoss.backward(batch.nativeBatch(), TorchChecks.address(stats.rowLse()), entropy,
           TorchChecks.address(coefficients), TorchChecks.address(rowWeights), entropyWeights,
           spec, g);
     } finally {
@@ -94,12 +94,12 @@ public final class TorchTokenLoss {
     if (batch == null) {
       throw new IllegalArgumentException("batch is null");
     }
-    Tensor logits = batch.logits;
+    Tensor logits = batch.logits();
     if (!logits.requires_grad()) {
       throw new IllegalArgumentException("logits does not require grad: step() needs the model's"
           + " logits (an autograd graph output); use backward() for a plain tensor");
     }
-    float[] ones = new float[Math.toIntExact(batch.samples)];
+    float[] ones = new float[Math.toIntExact(batch.samples())];
     Arrays.fill(ones, 1f);
     Tensor w = rowTensor(batch, rowWeights, "rowWeights");
     Tensor beta = rowEntropyWeights == null ? null
@@ -125,7 +125,7 @@ public final class TorchTokenLoss {
     if (batch == null) {
       throw new IllegalArgumentException("batch is null");
     }
-    Tensor logits = batch.logits;
+    Tensor logits = batch.logits();
     if (!logits.requires_grad()) {
       throw new IllegalArgumentException("logits does not require grad: policyStep() needs the"
           + " model's logits (an autograd graph output)");
@@ -133,7 +133,7 @@ public final class TorchTokenLoss {
     Tensor grad = inPlace ? logits.detach() : torch.empty_like(logits);
     PolicyResult res;
     try {
-      res = PolicyLoss.forwardBackward(batch.nativeBatch, spec, policy, oldLogp, advantages,
+      res = PolicyLoss.forwardBackward(batch.nativeBatch(), spec, policy, oldLogp, advantages,
           refLogp, entropyWeights, TorchLoss.nativeGrad(batch, inPlace ? null : grad));
     } finally {
       Reference.reachabilityFence(batch);
@@ -144,8 +144,8 @@ public final class TorchTokenLoss {
 
   /** A heap row array as a float32 [rows] tensor beside the logits. */
   private static Tensor rowTensor(TorchBatch batch, float[] values, String name) {
-    TokenLoss.checkRowValues(values, batch.rows, name);
-    Tensor t = batch.logits.new_empty(new long[] {values.length},
+    TokenLoss.checkRowValues(values, batch.rows(), name);
+    Tensor t = batch.logits().new_empty(new long[] {values.length},
         new TensorOptions(ScalarType.Float));
     if (values.length == 0) {
       return t;

@@ -7,19 +7,9 @@ import java.util.List;
 
 /**
  * loss-reweighting and kl-dro with a batch size B > 0: the softmax weights of each batch of B
- * consecutive rows (docs/methods.md §5, §6), every row kept.
+ * consecutive rows (docs/methods.md §5, §6), every row kept; {@code strategy} is null for kl-dro.
  */
-final class BatchRule implements UnitRule {
-  private static final long serialVersionUID = 1L;
-
-  /** null for kl-dro. */
-  private final LossReweighting.Strategy strategy;
-  private final double temperature;
-
-  BatchRule(LossReweighting.Strategy strategy, double temperature) {
-    this.strategy = strategy;
-    this.temperature = temperature;
-  }
+record BatchRule(LossReweighting.Strategy strategy, double temperature) implements UnitRule {
 
   @Override
   public Object[][] decide(List<Candidate> batch) {

@@ -14,20 +14,11 @@ import org.apache.spark.sql.types.StructField;
  * question ({@link EastNormaliser}). The first row of each question carries the question's
  * entropy for that mean.
  */
-final class EastStageRule implements UnitRule {
-  private static final long serialVersionUID = 1L;
+record EastStageRule(EastTarget target, String goldColumn) implements UnitRule {
 
   static final StructField TRAINED = Outputs.hidden("trained", DataTypes.BooleanType);
   static final StructField H = Outputs.hidden("h", DataTypes.DoubleType);
   static final StructField FIRST = Outputs.hidden("first", DataTypes.BooleanType);
-
-  private final EastTarget target;
-  private final String goldColumn;
-
-  EastStageRule(EastTarget target, String goldColumn) {
-    this.target = target;
-    this.goldColumn = goldColumn;
-  }
 
   @Override
   public StructField[] fields() {

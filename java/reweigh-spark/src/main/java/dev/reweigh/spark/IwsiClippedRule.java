@@ -9,16 +9,7 @@ import java.util.List;
  * iwsi-w: majority filter, then weight min(Lv / L_i, C) (Jiang et al., arXiv:2408.09849, Eq. 7;
  * docs/methods.md §2).
  */
-final class IwsiClippedRule implements UnitRule {
-  private static final long serialVersionUID = 1L;
-
-  private final double validMeanLoss;
-  private final double clip;
-
-  IwsiClippedRule(double validMeanLoss, double clip) {
-    this.validMeanLoss = validMeanLoss;
-    this.clip = clip;
-  }
+record IwsiClippedRule(double validMeanLoss, double clip) implements UnitRule {
 
   @Override
   public Object[][] decide(List<Candidate> q) {

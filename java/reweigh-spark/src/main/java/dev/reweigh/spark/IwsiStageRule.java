@@ -12,17 +12,10 @@ import org.apache.spark.sql.types.StructField;
  * al., arXiv:2408.09849); the keep decision needs sigma over the whole input ({@link
  * IwsiThreshold}).
  */
-final class IwsiStageRule implements UnitRule {
-  private static final long serialVersionUID = 1L;
+record IwsiStageRule(double validMeanLoss) implements UnitRule {
 
   static final StructField MAJORITY = Outputs.hidden("majority", DataTypes.BooleanType);
   static final StructField DS = Outputs.hidden("ds", DataTypes.DoubleType);
-
-  private final double validMeanLoss;
-
-  IwsiStageRule(double validMeanLoss) {
-    this.validMeanLoss = validMeanLoss;
-  }
 
   @Override
   public StructField[] fields() {

@@ -5,8 +5,7 @@ import dev.reweigh.weighting.SelfConsistency;
 import java.util.List;
 
 /** lmsi: keep the majority-answer responses, weight 1 (docs/methods.md §1). */
-final class LmsiRule implements UnitRule {
-  private static final long serialVersionUID = 1L;
+record LmsiRule() implements UnitRule {
 
   @Override
   public Object[][] decide(List<Candidate> q) {

@@ -7,14 +7,7 @@ import java.util.List;
  * rejection: keep the responses whose answer equals the question's gold answer, weight 1
  * (docs/methods.md §3, "with gold answers").
  */
-final class RejectionRule implements UnitRule {
-  private static final long serialVersionUID = 1L;
-
-  private final String goldColumn;
-
-  RejectionRule(String goldColumn) {
-    this.goldColumn = goldColumn;
-  }
+record RejectionRule(String goldColumn) implements UnitRule {
 
   @Override
   public Object[][] decide(List<Candidate> q) {

@@ -9,16 +9,7 @@ import org.apache.spark.sql.types.StructField;
  * sharpening-sft: keep the best-of-N response of each question by a self-reward, weight 1 (Huang
  * et al., arXiv:2412.01951, Section 3.1, Eq. 2; docs/methods.md §4).
  */
-final class SharpeningSftRule implements UnitRule {
-  private static final long serialVersionUID = 1L;
-
-  private final SelfReward reward;
-  private final String tokenCountColumn;
-
-  SharpeningSftRule(SelfReward reward, String tokenCountColumn) {
-    this.reward = reward;
-    this.tokenCountColumn = tokenCountColumn;
-  }
+record SharpeningSftRule(SelfReward reward, String tokenCountColumn) implements UnitRule {
 
   @Override
   public StructField[] fields() {
