@@ -357,6 +357,47 @@ class FusedLinearLossTest {
     }
   }
 
+  /**
+   * forwardBackward into a caller's buffer holding an earlier gradient G0: the buffer ends as G0
+   * plus libtorch's unfused weight gradient (the reference adds G0 in float32), it is the
+   * result's gradWeight() and keeps its storage; fp32 and bf16 heads into their own dtype, and a
+   * bf16 head into a float32 buffer. A buffer of the wrong shape is named.
+   */
+  @Test
+  void forwardBackwardAddsIntoTheCallersGradWeight() {
+    ScalarType[][] runs = {{ScalarType.Float, ScalarType.Float},
+        {ScalarType.BFloat16, ScalarType.BFloat16}, {ScalarType.BFloat16, ScalarType.Float}};
+    for (ScalarType[] run : runs) {
+      ScalarType dtype = run[0];
+      Problem p = new Problem(17, true);
+      LossSpec spec =
+          LossSpec.builder().zLoss(1e-3f).normalization(Normalization.NONE).build();
+      float[] g0 = Tensors.randomLogits(new SplittableRandom(5), V * H, 0.01);
+      Tensor wr = leaf(round(p.w, dtype), ScalarType.Float, V, H);
+      unfused(leaf(round(p.h, dtype), ScalarType.Float, ROWS, H), wr, null, p.y, p.c, spec);
+      Tensor expected = wr.grad().add(Tensors.floats(round(g0, run[1]), V, H));
+
+      Tensor buffer = Tensors.floats(g0, V, H).to(run[1]);
+      long storage = buffer.data_ptr().address();
+      LinearHead head = LinearHead.of(Tensors.floats(p.h, ROWS, H).to(dtype),
+          Tensors.floats(p.w, V, H).to(dtype), null, Tensors.longs(p.y, ROWS),
+          Tensors.longs(OFFSETS, OFFSETS.length));
+      long chunkBytes = 5L * V * (dtype == ScalarType.Float ? 4 : 2);
+      LinearResult r = FusedLinearLoss.forwardBackward(head, p.c, spec, chunkBytes, buffer);
+      String label = dtype + " into " + run[1];
+      assertTrue(r.gradWeight().is_same(buffer), label + ": gradWeight() is the buffer");
+      assertEquals(storage, buffer.data_ptr().address(), label + ": added in place");
+      close(label + " grad weight", expected, buffer, dtype == ScalarType.Float ? 2e-5 : 2e-2);
+    }
+    Problem p = new Problem(1, false);
+    LinearHead head = LinearHead.of(Tensors.floats(p.h, ROWS, H), Tensors.floats(p.w, V, H), null,
+        Tensors.longs(p.y, ROWS), Tensors.longs(OFFSETS, OFFSETS.length));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> FusedLinearLoss.forwardBackward(head, p.c, LossSpec.defaults(),
+            FusedLinearLoss.DEFAULT_CHUNK_BYTES, torch.zeros(new long[] {H, V})));
+    assertTrue(e.getMessage().contains("gradWeight shape = [16, 40]"), e.getMessage());
+  }
+
   /** Two phases: coefficients from the forward's losses, then the recomputing backward. */
   @Test
   void twoPhaseMatchesUnfused() {
