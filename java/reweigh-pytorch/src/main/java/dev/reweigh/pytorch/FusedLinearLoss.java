@@ -57,6 +57,19 @@ public final class FusedLinearLoss {
         chunkBytes);
   }
 
+  /**
+   * The default logits budget for this head ({@link FusedLinearDriver#defaultChunkBytes}): 32
+   * MiB, or 256 rows of logits where the vocabulary is wide (V = 128256: 125.25 MiB fp32, 62.6
+   * MiB bf16), so the per-chunk weight-gradient update stays compute-bound.
+   */
+  public static long defaultChunkBytes(LinearHead head) {
+    if (head == null) {
+      throw new IllegalArgumentException("head is null");
+    }
+    return FusedLinearDriver.defaultChunkBytes(head.vocab(),
+        head.dtype == ScalarType.BFloat16 ? 2 : 4);
+  }
+
   /** Phase one: statistics and per-row lse, chunk by chunk; no gradient. */
   public static LinearForward forward(LinearHead head, LossSpec spec, long chunkBytes) {
     requireArgs(head, spec);

@@ -440,6 +440,26 @@ class FusedLinearLossTest {
     assertEquals(1, FusedLinearLoss.chunkRows(1000, 10, ScalarType.Float, 39));
   }
 
+  /** The default budget, worked by hand: 32 MiB, or 256 rows of logits when that is more. */
+  @Test
+  void defaultChunkBytesHoldsAtLeast256Rows() {
+    Tensor y = Tensors.longs(new long[] {0}, 1);
+    Tensor o = Tensors.longs(new long[] {0, 1}, 2);
+    // 256 * 128256 * 4 B = 131334144 B (125.25 MiB) > 32 MiB: 256 fp32 rows.
+    LinearHead wide = LinearHead.of(torch.zeros(new long[] {1, 4}),
+        torch.zeros(new long[] {128256, 4}), null, y, o);
+    assertEquals(131334144L, FusedLinearLoss.defaultChunkBytes(wide));
+    assertEquals(256, FusedLinearLoss.chunkRows(2048, 128256, ScalarType.Float, 131334144L));
+    // bf16: 256 * 128256 * 2 B = 65667072 B.
+    LinearHead wideBf16 = LinearHead.of(torch.zeros(new long[] {1, 4}).to(ScalarType.BFloat16),
+        torch.zeros(new long[] {128256, 4}).to(ScalarType.BFloat16), null, y, o);
+    assertEquals(65667072L, FusedLinearLoss.defaultChunkBytes(wideBf16));
+    // 256 * 32000 * 4 B = 32768000 B < 32 MiB = 33554432 B: the 32 MiB default.
+    LinearHead narrow = LinearHead.of(torch.zeros(new long[] {1, 4}),
+        torch.zeros(new long[] {32000, 4}), null, y, o);
+    assertEquals(33554432L, FusedLinearLoss.defaultChunkBytes(narrow));
+  }
+
   @Test
   void badInputNamesTheArgument() {
     Problem p = new Problem(1, false);
