@@ -19,6 +19,8 @@ namespace cuda {
 namespace {
 
 constexpr int kThreads = 256;
+/* The normaliser's publish: one thread works; a launch takes whole warps. */
+constexpr int kPublishThreads = 32;
 
 __device__ __forceinline__ int64_t first_row() {
     return static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
@@ -84,7 +86,7 @@ void launch_partials_rebase(int64_t rows, const float* global_max, const reweigh
 }
 
 void launch_publish_normalizer(const DeviceStatus* status, double* out, cudaStream_t stream) {
-    launch("publish_normalizer_kernel", publish_normalizer_kernel, 1, 1, 0, stream, status, out);
+    launch("publish_normalizer_kernel", publish_normalizer_kernel, 1, kPublishThreads, 0, stream, status, out);
 }
 
 }  // namespace cuda
