@@ -205,5 +205,109 @@ TEST(ShardedBadInput, NamesTheArgumentAndWritesNothing) {
     expect_invalid(reweigh_ce_sharded_backward(&shard.batch, 2, 6, &o, &part.view, c.data(), &gv), "overlaps");
 }
 
+/*
+ * reweigh_ce_normalizer, worked by hand on 2 samples of one row each over V = 3, and its
+ * coefficient checks: the same as every other call (finite everywhere, non-negative under
+ * WEIGHT_SUM), including samples without counted rows, which contribute nothing to D.
+ */
+TEST(ShardedNormalizer, HandWorkedAndCheckedAsEveryCall) {
+    const float logits[6] = {0.1f, 0.2f, 0.3f, 0.4f, 0.5f, 0.6f};
+    int32_t targets[2] = {0, 2};
+    const int32_t offsets[3] = {0, 1, 2};
+    reweigh_ce_batch_t b = {};
+    b.logits = logits;
+    b.logits_dtype = REWEIGH_DTYPE_F32;
+    b.targets_dtype = REWEIGH_DTYPE_I32;
+    b.rows = 2;
+    b.vocab = 3;
+    b.logits_row_stride = 3;
+    b.targets = targets;
+    b.offsets = offsets;
+    b.offsets_dtype = REWEIGH_DTYPE_I32;
+    b.device_type = REWEIGH_DEVICE_CPU;
+    b.samples = 2;
+    reweigh_ce_options_t o = reweigh_ce_options_default();
+    auto d_of = [&](int32_t normalization, const float* c) {
+        o.normalization = normalization;
+        double d = -1.0;
+        EXPECT_EQ(REWEIGH_STATUS_OK, reweigh_ce_normalizer(&b, 3, &o, c, &d)) << reweigh_last_error();
+        return d;
+    };
+    const float c[2] = {2.0f, 3.0f};
+    EXPECT_EQ(5.0, d_of(REWEIGH_NORMALIZATION_WEIGHT_SUM, c));  // 2 + 3
+    EXPECT_EQ(2.0, d_of(REWEIGH_NORMALIZATION_TOKENS, c));
+    EXPECT_EQ(2.0, d_of(REWEIGH_NORMALIZATION_SAMPLES, c));
+    EXPECT_EQ(1.0, d_of(REWEIGH_NORMALIZATION_NONE, c));
+    targets[1] = -100;  // sample 1 has no counted row
+    EXPECT_EQ(2.0, d_of(REWEIGH_NORMALIZATION_WEIGHT_SUM, c));
+    EXPECT_EQ(1.0, d_of(REWEIGH_NORMALIZATION_TOKENS, c));
+    EXPECT_EQ(1.0, d_of(REWEIGH_NORMALIZATION_WEIGHT_SUM, nullptr));  // c = 1 each, sample 0 only
+
+    auto rejects = [&](int32_t normalization, const float* bad, const char* needle) {
+        o.normalization = normalization;
+        double d = -1.0;
+        EXPECT_EQ(REWEIGH_STATUS_INVALID_ARGUMENT, reweigh_ce_normalizer(&b, 3, &o, bad, &d));
+        EXPECT_NE(std::string::npos, std::string(reweigh_last_error()).find(needle)) << reweigh_last_error();
+        EXPECT_EQ(-1.0, d);  // nothing written
+    };
+    const float nan_on_empty[2] = {2.0f, std::numeric_limits<float>::quiet_NaN()};
+    rejects(REWEIGH_NORMALIZATION_TOKENS, nan_on_empty, "coefficients[1] = nan is not finite");
+    const float negative_on_empty[2] = {2.0f, -1.0f};
+    rejects(REWEIGH_NORMALIZATION_WEIGHT_SUM, negative_on_empty, "coefficients[1] = -1 is negative");
+}
+
+/* The _on forms with a CPU place are the host merge and rebase; a bad place is named. */
+TEST(ShardedPlace, CpuPlaceIsTheHostCombine) {
+    Partials a(3), b(3), host(3), on(3);
+    const float m[3] = {1.0f, -INFINITY, 4.0f}, d[3] = {2.0f, 0.0f, 1.5f}, s[3] = {-0.5f, 0.0f, -0.25f};
+    for (int r = 0; r < 3; ++r) {
+        a.max[r] = m[r];
+        a.sum_exp[r] = d[r];
+        a.entropy_sum[r] = s[r];
+        a.logit_sum[r] = 0.5f * r;
+        a.target_logit[r] = 0.0f;
+        b.max[r] = m[2 - r] + 0.5f;
+        b.sum_exp[r] = d[2 - r];
+        b.entropy_sum[r] = s[2 - r];
+        b.logit_sum[r] = 1.0f;
+        b.target_logit[r] = 0.25f;
+    }
+    host.max = on.max = a.max;
+    host.sum_exp = on.sum_exp = a.sum_exp;
+    host.entropy_sum = on.entropy_sum = a.entropy_sum;
+    host.logit_sum = on.logit_sum = a.logit_sum;
+    host.target_logit = on.target_logit = a.target_logit;
+    const reweigh_place_t cpu = {REWEIGH_DEVICE_CPU, 0, 0};
+    ASSERT_EQ(REWEIGH_STATUS_OK, reweigh_ce_partials_merge(3, &b.view, &host.view));
+    ASSERT_EQ(REWEIGH_STATUS_OK, reweigh_ce_partials_merge_on(&cpu, 3, &b.view, &on.view));
+    EXPECT_EQ(host.max, on.max);
+    EXPECT_EQ(host.sum_exp, on.sum_exp);
+    EXPECT_EQ(host.entropy_sum, on.entropy_sum);
+    EXPECT_EQ(host.logit_sum, on.logit_sum);
+    EXPECT_EQ(host.target_logit, on.target_logit);
+    const std::vector<float> global = {5.0f, 5.0f, 5.0f};
+    ASSERT_EQ(REWEIGH_STATUS_OK, reweigh_ce_partials_rebase(3, global.data(), &host.view));
+    ASSERT_EQ(REWEIGH_STATUS_OK, reweigh_ce_partials_rebase_on(&cpu, 3, global.data(), &on.view));
+    EXPECT_EQ(host.max, on.max);
+    EXPECT_EQ(host.sum_exp, on.sum_exp);
+    EXPECT_EQ(host.entropy_sum, on.entropy_sum);
+
+    const std::vector<float> low = {5.0f, 4.0f, 5.0f};  // row 1's max is 5 after the rebase
+    const std::vector<float> before = on.sum_exp;
+    EXPECT_EQ(REWEIGH_STATUS_INVALID_ARGUMENT, reweigh_ce_partials_rebase_on(&cpu, 3, low.data(), &on.view));
+    EXPECT_NE(std::string::npos, std::string(reweigh_last_error()).find("globalMax[1] = 4 is below max[1] = 5"))
+        << reweigh_last_error();
+    EXPECT_EQ(before, on.sum_exp);
+    EXPECT_EQ(REWEIGH_STATUS_INVALID_ARGUMENT, reweigh_ce_partials_merge_on(nullptr, 3, &b.view, &on.view));
+    EXPECT_NE(std::string::npos, std::string(reweigh_last_error()).find("place is NULL"));
+    const reweigh_place_t odd = {5, 0, 0};
+    EXPECT_EQ(REWEIGH_STATUS_INVALID_ARGUMENT, reweigh_ce_partials_merge_on(&odd, 3, &b.view, &on.view));
+    EXPECT_NE(std::string::npos, std::string(reweigh_last_error()).find("place.device_type = 5"));
+    if (!reweigh_cuda_compiled()) {
+        const reweigh_place_t gpu = {REWEIGH_DEVICE_CUDA, 0, 0};
+        EXPECT_EQ(REWEIGH_STATUS_UNSUPPORTED, reweigh_ce_partials_merge_on(&gpu, 3, &b.view, &on.view));
+    }
+}
+
 }  // namespace
 }  // namespace reftest

@@ -410,12 +410,14 @@ REWEIGH_API reweigh_status_t reweigh_policy_forward_backward(const reweigh_ce_ba
  * and total lives in the shard batch's memory (device memory for a CUDA
  * batch, so a collective such as an NCCL all-reduce reads it in place), and
  * CUDA calls follow the validation mode above. reweigh_ce_partials_merge and
- * reweigh_ce_partials_rebase take host arrays; reweigh_ce_normalizer takes
- * CPU batches (a CUDA batch is UNSUPPORTED).
+ * reweigh_ce_partials_rebase take host arrays; reweigh_ce_partials_merge_on
+ * and reweigh_ce_partials_rebase_on take arrays in a given memory space (a
+ * device's, on a stream), so device partials are combined without a copy to
+ * the host; reweigh_ce_normalizer takes CPU and CUDA batches.
  *
  * 1. reweigh_ce_partial_forward: per-row partials of the shard;
- * 2. combine the shards' partials: pairwise with reweigh_ce_partials_merge,
- *    or with a collective: all-reduce `max` with MAX, reweigh_ce_partials_rebase
+ * 2. combine the shards' partials: pairwise with reweigh_ce_partials_merge(_on),
+ *    or with a collective: all-reduce `max` with MAX, reweigh_ce_partials_rebase(_on)
  *    to that global max, then all-reduce the other four arrays with SUM;
  * 3. reweigh_ce_sharded_stats: per-sample statistics from the combined rows;
  *    reweigh_ce_sharded_backward: this shard's slice of the gradient.
@@ -425,7 +427,8 @@ REWEIGH_API reweigh_status_t reweigh_policy_forward_backward(const reweigh_ce_ba
 
 /*
  * Per-row partials, each [rows] fp32 (ignored rows: m = -inf, the rest 0): in the shard batch's memory
- * for partial_forward / sharded_stats / sharded_backward, in host memory for merge and rebase.
+ * for partial_forward / sharded_stats / sharded_backward, in host memory for merge and rebase, in the
+ * place's memory for merge_on and rebase_on.
  */
 typedef struct reweigh_ce_partials {
     float* max;          /* m = max_v z'_v over the shard (-inf when every logit is masked) */
@@ -448,6 +451,30 @@ REWEIGH_API reweigh_status_t reweigh_ce_partials_rebase(int64_t rows, const floa
                                                         const reweigh_ce_partials_t* partials);
 
 /*
+ * A memory space and the order of work in it: device_type CPU (host memory; device_index and stream
+ * unused) or CUDA (memory of device device_index; kernels queued on stream, 0 = the default stream).
+ */
+typedef struct reweigh_place {
+    int32_t device_type;  /* reweigh_device_type_t */
+    int32_t device_index;
+    uint64_t stream;      /* cudaStream_t as an integer */
+} reweigh_place_t;
+
+/*
+ * reweigh_ce_partials_merge / _rebase on arrays in `place`'s memory (the same
+ * checks and messages). On CUDA they are queued on place.stream and follow the
+ * validation mode: synchronously a bad globalMax is reported before anything
+ * is written; asynchronously the call returns OK, writes nothing, and the
+ * deferred status names the row.
+ */
+REWEIGH_API reweigh_status_t reweigh_ce_partials_merge_on(const reweigh_place_t* place, int64_t rows,
+                                                          const reweigh_ce_partials_t* from,
+                                                          const reweigh_ce_partials_t* into);
+REWEIGH_API reweigh_status_t reweigh_ce_partials_rebase_on(const reweigh_place_t* place, int64_t rows,
+                                                           const float* global_max,
+                                                           const reweigh_ce_partials_t* partials);
+
+/*
  * Statistics from combined partials (shard's logits are not read). coefficients
  * (optional, [samples]) and total (optional) as in reweigh_ce_forward_backward.
  */
@@ -465,8 +492,10 @@ REWEIGH_API reweigh_status_t reweigh_ce_sharded_backward(const reweigh_ce_batch_
 
 /*
  * This batch's normaliser D under options.normalization (targets checked
- * against [0, vocab_total)); 0 for an empty micro-batch, never an error. Data
- * parallel: all-reduce D with SUM, then pass it as an EXPLICIT normaliser.
+ * against [0, vocab_total), coefficients as in reweigh_ce_forward_backward);
+ * 0 for an empty micro-batch, never an error. Data parallel: all-reduce D
+ * with SUM, then pass it as an EXPLICIT normaliser. For a CUDA batch,
+ * coefficients and normalizer (one double) live in its device memory.
  */
 REWEIGH_API reweigh_status_t reweigh_ce_normalizer(const reweigh_ce_batch_t* batch, int64_t vocab_total,
                                                    const reweigh_ce_options_t* options, const float* coefficients,

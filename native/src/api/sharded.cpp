@@ -5,7 +5,8 @@
  * inputs), then the CPU driver (../cpu/ce_sharded.h) or, for a CUDA batch,
  * the CUDA one (../cuda/ce_cuda.h), inside guarded(). A CUDA batch's partials
  * live in its device memory, like every array of a CUDA call; merge and
- * rebase take host arrays. This file holds no math.
+ * rebase take host arrays, their _on forms arrays in a given place's memory.
+ * This file holds no math.
  */
 #include <stdint.h>
 
@@ -60,6 +61,19 @@ reweigh_ce_batch_t host_space() {
     reweigh_ce_batch_t host = {};
     host.device_type = REWEIGH_DEVICE_CPU;
     return host;
+}
+
+/* A place (reweigh_place_t) as the memory space of a batch with no rows: device, index and stream. */
+reweigh_ce_batch_t place_space(const reweigh_place_t* place) {
+    REWEIGH_CHECK_ARG(place != nullptr, "place is NULL");
+    REWEIGH_CHECK_ARG(place->device_type == REWEIGH_DEVICE_CPU || place->device_type == REWEIGH_DEVICE_CUDA,
+                      "place.device_type = %d is not CPU (0) or CUDA (1)", place->device_type);
+    reweigh_ce_batch_t space = {};
+    space.device_type = place->device_type;
+    space.device_index = place->device_index;
+    space.stream = place->stream;
+    reweigh::require_cuda_build(space);
+    return space;
 }
 
 /* Five [rows] float arrays, present, in the memory of `space` (a shard's batch, or the host) and pairwise disjoint. */
@@ -120,6 +134,39 @@ void validate_sample_outputs(const reweigh_ce_batch_t& b, const float* coefficie
     for (int i = 0; i < 7; ++i) reweigh::validate_memory_space(b, probe, arrays[i], names[i]);
 }
 
+/* reweigh_ce_partials_merge(_on) in `space`: checks, then the CPU loop or the CUDA kernel. */
+void merge_in(const reweigh_ce_batch_t& space, int64_t rows, const reweigh_ce_partials_t* from,
+              const reweigh_ce_partials_t* into) {
+    validate_partials("from", space, rows, from);
+    validate_partials("into", space, rows, into);
+    const void* arrays[5] = {from->max, from->sum_exp, from->entropy_sum, from->logit_sum, from->target_logit};
+    const char* names[5] = {"from.max", "from.sumExp", "from.entropySum", "from.logitSum", "from.targetLogit"};
+    for (int i = 0; i < 5; ++i) check_partials_disjoint(rows, *into, rows_span(names[i], arrays[i], rows, 4));
+    if (on_cuda(space)) {
+        reweigh::cuda::ce_partials_merge(space, rows, *from, *into);
+    } else {
+        reweigh::cpu::ce_partials_merge(rows, *from, *into);
+    }
+}
+
+/* reweigh_ce_partials_rebase(_on) in `space`. */
+void rebase_in(const reweigh_ce_batch_t& space, int64_t rows, const float* global_max,
+               const reweigh_ce_partials_t* partials) {
+    validate_partials("partials", space, rows, partials);
+    REWEIGH_CHECK_ARG(global_max != nullptr || rows == 0, "globalMax is NULL (rows = %lld)",
+                      static_cast<long long>(rows));
+    reweigh::validate_memory_space(space, reweigh::needs_memory_probe(space), global_max, "globalMax");
+    // globalMax may be partials.max itself (the all-reduce done in place); the other four must not alias it.
+    const reweigh_ce_partials_t rest = {nullptr, partials->sum_exp, partials->entropy_sum, partials->logit_sum,
+                                        partials->target_logit};
+    check_partials_disjoint(rows, rest, rows_span("globalMax", global_max, rows, 4));
+    if (on_cuda(space)) {
+        reweigh::cuda::ce_partials_rebase(space, rows, global_max, *partials);
+    } else {
+        reweigh::cpu::ce_partials_rebase(rows, global_max, *partials);
+    }
+}
+
 }  // namespace
 
 extern "C" {
@@ -142,28 +189,22 @@ reweigh_status_t reweigh_ce_partial_forward(const reweigh_ce_batch_t* shard, int
 
 reweigh_status_t reweigh_ce_partials_merge(int64_t rows, const reweigh_ce_partials_t* from,
                                            const reweigh_ce_partials_t* into) {
-    return guarded([&] {
-        validate_partials("from", host_space(), rows, from);
-        validate_partials("into", host_space(), rows, into);
-        const void* arrays[5] = {from->max, from->sum_exp, from->entropy_sum, from->logit_sum, from->target_logit};
-        const char* names[5] = {"from.max", "from.sumExp", "from.entropySum", "from.logitSum", "from.targetLogit"};
-        for (int i = 0; i < 5; ++i) check_partials_disjoint(rows, *into, rows_span(names[i], arrays[i], rows, 4));
-        reweigh::cpu::ce_partials_merge(rows, *from, *into);
-    });
+    return guarded([&] { merge_in(host_space(), rows, from, into); });
+}
+
+reweigh_status_t reweigh_ce_partials_merge_on(const reweigh_place_t* place, int64_t rows,
+                                              const reweigh_ce_partials_t* from, const reweigh_ce_partials_t* into) {
+    return guarded([&] { merge_in(place_space(place), rows, from, into); });
 }
 
 reweigh_status_t reweigh_ce_partials_rebase(int64_t rows, const float* global_max,
                                             const reweigh_ce_partials_t* partials) {
-    return guarded([&] {
-        validate_partials("partials", host_space(), rows, partials);
-        REWEIGH_CHECK_ARG(global_max != nullptr || rows == 0, "globalMax is NULL (rows = %lld)",
-                          static_cast<long long>(rows));
-        // globalMax may be partials.max itself (the all-reduce done in place); the other four must not alias it.
-        const reweigh_ce_partials_t rest = {nullptr, partials->sum_exp, partials->entropy_sum, partials->logit_sum,
-                                            partials->target_logit};
-        check_partials_disjoint(rows, rest, rows_span("globalMax", global_max, rows, 4));
-        reweigh::cpu::ce_partials_rebase(rows, global_max, *partials);
-    });
+    return guarded([&] { rebase_in(host_space(), rows, global_max, partials); });
+}
+
+reweigh_status_t reweigh_ce_partials_rebase_on(const reweigh_place_t* place, int64_t rows, const float* global_max,
+                                               const reweigh_ce_partials_t* partials) {
+    return guarded([&] { rebase_in(place_space(place), rows, global_max, partials); });
 }
 
 reweigh_status_t reweigh_ce_sharded_stats(const reweigh_ce_batch_t* shard, int64_t vocab_total,
@@ -217,13 +258,13 @@ reweigh_status_t reweigh_ce_normalizer(const reweigh_ce_batch_t* batch, int64_t 
                                        double* normalizer) {
     return guarded([&] {
         const reweigh::cpu::ShardSpan span = validate_shard(batch, 0, vocab_total);
-        if (on_cuda(*batch)) {
-            REWEIGH_FAIL(REWEIGH_STATUS_UNSUPPORTED,
-                         "reweigh_ce_normalizer runs on CPU batches only (batch.device_type is CUDA): copy targets, "
-                         "offsets and coefficients to the host, or pass D from the forward statistics");
-        }
         reweigh::validate_options(options);
         REWEIGH_CHECK_ARG(normalizer != nullptr, "normalizer is NULL");
+        validate_sample_outputs(*batch, coefficients, nullptr, normalizer);
+        if (on_cuda(*batch)) {
+            reweigh::cuda::ce_normalizer(*batch, vocab_total, *options, coefficients, normalizer);
+            return;
+        }
         *normalizer = reweigh::cpu::ce_local_normalizer(*batch, span, *options, coefficients);
     });
 }

@@ -27,6 +27,7 @@
 
 #include "ce_row.h"
 #include "hd.h"
+#include "reweigh/reweigh.h"
 
 namespace reweigh {
 
@@ -96,6 +97,48 @@ REWEIGH_HD SoftmaxState softmax_from_lse(float lse, float entropy) {
 
 /* The lse of a combined row: m + log d (not finite when every logit of the row is masked). */
 REWEIGH_HD float partial_lse(float max, float sum_exp) { return max + logf(sum_exp); }
+
+/* Row r of five [rows] partials arrays (reweigh_ce_partials_t), as a state and its two sums. */
+REWEIGH_HD RowPartial partial_load(const reweigh_ce_partials_t& p, int64_t r) {
+    RowPartial v;
+    v.st.m = p.max[r];
+    v.st.d = p.sum_exp[r];
+    v.st.s = p.entropy_sum[r];
+    v.logit_sum = p.logit_sum[r];
+    v.target_logit = p.target_logit[r];
+    return v;
+}
+
+/*
+ * into[r] <- merge(into[r], from[r]) in the stored form (reweigh_ce_partials_merge):
+ * softmax_merge returns the non-empty side unchanged, and two empty sides keep
+ * the larger max, so a later MAX all-reduce over stored maxima stays an upper bound.
+ */
+REWEIGH_HD void partial_merge_row(const reweigh_ce_partials_t& from, const reweigh_ce_partials_t& into, int64_t r) {
+    const RowPartial a = partial_load(into, r);
+    const RowPartial c = partial_load(from, r);
+    const RowPartial m = partial_merge(a, c);
+    into.max[r] = m.st.d == 0.0f ? fmaxf(a.st.m, c.st.m) : m.st.m;
+    into.sum_exp[r] = m.st.d;
+    into.entropy_sum[r] = m.st.s;
+    into.logit_sum[r] = m.logit_sum;
+    into.target_logit[r] = m.target_logit;
+}
+
+/*
+ * A global max is usable for row r unless it lies below the row's own max
+ * (reweigh_ce_partials_rebase); NaN compares false, so a NaN row passes
+ * through and surfaces in the statistics.
+ */
+REWEIGH_HD bool global_max_ok(float global_max, float max) { return !(global_max < max); }
+
+/* Row r's (m, d, s) re-expressed relative to global_max[r] (softmax_rebase); the two sums are unchanged. */
+REWEIGH_HD void partial_rebase_row(const float* global_max, const reweigh_ce_partials_t& p, int64_t r) {
+    const SoftmaxState st = softmax_rebase(partial_load(p, r).st, global_max[r]);
+    p.max[r] = st.m;
+    p.sum_exp[r] = st.d;
+    p.entropy_sum[r] = st.s;
+}
 
 }  // namespace reweigh
 

@@ -32,6 +32,18 @@ inline void check_combined_lse(int64_t r, float max, float sum_exp) {
                       static_cast<long long>(r), static_cast<double>(max), static_cast<double>(sum_exp));
 }
 
+/*
+ * INVALID_ARGUMENT unless globalMax[r] may serve as row r's reference max
+ * (global_max_ok of ce_partial.h): a value below the row's own max is not the
+ * MAX all-reduce of the partials' max.
+ */
+inline void check_global_max(int64_t r, float global_max, float max) {
+    REWEIGH_CHECK_ARG(global_max_ok(global_max, max),
+                      "globalMax[%lld] = %g is below max[%lld] = %g: pass the MAX all-reduce of max",
+                      static_cast<long long>(r), static_cast<double>(global_max), static_cast<long long>(r),
+                      static_cast<double>(max));
+}
+
 }  // namespace reweigh
 
 #endif

@@ -106,14 +106,6 @@ void check_finite_logits(const reweigh_ce_batch_t& b, const reweigh_ce_options_t
     }
 }
 
-SoftmaxState combined_state(const reweigh_ce_partials_t& c, int64_t r) {
-    SoftmaxState st;
-    st.m = c.max[r];
-    st.d = c.sum_exp[r];
-    st.s = c.entropy_sum[r];
-    return st;
-}
-
 /* ---- partial forward ---- */
 
 /* (m, d, s) and the logit sum of one shard row by the scalar block loop of ce_scalar.cpp. */
@@ -267,33 +259,12 @@ void ce_partial_forward(const reweigh_ce_batch_t& b, ShardSpan span, const rewei
 }
 
 void ce_partials_merge(int64_t rows, const reweigh_ce_partials_t& from, const reweigh_ce_partials_t& into) {
-    for (int64_t r = 0; r < rows; ++r) {
-        RowPartial a{combined_state(into, r), into.logit_sum[r], into.target_logit[r]};
-        RowPartial c{combined_state(from, r), from.logit_sum[r], from.target_logit[r]};
-        const RowPartial m = partial_merge(a, c);
-        // softmax_merge returns the non-empty side unchanged; two empty sides keep the larger max.
-        into.max[r] = m.st.d == 0.0f ? fmaxf(a.st.m, c.st.m) : m.st.m;
-        into.sum_exp[r] = m.st.d;
-        into.entropy_sum[r] = m.st.s;
-        into.logit_sum[r] = m.logit_sum;
-        into.target_logit[r] = m.target_logit;
-    }
+    for (int64_t r = 0; r < rows; ++r) partial_merge_row(from, into, r);
 }
 
 void ce_partials_rebase(int64_t rows, const float* global_max, const reweigh_ce_partials_t& partials) {
-    for (int64_t r = 0; r < rows; ++r) {
-        // NaN compares false: a NaN row passes through and surfaces in the statistics.
-        REWEIGH_CHECK_ARG(!(global_max[r] < partials.max[r]),
-                          "globalMax[%lld] = %g is below max[%lld] = %g: pass the MAX all-reduce of max",
-                          static_cast<long long>(r), static_cast<double>(global_max[r]), static_cast<long long>(r),
-                          static_cast<double>(partials.max[r]));
-    }
-    for (int64_t r = 0; r < rows; ++r) {
-        const SoftmaxState st = softmax_rebase(combined_state(partials, r), global_max[r]);
-        partials.max[r] = st.m;
-        partials.sum_exp[r] = st.d;
-        partials.entropy_sum[r] = st.s;
-    }
+    for (int64_t r = 0; r < rows; ++r) check_global_max(r, global_max[r], partials.max[r]);
+    for (int64_t r = 0; r < rows; ++r) partial_rebase_row(global_max, partials, r);
 }
 
 double ce_sharded_stats(const reweigh_ce_batch_t& b, ShardSpan span, const reweigh_ce_options_t& o,
@@ -311,7 +282,7 @@ double ce_sharded_stats(const reweigh_ce_batch_t& b, ShardSpan span, const rewei
         for (int64_t r = lo; r < hi; ++r) {
             RowResult res = {0.0f, 0.0f, 0.0f, 0.0f};
             if (l.targets[static_cast<size_t>(r)] != kIgnoredRow) {
-                res = row_finish(combined_state(c, r), c.target_logit[r], c.logit_sum[r], span.total, p);
+                res = row_finish(partial_load(c, r).st, c.target_logit[r], c.logit_sum[r], span.total, p);
                 loss += res.loss;
                 logp += res.logp;
                 entropy += res.entropy;
@@ -370,29 +341,10 @@ void ce_sharded_backward(const reweigh_ce_batch_t& b, ShardSpan span, const rewe
 
 double ce_local_normalizer(const reweigh_ce_batch_t& b, ShardSpan span, const reweigh_ce_options_t& o,
                            const float* coefficients) {
-    const std::vector<int64_t> counts = shard_labels(b, span, o).counts;
-    switch (o.normalization) {
-        case REWEIGH_NORMALIZATION_NONE: return 1.0;
-        case REWEIGH_NORMALIZATION_EXPLICIT: return o.normalizer;
-        default: break;
-    }
-    double d = 0.0;
-    for (size_t s = 0; s < counts.size(); ++s) {
-        if (counts[s] == 0) continue;
-        switch (o.normalization) {
-            case REWEIGH_NORMALIZATION_WEIGHT_SUM: {
-                const float c = coefficients != nullptr ? coefficients[s] : 1.0f;
-                REWEIGH_CHECK_ARG(isfinite(c) && c >= 0.0f,
-                                  "coefficients[%zu] = %g: WEIGHT_SUM needs finite coefficients >= 0", s,
-                                  static_cast<double>(c));
-                d += c;
-                break;
-            }
-            case REWEIGH_NORMALIZATION_TOKENS: d += static_cast<double>(counts[s]); break;
-            default: d += 1.0; break;  // SAMPLES
-        }
-    }
-    return d;
+    const Labels l = shard_labels(b, span, o);
+    std::vector<float> c;
+    if (coefficients != nullptr) c = copy_coefficients(o, coefficients, b.samples);
+    return normalizer(o, l, c);
 }
 
 }  // namespace cpu

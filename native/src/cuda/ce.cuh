@@ -120,6 +120,7 @@ enum Check : int {
     kRowEntropyWeight,    /* backward_rows: counted row with a non-finite rowEntropyWeights entry */
     kRowEntropy,          /* backward_rows with beta: counted row with a non-finite rowEntropy entry */
     kCombinedLse,         /* sharded backward: counted row whose combined max + log(sumExp) is not finite */
+    kGlobalMax,           /* partials rebase: row whose globalMax lies below its max */
     kRowGuard,            /* a row kernel met a target outside [0, V) after validation (treated as ignored) */
     kNumChecks
 };

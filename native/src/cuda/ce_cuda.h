@@ -80,6 +80,19 @@ void ce_sharded_backward(const reweigh_ce_batch_t& shard, int64_t vocab_offset, 
                          const reweigh_ce_partials_t& combined, const float* coefficients,
                          const reweigh_ce_grad_t& grad);
 
+/*
+ * The combine of device partials (ce_cuda_sharded.cu): `space` gives the device and stream only
+ * (device_type CUDA, device_index, stream; its other fields are not read); every array is [rows] fp32
+ * on that device. The rebase checks globalMax against max first (the CPU's message, both validation modes).
+ */
+void ce_partials_merge(const reweigh_ce_batch_t& space, int64_t rows, const reweigh_ce_partials_t& from,
+                       const reweigh_ce_partials_t& into);
+void ce_partials_rebase(const reweigh_ce_batch_t& space, int64_t rows, const float* global_max,
+                        const reweigh_ce_partials_t& partials);
+/* D of the batch (reweigh_ce_normalizer) into the device double `normalizer`; coefficients may be NULL. */
+void ce_normalizer(const reweigh_ce_batch_t& batch, int64_t vocab_total, const reweigh_ce_options_t& options,
+                   const float* coefficients, double* normalizer);
+
 }  // namespace cuda
 }  // namespace reweigh
 

@@ -2,10 +2,12 @@
  * ce_cuda_sharded.cu: the CUDA drivers of vocabulary-sharded partials
  * (reweigh.h): partial forward, statistics from combined partials, and a
  * shard's slice of the gradient; the counterpart of ../cpu/ce_sharded.cpp
- * with the same semantics and messages. The merge and rebase of partials are
- * host code (reweigh_ce_partials_merge / _rebase); a device batch's partials
- * are [rows] fp32 arrays in its device memory, as every other per-row array
- * of a CUDA call, so a collective (NCCL all-reduce) reads them in place.
+ * with the same semantics and messages; also the combine of device partials
+ * (merge, rebase to a global max: partials_combine.cu) and the local
+ * normaliser D. A device batch's partials are [rows] fp32 arrays in its
+ * device memory, as every other per-row array of a CUDA call, so a
+ * collective (NCCL all-reduce) reads them in place and the combine never
+ * leaves the device.
  *
  * The order of work of ce_cuda.cu's drivers, on the caller's stream:
  * workspace, validation (targets against the whole vocabulary, coefficients
@@ -144,6 +146,35 @@ void ce_sharded_backward(const reweigh_ce_batch_t& b, int64_t vocab_offset, int6
     a.combined_max = combined.max;
     a.combined_sum_exp = combined.sum_exp;
     launch_grad_rows(b.logits_dtype, a, sc.call.stream);
+    sc.fold(b);
+}
+
+void ce_partials_merge(const reweigh_ce_batch_t& space, int64_t rows, const reweigh_ce_partials_t& from,
+                       const reweigh_ce_partials_t& into) {
+    const CallScope call(space, 1.0f);
+    launch_partials_merge(rows, from, into, call.stream);
+}
+
+void ce_partials_rebase(const reweigh_ce_batch_t& space, int64_t rows, const float* global_max,
+                        const reweigh_ce_partials_t& partials) {
+    const CallScope call(space, 1.0f);
+    Workspace ws(space.device_index, call.stream, Workspace::piece<DeviceStatus>(1));
+    DeviceStatus* status = ws.take<DeviceStatus>(1);
+    reset_status(status, call.stream);
+    launch_check_global_max(rows, global_max, partials.max, status, call.stream);
+    if (!call.settings.async) report_global_max(status, global_max, partials.max, space.device_index, call.stream);
+    launch_partials_rebase(rows, global_max, partials, status, call.settings.async, call.stream);
+    launch_fold_status(status, call.settings.async, rows, 1, space.device_index, call.stream);
+}
+
+void ce_normalizer(const reweigh_ce_batch_t& b, int64_t vocab_total, const reweigh_ce_options_t& o,
+                   const float* coefficients, double* normalizer) {
+    ShardCall sc(b, o, vocab_total, 1.0f, false, 0);
+    /* settings.normalizer stays NULL: D reaches the caller only through the publish below, after the checks. */
+    launch_normalizer(sc.labels, o, sc.call.settings, coefficients, sc.scratch.counts, sc.scratch.status, nullptr,
+                      sc.call.stream);
+    sc.report(b, o, coefficients, nullptr);
+    launch_publish_normalizer(sc.scratch.status, normalizer, sc.call.stream);
     sc.fold(b);
 }
 

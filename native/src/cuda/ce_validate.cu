@@ -419,6 +419,10 @@ void raise_deferred(int device) {
         case kRowEntropy:
             REWEIGH_FAIL(REWEIGH_STATUS_INVALID_ARGUMENT, "%s[%lld] is not finite: found by %s",
                          check_name(static_cast<Check>(check)), index, when);
+        case kGlobalMax:
+            REWEIGH_FAIL(REWEIGH_STATUS_INVALID_ARGUMENT,
+                         "globalMax[%lld] is below max[%lld] (pass the MAX all-reduce of max): found by %s", index,
+                         index, when);
         case kCombinedLse:
             REWEIGH_FAIL(REWEIGH_STATUS_INVALID_ARGUMENT,
                          "combined row %lld has lse = max + log(sumExp) not finite: found by %s", index, when);

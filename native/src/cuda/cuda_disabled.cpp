@@ -76,6 +76,19 @@ void ce_sharded_backward(const reweigh_ce_batch_t&, int64_t, int64_t, const rewe
     unsupported();
 }
 
+void ce_partials_merge(const reweigh_ce_batch_t&, int64_t, const reweigh_ce_partials_t&,
+                       const reweigh_ce_partials_t&) {
+    unsupported();
+}
+
+void ce_partials_rebase(const reweigh_ce_batch_t&, int64_t, const float*, const reweigh_ce_partials_t&) {
+    unsupported();
+}
+
+void ce_normalizer(const reweigh_ce_batch_t&, int64_t, const reweigh_ce_options_t&, const float*, double*) {
+    unsupported();
+}
+
 }  // namespace cuda
 }  // namespace reweigh
 

@@ -11,9 +11,11 @@
  *   out of place (same bits).
  * sharded: K = 1, 2, 3, 7 shards of uneven width (one with no targets), each
  *   shard's partials against the CPU's partial forward of the same shard;
- *   the shards merged on the host (pairwise merge, and the all-reduce route:
- *   max, rebase, sum), then statistics and every shard's gradient slice
- *   against the CPU's unsharded forwardBackward of the whole rows.
+ *   the shards merged on the host and on the device (pairwise merge, and the
+ *   all-reduce route: max, rebase, sum; the _on forms against the host forms),
+ *   then statistics and every shard's gradient slice from the device-combined
+ *   rows against the CPU's unsharded forwardBackward of the whole rows, and
+ *   the device normaliser D against the CPU's.
  * bad input: the CPU's status and message, nothing written, in the
  *   synchronous mode; OK then the deferred status naming the same argument
  *   and index in the asynchronous mode.
@@ -33,6 +35,7 @@
 #include <string.h>
 
 #include <algorithm>
+#include <deque>
 #include <random>
 #include <string>
 #include <vector>
@@ -371,10 +374,11 @@ void sharded_case(const Opts& o, int32_t dtype, int K, int64_t rows, int64_t voc
 
     HostPartials combined(rows), global_max(rows);
     std::vector<HostPartials> parts;
+    std::deque<DevPartials> dev_parts; /* each shard's partials, left on the device for the device combine */
     for (int k = 0; k < K; ++k) {
         const int64_t c0 = edges[static_cast<size_t>(k)], width = edges[static_cast<size_t>(k) + 1] - c0;
         reweigh_ce_batch_t gb = view(b, logits.get(), dtype, targets.get(), offsets.get(), c0, width, REWEIGH_DEVICE_CUDA);
-        DevPartials dp(rows);
+        DevPartials& dp = dev_parts.emplace_back(rows);
         const reweigh_ce_partials_t pv = dp.view();
         ok(reweigh_ce_partial_forward(&gb, c0, vocab, &b.options, &pv), "gpu partial_forward");
         parts.emplace_back(rows);
@@ -387,6 +391,14 @@ void sharded_case(const Opts& o, int32_t dtype, int K, int64_t rows, int64_t voc
         ok(reweigh_ce_partial_forward(&cb, c0, vocab, &b.options, &cv), "cpu partial_forward");
         compare_partials("shard partials vs CPU", b, parts.back(), cpu);
     }
+    /*
+     * Each combine runs twice: on the host copies (reweigh_ce_partials_merge / _rebase) and on the
+     * device partials (the _on forms, the batch's place). The device result must match the host's and is
+     * what the statistics and gradients below read, so the whole sharded path stays on the device.
+     */
+    const reweigh_place_t place = {REWEIGH_DEVICE_CUDA, 0, 0};
+    DevPartials dc(rows);
+    const reweigh_ce_partials_t cv = dc.view();
     if (rebase_route) {
         /* The collective route: all-reduce max, rebase every shard, all-reduce the rest with sum. */
         for (int64_t r = 0; r < rows; ++r) {
@@ -394,28 +406,46 @@ void sharded_case(const Opts& o, int32_t dtype, int K, int64_t rows, int64_t voc
             for (auto& p : parts) m = fmaxf(m, p.m[static_cast<size_t>(r)]);
             global_max.m[static_cast<size_t>(r)] = m;
         }
+        DevBuf dmax(R * 4 + 4);
+        dmax.upload(global_max.m);
         combined = HostPartials(rows);
-        for (auto& p : parts) {
-            const reweigh_ce_partials_t pv = p.view();
+        HostPartials dev_sum(rows);
+        for (int k = 0; k < K; ++k) {
+            HostPartials& p = parts[static_cast<size_t>(k)];
+            const reweigh_ce_partials_t pv = p.view(), dv = dev_parts[static_cast<size_t>(k)].view();
             ok(reweigh_ce_partials_rebase(rows, global_max.m.data(), &pv), "rebase");
+            ok(reweigh_ce_partials_rebase_on(&place, rows, static_cast<const float*>(dmax.get()), &dv), "rebase_on");
+            HostPartials rebased(rows);
+            dev_parts[static_cast<size_t>(k)].download(rebased);
+            compare_partials("device rebase vs host rebase", b, rebased, p);
+            EXPECT(rebased.m == global_max.m, "%s: device rebase left max[] unlike globalMax", o.label);
             for (size_t i = 0; i < R; ++i) {
                 combined.m[i] = p.m[i];
                 combined.d[i] += p.d[i];
                 combined.s[i] += p.s[i];
                 combined.sum[i] += p.sum[i];
                 combined.tl[i] += p.tl[i];
+                dev_sum.m[i] = rebased.m[i]; /* the SUM all-reduce of the device-rebased shards */
+                dev_sum.d[i] += rebased.d[i];
+                dev_sum.s[i] += rebased.s[i];
+                dev_sum.sum[i] += rebased.sum[i];
+                dev_sum.tl[i] += rebased.tl[i];
             }
         }
+        dc.upload(dev_sum);
     } else {
         combined = parts[0];
+        dc.upload(parts[0]);
         for (int k = 1; k < K; ++k) {
             const reweigh_ce_partials_t from = parts[static_cast<size_t>(k)].view(), into = combined.view();
             ok(reweigh_ce_partials_merge(rows, &from, &into), "merge");
+            const reweigh_ce_partials_t dfrom = dev_parts[static_cast<size_t>(k)].view();
+            ok(reweigh_ce_partials_merge_on(&place, rows, &dfrom, &cv), "merge_on");
         }
     }
-    DevPartials dc(rows);
-    dc.upload(combined);
-    const reweigh_ce_partials_t cv = dc.view();
+    HostPartials dev_combined(rows);
+    dc.download(dev_combined);
+    compare_partials("device combine vs host combine", b, dev_combined, combined);
 
     /* Statistics from the combined rows (any shard's batch: the logits are not read). */
     reweigh_ce_batch_t g0 = view(b, logits.get(), dtype, targets.get(), offsets.get(), 0, edges[1], REWEIGH_DEVICE_CUDA);
@@ -436,6 +466,20 @@ void sharded_case(const Opts& o, int32_t dtype, int K, int64_t rows, int64_t voc
     const double total = dtotal.download<double>(1)[0];
     EXPECT(within(total, ref_total, 1e-4, 1e-4), "%s: total gpu %.10g cpu %.10g", o.label, total, ref_total);
 
+    /* The local normaliser D of a device batch (a device double) against the CPU's of the same batch. */
+    {
+        reweigh_ce_batch_t cb = view(b, b.logits_ref.data(), b.ref_dtype, b.targets.data(), b.offsets.data(), 0,
+                                     edges[1], REWEIGH_DEVICE_CPU);
+        double cpu_d = -1.0;
+        ok(reweigh_ce_normalizer(&cb, vocab, &b.options, b.coefficients.data(), &cpu_d), "cpu normalizer");
+        DevBuf dd(8);
+        ok(reweigh_ce_normalizer(&g0, vocab, &b.options, static_cast<const float*>(coef.get()),
+                                 static_cast<double*>(dd.get())),
+           "gpu normalizer");
+        const double gpu_d = dd.download<double>(1)[0];
+        EXPECT(within(gpu_d, cpu_d, 1e-12, 0.0), "%s: normalizer gpu %.17g cpu %.17g", o.label, gpu_d, cpu_d);
+    }
+
     /* Every shard writes its slice of the gradient (into one buffer with the whole row stride). */
     for (int k = 0; k < K; ++k) {
         const int64_t c0 = edges[static_cast<size_t>(k)], width = edges[static_cast<size_t>(k) + 1] - c0;
@@ -448,6 +492,32 @@ void sharded_case(const Opts& o, int32_t dtype, int K, int64_t rows, int64_t voc
 }
 
 /* ---- bad input ---- */
+
+/*
+ * The report of one bad call in validation mode `mode` (gs: the GPU's status, cs / cpu_msg: the CPU's):
+ * synchronous, both return `expected` with the same message; asynchronous, the call returns OK and
+ * the deferred status is `expected`. Either way the message names `needle`.
+ */
+void expect_reported(const char* label, int mode, reweigh_status_t cs, reweigh_status_t gs,
+                     reweigh_status_t expected, const std::string& cpu_msg, const char* needle) {
+    std::string gpu_msg = strip_location(reweigh_last_error());
+    if (mode == REWEIGH_CUDA_VALIDATION_SYNC) {
+        printf("bad  %-30s cpu=%s gpu=%s: %s\n", label, reweigh_status_string(cs), reweigh_status_string(gs),
+               gpu_msg.c_str());
+        EXPECT(gs == expected && cs == expected, "%s: statuses cpu %s gpu %s, expected %s", label,
+               reweigh_status_string(cs), reweigh_status_string(gs), reweigh_status_string(expected));
+        EXPECT(cpu_msg == gpu_msg, "%s: messages differ\n    cpu: %s\n    gpu: %s", label, cpu_msg.c_str(),
+               gpu_msg.c_str());
+    } else {
+        EXPECT(gs == REWEIGH_STATUS_OK, "%s: asynchronous call returned %s", label, reweigh_status_string(gs));
+        const reweigh_status_t ds = reweigh_cuda_deferred_status(0, 0);
+        gpu_msg = strip_location(reweigh_last_error());
+        printf("bad  %-30s async deferred=%s: %s\n", label, reweigh_status_string(ds), gpu_msg.c_str());
+        EXPECT(ds == expected, "%s: deferred status %s, expected %s", label, reweigh_status_string(ds),
+               reweigh_status_string(expected));
+    }
+    EXPECT(gpu_msg.find(needle) != std::string::npos, "%s: message lacks '%s': %s", label, needle, gpu_msg.c_str());
+}
 
 enum class Bad { RowWeight, RowEntropyWeight, RowEntropy, CombinedLse, ShardTarget, PartialFinite };
 
@@ -513,29 +583,71 @@ void bad_case(const char* label, Bad what, const char* needle, reweigh_status_t 
         const reweigh_status_t gs = call(REWEIGH_DEVICE_CUDA, dev.logits.get(), dev.targets.get(), dev.offsets.get(),
                                          DeviceRows::f(dev.coef), DeviceRows::f(dev.lse), DeviceRows::f(dev.entropy),
                                          DeviceRows::f(dev.w), DeviceRows::f(dev.beta), dp.view());
-        std::string gpu_msg = strip_location(reweigh_last_error());
-        if (mode == REWEIGH_CUDA_VALIDATION_SYNC) {
-            printf("bad  %-30s cpu=%s gpu=%s: %s\n", label, reweigh_status_string(cs), reweigh_status_string(gs),
-                   gpu_msg.c_str());
-            EXPECT(gs == expected && cs == expected, "%s: statuses cpu %s gpu %s, expected %s", label,
-                   reweigh_status_string(cs), reweigh_status_string(gs), reweigh_status_string(expected));
-            EXPECT(cpu_msg == gpu_msg, "%s: messages differ\n    cpu: %s\n    gpu: %s", label, cpu_msg.c_str(),
-                   gpu_msg.c_str());
-        } else {
-            EXPECT(gs == REWEIGH_STATUS_OK, "%s: asynchronous call returned %s", label, reweigh_status_string(gs));
-            const reweigh_status_t ds = reweigh_cuda_deferred_status(0, 0);
-            gpu_msg = strip_location(reweigh_last_error());
-            printf("bad  %-30s async deferred=%s: %s\n", label, reweigh_status_string(ds), gpu_msg.c_str());
-            EXPECT(ds == expected, "%s: deferred status %s, expected %s", label, reweigh_status_string(ds),
-                   reweigh_status_string(expected));
-        }
-        EXPECT(gpu_msg.find(needle) != std::string::npos, "%s: message lacks '%s': %s", label, needle, gpu_msg.c_str());
+        expect_reported(label, mode, cs, gs, expected, cpu_msg, needle);
         EXPECT(dev.logits.download<uint8_t>(b.logits.size()) == b.logits, "%s (mode %d): logits written despite the error",
                label, mode);
         HostPartials after(9);
         dp.download(after);
         EXPECT(after.m == comb.m && after.d == comb.d && after.tl == comb.tl,
                "%s (mode %d): partials written despite the error", label, mode);
+    }
+    ok(reweigh_cuda_set_validation_mode(REWEIGH_CUDA_VALIDATION_SYNC), "set sync");
+}
+
+/*
+ * The device combine and normaliser on bad input: a globalMax below row 4's max (rebase_on), a NaN
+ * coefficient (normalizer). Synchronous: the CPU's status and message, nothing written; asynchronous:
+ * OK, nothing written, then the deferred status names the same row / sample.
+ */
+void bad_combine_case(bool rebase, const char* needle) {
+    const char* label = rebase ? "rebase_on globalMax below max" : "normalizer coefficient NaN";
+    const Opts o = {"bad", 0.0f, 0.0f, 0.0f, 1.0f, 1.0f, REWEIGH_TOKEN_REDUCTION_MEAN, REWEIGH_NORMALIZATION_TOKENS, 0.0};
+    Batch b = make_batch(9, 40, 3, F32, o, 7);
+    b.t = {0, 1, 2, 3, 4, 5, 6, 7, 8};
+    b.targets = index_bytes(b.t, REWEIGH_DTYPE_I64);
+    b.offsets = index_bytes({0, 3, 6, 9}, REWEIGH_DTYPE_I32);
+    b.coefficients[1] = NAN;
+    HostPartials part(9);
+    std::vector<float> gmax(9);
+    for (size_t r = 0; r < 9; ++r) {
+        part.m[r] = 1.0f + static_cast<float>(r);
+        part.d[r] = 2.0f;
+        part.s[r] = -0.5f;
+        gmax[r] = part.m[r] + 0.5f;
+    }
+    gmax[4] = part.m[4] - 0.25f;
+    const reweigh_place_t cpu = {REWEIGH_DEVICE_CPU, 0, 0}, gpu = {REWEIGH_DEVICE_CUDA, 0, 0};
+    HostPartials cpu_part = part;
+    double cpu_d = -1.0;
+    const reweigh_ce_partials_t cpv = cpu_part.view();
+    reweigh_ce_batch_t cb = view(b, b.logits.data(), F32, b.targets.data(), b.offsets.data(), 0, 40, REWEIGH_DEVICE_CPU);
+    const reweigh_status_t cs = rebase ? reweigh_ce_partials_rebase_on(&cpu, 9, gmax.data(), &cpv)
+                                       : reweigh_ce_normalizer(&cb, 40, &b.options, b.coefficients.data(), &cpu_d);
+    const std::string cpu_msg = strip_location(reweigh_last_error());
+    for (int mode = 0; mode < 2; ++mode) {
+        DevPartials dp(9);
+        dp.upload(part);
+        DevBuf dmax(9 * 4), logits(b.logits.size()), targets(b.targets.size()), offsets(b.offsets.size()), coef(3 * 4),
+            dd(8);
+        dmax.upload(gmax);
+        logits.upload(b.logits);
+        targets.upload(b.targets);
+        offsets.upload(b.offsets);
+        coef.upload(b.coefficients);
+        dd.upload(std::vector<double>{-1.0});
+        const reweigh_ce_partials_t dv = dp.view();
+        reweigh_ce_batch_t gb = view(b, logits.get(), F32, targets.get(), offsets.get(), 0, 40, REWEIGH_DEVICE_CUDA);
+        ok(reweigh_cuda_set_validation_mode(mode), "set mode");
+        const reweigh_status_t gs =
+            rebase ? reweigh_ce_partials_rebase_on(&gpu, 9, static_cast<const float*>(dmax.get()), &dv)
+                   : reweigh_ce_normalizer(&gb, 40, &b.options, static_cast<const float*>(coef.get()),
+                                           static_cast<double*>(dd.get()));
+        expect_reported(label, mode, cs, gs, REWEIGH_STATUS_INVALID_ARGUMENT, cpu_msg, needle);
+        HostPartials after(9);
+        dp.download(after);
+        EXPECT(after.m == part.m && after.d == part.d && after.s == part.s, "%s (mode %d): partials written", label,
+               mode);
+        EXPECT(dd.download<double>(1)[0] == -1.0, "%s (mode %d): normalizer written", label, mode);
     }
     ok(reweigh_cuda_set_validation_mode(REWEIGH_CUDA_VALIDATION_SYNC), "set sync");
 }
@@ -594,6 +706,9 @@ int main() {
     bad_case("sharded_backward target", Bad::ShardTarget, "targets[6]", REWEIGH_STATUS_INVALID_ARGUMENT);
     bad_case("partial_forward check_finite", Bad::PartialFinite, "logits[row 7, column 11]",
              REWEIGH_STATUS_NON_FINITE_INPUT);
+
+    bad_combine_case(true, "globalMax[4]");
+    bad_combine_case(false, "coefficients[1]");
 
     ok(reweigh_cuda_release_cache(), "release cache");
     printf("%s: %d checks, %d failures\n", g_failures == 0 ? "PASSED" : "FAILED", g_checks, g_failures);

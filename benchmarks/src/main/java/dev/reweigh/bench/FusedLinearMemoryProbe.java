@@ -18,7 +18,13 @@ import org.bytedeco.pytorch.global.torch;
  * one line), IMPL one of {@code fused}, {@code fused-f32acc} (the fused path with {@link
  * GradAccumulation#FLOAT32} accumulators), {@code unfused}, and the training-loop variants
  * {@code fused-step} / {@code unfused-step} (hidden and weight gradients allocated before the
- * call and added into, {@link LinearHeadData#fusedStep}).
+ * call and added into, {@link LinearHeadData#fusedStep}) and {@code fused-into} (forwardBackward
+ * adding into the preallocated weight gradient, {@link LinearHeadData#fusedInto}).
+ *
+ * <p>Two accountings, each the same for both paths: "returned" ({@code fused} against {@code
+ * unfused}) counts the gradients each call returns; "training loop" ({@code fused-step} or
+ * {@code fused-into} against {@code unfused-step}) has the parameter-gradient buffers exist
+ * before the call, as every training loop holds them, and counts what the call allocates beyond.
  */
 public final class FusedLinearMemoryProbe {
   private FusedLinearMemoryProbe() {}
@@ -26,7 +32,8 @@ public final class FusedLinearMemoryProbe {
   public static void main(String[] args) throws Exception {
     if (args.length != 5) {
       System.err.println(
-          "usage: FusedLinearMemoryProbe fused|fused-f32acc|unfused|fused-step|unfused-step "
+          "usage: FusedLinearMemoryProbe fused|fused-f32acc|unfused|fused-step|fused-into|"
+              + "unfused-step "
               + "ROWSxHxV f32|bf16 CHUNK_MIB OUT.json");
       System.exit(2);
     }
@@ -41,12 +48,14 @@ public final class FusedLinearMemoryProbe {
     tiny.unfused();
     tiny.fusedStep(chunk);
     tiny.unfusedStep();
+    tiny.fusedInto(chunk);
     Runnable call;
     switch (args[0]) {
       case "fused", "fused-f32acc" -> call = () -> d.fused(chunk, accumulation);
       case "unfused" -> call = d::unfused;
       case "fused-step" -> call = () -> d.fusedStep(chunk);
       case "unfused-step" -> call = d::unfusedStep;
+      case "fused-into" -> call = () -> d.fusedInto(chunk);
       default -> throw new IllegalArgumentException("unknown impl " + args[0]);
     }
     long first = MemoryProbe.peakExtra(call);

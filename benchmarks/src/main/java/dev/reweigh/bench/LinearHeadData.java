@@ -119,6 +119,20 @@ final class LinearHeadData {
     }
   }
 
+  /**
+   * {@link FusedLinearLoss#forwardBackward(LinearHead, float[], LossSpec, long, Tensor)} adding
+   * the weight gradient into the existing {@code weightLeaf.grad} (a trainer's parameter-gradient
+   * buffer); grad_hidden is returned fresh, as autograd's is before it is added into
+   * hidden.grad.
+   */
+  @SuppressWarnings("try") // the scope frees the call's tensors when it closes
+  double fusedInto(long chunkBytes) {
+    try (PointerScope scope = new PointerScope()) {
+      return FusedLinearLoss.forwardBackward(LinearHead.of(hidden, weight, null, targets, offsets),
+          coefficients, spec, chunkBytes, weightLeaf.grad()).total();
+    }
+  }
+
   /** {@link FusedLinearLoss#step} on the leaves, adding into their existing gradients. */
   @SuppressWarnings("try") // the scope frees the call's tensors when it closes
   double fusedStep(long chunkBytes) {

@@ -29,6 +29,28 @@ public final class FusedLinearDriver {
    */
   public static final long DEFAULT_CHUNK_BYTES = 32L << 20;
 
+  /** The fewest rows per chunk {@link #defaultChunkBytes} plans for. */
+  public static final long MIN_CHUNK_ROWS = 256;
+
+  /**
+   * The default budget for a head: {@link #DEFAULT_CHUNK_BYTES}, raised to {@link
+   * #MIN_CHUNK_ROWS} rows of logits where the vocabulary is wide (V = 128256: 125.25 MiB fp32,
+   * 62.6 MiB bf16; V = 32000 stays at 32 MiB). Every chunk's weight-gradient GEMM {@code grad_W
+   * += g^T h} reads and writes all of grad_W ({@code V x H}) for {@code 2 R V H} flops, so R rows
+   * per chunk give R / e flops per byte of grad_W (e bytes per element): at 64 fp32 rows that
+   * update is memory-bound and (2048, 2048, 128256) fp32 ran at 1.60 of libtorch's unfused time,
+   * at 256 rows 0.88 (paired, docs/design.md §6). The chunk then holds 256 rows of logits, still
+   * a small part of the unfused path's {@code [rows, V]} logits and their gradient.
+   */
+  public static long defaultChunkBytes(long vocab, int bytesPerLogit) {
+    if (vocab < 1 || bytesPerLogit < 1) {
+      throw new IllegalArgumentException("vocab = " + vocab + " and bytesPerLogit = "
+          + bytesPerLogit + " must be >= 1");
+    }
+    return Math.max(DEFAULT_CHUNK_BYTES,
+        Math.multiplyExact(MIN_CHUNK_ROWS, Math.multiplyExact(vocab, bytesPerLogit)));
+  }
+
   /** Rows per chunk are a multiple of this when the budget holds at least that many. */
   public static final long ROW_ALIGN = 64;
 

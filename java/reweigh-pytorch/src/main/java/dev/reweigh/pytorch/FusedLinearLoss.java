@@ -57,13 +57,26 @@ public final class FusedLinearLoss {
         chunkBytes);
   }
 
+  /**
+   * The default logits budget for this head ({@link FusedLinearDriver#defaultChunkBytes}): 32
+   * MiB, or 256 rows of logits where the vocabulary is wide (V = 128256: 125.25 MiB fp32, 62.6
+   * MiB bf16), so the per-chunk weight-gradient update stays compute-bound.
+   */
+  public static long defaultChunkBytes(LinearHead head) {
+    if (head == null) {
+      throw new IllegalArgumentException("head is null");
+    }
+    return FusedLinearDriver.defaultChunkBytes(head.vocab(),
+        head.dtype == ScalarType.BFloat16 ? 2 : 4);
+  }
+
   /** Phase one: statistics and per-row lse, chunk by chunk; no gradient. */
   public static LinearForward forward(LinearHead head, LossSpec spec, long chunkBytes) {
     requireArgs(head, spec);
     LinearLabels labels = head.labels(spec);
     long chunk = chunkRows(head.rows(), head.vocab(), head.dtype, chunkBytes);
     Tensor lse = newRowLse(head);
-    Chunks c = new Chunks(head, chunk, chunkBytes, GradAccumulation.HEAD_DTYPE, false, lse);
+    Chunks c = new Chunks(head, chunk, chunkBytes, GradAccumulation.HEAD_DTYPE, null, lse);
     LinearStats stats = FusedLinearDriver.forward(labels, chunk, c);
     return new LinearForward(head, spec, lse, stats);
   }
@@ -88,7 +101,10 @@ public final class FusedLinearLoss {
     LinearHead head = fwd.head;
     LinearLabels labels = head.labels(fwd.spec);
     long chunk = chunkRows(head.rows(), head.vocab(), head.dtype, chunkBytes);
-    Chunks c = new Chunks(head, chunk, chunkBytes, accumulation, intoWeightGrad, fwd.rowLse);
+    boolean inHeadDtype =
+        head.dtype == ScalarType.Float || accumulation == GradAccumulation.HEAD_DTYPE;
+    Tensor into = intoWeightGrad && inHeadDtype ? Chunks.weightGrad(head) : null;
+    Chunks c = new Chunks(head, chunk, chunkBytes, accumulation, into, fwd.rowLse);
     double total = FusedLinearDriver.backward(labels, fwd.stats, coefficients, chunk, c);
     return new LinearResult(total, fwd, c.gradHidden, c.gradWeight, c.gradBias, chunk,
         c.inWeightGrad);
@@ -106,14 +122,40 @@ public final class FusedLinearLoss {
     return forwardBackward(head, coefficients, spec, chunkBytes, accumulation, false);
   }
 
+  /**
+   * One pass that adds this call's weight gradient into the caller's {@code gradWeight} ({@code
+   * [V, H]}, contiguous, on the weight's device, the head's dtype or float32): a gradient kept
+   * across micro-batches or a trainer's own parameter-gradient buffer, so the call allocates no
+   * {@code [V, H]} array. The result's {@code gradWeight()} is {@code gradWeight} itself. A
+   * float32 buffer for a bf16 head accumulates as {@link GradAccumulation#FLOAT32} does; the bias
+   * gradient is returned as by {@link #forwardBackward(LinearHead, float[], LossSpec, long)}.
+   */
+  public static LinearResult forwardBackward(LinearHead head, float[] coefficients, LossSpec spec,
+      long chunkBytes, Tensor gradWeight) {
+    requireArgs(head, spec);
+    requireGradWeight(head, gradWeight);
+    GradAccumulation accumulation = TorchChecks.scalarType(gradWeight) == head.dtype
+        ? GradAccumulation.HEAD_DTYPE : GradAccumulation.FLOAT32;
+    return forwardBackward(head, coefficients, spec, chunkBytes, accumulation, gradWeight);
+  }
+
   private static LinearResult forwardBackward(LinearHead head, float[] coefficients,
       LossSpec spec, long chunkBytes, GradAccumulation accumulation, boolean intoWeightGrad) {
     requireArgs(head, spec);
     requireAccumulation(accumulation);
+    boolean inHeadDtype =
+        head.dtype == ScalarType.Float || accumulation == GradAccumulation.HEAD_DTYPE;
+    Tensor into = intoWeightGrad && inHeadDtype ? Chunks.weightGrad(head) : null;
+    return forwardBackward(head, coefficients, spec, chunkBytes, accumulation, into);
+  }
+
+  /** {@code into}: the tensor the weight gradient is added into, or null for a fresh one. */
+  private static LinearResult forwardBackward(LinearHead head, float[] coefficients,
+      LossSpec spec, long chunkBytes, GradAccumulation accumulation, Tensor into) {
     LinearLabels labels = head.labels(spec);
     long chunk = chunkRows(head.rows(), head.vocab(), head.dtype, chunkBytes);
     Tensor lse = newRowLse(head);
-    Chunks c = new Chunks(head, chunk, chunkBytes, accumulation, intoWeightGrad, lse);
+    Chunks c = new Chunks(head, chunk, chunkBytes, accumulation, into, lse);
     FusedLinearDriver.Pass pass = FusedLinearDriver.forwardBackward(labels, coefficients, chunk, c);
     return new LinearResult(pass.total(), new LinearForward(head, spec, lse, pass.stats()),
         c.gradHidden, c.gradWeight, c.gradBias, chunk, c.inWeightGrad);
@@ -190,6 +232,27 @@ public final class FusedLinearLoss {
     }
   }
 
+  private static void requireGradWeight(LinearHead head, Tensor g) {
+    TorchChecks.requireDefined(g, "gradWeight");
+    ScalarType t = TorchChecks.scalarType(g);
+    if (t != head.dtype && t != ScalarType.Float) {
+      throw new IllegalArgumentException("gradWeight dtype = " + t + " must be " + head.dtype
+          + " (the head's) or Float");
+    }
+    if (g.dim() != 2 || g.size(0) != head.vocab() || g.size(1) != head.hiddenSize()) {
+      throw new IllegalArgumentException("gradWeight shape = " + TorchChecks.shape(g)
+          + " must be [" + head.vocab() + ", " + head.hiddenSize() + "]");
+    }
+    TorchChecks.requireContiguous(g, "gradWeight");
+    if (!TorchChecks.device(g).equals(TorchChecks.device(head.weight))) {
+      throw new IllegalArgumentException("gradWeight lives on " + TorchChecks.device(g)
+          + ", the weight on " + TorchChecks.device(head.weight));
+    }
+    if (g.requires_grad()) {
+      throw new IllegalArgumentException("gradWeight requires grad: pass a buffer, not a leaf");
+    }
+  }
+
   private static void requireArgs(LinearHead head, LossSpec spec) {
     if (head == null) {
       throw new IllegalArgumentException("head is null");
@@ -217,7 +280,7 @@ public final class FusedLinearLoss {
     final Tensor gradBias;
     /** The gradients accumulate in the head's dtype: each chunk's GEMM adds into them. */
     final boolean inHeadDtype;
-    /** gradWeight is weight.grad: the chunks accumulate into the leaf's own gradient. */
+    /** gradWeight is a caller's tensor (weight.grad in step): the chunks add into it. */
     final boolean inWeightGrad;
     /**
      * Vocabulary rows per block of the bf16 product added into float32 accumulators: its bf16
@@ -226,8 +289,9 @@ public final class FusedLinearLoss {
      */
     final long weightBlock;
 
+    /** {@code into}: the tensor the weight gradient is added into, or null for a fresh one. */
     Chunks(LinearHead head, long chunk, long chunkBytes, GradAccumulation accumulation,
-        boolean intoWeightGrad, Tensor lse) {
+        Tensor into, Tensor lse) {
       this.head = head;
       this.lse = lse;
       this.inHeadDtype =
@@ -241,9 +305,8 @@ public final class FusedLinearLoss {
       this.bias = head.bias == null ? null : head.bias.detach();
       this.rowOffsets = torch.arange(new Scalar(chunk + 1), head.targets.options());
       this.gradHidden = torch.zeros_like(hidden);
-      Tensor own = intoWeightGrad && inHeadDtype ? weightGrad(head) : null;
-      this.inWeightGrad = own != null;
-      this.gradWeight = own != null ? own : head.weight.new_zeros(
+      this.inWeightGrad = into != null;
+      this.gradWeight = into != null ? into : head.weight.new_zeros(
           new long[] {head.vocab(), head.hiddenSize()}, new TensorOptions(gradType));
       this.gradBias = head.bias == null ? null
           : head.weight.new_zeros(new long[] {head.vocab()}, new TensorOptions(gradType));

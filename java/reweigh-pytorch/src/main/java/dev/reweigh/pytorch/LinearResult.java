@@ -53,7 +53,7 @@ public final class LinearResult {
     return chunkRows;
   }
 
-  /** gradWeight() is the weight's own {@code .grad}, already accumulated into. */
+  /** gradWeight() is a caller's tensor (in step the weight's own {@code .grad}), added into. */
   boolean inWeightGrad() {
     return inWeightGrad;
   }

@@ -357,6 +357,47 @@ class FusedLinearLossTest {
     }
   }
 
+  /**
+   * forwardBackward into a caller's buffer holding an earlier gradient G0: the buffer ends as G0
+   * plus libtorch's unfused weight gradient (the reference adds G0 in float32), it is the
+   * result's gradWeight() and keeps its storage; fp32 and bf16 heads into their own dtype, and a
+   * bf16 head into a float32 buffer. A buffer of the wrong shape is named.
+   */
+  @Test
+  void forwardBackwardAddsIntoTheCallersGradWeight() {
+    ScalarType[][] runs = {{ScalarType.Float, ScalarType.Float},
+        {ScalarType.BFloat16, ScalarType.BFloat16}, {ScalarType.BFloat16, ScalarType.Float}};
+    for (ScalarType[] run : runs) {
+      ScalarType dtype = run[0];
+      Problem p = new Problem(17, true);
+      LossSpec spec =
+          LossSpec.builder().zLoss(1e-3f).normalization(Normalization.NONE).build();
+      float[] g0 = Tensors.randomLogits(new SplittableRandom(5), V * H, 0.01);
+      Tensor wr = leaf(round(p.w, dtype), ScalarType.Float, V, H);
+      unfused(leaf(round(p.h, dtype), ScalarType.Float, ROWS, H), wr, null, p.y, p.c, spec);
+      Tensor expected = wr.grad().add(Tensors.floats(round(g0, run[1]), V, H));
+
+      Tensor buffer = Tensors.floats(g0, V, H).to(run[1]);
+      long storage = buffer.data_ptr().address();
+      LinearHead head = LinearHead.of(Tensors.floats(p.h, ROWS, H).to(dtype),
+          Tensors.floats(p.w, V, H).to(dtype), null, Tensors.longs(p.y, ROWS),
+          Tensors.longs(OFFSETS, OFFSETS.length));
+      long chunkBytes = 5L * V * (dtype == ScalarType.Float ? 4 : 2);
+      LinearResult r = FusedLinearLoss.forwardBackward(head, p.c, spec, chunkBytes, buffer);
+      String label = dtype + " into " + run[1];
+      assertTrue(r.gradWeight().is_same(buffer), label + ": gradWeight() is the buffer");
+      assertEquals(storage, buffer.data_ptr().address(), label + ": added in place");
+      close(label + " grad weight", expected, buffer, dtype == ScalarType.Float ? 2e-5 : 2e-2);
+    }
+    Problem p = new Problem(1, false);
+    LinearHead head = LinearHead.of(Tensors.floats(p.h, ROWS, H), Tensors.floats(p.w, V, H), null,
+        Tensors.longs(p.y, ROWS), Tensors.longs(OFFSETS, OFFSETS.length));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> FusedLinearLoss.forwardBackward(head, p.c, LossSpec.defaults(),
+            FusedLinearLoss.DEFAULT_CHUNK_BYTES, torch.zeros(new long[] {H, V})));
+    assertTrue(e.getMessage().contains("gradWeight shape = [16, 40]"), e.getMessage());
+  }
+
   /** Two phases: coefficients from the forward's losses, then the recomputing backward. */
   @Test
   void twoPhaseMatchesUnfused() {
@@ -397,6 +438,26 @@ class FusedLinearLossTest {
     assertEquals(5, FusedLinearLoss.chunkRows(1000, 10, ScalarType.Float, 200));
     // Less than one row: still one row per chunk.
     assertEquals(1, FusedLinearLoss.chunkRows(1000, 10, ScalarType.Float, 39));
+  }
+
+  /** The default budget, worked by hand: 32 MiB, or 256 rows of logits when that is more. */
+  @Test
+  void defaultChunkBytesHoldsAtLeast256Rows() {
+    Tensor y = Tensors.longs(new long[] {0}, 1);
+    Tensor o = Tensors.longs(new long[] {0, 1}, 2);
+    // 256 * 128256 * 4 B = 131334144 B (125.25 MiB) > 32 MiB: 256 fp32 rows.
+    LinearHead wide = LinearHead.of(torch.zeros(new long[] {1, 4}),
+        torch.zeros(new long[] {128256, 4}), null, y, o);
+    assertEquals(131334144L, FusedLinearLoss.defaultChunkBytes(wide));
+    assertEquals(256, FusedLinearLoss.chunkRows(2048, 128256, ScalarType.Float, 131334144L));
+    // bf16: 256 * 128256 * 2 B = 65667072 B.
+    LinearHead wideBf16 = LinearHead.of(torch.zeros(new long[] {1, 4}).to(ScalarType.BFloat16),
+        torch.zeros(new long[] {128256, 4}).to(ScalarType.BFloat16), null, y, o);
+    assertEquals(65667072L, FusedLinearLoss.defaultChunkBytes(wideBf16));
+    // 256 * 32000 * 4 B = 32768000 B < 32 MiB = 33554432 B: the 32 MiB default.
+    LinearHead narrow = LinearHead.of(torch.zeros(new long[] {1, 4}),
+        torch.zeros(new long[] {32000, 4}), null, y, o);
+    assertEquals(33554432L, FusedLinearLoss.defaultChunkBytes(narrow));
   }
 
   @Test
