@@ -60,12 +60,12 @@ struct TokenSimd {
     }
 
     static float load_scalar(const void* z, int32_t dtype, int64_t v) {
-        return dtype == 0 ? static_cast<const float*>(z)[v]
+        return dtype == REWEIGH_DTYPE_F32 ? static_cast<const float*>(z)[v]
                           : reweigh::bf16_to_float(static_cast<const uint16_t*>(z)[v]);
     }
 
     static void store_scalar(void* g, int32_t dtype, int64_t v, float x) {
-        if (dtype == 0) {
+        if (dtype == REWEIGH_DTYPE_F32) {
             static_cast<float*>(g)[v] = x;
         } else {
             static_cast<uint16_t*>(g)[v] = reweigh::float_to_bf16(x);
@@ -128,7 +128,7 @@ struct TokenSimd {
         // Read before any write: g may be z itself (in place).
         const float zp_y = reweigh::transform_logit(load_scalar(z, dtype, y), p);
         const int64_t vend = vocab - vocab % W;
-        if (dtype == 0) {
+        if (dtype == REWEIGH_DTYPE_F32) {
             body_for<true>(z, vend, p, e, h, g);
         } else {
             body_for<false>(z, vend, p, e, h, g);
@@ -173,7 +173,7 @@ struct TokenSimd {
         const reweigh::EntropyEpilogue h{kb, r.entropy};
         const int64_t vend = vocab - vocab % W;
         const bool transform = p.scale != 1.0f;
-        if (dtype == 0) {
+        if (dtype == REWEIGH_DTYPE_F32) {
             if (transform) body<true, true, true, true>(z, vend, p, e, h, g, e_buf, inv_d);
             else body<true, true, false, true>(z, vend, p, e, h, g, e_buf, inv_d);
         } else {

@@ -14,9 +14,9 @@ import org.openjdk.jmh.annotations.State;
  * state per benchmark, five 1 s measurement iterations (more forks beat longer iterations) and
  * one fork with {@link BenchJvm}'s memory limits, because the data fill (up to 1 GB) and loading
  * a peer library dominate a fork's cost ({@code benchmarks/run} passes its own plan on the command
- * line, which wins over these). JMH reads these annotations through the class hierarchy and takes a subclass's
- * own annotation over the inherited one: each benchmark states its warmup, and its unit or fork
- * where they differ.
+ * line, which wins over these). JMH reads these annotations through the class hierarchy and takes a
+ * subclass's own annotation over the inherited one: each benchmark states its warmup, and its unit
+ * or fork where they differ.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)

@@ -9,7 +9,8 @@ import org.openjdk.jmh.annotations.Param;
 /**
  * The libtorch peer of {@link GrpoBench#grpoStep} ({@link TorchGrpoPeer}): log_softmax + gather +
  * clipped objective + autograd over the same logits and GRPO inputs, with as many intra-op threads
- * as the trial's Reweigh kernels ({@link BenchState}'s {@code threads}; {@code isa} does not apply).
+ * as the trial's Reweigh kernels ({@link BenchState}'s {@code threads}; {@code isa} does not
+ * apply).
  *
  * <p>Guard, once per trial: the last call's objective against Reweigh's on the same batch, and in
  * fp32 the last call's gradient row 0 against the float64 reference of {@link GrpoData#checkRow}.

@@ -30,7 +30,8 @@ class ApiPathsTest {
         new int[] {0, 1, 2, 2}, LossSpec.defaults());
     assertEquals(3, st.samples());
     assertEquals(2, st.rows());
-    // sample 0: row 0 (loss -ln 3/4); sample 1: row 1 (target 1 at p = 1/4: loss ln 4); sample 2 empty.
+    // sample 0: row 0 (loss -ln 3/4); sample 1: row 1 (target 1 at p = 1/4: loss ln 4); sample 2
+    // empty.
     assertArrayEquals(new double[] {-Math.log(0.75), Math.log(4), 0}, st.losses(), 1e-6);
     assertArrayEquals(new double[] {Math.log(0.75), Math.log(0.25), 0}, st.logProbSums(), 1e-6);
     double h = -(0.25 * Math.log(0.25) + 0.75 * Math.log(0.75));

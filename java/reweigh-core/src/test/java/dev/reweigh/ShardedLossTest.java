@@ -313,8 +313,9 @@ class ShardedLossTest {
 
   /**
    * A padded vocabulary: the last shard's logits are all -inf (Megatron pads V to a multiple of
-   * the ranks). Without softcap that shard's partials are empty states; the combined rows equal the unsharded
-   * ones over the padded row (the -inf logits add nothing) and the padded gradient is exactly 0.
+   * the ranks). Without softcap that shard's partials are empty states; the combined rows equal the
+   * unsharded ones over the padded row (the -inf logits add nothing) and the padded gradient is
+   * exactly 0.
    */
   @ParameterizedTest(name = "{0}")
   @MethodSource("unsmoothed")

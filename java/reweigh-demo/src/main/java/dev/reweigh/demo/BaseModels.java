@@ -24,9 +24,10 @@ import java.util.Locale;
  * The base model of one seed: trained on the labelled seed set into the dev band by {@link
  * BandSearch} (the arithmetic is learnt late and at a seed-dependent step, so a fixed step count
  * gives a base anywhere in 0.25-0.50). Cached on disk by configuration, seed and libtorch intra-op
- * thread count ({@link Workers#INTRA_OP_THREADS}), with the checkpoints the search measured. With {@code cfg.bundledBase} (the quick preset)
- * a cache miss is served from a base model shipped as a resource ({@value #BUNDLED}), trained by
- * this same code for this configuration; its dev accuracy is measured again on this machine.
+ * thread count ({@link Workers#INTRA_OP_THREADS}), with the checkpoints the search measured. With
+ * {@code cfg.bundledBase} (the quick preset) a cache miss is served from a base model shipped as a
+ * resource ({@value #BUNDLED}), trained by this same code for this configuration; its dev accuracy
+ * is measured again on this machine.
  */
 final class BaseModels {
   /** Where bundled base models live: {@code base-<config hash>-seed<seed>.bin} and its {@code .txt}. */
@@ -154,8 +155,8 @@ final class BaseModels {
   }
 
   /**
-   * {@code base-<config hash>-seed<seed>}. The disk cache adds the intra-op thread count: libtorch's
-   * kernels may split their sums by thread, so it can change the trained model.
+   * {@code base-<config hash>-seed<seed>}. The disk cache adds the intra-op thread count:
+   * libtorch's kernels may split their sums by thread, so it can change the trained model.
    */
   static String name(DemoConfig cfg, long seed) {
     try {

@@ -88,9 +88,10 @@ public final class DemoConfig {
   /**
    * The quick run (the CI test): one seed, a smaller test set and half an epoch of fine-tuning
    * for every method (set by the time budget, not tuned), at the learning rate the tuning grid
-   * scored best at half an epoch by the shared rule (DPO-Sharpening's rate and beta are kept). The base-model recipe and the pool are the default's, so both share the cached base
-   * model and the gates of a seed; on a cache miss it starts from the bundled base model of seed 7
-   * ({@link BaseModels#BUNDLED}): base training alone takes longer than the quick budget.
+   * scored best at half an epoch by the shared rule (DPO-Sharpening's rate and beta are kept). The
+   * base-model recipe and the pool are the default's, so both share the cached base model and the
+   * gates of a seed; on a cache miss it starts from the bundled base model of seed 7 ({@link
+   * BaseModels#BUNDLED}): base training alone takes longer than the quick budget.
    */
   public static DemoConfig quick() {
     DemoConfig c = standard();

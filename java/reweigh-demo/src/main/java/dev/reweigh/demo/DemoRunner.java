@@ -27,12 +27,12 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
- * The demo's loop (its jobs on {@link Workers}). Per seed: the base model (trained into the dev band, or from the cache), its
- * test outcomes, and one pool sampled from it, on which the gates are measured. Then per round
- * and method: the method selects from its pool (round 1: the base model's, scored once; later
- * rounds: its own previous model's), and a copy of the base model is fine-tuned for the same
- * number of epochs over the seed set plus the union of the method's selections so far; its
- * greedy test outcomes are kept per question for the paired statistics.
+ * The demo's loop (its jobs on {@link Workers}). Per seed: the base model (trained into the dev
+ * band, or from the cache), its test outcomes, and one pool sampled from it, on which the gates are
+ * measured. Then per round and method: the method selects from its pool (round 1: the base model's,
+ * scored once; later rounds: its own previous model's), and a copy of the base model is fine-tuned
+ * for the same number of epochs over the seed set plus the union of the method's selections so far;
+ * its greedy test outcomes are kept per question for the paired statistics.
  */
 public final class DemoRunner {
   static final String BASE = "base";

@@ -16,10 +16,10 @@ import picocli.CommandLine;
 /**
  * {@code reweigh demo --quick} end to end, checked against what the demo claims: the task meets
  * every gate (the papers' preconditions) on the quick configuration, and fine-tuning on the model's
- * own right answers (gold-RS) beats the base model with a paired interval above zero and its verdict
- * says so, which fails when the training loop, the selection or the evaluation is wrong; the run
- * used the recipe tuned on the dev split. Then the report's shape. It starts from the bundled base
- * model, as {@code --quick} does (base training is checked by {@code BandSearchTest}).
+ * own right answers (gold-RS) beats the base model with a paired interval above zero and its
+ * verdict says so, which fails when the training loop, the selection or the evaluation is wrong;
+ * the run used the recipe tuned on the dev split. Then the report's shape. It starts from the
+ * bundled base model, as {@code --quick} does (base training is checked by {@code BandSearchTest}).
  */
 class DemoQuickTest {
   private static final List<String> METHODS = List.of("base", "seed-only", "LMSI", "IWSI", "IWSI-w", "EAST-maj",

@@ -8,10 +8,11 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The inputs of an ND4J fused linear + cross-entropy (docs/design.md §6): hidden states {@code
- * [rows, H]}, the LM head weight {@code [V, H]} and optional bias {@code [V]} (FLOAT), targets {@code [rows]} and sample offsets {@code [samples + 1]} (LONG or INT), on
- * one backend. Hidden is used in C order (copied once when it is not), since the chunks are its
- * row blocks; the weight is read in place by the GEMMs in whatever layout it has. Labels are
- * copied to the host once (O(rows)).
+ * [rows, H]}, the LM head weight {@code [V, H]} and optional bias {@code [V]} (FLOAT), targets
+ * {@code [rows]} and sample offsets {@code [samples + 1]} (LONG or INT), on one backend. Hidden is
+ * used in C order (copied once when it is not), since the chunks are its row blocks; the weight is
+ * read in place by the GEMMs in whatever layout it has. Labels are copied to the host once
+ * (O(rows)).
  *
  * <p>BFLOAT16 heads are rejected: ND4J 1.0.0-M2.1's BFLOAT16 matmul accumulates in bf16 (a K =
  * 4096 dot product of positive values stopped at 256 where the exact value is 1009) and its

@@ -30,7 +30,8 @@ class Nd4jFusedLinearReadmeExampleTest {
     Nd4jLinearHead head = Nd4jLinearHead.of(hidden, weight, null, targets, offsets);
     LossSpec spec = LossSpec.builder().normalization(Normalization.NONE).build();
 
-    // One pass: loss, per-sample statistics, grad_hidden, grad_W (chunks of at most 32 MiB of logits).
+    // One pass: loss, per-sample statistics, grad_hidden, grad_W (chunks of at most 32 MiB of
+    // logits).
     Nd4jLinearResult r = Nd4jFusedLinearLoss.forwardBackward(head, new float[] {1.0f, 0.0f}, spec,
         Nd4jFusedLinearLoss.DEFAULT_CHUNK_BYTES);
 

@@ -116,7 +116,8 @@ public final class TorchTokenLoss {
    * step] of {@link TorchLoss}.
    *
    * @param spec ignore index, temperature (logit scale), softcap; no smoothing or z-loss
-   * @param advantages A per row ({@code dev.reweigh.weighting.PolicyGradient.rowAdvantages}); null for DFT
+   * @param advantages A per row ({@code dev.reweigh.weighting.PolicyGradient.rowAdvantages}); null
+   * for DFT
    * @return the objective and the per-row results
    */
   public static PolicyResult policyStep(TorchBatch batch, LossSpec spec, PolicySpec policy,

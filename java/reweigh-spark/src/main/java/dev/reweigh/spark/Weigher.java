@@ -22,8 +22,9 @@ import org.apache.spark.sql.types.StructType;
  *
  * <p>Order: the rows of a question are taken in input order (the majority tie rule and best-of-N
  * depend on it), and the batches of B consecutive rows follow input order; input order is the
- * Dataset's partition order (for a single file, the file's order). With {@link #inputOrder(boolean)}
- * (default true) the output is sorted back into input order, which costs one sort.
+ * Dataset's partition order (for a single file, the file's order). With {@link
+ * #inputOrder(boolean)} (default true) the output is sorted back into input order, which costs one
+ * sort.
  *
  * <p>The input is evaluated once per pass (see each method's {@link Weighed#passes()}): persist
  * it first when it is expensive to compute, and it must give the same rows each time.

@@ -13,8 +13,8 @@ import org.apache.spark.sql.SparkSession;
  * --engine spark} end to end: {@code parquet IN.jsonl OUT.parquet} writes a JSONL file as one
  * Parquet file in line order; {@code compare STREAMING.jsonl SPARK_OUT jsonl|parquet} checks that
  * the Spark engine's output directory equals the streaming CLI's output row for row ({@link
- * Agreement}: weights to 1e-12 relative, identical keep flags; JSONL rows also in input order). A difference is an
- * AssertionError (exit 1).
+ * Agreement}: weights to 1e-12 relative, identical keep flags; JSONL rows also in input order). A
+ * difference is an AssertionError (exit 1).
  */
 public final class LauncherCheck {
   private LauncherCheck() {}

@@ -4,19 +4,20 @@ import dev.reweigh.testkit.RefOptions;
 import dev.reweigh.testkit.Reference64;
 
 /**
- * The float64 gradient of docs/design.md §3's per-row objective, built on the test kit's {@link Reference64}:
+ * The float64 gradient of docs/design.md §3's per-row objective, built on the test kit's {@link
+ * Reference64}:
  *
  * <pre>
  *   total = sum_s c_s * red_s( sum_{r in s, counted} (w_r * rowLoss_r + beta_r * H_r) ) / D
  *   d total / dz_v = k_s [ w_r dRowLoss_r/dz'_v - beta_r p_v (log p_v + H_r) ] dz'_v/dz_v
  * </pre>
  *
- * The loss part is w_r times Reference64's per-sample gradient (which is k_s dRowLoss_r/dz), with w_r
- * times its tolerance. The entropy part's tolerance: p inherits the row's lse error (Reference64's row
- * tolerance) and a few fp32 roundings; log p + H adds the lse and entropy errors and the roundings
- * of z', lse and H; a p below 2^-125 may be flushed to 0 by the vector exp, so such a term may be
- * missing entirely; a result below 2^-126 carries the fp32 subnormal spacing. bf16 output adds 2^-8
- * of the whole element and half its own subnormal spacing.
+ * The loss part is w_r times Reference64's per-sample gradient (which is k_s dRowLoss_r/dz), with
+ * w_r times its tolerance. The entropy part's tolerance: p inherits the row's lse error
+ * (Reference64's row tolerance) and a few fp32 roundings; log p + H adds the lse and entropy errors
+ * and the roundings of z', lse and H; a p below 2^-125 may be flushed to 0 by the vector exp, so
+ * such a term may be missing entirely; a result below 2^-126 carries the fp32 subnormal spacing.
+ * bf16 output adds 2^-8 of the whole element and half its own subnormal spacing.
  */
 final class TokenRef64 {
   final double[] grad;
