@@ -22,7 +22,7 @@ import java.util.Set;
  * <p>Two passes: the first computes one entropy per question (8 bytes per question), the second
  * writes; memory is one question at a time besides that.
  */
-final class EastMethod extends Method {
+final class EastMethod extends WeighMethod {
 
   /** Which responses are trained on. */
   enum Target {

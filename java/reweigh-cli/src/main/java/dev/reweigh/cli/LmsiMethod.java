@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Set;
 
 /** {@code lmsi}: keep the majority-answer responses, weight 1 (docs/methods.md §1). */
-final class LmsiMethod extends Method {
+final class LmsiMethod extends WeighMethod {
 
   @Override
   Set<Field> required() {

@@ -17,7 +17,7 @@ import java.util.Set;
  * range), one pass that accumulates the softmax normaliser of {@link #score} online, and the
  * output pass.
  */
-abstract class LossSoftmaxMethod extends Method {
+abstract class LossSoftmaxMethod extends WeighMethod {
 
   private final int batchSize;
   private final LogSumExp normaliser;

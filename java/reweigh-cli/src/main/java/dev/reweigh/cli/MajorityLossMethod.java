@@ -11,7 +11,7 @@ import java.util.Set;
  * weight of each loss against the validation mean loss Lv (Jiang et al., arXiv:2408.09849, Eq.
  * 3-8; docs/methods.md §2).
  */
-abstract class MajorityLossMethod extends Method {
+abstract class MajorityLossMethod extends WeighMethod {
 
   /** Lv, the validation mean loss. */
   final double validMeanLoss;

@@ -9,7 +9,7 @@ import java.util.Set;
  * {@code rejection}: rejection-sampling self-training, keep the responses whose answer equals the
  * gold answer, weight 1 (docs/methods.md §3, "with gold answers").
  */
-final class RejectionMethod extends Method {
+final class RejectionMethod extends WeighMethod {
 
   @Override
   Set<Field> required() {

@@ -12,7 +12,7 @@ import java.util.Set;
  * {@code sharpening-sft}: SFT-Sharpening, keep the best-of-N response of each question by a
  * self-reward, weight 1 (Huang et al., arXiv:2412.01951, Section 3.1, Eq. 2). One pass.
  */
-final class SharpeningSftMethod extends Method {
+final class SharpeningSftMethod extends WeighMethod {
 
   private final SelfReward reward;
 

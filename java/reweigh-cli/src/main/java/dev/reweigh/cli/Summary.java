@@ -48,7 +48,7 @@ final class Summary {
   }
 
   ObjectNode toJson(
-      ObjectMapper mapper, String method, Method m, int passes, boolean unitsAreQuestions) {
+      ObjectMapper mapper, String method, WeighMethod m, int passes, boolean unitsAreQuestions) {
     ObjectNode o = mapper.createObjectNode();
     o.put("method", method);
     ObjectNode params = o.putObject("parameters");

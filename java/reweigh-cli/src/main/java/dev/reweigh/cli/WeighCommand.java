@@ -194,7 +194,7 @@ public final class WeighCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     PrintWriter err = spec.commandLine().getErr();
     try {
-      Method m = method();
+      WeighMethod m = method();
       if (!"streaming".equals(engine)) {
         return EngineLookup.run(engine, request(m), err, this::usage);
       }
@@ -269,7 +269,7 @@ public final class WeighCommand implements Callable<Integer> {
   }
 
   /** Runs the method on one unit; a core IllegalArgumentException is reported with the lines. */
-  private static Decision[] decide(Method m, List<Candidate> u) {
+  private static Decision[] decide(WeighMethod m, List<Candidate> u) {
     try {
       return m.decide(u);
     } catch (IllegalArgumentException e) {
@@ -281,7 +281,7 @@ public final class WeighCommand implements Callable<Integer> {
   }
 
   /** This run's options, with the parameters {@code m} resolved, for another engine. */
-  private WeighRequest request(Method m) {
+  private WeighRequest request(WeighMethod m) {
     return new WeighRequest(method, m.parameters, input, output, format, master, summaryFile);
   }
 
@@ -289,7 +289,7 @@ public final class WeighCommand implements Callable<Integer> {
     return new ParameterException(spec.commandLine(), message);
   }
 
-  private Method method() throws IOException {
+  private WeighMethod method() throws IOException {
     switch (method) {
       case "lmsi":
         return new LmsiMethod();
@@ -398,7 +398,7 @@ public final class WeighCommand implements Callable<Integer> {
   }
 
   /** Records the --valid file in the summary's parameters. */
-  private Method withValidFile(Method m) {
+  private WeighMethod withValidFile(WeighMethod m) {
     if (valid != null) {
       m.parameters.put("valid_file", valid.toString());
     }
@@ -416,7 +416,7 @@ public final class WeighCommand implements Callable<Integer> {
     }
   }
 
-  private UnitReader open(Method m) throws IOException {
+  private UnitReader open(WeighMethod m) throws IOException {
     BufferedReader r;
     if ("-".equals(input)) {
       r = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));

@@ -12,7 +12,7 @@ import java.util.Set;
  * times: each observation pass feeds every unit to {@link #observe}, then the final pass asks
  * {@link #decide} for one {@link Decision} per candidate of each unit, in order.
  */
-abstract class Method {
+abstract class WeighMethod {
 
   final List<String> notes = new ArrayList<>();
   final Map<String, Object> parameters = new LinkedHashMap<>();
