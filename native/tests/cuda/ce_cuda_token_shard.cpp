@@ -513,23 +513,7 @@ void bad_case(const char* label, Bad what, const char* needle, reweigh_status_t 
         const reweigh_status_t gs = call(REWEIGH_DEVICE_CUDA, dev.logits.get(), dev.targets.get(), dev.offsets.get(),
                                          DeviceRows::f(dev.coef), DeviceRows::f(dev.lse), DeviceRows::f(dev.entropy),
                                          DeviceRows::f(dev.w), DeviceRows::f(dev.beta), dp.view());
-        std::string gpu_msg = strip_location(reweigh_last_error());
-        if (mode == REWEIGH_CUDA_VALIDATION_SYNC) {
-            printf("bad  %-30s cpu=%s gpu=%s: %s\n", label, reweigh_status_string(cs), reweigh_status_string(gs),
-                   gpu_msg.c_str());
-            EXPECT(gs == expected && cs == expected, "%s: statuses cpu %s gpu %s, expected %s", label,
-                   reweigh_status_string(cs), reweigh_status_string(gs), reweigh_status_string(expected));
-            EXPECT(cpu_msg == gpu_msg, "%s: messages differ\n    cpu: %s\n    gpu: %s", label, cpu_msg.c_str(),
-                   gpu_msg.c_str());
-        } else {
-            EXPECT(gs == REWEIGH_STATUS_OK, "%s: asynchronous call returned %s", label, reweigh_status_string(gs));
-            const reweigh_status_t ds = reweigh_cuda_deferred_status(0, 0);
-            gpu_msg = strip_location(reweigh_last_error());
-            printf("bad  %-30s async deferred=%s: %s\n", label, reweigh_status_string(ds), gpu_msg.c_str());
-            EXPECT(ds == expected, "%s: deferred status %s, expected %s", label, reweigh_status_string(ds),
-                   reweigh_status_string(expected));
-        }
-        EXPECT(gpu_msg.find(needle) != std::string::npos, "%s: message lacks '%s': %s", label, needle, gpu_msg.c_str());
+        expect_rejected(label, mode, cs, gs, cpu_msg, expected, needle);
         EXPECT(dev.logits.download<uint8_t>(b.logits.size()) == b.logits, "%s (mode %d): logits written despite the error",
                label, mode);
         HostPartials after(9);
