@@ -167,9 +167,12 @@ public final class TokenLoss {
     if (targets == null) {
       throw new IllegalArgumentException("targets is null");
     }
-    if (offsets == null || offsets.length < 1) {
+    if (offsets == null) {
+      throw new IllegalArgumentException("offsets is null");
+    }
+    if (offsets.length < 1) {
       throw new IllegalArgumentException(
-          "offsets is null or empty: offsets needs samples + 1 entries, starting with 0");
+          "offsets.length = 0: offsets needs samples + 1 entries, starting with 0");
     }
     if (spec == null) {
       throw new IllegalArgumentException("spec is null");
