@@ -158,7 +158,10 @@ public final class TokenLoss {
 
   // ---- argument checks ---------------------------------------------------------------------
 
-  /** Heap layout checks shared with {@link PolicyLoss}; returns the number of rows. */
+  /**
+   * Heap layout checks shared with {@link PolicyLoss}, in {@link FusedLoss}'s order and with its
+   * messages; returns the number of rows.
+   */
   static long checkHeap(long logitsLength, int vocab, int[] targets, int[] offsets,
       LossSpec spec) {
     if (logitsLength < 0) {
@@ -170,10 +173,6 @@ public final class TokenLoss {
     if (offsets == null) {
       throw new IllegalArgumentException("offsets is null");
     }
-    if (offsets.length < 1) {
-      throw new IllegalArgumentException(
-          "offsets.length = 0: offsets needs samples + 1 entries, starting with 0");
-    }
     if (spec == null) {
       throw new IllegalArgumentException("spec is null");
     }
@@ -184,6 +183,10 @@ public final class TokenLoss {
     if (logitsLength != expected) {
       throw new IllegalArgumentException("logits.length = " + logitsLength
           + " must equal targets.length * vocab = " + expected);
+    }
+    if (offsets.length < 1) {
+      throw new IllegalArgumentException(
+          "offsets.length = 0: offsets needs samples + 1 entries, starting with 0");
     }
     return targets.length;
   }
