@@ -19,11 +19,15 @@
 #   token_shard  reweigh_ce_backward_rows and the vocabulary-sharded partial
 #                forward / statistics / backward against the CPU path and a
 #                float64 gradient, bad input in both validation modes
+#   policy       reweigh_policy_forward_backward (the one-pass policy step)
+#                against the CPU path, bad input in both validation modes
 #   memcheck, racecheck, initcheck, synccheck
 #                compute-sanitizer on the reduced parity set
 #                (REWEIGH_PARITY_QUICK=1); memcheck also checks leaks
 #   token_shard_memcheck, token_shard_racecheck, token_shard_initcheck
 #                compute-sanitizer on ce_cuda_token_shard
+#   policy_memcheck, policy_racecheck
+#                compute-sanitizer on ce_cuda_policy (REWEIGH_PARITY_QUICK=1)
 #   threads      host threads with different vocabularies, each on its own
 #                non-blocking stream, against single-threaded results
 #   big          one batch of > 2^31 logits (16800 x 128256 bf16)
@@ -93,6 +97,7 @@ step build "${GPU_CHECK_BUILD_TIMEOUT:-420}" bash -c "cmake -S '$native' -B '$bu
 parity="$build/tests/cuda/ce_cuda_parity"
 bench="$build/tests/cuda/ce_cuda_bench"
 token_shard="$build/tests/cuda/ce_cuda_token_shard"
+policy="$build/tests/cuda/ce_cuda_policy"
 
 if ! grep -q "^build	passed" "$steps_file"; then
   echo "build failed: see $out/build.log; nothing else can run" >&2
@@ -100,12 +105,14 @@ elif [ "$have_gpu" != 1 ]; then
   # Without a GPU the binaries must say so and exit 0 (the dry run checks exactly that).
   step parity 60 "$parity"
   step token_shard 60 "$token_shard"
+  step policy 60 "$policy"
   step bandwidth 60 "$bench" --json "$out/bandwidth.jsonl"
   for s in memcheck racecheck initcheck synccheck token_shard_memcheck token_shard_racecheck token_shard_initcheck \
-           threads big torch; do skip "$s" "no GPU"; done
+           policy_memcheck policy_racecheck threads big torch; do skip "$s" "no GPU"; done
 else
   step parity 240 env REWEIGH_PARITY_FULL=1 "$parity"
   step token_shard 60 "$token_shard"
+  step policy 60 "$policy"
   sanitizer="$(command -v compute-sanitizer || true)"
   [ -z "$sanitizer" ] && [ -x /usr/local/cuda/bin/compute-sanitizer ] && sanitizer=/usr/local/cuda/bin/compute-sanitizer
   if [ -n "$sanitizer" ]; then
@@ -116,8 +123,12 @@ else
     step token_shard_memcheck 90 "$sanitizer" --tool memcheck --leak-check full --error-exitcode 1 "$token_shard"
     step token_shard_racecheck 90 "$sanitizer" --tool racecheck --error-exitcode 1 "$token_shard"
     step token_shard_initcheck 90 "$sanitizer" --tool initcheck --error-exitcode 1 "$token_shard"
+    step policy_memcheck 90 env REWEIGH_PARITY_QUICK=1 "$sanitizer" --tool memcheck --leak-check full --error-exitcode 1 \
+      "$policy"
+    step policy_racecheck 90 env REWEIGH_PARITY_QUICK=1 "$sanitizer" --tool racecheck --error-exitcode 1 "$policy"
   else
-    for s in memcheck racecheck initcheck synccheck token_shard_memcheck token_shard_racecheck token_shard_initcheck; do
+    for s in memcheck racecheck initcheck synccheck token_shard_memcheck token_shard_racecheck token_shard_initcheck \
+             policy_memcheck policy_racecheck; do
       skip "$s" "compute-sanitizer not found"
     done
   fi

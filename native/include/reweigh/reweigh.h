@@ -337,8 +337,9 @@ REWEIGH_API reweigh_status_t reweigh_ce_backward_rows(const reweigh_ce_batch_t* 
  * gradient written is grad_scale * dF/dz, exactly the gradient
  * reweigh_ce_backward_rows writes with coefficients 1, SUM, NONE and these
  * w_r and beta_r. The per-row math is computed in float64 (common/policy_row.h);
- * logp_r and H_r are the fp32 row statistics. F is summed in float64 in row order
- * after the rows ran, so it does not depend on the thread count. A ratio
+ * logp_r and H_r are the fp32 row statistics. F is summed in float64 after the
+ * rows ran, in row order on the CPU and in a fixed order on CUDA, so it does not
+ * depend on the thread count or the grid. A ratio
  * rho_r above e^709 (old_logp_r below -709) overflows float64: the row's
  * results are then not finite, as in the float64 formula.
  *
@@ -354,7 +355,10 @@ REWEIGH_API reweigh_status_t reweigh_ce_backward_rows(const reweigh_ce_batch_t* 
  *   rows; objective (one double, F); clip_counts (two int64: rows clipped
  *   below, above). No output may overlap an input or another output; grad may
  *   be the logits (in place, the logits' row stride).
- * CPU batches only: a CUDA batch is UNSUPPORTED.
+ * CPU and CUDA batches. For a CUDA batch every array above (rows, result,
+ * objective, clip_counts) lives in the batch's device memory and the row arrays
+ * are validated on the device like the other inputs
+ * (reweigh_cuda_set_validation_mode); logits may also be F16 there.
  */
 typedef enum reweigh_policy_loss {
     REWEIGH_POLICY_LOSS_CLIPPED = 0, /* GRPO, DAPO, PPO-clip: clipped surrogate + optional k3 KL */

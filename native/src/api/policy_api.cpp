@@ -4,15 +4,42 @@
  * points: snapshot the structs, metadata checks, dispatch, every failure a
  * status (errors.h). This file holds no math.
  */
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "../common/errors.h"
 #include "../cpu/ce_policy.h"
+#include "../cuda/ce_cuda.h"
 #include "reweigh/reweigh.h"
 #include "validate.h"
 
 using reweigh::guarded;
+
+namespace {
+
+/* The policy options and the loss options the policy step reads; every backend's first check. */
+void check_policy_options(const reweigh_ce_options_t& o, const reweigh_policy_options_t& p) {
+    REWEIGH_CHECK_ARG(o.label_smoothing == 0.0f, "labelSmoothing = %g: the policy step differentiates -logp; use 0",
+                      static_cast<double>(o.label_smoothing));
+    REWEIGH_CHECK_ARG(o.z_loss == 0.0f, "zLoss = %g: the policy step differentiates -logp; use 0",
+                      static_cast<double>(o.z_loss));
+    REWEIGH_CHECK_ARG(p.loss == REWEIGH_POLICY_LOSS_CLIPPED || p.loss == REWEIGH_POLICY_LOSS_DFT,
+                      "policy.loss = %d is not CLIPPED (0) or DFT (1)", static_cast<int>(p.loss));
+    REWEIGH_CHECK_ARG(p.level == REWEIGH_POLICY_LEVEL_SEQUENCE || p.level == REWEIGH_POLICY_LEVEL_TOKEN,
+                      "policy.level = %d is not SEQUENCE (0) or TOKEN (1)", static_cast<int>(p.level));
+    REWEIGH_CHECK_ARG(isfinite(p.eps_low) && p.eps_low >= 0.0, "policy.epsLow = %g must be finite and >= 0",
+                      p.eps_low);
+    REWEIGH_CHECK_ARG(isfinite(p.eps_high) && p.eps_high >= 0.0, "policy.epsHigh = %g must be finite and >= 0",
+                      p.eps_high);
+    REWEIGH_CHECK_ARG(isfinite(p.kl_coefficient) && p.kl_coefficient >= 0.0,
+                      "policy.klCoefficient = %g must be finite and >= 0", p.kl_coefficient);
+    REWEIGH_CHECK_ARG(p.loss == REWEIGH_POLICY_LOSS_CLIPPED || p.kl_coefficient == 0.0,
+                      "policy.klCoefficient = %g: the KL term belongs to the CLIPPED loss; use 0 with DFT",
+                      p.kl_coefficient);
+}
+
+}  // namespace
 
 extern "C" {
 
@@ -46,13 +73,9 @@ reweigh_status_t reweigh_policy_forward_backward(const reweigh_ce_batch_t* batch
         const reweigh_policy_result_t out = *result;
         const reweigh_ce_grad_t g = *grad;
         reweigh::validate_batch(&b);
-        if (b.device_type == REWEIGH_DEVICE_CUDA) {
-            // The CUDA backend's dispatch point: common/policy_row.h is its row math.
-            REWEIGH_FAIL(REWEIGH_STATUS_UNSUPPORTED,
-                         "reweigh_policy_forward_backward runs on CPU batches only; batch.device_type is CUDA "
-                         "(use host memory)");
-        }
+        reweigh::require_cuda_build(b);
         const reweigh::RowParams params = reweigh::validate_options(&o);
+        check_policy_options(o, p);
         const long long n = static_cast<long long>(b.rows);
         const bool clipped = p.loss == REWEIGH_POLICY_LOSS_CLIPPED;
         REWEIGH_CHECK_ARG(!clipped || in.old_logp != nullptr || b.rows == 0,
@@ -83,7 +106,11 @@ reweigh_status_t reweigh_policy_forward_backward(const reweigh_ce_batch_t* batch
         reweigh::validate_memory_space(b, probe, g.data, "grad");
         for (size_t i = 0; i < count; ++i) reweigh::validate_memory_space(b, probe, buffers[i].ptr, buffers[i].name);
         reweigh::validate_no_aliasing_with(b, g, buffers, count);
-        reweigh::cpu::policy_forward_backward(b, o, params, p, in, out, g);
+        if (b.device_type == REWEIGH_DEVICE_CUDA) {
+            reweigh::cuda::policy_forward_backward(b, o, params, p, in, out, g);
+        } else {
+            reweigh::cpu::policy_forward_backward(b, o, params, p, in, out, g);
+        }
     });
 }
 

@@ -123,26 +123,6 @@ void policy_rows(void* ctx, int64_t begin, int64_t end) {
     }
 }
 
-void check_policy_options(const reweigh_ce_options_t& o, const reweigh_policy_options_t& p) {
-    REWEIGH_CHECK_ARG(o.label_smoothing == 0.0f, "labelSmoothing = %g: the policy step differentiates -logp; use 0",
-                      static_cast<double>(o.label_smoothing));
-    REWEIGH_CHECK_ARG(o.z_loss == 0.0f, "zLoss = %g: the policy step differentiates -logp; use 0",
-                      static_cast<double>(o.z_loss));
-    REWEIGH_CHECK_ARG(p.loss == REWEIGH_POLICY_LOSS_CLIPPED || p.loss == REWEIGH_POLICY_LOSS_DFT,
-                      "policy.loss = %d is not CLIPPED (0) or DFT (1)", static_cast<int>(p.loss));
-    REWEIGH_CHECK_ARG(p.level == REWEIGH_POLICY_LEVEL_SEQUENCE || p.level == REWEIGH_POLICY_LEVEL_TOKEN,
-                      "policy.level = %d is not SEQUENCE (0) or TOKEN (1)", static_cast<int>(p.level));
-    REWEIGH_CHECK_ARG(isfinite(p.eps_low) && p.eps_low >= 0.0, "policy.epsLow = %g must be finite and >= 0",
-                      p.eps_low);
-    REWEIGH_CHECK_ARG(isfinite(p.eps_high) && p.eps_high >= 0.0, "policy.epsHigh = %g must be finite and >= 0",
-                      p.eps_high);
-    REWEIGH_CHECK_ARG(isfinite(p.kl_coefficient) && p.kl_coefficient >= 0.0,
-                      "policy.klCoefficient = %g must be finite and >= 0", p.kl_coefficient);
-    REWEIGH_CHECK_ARG(p.loss == REWEIGH_POLICY_LOSS_CLIPPED || p.kl_coefficient == 0.0,
-                      "policy.klCoefficient = %g: the KL term belongs to the CLIPPED loss; use 0 with DFT",
-                      p.kl_coefficient);
-}
-
 /* n_r for every row (policy_row_scale), from the validated labels. */
 std::vector<double> row_scales(const Labels& l, int32_t level) {
     int64_t tokens = 0, with_tokens = 0;
@@ -171,7 +151,6 @@ void policy_forward_backward(const reweigh_ce_batch_t& b, const reweigh_ce_optio
     if (b.logits_dtype == REWEIGH_DTYPE_F16) {
         REWEIGH_FAIL(REWEIGH_STATUS_UNSUPPORTED, "logits dtype F16 is supported on CUDA only (use F32 or BF16)");
     }
-    check_policy_options(o, policy);
     const Labels l = copy_labels(b, o);
     const bool clipped = policy.loss == REWEIGH_POLICY_LOSS_CLIPPED;
     const bool kl = clipped && policy.kl_coefficient > 0.0;

@@ -121,6 +121,10 @@ enum Check : int {
     kRowEntropy,          /* backward_rows with beta: counted row with a non-finite rowEntropy entry */
     kCombinedLse,         /* sharded backward: counted row whose combined max + log(sumExp) is not finite */
     kGlobalMax,           /* partials rebase: row whose globalMax lies below its max */
+    kOldLogp,             /* policy step (CLIPPED): counted row with a non-finite oldLogp entry */
+    kAdvantages,          /* policy step (CLIPPED): counted row with a non-finite advantages entry */
+    kRefLogp,             /* policy step with KL: counted row with a non-finite refLogp entry */
+    kEntropyWeights,      /* policy step with entropy weights: counted row with a non-finite entry */
     kRowGuard,            /* a row kernel met a target outside [0, V) after validation (treated as ignored) */
     kNumChecks
 };
@@ -203,6 +207,10 @@ struct ReportInputs {
     const float* row_entropy;         /* kRowEntropy */
     const float* combined_max;        /* kCombinedLse */
     const float* combined_sum_exp;
+    const float* old_logp;            /* kOldLogp ... kEntropyWeights (policy step) */
+    const float* advantages;
+    const float* ref_logp;
+    const float* entropy_weights;
     int64_t vocab_total;
 };
 

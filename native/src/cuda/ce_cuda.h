@@ -64,6 +64,12 @@ void ce_backward_rows(const reweigh_ce_batch_t& batch, const reweigh_ce_options_
                       const float* row_lse, const float* row_entropy, const float* coefficients,
                       const float* row_weights, const float* row_entropy_weights, const reweigh_ce_grad_t& grad);
 
+/* reweigh_policy_forward_backward (ce_cuda_policy.cu): every array in the batch's device memory. */
+void policy_forward_backward(const reweigh_ce_batch_t& batch, const reweigh_ce_options_t& options,
+                             const RowParams& params, const reweigh_policy_options_t& policy,
+                             const reweigh_policy_rows_t& rows, const reweigh_policy_result_t& result,
+                             const reweigh_ce_grad_t& grad);
+
 /*
  * Vocabulary-sharded partials (ce_cuda_sharded.cu): the shard batch, its first vocabulary index and
  * the whole vocabulary; every partials array is [rows] fp32 in the batch's device memory.

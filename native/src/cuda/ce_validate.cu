@@ -187,6 +187,10 @@ const char* check_name(Check c) {
         case kRowWeight: return "rowWeights";
         case kRowEntropyWeight: return "rowEntropyWeights";
         case kRowEntropy: return "rowEntropy";
+        case kOldLogp: return "oldLogp";
+        case kAdvantages: return "advantages";
+        case kRefLogp: return "refLogp";
+        case kEntropyWeights: return "entropyWeights";
         default: return "?";
     }
 }
@@ -244,11 +248,13 @@ void report_labels(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, c
     }
 }
 
-/* The per-row checks of backward_rows and the sharded backward, in the CPU drivers' order. */
+/* The per-row checks of backward_rows, the sharded backward and the policy step, in the CPU drivers' order. */
 void report_rows(const DeviceStatus& h, const ReportInputs& in) {
-    const Check checks[3] = {kRowWeight, kRowEntropyWeight, kRowEntropy};
-    const float* arrays[3] = {in.row_weights, in.row_entropy_weights, in.row_entropy};
-    for (int i = 0; i < 3; ++i) {
+    const Check checks[7] = {kRowWeight, kRowEntropyWeight, kRowEntropy, kOldLogp, kAdvantages, kRefLogp,
+                             kEntropyWeights};
+    const float* arrays[7] = {in.row_weights, in.row_entropy_weights, in.row_entropy, in.old_logp,
+                              in.advantages,  in.ref_logp,            in.entropy_weights};
+    for (int i = 0; i < 7; ++i) {
         if (h.first_bad[checks[i]] == kNone || arrays[i] == nullptr) continue;
         const int64_t r = static_cast<int64_t>(h.first_bad[checks[i]]);
         check_row_finite(check_name(checks[i]), r, read_one<float>(arrays[i], r));
@@ -417,6 +423,10 @@ void raise_deferred(int device) {
         case kRowWeight:
         case kRowEntropyWeight:
         case kRowEntropy:
+        case kOldLogp:
+        case kAdvantages:
+        case kRefLogp:
+        case kEntropyWeights:
             REWEIGH_FAIL(REWEIGH_STATUS_INVALID_ARGUMENT, "%s[%lld] is not finite: found by %s",
                          check_name(static_cast<Check>(check)), index, when);
         case kGlobalMax:

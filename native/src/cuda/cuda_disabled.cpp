@@ -61,6 +61,12 @@ void ce_backward_rows(const reweigh_ce_batch_t&, const reweigh_ce_options_t&, co
     unsupported();
 }
 
+void policy_forward_backward(const reweigh_ce_batch_t&, const reweigh_ce_options_t&, const RowParams&,
+                             const reweigh_policy_options_t&, const reweigh_policy_rows_t&,
+                             const reweigh_policy_result_t&, const reweigh_ce_grad_t&) {
+    unsupported();
+}
+
 void ce_partial_forward(const reweigh_ce_batch_t&, int64_t, int64_t, const reweigh_ce_options_t&, const RowParams&,
                         const reweigh_ce_partials_t&) {
     unsupported();

@@ -117,4 +117,31 @@ inline std::string strip_location(const char* message) {
     return at == std::string::npos ? m : m.substr(0, at);
 }
 
+/*
+ * The verdict on one bad call made by the CPU (status cs, message cpu_msg) and the GPU (status gs,
+ * just returned) in validation mode `mode`: synchronous, both return `expected` with the same
+ * message; asynchronous, the GPU call returns OK and the deferred status is `expected`. Either way
+ * the GPU's message contains `needle`.
+ */
+inline void expect_rejected(const char* label, int mode, reweigh_status_t cs, reweigh_status_t gs,
+                            const std::string& cpu_msg, reweigh_status_t expected, const char* needle) {
+    std::string gpu_msg = strip_location(reweigh_last_error());
+    if (mode == REWEIGH_CUDA_VALIDATION_SYNC) {
+        printf("bad  %-30s cpu=%s gpu=%s: %s\n", label, reweigh_status_string(cs), reweigh_status_string(gs),
+               gpu_msg.c_str());
+        EXPECT(gs == expected && cs == expected, "%s: statuses cpu %s gpu %s, expected %s", label,
+               reweigh_status_string(cs), reweigh_status_string(gs), reweigh_status_string(expected));
+        EXPECT(cpu_msg == gpu_msg, "%s: messages differ\n    cpu: %s\n    gpu: %s", label, cpu_msg.c_str(),
+               gpu_msg.c_str());
+    } else {
+        EXPECT(gs == REWEIGH_STATUS_OK, "%s: asynchronous call returned %s", label, reweigh_status_string(gs));
+        const reweigh_status_t ds = reweigh_cuda_deferred_status(0, 0);
+        gpu_msg = strip_location(reweigh_last_error());
+        printf("bad  %-30s async deferred=%s: %s\n", label, reweigh_status_string(ds), gpu_msg.c_str());
+        EXPECT(ds == expected, "%s: deferred status %s, expected %s", label, reweigh_status_string(ds),
+               reweigh_status_string(expected));
+    }
+    EXPECT(gpu_msg.find(needle) != std::string::npos, "%s: message lacks '%s': %s", label, needle, gpu_msg.c_str());
+}
+
 }  // namespace reweigh_test

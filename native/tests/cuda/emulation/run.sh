@@ -2,7 +2,8 @@
 # run.sh: build the CUDA backend against the host emulation in this folder
 # (cuda_runtime.h) and run the CPU-vs-"GPU" parity test and the
 # emulation-only checks, without a GPU or nvcc; then the per-row-coefficient
-# and vocabulary-sharded entry points (ce_cuda_token_shard.cpp) the same way.
+# and vocabulary-sharded entry points (ce_cuda_token_shard.cpp) and the
+# one-pass policy step (ce_cuda_policy.cpp) the same way.
 #
 #   native/tests/cuda/emulation/run.sh [--asan] [work-dir]
 #       (default work dir: /tmp/reweigh-cuda-emulation[-asan])
@@ -57,9 +58,11 @@ for f in "$native"/src/api/*.cpp "$native"/src/common/*.cpp "$native"/src/cpu/*.
 done
 compile "$native/tests/cuda/ce_cuda_parity.cpp" "$work/ce_cuda_parity.o"
 compile "$native/tests/cuda/ce_cuda_token_shard.cpp" "$work/ce_cuda_token_shard.o"
+compile "$native/tests/cuda/ce_cuda_policy.cpp" "$work/ce_cuda_policy.o"
 compile "$here/emulation_checks.cpp" "$work/emulation_checks.o"
 g++ "${flags[@]}" "$work"/obj/*.o "$work/ce_cuda_parity.o" -o "$work/ce_cuda_parity_emulated"
 g++ "${flags[@]}" "$work"/obj/*.o "$work/ce_cuda_token_shard.o" -o "$work/ce_cuda_token_shard_emulated"
+g++ "${flags[@]}" "$work"/obj/*.o "$work/ce_cuda_policy.o" -o "$work/ce_cuda_policy_emulated"
 g++ "${flags[@]}" "$work"/obj/*.o "$work/emulation_checks.o" -o "$work/emulation_checks"
 cd "$work"
 echo "== parity under the CUDA emulation$([ "$asan" = 1 ] && echo ' (ASan + UBSan)')"
@@ -70,6 +73,9 @@ tail -n 1 uncached.log
 echo "== per-row coefficients and vocabulary-sharded partials under the CUDA emulation"
 ./ce_cuda_token_shard_emulated > token_shard.log || { cat token_shard.log; exit 1; }
 grep -E '^(bad|PASSED|FAILED)' token_shard.log
+echo "== the one-pass policy step (ce_cuda_policy.cpp) under the CUDA emulation"
+./ce_cuda_policy_emulated > policy.log || { cat policy.log; exit 1; }
+grep -E '^(bad|PASSED|FAILED)' policy.log
 echo "== emulation-only checks"
 ./emulation_checks
 ./emulation_checks no-driver

@@ -28,8 +28,10 @@ import java.lang.ref.Reference;
  * policy's level normalises).
  *
  * <p>Checks: every row array has one entry per row and is finite on counted rows (a NaN on an
- * ignored row is never read); messages name the array and index. CPU batches only (a CUDA batch
- * is an {@link UnsupportedOperationException}).
+ * ignored row is never read); messages name the array and index. Heap row arrays need a CPU batch
+ * (a CUDA batch is an {@link UnsupportedOperationException}); {@link #forwardBackward(NativeBatch,
+ * LossSpec, PolicySpec, NativePolicyBuffers, NativeGrad)} takes every array by address and runs
+ * on CPU and CUDA batches.
  */
 public final class PolicyLoss {
   private PolicyLoss() {}
@@ -112,6 +114,45 @@ public final class PolicyLoss {
       Reference.reachabilityFence(grad);
     }
     return out.result();
+  }
+
+  // ---- everything in native memory (CPU or CUDA) -------------------------------------------
+
+  /**
+   * One step with every per-row array by address in the batch's memory space (for a CUDA batch:
+   * device memory, validated on the device as the logits are, docs/design.md §3.8; the call does
+   * not synchronise to copy results out). The results (per-row logp, entropy, weights, clip
+   * flags, the objective and the clip counts) go to the buffers' output addresses.
+   */
+  public static void forwardBackward(NativeBatch batch, LossSpec spec, PolicySpec policy,
+      NativePolicyBuffers buffers, NativeGrad grad) {
+    TokenLoss.requireBatch(batch, spec, grad);
+    requirePolicy(policy);
+    if (buffers == null) {
+      throw new IllegalArgumentException("buffers is null");
+    }
+    if (batch.rows > 0 && policy.method() == PolicySpec.Method.CLIPPED) {
+      TokenLoss.requireAddress(buffers.oldLogp(), "oldLogp");
+      TokenLoss.requireAddress(buffers.advantages(), "advantages");
+      if (policy.klCoefficient() > 0) {
+        TokenLoss.requireAddress(buffers.refLogp(), "refLogp");
+      }
+    }
+    NativeLibrary.ensureLoaded();
+    try {
+      check(PolicyNative.reweigh_jni_policy_forward_backward(batch.logits, batch.dtype.code,
+          batch.rows, batch.vocab, batch.rowStride, batch.targets, batch.targetsType.code,
+          batch.offsets, batch.offsetsType.code, batch.samples, batch.device.kind().code,
+          batch.device.index(), batch.stream, spec.nativeFloats, spec.nativeInts,
+          policy.method().code, policy.levelCode(), policy.epsLow(), policy.epsHigh(),
+          policy.klCoefficient(), buffers.oldLogp(), buffers.advantages(), buffers.refLogp(),
+          buffers.entropyWeights(), buffers.rowLogp(), buffers.rowEntropy(), buffers.rowWeights(),
+          buffers.rowClipped(), buffers.objective(), buffers.clipCounts(), grad.address,
+          grad.rowStride));
+    } finally {
+      Reference.reachabilityFence(batch);
+      Reference.reachabilityFence(grad);
+    }
   }
 
   // ---- outputs and checks ------------------------------------------------------------------

@@ -34,8 +34,9 @@ import java.util.Arrays;
  *
  * <p>Checks: {@code rowWeights} and {@code rowEntropyWeights} have one finite entry per row
  * (ignored rows included: pass 0 there), else an {@link IllegalArgumentException} naming the array
- * and index; everything else as {@link FusedLoss#backward}. CPU batches only (a CUDA batch is an
- * {@link UnsupportedOperationException}).
+ * and index; everything else as {@link FusedLoss#backward}. Heap row arrays need a CPU batch (a
+ * CUDA batch is an {@link UnsupportedOperationException}); the overload taking addresses runs on
+ * CPU and CUDA batches.
  */
 public final class TokenLoss {
   private TokenLoss() {}
@@ -123,13 +124,14 @@ public final class TokenLoss {
 
   /**
    * Everything by address in the batch's memory ([rows] fp32 for the row arrays, [samples] fp32
-   * coefficients); {@code rowEntropyWeightsAddress} 0 means no entropy term, and {@code
-   * rowEntropyAddress} is then not read.
+   * coefficients), CPU or CUDA (device memory; validated on the device, docs/design.md §3.8);
+   * {@code rowEntropyWeightsAddress} 0 means no entropy term, and {@code rowEntropyAddress} is
+   * then not read.
    */
   public static void backward(NativeBatch batch, long rowLseAddress, long rowEntropyAddress,
       long coefficientsAddress, long rowWeightsAddress, long rowEntropyWeightsAddress,
       LossSpec spec, NativeGrad grad) {
-    requireCpuBatch(batch, spec, grad);
+    requireBatch(batch, spec, grad);
     if (batch.rows > 0) {
       requireAddress(rowLseAddress, "rowLse");
       requireAddress(rowWeightsAddress, "rowWeights");
@@ -156,7 +158,10 @@ public final class TokenLoss {
 
   // ---- argument checks ---------------------------------------------------------------------
 
-  /** Heap layout checks shared with {@link PolicyLoss}; returns the number of rows. */
+  /**
+   * Heap layout checks shared with {@link PolicyLoss}, in {@link FusedLoss}'s order and with its
+   * messages; returns the number of rows.
+   */
   static long checkHeap(long logitsLength, int vocab, int[] targets, int[] offsets,
       LossSpec spec) {
     if (logitsLength < 0) {
@@ -165,9 +170,8 @@ public final class TokenLoss {
     if (targets == null) {
       throw new IllegalArgumentException("targets is null");
     }
-    if (offsets == null || offsets.length < 1) {
-      throw new IllegalArgumentException(
-          "offsets is null or empty: offsets needs samples + 1 entries, starting with 0");
+    if (offsets == null) {
+      throw new IllegalArgumentException("offsets is null");
     }
     if (spec == null) {
       throw new IllegalArgumentException("spec is null");
@@ -179,6 +183,10 @@ public final class TokenLoss {
     if (logitsLength != expected) {
       throw new IllegalArgumentException("logits.length = " + logitsLength
           + " must equal targets.length * vocab = " + expected);
+    }
+    if (offsets.length < 1) {
+      throw new IllegalArgumentException(
+          "offsets.length = 0: offsets needs samples + 1 entries, starting with 0");
     }
     return targets.length;
   }
@@ -252,6 +260,16 @@ public final class TokenLoss {
 
   /** A live CPU batch, a spec and a gradient that fits it (shared with {@link PolicyLoss}). */
   static void requireCpuBatch(NativeBatch batch, LossSpec spec, NativeGrad grad) {
+    requireBatch(batch, spec, grad);
+    if (batch.device.isCuda()) {
+      throw new UnsupportedOperationException("batch lives on " + batch.device
+          + ": per-row inputs on the heap need a CPU batch; for a CUDA batch pass them by address"
+          + " in device memory");
+    }
+  }
+
+  /** A live batch (CPU or CUDA), a spec and a gradient that fits the batch. */
+  static void requireBatch(NativeBatch batch, LossSpec spec, NativeGrad grad) {
     if (batch == null) {
       throw new IllegalArgumentException("batch is null");
     }
@@ -259,17 +277,13 @@ public final class TokenLoss {
       throw new IllegalArgumentException("spec is null");
     }
     batch.checkLive();
-    if (batch.device.isCuda()) {
-      throw new UnsupportedOperationException("batch lives on " + batch.device
-          + ": per-row coefficients run on CPU batches only");
-    }
     if (grad == null) {
       throw new IllegalArgumentException("grad is null");
     }
     grad.check(batch);
   }
 
-  private static void requireAddress(long address, String name) {
+  static void requireAddress(long address, String name) {
     if (address == 0) {
       throw new IllegalArgumentException(name + " address is 0");
     }

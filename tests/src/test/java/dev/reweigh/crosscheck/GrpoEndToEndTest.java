@@ -19,13 +19,16 @@ import org.bytedeco.pytorch.ScalarOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorArrayRefOptional;
 import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * One GRPO step end to end, fp32: a small libtorch LM (Embedding -> Linear -> tanh -> Linear)
- * takes the step twice from the same weights.
+ * One GRPO step end to end, fp32 and bf16: a small libtorch LM (Embedding -> Linear -> tanh ->
+ * Linear) takes the step twice from the same weights; in the bf16 cases its logits are cast to
+ * bf16 (a bf16 LM head's output) on both sides, and autograd carries the bf16 logits gradient
+ * back through the cast.
  *
  * <ol>
  *   <li>Two-phase through Reweigh: {@link FusedLoss#forward} gives rowLogp and rowEntropy, {@link
@@ -42,10 +45,20 @@ import org.junit.jupiter.params.provider.ValueSource;
  * e^{+-0.4} (outside the clip range [0.8, 1.2] on both sides) and e^{+-0.1} (inside). Parameter
  * gradients must agree to 1e-5 of each parameter's largest gradient entry (as in {@link
  * EndToEndGradientEquivalenceTest}), and the objective values to 1e-5.
+ *
+ * <p>bf16: both sides read the same bf16 logits and compute in fp32, so the objective keeps the
+ * fp32 bound. The logits gradient is bf16 on both sides (Reweigh writes it rounded to nearest;
+ * libtorch's autograd rounds its fp32 gradient to nearest where it crosses the cast), from fp32
+ * values that agree to the fp32 bound, so an element differs by at most one bf16 ulp (2^-8
+ * relative) where the two fp32 values straddle a rounding boundary. The parameter gradients are
+ * the same fp32 computation from those elements on both sides, so their bound is 2^-8 of the
+ * largest entry plus the fp32 bound, as for the logits gradient in {@link
+ * LibtorchCrossEntropyCrossCheckTest}.
  */
 class GrpoEndToEndTest {
   private static final Diffs DIFFS = new Diffs("libtorch autograd GRPO");
   private static final double FP32 = 1e-5;
+  private static final double BF16_GRAD = Math.scalb(1.0, -8) + FP32;
   private static final int B = 4;
   private static final int LEN = 9;
   private static final int V = 97;
@@ -55,15 +68,17 @@ class GrpoEndToEndTest {
   private static final double KL_BETA = 0.05;
   private static final double ENTROPY_BONUS = 0.01;
 
-  @ParameterizedTest(name = "path = {0}")
-  @ValueSource(strings = {"heap", "torch", "onePass"})
-  void grpoStepMatchesLibtorchAutograd(String path) {
+  @ParameterizedTest(name = "path = {0}, {1}")
+  @CsvSource({"heap, fp32", "torch, fp32", "onePass, fp32", "heap, bf16", "torch, bf16",
+      "onePass, bf16"})
+  void grpoStepMatchesLibtorchAutograd(String path, String dtype) {
     boolean viaTorch = !path.equals("heap");
+    boolean bf16 = dtype.equals("bf16");
     String label = switch (path) {
       case "heap" -> "GRPO heap TokenLoss";
       case "torch" -> "GRPO TorchTokenLoss.step in place";
       default -> "GRPO TorchTokenLoss.policyStep in place";
-    };
+    } + " " + dtype;
     SplittableRandom rnd = new SplittableRandom(7);
     int rows = B * LEN;
     long[] tokens = new long[rows];
@@ -92,6 +107,9 @@ class GrpoEndToEndTest {
 
     // ---- 1. two-phase through Reweigh ----
     Tensor logits = model.logits(tokensT);
+    if (bf16) {
+      logits = logits.to(T.CPU, ScalarType.BFloat16);
+    }
     float[] logp;
     float[] entropy;
     float[] z = null;
@@ -109,7 +127,8 @@ class GrpoEndToEndTest {
       entropy = toFloats(T.toDoubles(tst.rowEntropy()));
     } else {
       z = toFloats(T.toDoubles(logits));
-      st = FusedLoss.forward(z, V, targets, offsets, TokenLoss.objectiveSpec());
+      st = bf16 ? FusedLoss.forward(bf16Bits(z), V, targets, offsets, TokenLoss.objectiveSpec())
+          : FusedLoss.forward(z, V, targets, offsets, TokenLoss.objectiveSpec());
       logp = st.rowLogp();
       entropy = st.rowEntropy();
     }
@@ -145,9 +164,20 @@ class GrpoEndToEndTest {
       TorchTokenLoss.step(batch, tst, objective.rowWeights(), entropyWeights, true);
     } else {
       float[] grad = new float[z.length];
-      TokenLoss.backward(z, V, targets, offsets, st, TokenLoss.unitCoefficients(B),
-          objective.rowWeights(), entropyWeights, TokenLoss.objectiveSpec(), grad);
-      logits.backward(T.floats(grad, B, LEN, V), new BoolOptional(), false,
+      if (bf16) {
+        short[] gradBits = new short[z.length];
+        TokenLoss.backward(bf16Bits(z), V, targets, offsets, st, TokenLoss.unitCoefficients(B),
+            objective.rowWeights(), entropyWeights, TokenLoss.objectiveSpec(), gradBits);
+        for (int i = 0; i < grad.length; i++) {
+          grad[i] = Float.intBitsToFloat((gradBits[i] & 0xffff) << 16);
+        }
+      } else {
+        TokenLoss.backward(z, V, targets, offsets, st, TokenLoss.unitCoefficients(B),
+            objective.rowWeights(), entropyWeights, TokenLoss.objectiveSpec(), grad);
+      }
+      // The bf16 values are exact in fp32, so the cast back to bf16 is exact.
+      Tensor g = T.floats(grad, B, LEN, V);
+      logits.backward(bf16 ? g.to(T.CPU, ScalarType.BFloat16) : g, new BoolOptional(), false,
           new TensorArrayRefOptional());
     }
     List<double[]> reweighGrads = model.gradsAndZero();
@@ -167,7 +197,11 @@ class GrpoEndToEndTest {
         advRow[r] = advantages[s];
       }
     }
-    Tensor logits2 = model.logits(tokensT).reshape(rows, V);
+    Tensor logits2 = model.logits(tokensT);
+    if (bf16) {
+      logits2 = logits2.to(T.CPU, ScalarType.BFloat16).to(T.CPU, ScalarType.Float);
+    }
+    logits2 = logits2.reshape(rows, V);
     Tensor logSoftmax = torch.log_softmax(logits2, 1);
     Tensor lp = torch.gather(logSoftmax, 1, T.longs(gatherIndex, rows, 1)).reshape(rows);
     Tensor old = T.floats(oldLogp, rows);
@@ -192,11 +226,20 @@ class GrpoEndToEndTest {
     for (int i = 0; i < names.length; i++) {
       double scale = Math.max(T.maxAbs(torchGrads.get(i)), 1e-30);
       DIFFS.check("grad " + names[i], label, reweighGrads.get(i),
-          torchGrads.get(i), scale, FP32);
+          torchGrads.get(i), scale, bf16 ? BF16_GRAD : FP32);
     }
     DIFFS.check("objective", label, new double[] {reweighValue},
         new double[] {f.item_double()}, 1.0, FP32);
     DIFFS.caseDone();
+  }
+
+  /** The bit patterns of bf16-representable floats (the low 16 bits are zero). */
+  private static short[] bf16Bits(float[] f) {
+    short[] out = new short[f.length];
+    for (int i = 0; i < f.length; i++) {
+      out[i] = (short) (Float.floatToRawIntBits(f[i]) >>> 16);
+    }
+    return out;
   }
 
   private static float[] toFloats(double[] d) {

@@ -58,4 +58,19 @@ public final class PolicyNative {
       float[] rowLogp, float[] rowEntropy, float[] rowWeights, @Cast("int8_t*") byte[] rowClipped,
       double[] objective, @Cast("int64_t*") long[] clipCounts, @Cast("void*") long grad,
       long gradRowStride);
+
+  /** Every array by address in the batch's memory space (CPU or CUDA). */
+  public static native int reweigh_jni_policy_forward_backward(
+      @Cast("const void*") long logits, int logitsDtype, long rows, long vocab, long rowStride,
+      @Cast("const void*") long targets, int targetsDtype,
+      @Cast("const void*") long offsets, int offsetsDtype, long samples,
+      int deviceType, int deviceIndex, long stream,
+      @Cast("const double*") double[] floatOptions, @Cast("const int64_t*") long[] intOptions,
+      int loss, int level, double epsLow, double epsHigh, double klCoefficient,
+      @Cast("const float*") long oldLogp, @Cast("const float*") long advantages,
+      @Cast("const float*") long refLogp, @Cast("const float*") long entropyWeights,
+      @Cast("float*") long rowLogp, @Cast("float*") long rowEntropy,
+      @Cast("float*") long rowWeights, @Cast("int8_t*") long rowClipped,
+      @Cast("double*") long objective, @Cast("int64_t*") long clipCounts,
+      @Cast("void*") long grad, long gradRowStride);
 }

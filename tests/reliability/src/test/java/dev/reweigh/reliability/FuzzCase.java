@@ -2,10 +2,13 @@ package dev.reweigh.reliability;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import dev.reweigh.LossSpec;
+import dev.reweigh.NonFiniteInputException;
 import dev.reweigh.Normalization;
 import dev.reweigh.TokenReduction;
 import dev.reweigh.testkit.RefOptions;
 import dev.reweigh.testkit.Reference64;
+import java.util.List;
+import org.junit.jupiter.api.Assertions;
 
 /**
  * One fuzzed call: shapes, values, options, coefficients and aliasing decoded from the fuzzer's
@@ -292,6 +295,33 @@ final class FuzzCase {
       }
     }
     return out;
+  }
+
+  /**
+   * The checks of a call rejected with {@code e} (the heap fuzz tests of the token and policy
+   * entry points): the verdict {@code bad} has faults and the message names one of them; a lone
+   * NaN / +inf logit under checkFinite is a {@link NonFiniteInputException}; the
+   * gradient ({@code grad} fp32 or {@code grad16} bf16, whichever this case writes) is as before.
+   */
+  void checkRejection(IllegalArgumentException e, List<String> bad, String call,
+      float[] g32Before, float[] grad, short[] g16Before, short[] grad16) {
+    if (bad.isEmpty()) {
+      throw new AssertionError("rejected a valid call: " + e.getMessage() + "\n" + call, e);
+    }
+    Assertions.assertNotNull(e.getMessage());
+    Assertions.assertTrue(bad.stream().anyMatch(e.getMessage()::contains),
+        "message '" + e.getMessage() + "' names none of the call's faults " + bad + ": " + call);
+    if (nonFiniteOnly && bad.size() == 1) {
+      Assertions.assertTrue(e instanceof NonFiniteInputException,
+          "NaN / +inf under checkFinite: " + e);
+    }
+    if (bf16) {
+      Assertions.assertArrayEquals(g16Before, grad16,
+          "bf16 grad written by a rejected call");
+    } else {
+      Assertions.assertArrayEquals(g32Before, grad,
+          "grad written by a rejected call");
+    }
   }
 
   @Override
