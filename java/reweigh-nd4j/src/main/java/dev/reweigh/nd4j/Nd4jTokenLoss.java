@@ -107,7 +107,7 @@ public final class Nd4jTokenLoss {
     AdapterChecks.requireNonNull(batch, "batch");
     AdapterChecks.requireNonNull(spec, "spec");
     AdapterChecks.requireNonNull(policy, "policy");
-    long rows = batch.rows;
+    long rows = batch.rows();
     long old = optionalRowAddress(oldLogp, "oldLogp", rows);
     long adv = optionalRowAddress(advantages, "advantages", rows);
     long ref = optionalRowAddress(refLogp, "refLogp", rows);
@@ -118,10 +118,10 @@ public final class Nd4jTokenLoss {
     INDArray clipped = Nd4j.create(DataType.INT8, rows);
     INDArray objective = Nd4j.create(DataType.DOUBLE, 1);
     INDArray counts = Nd4j.create(DataType.INT64, 2);
-    NativeGrad g = grad == null ? NativeGrad.inPlace(batch.nativeBatch)
+    NativeGrad g = grad == null ? NativeGrad.inPlace(batch.nativeBatch())
         : Nd4jLoss.nativeGrad(batch, grad);
     try {
-      PolicyLoss.forwardBackward(batch.nativeBatch, spec, policy, new NativePolicyBuffers(old,
+      PolicyLoss.forwardBackward(batch.nativeBatch(), spec, policy, new NativePolicyBuffers(old,
           adv, ref, beta, Nd4jChecks.address(logp), Nd4jChecks.address(entropy),
           Nd4jChecks.address(weights), Nd4jChecks.address(clipped),
           Nd4jChecks.address(objective), Nd4jChecks.address(counts)), g);
@@ -151,10 +151,10 @@ public final class Nd4jTokenLoss {
       float[] oldLogp, float[] advantages, float[] refLogp, float[] entropyWeights,
       INDArray grad) {
     AdapterChecks.requireNonNull(batch, "batch");
-    NativeGrad g = grad == null ? NativeGrad.inPlace(batch.nativeBatch)
+    NativeGrad g = grad == null ? NativeGrad.inPlace(batch.nativeBatch())
         : Nd4jLoss.nativeGrad(batch, grad);
     try {
-      return PolicyLoss.forwardBackward(batch.nativeBatch, spec, policy, oldLogp, advantages,
+      return PolicyLoss.forwardBackward(batch.nativeBatch(), spec, policy, oldLogp, advantages,
           refLogp, entropyWeights, g);
     } finally {
       Reference.reachabilityFence(batch);
