@@ -25,7 +25,7 @@
  * first): the row coefficient is computed from the row's statistics between
  * pass 2 and the gradient pass. Without an entropy term it is ce_simd.h's
  * fused row (SimdRowKernels<V>::fused_row_by), as forwardBackward; with one,
- * passes 1 and 2 keep the exponentials and the body above takes p = e / d
+ * passes 1 and 2 keep the exponentials and the lanes above take p = e / d
  * from them (CachedEntropyLanes), so the gradient pass reads the row from
  * cache, computes no second exp and streams a separate gradient as the
  * fused row does; with a softcap as well (z' exists only in pass 0's
