@@ -265,6 +265,57 @@ TEST(CePolicy, AllIsasAllOptionsAgainstFloat64) {
     std::cout << "[ policy  ] worst grad error / tolerance " << worst.ratio << " at " << worst.where << "\n";
 }
 
+/*
+ * Rows of 32 KiB and more stream a separate gradient (ce_simd.h [Note:
+ * streaming the gradient]); with the entropy term that is token_simd.h's
+ * cached row through write_row. Row strides of vocab + 3 put every row at a
+ * different 64-byte misalignment, so the ordinary-store head and the
+ * streamed lines both run; in place stores ordinarily: the two must agree bit
+ * for bit, and both with the float64 reference.
+ */
+TEST(CePolicy, StreamedEntropyGradientEqualsInPlace) {
+    IsaGuard guard;
+    int checked = 0;
+    for (const std::string& isa : all_isas()) {
+        if (!select_isa(isa)) continue;
+        for (int variant = 0; variant < 4; ++variant) {
+            const bool bf16 = variant % 2 == 1;
+            GenSpec gen;
+            gen.rows = 5;
+            gen.vocab = bf16 ? 16411 : 8203;  // >= 32 KiB of gradient per row, not a multiple of any W
+            gen.bf16_values = bf16;
+            reweigh_ce_options_t o = reweigh_ce_options_default();
+            if (variant >= 2) o.logit_scale = 1.3f;
+            const Problem p = make_problem(gen, o, 5100 + variant);
+            const Reference ref = reference(p, false);
+            const PolicyCase c = make_case(p, ref, REWEIGH_POLICY_LOSS_CLIPPED, REWEIGH_POLICY_LEVEL_TOKEN, true,
+                                           true, 5200 + variant);
+            const PolicyRef want = policy_reference(p, ref, c);
+            const std::vector<double> tol = policy_tolerance(p, ref, want, c, bf16);
+            Layout layout;
+            layout.logits_dtype = bf16 ? REWEIGH_DTYPE_BF16 : REWEIGH_DTYPE_F32;
+            layout.stride_pad = 3;
+            const std::string tag = isa + " variant " + std::to_string(variant);
+            Buffers separate(p, layout);
+            Grad g(layout.logits_dtype, p.rows, p.vocab, 3);
+            PolicyOut out(p.rows);
+            ASSERT_EQ(call(separate, p, c, out, g.view), REWEIGH_STATUS_OK) << tag << ": " << reweigh_last_error();
+            const std::vector<double> streamed = read_grad(g);
+            const float sentinel = bf16_bits_to_float(float_to_bf16_bits(-999.0f));
+            for (int64_t r = 0; r + 1 < p.rows; ++r)
+                for (int64_t v = p.vocab; v < g.stride; ++v)
+                    ASSERT_EQ(g.at(r, v), bf16 ? sentinel : -999.0f) << tag << " grad padding row " << r;
+            Buffers in(p, layout);
+            PolicyOut out_in(p.rows);
+            ASSERT_EQ(call(in, p, c, out_in, {in.logits_mut(), in.stride}), REWEIGH_STATUS_OK) << tag;
+            EXPECT_TRUE(bit_equal(tag + " streamed vs in place", streamed, read_in_place(in, p.rows, p.vocab)));
+            EXPECT_TRUE(all_close(tag + " grad", streamed, want.grad, tol));
+            ++checked;
+        }
+    }
+    EXPECT_GT(checked, 0);
+}
+
 /* The reference gradient is the derivative of the reference objective (CLIPPED + KL + entropy; DFT's
  * stop-gradient has no such check). Central differences in float64, every 7th logit. */
 TEST(CePolicy, ReferenceMatchesFiniteDifferences) {

@@ -25,9 +25,10 @@
  * first): the row coefficient is computed from the row's statistics between
  * pass 2 and the gradient pass. Without an entropy term it is ce_simd.h's
  * fused row (SimdRowKernels<V>::fused_row_by), as forwardBackward; with one,
- * passes 1 and 2 keep the exponentials and the body above takes p = e / d
- * from them (Cached), so the gradient pass reads the row from cache and
- * computes no second exp; with a softcap as well (z' exists only in pass 0's
+ * passes 1 and 2 keep the exponentials and the lanes above take p = e / d
+ * from them (CachedEntropyLanes), so the gradient pass reads the row from
+ * cache, computes no second exp and streams a separate gradient as the
+ * fused row does; with a softcap as well (z' exists only in pass 0's
  * copy), the forward row, then backward_row on the cached row.
  */
 #ifndef REWEIGH_CPU_TOKEN_SIMD_H
@@ -72,6 +73,11 @@ struct TokenSimd {
         }
     }
 
+    /* The entropy term's lane: coef = (a - kb H) - kb max(delta, -100), g = p coef - b. */
+    static R entropy_lane(R prob, R delta, R vc0, R vnkb, R vnb) {
+        return V::fmadd(prob, V::fmadd(vnkb, V::max(delta, V::set1(-100.0f)), vc0), vnb);
+    }
+
     /*
      * The vector body, specialised so the loop carries no branch and no reload
      * of p (g may alias anything a const reference points at): F32 or BF16
@@ -79,25 +85,23 @@ struct TokenSimd {
      * softcap (without it z' = z and dz'/dz = 1, and the multiply by 1 that
      * ce_simd.h's backward_row does is exact, so the bits are the same).
      *
-     * The entropy term as two fused multiply-adds on top of the loss part:
-     *   coef = (a - kb H) - kb max(delta, -100),  g = p coef - b
+     * The entropy term as two fused multiply-adds on top of the loss part
+     * (entropy_lane).
      */
-    template <bool F32, bool Entropy, bool Transform, bool Cached = false>
+    template <bool F32, bool Entropy, bool Transform>
     static void body(const void* z, int64_t vend, const reweigh::RowParams& params, const reweigh::GradEpilogue& e,
-                     const reweigh::EntropyEpilogue& h, void* g, const float* cache = nullptr, float inv_d = 0.0f) {
+                     const reweigh::EntropyEpilogue& h, void* g) {
         const reweigh::RowParams p = params;
         const R vlse = V::set1(e.lse), va = V::set1(e.a), vb = V::set1(e.b);
         const R vc0 = V::set1(e.a - h.kb * h.entropy), vnkb = V::set1(-h.kb), vnb = V::set1(-e.b);
-        const R vmin = V::set1(-100.0f), vinv_d = V::set1(inv_d);
         for (int64_t v = 0; v < vend; v += W) {
             R x = F32 ? V::load(static_cast<const float*>(z) + v) : V::load_bf16(static_cast<const uint16_t*>(z) + v);
             if (Transform) x = transform(x, p);
             const R delta = V::sub(x, vlse);
-            // Cached: p = e / d from the exponentials pass 2 kept (coefficient_row), no second exp.
-            const R prob = Cached ? V::mul(V::load(cache + v), vinv_d) : V::exp(delta);
+            const R prob = V::exp(delta);
             R gx;
             if (Entropy) {
-                gx = V::fmadd(prob, V::fmadd(vnkb, V::max(delta, vmin), vc0), vnb);
+                gx = entropy_lane(prob, delta, vc0, vnkb, vnb);
             } else {
                 gx = V::sub(V::mul(va, prob), vb);
             }
@@ -108,6 +112,47 @@ struct TokenSimd {
                 V::store_bf16(static_cast<uint16_t*>(g) + v, gx);
             }
         }
+    }
+
+    /*
+     * coefficient_row's gradient lanes with the entropy term, as a row source
+     * of ce_simd.h's write_row (memory order): p = e / d from the
+     * exponentials passes 1 and 2 kept, so the gradient pass computes no
+     * second exp, and write_row streams a separate gradient as the fused row
+     * does ([Note: streaming the gradient] in ce_simd.h).
+     */
+    template <bool F32, bool Transform>
+    struct CachedEntropyLanes {
+        static constexpr bool kInterleaved = false;
+        const void* z;
+        const float* cache;
+        reweigh::RowParams p;
+        R vlse, vinv_d, vc0, vnkb, vnb;
+
+        R load(int64_t v) const {
+            R x = F32 ? V::load(static_cast<const float*>(z) + v) : V::load_bf16(static_cast<const uint16_t*>(z) + v);
+            if (Transform) x = transform(x, p);
+            const R gx = entropy_lane(V::mul(V::load(cache + v), vinv_d), V::sub(x, vlse), vc0, vnkb, vnb);
+            return Transform ? V::mul(gx, derivative(x, p)) : gx;
+        }
+        typename SimdRowKernels<V>::Pair load2(int64_t v) const { return {load(v), load(v + W)}; }
+    };
+
+    template <bool F32, bool Transform>
+    static void cached_entropy_row(const void* z, int32_t dtype, int64_t vocab, int64_t y, float zp_y,
+                                   const reweigh::RowParams& p, const reweigh::GradEpilogue& e,
+                                   const reweigh::EntropyEpilogue& h, void* g, const float* cache, float inv_d) {
+        using K = SimdRowKernels<V>;
+        const CachedEntropyLanes<F32, Transform> src{z, cache, p, V::set1(e.lse), V::set1(inv_d),
+                                                     V::set1(e.a - h.kb * h.entropy), V::set1(-h.kb), V::set1(-e.b)};
+        const bool stream = K::streams(z, g, dtype, vocab);
+        K::template write_row<false>(g, dtype, vocab, stream, src, nullptr, [](R x) REWEIGH_SIMD_LAMBDA { return x; },
+                                     [&](int64_t v) {
+                                         const float zp = reweigh::transform_logit(load_scalar(z, dtype, v), p);
+                                         return reweigh::token_grad_element(e, h, zp, false, p);
+                                     });
+        store_scalar(g, dtype, y, reweigh::token_grad_element(e, h, zp_y, true, p));
+        if (stream) V::fence();
     }
 
     template <bool F32>
@@ -171,20 +216,14 @@ struct TokenSimd {
         });
         const reweigh::GradEpilogue e = reweigh::grad_epilogue(r.lse, c.of(c.ctx, c.row, r), vocab, p);
         const reweigh::EntropyEpilogue h{kb, r.entropy};
-        const int64_t vend = vocab - vocab % W;
         const bool transform = p.scale != 1.0f;
         if (dtype == REWEIGH_DTYPE_F32) {
-            if (transform) body<true, true, true, true>(z, vend, p, e, h, g, e_buf, inv_d);
-            else body<true, true, false, true>(z, vend, p, e, h, g, e_buf, inv_d);
+            if (transform) cached_entropy_row<true, true>(z, dtype, vocab, y, zp_y, p, e, h, g, e_buf, inv_d);
+            else cached_entropy_row<true, false>(z, dtype, vocab, y, zp_y, p, e, h, g, e_buf, inv_d);
         } else {
-            if (transform) body<false, true, true, true>(z, vend, p, e, h, g, e_buf, inv_d);
-            else body<false, true, false, true>(z, vend, p, e, h, g, e_buf, inv_d);
+            if (transform) cached_entropy_row<false, true>(z, dtype, vocab, y, zp_y, p, e, h, g, e_buf, inv_d);
+            else cached_entropy_row<false, false>(z, dtype, vocab, y, zp_y, p, e, h, g, e_buf, inv_d);
         }
-        for (int64_t v = vend; v < vocab; ++v) {
-            const float zp = reweigh::transform_logit(load_scalar(z, dtype, v), p);
-            store_scalar(g, dtype, v, reweigh::token_grad_element(e, h, zp, false, p));
-        }
-        store_scalar(g, dtype, y, reweigh::token_grad_element(e, h, zp_y, true, p));
         return r;
     }
 };
