@@ -109,24 +109,6 @@ reweigh_ce_batch_t view(const Batch& b, const void* logits, int32_t dtype, const
                                   b.vocab, b.samples, device);
 }
 
-/* Gradient tolerance of ce_cuda_parity.cpp; `ref` decoded in ref_dtype, `got` in dtype. */
-void compare_grad(const char* what, const Batch& b, const std::vector<uint8_t>& got, const std::vector<uint8_t>& ref) {
-    double rtol = 1e-4, afrac = 1e-6;
-    if (b.dtype == BF16) rtol = 1.0 / 128, afrac = 1e-3;
-    if (b.dtype == F16) rtol = 1.0 / 1024, afrac = 1e-4;
-    double maxabs = 0.0;
-    for (int64_t i = 0; i < b.rows * b.vocab; ++i) maxabs = fmax(maxabs, fabs(decode(b.ref_dtype, ref, i)));
-    int bad = 0;
-    for (int64_t i = 0; i < b.rows * b.vocab; ++i) {
-        const double g = decode(b.dtype, got, i), e = decode(b.ref_dtype, ref, i);
-        if (!within(g, e, rtol, afrac * maxabs + 1e-7) && bad++ < 3) {
-            EXPECT(false, "%s: grad[row %lld, col %lld]: gpu %.8g reference %.8g", what,
-                   static_cast<long long>(i / b.vocab), static_cast<long long>(i % b.vocab), g, e);
-        }
-    }
-    ++g_checks;
-}
-
 void compare_floats(const char* what, const std::vector<float>& got, const std::vector<float>& ref) {
     int bad = 0;
     for (size_t i = 0; i < ref.size(); ++i) {

@@ -111,6 +111,28 @@ inline bool within(double got, double ref, double rtol, double atol) {
     return fabs(got - ref) <= rtol * fabs(ref) + atol;
 }
 
+/*
+ * Gradient tolerance of ce_cuda_parity.cpp for a batch type B with dtype, ref_dtype, rows and vocab:
+ * `got` decoded in b.dtype, `ref` in b.ref_dtype, at most three differences reported.
+ */
+template <class B>
+void compare_grad(const char* what, const B& b, const std::vector<uint8_t>& got, const std::vector<uint8_t>& ref) {
+    double rtol = 1e-4, afrac = 1e-6;
+    if (b.dtype == REWEIGH_DTYPE_BF16) rtol = 1.0 / 128, afrac = 1e-3;
+    if (b.dtype == REWEIGH_DTYPE_F16) rtol = 1.0 / 1024, afrac = 1e-4;
+    double maxabs = 0.0;
+    for (int64_t i = 0; i < b.rows * b.vocab; ++i) maxabs = fmax(maxabs, fabs(decode(b.ref_dtype, ref, i)));
+    int bad = 0;
+    for (int64_t i = 0; i < b.rows * b.vocab; ++i) {
+        const double g = decode(b.dtype, got, i), e = decode(b.ref_dtype, ref, i);
+        if (!within(g, e, rtol, afrac * maxabs + 1e-7) && bad++ < 3) {
+            EXPECT(false, "%s: grad[row %lld, col %lld]: gpu %.8g reference %.8g", what,
+                   static_cast<long long>(i / b.vocab), static_cast<long long>(i % b.vocab), g, e);
+        }
+    }
+    ++g_checks;
+}
+
 inline std::string strip_location(const char* message) {
     std::string m(message);
     const size_t at = m.rfind(" [");
