@@ -3,9 +3,10 @@
  *
  * JavaCPP passes Java arrays (pinned with GetPrimitiveArrayCritical) and raw
  * addresses as plain pointers, but cannot fill a C struct from them in the
- * same call. These wrappers take every field as an argument, build the ABI
+ * same call. These wrappers take the data pointers as arguments and the
+ * batch's scalars and the options as small int64/double arrays, build the ABI
  * structs on the stack and call the real entry point: one JNI transition per
- * kernel call, no allocation. They hold no logic beyond that.
+ * kernel call, no native allocation. They hold no logic beyond that.
  */
 #ifndef REWEIGH_JNI_H
 #define REWEIGH_JNI_H
@@ -14,26 +15,42 @@
 
 #include "reweigh/reweigh.h"
 
-static inline reweigh_ce_batch_t reweigh_jni_batch(const void* logits, int32_t logits_dtype, int64_t rows,
-                                                   int64_t vocab, int64_t row_stride, const void* targets,
-                                                   int32_t targets_dtype, const void* offsets, int32_t offsets_dtype,
-                                                   int64_t samples, int32_t device_type, int32_t device_index,
-                                                   int64_t stream) {
+/*
+ * The batch's scalar fields travel as one int64 array, built once per NativeBatch
+ * (per call for heap arrays) on the Java side, in the order of this enum; the
+ * three data pointers travel apart (pinned heap arrays or raw addresses).
+ */
+enum {
+    REWEIGH_JNI_LOGITS_DTYPE,
+    REWEIGH_JNI_ROWS,
+    REWEIGH_JNI_VOCAB,
+    REWEIGH_JNI_ROW_STRIDE,
+    REWEIGH_JNI_TARGETS_DTYPE,
+    REWEIGH_JNI_OFFSETS_DTYPE,
+    REWEIGH_JNI_SAMPLES,
+    REWEIGH_JNI_DEVICE_TYPE,
+    REWEIGH_JNI_DEVICE_INDEX,
+    REWEIGH_JNI_STREAM,
+    REWEIGH_JNI_BATCH_FIELDS
+};
+
+static inline reweigh_ce_batch_t reweigh_jni_batch(const void* logits, const void* targets, const void* offsets,
+                                                   const int64_t* fields) {
     reweigh_ce_batch_t b;
     b.logits = logits;
-    b.logits_dtype = logits_dtype;
-    b.targets_dtype = targets_dtype;
-    b.rows = rows;
-    b.vocab = vocab;
-    b.logits_row_stride = row_stride;
+    b.logits_dtype = (int32_t)fields[REWEIGH_JNI_LOGITS_DTYPE];
+    b.targets_dtype = (int32_t)fields[REWEIGH_JNI_TARGETS_DTYPE];
+    b.rows = fields[REWEIGH_JNI_ROWS];
+    b.vocab = fields[REWEIGH_JNI_VOCAB];
+    b.logits_row_stride = fields[REWEIGH_JNI_ROW_STRIDE];
     b.targets = targets;
     b.offsets = offsets;
-    b.offsets_dtype = offsets_dtype;
-    b.device_type = device_type;
-    b.samples = samples;
-    b.device_index = device_index;
+    b.offsets_dtype = (int32_t)fields[REWEIGH_JNI_OFFSETS_DTYPE];
+    b.device_type = (int32_t)fields[REWEIGH_JNI_DEVICE_TYPE];
+    b.samples = fields[REWEIGH_JNI_SAMPLES];
+    b.device_index = (int32_t)fields[REWEIGH_JNI_DEVICE_INDEX];
     b.reserved0 = 0;
-    b.stream = (uint64_t)stream;
+    b.stream = (uint64_t)fields[REWEIGH_JNI_STREAM];
     return b;
 }
 
@@ -57,15 +74,11 @@ static inline reweigh_ce_options_t reweigh_jni_options(const double* float_optio
 }
 
 #define REWEIGH_JNI_BATCH_PARAMS                                                                            \
-    const void *logits, int32_t logits_dtype, int64_t rows, int64_t vocab, int64_t row_stride,              \
-        const void *targets, int32_t targets_dtype, const void *offsets, int32_t offsets_dtype,             \
-        int64_t samples, int32_t device_type, int32_t device_index, int64_t stream,                         \
+    const void *logits, const void *targets, const void *offsets, const int64_t *batch_fields,              \
         const double *float_options, const int64_t *int_options
 
 #define REWEIGH_JNI_BATCH_ARGS                                                                              \
-    reweigh_ce_batch_t b = reweigh_jni_batch(logits, logits_dtype, rows, vocab, row_stride, targets,        \
-                                             targets_dtype, offsets, offsets_dtype, samples, device_type,   \
-                                             device_index, stream);                                         \
+    reweigh_ce_batch_t b = reweigh_jni_batch(logits, targets, offsets, batch_fields);                      \
     reweigh_ce_options_t o = reweigh_jni_options(float_options, int_options)
 
 static inline int32_t reweigh_jni_forward(REWEIGH_JNI_BATCH_PARAMS, float* loss, float* log_prob_sum,

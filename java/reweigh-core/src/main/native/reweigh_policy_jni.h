@@ -2,8 +2,8 @@
  * reweigh_policy_jni.h: the flat-argument wrapper of
  * reweigh_policy_forward_backward (the one-pass policy step, reweigh.h) for
  * the JavaCPP glue of dev.reweigh.nativeapi.PolicyNative. Same conventions as
- * reweigh_jni.h: every field an argument, the ABI structs built on the stack,
- * no logic.
+ * reweigh_jni.h (the batch packing of REWEIGH_JNI_BATCH_PARAMS, the ABI
+ * structs built on the stack), no logic.
  */
 #ifndef REWEIGH_POLICY_JNI_H
 #define REWEIGH_POLICY_JNI_H

@@ -1,8 +1,9 @@
 /*
  * reweigh_token_jni.h: the flat-argument wrapper of reweigh_ce_backward_rows
  * (per-row coefficients, reweigh.h) for the JavaCPP glue of
- * dev.reweigh.nativeapi.TokenNative. Same conventions as reweigh_jni.h: every
- * field an argument, the ABI structs built on the stack, no logic.
+ * dev.reweigh.nativeapi.TokenNative. Same conventions as reweigh_jni.h (the
+ * batch packing of REWEIGH_JNI_BATCH_PARAMS, the ABI structs built on the
+ * stack), no logic.
  */
 #ifndef REWEIGH_TOKEN_JNI_H
 #define REWEIGH_TOKEN_JNI_H

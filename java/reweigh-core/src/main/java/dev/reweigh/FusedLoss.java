@@ -35,8 +35,6 @@ import java.lang.ref.Reference;
 public final class FusedLoss {
   private FusedLoss() {}
 
-  private static final int CPU = Device.Kind.CPU.code;
-
   // ---- heap arrays, fp32 ------------------------------------------------------------------
 
   /**
@@ -155,10 +153,9 @@ public final class FusedLoss {
     Args a = Args.of(batch);
     NativeLibrary.ensureLoaded();
     try {
-      check(ReweighNative.reweigh_jni_forward(a.logitsAddress, a.dtype, a.rows, a.vocab,
-          a.rowStride, a.targetsAddress, a.targetsType, a.offsetsAddress, a.offsetsType,
-          a.samples, a.deviceKind, a.deviceIndex, a.stream, spec.nativeFloats, spec.nativeInts,
-          out.loss, out.logProbSum, out.tokenCount, out.meanEntropy, out.rowLse, out.rowLogp,
+      check(ReweighNative.reweigh_jni_forward(a.logitsAddress, a.targetsAddress,
+          a.offsetsAddress, a.fields, spec.nativeFloats, spec.nativeInts, out.loss,
+          out.logProbSum, out.tokenCount, out.meanEntropy, out.rowLse, out.rowLogp,
           out.rowEntropy));
     } finally {
       Reference.reachabilityFence(batch);
@@ -178,12 +175,10 @@ public final class FusedLoss {
     Args a = Args.of(batch);
     NativeLibrary.ensureLoaded();
     try {
-      check(ReweighNative.reweigh_jni_forward_backward(a.logitsAddress, a.dtype, a.rows, a.vocab,
-          a.rowStride, a.targetsAddress, a.targetsType, a.offsetsAddress, a.offsetsType,
-          a.samples, a.deviceKind, a.deviceIndex, a.stream, spec.nativeFloats, spec.nativeInts,
-          coefficientsAddress, grad.address, grad.rowStride, out.loss, out.logProbSum,
-          out.tokenCount, out.meanEntropy, out.rowLse, out.rowLogp, out.rowEntropy,
-          totalAddress));
+      check(ReweighNative.reweigh_jni_forward_backward(a.logitsAddress, a.targetsAddress,
+          a.offsetsAddress, a.fields, spec.nativeFloats, spec.nativeInts, coefficientsAddress,
+          grad.address, grad.rowStride, out.loss, out.logProbSum, out.tokenCount,
+          out.meanEntropy, out.rowLse, out.rowLogp, out.rowEntropy, totalAddress));
     } finally {
       Reference.reachabilityFence(batch);
       Reference.reachabilityFence(grad);
@@ -200,10 +195,9 @@ public final class FusedLoss {
     Args a = Args.of(batch);
     NativeLibrary.ensureLoaded();
     try {
-      check(ReweighNative.reweigh_jni_backward(a.logitsAddress, a.dtype, a.rows, a.vocab,
-          a.rowStride, a.targetsAddress, a.targetsType, a.offsetsAddress, a.offsetsType,
-          a.samples, a.deviceKind, a.deviceIndex, a.stream, spec.nativeFloats, spec.nativeInts,
-          rowLseAddress, coefficientsAddress, grad.address, grad.rowStride));
+      check(ReweighNative.reweigh_jni_backward(a.logitsAddress, a.targetsAddress,
+          a.offsetsAddress, a.fields, spec.nativeFloats, spec.nativeInts, rowLseAddress,
+          coefficientsAddress, grad.address, grad.rowStride));
     } finally {
       Reference.reachabilityFence(batch);
       Reference.reachabilityFence(grad);
@@ -221,24 +215,22 @@ public final class FusedLoss {
     SampleStats st = SampleStats.allocate(sizeOf(a.samples, "samples"), sizeOf(a.rows, "rows"));
     NativeLibrary.ensureLoaded();
     int status;
+    float[] loss = st.lossArray();
+    float[] logProbSum = st.logProbSumArray();
+    long[] tokens = st.tokenCountArray();
+    float[] entropy = st.meanEntropyArray();
     if (a.logits instanceof float[]) {
-      status = ReweighNative.reweigh_jni_forward((float[]) a.logits, a.dtype, a.rows, a.vocab,
-          a.rowStride, a.targets, a.targetsType, a.offsets, a.offsetsType, a.samples, CPU, 0, 0L,
-          spec.nativeFloats, spec.nativeInts, st.lossArray(), st.logProbSumArray(),
-          st.tokenCountArray(), st.meanEntropyArray(), st.rowLseArray(), st.rowLogpArray(),
-          st.rowEntropyArray());
-    } else if (a.logits instanceof short[]) {
-      status = ReweighNative.reweigh_jni_forward((short[]) a.logits, a.dtype, a.rows, a.vocab,
-          a.rowStride, a.targets, a.targetsType, a.offsets, a.offsetsType, a.samples, CPU, 0, 0L,
-          spec.nativeFloats, spec.nativeInts, st.lossArray(), st.logProbSumArray(),
-          st.tokenCountArray(), st.meanEntropyArray(), st.rowLseArray(), st.rowLogpArray(),
-          st.rowEntropyArray());
-    } else {
-      status = ReweighNative.reweigh_jni_forward(a.logitsAddress, a.dtype, a.rows, a.vocab,
-          a.rowStride, a.targetsAddress, a.targetsType, a.offsetsAddress, a.offsetsType,
-          a.samples, a.deviceKind, a.deviceIndex, a.stream, spec.nativeFloats, spec.nativeInts,
-          st.lossArray(), st.logProbSumArray(), st.tokenCountArray(), st.meanEntropyArray(),
+      status = ReweighNative.reweigh_jni_forward((float[]) a.logits, a.targets, a.offsets,
+          a.fields, spec.nativeFloats, spec.nativeInts, loss, logProbSum, tokens, entropy,
           st.rowLseArray(), st.rowLogpArray(), st.rowEntropyArray());
+    } else if (a.logits instanceof short[]) {
+      status = ReweighNative.reweigh_jni_forward((short[]) a.logits, a.targets, a.offsets,
+          a.fields, spec.nativeFloats, spec.nativeInts, loss, logProbSum, tokens, entropy,
+          st.rowLseArray(), st.rowLogpArray(), st.rowEntropyArray());
+    } else {
+      status = ReweighNative.reweigh_jni_forward(a.logitsAddress, a.targetsAddress,
+          a.offsetsAddress, a.fields, spec.nativeFloats, spec.nativeInts, loss, logProbSum,
+          tokens, entropy, st.rowLseArray(), st.rowLogpArray(), st.rowEntropyArray());
     }
     check(status);
     return st;
@@ -251,25 +243,25 @@ public final class FusedLoss {
     double[] total = new double[1];
     NativeLibrary.ensureLoaded();
     int status;
+    float[] loss = st.lossArray();
+    float[] logProbSum = st.logProbSumArray();
+    long[] tokens = st.tokenCountArray();
+    float[] entropy = st.meanEntropyArray();
     if (a.logits instanceof float[]) {
-      status = ReweighNative.reweigh_jni_forward_backward((float[]) a.logits, a.dtype, a.rows,
-          a.vocab, a.rowStride, a.targets, a.targetsType, a.offsets, a.offsetsType, a.samples,
-          CPU, 0, 0L, spec.nativeFloats, spec.nativeInts, coefficients, (float[]) grad,
-          gradStride, st.lossArray(), st.logProbSumArray(), st.tokenCountArray(),
-          st.meanEntropyArray(), st.rowLseArray(), st.rowLogpArray(), st.rowEntropyArray(), total);
-    } else if (a.logits instanceof short[]) {
-      status = ReweighNative.reweigh_jni_forward_backward((short[]) a.logits, a.dtype, a.rows,
-          a.vocab, a.rowStride, a.targets, a.targetsType, a.offsets, a.offsetsType, a.samples,
-          CPU, 0, 0L, spec.nativeFloats, spec.nativeInts, coefficients, (short[]) grad,
-          gradStride, st.lossArray(), st.logProbSumArray(), st.tokenCountArray(),
-          st.meanEntropyArray(), st.rowLseArray(), st.rowLogpArray(), st.rowEntropyArray(), total);
-    } else {
-      status = ReweighNative.reweigh_jni_forward_backward(a.logitsAddress, a.dtype, a.rows,
-          a.vocab, a.rowStride, a.targetsAddress, a.targetsType, a.offsetsAddress, a.offsetsType,
-          a.samples, a.deviceKind, a.deviceIndex, a.stream, spec.nativeFloats, spec.nativeInts,
-          coefficients, (Long) grad, gradStride, st.lossArray(), st.logProbSumArray(),
-          st.tokenCountArray(), st.meanEntropyArray(), st.rowLseArray(), st.rowLogpArray(),
+      status = ReweighNative.reweigh_jni_forward_backward((float[]) a.logits, a.targets,
+          a.offsets, a.fields, spec.nativeFloats, spec.nativeInts, coefficients, (float[]) grad,
+          gradStride, loss, logProbSum, tokens, entropy, st.rowLseArray(), st.rowLogpArray(),
           st.rowEntropyArray(), total);
+    } else if (a.logits instanceof short[]) {
+      status = ReweighNative.reweigh_jni_forward_backward((short[]) a.logits, a.targets,
+          a.offsets, a.fields, spec.nativeFloats, spec.nativeInts, coefficients, (short[]) grad,
+          gradStride, loss, logProbSum, tokens, entropy, st.rowLseArray(), st.rowLogpArray(),
+          st.rowEntropyArray(), total);
+    } else {
+      status = ReweighNative.reweigh_jni_forward_backward(a.logitsAddress, a.targetsAddress,
+          a.offsetsAddress, a.fields, spec.nativeFloats, spec.nativeInts, coefficients,
+          (Long) grad, gradStride, loss, logProbSum, tokens, entropy, st.rowLseArray(),
+          st.rowLogpArray(), st.rowEntropyArray(), total);
     }
     check(status);
     return new LossResult(total[0], LossResult.normalizerOf(spec, st, coefficients), st);
@@ -280,21 +272,19 @@ public final class FusedLoss {
       Object grad, long gradStride) {
     NativeLibrary.ensureLoaded();
     int status;
+    float[] rowLse = stats.rowLseArray();
     if (a.logits instanceof float[]) {
-      status = ReweighNative.reweigh_jni_backward((float[]) a.logits, a.dtype, a.rows, a.vocab,
-          a.rowStride, a.targets, a.targetsType, a.offsets, a.offsetsType, a.samples, CPU, 0, 0L,
-          spec.nativeFloats, spec.nativeInts, stats.rowLseArray(), coefficients, (float[]) grad,
+      status = ReweighNative.reweigh_jni_backward((float[]) a.logits, a.targets, a.offsets,
+          a.fields, spec.nativeFloats, spec.nativeInts, rowLse, coefficients, (float[]) grad,
           gradStride);
     } else if (a.logits instanceof short[]) {
-      status = ReweighNative.reweigh_jni_backward((short[]) a.logits, a.dtype, a.rows, a.vocab,
-          a.rowStride, a.targets, a.targetsType, a.offsets, a.offsetsType, a.samples, CPU, 0, 0L,
-          spec.nativeFloats, spec.nativeInts, stats.rowLseArray(), coefficients, (short[]) grad,
+      status = ReweighNative.reweigh_jni_backward((short[]) a.logits, a.targets, a.offsets,
+          a.fields, spec.nativeFloats, spec.nativeInts, rowLse, coefficients, (short[]) grad,
           gradStride);
     } else {
-      status = ReweighNative.reweigh_jni_backward(a.logitsAddress, a.dtype, a.rows, a.vocab,
-          a.rowStride, a.targetsAddress, a.targetsType, a.offsetsAddress, a.offsetsType,
-          a.samples, a.deviceKind, a.deviceIndex, a.stream, spec.nativeFloats, spec.nativeInts,
-          stats.rowLseArray(), coefficients, (Long) grad, gradStride);
+      status = ReweighNative.reweigh_jni_backward(a.logitsAddress, a.targetsAddress,
+          a.offsetsAddress, a.fields, spec.nativeFloats, spec.nativeInts, rowLse, coefficients,
+          (Long) grad, gradStride);
     }
     check(status);
   }
@@ -347,18 +337,13 @@ public final class FusedLoss {
     final long logitsAddress;
     final long targetsAddress;
     final long offsetsAddress;
-    final int dtype;
     final long rows;
     final long vocab;
-    final long rowStride;
-    final int targetsType;
-    final int offsetsType;
     final long samples;
-    final int deviceKind;
-    final int deviceIndex;
-    final long stream;
+    /** The batch's scalars as the JNI bridge takes them ({@code NativeBatch.nativeFields}). */
+    final long[] fields;
 
-    private Args(Object logits, int[] targets, int[] offsets, NativeBatch b, DType dtype,
+    private Args(Object logits, int[] targets, int[] offsets, NativeBatch b, long[] fields,
         long rows, long vocab, long samples) {
       this.logits = logits;
       this.targets = targets;
@@ -366,20 +351,14 @@ public final class FusedLoss {
       this.logitsAddress = b == null ? 0 : b.logits;
       this.targetsAddress = b == null ? 0 : b.targets;
       this.offsetsAddress = b == null ? 0 : b.offsets;
-      this.dtype = dtype.code;
+      this.fields = fields;
       this.rows = rows;
       this.vocab = vocab;
-      this.rowStride = b == null ? vocab : b.rowStride;
-      this.targetsType = b == null ? IndexType.I32.code : b.targetsType.code;
-      this.offsetsType = b == null ? IndexType.I32.code : b.offsetsType.code;
       this.samples = samples;
-      this.deviceKind = b == null ? CPU : b.device.kind().code;
-      this.deviceIndex = b == null ? 0 : b.device.index();
-      this.stream = b == null ? 0 : b.stream;
     }
 
     static Args of(NativeBatch b) {
-      return new Args(null, null, null, b, b.dtype, b.rows, b.vocab, b.samples);
+      return new Args(null, null, null, b, b.nativeFields, b.rows, b.vocab, b.samples);
     }
 
     static Args heap(Object logits, long logitsLength, DType dtype, int vocab, int[] targets,
@@ -403,8 +382,10 @@ public final class FusedLoss {
         throw new IllegalArgumentException(
             "offsets.length = 0: offsets needs samples + 1 entries, starting with 0");
       }
-      return new Args(logits, targets, offsets, null, dtype, targets.length, vocab,
-          offsets.length - 1);
+      long samples = offsets.length - 1;
+      return new Args(logits, targets, offsets, null,
+          NativeBatch.heapFields(dtype, targets.length, vocab, samples), targets.length, vocab,
+          samples);
     }
 
     static void checkCoefficients(float[] coefficients, long samples) {

@@ -29,6 +29,8 @@ public final class NativeBatch {
   final long samples;
   final Device device;
   final long stream;
+  /** The scalars as the JNI bridge takes them ({@link #nativeFields}); never mutated. */
+  final long[] nativeFields;
   /** Keeps JavaCPP pointers (and their memory) alive while the batch is in use. */
   @SuppressWarnings("unused")
   private final Object[] owners;
@@ -47,6 +49,25 @@ public final class NativeBatch {
     this.device = b.device;
     this.stream = b.stream;
     this.owners = new Object[] {b.logitsOwner, b.targetsOwner, b.offsetsOwner};
+    this.nativeFields = nativeFields(dtype, rows, vocab, rowStride, targetsType, offsetsType,
+        samples, device.kind().code, device.index(), stream);
+  }
+
+  /**
+   * A batch's scalars packed for the JNI bridge, in the order of the enum of reweigh_jni.h:
+   * built once per batch, so a native call passes one array instead of ten arguments.
+   */
+  static long[] nativeFields(DType dtype, long rows, long vocab, long rowStride,
+      IndexType targetsType, IndexType offsetsType, long samples, int deviceType, int deviceIndex,
+      long stream) {
+    return new long[] {dtype.code, rows, vocab, rowStride, targetsType.code, offsetsType.code,
+        samples, deviceType, deviceIndex, stream};
+  }
+
+  /** The scalars of heap arrays on the CPU: contiguous rows, int32 targets and offsets. */
+  static long[] heapFields(DType dtype, long rows, long vocab, long samples) {
+    return nativeFields(dtype, rows, vocab, vocab, IndexType.I32, IndexType.I32, samples,
+        Device.Kind.CPU.code, 0, 0L);
   }
 
   public static Builder builder() {

@@ -36,8 +36,6 @@ import java.lang.ref.Reference;
 public final class PolicyLoss {
   private PolicyLoss() {}
 
-  private static final int CPU = Device.Kind.CPU.code;
-
   // ---- heap arrays -------------------------------------------------------------------------
 
   /**
@@ -57,12 +55,11 @@ public final class PolicyLoss {
     checkRowArrays(rows, policy, oldLogp, advantages, refLogp, entropyWeights);
     Out out = new Out(rows);
     NativeLibrary.ensureLoaded();
-    check(PolicyNative.reweigh_jni_policy_forward_backward(logits, DType.F32.code, rows, vocab,
-        vocab, targets, IndexType.I32.code, offsets, IndexType.I32.code, offsets.length - 1, CPU,
-        0, 0L, spec.nativeFloats, spec.nativeInts, policy.method().code, policy.levelCode(),
-        policy.epsLow(), policy.epsHigh(), policy.klCoefficient(), oldLogp, advantages, refLogp,
-        entropyWeights, out.logp, out.entropy, out.weights, out.clipped, out.objective, out.counts,
-        grad, vocab));
+    check(PolicyNative.reweigh_jni_policy_forward_backward(logits, targets, offsets,
+        NativeBatch.heapFields(DType.F32, rows, vocab, offsets.length - 1), spec.nativeFloats,
+        spec.nativeInts, policy.method().code, policy.levelCode(), policy.epsLow(),
+        policy.epsHigh(), policy.klCoefficient(), oldLogp, advantages, refLogp, entropyWeights,
+        out.logp, out.entropy, out.weights, out.clipped, out.objective, out.counts, grad, vocab));
     return out.result();
   }
 
@@ -75,12 +72,12 @@ public final class PolicyLoss {
     checkRowArrays(rows, policy, oldLogp, advantages, refLogp, entropyWeights);
     Out out = new Out(rows);
     NativeLibrary.ensureLoaded();
-    check(PolicyNative.reweigh_jni_policy_forward_backward(logitsBf16, DType.BF16.code, rows,
-        vocab, vocab, targets, IndexType.I32.code, offsets, IndexType.I32.code,
-        offsets.length - 1, CPU, 0, 0L, spec.nativeFloats, spec.nativeInts, policy.method().code,
-        policy.levelCode(), policy.epsLow(), policy.epsHigh(), policy.klCoefficient(), oldLogp,
-        advantages, refLogp, entropyWeights, out.logp, out.entropy, out.weights, out.clipped,
-        out.objective, out.counts, gradBf16, vocab));
+    check(PolicyNative.reweigh_jni_policy_forward_backward(logitsBf16, targets, offsets,
+        NativeBatch.heapFields(DType.BF16, rows, vocab, offsets.length - 1), spec.nativeFloats,
+        spec.nativeInts, policy.method().code, policy.levelCode(), policy.epsLow(),
+        policy.epsHigh(), policy.klCoefficient(), oldLogp, advantages, refLogp, entropyWeights,
+        out.logp, out.entropy, out.weights, out.clipped, out.objective, out.counts, gradBf16,
+        vocab));
     return out.result();
   }
 
@@ -101,10 +98,8 @@ public final class PolicyLoss {
     Out out = new Out(rows);
     NativeLibrary.ensureLoaded();
     try {
-      check(PolicyNative.reweigh_jni_policy_forward_backward(batch.logits, batch.dtype.code,
-          batch.rows, batch.vocab, batch.rowStride, batch.targets, batch.targetsType.code,
-          batch.offsets, batch.offsetsType.code, batch.samples, batch.device.kind().code,
-          batch.device.index(), batch.stream, spec.nativeFloats, spec.nativeInts,
+      check(PolicyNative.reweigh_jni_policy_forward_backward(batch.logits, batch.targets,
+          batch.offsets, batch.nativeFields, spec.nativeFloats, spec.nativeInts,
           policy.method().code, policy.levelCode(), policy.epsLow(), policy.epsHigh(),
           policy.klCoefficient(), oldLogp, advantages, refLogp, entropyWeights, out.logp,
           out.entropy, out.weights, out.clipped, out.objective, out.counts, grad.address,
@@ -140,10 +135,8 @@ public final class PolicyLoss {
     }
     NativeLibrary.ensureLoaded();
     try {
-      check(PolicyNative.reweigh_jni_policy_forward_backward(batch.logits, batch.dtype.code,
-          batch.rows, batch.vocab, batch.rowStride, batch.targets, batch.targetsType.code,
-          batch.offsets, batch.offsetsType.code, batch.samples, batch.device.kind().code,
-          batch.device.index(), batch.stream, spec.nativeFloats, spec.nativeInts,
+      check(PolicyNative.reweigh_jni_policy_forward_backward(batch.logits, batch.targets,
+          batch.offsets, batch.nativeFields, spec.nativeFloats, spec.nativeInts,
           policy.method().code, policy.levelCode(), policy.epsLow(), policy.epsHigh(),
           policy.klCoefficient(), buffers.oldLogp(), buffers.advantages(), buffers.refLogp(),
           buffers.entropyWeights(), buffers.rowLogp(), buffers.rowEntropy(), buffers.rowWeights(),

@@ -33,10 +33,8 @@ public final class ShardedLoss {
     RowPartials p = RowPartials.allocate(rows(shard));
     NativeLibrary.ensureLoaded();
     try {
-      check(ReweighShardNative.reweigh_jni_partial_forward(shard.logits, shard.dtype.code,
-          shard.rows, shard.vocab, shard.rowStride, shard.targets, shard.targetsType.code,
-          shard.offsets, shard.offsetsType.code, shard.samples, shard.device.kind().code,
-          shard.device.index(), shard.stream, spec.nativeFloats, spec.nativeInts, vocabOffset,
+      check(ReweighShardNative.reweigh_jni_partial_forward(shard.logits, shard.targets,
+          shard.offsets, shard.nativeFields, spec.nativeFloats, spec.nativeInts, vocabOffset,
           vocabTotal, p.max, p.sumExp, p.entropySum, p.logitSum, p.targetLogit));
     } finally {
       Reference.reachabilityFence(shard);
@@ -109,10 +107,8 @@ public final class ShardedLoss {
     double[] total = coefficients == null ? null : new double[1];
     NativeLibrary.ensureLoaded();
     try {
-      check(ReweighShardNative.reweigh_jni_sharded_stats(shard.logits, shard.dtype.code,
-          shard.rows, shard.vocab, shard.rowStride, shard.targets, shard.targetsType.code,
-          shard.offsets, shard.offsetsType.code, shard.samples, shard.device.kind().code,
-          shard.device.index(), shard.stream, spec.nativeFloats, spec.nativeInts, vocabTotal,
+      check(ReweighShardNative.reweigh_jni_sharded_stats(shard.logits, shard.targets,
+          shard.offsets, shard.nativeFields, spec.nativeFloats, spec.nativeInts, vocabTotal,
           combined.max, combined.sumExp, combined.entropySum, combined.logitSum,
           combined.targetLogit, coefficients, st.lossArray(), st.logProbSumArray(),
           st.tokenCountArray(), st.meanEntropyArray(), st.rowLseArray(), st.rowLogpArray(),
@@ -139,10 +135,8 @@ public final class ShardedLoss {
     grad.check(shard);
     NativeLibrary.ensureLoaded();
     try {
-      check(ReweighShardNative.reweigh_jni_sharded_backward(shard.logits, shard.dtype.code,
-          shard.rows, shard.vocab, shard.rowStride, shard.targets, shard.targetsType.code,
-          shard.offsets, shard.offsetsType.code, shard.samples, shard.device.kind().code,
-          shard.device.index(), shard.stream, spec.nativeFloats, spec.nativeInts, vocabOffset,
+      check(ReweighShardNative.reweigh_jni_sharded_backward(shard.logits, shard.targets,
+          shard.offsets, shard.nativeFields, spec.nativeFloats, spec.nativeInts, vocabOffset,
           vocabTotal, combined.max, combined.sumExp, combined.entropySum, combined.logitSum,
           combined.targetLogit, coefficients, grad.address, grad.rowStride));
     } finally {
@@ -162,10 +156,8 @@ public final class ShardedLoss {
     double[] d = new double[1];
     NativeLibrary.ensureLoaded();
     try {
-      check(ReweighShardNative.reweigh_jni_normalizer(batch.logits, batch.dtype.code, batch.rows,
-          batch.vocab, batch.rowStride, batch.targets, batch.targetsType.code, batch.offsets,
-          batch.offsetsType.code, batch.samples, batch.device.kind().code, batch.device.index(),
-          batch.stream, spec.nativeFloats, spec.nativeInts, vocabTotal, coefficients, d));
+      check(ReweighShardNative.reweigh_jni_normalizer(batch.logits, batch.targets, batch.offsets,
+          batch.nativeFields, spec.nativeFloats, spec.nativeInts, vocabTotal, coefficients, d));
     } finally {
       Reference.reachabilityFence(batch);
     }

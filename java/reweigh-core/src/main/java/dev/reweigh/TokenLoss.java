@@ -41,7 +41,6 @@ import java.util.Arrays;
 public final class TokenLoss {
   private TokenLoss() {}
 
-  private static final int CPU = Device.Kind.CPU.code;
   private static final LossSpec OBJECTIVE_SPEC = LossSpec.builder()
       .tokenReduction(TokenReduction.SUM).normalization(Normalization.NONE).build();
 
@@ -78,10 +77,10 @@ public final class TokenLoss {
     checkHeapGrad(grad, grad == null ? -1 : grad.length, rows * vocab, coefficients,
         offsets.length - 1, rowWeights, rowEntropyWeights);
     NativeLibrary.ensureLoaded();
-    check(TokenNative.reweigh_jni_backward_rows(logits, DType.F32.code, rows, vocab, vocab,
-        targets, IndexType.I32.code, offsets, IndexType.I32.code, offsets.length - 1, CPU, 0, 0L,
-        spec.nativeFloats, spec.nativeInts, stats.rowLseArray(), stats.rowEntropyArray(),
-        coefficients, rowWeights, rowEntropyWeights, grad, vocab));
+    check(TokenNative.reweigh_jni_backward_rows(logits, targets, offsets,
+        NativeBatch.heapFields(DType.F32, rows, vocab, offsets.length - 1), spec.nativeFloats,
+        spec.nativeInts, stats.rowLseArray(), stats.rowEntropyArray(), coefficients, rowWeights,
+        rowEntropyWeights, grad, vocab));
   }
 
   /** {@link #backward(float[], int, int[], int[], SampleStats, float[], float[], float[], LossSpec, float[])} on bf16 bit patterns. */
@@ -94,10 +93,10 @@ public final class TokenLoss {
     checkHeapGrad(gradBf16, gradBf16 == null ? -1 : gradBf16.length, rows * vocab, coefficients,
         offsets.length - 1, rowWeights, rowEntropyWeights);
     NativeLibrary.ensureLoaded();
-    check(TokenNative.reweigh_jni_backward_rows(logitsBf16, DType.BF16.code, rows, vocab, vocab,
-        targets, IndexType.I32.code, offsets, IndexType.I32.code, offsets.length - 1, CPU, 0, 0L,
-        spec.nativeFloats, spec.nativeInts, stats.rowLseArray(), stats.rowEntropyArray(),
-        coefficients, rowWeights, rowEntropyWeights, gradBf16, vocab));
+    check(TokenNative.reweigh_jni_backward_rows(logitsBf16, targets, offsets,
+        NativeBatch.heapFields(DType.BF16, rows, vocab, offsets.length - 1), spec.nativeFloats,
+        spec.nativeInts, stats.rowLseArray(), stats.rowEntropyArray(), coefficients, rowWeights,
+        rowEntropyWeights, gradBf16, vocab));
   }
 
   // ---- native memory -----------------------------------------------------------------------
@@ -110,10 +109,8 @@ public final class TokenLoss {
     checkCoefficients(coefficients, batch.samples);
     NativeLibrary.ensureLoaded();
     try {
-      check(TokenNative.reweigh_jni_backward_rows(batch.logits, batch.dtype.code, batch.rows,
-          batch.vocab, batch.rowStride, batch.targets, batch.targetsType.code, batch.offsets,
-          batch.offsetsType.code, batch.samples, batch.device.kind().code, batch.device.index(),
-          batch.stream, spec.nativeFloats, spec.nativeInts, stats.rowLseArray(),
+      check(TokenNative.reweigh_jni_backward_rows(batch.logits, batch.targets, batch.offsets,
+          batch.nativeFields, spec.nativeFloats, spec.nativeInts, stats.rowLseArray(),
           stats.rowEntropyArray(), coefficients, rowWeights, rowEntropyWeights, grad.address,
           grad.rowStride));
     } finally {
@@ -144,10 +141,8 @@ public final class TokenLoss {
     }
     NativeLibrary.ensureLoaded();
     try {
-      check(TokenNative.reweigh_jni_backward_rows(batch.logits, batch.dtype.code, batch.rows,
-          batch.vocab, batch.rowStride, batch.targets, batch.targetsType.code, batch.offsets,
-          batch.offsetsType.code, batch.samples, batch.device.kind().code, batch.device.index(),
-          batch.stream, spec.nativeFloats, spec.nativeInts, rowLseAddress, rowEntropyAddress,
+      check(TokenNative.reweigh_jni_backward_rows(batch.logits, batch.targets, batch.offsets,
+          batch.nativeFields, spec.nativeFloats, spec.nativeInts, rowLseAddress, rowEntropyAddress,
           coefficientsAddress, rowWeightsAddress, rowEntropyWeightsAddress, grad.address,
           grad.rowStride));
     } finally {

@@ -1,5 +1,11 @@
 package dev.reweigh.nativeapi;
 
+import static dev.reweigh.nativeapi.ReweighNative.F32;
+import static dev.reweigh.nativeapi.ReweighNative.F64;
+import static dev.reweigh.nativeapi.ReweighNative.I64;
+import static dev.reweigh.nativeapi.ReweighNative.I8;
+import static dev.reweigh.nativeapi.ReweighNative.VOID;
+
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.annotation.Cast;
 import org.bytedeco.javacpp.annotation.CriticalRegion;
@@ -25,52 +31,39 @@ public final class PolicyNative {
   private PolicyNative() {}
 
   @CriticalRegion
-  public static native int reweigh_jni_policy_forward_backward(
-      float[] logits, int logitsDtype, long rows, long vocab, long rowStride,
-      int[] targets, int targetsDtype, int[] offsets, int offsetsDtype, long samples,
-      int deviceType, int deviceIndex, long stream,
-      @Cast("const double*") double[] floatOptions, @Cast("const int64_t*") long[] intOptions,
-      int loss, int level, double epsLow, double epsHigh, double klCoefficient,
-      float[] oldLogp, float[] advantages, float[] refLogp, float[] entropyWeights,
-      float[] rowLogp, float[] rowEntropy, float[] rowWeights, @Cast("int8_t*") byte[] rowClipped,
-      double[] objective, @Cast("int64_t*") long[] clipCounts, float[] grad, long gradRowStride);
+  public static native int reweigh_jni_policy_forward_backward(float[] logits, int[] targets,
+      int[] offsets, @Cast(I64) long[] batchFields, double[] floatOptions,
+      @Cast(I64) long[] intOptions, int loss, int level, double epsLow, double epsHigh,
+      double klCoefficient, float[] oldLogp, float[] advantages, float[] refLogp,
+      float[] entropyWeights, float[] rowLogp, float[] rowEntropy, float[] rowWeights,
+      @Cast(I8) byte[] rowClipped, double[] objective, @Cast(I64) long[] clipCounts,
+      float[] grad, long gradRowStride);
 
   @CriticalRegion
-  public static native int reweigh_jni_policy_forward_backward(
-      short[] logits, int logitsDtype, long rows, long vocab, long rowStride,
-      int[] targets, int targetsDtype, int[] offsets, int offsetsDtype, long samples,
-      int deviceType, int deviceIndex, long stream,
-      @Cast("const double*") double[] floatOptions, @Cast("const int64_t*") long[] intOptions,
-      int loss, int level, double epsLow, double epsHigh, double klCoefficient,
-      float[] oldLogp, float[] advantages, float[] refLogp, float[] entropyWeights,
-      float[] rowLogp, float[] rowEntropy, float[] rowWeights, @Cast("int8_t*") byte[] rowClipped,
-      double[] objective, @Cast("int64_t*") long[] clipCounts, short[] grad, long gradRowStride);
+  public static native int reweigh_jni_policy_forward_backward(short[] logits, int[] targets,
+      int[] offsets, @Cast(I64) long[] batchFields, double[] floatOptions,
+      @Cast(I64) long[] intOptions, int loss, int level, double epsLow, double epsHigh,
+      double klCoefficient, float[] oldLogp, float[] advantages, float[] refLogp,
+      float[] entropyWeights, float[] rowLogp, float[] rowEntropy, float[] rowWeights,
+      @Cast(I8) byte[] rowClipped, double[] objective, @Cast(I64) long[] clipCounts,
+      short[] grad, long gradRowStride);
 
   @CriticalRegion
-  public static native int reweigh_jni_policy_forward_backward(
-      @Cast("const void*") long logits, int logitsDtype, long rows, long vocab, long rowStride,
-      @Cast("const void*") long targets, int targetsDtype,
-      @Cast("const void*") long offsets, int offsetsDtype, long samples,
-      int deviceType, int deviceIndex, long stream,
-      @Cast("const double*") double[] floatOptions, @Cast("const int64_t*") long[] intOptions,
-      int loss, int level, double epsLow, double epsHigh, double klCoefficient,
-      float[] oldLogp, float[] advantages, float[] refLogp, float[] entropyWeights,
-      float[] rowLogp, float[] rowEntropy, float[] rowWeights, @Cast("int8_t*") byte[] rowClipped,
-      double[] objective, @Cast("int64_t*") long[] clipCounts, @Cast("void*") long grad,
-      long gradRowStride);
+  public static native int reweigh_jni_policy_forward_backward(@Cast(VOID) long logits,
+      @Cast(VOID) long targets, @Cast(VOID) long offsets, @Cast(I64) long[] batchFields,
+      double[] floatOptions, @Cast(I64) long[] intOptions, int loss, int level, double epsLow,
+      double epsHigh, double klCoefficient, float[] oldLogp, float[] advantages,
+      float[] refLogp, float[] entropyWeights, float[] rowLogp, float[] rowEntropy,
+      float[] rowWeights, @Cast(I8) byte[] rowClipped, double[] objective,
+      @Cast(I64) long[] clipCounts, @Cast(VOID) long grad, long gradRowStride);
 
   /** Every array by address in the batch's memory space (CPU or CUDA). */
-  public static native int reweigh_jni_policy_forward_backward(
-      @Cast("const void*") long logits, int logitsDtype, long rows, long vocab, long rowStride,
-      @Cast("const void*") long targets, int targetsDtype,
-      @Cast("const void*") long offsets, int offsetsDtype, long samples,
-      int deviceType, int deviceIndex, long stream,
-      @Cast("const double*") double[] floatOptions, @Cast("const int64_t*") long[] intOptions,
-      int loss, int level, double epsLow, double epsHigh, double klCoefficient,
-      @Cast("const float*") long oldLogp, @Cast("const float*") long advantages,
-      @Cast("const float*") long refLogp, @Cast("const float*") long entropyWeights,
-      @Cast("float*") long rowLogp, @Cast("float*") long rowEntropy,
-      @Cast("float*") long rowWeights, @Cast("int8_t*") long rowClipped,
-      @Cast("double*") long objective, @Cast("int64_t*") long clipCounts,
-      @Cast("void*") long grad, long gradRowStride);
+  public static native int reweigh_jni_policy_forward_backward(@Cast(VOID) long logits,
+      @Cast(VOID) long targets, @Cast(VOID) long offsets, @Cast(I64) long[] batchFields,
+      double[] floatOptions, @Cast(I64) long[] intOptions, int loss, int level, double epsLow,
+      double epsHigh, double klCoefficient, @Cast(F32) long oldLogp,
+      @Cast(F32) long advantages, @Cast(F32) long refLogp, @Cast(F32) long entropyWeights,
+      @Cast(F32) long rowLogp, @Cast(F32) long rowEntropy, @Cast(F32) long rowWeights,
+      @Cast(I8) long rowClipped, @Cast(F64) long objective, @Cast(I64) long clipCounts,
+      @Cast(VOID) long grad, long gradRowStride);
 }

@@ -27,11 +27,15 @@ import org.bytedeco.javacpp.annotation.Platform;
  * </ul>
  *
  * The batch and option parameters are the same in every overload, in the order of {@code
- * REWEIGH_JNI_BATCH_PARAMS}; the options come packed as {@code floatOptions = {labelSmoothing,
- * zLoss, softcap, logitScale, normalizer}} and {@code intOptions = {ignoreIndex, tokenReduction,
- * normalization, checkFinite}} (built once per {@code LossSpec}). The repetition between
- * overloads is the binding's shape, not logic: JavaCPP maps each Java argument-type combination
- * (heap array, bf16 {@code short[]}, raw address) to its own {@code native} declaration.
+ * REWEIGH_JNI_BATCH_PARAMS}: the logits, targets and offsets (heap arrays or addresses), then
+ * {@code batchFields}, the batch's scalars in the order of reweigh_jni.h's enum (built once per
+ * {@code NativeBatch}, or per heap call), and the options packed as {@code floatOptions =
+ * {labelSmoothing, zLoss, softcap, logitScale, normalizer}} and {@code intOptions = {ignoreIndex,
+ * tokenReduction, normalization, checkFinite}} (built once per {@code LossSpec}). A {@code Cast}
+ * names the pointer type the C wrapper takes (a {@code const} parameter accepts the plain one).
+ * The overloads differ only in how each argument crosses: JavaCPP maps each Java argument-type
+ * combination (heap array, bf16 {@code short[]}, raw address) to its own {@code native}
+ * declaration.
  */
 @Platform(
     include = {"reweigh/reweigh.h", "reweigh/reweigh_bench.h", "reweigh_jni.h"},
@@ -45,6 +49,17 @@ public final class ReweighNative {
   private ReweighNative() {}
 
   public static final int ABI_VERSION = 2;
+
+  /** The pointer types of the casts (JavaCPP passes a Java {@code long} as {@code jlong}). */
+  static final String VOID = "void*";
+
+  static final String F32 = "float*";
+
+  static final String F64 = "double*";
+
+  static final String I64 = "int64_t*";
+
+  static final String I8 = "int8_t*";
 
   public static native int reweigh_abi_version();
 
@@ -85,118 +100,79 @@ public final class ReweighNative {
   // ---- forward ---------------------------------------------------------------------------
 
   @CriticalRegion
-  public static native int reweigh_jni_forward(
-      float[] logits, int logitsDtype, long rows, long vocab, long rowStride,
-      int[] targets, int targetsDtype, int[] offsets, int offsetsDtype, long samples,
-      int deviceType, int deviceIndex, long stream,
-      @Cast("const double*") double[] floatOptions, @Cast("const int64_t*") long[] intOptions,
-      float[] loss, float[] logProbSum, @Cast("int64_t*") long[] tokenCount, float[] meanEntropy,
+  public static native int reweigh_jni_forward(float[] logits, int[] targets, int[] offsets,
+      @Cast(I64) long[] batchFields, double[] floatOptions, @Cast(I64) long[] intOptions,
+      float[] loss, float[] logProbSum, @Cast(I64) long[] tokenCount, float[] meanEntropy,
       float[] rowLse, float[] rowLogp, float[] rowEntropy);
 
   @CriticalRegion
-  public static native int reweigh_jni_forward(
-      short[] logits, int logitsDtype, long rows, long vocab, long rowStride,
-      int[] targets, int targetsDtype, int[] offsets, int offsetsDtype, long samples,
-      int deviceType, int deviceIndex, long stream,
-      @Cast("const double*") double[] floatOptions, @Cast("const int64_t*") long[] intOptions,
-      float[] loss, float[] logProbSum, @Cast("int64_t*") long[] tokenCount, float[] meanEntropy,
+  public static native int reweigh_jni_forward(short[] logits, int[] targets, int[] offsets,
+      @Cast(I64) long[] batchFields, double[] floatOptions, @Cast(I64) long[] intOptions,
+      float[] loss, float[] logProbSum, @Cast(I64) long[] tokenCount, float[] meanEntropy,
       float[] rowLse, float[] rowLogp, float[] rowEntropy);
 
-  public static native int reweigh_jni_forward(
-      @Cast("const void*") long logits, int logitsDtype, long rows, long vocab, long rowStride,
-      @Cast("const void*") long targets, int targetsDtype,
-      @Cast("const void*") long offsets, int offsetsDtype, long samples,
-      int deviceType, int deviceIndex, long stream,
-      @Cast("const double*") double[] floatOptions, @Cast("const int64_t*") long[] intOptions,
-      float[] loss, float[] logProbSum, @Cast("int64_t*") long[] tokenCount, float[] meanEntropy,
-      float[] rowLse, float[] rowLogp, float[] rowEntropy);
+  public static native int reweigh_jni_forward(@Cast(VOID) long logits, @Cast(VOID) long targets,
+      @Cast(VOID) long offsets, @Cast(I64) long[] batchFields, double[] floatOptions,
+      @Cast(I64) long[] intOptions, float[] loss, float[] logProbSum,
+      @Cast(I64) long[] tokenCount, float[] meanEntropy, float[] rowLse, float[] rowLogp,
+      float[] rowEntropy);
 
-  public static native int reweigh_jni_forward(
-      @Cast("const void*") long logits, int logitsDtype, long rows, long vocab, long rowStride,
-      @Cast("const void*") long targets, int targetsDtype,
-      @Cast("const void*") long offsets, int offsetsDtype, long samples,
-      int deviceType, int deviceIndex, long stream,
-      @Cast("const double*") double[] floatOptions, @Cast("const int64_t*") long[] intOptions,
-      @Cast("float*") long loss, @Cast("float*") long logProbSum,
-      @Cast("int64_t*") long tokenCount, @Cast("float*") long meanEntropy,
-      @Cast("float*") long rowLse, @Cast("float*") long rowLogp, @Cast("float*") long rowEntropy);
+  public static native int reweigh_jni_forward(@Cast(VOID) long logits, @Cast(VOID) long targets,
+      @Cast(VOID) long offsets, @Cast(I64) long[] batchFields, double[] floatOptions,
+      @Cast(I64) long[] intOptions, @Cast(F32) long loss, @Cast(F32) long logProbSum,
+      @Cast(I64) long tokenCount, @Cast(F32) long meanEntropy, @Cast(F32) long rowLse,
+      @Cast(F32) long rowLogp, @Cast(F32) long rowEntropy);
 
   // ---- backward --------------------------------------------------------------------------
 
   @CriticalRegion
-  public static native int reweigh_jni_backward(
-      float[] logits, int logitsDtype, long rows, long vocab, long rowStride,
-      int[] targets, int targetsDtype, int[] offsets, int offsetsDtype, long samples,
-      int deviceType, int deviceIndex, long stream,
-      @Cast("const double*") double[] floatOptions, @Cast("const int64_t*") long[] intOptions,
+  public static native int reweigh_jni_backward(float[] logits, int[] targets, int[] offsets,
+      @Cast(I64) long[] batchFields, double[] floatOptions, @Cast(I64) long[] intOptions,
       float[] rowLse, float[] coefficients, float[] grad, long gradRowStride);
 
   @CriticalRegion
-  public static native int reweigh_jni_backward(
-      short[] logits, int logitsDtype, long rows, long vocab, long rowStride,
-      int[] targets, int targetsDtype, int[] offsets, int offsetsDtype, long samples,
-      int deviceType, int deviceIndex, long stream,
-      @Cast("const double*") double[] floatOptions, @Cast("const int64_t*") long[] intOptions,
+  public static native int reweigh_jni_backward(short[] logits, int[] targets, int[] offsets,
+      @Cast(I64) long[] batchFields, double[] floatOptions, @Cast(I64) long[] intOptions,
       float[] rowLse, float[] coefficients, short[] grad, long gradRowStride);
 
-  public static native int reweigh_jni_backward(
-      @Cast("const void*") long logits, int logitsDtype, long rows, long vocab, long rowStride,
-      @Cast("const void*") long targets, int targetsDtype,
-      @Cast("const void*") long offsets, int offsetsDtype, long samples,
-      int deviceType, int deviceIndex, long stream,
-      @Cast("const double*") double[] floatOptions, @Cast("const int64_t*") long[] intOptions,
-      float[] rowLse, float[] coefficients, @Cast("void*") long grad, long gradRowStride);
+  public static native int reweigh_jni_backward(@Cast(VOID) long logits, @Cast(VOID) long targets,
+      @Cast(VOID) long offsets, @Cast(I64) long[] batchFields, double[] floatOptions,
+      @Cast(I64) long[] intOptions, float[] rowLse, float[] coefficients, @Cast(VOID) long grad,
+      long gradRowStride);
 
-  public static native int reweigh_jni_backward(
-      @Cast("const void*") long logits, int logitsDtype, long rows, long vocab, long rowStride,
-      @Cast("const void*") long targets, int targetsDtype,
-      @Cast("const void*") long offsets, int offsetsDtype, long samples,
-      int deviceType, int deviceIndex, long stream,
-      @Cast("const double*") double[] floatOptions, @Cast("const int64_t*") long[] intOptions,
-      @Cast("const float*") long rowLse, @Cast("const float*") long coefficients,
-      @Cast("void*") long grad, long gradRowStride);
+  public static native int reweigh_jni_backward(@Cast(VOID) long logits, @Cast(VOID) long targets,
+      @Cast(VOID) long offsets, @Cast(I64) long[] batchFields, double[] floatOptions,
+      @Cast(I64) long[] intOptions, @Cast(F32) long rowLse, @Cast(F32) long coefficients,
+      @Cast(VOID) long grad, long gradRowStride);
 
   // ---- forward + backward ----------------------------------------------------------------
 
   @CriticalRegion
-  public static native int reweigh_jni_forward_backward(
-      float[] logits, int logitsDtype, long rows, long vocab, long rowStride,
-      int[] targets, int targetsDtype, int[] offsets, int offsetsDtype, long samples,
-      int deviceType, int deviceIndex, long stream,
-      @Cast("const double*") double[] floatOptions, @Cast("const int64_t*") long[] intOptions,
-      float[] coefficients, float[] grad, long gradRowStride,
-      float[] loss, float[] logProbSum, @Cast("int64_t*") long[] tokenCount, float[] meanEntropy,
+  public static native int reweigh_jni_forward_backward(float[] logits, int[] targets,
+      int[] offsets, @Cast(I64) long[] batchFields, double[] floatOptions,
+      @Cast(I64) long[] intOptions, float[] coefficients, float[] grad, long gradRowStride,
+      float[] loss, float[] logProbSum, @Cast(I64) long[] tokenCount, float[] meanEntropy,
       float[] rowLse, float[] rowLogp, float[] rowEntropy, double[] total);
 
   @CriticalRegion
-  public static native int reweigh_jni_forward_backward(
-      short[] logits, int logitsDtype, long rows, long vocab, long rowStride,
-      int[] targets, int targetsDtype, int[] offsets, int offsetsDtype, long samples,
-      int deviceType, int deviceIndex, long stream,
-      @Cast("const double*") double[] floatOptions, @Cast("const int64_t*") long[] intOptions,
-      float[] coefficients, short[] grad, long gradRowStride,
-      float[] loss, float[] logProbSum, @Cast("int64_t*") long[] tokenCount, float[] meanEntropy,
+  public static native int reweigh_jni_forward_backward(short[] logits, int[] targets,
+      int[] offsets, @Cast(I64) long[] batchFields, double[] floatOptions,
+      @Cast(I64) long[] intOptions, float[] coefficients, short[] grad, long gradRowStride,
+      float[] loss, float[] logProbSum, @Cast(I64) long[] tokenCount, float[] meanEntropy,
       float[] rowLse, float[] rowLogp, float[] rowEntropy, double[] total);
 
-  public static native int reweigh_jni_forward_backward(
-      @Cast("const void*") long logits, int logitsDtype, long rows, long vocab, long rowStride,
-      @Cast("const void*") long targets, int targetsDtype,
-      @Cast("const void*") long offsets, int offsetsDtype, long samples,
-      int deviceType, int deviceIndex, long stream,
-      @Cast("const double*") double[] floatOptions, @Cast("const int64_t*") long[] intOptions,
-      float[] coefficients, @Cast("void*") long grad, long gradRowStride,
-      float[] loss, float[] logProbSum, @Cast("int64_t*") long[] tokenCount, float[] meanEntropy,
-      float[] rowLse, float[] rowLogp, float[] rowEntropy, double[] total);
+  public static native int reweigh_jni_forward_backward(@Cast(VOID) long logits,
+      @Cast(VOID) long targets, @Cast(VOID) long offsets, @Cast(I64) long[] batchFields,
+      double[] floatOptions, @Cast(I64) long[] intOptions, float[] coefficients,
+      @Cast(VOID) long grad, long gradRowStride, float[] loss, float[] logProbSum,
+      @Cast(I64) long[] tokenCount, float[] meanEntropy, float[] rowLse, float[] rowLogp,
+      float[] rowEntropy, double[] total);
 
-  public static native int reweigh_jni_forward_backward(
-      @Cast("const void*") long logits, int logitsDtype, long rows, long vocab, long rowStride,
-      @Cast("const void*") long targets, int targetsDtype,
-      @Cast("const void*") long offsets, int offsetsDtype, long samples,
-      int deviceType, int deviceIndex, long stream,
-      @Cast("const double*") double[] floatOptions, @Cast("const int64_t*") long[] intOptions,
-      @Cast("const float*") long coefficients, @Cast("void*") long grad, long gradRowStride,
-      @Cast("float*") long loss, @Cast("float*") long logProbSum,
-      @Cast("int64_t*") long tokenCount, @Cast("float*") long meanEntropy,
-      @Cast("float*") long rowLse, @Cast("float*") long rowLogp, @Cast("float*") long rowEntropy,
-      @Cast("double*") long total);
+  public static native int reweigh_jni_forward_backward(@Cast(VOID) long logits,
+      @Cast(VOID) long targets, @Cast(VOID) long offsets, @Cast(I64) long[] batchFields,
+      double[] floatOptions, @Cast(I64) long[] intOptions, @Cast(F32) long coefficients,
+      @Cast(VOID) long grad, long gradRowStride, @Cast(F32) long loss,
+      @Cast(F32) long logProbSum, @Cast(I64) long tokenCount, @Cast(F32) long meanEntropy,
+      @Cast(F32) long rowLse, @Cast(F32) long rowLogp, @Cast(F32) long rowEntropy,
+      @Cast(F64) long total);
 }

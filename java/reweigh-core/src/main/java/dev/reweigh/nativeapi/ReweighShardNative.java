@@ -1,5 +1,8 @@
 package dev.reweigh.nativeapi;
 
+import static dev.reweigh.nativeapi.ReweighNative.I64;
+import static dev.reweigh.nativeapi.ReweighNative.VOID;
+
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.annotation.Cast;
 import org.bytedeco.javacpp.annotation.CriticalRegion;
@@ -26,11 +29,8 @@ public final class ReweighShardNative {
 
   @CriticalRegion
   public static native int reweigh_jni_partial_forward(
-      @Cast("const void*") long logits, int logitsDtype, long rows, long vocab, long rowStride,
-      @Cast("const void*") long targets, int targetsDtype,
-      @Cast("const void*") long offsets, int offsetsDtype, long samples,
-      int deviceType, int deviceIndex, long stream,
-      @Cast("const double*") double[] floatOptions, @Cast("const int64_t*") long[] intOptions,
+      @Cast(VOID) long logits, @Cast(VOID) long targets, @Cast(VOID) long offsets,
+      @Cast(I64) long[] batchFields, double[] floatOptions, @Cast(I64) long[] intOptions,
       long vocabOffset, long vocabTotal,
       float[] max, float[] sumExp, float[] entropySum, float[] logitSum, float[] targetLogit);
 
@@ -47,34 +47,25 @@ public final class ReweighShardNative {
 
   @CriticalRegion
   public static native int reweigh_jni_sharded_stats(
-      @Cast("const void*") long logits, int logitsDtype, long rows, long vocab, long rowStride,
-      @Cast("const void*") long targets, int targetsDtype,
-      @Cast("const void*") long offsets, int offsetsDtype, long samples,
-      int deviceType, int deviceIndex, long stream,
-      @Cast("const double*") double[] floatOptions, @Cast("const int64_t*") long[] intOptions,
+      @Cast(VOID) long logits, @Cast(VOID) long targets, @Cast(VOID) long offsets,
+      @Cast(I64) long[] batchFields, double[] floatOptions, @Cast(I64) long[] intOptions,
       long vocabTotal,
       float[] max, float[] sumExp, float[] entropySum, float[] logitSum, float[] targetLogit,
       float[] coefficients,
-      float[] loss, float[] logProbSum, @Cast("int64_t*") long[] tokenCount, float[] meanEntropy,
+      float[] loss, float[] logProbSum, @Cast(I64) long[] tokenCount, float[] meanEntropy,
       float[] rowLse, float[] rowLogp, float[] rowEntropy, double[] total);
 
   @CriticalRegion
   public static native int reweigh_jni_sharded_backward(
-      @Cast("const void*") long logits, int logitsDtype, long rows, long vocab, long rowStride,
-      @Cast("const void*") long targets, int targetsDtype,
-      @Cast("const void*") long offsets, int offsetsDtype, long samples,
-      int deviceType, int deviceIndex, long stream,
-      @Cast("const double*") double[] floatOptions, @Cast("const int64_t*") long[] intOptions,
+      @Cast(VOID) long logits, @Cast(VOID) long targets, @Cast(VOID) long offsets,
+      @Cast(I64) long[] batchFields, double[] floatOptions, @Cast(I64) long[] intOptions,
       long vocabOffset, long vocabTotal,
       float[] max, float[] sumExp, float[] entropySum, float[] logitSum, float[] targetLogit,
-      float[] coefficients, @Cast("void*") long grad, long gradRowStride);
+      float[] coefficients, @Cast(VOID) long grad, long gradRowStride);
 
   @CriticalRegion
   public static native int reweigh_jni_normalizer(
-      @Cast("const void*") long logits, int logitsDtype, long rows, long vocab, long rowStride,
-      @Cast("const void*") long targets, int targetsDtype,
-      @Cast("const void*") long offsets, int offsetsDtype, long samples,
-      int deviceType, int deviceIndex, long stream,
-      @Cast("const double*") double[] floatOptions, @Cast("const int64_t*") long[] intOptions,
+      @Cast(VOID) long logits, @Cast(VOID) long targets, @Cast(VOID) long offsets,
+      @Cast(I64) long[] batchFields, double[] floatOptions, @Cast(I64) long[] intOptions,
       long vocabTotal, float[] coefficients, double[] normalizer);
 }

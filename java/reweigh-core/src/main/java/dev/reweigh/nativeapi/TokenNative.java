@@ -1,5 +1,9 @@
 package dev.reweigh.nativeapi;
 
+import static dev.reweigh.nativeapi.ReweighNative.F32;
+import static dev.reweigh.nativeapi.ReweighNative.I64;
+import static dev.reweigh.nativeapi.ReweighNative.VOID;
+
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.annotation.Cast;
 import org.bytedeco.javacpp.annotation.CriticalRegion;
@@ -25,40 +29,26 @@ public final class TokenNative {
   private TokenNative() {}
 
   @CriticalRegion
-  public static native int reweigh_jni_backward_rows(
-      float[] logits, int logitsDtype, long rows, long vocab, long rowStride,
-      int[] targets, int targetsDtype, int[] offsets, int offsetsDtype, long samples,
-      int deviceType, int deviceIndex, long stream,
-      @Cast("const double*") double[] floatOptions, @Cast("const int64_t*") long[] intOptions,
-      float[] rowLse, float[] rowEntropy, float[] coefficients, float[] rowWeights,
-      float[] rowEntropyWeights, float[] grad, long gradRowStride);
+  public static native int reweigh_jni_backward_rows(float[] logits, int[] targets,
+      int[] offsets, @Cast(I64) long[] batchFields, double[] floatOptions,
+      @Cast(I64) long[] intOptions, float[] rowLse, float[] rowEntropy, float[] coefficients,
+      float[] rowWeights, float[] rowEntropyWeights, float[] grad, long gradRowStride);
 
   @CriticalRegion
-  public static native int reweigh_jni_backward_rows(
-      short[] logits, int logitsDtype, long rows, long vocab, long rowStride,
-      int[] targets, int targetsDtype, int[] offsets, int offsetsDtype, long samples,
-      int deviceType, int deviceIndex, long stream,
-      @Cast("const double*") double[] floatOptions, @Cast("const int64_t*") long[] intOptions,
-      float[] rowLse, float[] rowEntropy, float[] coefficients, float[] rowWeights,
-      float[] rowEntropyWeights, short[] grad, long gradRowStride);
+  public static native int reweigh_jni_backward_rows(short[] logits, int[] targets,
+      int[] offsets, @Cast(I64) long[] batchFields, double[] floatOptions,
+      @Cast(I64) long[] intOptions, float[] rowLse, float[] rowEntropy, float[] coefficients,
+      float[] rowWeights, float[] rowEntropyWeights, short[] grad, long gradRowStride);
 
-  public static native int reweigh_jni_backward_rows(
-      @Cast("const void*") long logits, int logitsDtype, long rows, long vocab, long rowStride,
-      @Cast("const void*") long targets, int targetsDtype,
-      @Cast("const void*") long offsets, int offsetsDtype, long samples,
-      int deviceType, int deviceIndex, long stream,
-      @Cast("const double*") double[] floatOptions, @Cast("const int64_t*") long[] intOptions,
-      float[] rowLse, float[] rowEntropy, float[] coefficients, float[] rowWeights,
-      float[] rowEntropyWeights, @Cast("void*") long grad, long gradRowStride);
+  public static native int reweigh_jni_backward_rows(@Cast(VOID) long logits,
+      @Cast(VOID) long targets, @Cast(VOID) long offsets, @Cast(I64) long[] batchFields,
+      double[] floatOptions, @Cast(I64) long[] intOptions, float[] rowLse, float[] rowEntropy,
+      float[] coefficients, float[] rowWeights, float[] rowEntropyWeights,
+      @Cast(VOID) long grad, long gradRowStride);
 
-  public static native int reweigh_jni_backward_rows(
-      @Cast("const void*") long logits, int logitsDtype, long rows, long vocab, long rowStride,
-      @Cast("const void*") long targets, int targetsDtype,
-      @Cast("const void*") long offsets, int offsetsDtype, long samples,
-      int deviceType, int deviceIndex, long stream,
-      @Cast("const double*") double[] floatOptions, @Cast("const int64_t*") long[] intOptions,
-      @Cast("const float*") long rowLse, @Cast("const float*") long rowEntropy,
-      @Cast("const float*") long coefficients, @Cast("const float*") long rowWeights,
-      @Cast("const float*") long rowEntropyWeights, @Cast("void*") long grad,
-      long gradRowStride);
+  public static native int reweigh_jni_backward_rows(@Cast(VOID) long logits,
+      @Cast(VOID) long targets, @Cast(VOID) long offsets, @Cast(I64) long[] batchFields,
+      double[] floatOptions, @Cast(I64) long[] intOptions, @Cast(F32) long rowLse,
+      @Cast(F32) long rowEntropy, @Cast(F32) long coefficients, @Cast(F32) long rowWeights,
+      @Cast(F32) long rowEntropyWeights, @Cast(VOID) long grad, long gradRowStride);
 }
