@@ -61,20 +61,9 @@ class Nd4jPolicyStepTest {
 
   /** logp64 and h64 of row r in float64. */
   private void softmaxStats(int r) {
-    double max = Double.NEGATIVE_INFINITY;
-    for (int v = 0; v < V; v++) {
-      max = Math.max(max, z[r * V + v]);
-    }
-    double sum = 0;
-    for (int v = 0; v < V; v++) {
-      sum += Math.exp(z[r * V + v] - max);
-    }
-    double lse = max + Math.log(sum);
-    double h = 0;
-    for (int v = 0; v < V; v++) {
-      double lp = z[r * V + v] - lse;
-      h -= Math.exp(lp) * lp;
-    }
+    RowSoftmax64 row = RowSoftmax64.of(z, r, V);
+    double lse = row.lse;
+    double h = row.entropy;
     logp64[r] = y[r] < 0 ? 0 : z[r * V + y[r]] - lse;
     h64[r] = h;
   }

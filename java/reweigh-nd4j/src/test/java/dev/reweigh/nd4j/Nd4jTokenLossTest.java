@@ -115,20 +115,9 @@ class Nd4jTokenLossTest {
   /** g_v = w (p_v - [v == y]) - beta p_v (log p_v + H) on counted rows, 0 on ignored ones. */
   private void checkFloat64(float[] got) {
     for (int r = 0; r < y.length; r++) {
-      double max = Double.NEGATIVE_INFINITY;
-      for (int v = 0; v < V; v++) {
-        max = Math.max(max, z[r * V + v]);
-      }
-      double sum = 0;
-      for (int v = 0; v < V; v++) {
-        sum += Math.exp(z[r * V + v] - max);
-      }
-      double lse = max + Math.log(sum);
-      double h = 0;
-      for (int v = 0; v < V; v++) {
-        double lp = z[r * V + v] - lse;
-        h -= Math.exp(lp) * lp;
-      }
+      RowSoftmax64 row = RowSoftmax64.of(z, r, V);
+      double lse = row.lse;
+      double h = row.entropy;
       for (int v = 0; v < V; v++) {
         double lp = z[r * V + v] - lse;
         double p = Math.exp(lp);

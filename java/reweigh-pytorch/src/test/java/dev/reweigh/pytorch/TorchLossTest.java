@@ -14,6 +14,7 @@ import java.util.SplittableRandom;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 
 /**
  * The PyTorch adapter against the core's heap path on the same numbers: both run the same
@@ -201,41 +202,33 @@ class TorchLossTest {
   void float64LogitsAreRejected() {
     Tensor logits = Tensors.floats(new float[8], 2, 4).to(new org.bytedeco.pytorch.Device("cpu"),
         ScalarType.Double);
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> TorchBatch.of(logits, Tensors.longs(new long[2], 2), Tensors.longs(new long[] {0, 2},
-            2)));
-    assertTrue(e.getMessage().startsWith("logits dtype Double"), e.getMessage());
+    assertRejected("logits dtype Double", () -> TorchBatch.of(logits,
+        Tensors.longs(new long[2], 2), Tensors.longs(new long[] {0, 2}, 2)));
   }
 
   @Test
   void int32TargetsAreRejected() {
     Tensor logits = Tensors.floats(new float[8], 2, 4);
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> TorchBatch.of(logits, Tensors.ints(new int[2], 2), Tensors.longs(new long[] {0, 2},
-            2)));
-    assertTrue(e.getMessage().startsWith("targets dtype Int"), e.getMessage());
+    assertRejected("targets dtype Int", () -> TorchBatch.of(logits,
+        Tensors.ints(new int[2], 2), Tensors.longs(new long[] {0, 2}, 2)));
   }
 
   @Test
   void wrongCountsAndDevicesOfOtherArgumentsAreRejected() {
     Tensor logits = Tensors.floats(new float[8], 2, 4);
     Tensor offsets = Tensors.longs(new long[] {0, 2}, 2);
-    IllegalArgumentException rows = assertThrows(IllegalArgumentException.class,
+    assertRejected("targets has 3 elements",
         () -> TorchBatch.of(logits, Tensors.longs(new long[3], 3), offsets));
-    assertTrue(rows.getMessage().startsWith("targets has 3 elements"), rows.getMessage());
     TorchBatch batch = TorchBatch.of(logits, Tensors.longs(new long[2], 2), offsets);
-    IllegalArgumentException coef = assertThrows(IllegalArgumentException.class,
+    assertRejected("coefficients.length = 2",
         () -> TorchLoss.forwardBackward(batch, new float[2], SPEC, null));
-    assertTrue(coef.getMessage().startsWith("coefficients.length = 2"), coef.getMessage());
     Tensor c64 = Tensors.floats(new float[1], 1).to(new org.bytedeco.pytorch.Device("cpu"),
         ScalarType.Double);
-    IllegalArgumentException cdt = assertThrows(IllegalArgumentException.class,
+    assertRejected("coefficients dtype Double",
         () -> TorchLoss.forwardBackward(batch, c64, SPEC, null));
-    assertTrue(cdt.getMessage().startsWith("coefficients dtype Double"), cdt.getMessage());
     Tensor badGrad = Tensors.floats(new float[8], 4, 2);
-    IllegalArgumentException g = assertThrows(IllegalArgumentException.class,
+    assertRejected("grad [4, 2]",
         () -> TorchLoss.forwardBackward(batch, new float[1], SPEC, badGrad));
-    assertTrue(g.getMessage().startsWith("grad [4, 2]"), g.getMessage());
     IllegalArgumentException oob = assertThrows(IllegalArgumentException.class,
         () -> TorchLoss.forward(TorchBatch.of(logits, Tensors.longs(new long[] {1, 4}, 2),
             offsets), SPEC));
@@ -295,9 +288,8 @@ class TorchLossTest {
       assertArrayEquals(refGrad, Tensors.toFloats(leaf.grad()), "leaf.grad, inPlace=" + inPlace);
     }
     Tensor plain = Tensors.floats(p.z, p.b, p.t, p.v);
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> TorchLoss.step(TorchBatch.padded(plain, Tensors.longs(p.y, p.b, p.t)), p.c, SPEC));
-    assertTrue(e.getMessage().startsWith("logits does not require grad"), e.getMessage());
+    assertRejected("logits does not require grad", () -> TorchLoss.step(
+        TorchBatch.padded(plain, Tensors.longs(p.y, p.b, p.t)), p.c, SPEC));
   }
 
   @Test
@@ -317,9 +309,8 @@ class TorchLossTest {
     Tensor plain = Tensors.floats(p.z, p.b, p.t, p.v);
     TorchBatch plainBatch = TorchBatch.padded(plain, Tensors.longs(p.y, p.b, p.t));
     TorchStats plainStats = TorchLoss.forward(plainBatch, SPEC);
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+    assertRejected("logits does not require grad",
         () -> TorchLoss.step(plainBatch, plainStats, p.c, SPEC));
-    assertTrue(e.getMessage().startsWith("logits does not require grad"), e.getMessage());
   }
 
   @Test
@@ -330,5 +321,14 @@ class TorchLossTest {
     TorchStats st = TorchLoss.forward(batch, SPEC.toBuilder().normalizer(1.0).build());
     assertArrayEquals(new float[] {0f}, Tensors.toFloats(st.loss()));
     assertArrayEquals(new long[] {0L}, Tensors.toLongs(st.tokenCount()));
+  }
+
+  /**
+   * Asserts an IllegalArgumentException whose message starts with {@code prefix}: the argument it
+   * names comes first (docs/style.md §3).
+   */
+  private static void assertRejected(String prefix, Executable body) {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, body);
+    assertTrue(e.getMessage().startsWith(prefix), e.getMessage());
   }
 }
