@@ -1,7 +1,7 @@
 /*
  * reweigh_policy_jni.h: the flat-argument wrapper of
  * reweigh_policy_forward_backward (the one-pass policy step, reweigh.h) for
- * the JavaCPP glue of dev.reweigh.nativeapi.PolicyNative. Same conventions as
+ * the JavaCPP glue of dev.reweigh.nativeapi.ReweighNative. Same conventions as
  * reweigh_jni.h (the batch packing of REWEIGH_JNI_BATCH_PARAMS, the ABI
  * structs built on the stack), no logic.
  */

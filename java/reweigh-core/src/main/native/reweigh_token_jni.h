@@ -1,7 +1,7 @@
 /*
  * reweigh_token_jni.h: the flat-argument wrapper of reweigh_ce_backward_rows
  * (per-row coefficients, reweigh.h) for the JavaCPP glue of
- * dev.reweigh.nativeapi.TokenNative. Same conventions as reweigh_jni.h (the
+ * dev.reweigh.nativeapi.ReweighNative. Same conventions as reweigh_jni.h (the
  * batch packing of REWEIGH_JNI_BATCH_PARAMS, the ABI structs built on the
  * stack), no logic.
  */

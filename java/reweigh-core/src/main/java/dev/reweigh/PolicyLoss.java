@@ -3,7 +3,7 @@ package dev.reweigh;
 import static dev.reweigh.internal.Status.check;
 
 import dev.reweigh.internal.NativeLibrary;
-import dev.reweigh.nativeapi.PolicyNative;
+import dev.reweigh.nativeapi.ReweighNative;
 import java.lang.ref.Reference;
 
 /**
@@ -55,7 +55,7 @@ public final class PolicyLoss {
     checkRowArrays(rows, policy, oldLogp, advantages, refLogp, entropyWeights);
     Out out = new Out(rows);
     NativeLibrary.ensureLoaded();
-    check(PolicyNative.reweigh_jni_policy_forward_backward(logits, targets, offsets,
+    check(ReweighNative.reweigh_jni_policy_forward_backward(logits, targets, offsets,
         NativeBatch.heapFields(DType.F32, rows, vocab, offsets.length - 1), spec.nativeFloats,
         spec.nativeInts, policy.method().code, policy.levelCode(), policy.epsLow(),
         policy.epsHigh(), policy.klCoefficient(), oldLogp, advantages, refLogp, entropyWeights,
@@ -72,7 +72,7 @@ public final class PolicyLoss {
     checkRowArrays(rows, policy, oldLogp, advantages, refLogp, entropyWeights);
     Out out = new Out(rows);
     NativeLibrary.ensureLoaded();
-    check(PolicyNative.reweigh_jni_policy_forward_backward(logitsBf16, targets, offsets,
+    check(ReweighNative.reweigh_jni_policy_forward_backward(logitsBf16, targets, offsets,
         NativeBatch.heapFields(DType.BF16, rows, vocab, offsets.length - 1), spec.nativeFloats,
         spec.nativeInts, policy.method().code, policy.levelCode(), policy.epsLow(),
         policy.epsHigh(), policy.klCoefficient(), oldLogp, advantages, refLogp, entropyWeights,
@@ -98,7 +98,7 @@ public final class PolicyLoss {
     Out out = new Out(rows);
     NativeLibrary.ensureLoaded();
     try {
-      check(PolicyNative.reweigh_jni_policy_forward_backward(batch.logits, batch.targets,
+      check(ReweighNative.reweigh_jni_policy_forward_backward(batch.logits, batch.targets,
           batch.offsets, batch.nativeFields, spec.nativeFloats, spec.nativeInts,
           policy.method().code, policy.levelCode(), policy.epsLow(), policy.epsHigh(),
           policy.klCoefficient(), oldLogp, advantages, refLogp, entropyWeights, out.logp,
@@ -135,7 +135,7 @@ public final class PolicyLoss {
     }
     NativeLibrary.ensureLoaded();
     try {
-      check(PolicyNative.reweigh_jni_policy_forward_backward(batch.logits, batch.targets,
+      check(ReweighNative.reweigh_jni_policy_forward_backward(batch.logits, batch.targets,
           batch.offsets, batch.nativeFields, spec.nativeFloats, spec.nativeInts,
           policy.method().code, policy.levelCode(), policy.epsLow(), policy.epsHigh(),
           policy.klCoefficient(), buffers.oldLogp(), buffers.advantages(), buffers.refLogp(),

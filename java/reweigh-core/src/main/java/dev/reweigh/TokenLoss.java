@@ -3,7 +3,7 @@ package dev.reweigh;
 import static dev.reweigh.internal.Status.check;
 
 import dev.reweigh.internal.NativeLibrary;
-import dev.reweigh.nativeapi.TokenNative;
+import dev.reweigh.nativeapi.ReweighNative;
 import java.lang.ref.Reference;
 import java.util.Arrays;
 
@@ -77,7 +77,7 @@ public final class TokenLoss {
     checkHeapGrad(grad, grad == null ? -1 : grad.length, rows * vocab, coefficients,
         offsets.length - 1, rowWeights, rowEntropyWeights);
     NativeLibrary.ensureLoaded();
-    check(TokenNative.reweigh_jni_backward_rows(logits, targets, offsets,
+    check(ReweighNative.reweigh_jni_backward_rows(logits, targets, offsets,
         NativeBatch.heapFields(DType.F32, rows, vocab, offsets.length - 1), spec.nativeFloats,
         spec.nativeInts, stats.rowLseArray(), stats.rowEntropyArray(), coefficients, rowWeights,
         rowEntropyWeights, grad, vocab));
@@ -93,7 +93,7 @@ public final class TokenLoss {
     checkHeapGrad(gradBf16, gradBf16 == null ? -1 : gradBf16.length, rows * vocab, coefficients,
         offsets.length - 1, rowWeights, rowEntropyWeights);
     NativeLibrary.ensureLoaded();
-    check(TokenNative.reweigh_jni_backward_rows(logitsBf16, targets, offsets,
+    check(ReweighNative.reweigh_jni_backward_rows(logitsBf16, targets, offsets,
         NativeBatch.heapFields(DType.BF16, rows, vocab, offsets.length - 1), spec.nativeFloats,
         spec.nativeInts, stats.rowLseArray(), stats.rowEntropyArray(), coefficients, rowWeights,
         rowEntropyWeights, gradBf16, vocab));
@@ -109,7 +109,7 @@ public final class TokenLoss {
     checkCoefficients(coefficients, batch.samples);
     NativeLibrary.ensureLoaded();
     try {
-      check(TokenNative.reweigh_jni_backward_rows(batch.logits, batch.targets, batch.offsets,
+      check(ReweighNative.reweigh_jni_backward_rows(batch.logits, batch.targets, batch.offsets,
           batch.nativeFields, spec.nativeFloats, spec.nativeInts, stats.rowLseArray(),
           stats.rowEntropyArray(), coefficients, rowWeights, rowEntropyWeights, grad.address,
           grad.rowStride));
@@ -141,7 +141,7 @@ public final class TokenLoss {
     }
     NativeLibrary.ensureLoaded();
     try {
-      check(TokenNative.reweigh_jni_backward_rows(batch.logits, batch.targets, batch.offsets,
+      check(ReweighNative.reweigh_jni_backward_rows(batch.logits, batch.targets, batch.offsets,
           batch.nativeFields, spec.nativeFloats, spec.nativeInts, rowLseAddress, rowEntropyAddress,
           coefficientsAddress, rowWeightsAddress, rowEntropyWeightsAddress, grad.address,
           grad.rowStride));

@@ -8,13 +8,16 @@ import org.bytedeco.javacpp.annotation.Platform;
 
 /**
  * The JavaCPP binding of {@code native/include/reweigh/reweigh.h}: one static native method per
- * C entry point, through the flat wrappers of {@code reweigh_jni.h}.
+ * C entry point, through the flat wrappers of {@code reweigh_jni.h}, {@code reweigh_token_jni.h}
+ * (per-row coefficients) and {@code reweigh_policy_jni.h} (the one-pass policy step).
  *
- * <p>Internal: use {@link dev.reweigh.FusedLoss}. Every method returns a {@code reweigh_status_t}
+ * <p>Internal: use {@link dev.reweigh.FusedLoss}, {@link dev.reweigh.TokenLoss} and {@link
+ * dev.reweigh.PolicyLoss}. Every method returns a {@code reweigh_status_t}
  * that {@code dev.reweigh.internal.Status#check} turns into an exception; nothing here throws.
  * {@link NoException} removes JavaCPP's try/catch wrapper, since no C++ exception crosses the ABI.
  *
- * <p>Three kinds of overloads per kernel:
+ * <p>Three kinds of overloads per kernel (the vocabulary-sharded ones are in {@link
+ * ReweighShardNative}):
  *
  * <ul>
  *   <li>heap logits, pinned with {@code GetPrimitiveArrayCritical} ({@link CriticalRegion}): no
@@ -38,7 +41,8 @@ import org.bytedeco.javacpp.annotation.Platform;
  * declaration.
  */
 @Platform(
-    include = {"reweigh/reweigh.h", "reweigh/reweigh_bench.h", "reweigh_jni.h"},
+    include = {"reweigh/reweigh.h", "reweigh/reweigh_bench.h", "reweigh_jni.h",
+        "reweigh_token_jni.h", "reweigh_policy_jni.h"},
     link = "reweigh")
 @NoException
 public final class ReweighNative {
@@ -175,4 +179,70 @@ public final class ReweighNative {
       @Cast(F32) long logProbSum, @Cast(I64) long tokenCount, @Cast(F32) long meanEntropy,
       @Cast(F32) long rowLse, @Cast(F32) long rowLogp, @Cast(F32) long rowEntropy,
       @Cast(F64) long total);
+
+  // ---- backward with per-row coefficients (reweigh_ce_backward_rows) ------------------------
+  // A null array or a 0 address is a NULL pointer (no entropy term when rowEntropyWeights is).
+
+  @CriticalRegion
+  public static native int reweigh_jni_backward_rows(float[] logits, int[] targets,
+      int[] offsets, @Cast(I64) long[] batchFields, double[] floatOptions,
+      @Cast(I64) long[] intOptions, float[] rowLse, float[] rowEntropy, float[] coefficients,
+      float[] rowWeights, float[] rowEntropyWeights, float[] grad, long gradRowStride);
+
+  @CriticalRegion
+  public static native int reweigh_jni_backward_rows(short[] logits, int[] targets,
+      int[] offsets, @Cast(I64) long[] batchFields, double[] floatOptions,
+      @Cast(I64) long[] intOptions, float[] rowLse, float[] rowEntropy, float[] coefficients,
+      float[] rowWeights, float[] rowEntropyWeights, short[] grad, long gradRowStride);
+
+  public static native int reweigh_jni_backward_rows(@Cast(VOID) long logits,
+      @Cast(VOID) long targets, @Cast(VOID) long offsets, @Cast(I64) long[] batchFields,
+      double[] floatOptions, @Cast(I64) long[] intOptions, float[] rowLse, float[] rowEntropy,
+      float[] coefficients, float[] rowWeights, float[] rowEntropyWeights,
+      @Cast(VOID) long grad, long gradRowStride);
+
+  public static native int reweigh_jni_backward_rows(@Cast(VOID) long logits,
+      @Cast(VOID) long targets, @Cast(VOID) long offsets, @Cast(I64) long[] batchFields,
+      double[] floatOptions, @Cast(I64) long[] intOptions, @Cast(F32) long rowLse,
+      @Cast(F32) long rowEntropy, @Cast(F32) long coefficients, @Cast(F32) long rowWeights,
+      @Cast(F32) long rowEntropyWeights, @Cast(VOID) long grad, long gradRowStride);
+
+  // ---- the one-pass policy step (reweigh_policy_forward_backward) ---------------------------
+  // A null array is a NULL pointer.
+
+  @CriticalRegion
+  public static native int reweigh_jni_policy_forward_backward(float[] logits, int[] targets,
+      int[] offsets, @Cast(I64) long[] batchFields, double[] floatOptions,
+      @Cast(I64) long[] intOptions, int loss, int level, double epsLow, double epsHigh,
+      double klCoefficient, float[] oldLogp, float[] advantages, float[] refLogp,
+      float[] entropyWeights, float[] rowLogp, float[] rowEntropy, float[] rowWeights,
+      @Cast(I8) byte[] rowClipped, double[] objective, @Cast(I64) long[] clipCounts,
+      float[] grad, long gradRowStride);
+
+  @CriticalRegion
+  public static native int reweigh_jni_policy_forward_backward(short[] logits, int[] targets,
+      int[] offsets, @Cast(I64) long[] batchFields, double[] floatOptions,
+      @Cast(I64) long[] intOptions, int loss, int level, double epsLow, double epsHigh,
+      double klCoefficient, float[] oldLogp, float[] advantages, float[] refLogp,
+      float[] entropyWeights, float[] rowLogp, float[] rowEntropy, float[] rowWeights,
+      @Cast(I8) byte[] rowClipped, double[] objective, @Cast(I64) long[] clipCounts,
+      short[] grad, long gradRowStride);
+
+  public static native int reweigh_jni_policy_forward_backward(@Cast(VOID) long logits,
+      @Cast(VOID) long targets, @Cast(VOID) long offsets, @Cast(I64) long[] batchFields,
+      double[] floatOptions, @Cast(I64) long[] intOptions, int loss, int level, double epsLow,
+      double epsHigh, double klCoefficient, float[] oldLogp, float[] advantages,
+      float[] refLogp, float[] entropyWeights, float[] rowLogp, float[] rowEntropy,
+      float[] rowWeights, @Cast(I8) byte[] rowClipped, double[] objective,
+      @Cast(I64) long[] clipCounts, @Cast(VOID) long grad, long gradRowStride);
+
+  /** Every array by address in the batch's memory space (CPU or CUDA). */
+  public static native int reweigh_jni_policy_forward_backward(@Cast(VOID) long logits,
+      @Cast(VOID) long targets, @Cast(VOID) long offsets, @Cast(I64) long[] batchFields,
+      double[] floatOptions, @Cast(I64) long[] intOptions, int loss, int level, double epsLow,
+      double epsHigh, double klCoefficient, @Cast(F32) long oldLogp,
+      @Cast(F32) long advantages, @Cast(F32) long refLogp, @Cast(F32) long entropyWeights,
+      @Cast(F32) long rowLogp, @Cast(F32) long rowEntropy, @Cast(F32) long rowWeights,
+      @Cast(I8) long rowClipped, @Cast(F64) long objective, @Cast(I64) long clipCounts,
+      @Cast(VOID) long grad, long gradRowStride);
 }
