@@ -215,22 +215,21 @@ public final class FusedLoss {
     SampleStats st = SampleStats.allocate(sizeOf(a.samples, "samples"), sizeOf(a.rows, "rows"));
     NativeLibrary.ensureLoaded();
     int status;
-    float[] loss = st.lossArray();
-    float[] logProbSum = st.logProbSumArray();
-    long[] tokens = st.tokenCountArray();
-    float[] entropy = st.meanEntropyArray();
     if (a.logits instanceof float[]) {
       status = ReweighNative.reweigh_jni_forward((float[]) a.logits, a.targets, a.offsets,
-          a.fields, spec.nativeFloats, spec.nativeInts, loss, logProbSum, tokens, entropy,
-          st.rowLseArray(), st.rowLogpArray(), st.rowEntropyArray());
+          a.fields, spec.nativeFloats, spec.nativeInts, st.lossArray(), st.logProbSumArray(),
+          st.tokenCountArray(), st.meanEntropyArray(), st.rowLseArray(), st.rowLogpArray(),
+          st.rowEntropyArray());
     } else if (a.logits instanceof short[]) {
       status = ReweighNative.reweigh_jni_forward((short[]) a.logits, a.targets, a.offsets,
-          a.fields, spec.nativeFloats, spec.nativeInts, loss, logProbSum, tokens, entropy,
-          st.rowLseArray(), st.rowLogpArray(), st.rowEntropyArray());
+          a.fields, spec.nativeFloats, spec.nativeInts, st.lossArray(), st.logProbSumArray(),
+          st.tokenCountArray(), st.meanEntropyArray(), st.rowLseArray(), st.rowLogpArray(),
+          st.rowEntropyArray());
     } else {
       status = ReweighNative.reweigh_jni_forward(a.logitsAddress, a.targetsAddress,
-          a.offsetsAddress, a.fields, spec.nativeFloats, spec.nativeInts, loss, logProbSum,
-          tokens, entropy, st.rowLseArray(), st.rowLogpArray(), st.rowEntropyArray());
+          a.offsetsAddress, a.fields, spec.nativeFloats, spec.nativeInts, st.lossArray(),
+          st.logProbSumArray(), st.tokenCountArray(), st.meanEntropyArray(), st.rowLseArray(),
+          st.rowLogpArray(), st.rowEntropyArray());
     }
     check(status);
     return st;
@@ -243,25 +242,21 @@ public final class FusedLoss {
     double[] total = new double[1];
     NativeLibrary.ensureLoaded();
     int status;
-    float[] loss = st.lossArray();
-    float[] logProbSum = st.logProbSumArray();
-    long[] tokens = st.tokenCountArray();
-    float[] entropy = st.meanEntropyArray();
     if (a.logits instanceof float[]) {
       status = ReweighNative.reweigh_jni_forward_backward((float[]) a.logits, a.targets,
           a.offsets, a.fields, spec.nativeFloats, spec.nativeInts, coefficients, (float[]) grad,
-          gradStride, loss, logProbSum, tokens, entropy, st.rowLseArray(), st.rowLogpArray(),
-          st.rowEntropyArray(), total);
+          gradStride, st.lossArray(), st.logProbSumArray(), st.tokenCountArray(),
+          st.meanEntropyArray(), st.rowLseArray(), st.rowLogpArray(), st.rowEntropyArray(), total);
     } else if (a.logits instanceof short[]) {
       status = ReweighNative.reweigh_jni_forward_backward((short[]) a.logits, a.targets,
           a.offsets, a.fields, spec.nativeFloats, spec.nativeInts, coefficients, (short[]) grad,
-          gradStride, loss, logProbSum, tokens, entropy, st.rowLseArray(), st.rowLogpArray(),
-          st.rowEntropyArray(), total);
+          gradStride, st.lossArray(), st.logProbSumArray(), st.tokenCountArray(),
+          st.meanEntropyArray(), st.rowLseArray(), st.rowLogpArray(), st.rowEntropyArray(), total);
     } else {
       status = ReweighNative.reweigh_jni_forward_backward(a.logitsAddress, a.targetsAddress,
           a.offsetsAddress, a.fields, spec.nativeFloats, spec.nativeInts, coefficients,
-          (Long) grad, gradStride, loss, logProbSum, tokens, entropy, st.rowLseArray(),
-          st.rowLogpArray(), st.rowEntropyArray(), total);
+          (Long) grad, gradStride, st.lossArray(), st.logProbSumArray(), st.tokenCountArray(),
+          st.meanEntropyArray(), st.rowLseArray(), st.rowLogpArray(), st.rowEntropyArray(), total);
     }
     check(status);
     return new LossResult(total[0], LossResult.normalizerOf(spec, st, coefficients), st);

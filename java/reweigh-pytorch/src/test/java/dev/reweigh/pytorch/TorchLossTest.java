@@ -50,6 +50,11 @@ class TorchLossTest {
       }
     }
 
+    /** The reference: the core's heap path on the same numbers, gradient into {@code grad}. */
+    LossResult heapForwardBackward(float[] grad) {
+      return FusedLoss.forwardBackward(z, v, Tensors.toInts(y), offsets(), c, SPEC, grad);
+    }
+
     int[] offsets() {
       int[] o = new int[b + 1];
       for (int i = 0; i <= b; i++) {
@@ -116,8 +121,7 @@ class TorchLossTest {
   void forwardBackwardInPlaceAndIntoGradTensorMatchHeap() {
     Problem p = new Problem(3, 4, 6, 33);
     float[] refGrad = new float[p.z.length];
-    LossResult ref = FusedLoss.forwardBackward(p.z, p.v, Tensors.toInts(p.y), p.offsets(), p.c,
-        SPEC, refGrad);
+    LossResult ref = p.heapForwardBackward(refGrad);
 
     Tensor logits = Tensors.floats(p.z, p.b, p.t, p.v);
     TorchBatch batch = TorchBatch.padded(logits, Tensors.longs(p.y, p.b, p.t));
@@ -174,7 +178,7 @@ class TorchLossTest {
 
     // The gradient lands in the view only; the NaN padding around it is untouched.
     float[] refGrad = new float[p.z.length];
-    FusedLoss.forwardBackward(p.z, p.v, Tensors.toInts(p.y), p.offsets(), p.c, SPEC, refGrad);
+    p.heapForwardBackward(refGrad);
     TorchLoss.forwardBackward(batch, p.c, SPEC, null);
     assertArrayEquals(refGrad, Tensors.toFloats(view));
   }
@@ -276,8 +280,7 @@ class TorchLossTest {
   void stepWritesTheGradientIntoAutograd() {
     Problem p = new Problem(8, 2, 4, 17);
     float[] refGrad = new float[p.z.length];
-    LossResult ref = FusedLoss.forwardBackward(p.z, p.v, Tensors.toInts(p.y), p.offsets(), p.c,
-        SPEC, refGrad);
+    LossResult ref = p.heapForwardBackward(refGrad);
     for (boolean inPlace : new boolean[] {true, false}) {
       Tensor leaf = Tensors.floats(p.z, p.b, p.t, p.v).set_requires_grad(true);
       // A non-leaf, as a model's logits are: grad must flow back to the leaf through autograd.
