@@ -18,6 +18,7 @@
 
 #include "reference.h"
 #include "test_support.h"
+#include "thread_cases.h"
 
 namespace reftest {
 namespace {
@@ -345,44 +346,34 @@ TEST(CePolicy, ReferenceMatchesFiniteDifferences) {
 }
 
 TEST(CePolicy, ThreadCountDoesNotChangeTheBits) {
-    IsaGuard guard;
-    for (const std::string& isa : all_isas()) {
-        if (!select_isa(isa)) continue;
-        for (int variant = 0; variant < 4; ++variant) {
-            GenSpec gen;
-            gen.rows = 67;
-            gen.vocab = 4001;
-            gen.bf16_values = variant % 2 == 1;
-            const Problem p = make_problem(gen, reweigh_ce_options_default(), 900 + variant);
-            const Reference ref = reference(p, false);
-            const PolicyCase c = make_case(p, ref, REWEIGH_POLICY_LOSS_CLIPPED, REWEIGH_POLICY_LEVEL_SEQUENCE,
-                                           true, variant >= 2, 950 + variant);
-            Layout layout;
-            layout.logits_dtype = gen.bf16_values ? REWEIGH_DTYPE_BF16 : REWEIGH_DTYPE_F32;
-            Buffers b(p, layout);
-            std::vector<double> first_grad;
-            std::vector<float> first_w;
-            double first_obj = 0;
-            for (int32_t threads : {1, 2, 3}) {
-                ASSERT_EQ(reweigh_set_num_threads(threads), REWEIGH_STATUS_OK);
-                Grad g(layout.logits_dtype, p.rows, p.vocab, 0);
-                PolicyOut out(p.rows);
-                ASSERT_EQ(call(b, p, c, out, g.view), REWEIGH_STATUS_OK) << reweigh_last_error();
-                const std::string tag = isa + " variant " + std::to_string(variant) + " threads " +
-                                        std::to_string(threads);
-                if (threads == 1) {
-                    first_grad = read_grad(g);
-                    first_w = out.w;
-                    first_obj = out.objective;
-                } else {
-                    EXPECT_TRUE(bit_equal(tag + " grad", read_grad(g), first_grad));
-                    EXPECT_TRUE(bit_equal(tag + " w", out.w, first_w));
-                    EXPECT_TRUE(bit_equal(tag + " objective", std::vector<double>{out.objective},
-                                          std::vector<double>{first_obj}));
-                }
+    for_each_thread_case([](const std::string& isa, int variant, const GenSpec& gen, const Layout& layout) {
+        const Problem p = make_problem(gen, reweigh_ce_options_default(), 900 + variant);
+        const Reference ref = reference(p, false);
+        const PolicyCase c = make_case(p, ref, REWEIGH_POLICY_LOSS_CLIPPED, REWEIGH_POLICY_LEVEL_SEQUENCE,
+                                       true, variant >= 2, 950 + variant);
+        Buffers b(p, layout);
+        std::vector<double> first_grad;
+        std::vector<float> first_w;
+        double first_obj = 0;
+        for (int32_t threads : {1, 2, 3}) {
+            ASSERT_EQ(reweigh_set_num_threads(threads), REWEIGH_STATUS_OK);
+            Grad g(layout.logits_dtype, p.rows, p.vocab, 0);
+            PolicyOut out(p.rows);
+            ASSERT_EQ(call(b, p, c, out, g.view), REWEIGH_STATUS_OK) << reweigh_last_error();
+            const std::string tag = isa + " variant " + std::to_string(variant) + " threads " +
+                                    std::to_string(threads);
+            if (threads == 1) {
+                first_grad = read_grad(g);
+                first_w = out.w;
+                first_obj = out.objective;
+            } else {
+                EXPECT_TRUE(bit_equal(tag + " grad", read_grad(g), first_grad));
+                EXPECT_TRUE(bit_equal(tag + " w", out.w, first_w));
+                EXPECT_TRUE(bit_equal(tag + " objective", std::vector<double>{out.objective},
+                                      std::vector<double>{first_obj}));
             }
         }
-    }
+    });
 }
 
 /* ---- bad input: the right status, a message naming the argument and index, nothing written ---- */

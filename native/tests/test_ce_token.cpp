@@ -18,6 +18,7 @@
 
 #include "reference.h"
 #include "test_support.h"
+#include "thread_cases.h"
 
 namespace reftest {
 namespace {
@@ -266,40 +267,30 @@ TEST(CeToken, UnitWeightsEqualPerSampleBackward) {
  * size that stays on the calling thread (kInlineLogits in ce_token.cpp).
  */
 TEST(CeToken, ThreadCountDoesNotChangeTheBits) {
-    IsaGuard guard;
-    for (const std::string& isa : all_isas()) {
-        if (!select_isa(isa)) continue;
-        for (int variant = 0; variant < 4; ++variant) {
-            GenSpec gen;
-            gen.rows = 67;
-            gen.vocab = 4001;
-            gen.bf16_values = variant % 2 == 1;
-            reweigh_ce_options_t o = reweigh_ce_options_default();
-            o.softcap = variant == 3 ? 30.0f : 0.0f;
-            const Problem p = make_problem(gen, o, 900 + variant);
-            const RowCoefficients rc = make_row_coefficients(p.rows, variant >= 2, 950 + variant);
-            const std::vector<float> w = as_float(rc.w), beta = as_float(rc.beta);
-            Layout layout;
-            layout.logits_dtype = gen.bf16_values ? REWEIGH_DTYPE_BF16 : REWEIGH_DTYPE_F32;
-            Buffers b(p, layout);
-            Stats st(p.samples(), p.rows);
-            ASSERT_EQ(reweigh_ce_forward(&b.batch, &p.options, &st.view), REWEIGH_STATUS_OK);
-            std::vector<double> first;
-            for (int32_t threads : {1, 2, 3}) {
-                ASSERT_EQ(reweigh_set_num_threads(threads), REWEIGH_STATUS_OK);
-                Grad g(layout.logits_dtype, p.rows, p.vocab, 0);
-                ASSERT_EQ(call(b, p, st, w, beta, g.view), REWEIGH_STATUS_OK) << reweigh_last_error();
-                const std::vector<double> got = read_grad(g);
-                if (threads == 1) {
-                    first = got;
-                } else {
-                    EXPECT_TRUE(bit_equal(isa + " variant " + std::to_string(variant) + " threads " +
-                                              std::to_string(threads),
-                                          got, first));
-                }
+    for_each_thread_case([](const std::string& isa, int variant, const GenSpec& gen, const Layout& layout) {
+        reweigh_ce_options_t o = reweigh_ce_options_default();
+        o.softcap = variant == 3 ? 30.0f : 0.0f;
+        const Problem p = make_problem(gen, o, 900 + variant);
+        const RowCoefficients rc = make_row_coefficients(p.rows, variant >= 2, 950 + variant);
+        const std::vector<float> w = as_float(rc.w), beta = as_float(rc.beta);
+        Buffers b(p, layout);
+        Stats st(p.samples(), p.rows);
+        ASSERT_EQ(reweigh_ce_forward(&b.batch, &p.options, &st.view), REWEIGH_STATUS_OK);
+        std::vector<double> first;
+        for (int32_t threads : {1, 2, 3}) {
+            ASSERT_EQ(reweigh_set_num_threads(threads), REWEIGH_STATUS_OK);
+            Grad g(layout.logits_dtype, p.rows, p.vocab, 0);
+            ASSERT_EQ(call(b, p, st, w, beta, g.view), REWEIGH_STATUS_OK) << reweigh_last_error();
+            const std::vector<double> got = read_grad(g);
+            if (threads == 1) {
+                first = got;
+            } else {
+                EXPECT_TRUE(bit_equal(isa + " variant " + std::to_string(variant) + " threads " +
+                                          std::to_string(threads),
+                                      got, first));
             }
         }
-    }
+    });
 }
 
 /* ---- bad input: the right status, a message naming the argument and index, and grad untouched ---- */
