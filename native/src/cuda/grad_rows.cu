@@ -67,18 +67,7 @@ __global__ void __launch_bounds__(kThreads) grad_rows_kernel(GradRowsArgs a) {
 void launch_grad_rows(int32_t logits_dtype, const GradRowsArgs& a, cudaStream_t stream) {
     const unsigned grid = grid_for(a.row.rows, 1);
     const size_t smem = sizeof(int64_t);
-    switch (logits_dtype) {
-        case REWEIGH_DTYPE_F32:
-            launch("grad_rows_kernel<f32>", grad_rows_kernel<float>, grid, kThreads, smem, stream, a);
-            break;
-        case REWEIGH_DTYPE_BF16:
-            launch("grad_rows_kernel<bf16>", grad_rows_kernel<Bf16>, grid, kThreads, smem, stream, a);
-            break;
-        case REWEIGH_DTYPE_F16:
-            launch("grad_rows_kernel<f16>", grad_rows_kernel<F16>, grid, kThreads, smem, stream, a);
-            break;
-        default: REWEIGH_FAIL(REWEIGH_STATUS_INTERNAL, "launch_grad_rows: logits dtype %d", logits_dtype);
-    }
+    REWEIGH_LAUNCH_PER_DTYPE("launch_grad_rows", logits_dtype, grad_rows_kernel, grid, kThreads, smem, stream, a);
 }
 
 }  // namespace cuda

@@ -73,6 +73,33 @@ void launch(const char* name, void (*kernel)(Params...), unsigned grid, unsigned
 }
 
 /*
+ * Launch the instantiation of a kernel template for the logits dtype: `names`
+ * and the three pointers are its f32, bf16 and f16 instantiations, in that
+ * order (REWEIGH_LAUNCH_PER_DTYPE spells them). Any other dtype is an internal
+ * error of `what`: the entry points validate the dtype before any launch.
+ */
+template <class... Params, class... Args>
+void launch_per_dtype(const char* what, int32_t logits_dtype, const char* const (&names)[3], void (*f32)(Params...),
+                      void (*bf16)(Params...), void (*f16)(Params...), unsigned grid, unsigned block, size_t smem,
+                      cudaStream_t stream, Args&&... args) {
+    void (*const kernels[3])(Params...) = {f32, bf16, f16};
+    int i = 0;
+    switch (logits_dtype) {
+        case REWEIGH_DTYPE_F32: i = 0; break;
+        case REWEIGH_DTYPE_BF16: i = 1; break;
+        case REWEIGH_DTYPE_F16: i = 2; break;
+        default: REWEIGH_FAIL(REWEIGH_STATUS_INTERNAL, "%s: logits dtype %d", what, logits_dtype);
+    }
+    launch(names[i], kernels[i], grid, block, smem, stream, std::forward<Args>(args)...);
+}
+
+/* kernel<float>, kernel<Bf16> and kernel<F16> (ce.cuh) through launch_per_dtype, named "kernel<f32>", ... */
+#define REWEIGH_LAUNCH_PER_DTYPE(what, logits_dtype, kernel, grid, block, smem, stream, ...)                       \
+    ::reweigh::cuda::launch_per_dtype((what), (logits_dtype), {#kernel "<f32>", #kernel "<bf16>", #kernel "<f16>"}, \
+                                      kernel<float>, kernel<Bf16>, kernel<F16>, (grid), (block), (smem), (stream), \
+                                      __VA_ARGS__)
+
+/*
  * A cooperative launch: every block of the grid is resident at once (the
  * runtime refuses the launch otherwise), so blocks may wait for each other.
  * The caller sizes the grid from the occupancy calculator.

@@ -174,18 +174,8 @@ void launch_policy_totals(const PolicyRowsArgs& a, int64_t* totals, cudaStream_t
 
 void launch_policy_rows(int32_t logits_dtype, const PolicyRowsArgs& a, cudaStream_t stream) {
     const unsigned grid = grid_for(a.row.rows, 1);
-    switch (logits_dtype) {
-        case REWEIGH_DTYPE_F32:
-            launch("policy_rows_kernel<f32>", policy_rows_kernel<float>, grid, kThreads, kRowSmem, stream, a);
-            break;
-        case REWEIGH_DTYPE_BF16:
-            launch("policy_rows_kernel<bf16>", policy_rows_kernel<Bf16>, grid, kThreads, kRowSmem, stream, a);
-            break;
-        case REWEIGH_DTYPE_F16:
-            launch("policy_rows_kernel<f16>", policy_rows_kernel<F16>, grid, kThreads, kRowSmem, stream, a);
-            break;
-        default: REWEIGH_FAIL(REWEIGH_STATUS_INTERNAL, "launch_policy_rows: logits dtype %d", logits_dtype);
-    }
+    REWEIGH_LAUNCH_PER_DTYPE("launch_policy_rows", logits_dtype, policy_rows_kernel, grid, kThreads, kRowSmem, stream,
+                             a);
 }
 
 void launch_policy_objective(const PolicyRowsArgs& a, cudaStream_t stream) {
