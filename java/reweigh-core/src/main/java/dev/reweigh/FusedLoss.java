@@ -154,7 +154,7 @@ public final class FusedLoss {
     NativeLibrary.ensureLoaded();
     try {
       check(ReweighNative.reweigh_jni_forward(a.logitsAddress, a.targetsAddress,
-          a.offsetsAddress, a.fields, spec.nativeFloats, spec.nativeInts, out.loss,
+          a.offsetsAddress, a.nativeFields, spec.nativeFloats, spec.nativeInts, out.loss,
           out.logProbSum, out.tokenCount, out.meanEntropy, out.rowLse, out.rowLogp,
           out.rowEntropy));
     } finally {
@@ -176,7 +176,7 @@ public final class FusedLoss {
     NativeLibrary.ensureLoaded();
     try {
       check(ReweighNative.reweigh_jni_forward_backward(a.logitsAddress, a.targetsAddress,
-          a.offsetsAddress, a.fields, spec.nativeFloats, spec.nativeInts, coefficientsAddress,
+          a.offsetsAddress, a.nativeFields, spec.nativeFloats, spec.nativeInts, coefficientsAddress,
           grad.address, grad.rowStride, out.loss, out.logProbSum, out.tokenCount,
           out.meanEntropy, out.rowLse, out.rowLogp, out.rowEntropy, totalAddress));
     } finally {
@@ -196,7 +196,7 @@ public final class FusedLoss {
     NativeLibrary.ensureLoaded();
     try {
       check(ReweighNative.reweigh_jni_backward(a.logitsAddress, a.targetsAddress,
-          a.offsetsAddress, a.fields, spec.nativeFloats, spec.nativeInts, rowLseAddress,
+          a.offsetsAddress, a.nativeFields, spec.nativeFloats, spec.nativeInts, rowLseAddress,
           coefficientsAddress, grad.address, grad.rowStride));
     } finally {
       Reference.reachabilityFence(batch);
@@ -217,17 +217,17 @@ public final class FusedLoss {
     int status;
     if (a.logits instanceof float[]) {
       status = ReweighNative.reweigh_jni_forward((float[]) a.logits, a.targets, a.offsets,
-          a.fields, spec.nativeFloats, spec.nativeInts, st.lossArray(), st.logProbSumArray(),
+          a.nativeFields, spec.nativeFloats, spec.nativeInts, st.lossArray(), st.logProbSumArray(),
           st.tokenCountArray(), st.meanEntropyArray(), st.rowLseArray(), st.rowLogpArray(),
           st.rowEntropyArray());
     } else if (a.logits instanceof short[]) {
       status = ReweighNative.reweigh_jni_forward((short[]) a.logits, a.targets, a.offsets,
-          a.fields, spec.nativeFloats, spec.nativeInts, st.lossArray(), st.logProbSumArray(),
+          a.nativeFields, spec.nativeFloats, spec.nativeInts, st.lossArray(), st.logProbSumArray(),
           st.tokenCountArray(), st.meanEntropyArray(), st.rowLseArray(), st.rowLogpArray(),
           st.rowEntropyArray());
     } else {
       status = ReweighNative.reweigh_jni_forward(a.logitsAddress, a.targetsAddress,
-          a.offsetsAddress, a.fields, spec.nativeFloats, spec.nativeInts, st.lossArray(),
+          a.offsetsAddress, a.nativeFields, spec.nativeFloats, spec.nativeInts, st.lossArray(),
           st.logProbSumArray(), st.tokenCountArray(), st.meanEntropyArray(), st.rowLseArray(),
           st.rowLogpArray(), st.rowEntropyArray());
     }
@@ -244,17 +244,17 @@ public final class FusedLoss {
     int status;
     if (a.logits instanceof float[]) {
       status = ReweighNative.reweigh_jni_forward_backward((float[]) a.logits, a.targets,
-          a.offsets, a.fields, spec.nativeFloats, spec.nativeInts, coefficients, (float[]) grad,
-          gradStride, st.lossArray(), st.logProbSumArray(), st.tokenCountArray(),
+          a.offsets, a.nativeFields, spec.nativeFloats, spec.nativeInts, coefficients,
+          (float[]) grad, gradStride, st.lossArray(), st.logProbSumArray(), st.tokenCountArray(),
           st.meanEntropyArray(), st.rowLseArray(), st.rowLogpArray(), st.rowEntropyArray(), total);
     } else if (a.logits instanceof short[]) {
       status = ReweighNative.reweigh_jni_forward_backward((short[]) a.logits, a.targets,
-          a.offsets, a.fields, spec.nativeFloats, spec.nativeInts, coefficients, (short[]) grad,
-          gradStride, st.lossArray(), st.logProbSumArray(), st.tokenCountArray(),
+          a.offsets, a.nativeFields, spec.nativeFloats, spec.nativeInts, coefficients,
+          (short[]) grad, gradStride, st.lossArray(), st.logProbSumArray(), st.tokenCountArray(),
           st.meanEntropyArray(), st.rowLseArray(), st.rowLogpArray(), st.rowEntropyArray(), total);
     } else {
       status = ReweighNative.reweigh_jni_forward_backward(a.logitsAddress, a.targetsAddress,
-          a.offsetsAddress, a.fields, spec.nativeFloats, spec.nativeInts, coefficients,
+          a.offsetsAddress, a.nativeFields, spec.nativeFloats, spec.nativeInts, coefficients,
           (Long) grad, gradStride, st.lossArray(), st.logProbSumArray(), st.tokenCountArray(),
           st.meanEntropyArray(), st.rowLseArray(), st.rowLogpArray(), st.rowEntropyArray(), total);
     }
@@ -270,16 +270,16 @@ public final class FusedLoss {
     float[] rowLse = stats.rowLseArray();
     if (a.logits instanceof float[]) {
       status = ReweighNative.reweigh_jni_backward((float[]) a.logits, a.targets, a.offsets,
-          a.fields, spec.nativeFloats, spec.nativeInts, rowLse, coefficients, (float[]) grad,
+          a.nativeFields, spec.nativeFloats, spec.nativeInts, rowLse, coefficients, (float[]) grad,
           gradStride);
     } else if (a.logits instanceof short[]) {
       status = ReweighNative.reweigh_jni_backward((short[]) a.logits, a.targets, a.offsets,
-          a.fields, spec.nativeFloats, spec.nativeInts, rowLse, coefficients, (short[]) grad,
+          a.nativeFields, spec.nativeFloats, spec.nativeInts, rowLse, coefficients, (short[]) grad,
           gradStride);
     } else {
       status = ReweighNative.reweigh_jni_backward(a.logitsAddress, a.targetsAddress,
-          a.offsetsAddress, a.fields, spec.nativeFloats, spec.nativeInts, rowLse, coefficients,
-          (Long) grad, gradStride);
+          a.offsetsAddress, a.nativeFields, spec.nativeFloats, spec.nativeInts, rowLse,
+          coefficients, (Long) grad, gradStride);
     }
     check(status);
   }
@@ -336,9 +336,9 @@ public final class FusedLoss {
     final long vocab;
     final long samples;
     /** The batch's scalars as the JNI bridge takes them ({@code NativeBatch.nativeFields}). */
-    final long[] fields;
+    final long[] nativeFields;
 
-    private Args(Object logits, int[] targets, int[] offsets, NativeBatch b, long[] fields,
+    private Args(Object logits, int[] targets, int[] offsets, NativeBatch b, long[] nativeFields,
         long rows, long vocab, long samples) {
       this.logits = logits;
       this.targets = targets;
@@ -346,7 +346,7 @@ public final class FusedLoss {
       this.logitsAddress = b == null ? 0 : b.logits;
       this.targetsAddress = b == null ? 0 : b.targets;
       this.offsetsAddress = b == null ? 0 : b.offsets;
-      this.fields = fields;
+      this.nativeFields = nativeFields;
       this.rows = rows;
       this.vocab = vocab;
       this.samples = samples;
