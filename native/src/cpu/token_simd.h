@@ -26,10 +26,11 @@
  * pass 2 and the gradient pass. Without an entropy term it is ce_simd.h's
  * fused row (SimdRowKernels<V>::fused_row_by), as forwardBackward; with one,
  * passes 1 and 2 keep the exponentials and the lanes above take p = e / d
- * from them (CachedEntropyLanes), so the gradient pass reads the row from
+ * from them (EntropyLanes), so the gradient pass reads the row from
  * cache, computes no second exp and streams a separate gradient as the
- * fused row does; with a softcap as well (z' exists only in pass 0's
- * copy), the forward row, then backward_row on the cached row.
+ * fused row does; with a softcap as well, the forward row, then the same
+ * lanes over the z' that its pass 0 left in scratch (p = exp(z' - lse), no
+ * second tanh), streamed the same way.
  */
 #ifndef REWEIGH_CPU_TOKEN_SIMD_H
 #define REWEIGH_CPU_TOKEN_SIMD_H
@@ -116,13 +117,14 @@ struct TokenSimd {
 
     /*
      * coefficient_row's gradient lanes with the entropy term, as a row source
-     * of ce_simd.h's write_row (memory order): p = e / d from the
-     * exponentials passes 1 and 2 kept, so the gradient pass computes no
-     * second exp, and write_row streams a separate gradient as the fused row
-     * does ([Note: streaming the gradient] in ce_simd.h).
+     * of ce_simd.h's write_row (memory order), so the gradient pass streams a
+     * separate gradient as the fused row does ([Note: streaming the gradient]
+     * in ce_simd.h). Without a softcap, p = e / d from the exponentials passes
+     * 1 and 2 kept in `cache` (no second exp); with one (Capped), `cache` is
+     * pass 0's fp32 z' (no second tanh) and p = exp(z' - lse) as in body.
      */
-    template <bool F32, bool Transform>
-    struct CachedEntropyLanes {
+    template <bool F32, bool Transform, bool Capped>
+    struct EntropyLanes {
         static constexpr bool kInterleaved = false;
         const void* z;
         const float* cache;
@@ -130,21 +132,29 @@ struct TokenSimd {
         R vlse, vinv_d, vc0, vnkb, vnb;
 
         R load(int64_t v) const {
-            R x = F32 ? V::load(static_cast<const float*>(z) + v) : V::load_bf16(static_cast<const uint16_t*>(z) + v);
-            if (Transform) x = transform(x, p);
-            const R gx = entropy_lane(V::mul(V::load(cache + v), vinv_d), V::sub(x, vlse), vc0, vnkb, vnb);
+            R x;
+            if (Capped) {
+                x = V::load(cache + v);
+            } else {
+                x = F32 ? V::load(static_cast<const float*>(z) + v) : V::load_bf16(static_cast<const uint16_t*>(z) + v);
+                if (Transform) x = transform(x, p);
+            }
+            const R delta = V::sub(x, vlse);
+            const R prob = Capped ? V::exp(delta) : V::mul(V::load(cache + v), vinv_d);
+            const R gx = entropy_lane(prob, delta, vc0, vnkb, vnb);
             return Transform ? V::mul(gx, derivative(x, p)) : gx;
         }
         typename SimdRowKernels<V>::Pair load2(int64_t v) const { return {load(v), load(v + W)}; }
     };
 
-    template <bool F32, bool Transform>
-    static void cached_entropy_row(const void* z, int32_t dtype, int64_t vocab, int64_t y, float zp_y,
-                                   const reweigh::RowParams& p, const reweigh::GradEpilogue& e,
-                                   const reweigh::EntropyEpilogue& h, void* g, const float* cache, float inv_d) {
+    /* The entropy term's gradient row over EntropyLanes; the scalar tail and the target as backward_row's. */
+    template <bool F32, bool Transform, bool Capped>
+    static void entropy_row(const void* z, int32_t dtype, int64_t vocab, int64_t y, float zp_y,
+                            const reweigh::RowParams& p, const reweigh::GradEpilogue& e,
+                            const reweigh::EntropyEpilogue& h, void* g, const float* cache, float inv_d) {
         using K = SimdRowKernels<V>;
-        const CachedEntropyLanes<F32, Transform> src{z, cache, p, V::set1(e.lse), V::set1(inv_d),
-                                                     V::set1(e.a - h.kb * h.entropy), V::set1(-h.kb), V::set1(-e.b)};
+        const EntropyLanes<F32, Transform, Capped> src{z, cache, p, V::set1(e.lse), V::set1(inv_d),
+                                                       V::set1(e.a - h.kb * h.entropy), V::set1(-h.kb), V::set1(-e.b)};
         const bool stream = K::streams(z, g, dtype, vocab);
         K::template write_row<false>(g, dtype, vocab, stream, src, nullptr, [](R x) REWEIGH_SIMD_LAMBDA { return x; },
                                      [&](int64_t v) {
@@ -196,16 +206,17 @@ struct TokenSimd {
                                        scratch + vocab, hints);
             });
         }
+        const float zp_y = reweigh::transform_logit(load_scalar(z, dtype, y), p);  // before g (maybe z) is written
         if (p.softcap > 0.0f) {
-            // The softcap's z' lives only in pass 0's copy: the forward row, then the gradient row from cache.
+            // The forward row leaves pass 0's z' in scratch; the gradient lanes read it (the logits' dtype
+            // no longer matters to them, so one instantiation serves F32 and BF16).
             const reweigh::RowResult r = K::forward_row(z, dtype, vocab, y, p, scratch, hints);
-            const reweigh::EntropyEpilogue h{kb, r.entropy};
-            backward_row(z, dtype, vocab, y, p, reweigh::grad_epilogue(r.lse, c.of(c.ctx, c.row, r), vocab, p), h, g);
+            const reweigh::GradEpilogue e = reweigh::grad_epilogue(r.lse, c.of(c.ctx, c.row, r), vocab, p);
+            entropy_row<true, true, true>(z, dtype, vocab, y, zp_y, p, e, {kb, r.entropy}, g, scratch, 0.0f);
             return r;
         }
         // Passes 1 and 2 keep e = exp(z' - m); the gradient pass takes p = e / d from them.
         float* e_buf = scratch + vocab;
-        const float zp_y = reweigh::transform_logit(load_scalar(z, dtype, y), p);  // before g (maybe z) is written
         float inv_d = 0.0f;
         const reweigh::RowResult r = K::with_source(z, dtype, vocab, p, scratch, [&](const auto& zp) {
             float sum_zp = 0.0f;
@@ -218,11 +229,11 @@ struct TokenSimd {
         const reweigh::EntropyEpilogue h{kb, r.entropy};
         const bool transform = p.scale != 1.0f;
         if (dtype == REWEIGH_DTYPE_F32) {
-            if (transform) cached_entropy_row<true, true>(z, dtype, vocab, y, zp_y, p, e, h, g, e_buf, inv_d);
-            else cached_entropy_row<true, false>(z, dtype, vocab, y, zp_y, p, e, h, g, e_buf, inv_d);
+            if (transform) entropy_row<true, true, false>(z, dtype, vocab, y, zp_y, p, e, h, g, e_buf, inv_d);
+            else entropy_row<true, false, false>(z, dtype, vocab, y, zp_y, p, e, h, g, e_buf, inv_d);
         } else {
-            if (transform) cached_entropy_row<false, true>(z, dtype, vocab, y, zp_y, p, e, h, g, e_buf, inv_d);
-            else cached_entropy_row<false, false>(z, dtype, vocab, y, zp_y, p, e, h, g, e_buf, inv_d);
+            if (transform) entropy_row<false, true, false>(z, dtype, vocab, y, zp_y, p, e, h, g, e_buf, inv_d);
+            else entropy_row<false, false, false>(z, dtype, vocab, y, zp_y, p, e, h, g, e_buf, inv_d);
         }
         return r;
     }
