@@ -95,14 +95,7 @@ public final class TorchTokenLoss {
    */
   public static void step(TorchBatch batch, TorchStats stats, float[] rowWeights,
       float[] rowEntropyWeights, boolean inPlace) {
-    if (batch == null) {
-      throw new IllegalArgumentException("batch is null");
-    }
-    Tensor logits = batch.logits();
-    if (!logits.requires_grad()) {
-      throw new IllegalArgumentException("logits does not require grad: step() needs the model's"
-          + " logits (an autograd graph output); use backward() for a plain tensor");
-    }
+    Tensor logits = graphLogits(batch, "step()", "; use backward() for a plain tensor");
     float[] ones = new float[Math.toIntExact(batch.samples())];
     Arrays.fill(ones, 1f);
     Tensor w = rowTensor(batch, rowWeights, "rowWeights");
@@ -129,7 +122,7 @@ public final class TorchTokenLoss {
   public static PolicyResult policyStep(TorchBatch batch, LossSpec spec, PolicySpec policy,
       float[] oldLogp, float[] advantages, float[] refLogp, float[] entropyWeights,
       boolean inPlace) {
-    Tensor logits = graphLogits(batch);
+    Tensor logits = graphLogits(batch, "policyStep()", "");
     if (!batch.device().equals(Device.CPU)) {
       return policyStep(batch, spec, policy, deviceRows(batch, oldLogp),
           deviceRows(batch, advantages), deviceRows(batch, refLogp),
@@ -162,7 +155,7 @@ public final class TorchTokenLoss {
    */
   public static PolicyResult policyStep(TorchBatch batch, LossSpec spec, PolicySpec policy,
       Tensor oldLogp, Tensor advantages, Tensor refLogp, Tensor entropyWeights, boolean inPlace) {
-    Tensor logits = graphLogits(batch);
+    Tensor logits = graphLogits(batch, "policyStep()", "");
     if (policy == null) {
       throw new IllegalArgumentException("policy is null");
     }
@@ -187,11 +180,9 @@ public final class TorchTokenLoss {
       PolicyLoss.forwardBackward(batch.nativeBatch(), spec, policy, buffers,
           TorchLoss.nativeGrad(batch, inPlace ? null : grad));
     } finally {
-      Reference.reachabilityFence(batch);
-      Reference.reachabilityFence(oldLogp);
-      Reference.reachabilityFence(advantages);
-      Reference.reachabilityFence(refLogp);
-      Reference.reachabilityFence(entropyWeights);
+      // The row inputs stay reachable through the array until the native call has read them.
+      Reference.reachabilityFence(new Object[] {batch, oldLogp, advantages, refLogp,
+          entropyWeights});
     }
     logits.backward(grad, new BoolOptional(), false, new TensorArrayRefOptional());
     long[] counts = Tensors64.toLongs(clipCounts);
@@ -200,15 +191,15 @@ public final class TorchTokenLoss {
         counts[0], counts[1]);
   }
 
-  /** The batch's logits, which must require grad (an autograd graph output). */
-  private static Tensor graphLogits(TorchBatch batch) {
+  /** The batch's logits, which {@code call} needs to require grad (an autograd graph output). */
+  private static Tensor graphLogits(TorchBatch batch, String call, String hint) {
     if (batch == null) {
       throw new IllegalArgumentException("batch is null");
     }
     Tensor logits = batch.logits();
     if (!logits.requires_grad()) {
-      throw new IllegalArgumentException("logits does not require grad: policyStep() needs the"
-          + " model's logits (an autograd graph output)");
+      throw new IllegalArgumentException("logits does not require grad: " + call
+          + " needs the model's logits (an autograd graph output)" + hint);
     }
     return logits;
   }
