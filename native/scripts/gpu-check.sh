@@ -37,6 +37,9 @@
 #   torch        the PyTorch adapter's tensor path with the presets' CUDA
 #                build, when its -gpu natives are in the local Maven
 #                repository (the GPU machine has no registry access)
+#   torch_policy TorchTokenLoss.policyStep on CUDA tensors (TorchPolicyStepTest)
+#                with -Dreweigh.requireCuda=true, so a missing GPU fails it
+#                instead of skipping its CUDA cases
 # Targets: forwardBackward >= 0.85 of the copy bandwidth, forward
 # >= 0.85 of the read bandwidth; the summary records the ratios, the script
 # does not fail on them.
@@ -108,7 +111,7 @@ elif [ "$have_gpu" != 1 ]; then
   step policy 60 "$policy"
   step bandwidth 60 "$bench" --json "$out/bandwidth.jsonl"
   for s in memcheck racecheck initcheck synccheck token_shard_memcheck token_shard_racecheck token_shard_initcheck \
-           policy_memcheck policy_racecheck threads big torch; do skip "$s" "no GPU"; done
+           policy_memcheck policy_racecheck threads big torch torch_policy; do skip "$s" "no GPU"; done
 else
   step parity 240 env REWEIGH_PARITY_FULL=1 "$parity"
   step token_shard 60 "$token_shard"
@@ -139,8 +142,12 @@ else
   if command -v mvn > /dev/null 2>&1 && [ -n "$gpu_jar" ]; then
     step torch 300 bash -c "cd '$repo' && JAVA_TOOL_OPTIONS=-Dorg.bytedeco.javacpp.cachedir='$out/jcache' \
       mvn -o -B -q -Dreweigh.cuda=ON -Djavacpp.platform.extension=-gpu -pl java/reweigh-pytorch -am verify"
+    step torch_policy 180 bash -c "cd '$repo' && JAVA_TOOL_OPTIONS=-Dorg.bytedeco.javacpp.cachedir='$out/jcache' \
+      mvn -o -B -q -Dreweigh.cuda=ON -Djavacpp.platform.extension=-gpu -pl java/reweigh-pytorch -am verify \
+      -Dtest=TorchPolicyStepTest -Dsurefire.failIfNoSpecifiedTests=false -Dreweigh.requireCuda=true"
   else
     skip torch "no mvn or no PyTorch -gpu natives in ~/.m2 (the GPU machine cannot reach Maven Central)"
+    skip torch_policy "no mvn or no PyTorch -gpu natives in ~/.m2 (the GPU machine cannot reach Maven Central)"
   fi
 fi
 

@@ -269,7 +269,9 @@ TEST(CePolicy, AllIsasAllOptionsAgainstFloat64) {
 /*
  * Rows of 32 KiB and more stream a separate gradient (ce_simd.h [Note:
  * streaming the gradient]); with the entropy term that is token_simd.h's
- * cached row through write_row. Row strides of vocab + 3 put every row at a
+ * entropy_row through write_row (over the kept exponentials, recomputed p on
+ * rows too long to keep them, or with a softcap over pass 0's z'); such a long
+ * row without the term is ce_simd.h's backward row. Row strides of vocab + 3 put every row at a
  * different 64-byte misalignment, so the ordinary-store head and the
  * streamed lines both run; in place stores ordinarily: the two must agree bit
  * for bit, and both with the float64 reference.
@@ -279,18 +281,23 @@ TEST(CePolicy, StreamedEntropyGradientEqualsInPlace) {
     int checked = 0;
     for (const std::string& isa : all_isas()) {
         if (!select_isa(isa)) continue;
-        for (int variant = 0; variant < 4; ++variant) {
+        for (int variant = 0; variant < 9; ++variant) {
             const bool bf16 = variant % 2 == 1;
             GenSpec gen;
             gen.rows = 5;
             gen.vocab = bf16 ? 16411 : 8203;  // >= 32 KiB of gradient per row, not a multiple of any W
+            // Rows past token_simd.h's kKeptExponentialsBytes (2 x logits + 4 bytes per entry > 1 MiB):
+            // p recomputed in the gradient pass.
+            if (variant >= 6) gen.vocab = bf16 ? 131101 : 87383;
+            const bool entropy = variant != 8;  // 8: such a row without the term (forward, then backward row)
             gen.bf16_values = bf16;
             reweigh_ce_options_t o = reweigh_ce_options_default();
-            if (variant >= 2) o.logit_scale = 1.3f;
+            if (variant == 2 || variant == 3 || variant == 4 || variant == 5 || variant == 7) o.logit_scale = 1.3f;
+            if (variant == 4 || variant == 5) o.softcap = 5.0f;  // the lanes over pass 0's z'
             const Problem p = make_problem(gen, o, 5100 + variant);
             const Reference ref = reference(p, false);
             const PolicyCase c = make_case(p, ref, REWEIGH_POLICY_LOSS_CLIPPED, REWEIGH_POLICY_LEVEL_TOKEN, true,
-                                           true, 5200 + variant);
+                                           entropy, 5200 + variant);
             const PolicyRef want = policy_reference(p, ref, c);
             const std::vector<double> tol = policy_tolerance(p, ref, want, c, bf16);
             Layout layout;

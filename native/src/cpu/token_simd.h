@@ -24,12 +24,16 @@
  * coefficient_row is the one-pass policy step's row (include ce_simd.h
  * first): the row coefficient is computed from the row's statistics between
  * pass 2 and the gradient pass. Without an entropy term it is ce_simd.h's
- * fused row (SimdRowKernels<V>::fused_row_by), as forwardBackward; with one,
+ * fused row (SimdRowKernels<V>::fused_row_by), as forwardBackward (rows too
+ * long to keep the exponentials in L2: its forward row, then its backward
+ * row); with one,
  * passes 1 and 2 keep the exponentials and the lanes above take p = e / d
- * from them (CachedEntropyLanes), so the gradient pass reads the row from
+ * from them (EntropyLanes), so the gradient pass reads the row from
  * cache, computes no second exp and streams a separate gradient as the
- * fused row does; with a softcap as well (z' exists only in pass 0's
- * copy), the forward row, then backward_row on the cached row.
+ * fused row does (rows too long to keep them in L2 with the logits
+ * recompute p instead); with a softcap as well, the forward row, then the
+ * same lanes over the z' that its pass 0 left in scratch (p = exp(z' -
+ * lse), no second tanh), streamed the same way.
  */
 #ifndef REWEIGH_CPU_TOKEN_SIMD_H
 #define REWEIGH_CPU_TOKEN_SIMD_H
@@ -116,13 +120,20 @@ struct TokenSimd {
 
     /*
      * coefficient_row's gradient lanes with the entropy term, as a row source
-     * of ce_simd.h's write_row (memory order): p = e / d from the
-     * exponentials passes 1 and 2 kept, so the gradient pass computes no
-     * second exp, and write_row streams a separate gradient as the fused row
-     * does ([Note: streaming the gradient] in ce_simd.h).
+     * of ce_simd.h's write_row (memory order), so the gradient pass streams a
+     * separate gradient as the fused row does ([Note: streaming the gradient]
+     * in ce_simd.h). Three sources of z' and p:
+     *   kept      z' from the logits, p = e / d from the exponentials passes 1
+     *             and 2 kept in `cache` (no second exp);
+     *   recomputed z' from the logits, p = exp(z' - lse) as in body (rows too
+     *             long to keep: see kKeptExponentialsBytes);
+     *   capped    z' from pass 0's fp32 copy in `cache` (a softcap: no second
+     *             tanh), p = exp(z' - lse).
      */
-    template <bool F32, bool Transform>
-    struct CachedEntropyLanes {
+    enum class Lanes { kept, recomputed, capped };
+
+    template <bool F32, bool Transform, Lanes L>
+    struct EntropyLanes {
         static constexpr bool kInterleaved = false;
         const void* z;
         const float* cache;
@@ -130,21 +141,47 @@ struct TokenSimd {
         R vlse, vinv_d, vc0, vnkb, vnb;
 
         R load(int64_t v) const {
-            R x = F32 ? V::load(static_cast<const float*>(z) + v) : V::load_bf16(static_cast<const uint16_t*>(z) + v);
-            if (Transform) x = transform(x, p);
-            const R gx = entropy_lane(V::mul(V::load(cache + v), vinv_d), V::sub(x, vlse), vc0, vnkb, vnb);
+            R x;
+            if (L == Lanes::capped) {
+                x = V::load(cache + v);
+            } else {
+                x = F32 ? V::load(static_cast<const float*>(z) + v) : V::load_bf16(static_cast<const uint16_t*>(z) + v);
+                if (Transform) x = transform(x, p);
+            }
+            const R delta = V::sub(x, vlse);
+            const R prob = L == Lanes::kept ? V::mul(V::load(cache + v), vinv_d) : V::exp(delta);
+            const R gx = entropy_lane(prob, delta, vc0, vnkb, vnb);
             return Transform ? V::mul(gx, derivative(x, p)) : gx;
         }
         typename SimdRowKernels<V>::Pair load2(int64_t v) const { return {load(v), load(v + W)}; }
     };
 
-    template <bool F32, bool Transform>
-    static void cached_entropy_row(const void* z, int32_t dtype, int64_t vocab, int64_t y, float zp_y,
-                                   const reweigh::RowParams& p, const reweigh::GradEpilogue& e,
-                                   const reweigh::EntropyEpilogue& h, void* g, const float* cache, float inv_d) {
+    /*
+     * Rows whose logits, kept exponentials (fp32) and the next row's logits
+     * (prefetched into L2 by passes 1 and 2, ce_simd.h [Note: prefetching the
+     * next row]) exceed this recompute p in the gradient pass instead of
+     * keeping e: with all three in a 2 MiB L2, part of the row was evicted
+     * before the passes that re-read it (1024 x 128256 fp32, 1.5 MiB per
+     * row, paired: the entropy term cost 1.11x to 1.13x the step without it
+     * with kept exponentials, 1.00x to 1.02x recomputed; the step without it
+     * went from 1.11x to 1.18x a memcpy of the same bytes to 1.05x to 1.09x;
+     * bf16 rows of 128256, 1.0 MiB, and fp32 rows of 32000 are faster kept).
+     */
+    static constexpr int64_t kKeptExponentialsBytes = int64_t{1} << 20;
+
+    static bool keeps_exponentials(int32_t dtype, int64_t vocab) {
+        const int64_t es = dtype == REWEIGH_DTYPE_F32 ? 4 : 2;
+        return 2 * vocab * es + vocab * int64_t{sizeof(float)} <= kKeptExponentialsBytes;
+    }
+
+    /* The entropy term's gradient row over EntropyLanes; the scalar tail and the target as backward_row's. */
+    template <bool F32, bool Transform, Lanes L>
+    static void entropy_row(const void* z, int32_t dtype, int64_t vocab, int64_t y, float zp_y,
+                            const reweigh::RowParams& p, const reweigh::GradEpilogue& e,
+                            const reweigh::EntropyEpilogue& h, void* g, const float* cache, float inv_d) {
         using K = SimdRowKernels<V>;
-        const CachedEntropyLanes<F32, Transform> src{z, cache, p, V::set1(e.lse), V::set1(inv_d),
-                                                     V::set1(e.a - h.kb * h.entropy), V::set1(-h.kb), V::set1(-e.b)};
+        const EntropyLanes<F32, Transform, L> src{z, cache, p, V::set1(e.lse), V::set1(inv_d),
+                                                       V::set1(e.a - h.kb * h.entropy), V::set1(-h.kb), V::set1(-e.b)};
         const bool stream = K::streams(z, g, dtype, vocab);
         K::template write_row<false>(g, dtype, vocab, stream, src, nullptr, [](R x) REWEIGH_SIMD_LAMBDA { return x; },
                                      [&](int64_t v) {
@@ -153,6 +190,20 @@ struct TokenSimd {
                                      });
         store_scalar(g, dtype, y, reweigh::token_grad_element(e, h, zp_y, true, p));
         if (stream) V::fence();
+    }
+
+    /* entropy_row for the logits' dtype and scale (no softcap). */
+    template <Lanes L>
+    static void entropy_row_for(const void* z, int32_t dtype, int64_t vocab, int64_t y, float zp_y,
+                                const reweigh::RowParams& p, const reweigh::GradEpilogue& e,
+                                const reweigh::EntropyEpilogue& h, void* g, const float* cache, float inv_d) {
+        const bool transform = p.scale != 1.0f;
+        if (dtype == REWEIGH_DTYPE_F32) {
+            if (transform) return entropy_row<true, true, L>(z, dtype, vocab, y, zp_y, p, e, h, g, cache, inv_d);
+            return entropy_row<true, false, L>(z, dtype, vocab, y, zp_y, p, e, h, g, cache, inv_d);
+        }
+        if (transform) return entropy_row<false, true, L>(z, dtype, vocab, y, zp_y, p, e, h, g, cache, inv_d);
+        entropy_row<false, false, L>(z, dtype, vocab, y, zp_y, p, e, h, g, cache, inv_d);
     }
 
     template <bool F32>
@@ -190,22 +241,31 @@ struct TokenSimd {
                                               float kb, void* g, float* scratch, const reweigh::cpu::RowHints& hints) {
         using K = SimdRowKernels<V>;
         if (kb == 0.0f) {
+            if (p.softcap <= 0.0f && !keeps_exponentials(dtype, vocab)) {
+                // Too long to keep e beside the logits and the next row: the forward row's statistics, then
+                // ce_simd.h's one-pass backward row, p = exp(z' - lse) from the logits still in L2.
+                const reweigh::RowResult r = K::forward_row(z, dtype, vocab, y, p, scratch, hints);
+                K::backward_row(z, dtype, vocab, y, r.lse, p, c.of(c.ctx, c.row, r), g, reweigh::cpu::RowHints{nullptr});
+                return r;
+            }
             return K::with_source(z, dtype, vocab, p, scratch, [&](const auto& zp) {
                 return K::fused_row_by(zp, z, dtype, vocab, y, p,
                                        [&](const reweigh::RowResult& r) { return c.of(c.ctx, c.row, r); }, g,
                                        scratch + vocab, hints);
             });
         }
+        const float zp_y = reweigh::transform_logit(load_scalar(z, dtype, y), p);  // before g (maybe z) is written
         if (p.softcap > 0.0f) {
-            // The softcap's z' lives only in pass 0's copy: the forward row, then the gradient row from cache.
+            // The forward row leaves pass 0's z' in scratch; the gradient lanes read it (the logits' dtype
+            // no longer matters to them, so one instantiation serves F32 and BF16).
             const reweigh::RowResult r = K::forward_row(z, dtype, vocab, y, p, scratch, hints);
-            const reweigh::EntropyEpilogue h{kb, r.entropy};
-            backward_row(z, dtype, vocab, y, p, reweigh::grad_epilogue(r.lse, c.of(c.ctx, c.row, r), vocab, p), h, g);
+            const reweigh::GradEpilogue e = reweigh::grad_epilogue(r.lse, c.of(c.ctx, c.row, r), vocab, p);
+            entropy_row<true, true, Lanes::capped>(z, dtype, vocab, y, zp_y, p, e, {kb, r.entropy}, g, scratch, 0.0f);
             return r;
         }
-        // Passes 1 and 2 keep e = exp(z' - m); the gradient pass takes p = e / d from them.
-        float* e_buf = scratch + vocab;
-        const float zp_y = reweigh::transform_logit(load_scalar(z, dtype, y), p);  // before g (maybe z) is written
+        // Passes 1 and 2 keep e = exp(z' - m) unless the row is too long; the gradient pass takes p = e / d.
+        const bool keep = keeps_exponentials(dtype, vocab);
+        float* e_buf = keep ? scratch + vocab : nullptr;
         float inv_d = 0.0f;
         const reweigh::RowResult r = K::with_source(z, dtype, vocab, p, scratch, [&](const auto& zp) {
             float sum_zp = 0.0f;
@@ -216,13 +276,10 @@ struct TokenSimd {
         });
         const reweigh::GradEpilogue e = reweigh::grad_epilogue(r.lse, c.of(c.ctx, c.row, r), vocab, p);
         const reweigh::EntropyEpilogue h{kb, r.entropy};
-        const bool transform = p.scale != 1.0f;
-        if (dtype == REWEIGH_DTYPE_F32) {
-            if (transform) cached_entropy_row<true, true>(z, dtype, vocab, y, zp_y, p, e, h, g, e_buf, inv_d);
-            else cached_entropy_row<true, false>(z, dtype, vocab, y, zp_y, p, e, h, g, e_buf, inv_d);
+        if (keep) {
+            entropy_row_for<Lanes::kept>(z, dtype, vocab, y, zp_y, p, e, h, g, e_buf, inv_d);
         } else {
-            if (transform) cached_entropy_row<false, true>(z, dtype, vocab, y, zp_y, p, e, h, g, e_buf, inv_d);
-            else cached_entropy_row<false, false>(z, dtype, vocab, y, zp_y, p, e, h, g, e_buf, inv_d);
+            entropy_row_for<Lanes::recomputed>(z, dtype, vocab, y, zp_y, p, e, h, g, nullptr, inv_d);
         }
         return r;
     }

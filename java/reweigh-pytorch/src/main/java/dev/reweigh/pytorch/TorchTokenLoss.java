@@ -1,13 +1,16 @@
 package dev.reweigh.pytorch;
 
+import dev.reweigh.Device;
 import dev.reweigh.LossSpec;
 import dev.reweigh.NativeGrad;
+import dev.reweigh.NativePolicyBuffers;
 import dev.reweigh.PolicyLoss;
 import dev.reweigh.PolicyResult;
 import dev.reweigh.PolicySpec;
 import dev.reweigh.TokenLoss;
 import java.lang.ref.Reference;
 import java.util.Arrays;
+import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.pytorch.BoolOptional;
 import org.bytedeco.pytorch.Tensor;
@@ -31,7 +34,8 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * read once) is {@link #policyStep}.
  *
  * <p>Row arrays are float32 with one entry per row ({@code [rows]} or {@code [B, T]} tensors, or
- * heap arrays). CPU tensors only: a CUDA batch is an {@link UnsupportedOperationException}.
+ * heap arrays). {@link #backward} and {@link #step} take CPU tensors only (a CUDA batch is an
+ * {@link UnsupportedOperationException}); {@link #policyStep} takes CPU and CUDA batches.
  */
 public final class TorchTokenLoss {
   private TorchTokenLoss() {}
@@ -91,14 +95,7 @@ public final class TorchTokenLoss {
    */
   public static void step(TorchBatch batch, TorchStats stats, float[] rowWeights,
       float[] rowEntropyWeights, boolean inPlace) {
-    if (batch == null) {
-      throw new IllegalArgumentException("batch is null");
-    }
-    Tensor logits = batch.logits();
-    if (!logits.requires_grad()) {
-      throw new IllegalArgumentException("logits does not require grad: step() needs the model's"
-          + " logits (an autograd graph output); use backward() for a plain tensor");
-    }
+    Tensor logits = graphLogits(batch, "step()", "; use backward() for a plain tensor");
     float[] ones = new float[Math.toIntExact(batch.samples())];
     Arrays.fill(ones, 1f);
     Tensor w = rowTensor(batch, rowWeights, "rowWeights");
@@ -113,7 +110,9 @@ public final class TorchTokenLoss {
   /**
    * The one-pass policy step ({@link PolicyLoss#forwardBackward}) on the batch's logits, then
    * {@code logits.backward(grad)} into the model's parameters. In place: see [Note: in-place
-   * step] of {@link TorchLoss}.
+   * step] of {@link TorchLoss}. On a CUDA batch the arrays are copied to the logits' device and
+   * the step runs as {@link #policyStep(TorchBatch, LossSpec, PolicySpec, Tensor, Tensor, Tensor,
+   * Tensor, boolean)}.
    *
    * @param spec ignore index, temperature (logit scale), softcap; no smoothing or z-loss
    * @param advantages A per row ({@code dev.reweigh.weighting.PolicyGradient.rowAdvantages}); null
@@ -123,13 +122,11 @@ public final class TorchTokenLoss {
   public static PolicyResult policyStep(TorchBatch batch, LossSpec spec, PolicySpec policy,
       float[] oldLogp, float[] advantages, float[] refLogp, float[] entropyWeights,
       boolean inPlace) {
-    if (batch == null) {
-      throw new IllegalArgumentException("batch is null");
-    }
-    Tensor logits = batch.logits();
-    if (!logits.requires_grad()) {
-      throw new IllegalArgumentException("logits does not require grad: policyStep() needs the"
-          + " model's logits (an autograd graph output)");
+    Tensor logits = graphLogits(batch, "policyStep()", "");
+    if (!batch.device().equals(Device.CPU)) {
+      return policyStep(batch, spec, policy, deviceRows(batch, oldLogp),
+          deviceRows(batch, advantages), deviceRows(batch, refLogp),
+          deviceRows(batch, entropyWeights), inPlace);
     }
     Tensor grad = inPlace ? logits.detach() : torch.empty_like(logits);
     PolicyResult res;
@@ -141,6 +138,97 @@ public final class TorchTokenLoss {
     }
     logits.backward(grad, new BoolOptional(), false, new TensorArrayRefOptional());
     return res;
+  }
+
+  /**
+   * {@link #policyStep(TorchBatch, LossSpec, PolicySpec, float[], float[], float[], float[],
+   * boolean)} with the row arrays as float32 tensors ({@code [rows]} or {@code [B, T]},
+   * contiguous) on the logits' device, CPU or CUDA, through {@link PolicyLoss#forwardBackward(
+   * dev.reweigh.NativeBatch, LossSpec, PolicySpec, NativePolicyBuffers, NativeGrad)}: on a CUDA
+   * batch the step runs on the batch's stream and its per-row results are copied to the host on
+   * libtorch's current stream, which must be that stream (as for {@link TorchStats}).
+   *
+   * @param oldLogp required for CLIPPED methods, else may be null
+   * @param advantages required for CLIPPED methods, else may be null
+   * @param refLogp required when the KL coefficient is above 0, else may be null
+   * @param entropyWeights beta_r, or null for no entropy term
+   */
+  public static PolicyResult policyStep(TorchBatch batch, LossSpec spec, PolicySpec policy,
+      Tensor oldLogp, Tensor advantages, Tensor refLogp, Tensor entropyWeights, boolean inPlace) {
+    Tensor logits = graphLogits(batch, "policyStep()", "");
+    if (policy == null) {
+      throw new IllegalArgumentException("policy is null");
+    }
+    boolean clipped = policy.method() == PolicySpec.Method.CLIPPED;
+    long old = rowAddress(batch, oldLogp, "oldLogp", clipped);
+    long adv = rowAddress(batch, advantages, "advantages", clipped);
+    long ref = rowAddress(batch, refLogp, "refLogp", clipped && policy.klCoefficient() > 0);
+    long beta = rowAddress(batch, entropyWeights, "entropyWeights", false);
+    long rows = batch.rows();
+    Tensor rowLogp = outputs(batch, rows, ScalarType.Float);
+    Tensor rowEntropy = outputs(batch, rows, ScalarType.Float);
+    Tensor rowWeights = outputs(batch, rows, ScalarType.Float);
+    Tensor rowClipped = outputs(batch, rows, ScalarType.Char);
+    Tensor objective = outputs(batch, 1, ScalarType.Double);
+    Tensor clipCounts = outputs(batch, 2, ScalarType.Long);
+    Tensor grad = inPlace ? logits.detach() : torch.empty_like(logits);
+    try {
+      NativePolicyBuffers buffers = new NativePolicyBuffers(old, adv, ref, beta,
+          TorchChecks.address(rowLogp), TorchChecks.address(rowEntropy),
+          TorchChecks.address(rowWeights), TorchChecks.address(rowClipped),
+          TorchChecks.address(objective), TorchChecks.address(clipCounts));
+      PolicyLoss.forwardBackward(batch.nativeBatch(), spec, policy, buffers,
+          TorchLoss.nativeGrad(batch, inPlace ? null : grad));
+    } finally {
+      // The row inputs stay reachable through the array until the native call has read them.
+      Reference.reachabilityFence(new Object[] {batch, oldLogp, advantages, refLogp,
+          entropyWeights});
+    }
+    logits.backward(grad, new BoolOptional(), false, new TensorArrayRefOptional());
+    long[] counts = Tensors64.toLongs(clipCounts);
+    return new PolicyResult(TorchLoss.toDoubles(objective)[0], Tensors64.toFloats(rowLogp),
+        Tensors64.toFloats(rowEntropy), Tensors64.toFloats(rowWeights), hostBytes(rowClipped),
+        counts[0], counts[1]);
+  }
+
+  /** The batch's logits, which {@code call} needs to require grad (an autograd graph output). */
+  private static Tensor graphLogits(TorchBatch batch, String call, String hint) {
+    if (batch == null) {
+      throw new IllegalArgumentException("batch is null");
+    }
+    Tensor logits = batch.logits();
+    if (!logits.requires_grad()) {
+      throw new IllegalArgumentException("logits does not require grad: " + call
+          + " needs the model's logits (an autograd graph output)" + hint);
+    }
+    return logits;
+  }
+
+  /** The address of a row tensor (0 for null when not required), checked as backward checks it. */
+  private static long rowAddress(TorchBatch batch, Tensor t, String name, boolean required) {
+    if (t == null && !required) {
+      return 0L;
+    }
+    TorchChecks.requireFloatVector(t, name, batch.rows(), batch.device());
+    return TorchChecks.address(t);
+  }
+
+  /** A heap row array as a float32 [length] tensor on the logits' device (null stays null). */
+  private static Tensor deviceRows(TorchBatch batch, float[] values) {
+    return values == null ? null : TorchLoss.coefficientsTensor(batch, values);
+  }
+
+  private static Tensor outputs(TorchBatch batch, long n, ScalarType type) {
+    return batch.logits().new_empty(new long[] {n}, new TensorOptions(type));
+  }
+
+  private static byte[] hostBytes(Tensor t) {
+    Tensor host = (t.is_cuda() ? t.cpu() : t).contiguous();
+    byte[] out = new byte[(int) host.numel()];
+    if (out.length > 0) {
+      new BytePointer(host.data_ptr()).get(out);
+    }
+    return out;
   }
 
   /** A heap row array as a float32 [rows] tensor beside the logits. */
