@@ -36,7 +36,9 @@
 #                forward vs a plain read, in the same run (bandwidth.jsonl)
 #   torch        the PyTorch adapter's tensor path with the presets' CUDA
 #                build, when its -gpu natives are in the local Maven
-#                repository (the GPU machine has no registry access)
+#                repository (the GPU machine has no registry access);
+#                includes ShardedCudaTest (ShardedLoss with NativePartials on
+#                a CUDA batch, partials merged on the device)
 # Targets: forwardBackward >= 0.85 of the copy bandwidth, forward
 # >= 0.85 of the read bandwidth; the summary records the ratios, the script
 # does not fail on them.
