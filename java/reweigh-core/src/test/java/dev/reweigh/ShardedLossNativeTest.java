@@ -125,25 +125,12 @@ class ShardedLossNativeTest {
     int samples = t.samples();
 
     float[] gradWhole = new float[rows * vocab];
-    LossResult whole;
-    short[] lb = new short[rows * vocab];
-    if (bf16) {
-      for (int i = 0; i < lb.length; i++) {
-        lb[i] = ShardedLossTest.toBf16(t.logits[i]);
-      }
-      short[] gb = new short[lb.length];
-      whole = FusedLoss.forwardBackward(lb, vocab, targets, t.offsets, t.coefficients, spec, gb);
-      for (int i = 0; i < gb.length; i++) {
-        gradWhole[i] = Bf16Test.fromBf16(gb[i]);
-      }
-    } else {
-      whole = FusedLoss.forwardBackward(t.logits, vocab, targets, t.offsets, t.coefficients, spec,
-          gradWhole);
-    }
+    LossResult whole = ShardedLossTest.unsharded(t, vocab, targets, spec, bf16, gradWhole);
     Reference64 ref =
         Reference64.compute(t.logits, vocab, targets, t.offsets, t.coefficients, named.o());
 
-    try (Pointer logits = bf16 ? new ShortPointer(lb) : new FloatPointer(t.logits);
+    try (Pointer logits = bf16 ? new ShortPointer(ShardedLossTest.bf16Logits(t.logits))
+            : new FloatPointer(t.logits);
         Pointer gradMerge = bf16 ? new ShortPointer(rows * vocab) : new FloatPointer(rows * vocab);
         Pointer gradGroup = bf16 ? new ShortPointer(rows * vocab) : new FloatPointer(rows * vocab);
         IntPointer tp = new IntPointer(targets);

@@ -28,10 +28,7 @@ class TorchNativeAllReduceTest {
   @Test
   @Timeout(value = 120, unit = TimeUnit.SECONDS)
   void twoRanksReduceNativeMemory() throws Exception {
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
+    int port = freePort();
     float[][] source = {{1f, -2f, 5f}, {3f, -7f, 4f}};
     float[][] sums = {{0.5f, 1f, -1f, 2f}, {0.25f, -3f, 1f, 6f}};
     ExecutorService pool = Executors.newFixedThreadPool(2);
@@ -69,10 +66,7 @@ class TorchNativeAllReduceTest {
   @Test
   @Timeout(value = 60, unit = TimeUnit.SECONDS)
   void badArgumentsAreNamed() throws Exception {
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
+    int port = freePort();
     TorchAllReduce g = TorchAllReduce.gloo("127.0.0.1", port, 0, 1, Duration.ofSeconds(30));
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> g.sumInPlace(Device.CPU, 0, 0, 4));
@@ -84,6 +78,12 @@ class TorchNativeAllReduceTest {
       e = assertThrows(IllegalArgumentException.class,
           () -> g.maxInto(Device.CPU, 0, p.address(), p.address(), -1));
       assertEquals("count = -1 must be >= 0", e.getMessage());
+    }
+  }
+
+  private static int freePort() throws java.io.IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
     }
   }
 }
