@@ -36,7 +36,9 @@
 #                forward vs a plain read, in the same run (bandwidth.jsonl)
 #   torch        the PyTorch adapter's tensor path with the presets' CUDA
 #                build, when its -gpu natives are in the local Maven
-#                repository (the GPU machine has no registry access)
+#                repository (the GPU machine has no registry access);
+#                includes ShardedCudaTest (ShardedLoss with NativePartials on
+#                a CUDA batch, partials merged on the device)
 #   torch_policy TorchTokenLoss.policyStep on CUDA tensors (TorchPolicyStepTest)
 #                with -Dreweigh.requireCuda=true, so a missing GPU fails it
 #                instead of skipping its CUDA cases

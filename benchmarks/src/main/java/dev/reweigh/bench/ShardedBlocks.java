@@ -44,19 +44,47 @@ final class ShardedBlocks {
   }
 
   double forwardBackward() {
+    return forwardBackward(null);
+  }
+
+  /**
+   * The forward + backward; with {@code phases} non-null, adds the seconds of its three phases
+   * into {@code phases[0..2]}: the blocks' partial forwards, the merges and statistics, the
+   * blocks' backwards (K = 1: the whole call into {@code phases[0]}).
+   */
+  double forwardBackward(double[] phases) {
+    long t0 = System.nanoTime();
     if (shards == 1) {
-      return FusedLoss.forwardBackward(data.batch, data.coefficients, data.spec, data.gradOut)
-          .total();
+      double total = FusedLoss.forwardBackward(data.batch, data.coefficients, data.spec,
+          data.gradOut).total();
+      add(phases, 0, t0, System.nanoTime());
+      return total;
     }
     long v = data.shape.vocab;
-    RowPartials acc = ShardedLoss.partialForward(blocks[0], bounds[0], v, data.spec);
-    for (int k = 1; k < shards; k++) {
-      ShardedLoss.merge(acc, ShardedLoss.partialForward(blocks[k], bounds[k], v, data.spec));
-    }
-    LossResult r = ShardedLoss.stats(blocks[0], v, acc, data.coefficients, data.spec);
+    RowPartials[] p = new RowPartials[shards];
     for (int k = 0; k < shards; k++) {
-      ShardedLoss.backward(blocks[k], bounds[k], v, acc, data.coefficients, data.spec, grads[k]);
+      p[k] = ShardedLoss.partialForward(blocks[k], bounds[k], v, data.spec);
     }
+    long t1 = System.nanoTime();
+    for (int k = 1; k < shards; k++) {
+      ShardedLoss.merge(p[0], p[k]);
+    }
+    LossResult r = ShardedLoss.stats(blocks[0], v, p[0], data.coefficients, data.spec);
+    long t2 = System.nanoTime();
+    for (int k = 0; k < shards; k++) {
+      ShardedLoss.backward(blocks[k], bounds[k], v, p[0], data.coefficients, data.spec,
+          grads[k]);
+    }
+    long t3 = System.nanoTime();
+    add(phases, 0, t0, t1);
+    add(phases, 1, t1, t2);
+    add(phases, 2, t2, t3);
     return r.total();
+  }
+
+  private static void add(double[] phases, int i, long from, long to) {
+    if (phases != null) {
+      phases[i] += (to - from) / 1e9;
+    }
   }
 }

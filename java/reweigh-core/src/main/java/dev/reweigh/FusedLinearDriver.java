@@ -30,17 +30,20 @@ public final class FusedLinearDriver {
   public static final long DEFAULT_CHUNK_BYTES = 32L << 20;
 
   /** The fewest rows per chunk {@link #defaultChunkBytes} plans for. */
-  public static final long MIN_CHUNK_ROWS = 256;
+  public static final long MIN_CHUNK_ROWS = 512;
 
   /**
    * The default budget for a head: {@link #DEFAULT_CHUNK_BYTES}, raised to {@link
-   * #MIN_CHUNK_ROWS} rows of logits where the vocabulary is wide (V = 128256: 125.25 MiB fp32,
-   * 62.6 MiB bf16; V = 32000 stays at 32 MiB). Every chunk's weight-gradient GEMM {@code grad_W
-   * += g^T h} reads and writes all of grad_W ({@code V x H}) for {@code 2 R V H} flops, so R rows
-   * per chunk give R / e flops per byte of grad_W (e bytes per element): at 64 fp32 rows that
-   * update is memory-bound and (2048, 2048, 128256) fp32 ran at 1.60 of libtorch's unfused time,
-   * at 256 rows 0.88 (paired, docs/design.md §6). The chunk then holds 256 rows of logits, still
-   * a small part of the unfused path's {@code [rows, V]} logits and their gradient.
+   * #MIN_CHUNK_ROWS} rows of logits when that is more (V = 32000: 62.5 MiB fp32, bf16 stays at
+   * 32 MiB; V = 128256: 250.5 MiB fp32, 125.25 MiB bf16). Every chunk's weight-gradient GEMM
+   * {@code grad_W += g^T h} reads and writes all of grad_W ({@code V x H}) for {@code 2 R V H}
+   * flops, so R rows per chunk give R / e flops per byte of grad_W (e bytes per element), and
+   * the chunk's GEMMs run at their full-matrix rate only from a few hundred rows: at 64 fp32
+   * rows (2048, 2048, 128256) fp32 ran at 1.60 of libtorch's unfused time, at 256 rows 0.89, at
+   * 512 rows 0.78, and (4096, 1024, 32000) fp32 at 1.02 to 1.05 with 256 rows, 0.95 to 0.98 with
+   * 512 (paired, docs/design.md §6).
+   * 512 rows of logits stay under 1/8 of the unfused path's peak at both shapes (training-loop
+   * accounting, docs/design.md §6).
    */
   public static long defaultChunkBytes(long vocab, int bytesPerLogit) {
     if (vocab < 1 || bytesPerLogit < 1) {

@@ -6,6 +6,8 @@ import java.util.concurrent.BrokenBarrierException;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.Pointer;
 
 /**
  * {@link AllReduce} among threads of one process: vocabulary blocks (or simulated ranks) that run
@@ -42,6 +44,64 @@ public final class InProcessGroup {
   public AllReduce member(int rank) {
     Objects.checkIndex(rank, size);
     return new Member(rank);
+  }
+
+  /**
+   * Participant {@code rank} over host memory ({@link Device#CPU} arrays of native floats): the
+   * same reductions as {@link #member(int)}, read from and written to the given addresses.
+   */
+  public NativeAllReduce nativeMember(int rank) {
+    AllReduce heap = member(rank);
+    return new NativeAllReduce() {
+      @Override
+      public void maxInto(Device device, long stream, long source, long target, long count) {
+        float[] v = read(device, source, count, "source");
+        requireHost(target, count, "target");
+        heap.maxInPlace(v);
+        write(v, target);
+      }
+
+      @Override
+      public void sumInPlace(Device device, long stream, long address, long count) {
+        float[] v = read(device, address, count, "address");
+        heap.sumInPlace(v);
+        write(v, address);
+      }
+    };
+  }
+
+  private static float[] read(Device device, long address, long count, String name) {
+    Objects.requireNonNull(device, "device");
+    if (device.isCuda()) {
+      throw new IllegalArgumentException("the in-process group reduces host memory, not "
+          + device + " (blocks of one device combine with ShardedLoss.merge)");
+    }
+    if (count < 0 || count > Integer.MAX_VALUE - 8) {
+      throw new IllegalArgumentException("count = " + count + " must lie in [0, 2^31 - 9]");
+    }
+    requireHost(address, count, name);
+    float[] v = new float[(int) count];
+    at(address, count).get(v);
+    return v;
+  }
+
+  private static void write(float[] v, long address) {
+    at(address, v.length).put(v);
+  }
+
+  private static void requireHost(long address, long count, String name) {
+    if (address == 0 && count > 0) {
+      throw new IllegalArgumentException(name + " address is 0");
+    }
+  }
+
+  /** A view of {@code count} floats at {@code address}; owns nothing. */
+  private static FloatPointer at(long where, long count) {
+    return new FloatPointer(new Pointer() {
+      {
+        address = where;
+      }
+    }).capacity(count).limit(count);
   }
 
   private void await() {

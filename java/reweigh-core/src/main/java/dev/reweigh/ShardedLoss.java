@@ -4,6 +4,7 @@ import static dev.reweigh.internal.Status.check;
 
 import dev.reweigh.internal.NativeLibrary;
 import dev.reweigh.nativeapi.ReweighShardNative;
+import dev.reweigh.nativeapi.ReweighShardPackedNative;
 import java.lang.ref.Reference;
 
 /**
@@ -21,7 +22,10 @@ import java.lang.ref.Reference;
  *
  * Vocabulary blocks of one buffer need no collective: {@link #merge} the blocks' partials.
  * Statistics and gradients equal {@link FusedLoss} on the whole rows up to the order of float32
- * additions. CPU batches only.
+ * additions. The {@link RowPartials} forms keep partials, coefficients and statistics in heap
+ * arrays and take CPU batches; the {@link NativePartials} forms keep every array in the batch's
+ * memory (device memory for a CUDA batch, combined with a {@link NativeAllReduce} or, for blocks
+ * of one device, {@link #merge(NativePartials, NativePartials)}) and take CPU and CUDA batches.
  */
 public final class ShardedLoss {
   private ShardedLoss() {}
@@ -164,9 +168,135 @@ public final class ShardedLoss {
     return d[0];
   }
 
+  // ---- partials in native memory (CPU or CUDA) ----------------------------------------------
+
+  /**
+   * The shard's partials into {@code out} ({@link NativePartials}: the batch's rows, memory space
+   * and stream), so a CUDA shard's partials stay in device memory.
+   */
+  public static void partialForward(NativeBatch shard, long vocabOffset, long vocabTotal,
+      LossSpec spec, NativePartials out) {
+    requireBatch(shard, spec);
+    requirePartials("out", out, shard);
+    NativeLibrary.ensureLoaded();
+    try {
+      check(ReweighShardPackedNative.reweigh_jni_packed_partial_forward(shard.logits,
+          shard.dtype.code, shard.rows, shard.vocab, shard.rowStride, shard.targets,
+          shard.targetsType.code, shard.offsets, shard.offsetsType.code, shard.samples,
+          shard.device.kind().code, shard.device.index(), shard.stream, spec.nativeFloats,
+          spec.nativeInts, vocabOffset, vocabTotal, out.address));
+    } finally {
+      Reference.reachabilityFence(shard);
+    }
+  }
+
+  /**
+   * {@code into = merge(into, from)} row by row in their memory space (vocabulary blocks of one
+   * device): both partials on the same device and stream, with the same rows.
+   */
+  public static void merge(NativePartials into, NativePartials from) {
+    requireNonNull("into", into);
+    requireNonNull("from", from);
+    if (from.rows != into.rows) {
+      throw new IllegalArgumentException(
+          "from has " + from.rows + " rows but into has " + into.rows);
+    }
+    from.requireSamePlace("from", into.device, into.stream, "into");
+    if (into.address == from.address && into.rows > 0) {
+      throw new IllegalArgumentException("into and from are the same partials");
+    }
+    NativeLibrary.ensureLoaded();
+    check(ReweighShardPackedNative.reweigh_jni_packed_partials_merge_on(
+        into.device.kind().code, into.device.index(), into.stream, into.rows, from.address,
+        into.address));
+  }
+
+  /**
+   * Combines this participant's partials with every other's through {@code group} (ranks holding
+   * vocabulary shards): MAX of the maxima into the work row, the rebase to it on the partials'
+   * device, then one SUM over the four sum rows. Every participant calls it with the same rows.
+   */
+  public static void combine(NativePartials partials, NativeAllReduce group) {
+    requireNonNull("partials", partials);
+    if (group == null) {
+      throw new IllegalArgumentException("group is null");
+    }
+    long n = partials.rows;
+    group.maxInto(partials.device, partials.stream, partials.address,
+        partials.globalMaxAddress(), n);
+    NativeLibrary.ensureLoaded();
+    check(ReweighShardPackedNative.reweigh_jni_packed_partials_rebase_on(
+        partials.device.kind().code, partials.device.index(), partials.stream, n,
+        partials.address));
+    group.sumInPlace(partials.device, partials.stream, partials.sumsAddress(),
+        Math.multiplyExact(4, n));
+  }
+
+  /**
+   * Statistics from combined partials into {@code out}, with native coefficients ({@code samples}
+   * float32; 0 for none) and total (one float64; 0 if not wanted), all in the batch's memory.
+   */
+  public static void stats(NativeBatch shard, long vocabTotal, NativePartials combined,
+      long coefficientsAddress, LossSpec spec, NativeStats out, long totalAddress) {
+    requireBatch(shard, spec);
+    requirePartials("combined", combined, shard);
+    if (out == null) {
+      throw new IllegalArgumentException("out is null");
+    }
+    NativeLibrary.ensureLoaded();
+    try {
+      check(ReweighShardPackedNative.reweigh_jni_packed_sharded_stats(shard.logits,
+          shard.dtype.code, shard.rows, shard.vocab, shard.rowStride, shard.targets,
+          shard.targetsType.code, shard.offsets, shard.offsetsType.code, shard.samples,
+          shard.device.kind().code, shard.device.index(), shard.stream, spec.nativeFloats,
+          spec.nativeInts, vocabTotal, combined.address, coefficientsAddress, out.loss,
+          out.logProbSum, out.tokenCount, out.meanEntropy, out.rowLse, out.rowLogp,
+          out.rowEntropy, totalAddress));
+    } finally {
+      Reference.reachabilityFence(shard);
+    }
+  }
+
+  /**
+   * This shard's slice of the gradient from combined native partials and native coefficients
+   * ({@code samples} float32), all in the batch's memory space.
+   */
+  public static void backward(NativeBatch shard, long vocabOffset, long vocabTotal,
+      NativePartials combined, long coefficientsAddress, LossSpec spec, NativeGrad grad) {
+    requireBatch(shard, spec);
+    requirePartials("combined", combined, shard);
+    if (coefficientsAddress == 0 && shard.samples > 0) {
+      throw new IllegalArgumentException("coefficients address is 0");
+    }
+    if (grad == null) {
+      throw new IllegalArgumentException("grad is null");
+    }
+    grad.check(shard);
+    NativeLibrary.ensureLoaded();
+    try {
+      check(ReweighShardPackedNative.reweigh_jni_packed_sharded_backward(shard.logits,
+          shard.dtype.code, shard.rows, shard.vocab, shard.rowStride, shard.targets,
+          shard.targetsType.code, shard.offsets, shard.offsetsType.code, shard.samples,
+          shard.device.kind().code, shard.device.index(), shard.stream, spec.nativeFloats,
+          spec.nativeInts, vocabOffset, vocabTotal, combined.address, coefficientsAddress,
+          grad.address, grad.rowStride));
+    } finally {
+      Reference.reachabilityFence(shard);
+      Reference.reachabilityFence(grad);
+    }
+  }
+
   // ---- argument checks --------------------------------------------------------------------
 
   private static void requireCpu(NativeBatch batch, LossSpec spec) {
+    requireBatch(batch, spec);
+    if (batch.device.isCuda()) {
+      throw new UnsupportedOperationException("batch lives on " + batch.device
+          + ": heap partials serve CPU batches; a CUDA batch takes NativePartials");
+    }
+  }
+
+  private static void requireBatch(NativeBatch batch, LossSpec spec) {
     if (batch == null) {
       throw new IllegalArgumentException("batch is null");
     }
@@ -174,10 +304,17 @@ public final class ShardedLoss {
       throw new IllegalArgumentException("spec is null");
     }
     batch.checkLive();
-    if (batch.device.isCuda()) {
-      throw new UnsupportedOperationException("batch lives on " + batch.device
-          + ": vocabulary-sharded partials run on CPU batches only");
+  }
+
+  private static void requireNonNull(String name, NativePartials p) {
+    if (p == null) {
+      throw new IllegalArgumentException(name + " is null");
     }
+  }
+
+  private static void requirePartials(String name, NativePartials p, NativeBatch batch) {
+    requireNonNull(name, p);
+    p.requireMatches(name, batch);
   }
 
   private static void requireRows(String name, RowPartials p, long rows) {

@@ -143,21 +143,7 @@ class ShardedLossTest {
 
     // Unsharded: the kernel and the float64 reference.
     float[] gradWhole = new float[rows * vocab];
-    LossResult whole;
-    if (bf16) {
-      short[] lb = new short[t.logits.length];
-      for (int i = 0; i < lb.length; i++) {
-        lb[i] = toBf16(t.logits[i]);
-      }
-      short[] gb = new short[lb.length];
-      whole = FusedLoss.forwardBackward(lb, vocab, targets, t.offsets, t.coefficients, spec, gb);
-      for (int i = 0; i < gb.length; i++) {
-        gradWhole[i] = Bf16Test.fromBf16(gb[i]);
-      }
-    } else {
-      whole = FusedLoss.forwardBackward(t.logits, vocab, targets, t.offsets, t.coefficients, spec,
-          gradWhole);
-    }
+    LossResult whole = unsharded(t, vocab, targets, spec, bf16, gradWhole);
     Reference64 ref =
         Reference64.compute(t.logits, vocab, targets, t.offsets, t.coefficients, named.o());
 
@@ -167,11 +153,7 @@ class ShardedLossTest {
         IntPointer tp = new IntPointer(targets);
         IntPointer op = new IntPointer(t.offsets)) {
       if (bf16) {
-        short[] lb = new short[rows * vocab];
-        for (int i = 0; i < lb.length; i++) {
-          lb[i] = toBf16(t.logits[i]);
-        }
-        ((ShortPointer) logits).put(lb);
+        ((ShortPointer) logits).put(bf16Logits(t.logits));
       } else {
         ((FloatPointer) logits).put(t.logits);
       }
@@ -228,6 +210,31 @@ class ShardedLossTest {
       Close.arrays("grad (group) vs unsharded", toDoubles(gradWhole), gg, gradTol, gradRtol);
       Close.arrays("grad (merge) vs float64", ref.grad, gm, gradTol, gradRtol);
     }
+  }
+
+  /** The unsharded kernel on t's stored logits; its gradient into {@code gradWhole}. */
+  static LossResult unsharded(TestBatch t, int vocab, int[] targets, LossSpec spec, boolean bf16,
+      float[] gradWhole) {
+    if (!bf16) {
+      return FusedLoss.forwardBackward(t.logits, vocab, targets, t.offsets, t.coefficients, spec,
+          gradWhole);
+    }
+    short[] lb = bf16Logits(t.logits);
+    short[] gb = new short[lb.length];
+    LossResult whole =
+        FusedLoss.forwardBackward(lb, vocab, targets, t.offsets, t.coefficients, spec, gb);
+    for (int i = 0; i < gb.length; i++) {
+      gradWhole[i] = Bf16Test.fromBf16(gb[i]);
+    }
+    return whole;
+  }
+
+  static short[] bf16Logits(float[] logits) {
+    short[] lb = new short[logits.length];
+    for (int i = 0; i < lb.length; i++) {
+      lb[i] = toBf16(logits[i]);
+    }
+    return lb;
   }
 
   static void compareStats(String route, LossResult whole, LossResult sharded, Reference64 ref,

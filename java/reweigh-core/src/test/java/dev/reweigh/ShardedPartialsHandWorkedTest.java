@@ -79,7 +79,8 @@ class ShardedPartialsHandWorkedTest {
     e = assertThrows(IllegalArgumentException.class,
         () -> ShardedLoss.merge(RowPartials.allocate(0), one));
     assertTrue(e.getMessage().contains("from has 1 rows but 0 are needed"), e.getMessage());
-    e = assertThrows(IllegalArgumentException.class, () -> ShardedLoss.combine(null, null));
+    e = assertThrows(IllegalArgumentException.class,
+        () -> ShardedLoss.combine((RowPartials) null, null));
     assertTrue(e.getMessage().contains("partials is null"), e.getMessage());
   }
 

@@ -59,8 +59,8 @@ public final class FusedLinearLoss {
 
   /**
    * The default logits budget for this head ({@link FusedLinearDriver#defaultChunkBytes}): 32
-   * MiB, or 256 rows of logits where the vocabulary is wide (V = 128256: 125.25 MiB fp32, 62.6
-   * MiB bf16), so the per-chunk weight-gradient update stays compute-bound.
+   * MiB, or 512 rows of logits when that is more (V = 32000 fp32: 62.5 MiB; V = 128256: 250.5
+   * MiB fp32, 125.25 MiB bf16), so the per-chunk GEMMs keep their full-matrix rate.
    */
   public static long defaultChunkBytes(LinearHead head) {
     if (head == null) {
@@ -76,8 +76,10 @@ public final class FusedLinearLoss {
     LinearLabels labels = head.labels(spec);
     long chunk = chunkRows(head.rows(), head.vocab(), head.dtype, chunkBytes);
     Tensor lse = newRowLse(head);
-    Chunks c = new Chunks(head, chunk, chunkBytes, GradAccumulation.HEAD_DTYPE, null, lse);
-    LinearStats stats = FusedLinearDriver.forward(labels, chunk, c);
+    LinearStats stats;
+    try (Chunks c = new Chunks(head, chunk, chunkBytes, GradAccumulation.HEAD_DTYPE, null, lse)) {
+      stats = FusedLinearDriver.forward(labels, chunk, c);
+    }
     return new LinearForward(head, spec, lse, stats);
   }
 
@@ -104,10 +106,11 @@ public final class FusedLinearLoss {
     boolean inHeadDtype =
         head.dtype == ScalarType.Float || accumulation == GradAccumulation.HEAD_DTYPE;
     Tensor into = intoWeightGrad && inHeadDtype ? Chunks.weightGrad(head) : null;
-    Chunks c = new Chunks(head, chunk, chunkBytes, accumulation, into, fwd.rowLse);
-    double total = FusedLinearDriver.backward(labels, fwd.stats, coefficients, chunk, c);
-    return new LinearResult(total, fwd, c.gradHidden, c.gradWeight, c.gradBias, chunk,
-        c.inWeightGrad);
+    try (Chunks c = new Chunks(head, chunk, chunkBytes, accumulation, into, fwd.rowLse)) {
+      double total = FusedLinearDriver.backward(labels, fwd.stats, coefficients, chunk, c);
+      return new LinearResult(total, fwd, c.gradHidden, c.gradWeight, c.gradBias, chunk,
+          c.inWeightGrad);
+    }
   }
 
   /** One pass: statistics, objective and gradients (accumulated in the head's dtype). */
@@ -155,10 +158,12 @@ public final class FusedLinearLoss {
     LinearLabels labels = head.labels(spec);
     long chunk = chunkRows(head.rows(), head.vocab(), head.dtype, chunkBytes);
     Tensor lse = newRowLse(head);
-    Chunks c = new Chunks(head, chunk, chunkBytes, accumulation, into, lse);
-    FusedLinearDriver.Pass pass = FusedLinearDriver.forwardBackward(labels, coefficients, chunk, c);
-    return new LinearResult(pass.total(), new LinearForward(head, spec, lse, pass.stats()),
-        c.gradHidden, c.gradWeight, c.gradBias, chunk, c.inWeightGrad);
+    try (Chunks c = new Chunks(head, chunk, chunkBytes, accumulation, into, lse)) {
+      FusedLinearDriver.Pass pass =
+          FusedLinearDriver.forwardBackward(labels, coefficients, chunk, c);
+      return new LinearResult(pass.total(), new LinearForward(head, spec, lse, pass.stats()),
+          c.gradHidden, c.gradWeight, c.gradBias, chunk, c.inWeightGrad);
+    }
   }
 
   private static Tensor newRowLse(LinearHead head) {
@@ -264,7 +269,7 @@ public final class FusedLinearLoss {
 
   // ---- the GEMMs around each chunk --------------------------------------------------------
 
-  private static final class Chunks implements FusedLinearDriver.Chunks {
+  private static final class Chunks implements FusedLinearDriver.Chunks, AutoCloseable {
     final LinearHead head;
     /** Per-row lse [rows], float32 on the head's device: written by forward, read by backward. */
     final Tensor lse;
@@ -288,6 +293,12 @@ public final class FusedLinearLoss {
      * copy of the transposed g block) come on top.
      */
     final long weightBlock;
+    /**
+     * The one [chunk, V] logits array every chunk's GEMM writes into (a view of its first n rows
+     * for a shorter last chunk) and the kernel overwrites with g: allocated once per pass, so the
+     * pages of a fresh chunk-sized array are not faulted in again for every chunk.
+     */
+    final Tensor logitsBuffer;
 
     /** {@code into}: the tensor the weight gradient is added into, or null for a fresh one. */
     Chunks(LinearHead head, long chunk, long chunkBytes, GradAccumulation accumulation,
@@ -304,6 +315,8 @@ public final class FusedLinearLoss {
       this.weightT = weight.t();
       this.bias = head.bias == null ? null : head.bias.detach();
       this.rowOffsets = torch.arange(new Scalar(chunk + 1), head.targets.options());
+      this.logitsBuffer = head.weight.new_empty(new long[] {chunk, head.vocab()},
+          new TensorOptions(head.dtype));
       this.gradHidden = torch.zeros_like(hidden);
       this.inWeightGrad = into != null;
       this.gradWeight = into != null ? into : head.weight.new_zeros(
@@ -392,8 +405,19 @@ public final class FusedLinearLoss {
     /** The chunk's logits [n, V] as a batch with one sample per row. */
     TorchBatch logits(long r0, long n) {
       Tensor h = hidden.narrow(0, r0, n);
-      Tensor z = bias == null ? h.matmul(weightT) : torch.addmm(bias, h, weightT);
+      Tensor z = logitsBuffer.narrow(0, 0, n);
+      if (bias == null) {
+        torch.mm_out(z, h, weightT);
+      } else {
+        torch.addmm_out(z, bias, h, weightT);
+      }
       return TorchBatch.of(z, head.targets.narrow(0, r0, n), rowOffsets.narrow(0, 0, n + 1));
+    }
+
+    /** Frees the logits array when the pass ends, not when the collector finds it. */
+    @Override
+    public void close() {
+      logitsBuffer.close();
     }
 
     /** g (the chunk's weighted gradient, [n, V]) into grad_hidden, grad_W and grad_b. */

@@ -1,6 +1,8 @@
 package dev.reweigh.pytorch;
 
 import dev.reweigh.AllReduce;
+import dev.reweigh.Device;
+import dev.reweigh.NativeAllReduce;
 import java.time.Duration;
 import java.util.Objects;
 import org.bytedeco.javacpp.DoublePointer;
@@ -9,6 +11,7 @@ import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.chrono.Milliseconds;
 import org.bytedeco.pytorch.AllreduceOptions;
 import org.bytedeco.pytorch.Backend;
+import org.bytedeco.pytorch.DeviceOptional;
 import org.bytedeco.pytorch.ProcessGroupGloo;
 import org.bytedeco.pytorch.ReduceOp;
 import org.bytedeco.pytorch.TCPStore;
@@ -26,9 +29,12 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * any other CPU backend can be wrapped with {@link #of(Backend, int, int)}. Every call blocks
  * until the collective completes, and fails (libtorch's error, as a RuntimeException) after the
  * group's timeout when a rank is missing. Host arrays travel as CPU tensors over the arrays'
- * own memory, so a CPU backend reduces them in place.
+ * own memory, so a CPU backend reduces them in place. As a {@link NativeAllReduce} it reduces
+ * native memory where it lies: host memory through a CPU backend, or, wrapping a {@code
+ * ProcessGroupNCCL} with {@link #of(Backend, int, int)}, a CUDA device's memory (the partials of
+ * {@link dev.reweigh.NativePartials}) without a copy to the host.
  */
-public final class TorchAllReduce implements AllReduce {
+public final class TorchAllReduce implements AllReduce, NativeAllReduce {
   private final Backend group;
   private final int rank;
   private final int size;
@@ -112,6 +118,64 @@ public final class TorchAllReduce implements AllReduce {
     }
   }
 
+  /**
+   * The MAX over the group's ranks of {@code count} floats at {@code source} into {@code target},
+   * in the memory of {@code device} (a CUDA device for {@code ProcessGroupNCCL}, host memory for
+   * Gloo). On CUDA, {@code stream} must be libtorch's current stream of that device: the process
+   * group orders its collective after the work queued there, and work queued there after this
+   * call sees the reduced values.
+   */
+  @Override
+  public void maxInto(Device device, long stream, long source, long target, long count) {
+    Tensor s = view(device, stream, source, count, "source");
+    Tensor t = view(device, stream, target, count, "target");
+    if (count > 0) {
+      if (source != target) {
+        t.copy_(s);
+      }
+      reduce(t, ReduceOp.RedOpType.MAX);
+    }
+  }
+
+  /** The SUM over the group's ranks, in place; the same memory and stream rules as maxInto. */
+  @Override
+  public void sumInPlace(Device device, long stream, long address, long count) {
+    Tensor t = view(device, stream, address, count, "address");
+    if (count > 0) {
+      reduce(t, ReduceOp.RedOpType.SUM);
+    }
+  }
+
+  /** {@code count} float32 at {@code address} on {@code device} as a tensor that owns nothing. */
+  private static Tensor view(Device device, long stream, long address, long count, String name) {
+    Objects.requireNonNull(device, "device");
+    if (count < 0) {
+      throw new IllegalArgumentException("count = " + count + " must be >= 0");
+    }
+    if (address == 0 && count > 0) {
+      throw new IllegalArgumentException(name + " is 0");
+    }
+    TensorOptions options = new TensorOptions(ScalarType.Float);
+    if (device.isCuda()) {
+      long current = CudaStreams.currentStream(device.index());
+      if (stream != current) {
+        throw new IllegalArgumentException("stream = " + stream + " is not libtorch's current"
+            + " stream of " + device + " (" + current + "), which the collective follows");
+      }
+      options = options.device(new DeviceOptional(new org.bytedeco.pytorch.Device(
+          torch.DeviceType.CUDA, (byte) device.index())));
+    } else if (stream != 0) {
+      throw new IllegalArgumentException("stream = " + stream + " must be 0 for host memory");
+    }
+    final long where = address;
+    Pointer data = new Pointer() {
+      {
+        this.address = where;
+      }
+    };
+    return torch.from_blob(data, new long[] {count}, options);
+  }
+
   private void reduceFloats(float[] values, ReduceOp.RedOpType op) {
     Objects.requireNonNull(values, "values");
     if (values.length > 0) {
@@ -128,7 +192,10 @@ public final class TorchAllReduce implements AllReduce {
    * has nothing to exchange on any rank.
    */
   private void reduce(Pointer data, long length, ScalarType type, ReduceOp.RedOpType op) {
-    Tensor t = torch.from_blob(data, new long[] {length}, new TensorOptions(type));
+    reduce(torch.from_blob(data, new long[] {length}, new TensorOptions(type)), op);
+  }
+
+  private void reduce(Tensor t, ReduceOp.RedOpType op) {
     AllreduceOptions options = new AllreduceOptions();
     options.reduceOp(new ReduceOp(op));
     TensorVector tensors = new TensorVector(t);

@@ -440,24 +440,30 @@ class FusedLinearLossTest {
     assertEquals(1, FusedLinearLoss.chunkRows(1000, 10, ScalarType.Float, 39));
   }
 
-  /** The default budget, worked by hand: 32 MiB, or 256 rows of logits when that is more. */
+  /** The default budget, worked by hand: 32 MiB, or 512 rows of logits when that is more. */
   @Test
-  void defaultChunkBytesHoldsAtLeast256Rows() {
+  void defaultChunkBytesHoldsAtLeast512Rows() {
     Tensor y = Tensors.longs(new long[] {0}, 1);
     Tensor o = Tensors.longs(new long[] {0, 1}, 2);
-    // 256 * 128256 * 4 B = 131334144 B (125.25 MiB) > 32 MiB: 256 fp32 rows.
+    // 512 * 128256 * 4 B = 262668288 B (250.5 MiB) > 32 MiB: 512 fp32 rows.
     LinearHead wide = LinearHead.of(torch.zeros(new long[] {1, 4}),
         torch.zeros(new long[] {128256, 4}), null, y, o);
-    assertEquals(131334144L, FusedLinearLoss.defaultChunkBytes(wide));
-    assertEquals(256, FusedLinearLoss.chunkRows(2048, 128256, ScalarType.Float, 131334144L));
-    // bf16: 256 * 128256 * 2 B = 65667072 B.
+    assertEquals(262668288L, FusedLinearLoss.defaultChunkBytes(wide));
+    assertEquals(512, FusedLinearLoss.chunkRows(2048, 128256, ScalarType.Float, 262668288L));
+    // bf16: 512 * 128256 * 2 B = 131334144 B.
     LinearHead wideBf16 = LinearHead.of(torch.zeros(new long[] {1, 4}).to(ScalarType.BFloat16),
         torch.zeros(new long[] {128256, 4}).to(ScalarType.BFloat16), null, y, o);
-    assertEquals(65667072L, FusedLinearLoss.defaultChunkBytes(wideBf16));
-    // 256 * 32000 * 4 B = 32768000 B < 32 MiB = 33554432 B: the 32 MiB default.
+    assertEquals(131334144L, FusedLinearLoss.defaultChunkBytes(wideBf16));
+    // fp32 at V = 32000: 512 * 32000 * 4 B = 65536000 B (62.5 MiB) > 32 MiB.
     LinearHead narrow = LinearHead.of(torch.zeros(new long[] {1, 4}),
         torch.zeros(new long[] {32000, 4}), null, y, o);
-    assertEquals(33554432L, FusedLinearLoss.defaultChunkBytes(narrow));
+    assertEquals(65536000L, FusedLinearLoss.defaultChunkBytes(narrow));
+    assertEquals(512, FusedLinearLoss.chunkRows(4096, 32000, ScalarType.Float, 65536000L));
+    // bf16 at V = 32000: 512 * 32000 * 2 B = 32768000 B < 32 MiB = 33554432 B: the 32 MiB floor.
+    LinearHead narrowBf16 = LinearHead.of(torch.zeros(new long[] {1, 4}).to(ScalarType.BFloat16),
+        torch.zeros(new long[] {32000, 4}).to(ScalarType.BFloat16), null, y, o);
+    assertEquals(33554432L, FusedLinearLoss.defaultChunkBytes(narrowBf16));
+    assertEquals(512, FusedLinearLoss.chunkRows(4096, 32000, ScalarType.BFloat16, 33554432L));
   }
 
   @Test
