@@ -5,8 +5,11 @@
  *  - the conversion itself, on constructed ties, near-ties and NaN, against
  *    reference.h's float_to_bf16_bits (written independently of src/common/bf16.h);
  *  - every CPU variant's bf16 gradient store: bf16 logits widen exactly to fp32, so a
- *    bf16 call computes the same fp32 gradient as an fp32 call on the widened logits,
- *    and each stored bf16 element must be that value rounded. Vocabularies leave scalar
+ *    bf16 call computes the same fp32 gradient as an fp32 call on the widened logits
+ *    (the backward exactly; the fused kernel up to the grouping of its softmax sums,
+ *    which a bf16 row takes in lane pairs: one fp32 ulp of d, which these seeded rows
+ *    do not carry across a bf16 rounding boundary), and each stored bf16 element must
+ *    be that value rounded. Vocabularies leave scalar
  *    tails so the vector stores and the scalar stores are both checked; the backward's
  *    run over rows long enough to stream (non-temporal lane pairs, ce_simd.h) and over
  *    NaN and -inf logits (a quiet NaN must stay that NaN, rounded as float_to_bf16).
@@ -161,6 +164,67 @@ TEST(Bf16Rounding, EveryIsaBackwardStoresTheRoundedFp32Gradient) {
     }
     EXPECT_GT(ran, 0);
     EXPECT_GT(nan_seen, 0);  // the NaN row really produced NaN gradients
+}
+
+/*
+ * The fused bf16 kernel computes its pairs on a grid fixed at the row's start and
+ * streams a separate gradient whose lines start anywhere on that grid (ce_simd.h,
+ * stream_shifted): each line is put together from two neighbouring pairs. Every start
+ * of g within a 64-byte line (each 2-byte step, so also the steps not on a dword, which
+ * do not stream) must give the in-place result bit for bit, on a vocabulary with a
+ * vector and a scalar tail, in rows long enough to stream.
+ */
+TEST(Bf16Rounding, EveryIsaFusedGradientIsTheSameAtEveryGradAddress) {
+    IsaGuard guard;
+    int ran = 0;
+    GenSpec gen;
+    gen.rows = 3;
+    gen.vocab = 20000 + 16 + 3;  // a W = 16 vector and a scalar tail after the pairs
+    gen.bf16_values = true;
+    reweigh_ce_options_t o = reweigh_ce_options_default();
+    o.label_smoothing = 0.1f;  // b != 0: the subtracting lanes
+    for (const reweigh_ce_options_t& opts : {reweigh_ce_options_default(), o}) {
+        const Problem p = make_problem(gen, opts, 99);
+        for (const std::string& isa : all_isas()) {
+            if (!select_isa(isa)) continue;
+            Layout l16;
+            l16.logits_dtype = REWEIGH_DTYPE_BF16;
+            Buffers in(p, l16);
+            reweigh_ce_grad_t gin{in.logits_mut(), in.stride};
+            ASSERT_EQ(reweigh_ce_forward_backward(&in.batch, &p.options, in.coefficients.data(), nullptr, &gin, nullptr),
+                      REWEIGH_STATUS_OK)
+                << isa << " " << reweigh_last_error();
+            const std::vector<double> want = read_in_place(in, p.rows, p.vocab);
+            Buffers b16(p, l16);
+            const size_t n = static_cast<size_t>(p.rows * b16.stride);
+            std::vector<uint16_t> raw(n + 64);
+            const uintptr_t base = reinterpret_cast<uintptr_t>(raw.data());
+            for (int shift = 0; shift < 32; ++shift) {
+                // g at byte offset 2 * shift past a 64-byte line.
+                uint16_t* g = raw.data() + ((64 - base % 64) % 64) / 2 + shift;
+                reweigh_ce_grad_t gv{g, b16.stride};
+                ASSERT_EQ(reweigh_ce_forward_backward(&b16.batch, &p.options, b16.coefficients.data(), nullptr, &gv,
+                                                      nullptr),
+                          REWEIGH_STATUS_OK)
+                    << isa << " " << reweigh_last_error();
+                int bad = 0;
+                for (int64_t r = 0; r < p.rows; ++r) {
+                    for (int64_t v = 0; v < p.vocab; ++v) {
+                        const double got = bf16_bits_to_float(g[r * b16.stride + v]);
+                        const double ref = want[static_cast<size_t>(r * p.vocab + v)];
+                        if (!(got == ref) && bad++ < 3) {
+                            ADD_FAILURE() << isa << " eps=" << opts.label_smoothing << " g 64-byte line + "
+                                          << 2 * shift << " bytes, row " << r << " element " << v << ": " << got
+                                          << ", in place " << ref;
+                        }
+                    }
+                }
+                EXPECT_EQ(bad, 0) << isa << " shift " << shift;
+            }
+            ++ran;
+        }
+    }
+    EXPECT_GT(ran, 0);
 }
 
 }  // namespace

@@ -59,9 +59,31 @@
  * odd ones in one instruction, one store per pair (AVX2: 4.60 instructions
  * per logit against 7.51). The math is per lane, so every element gets the
  * same value whichever pair, vector or overlapping tail computes it, and the
- * pairs can start at the gradient's first 64-byte line. Passes 1 to 3 of the
- * fused kernel keep memory order: their sums and the cached e follow the
- * row's layout, which must not depend on the buffers' addresses.
+ * pairs can start at the gradient's first 64-byte line. Passes 1 and 2 read
+ * a bf16 row in pairs too, on a grid fixed at the row's start, so their sums
+ * (and the forward's) depend on the row alone, never on a buffer's address;
+ * the fused kernel caches e in that lane order and its pass 3 keeps the grid,
+ * so a streamed gradient whose lines fall elsewhere on it is put together
+ * from two neighbouring pairs by one permute per 4W bytes (stream_shifted).
+ * The cost: a bf16 row's sums group the logits differently from the same row
+ * widened to fp32, so the two results can differ in the last fp32 bit of d.
+ *
+ * [Note: bf16 gradients without NaN] Rounding to bf16 costs four
+ * instructions per vector plus two (AVX-512) or three (AVX2) to keep a NaN
+ * a NaN: adding 0x7fff + lsb to a NaN whose low 16 bits are 0x8000 or more
+ * can carry out of the payload. The lane-pair stores skip that fix-up
+ * (kNaN false) where no such NaN can occur, bit-identical to rounding with
+ * it:
+ *   - the fused kernel's pass 3: every cached e lies in [0, 1] when
+ *     d = sum e is finite (a NaN or +inf logit makes d NaN), so with d and
+ *     the row's coefficients a and b finite, a e - b is a number or an
+ *     overflowed infinity, never a NaN;
+ *   - the backward (bf16 logits, so a bf16 gradient): with lse, a, b, the
+ *     scale and the softcap not NaN, a NaN lane comes from a NaN logit,
+ *     whose low 16 bits are zero and stay zero through the lane arithmetic
+ *     (x86 propagates the NaN operand's payload, quieted, or makes the
+ *     default NaN 0x7fc00000); rounding adds at most 0x8000 to such a lane
+ *     and leaves its upper half, the bf16 NaN, unchanged.
  *
  * [Note: streaming the gradient] When the gradient goes to its own buffer (not
  * in place) its lines are not in cache, and an ordinary store first reads each
@@ -141,8 +163,10 @@ struct SimdRowKernels {
      * Writes the 2W gradient elements of pair x at v: in memory order, or,
      * kInterleaved (the lanes of a bf16 source), a holding the even elements
      * and b the odd ones. nt: non-temporal (g + v aligned to the bytes written).
+     * kNaN false: the caller knows x holds no NaN, so bf16 rounding skips the
+     * quiet-NaN fix-up ([Note: bf16 gradients without NaN]).
      */
-    template <bool kInterleaved>
+    template <bool kInterleaved, bool kNaN = true>
     REWEIGH_SIMD_INLINE static void store_pair(void* g, int32_t dtype, int64_t v, const Pair& x, bool nt) {
         if (dtype == REWEIGH_DTYPE_F32) {
             float* gf = static_cast<float*>(g) + v;
@@ -158,9 +182,9 @@ struct SimdRowKernels {
         uint16_t* gh = static_cast<uint16_t*>(g) + v;
         if (kInterleaved) {
             if (nt) {
-                V::stream_bf16_pair(gh, x.a, x.b);
+                V::stream_bits(gh, V::template bf16_pair_bits<kNaN>(x.a, x.b));
             } else {
-                V::store_bf16_pair(gh, x.a, x.b);
+                V::store_bits(gh, V::template bf16_pair_bits<kNaN>(x.a, x.b));
             }
         } else if (nt) {
             V::stream_bf16(gh, x.a);
@@ -192,36 +216,81 @@ struct SimdRowKernels {
      * with the same values; interleaved pairs sit on the source's lines
      * ([Note: bf16 lane order]) and stream only when g's lines match.
      */
-    template <bool kInterleaved, class At>
+    template <bool kInterleaved, bool kNaN, class At>
     REWEIGH_SIMD_INLINE static void write_grad(void* g, int32_t dtype, int64_t h, int64_t vend2, bool stream, At&& at) {
         const int64_t es = elem_bytes(dtype);
         const int64_t pair = 2 * W;
         int64_t v = h;
         const uintptr_t misalign = (reinterpret_cast<uintptr_t>(g) + static_cast<uintptr_t>(h * es)) % 64;
         if (stream && misalign != 0) {
-            if (kInterleaved || vend2 - h < 64 / es + 2 * pair) {
+            if (vend2 - h < 64 / es + 2 * pair + (kInterleaved ? 2 * pair : 0)) {
                 stream = false;
+            } else if (kInterleaved) {
+                if (misalign % 4 != 0) {
+                    stream = false;
+                } else {
+                    stream_shifted<kNaN>(static_cast<uint16_t*>(g), h, vend2, static_cast<int64_t>(64 - misalign) / 2, at);
+                    return;
+                }
             } else {
                 const int64_t first = h + static_cast<int64_t>((64 - misalign) / static_cast<uintptr_t>(es));
-                for (; v < first; v += pair) store_pair<kInterleaved>(g, dtype, v, at(v), false);
+                for (; v < first; v += pair) store_pair<kInterleaved, kNaN>(g, dtype, v, at(v), false);
                 v = first;
             }
         }
         if (stream) {
-            v = dtype == REWEIGH_DTYPE_F32 ? stream_lines<kInterleaved, 1>(g, dtype, v, vend2, at)
-                                           : stream_lines<kInterleaved, kBf16PairsPerLine>(g, dtype, v, vend2, at);
+            v = dtype == REWEIGH_DTYPE_F32 ? stream_lines<kInterleaved, kNaN, 1>(g, dtype, v, vend2, at)
+                                           : stream_lines<kInterleaved, kNaN, kBf16PairsPerLine>(g, dtype, v, vend2, at);
         }
-        for (; v + pair <= vend2; v += pair) store_pair<kInterleaved>(g, dtype, v, at(v), false);
-        if (v < vend2) store_pair<kInterleaved>(g, dtype, vend2 - pair, at(vend2 - pair), false);
+        for (; v + pair <= vend2; v += pair) store_pair<kInterleaved, kNaN>(g, dtype, v, at(v), false);
+        if (v < vend2) store_pair<kInterleaved, kNaN>(g, dtype, vend2 - pair, at(vend2 - pair), false);
+    }
+
+    /*
+     * write_grad's interleaved bf16 pairs on a grid that does not meet g's
+     * lines ([Note: bf16 lane order]): pair k's packed bits c_k cover
+     * elements h + 2Wk ..; g's first line starts o elements after h, that is
+     * q whole pairs and r dwords into pair q. Each streamed 4W bytes is
+     * dwords [r, r + W) of c_{q+j}:c_{q+j+1} (V::shifted, one permute), so a
+     * line still goes out as back-to-back stores. Pairs before the first line
+     * and from the last streamed one on go out whole with ordinary stores,
+     * overlapping streamed lines with the same values.
+     */
+    template <bool kNaN, class At>
+    REWEIGH_SIMD_INLINE static void stream_shifted(uint16_t* g, int64_t h, int64_t vend2, int64_t o, At& at) {
+        using I = typename V::I;
+        constexpr int U = kBf16PairsPerLine;
+        const int64_t pair = 2 * W, n = (vend2 - h) / pair;
+        const int64_t q = o / pair;
+        const typename V::Shift sh = V::make_shift(static_cast<int>(o % pair / 2));
+        auto bits = [&](int64_t k) REWEIGH_SIMD_LAMBDA {
+            const Pair x = at(h + k * pair);
+            return V::template bf16_pair_bits<kNaN>(x.a, x.b);
+        };
+        for (int64_t k = 0; k < q; ++k) V::store_bits(g + h + k * pair, bits(k));
+        I prev = bits(q);
+        if (o % pair != 0) V::store_bits(g + h + q * pair, prev);
+        int64_t k = q + 1;  // the next pair to compute; output j = k - 1 - q
+        for (; k + U <= n; k += U) {
+            I out[U];
+            for (int u = 0; u < U; ++u) {
+                const I cur = bits(k + u);
+                out[u] = V::shifted(prev, cur, sh);
+                prev = cur;
+            }
+            for (int u = 0; u < U; ++u) V::stream_bits(g + h + o + (k - 1 - q + u) * pair, out[u]);
+        }
+        V::store_bits(g + h + (k - 1) * pair, prev);
+        for (; k < n; ++k) V::store_bits(g + h + k * pair, bits(k));
     }
 
     /* Streams U pairs at a time from v (on a line of g); returns where it stopped. */
-    template <bool kInterleaved, int U, class At>
+    template <bool kInterleaved, bool kNaN, int U, class At>
     REWEIGH_SIMD_INLINE static int64_t stream_lines(void* g, int32_t dtype, int64_t v, int64_t vend2, At& at) {
         for (; v + U * 2 * W <= vend2; v += U * 2 * W) {
             Pair r[U];
             for (int u = 0; u < U; ++u) r[u] = at(v + u * 2 * W);
-            for (int u = 0; u < U; ++u) store_pair<kInterleaved>(g, dtype, v + u * 2 * W, r[u], true);
+            for (int u = 0; u < U; ++u) store_pair<kInterleaved, kNaN>(g, dtype, v + u * 2 * W, r[u], true);
         }
         return v;
     }
@@ -243,14 +312,21 @@ struct SimdRowKernels {
         return zp_out;
     }
 
-    /* Row sources: see [Note: row sources] and [Note: bf16 lane order]. */
-    struct F32Src {
-        static constexpr bool kInterleaved = false;
+    /*
+     * Row sources: see [Note: row sources] and [Note: bf16 lane order]. An
+     * fp32 buffer read as stored: load2 takes the two vectors at v as they are,
+     * which is the lane order kInterleaved when they were written that way
+     * (the fused kernel's cached e of a bf16 row).
+     */
+    template <bool kI>
+    struct CacheSrc {
+        static constexpr bool kInterleaved = kI;
         const float* z;
         R load(int64_t v) const { return V::load(z + v); }
         Pair load2(int64_t v) const { return Pair{V::load(z + v), V::load(z + v + W)}; }
         float at(int64_t v) const { return z[v]; }
     };
+    using F32Src = CacheSrc<false>;
     struct Bf16Src {
         static constexpr bool kInterleaved = true;
         const uint16_t* z;
@@ -293,10 +369,14 @@ struct SimdRowKernels {
     }
 
     /*
-     * Passes 1 and 2 over the source's z'; e_out (nullable) receives exp(z' - m).
+     * Passes 1 and 2 over the source's z'; e_out (nullable) receives exp(z' - m),
+     * in memory order, or, kSourceOrder, in the source's lane order (a bf16
+     * source's pairs from the row's start: [Note: bf16 lane order]). Both
+     * passes take 2W logits per step through load2, so the sums follow the
+     * source's lane order, the same whichever order e_out gets.
      * Returns the softmax state and sum z'.
      */
-    template <class Src>
+    template <class Src, bool kSourceOrder = false>
     static reweigh::SoftmaxState softmax_row(const Src& zp, int64_t vocab, bool want_sum, float* e_out,
                                              float* sum_out, const void* next_z, int64_t next_es) {
         // Pass 1: max (and sum for label smoothing). Two accumulators hide the latency.
@@ -309,7 +389,8 @@ struct SimdRowKernels {
         int64_t v = 0;
         for (; v + 2 * W <= vocab; v += 2 * W) {
             if (pf != nullptr && split) __builtin_prefetch(pf + half + v * next_es / 2, 0 /* read */, 2 /* to L2 */);
-            R a = zp.load(v), b = zp.load(v + W);
+            const Pair x = zp.load2(v);
+            const R a = x.a, b = x.b;
             m0 = V::max(m0, a);
             m1 = V::max(m1, b);
             if (want_sum) {
@@ -347,13 +428,15 @@ struct SimdRowKernels {
         v = 0;
         for (; v + 2 * W <= vocab; v += 2 * W) {
             if (pf != nullptr) __builtin_prefetch(pf + (split ? v * next_es / 2 : v * next_es), 0, 2);
-            R x0 = V::sub(zp.load(v), vm), x1 = V::sub(zp.load(v + W), vm);
+            const Pair z2 = zp.load2(v);
+            R x0 = V::sub(z2.a, vm), x1 = V::sub(z2.b, vm);
             R e0 = V::exp(x0), e1 = V::exp(x1);
             d0 = V::add(d0, e0);
             d1 = V::add(d1, e1);
             q0 = V::fmadd(e0, V::max(vmin, x0), q0);
             q1 = V::fmadd(e1, V::max(vmin, x1), q1);
             if (e_out) {
+                if (Src::kInterleaved && !kSourceOrder) V::unpair(e0, e1, e0, e1);
                 V::store(e_out + v, e0);
                 V::store(e_out + v + W, e1);
             }
@@ -400,18 +483,19 @@ struct SimdRowKernels {
      * fs(v), as the scalar code would. f is per lane, so an element's value is
      * the same in a pair, a vector or an overlap, whatever h is. Interleaved
      * pairs start at g's first 64-byte line when streaming (h > 0 only then,
-     * never in place), so they stream whole lines. pf (nullable): the next
+     * never in place), so they stream whole lines; kRowGrid keeps them on the
+     * row's grid (h = 0: the fused kernel's cached e). pf (nullable): the next
      * row, prefetched at the offsets read ([Note: prefetching in the
      * backward]). The caller writes the target element and fences a stream.
      */
-    template <bool kInterleaved, class Src, class F, class Fs>
+    template <bool kInterleaved, bool kRowGrid = false, bool kNaN = true, class Src, class F, class Fs>
     REWEIGH_SIMD_INLINE static void write_row(void* g, int32_t dtype, int64_t vocab, bool stream, const Src& src,
                                               const char* pf, F&& f, Fs&& fs) {
         const int64_t vend1 = vocab - vocab % W;
         const int64_t es = elem_bytes(dtype);
         const uintptr_t misalign = reinterpret_cast<uintptr_t>(g) % 64;
         int64_t h = 0;
-        if (kInterleaved && stream && misalign % static_cast<uintptr_t>(es) == 0) {
+        if (kInterleaved && !kRowGrid && stream && misalign % static_cast<uintptr_t>(es) == 0) {
             h = static_cast<int64_t>((64 - misalign) % 64 / static_cast<uintptr_t>(es));
             if (h + 2 * W > vend1) h = 0;
         }
@@ -419,7 +503,7 @@ struct SimdRowKernels {
         for (; v < h; v += W) store_grad(g, dtype, v, f(src.load(v)));
         const int64_t vend2 = h + (vend1 - h) / (2 * W) * (2 * W);
         // One more prefetch than a 64-byte pair needs keeps this branch-free; see [Note: prefetching in the backward].
-        write_grad<kInterleaved>(g, dtype, h, vend2, stream, [&](int64_t u) REWEIGH_SIMD_LAMBDA {
+        write_grad<kInterleaved, kNaN>(g, dtype, h, vend2, stream, [&](int64_t u) REWEIGH_SIMD_LAMBDA {
             if (pf != nullptr) {
                 __builtin_prefetch(pf + u * es, 0, 2);
                 __builtin_prefetch(pf + u * es + 64, 0, 2);
@@ -443,15 +527,20 @@ struct SimdRowKernels {
                               ZpAt&& zp_at) {
         const R vlse = V::set1(ep.lse), va = V::set1(ep.a), vb = V::set1(ep.b);
         auto fs = [&](int64_t v) { return reweigh::grad_element(ep, zp_at(v), false, p); };
+        // [Note: bf16 gradients without NaN]: with no NaN among the row's constants, a NaN lane comes from a logit.
+        const bool logit_nans_only = !isnan(ep.lse) && !isnan(ep.a) && !isnan(ep.b) && !isnan(p.scale) && !isnan(p.softcap);
+        auto write = [&](auto&& f) REWEIGH_SIMD_LAMBDA {
+            if (logit_nans_only) write_row<Src::kInterleaved, false, false>(g, dtype, vocab, stream, src, pf, f, fs);
+            else write_row<Src::kInterleaved>(g, dtype, vocab, stream, src, pf, f, fs);
+        };
         if (ep.b == 0.0f && p.scale == 1.0f && p.softcap <= 0.0f) {
-            write_row<Src::kInterleaved>(g, dtype, vocab, stream, src, pf,
-                                         [&](R x) REWEIGH_SIMD_LAMBDA { return V::mul(va, V::exp(V::sub(x, vlse))); }, fs);
+            write([&](R x) REWEIGH_SIMD_LAMBDA { return V::mul(va, V::exp(V::sub(x, vlse))); });
         } else {
-            write_row<Src::kInterleaved>(g, dtype, vocab, stream, src, pf, [&](R z) REWEIGH_SIMD_LAMBDA {
+            write([&](R z) REWEIGH_SIMD_LAMBDA {
                 const R x = raw ? transform(z, p) : z;
                 const R gx = V::sub(V::mul(va, V::exp(V::sub(x, vlse))), vb);
                 return V::mul(gx, derivative(x, p));
-            }, fs);
+            });
         }
         store_grad_scalar(g, dtype, y, reweigh::grad_element(ep, zp_y, true, p));
         if (stream) V::fence();
@@ -481,8 +570,8 @@ struct SimdRowKernels {
         const bool softcap = p.softcap > 0.0f;
         const float zp_y = zp.at(y);  // read before g (possibly == z) is written
         float sum_zp = 0.0f;
-        const reweigh::SoftmaxState st = softmax_row(zp, vocab, p.eps > 0.0f, softcap ? nullptr : e_buf, &sum_zp,
-                                                     hints.next_z, elem_bytes(dtype));
+        const reweigh::SoftmaxState st = softmax_row<Src, true>(zp, vocab, p.eps > 0.0f, softcap ? nullptr : e_buf,
+                                                                &sum_zp, hints.next_z, elem_bytes(dtype));
         const reweigh::RowResult r = reweigh::row_finish(st, zp_y, sum_zp, vocab, p);
         const reweigh::GradEpilogue ep = reweigh::grad_epilogue(r.lse, k_of(r), vocab, p);
         const bool stream = streams(z, g, dtype, vocab);
@@ -492,18 +581,24 @@ struct SimdRowKernels {
                           [&](int64_t v) { return zp.at(v); });
             return r;
         }
-        // Pass 3 without softcap: p = e / d, dz'/dz = scale; e_buf holds the source's lane order.
+        // Pass 3 without softcap: p = e / d, dz'/dz = scale; e_buf holds the source's lane order,
+        // pairs from the row's start (kRowGrid), so the lanes match whatever g's address.
         const float inv_d = 1.0f / st.d;
         const float a = ep.a * inv_d * p.scale, b = ep.b * p.scale;
         const R va = V::set1(a), vb = V::set1(b);
-        const F32Src e{e_buf};
+        constexpr bool kI = Src::kInterleaved;
+        const CacheSrc<kI> e{e_buf};
         auto fs = [&](int64_t v) { return a * e_buf[v] - b; };
+        // [Note: bf16 gradients without NaN]
+        const bool nan_free = isfinite(st.d) && isfinite(a) && isfinite(b);
         if (b == 0.0f) {
-            write_row<false>(g, dtype, vocab, stream, e, nullptr,
-                             [&](R x) REWEIGH_SIMD_LAMBDA { return V::mul(va, x); }, fs);
+            auto f = [&](R x) REWEIGH_SIMD_LAMBDA { return V::mul(va, x); };
+            if (nan_free) write_row<kI, true, false>(g, dtype, vocab, stream, e, nullptr, f, fs);
+            else write_row<kI, true>(g, dtype, vocab, stream, e, nullptr, f, fs);
         } else {
-            write_row<false>(g, dtype, vocab, stream, e, nullptr,
-                             [&](R x) REWEIGH_SIMD_LAMBDA { return V::sub(V::mul(va, x), vb); }, fs);
+            auto f = [&](R x) REWEIGH_SIMD_LAMBDA { return V::sub(V::mul(va, x), vb); };
+            if (nan_free) write_row<kI, true, false>(g, dtype, vocab, stream, e, nullptr, f, fs);
+            else write_row<kI, true>(g, dtype, vocab, stream, e, nullptr, f, fs);
         }
         store_grad_scalar(g, dtype, y, reweigh::grad_element(ep, zp_y, true, p));
         if (stream) V::fence();
