@@ -40,7 +40,7 @@ public final class FusedLinearDriver {
    * flops, so R rows per chunk give R / e flops per byte of grad_W (e bytes per element), and
    * the chunk's GEMMs run at their full-matrix rate only from a few hundred rows: at 64 fp32
    * rows (2048, 2048, 128256) fp32 ran at 1.60 of libtorch's unfused time, at 256 rows 0.89, at
-   * 512 rows 0.78, and (4096, 1024, 32000) fp32 at 1.02 to 1.05 with 256 rows, 0.95 to 0.98 with
+   * 512 rows 0.78, and (4096, 1024, 32000) fp32 at 1.02 to 1.05 with 256 rows, 0.94 to 0.98 with
    * 512 (paired, docs/design.md §6).
    * 512 rows of logits stay under 1/8 of the unfused path's peak at both shapes (training-loop
    * accounting, docs/design.md §6).
