@@ -33,25 +33,38 @@ public final class FusedLinearDriver {
   public static final long MIN_CHUNK_ROWS = 512;
 
   /**
-   * The default budget for a head: {@link #DEFAULT_CHUNK_BYTES}, raised to {@link
-   * #MIN_CHUNK_ROWS} rows of logits when that is more (V = 32000: 62.5 MiB fp32, bf16 stays at
-   * 32 MiB; V = 128256: 250.5 MiB fp32, 125.25 MiB bf16). Every chunk's weight-gradient GEMM
-   * {@code grad_W += g^T h} reads and writes all of grad_W ({@code V x H}) for {@code 2 R V H}
-   * flops, so R rows per chunk give R / e flops per byte of grad_W (e bytes per element), and
-   * the chunk's GEMMs run at their full-matrix rate only from a few hundred rows: at 64 fp32
-   * rows (2048, 2048, 128256) fp32 ran at 1.60 of libtorch's unfused time, at 256 rows 0.89, at
-   * 512 rows 0.78, and (4096, 1024, 32000) fp32 at 1.02 to 1.05 with 256 rows, 0.95 to 0.98 with
-   * 512 (paired, docs/design.md §6).
-   * 512 rows of logits stay under 1/8 of the unfused path's peak at both shapes (training-loop
-   * accounting, docs/design.md §6).
+   * The rows per chunk {@link #defaultChunkBytes} plans for when their logits fit in {@link
+   * #PREFERRED_CHUNK_MAX_BYTES}.
+   */
+  public static final long PREFERRED_CHUNK_ROWS = 1024;
+
+  /** The most logits bytes for which {@link #defaultChunkBytes} takes PREFERRED_CHUNK_ROWS. */
+  public static final long PREFERRED_CHUNK_MAX_BYTES = 128L << 20;
+
+  /**
+   * The default budget for a head: {@link #PREFERRED_CHUNK_ROWS} rows of logits when they fit in
+   * {@link #PREFERRED_CHUNK_MAX_BYTES}, else {@link #MIN_CHUNK_ROWS}, and never below {@link
+   * #DEFAULT_CHUNK_BYTES} (V = 32000: 125 MiB fp32, 62.5 MiB bf16, 1024 rows; V = 128256: 250.5
+   * MiB fp32, 125.25 MiB bf16, 512 rows). Every chunk's weight-gradient GEMM {@code grad_W +=
+   * g^T h} reads and writes all of grad_W ({@code V x H}) for {@code 2 R V H} flops, so R rows
+   * per chunk give R / e flops per byte of grad_W (e bytes per element), and the chunk's GEMMs
+   * run at their full-matrix rate only from a few hundred rows: (2048, 2048, 128256) fp32 ran at
+   * 1.60 of libtorch's unfused time with 64 rows, 0.89 with 256, 0.78 with 512; (4096, 1024,
+   * 32000) fp32 at 1.02 to 1.05 with 256 rows, 0.94 to 0.98 with 512, 0.88 to 0.90 with 1024
+   * (paired, docs/design.md §6). The byte cap keeps the chunk under 1/8 of the unfused path's peak
+   * (training-loop accounting, docs/design.md §6): 1024 fp32 rows at V = 128256 would be 501 MiB
+   * of logits against that path's 4.2 GB.
    */
   public static long defaultChunkBytes(long vocab, int bytesPerLogit) {
     if (vocab < 1 || bytesPerLogit < 1) {
       throw new IllegalArgumentException("vocab = " + vocab + " and bytesPerLogit = "
           + bytesPerLogit + " must be >= 1");
     }
-    return Math.max(DEFAULT_CHUNK_BYTES,
-        Math.multiplyExact(MIN_CHUNK_ROWS, Math.multiplyExact(vocab, bytesPerLogit)));
+    long rowBytes = Math.multiplyExact(vocab, bytesPerLogit);
+    long preferred = Math.multiplyExact(PREFERRED_CHUNK_ROWS, rowBytes);
+    long bytes = preferred <= PREFERRED_CHUNK_MAX_BYTES ? preferred
+        : Math.multiplyExact(MIN_CHUNK_ROWS, rowBytes);
+    return Math.max(DEFAULT_CHUNK_BYTES, bytes);
   }
 
   /** Rows per chunk are a multiple of this when the budget holds at least that many. */

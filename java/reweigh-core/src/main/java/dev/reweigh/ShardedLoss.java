@@ -180,11 +180,8 @@ public final class ShardedLoss {
     requirePartials("out", out, shard);
     NativeLibrary.ensureLoaded();
     try {
-      check(ReweighShardPackedNative.reweigh_jni_packed_partial_forward(shard.logits,
-          shard.dtype.code, shard.rows, shard.vocab, shard.rowStride, shard.targets,
-          shard.targetsType.code, shard.offsets, shard.offsetsType.code, shard.samples,
-          shard.device.kind().code, shard.device.index(), shard.stream, spec.nativeFloats,
-          spec.nativeInts, vocabOffset, vocabTotal, out.address));
+      check(ReweighShardPackedNative.reweigh_jni_packed_partial_forward(packed(shard),
+          spec.nativeFloats, spec.nativeInts, vocabOffset, vocabTotal, out.address));
     } finally {
       Reference.reachabilityFence(shard);
     }
@@ -245,12 +242,9 @@ public final class ShardedLoss {
     }
     NativeLibrary.ensureLoaded();
     try {
-      check(ReweighShardPackedNative.reweigh_jni_packed_sharded_stats(shard.logits,
-          shard.dtype.code, shard.rows, shard.vocab, shard.rowStride, shard.targets,
-          shard.targetsType.code, shard.offsets, shard.offsetsType.code, shard.samples,
-          shard.device.kind().code, shard.device.index(), shard.stream, spec.nativeFloats,
-          spec.nativeInts, vocabTotal, combined.address, coefficientsAddress, out.loss,
-          out.logProbSum, out.tokenCount, out.meanEntropy, out.rowLse, out.rowLogp,
+      check(ReweighShardPackedNative.reweigh_jni_packed_sharded_stats(packed(shard),
+          spec.nativeFloats, spec.nativeInts, vocabTotal, combined.address, coefficientsAddress,
+          out.loss, out.logProbSum, out.tokenCount, out.meanEntropy, out.rowLse, out.rowLogp,
           out.rowEntropy, totalAddress));
     } finally {
       Reference.reachabilityFence(shard);
@@ -274,12 +268,9 @@ public final class ShardedLoss {
     grad.check(shard);
     NativeLibrary.ensureLoaded();
     try {
-      check(ReweighShardPackedNative.reweigh_jni_packed_sharded_backward(shard.logits,
-          shard.dtype.code, shard.rows, shard.vocab, shard.rowStride, shard.targets,
-          shard.targetsType.code, shard.offsets, shard.offsetsType.code, shard.samples,
-          shard.device.kind().code, shard.device.index(), shard.stream, spec.nativeFloats,
-          spec.nativeInts, vocabOffset, vocabTotal, combined.address, coefficientsAddress,
-          grad.address, grad.rowStride));
+      check(ReweighShardPackedNative.reweigh_jni_packed_sharded_backward(packed(shard),
+          spec.nativeFloats, spec.nativeInts, vocabOffset, vocabTotal, combined.address,
+          coefficientsAddress, grad.address, grad.rowStride));
     } finally {
       Reference.reachabilityFence(shard);
       Reference.reachabilityFence(grad);
@@ -294,6 +285,13 @@ public final class ShardedLoss {
       throw new UnsupportedOperationException("batch lives on " + batch.device
           + ": heap partials serve CPU batches; a CUDA batch takes NativePartials");
     }
+  }
+
+  /** The batch's 13 native parameters for {@link ReweighShardPackedNative}, in its order. */
+  private static long[] packed(NativeBatch b) {
+    return new long[] {b.logits, b.dtype.code, b.rows, b.vocab, b.rowStride, b.targets,
+        b.targetsType.code, b.offsets, b.offsetsType.code, b.samples, b.device.kind().code,
+        b.device.index(), b.stream};
   }
 
   private static void requireBatch(NativeBatch batch, LossSpec spec) {

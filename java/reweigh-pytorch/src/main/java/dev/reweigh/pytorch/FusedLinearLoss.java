@@ -58,9 +58,10 @@ public final class FusedLinearLoss {
   }
 
   /**
-   * The default logits budget for this head ({@link FusedLinearDriver#defaultChunkBytes}): 32
-   * MiB, or 512 rows of logits when that is more (V = 32000 fp32: 62.5 MiB; V = 128256: 250.5
-   * MiB fp32, 125.25 MiB bf16), so the per-chunk GEMMs keep their full-matrix rate.
+   * The default logits budget for this head ({@link FusedLinearDriver#defaultChunkBytes}): 1024
+   * rows of logits when they fit in 128 MiB, else 512 rows, never below 32 MiB (V = 32000: 125
+   * MiB fp32, 62.5 MiB bf16; V = 128256: 250.5 MiB fp32, 125.25 MiB bf16), so the per-chunk
+   * GEMMs keep their full-matrix rate.
    */
   public static long defaultChunkBytes(LinearHead head) {
     if (head == null) {
