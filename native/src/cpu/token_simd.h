@@ -160,8 +160,8 @@ struct TokenSimd {
      * next row]) exceed this recompute p in the gradient pass instead of
      * keeping e: the gradient pass re-reads the logits, and with all three
      * in a 2 MiB L2 part of them was evicted by then (1024 x 128256 fp32,
-     * 1.5 MiB per row: the entropy term cost 1.10x to 1.13x the step without
-     * it with kept exponentials, 0.98x to 1.03x recomputed, paired; bf16 rows
+     * 1.5 MiB per row: the entropy term cost 1.05x to 1.13x the step without
+     * it with kept exponentials, 0.96x to 1.06x recomputed, paired; bf16 rows
      * of 128256, 1.0 MiB, and fp32 rows of 32000 are faster kept).
      */
     static constexpr int64_t kKeptExponentialsBytes = int64_t{1} << 20;
@@ -178,7 +178,7 @@ struct TokenSimd {
                             const reweigh::EntropyEpilogue& h, void* g, const float* cache, float inv_d) {
         using K = SimdRowKernels<V>;
         const EntropyLanes<F32, Transform, L> src{z, cache, p, V::set1(e.lse), V::set1(inv_d),
-                                                       V::set1(e.a - h.kb * h.entropy), V::set1(-h.kb), V::set1(-e.b)};
+                                                  V::set1(e.a - h.kb * h.entropy), V::set1(-h.kb), V::set1(-e.b)};
         const bool stream = K::streams(z, g, dtype, vocab);
         K::template write_row<false>(g, dtype, vocab, stream, src, nullptr, [](R x) REWEIGH_SIMD_LAMBDA { return x; },
                                      [&](int64_t v) {
@@ -246,8 +246,8 @@ struct TokenSimd {
         }
         const float zp_y = reweigh::transform_logit(load_scalar(z, dtype, y), p);  // before g (maybe z) is written
         if (p.softcap > 0.0f) {
-            // The forward row leaves pass 0's z' in scratch; the gradient lanes read it (the logits' dtype
-            // no longer matters to them, so one instantiation serves F32 and BF16).
+            // The forward row leaves pass 0's fp32 z' in scratch; the gradient lanes read it, so one
+            // instantiation serves F32 and BF16 logits.
             const reweigh::RowResult r = K::forward_row(z, dtype, vocab, y, p, scratch, hints);
             const reweigh::GradEpilogue e = reweigh::grad_epilogue(r.lse, c.of(c.ctx, c.row, r), vocab, p);
             entropy_row<true, true, Lanes::capped>(z, dtype, vocab, y, zp_y, p, e, {kb, r.entropy}, g, scratch, 0.0f);
