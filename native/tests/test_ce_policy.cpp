@@ -271,7 +271,7 @@ TEST(CePolicy, AllIsasAllOptionsAgainstFloat64) {
  * streaming the gradient]); with the entropy term that is token_simd.h's
  * entropy_row through write_row (over the kept exponentials, recomputed p on
  * rows too long to keep them, or with a softcap over pass 0's z'); such a long
- * row without the term is ce_simd.h's backward row. Row strides of vocab + 3 put every row at a
+ * row without the term is ce_simd.h's fused row. Row strides of vocab + 3 put every row at a
  * different 64-byte misalignment, so the ordinary-store head and the
  * streamed lines both run; in place stores ordinarily: the two must agree bit
  * for bit, and both with the float64 reference.
@@ -289,7 +289,7 @@ TEST(CePolicy, StreamedEntropyGradientEqualsInPlace) {
             // Rows past token_simd.h's kKeptExponentialsBytes (2 x logits + 4 bytes per entry > 1 MiB):
             // p recomputed in the gradient pass.
             if (variant >= 6) gen.vocab = bf16 ? 131101 : 87383;
-            const bool entropy = variant != 8;  // 8: such a row without the term (forward, then backward row)
+            const bool entropy = variant != 8;  // 8: such a row without the term (the fused row)
             gen.bf16_values = bf16;
             reweigh_ce_options_t o = reweigh_ce_options_default();
             if (variant == 2 || variant == 3 || variant == 4 || variant == 5 || variant == 7) o.logit_scale = 1.3f;

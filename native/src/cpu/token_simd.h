@@ -24,9 +24,7 @@
  * coefficient_row is the one-pass policy step's row (include ce_simd.h
  * first): the row coefficient is computed from the row's statistics between
  * pass 2 and the gradient pass. Without an entropy term it is ce_simd.h's
- * fused row (SimdRowKernels<V>::fused_row_by), as forwardBackward (rows too
- * long to keep the exponentials in L2: its forward row, then its backward
- * row); with one,
+ * fused row (SimdRowKernels<V>::fused_row_by), as forwardBackward; with one,
  * passes 1 and 2 keep the exponentials and the lanes above take p = e / d
  * from them (EntropyLanes), so the gradient pass reads the row from
  * cache, computes no second exp and streams a separate gradient as the
@@ -160,12 +158,11 @@ struct TokenSimd {
      * Rows whose logits, kept exponentials (fp32) and the next row's logits
      * (prefetched into L2 by passes 1 and 2, ce_simd.h [Note: prefetching the
      * next row]) exceed this recompute p in the gradient pass instead of
-     * keeping e: with all three in a 2 MiB L2, part of the row was evicted
-     * before the passes that re-read it (1024 x 128256 fp32, 1.5 MiB per
-     * row, paired: the entropy term cost 1.11x to 1.13x the step without it
-     * with kept exponentials, 1.00x to 1.02x recomputed; the step without it
-     * went from 1.11x to 1.18x a memcpy of the same bytes to 1.05x to 1.09x;
-     * bf16 rows of 128256, 1.0 MiB, and fp32 rows of 32000 are faster kept).
+     * keeping e: the gradient pass re-reads the logits, and with all three
+     * in a 2 MiB L2 part of them was evicted by then (1024 x 128256 fp32,
+     * 1.5 MiB per row: the entropy term cost 1.05x to 1.13x the step without
+     * it with kept exponentials, 0.96x to 1.06x recomputed, paired; bf16 rows
+     * of 128256, 1.0 MiB, and fp32 rows of 32000 are faster kept).
      */
     static constexpr int64_t kKeptExponentialsBytes = int64_t{1} << 20;
 
@@ -181,7 +178,7 @@ struct TokenSimd {
                             const reweigh::EntropyEpilogue& h, void* g, const float* cache, float inv_d) {
         using K = SimdRowKernels<V>;
         const EntropyLanes<F32, Transform, L> src{z, cache, p, V::set1(e.lse), V::set1(inv_d),
-                                                       V::set1(e.a - h.kb * h.entropy), V::set1(-h.kb), V::set1(-e.b)};
+                                                  V::set1(e.a - h.kb * h.entropy), V::set1(-h.kb), V::set1(-e.b)};
         const bool stream = K::streams(z, g, dtype, vocab);
         K::template write_row<false>(g, dtype, vocab, stream, src, nullptr, [](R x) REWEIGH_SIMD_LAMBDA { return x; },
                                      [&](int64_t v) {
@@ -241,13 +238,6 @@ struct TokenSimd {
                                               float kb, void* g, float* scratch, const reweigh::cpu::RowHints& hints) {
         using K = SimdRowKernels<V>;
         if (kb == 0.0f) {
-            if (p.softcap <= 0.0f && !keeps_exponentials(dtype, vocab)) {
-                // Too long to keep e beside the logits and the next row: the forward row's statistics, then
-                // ce_simd.h's one-pass backward row, p = exp(z' - lse) from the logits still in L2.
-                const reweigh::RowResult r = K::forward_row(z, dtype, vocab, y, p, scratch, hints);
-                K::backward_row(z, dtype, vocab, y, r.lse, p, c.of(c.ctx, c.row, r), g, reweigh::cpu::RowHints{nullptr});
-                return r;
-            }
             return K::with_source(z, dtype, vocab, p, scratch, [&](const auto& zp) {
                 return K::fused_row_by(zp, z, dtype, vocab, y, p,
                                        [&](const reweigh::RowResult& r) { return c.of(c.ctx, c.row, r); }, g,
@@ -256,8 +246,8 @@ struct TokenSimd {
         }
         const float zp_y = reweigh::transform_logit(load_scalar(z, dtype, y), p);  // before g (maybe z) is written
         if (p.softcap > 0.0f) {
-            // The forward row leaves pass 0's z' in scratch; the gradient lanes read it (the logits' dtype
-            // no longer matters to them, so one instantiation serves F32 and BF16).
+            // The forward row leaves pass 0's fp32 z' in scratch; the gradient lanes read it, so one
+            // instantiation serves F32 and BF16 logits.
             const reweigh::RowResult r = K::forward_row(z, dtype, vocab, y, p, scratch, hints);
             const reweigh::GradEpilogue e = reweigh::grad_epilogue(r.lse, c.of(c.ctx, c.row, r), vocab, p);
             entropy_row<true, true, Lanes::capped>(z, dtype, vocab, y, zp_y, p, e, {kb, r.entropy}, g, scratch, 0.0f);
