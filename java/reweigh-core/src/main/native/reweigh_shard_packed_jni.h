@@ -14,20 +14,9 @@
 #include "reweigh/reweigh.h"
 #include "reweigh_jni.h"
 
-/*
- * The batch as 13 int64 values, in reweigh_jni_batch's parameter order: logits, logits dtype,
- * rows, vocab, row stride, targets, targets dtype, offsets, offsets dtype, samples, device type,
- * device index, stream.
- */
-#define REWEIGH_JNI_PACKED_BATCH_PARAMS \
-    const int64_t *batch, const double *float_options, const int64_t *int_options
-
-#define REWEIGH_JNI_PACKED_BATCH_ARGS                                                                       \
-    reweigh_ce_batch_t b = reweigh_jni_batch(                                                               \
-        (const void*)(intptr_t)batch[0], (int32_t)batch[1], batch[2], batch[3], batch[4],                  \
-        (const void*)(intptr_t)batch[5], (int32_t)batch[6], (const void*)(intptr_t)batch[7],               \
-        (int32_t)batch[8], batch[9], (int32_t)batch[10], (int32_t)batch[11], batch[12]);                    \
-    reweigh_ce_options_t o = reweigh_jni_options(float_options, int_options);                              \
+/* The batch and options as every binding of reweigh_jni.h takes them, plus the row count. */
+#define REWEIGH_JNI_PACKED_BATCH_ARGS \
+    REWEIGH_JNI_BATCH_ARGS;           \
     const int64_t rows = b.rows
 
 static inline reweigh_ce_partials_t reweigh_jni_packed_partials(float* base, int64_t rows) {
@@ -40,7 +29,7 @@ static inline reweigh_place_t reweigh_jni_place(int32_t device_type, int32_t dev
     return place;
 }
 
-static inline int32_t reweigh_jni_packed_partial_forward(REWEIGH_JNI_PACKED_BATCH_PARAMS, int64_t vocab_offset,
+static inline int32_t reweigh_jni_packed_partial_forward(REWEIGH_JNI_BATCH_PARAMS, int64_t vocab_offset,
                                                          int64_t vocab_total, float* partials) {
     REWEIGH_JNI_PACKED_BATCH_ARGS;
     reweigh_ce_partials_t p = reweigh_jni_packed_partials(partials, rows);
@@ -63,7 +52,7 @@ static inline int32_t reweigh_jni_packed_partials_rebase_on(int32_t device_type,
     return (int32_t)reweigh_ce_partials_rebase_on(&place, rows, partials + 5 * rows, &p);
 }
 
-static inline int32_t reweigh_jni_packed_sharded_stats(REWEIGH_JNI_PACKED_BATCH_PARAMS, int64_t vocab_total,
+static inline int32_t reweigh_jni_packed_sharded_stats(REWEIGH_JNI_BATCH_PARAMS, int64_t vocab_total,
                                                        float* partials, const float* coefficients, float* loss,
                                                        float* log_prob_sum, int64_t* token_count, float* mean_entropy,
                                                        float* row_lse, float* row_logp, float* row_entropy,
@@ -74,7 +63,7 @@ static inline int32_t reweigh_jni_packed_sharded_stats(REWEIGH_JNI_PACKED_BATCH_
     return (int32_t)reweigh_ce_sharded_stats(&b, vocab_total, &o, &p, coefficients, &st, total);
 }
 
-static inline int32_t reweigh_jni_packed_sharded_backward(REWEIGH_JNI_PACKED_BATCH_PARAMS, int64_t vocab_offset,
+static inline int32_t reweigh_jni_packed_sharded_backward(REWEIGH_JNI_BATCH_PARAMS, int64_t vocab_offset,
                                                           int64_t vocab_total, float* partials,
                                                           const float* coefficients, void* grad,
                                                           int64_t grad_row_stride) {

@@ -180,7 +180,8 @@ public final class ShardedLoss {
     requirePartials("out", out, shard);
     NativeLibrary.ensureLoaded();
     try {
-      check(ReweighShardPackedNative.reweigh_jni_packed_partial_forward(packed(shard),
+      check(ReweighShardPackedNative.reweigh_jni_packed_partial_forward(shard.logits,
+          shard.targets, shard.offsets, shard.nativeFields,
           spec.nativeFloats, spec.nativeInts, vocabOffset, vocabTotal, out.address));
     } finally {
       Reference.reachabilityFence(shard);
@@ -242,7 +243,8 @@ public final class ShardedLoss {
     }
     NativeLibrary.ensureLoaded();
     try {
-      check(ReweighShardPackedNative.reweigh_jni_packed_sharded_stats(packed(shard),
+      check(ReweighShardPackedNative.reweigh_jni_packed_sharded_stats(shard.logits,
+          shard.targets, shard.offsets, shard.nativeFields,
           spec.nativeFloats, spec.nativeInts, vocabTotal, combined.address, coefficientsAddress,
           out.loss, out.logProbSum, out.tokenCount, out.meanEntropy, out.rowLse, out.rowLogp,
           out.rowEntropy, totalAddress));
@@ -268,7 +270,8 @@ public final class ShardedLoss {
     grad.check(shard);
     NativeLibrary.ensureLoaded();
     try {
-      check(ReweighShardPackedNative.reweigh_jni_packed_sharded_backward(packed(shard),
+      check(ReweighShardPackedNative.reweigh_jni_packed_sharded_backward(shard.logits,
+          shard.targets, shard.offsets, shard.nativeFields,
           spec.nativeFloats, spec.nativeInts, vocabOffset, vocabTotal, combined.address,
           coefficientsAddress, grad.address, grad.rowStride));
     } finally {
@@ -285,13 +288,6 @@ public final class ShardedLoss {
       throw new UnsupportedOperationException("batch lives on " + batch.device
           + ": heap partials serve CPU batches; a CUDA batch takes NativePartials");
     }
-  }
-
-  /** The batch's 13 native parameters for {@link ReweighShardPackedNative}, in its order. */
-  private static long[] packed(NativeBatch b) {
-    return new long[] {b.logits, b.dtype.code, b.rows, b.vocab, b.rowStride, b.targets,
-        b.targetsType.code, b.offsets, b.offsetsType.code, b.samples, b.device.kind().code,
-        b.device.index(), b.stream};
   }
 
   private static void requireBatch(NativeBatch batch, LossSpec spec) {

@@ -11,11 +11,10 @@ import org.bytedeco.javacpp.annotation.Platform;
  * wrappers of {@code reweigh_shard_packed_jni.h}.
  *
  * <p>Internal: use {@link dev.reweigh.ShardedLoss} with {@link dev.reweigh.NativePartials}. The
- * batch arrives as 13 {@code long} values (the parameters of {@link ReweighNative}'s batch, in
- * their order: logits, dtype, rows, vocab, row stride, targets, their type, offsets, their
- * type, samples, device type, device index, stream); a shard's partials are
- * one packed {@code [6, rows]} float32 array by address, in the batch's memory space; statistics,
- * coefficients and the total by address as in {@link ReweighNative}. Every method returns a
+ * batch and options arrive as in {@link ReweighNative} (three addresses, the batch's packed
+ * scalars, the options' two arrays); a shard's partials are one packed {@code [6, rows]} float32
+ * array by address, in the batch's memory space; statistics, coefficients and the total by
+ * address as in {@link ReweighNative}. Every method returns a
  * {@code reweigh_status_t}; nothing here throws ({@link NoException}).
  */
 @Platform(include = {"reweigh/reweigh.h", "reweigh_jni.h", "reweigh_shard_packed_jni.h"},
@@ -29,7 +28,8 @@ public final class ReweighShardPackedNative {
   private ReweighShardPackedNative() {}
 
   public static native int reweigh_jni_packed_partial_forward(
-      @Cast("const int64_t*") long[] batch,
+      @Cast("const void*") long logits, @Cast("const void*") long targets,
+      @Cast("const void*") long offsets, @Cast("const int64_t*") long[] batchFields,
       @Cast("const double*") double[] floatOptions, @Cast("const int64_t*") long[] intOptions,
       long vocabOffset, long vocabTotal, @Cast("float*") long partials);
 
@@ -40,7 +40,8 @@ public final class ReweighShardPackedNative {
       long stream, long rows, @Cast("float*") long partials);
 
   public static native int reweigh_jni_packed_sharded_stats(
-      @Cast("const int64_t*") long[] batch,
+      @Cast("const void*") long logits, @Cast("const void*") long targets,
+      @Cast("const void*") long offsets, @Cast("const int64_t*") long[] batchFields,
       @Cast("const double*") double[] floatOptions, @Cast("const int64_t*") long[] intOptions,
       long vocabTotal, @Cast("float*") long partials, @Cast("const float*") long coefficients,
       @Cast("float*") long loss, @Cast("float*") long logProbSum,
@@ -49,7 +50,8 @@ public final class ReweighShardPackedNative {
       @Cast("double*") long total);
 
   public static native int reweigh_jni_packed_sharded_backward(
-      @Cast("const int64_t*") long[] batch,
+      @Cast("const void*") long logits, @Cast("const void*") long targets,
+      @Cast("const void*") long offsets, @Cast("const int64_t*") long[] batchFields,
       @Cast("const double*") double[] floatOptions, @Cast("const int64_t*") long[] intOptions,
       long vocabOffset, long vocabTotal, @Cast("float*") long partials,
       @Cast("const float*") long coefficients, @Cast("void*") long grad, long gradRowStride);
