@@ -162,15 +162,9 @@ public final class TokenLoss {
     if (logitsLength < 0) {
       throw new IllegalArgumentException("logits is null");
     }
-    if (targets == null) {
-      throw new IllegalArgumentException("targets is null");
-    }
-    if (offsets == null) {
-      throw new IllegalArgumentException("offsets is null");
-    }
-    if (spec == null) {
-      throw new IllegalArgumentException("spec is null");
-    }
+    AdapterChecks.requireNonNull(targets, "targets");
+    AdapterChecks.requireNonNull(offsets, "offsets");
+    AdapterChecks.requireNonNull(spec, "spec");
     if (vocab < 1) {
       throw new IllegalArgumentException("vocab = " + vocab + " must be >= 1");
     }
@@ -188,9 +182,7 @@ public final class TokenLoss {
 
   private static void checkRows(long rows, SampleStats stats, float[] rowWeights,
       float[] rowEntropyWeights) {
-    if (stats == null) {
-      throw new IllegalArgumentException("stats is null");
-    }
+    AdapterChecks.requireNonNull(stats, "stats");
     if (stats.rows() != rows) {
       throw new IllegalArgumentException("stats has " + stats.rows() + " rows but the batch has "
           + rows + ": pass the stats of forward on the same batch");
@@ -227,9 +219,7 @@ public final class TokenLoss {
   }
 
   private static void checkCoefficients(float[] coefficients, long samples) {
-    if (coefficients == null) {
-      throw new IllegalArgumentException("coefficients is null");
-    }
+    AdapterChecks.requireNonNull(coefficients, "coefficients");
     if (coefficients.length != samples) {
       throw new IllegalArgumentException("coefficients.length = " + coefficients.length
           + " must equal the number of samples = " + samples);
@@ -265,16 +255,10 @@ public final class TokenLoss {
 
   /** A live batch (CPU or CUDA), a spec and a gradient that fits the batch. */
   static void requireBatch(NativeBatch batch, LossSpec spec, NativeGrad grad) {
-    if (batch == null) {
-      throw new IllegalArgumentException("batch is null");
-    }
-    if (spec == null) {
-      throw new IllegalArgumentException("spec is null");
-    }
+    AdapterChecks.requireNonNull(batch, "batch");
+    AdapterChecks.requireNonNull(spec, "spec");
     batch.checkLive();
-    if (grad == null) {
-      throw new IllegalArgumentException("grad is null");
-    }
+    AdapterChecks.requireNonNull(grad, "grad");
     grad.check(batch);
   }
 

@@ -1,5 +1,6 @@
 package dev.reweigh.pytorch;
 
+import dev.reweigh.AdapterChecks;
 import dev.reweigh.LossSpec;
 import dev.reweigh.NativeGrad;
 import dev.reweigh.PolicyLoss;
@@ -42,15 +43,9 @@ public final class TorchTokenLoss {
    */
   public static void backward(TorchBatch batch, TorchStats stats, Tensor coefficients,
       Tensor rowWeights, Tensor rowEntropyWeights, LossSpec spec, Tensor grad) {
-    if (batch == null) {
-      throw new IllegalArgumentException("batch is null");
-    }
-    if (spec == null) {
-      throw new IllegalArgumentException("spec is null");
-    }
-    if (stats == null) {
-      throw new IllegalArgumentException("stats is null");
-    }
+    AdapterChecks.requireNonNull(batch, "batch");
+    AdapterChecks.requireNonNull(spec, "spec");
+    AdapterChecks.requireNonNull(stats, "stats");
     TorchChecks.requireFloatVector(stats.rowLse(), "stats.rowLse", batch.rows(), batch.device());
     TorchChecks.requireFloatVector(coefficients, "coefficients", batch.samples(), batch.device());
     TorchChecks.requireFloatVector(rowWeights, "rowWeights", batch.rows(), batch.device());
@@ -91,9 +86,7 @@ public final class TorchTokenLoss {
    */
   public static void step(TorchBatch batch, TorchStats stats, float[] rowWeights,
       float[] rowEntropyWeights, boolean inPlace) {
-    if (batch == null) {
-      throw new IllegalArgumentException("batch is null");
-    }
+    AdapterChecks.requireNonNull(batch, "batch");
     Tensor logits = batch.logits();
     if (!logits.requires_grad()) {
       throw new IllegalArgumentException("logits does not require grad: step() needs the model's"
@@ -123,9 +116,7 @@ public final class TorchTokenLoss {
   public static PolicyResult policyStep(TorchBatch batch, LossSpec spec, PolicySpec policy,
       float[] oldLogp, float[] advantages, float[] refLogp, float[] entropyWeights,
       boolean inPlace) {
-    if (batch == null) {
-      throw new IllegalArgumentException("batch is null");
-    }
+    AdapterChecks.requireNonNull(batch, "batch");
     Tensor logits = batch.logits();
     if (!logits.requires_grad()) {
       throw new IllegalArgumentException("logits does not require grad: policyStep() needs the"
