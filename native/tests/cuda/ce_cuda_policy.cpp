@@ -168,26 +168,16 @@ Batch make_batch(int64_t rows, int64_t vocab, int64_t samples, int32_t dtype, co
     b.dtype = dtype;
     b.ref_dtype = dtype == F16 ? F32 : dtype;
     std::mt19937_64 rng(seed);
-    std::normal_distribution<float> normal(0.0f, 2.0f);
     std::uniform_real_distribution<double> unit(0.0, 1.0);
-    b.logits.assign(static_cast<size_t>(rows * vocab) * esize(dtype), 0);
-    b.logits_ref.assign(static_cast<size_t>(rows * vocab) * esize(b.ref_dtype), 0);
-    for (int64_t i = 0; i < rows * vocab; ++i) {
-        encode(dtype, b.logits, i, normal(rng) + ((i / vocab) % 4 == 3 ? 30.0f : 0.0f));
-        encode(b.ref_dtype, b.logits_ref, i, decode(dtype, b.logits, i));
-    }
+    random_logits(rows, vocab, dtype, b.ref_dtype, rng, b.logits, b.logits_ref);
     /* Rows r % 4 < 2 stay counted: they carry the clipped ratios (below). */
     b.t.resize(static_cast<size_t>(rows));
     for (size_t r = 0; r < b.t.size(); ++r) {
         const bool ignored = r % 4 >= 2 && unit(rng) < o.ignore_fraction;
         b.t[r] = ignored ? -100 : static_cast<int64_t>(rng() % static_cast<uint64_t>(vocab));
     }
-    std::vector<int64_t> off(static_cast<size_t>(samples + 1), 0);
-    for (int64_t s = 1; s < samples; ++s) off[static_cast<size_t>(s)] = static_cast<int64_t>(rng() % static_cast<uint64_t>(rows + 1));
-    std::sort(off.begin(), off.end() - 1);
-    off[static_cast<size_t>(samples)] = rows;
     b.targets = index_bytes(b.t, REWEIGH_DTYPE_I64);
-    b.offsets = index_bytes(off, REWEIGH_DTYPE_I32);
+    b.offsets = random_offsets(rows, samples, rng);
     b.options = options_of(0.0f, 0.0f, o.softcap, o.scale, REWEIGH_TOKEN_REDUCTION_SUM, REWEIGH_NORMALIZATION_NONE,
                            1.0, o.grad_scale);
     /* Row inputs around the CPU's logp: ratios e^{+-0.4} and e^{+-0.1}; A > 0 on rows r % 8 < 4, so rows

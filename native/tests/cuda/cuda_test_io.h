@@ -1,6 +1,6 @@
 /*
  * cuda_test_io.h: host-side helpers of the CUDA tests that run through the
- * public ABI (ce_cuda_parity.cpp, ce_cuda_token_shard.cpp): device buffers
+ * public ABI (ce_cuda_parity.cpp, ce_cuda_token_shard.cpp, ce_cuda_policy.cpp): device buffers
  * through reweigh_cuda_malloc / _memcpy, logits encoding in F32 / BF16 / F16,
  * index arrays in I32 / I64, tolerances and messages. Needs src/ on the
  * include path (the shared bf16/fp16 conversions).
@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <algorithm>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -104,6 +106,31 @@ inline std::vector<uint8_t> index_bytes(const std::vector<int64_t>& v, int32_t d
         }
     }
     return out;
+}
+
+/*
+ * Host logits of rows x vocab from `rng` (normal, sigma 2; every fourth row
+ * shifted by +30, a saturated softmax) in `dtype`, and the same values in the
+ * CPU reference's `ref_dtype`.
+ */
+inline void random_logits(int64_t rows, int64_t vocab, int32_t dtype, int32_t ref_dtype, std::mt19937_64& rng,
+                          std::vector<uint8_t>& logits, std::vector<uint8_t>& logits_ref) {
+    std::normal_distribution<float> normal(0.0f, 2.0f);
+    logits.assign(static_cast<size_t>(rows * vocab) * esize(dtype), 0);
+    logits_ref.assign(static_cast<size_t>(rows * vocab) * esize(ref_dtype), 0);
+    for (int64_t i = 0; i < rows * vocab; ++i) {
+        encode(dtype, logits, i, normal(rng) + ((i / vocab) % 4 == 3 ? 30.0f : 0.0f));
+        encode(ref_dtype, logits_ref, i, decode(dtype, logits, i));
+    }
+}
+
+/* Int32 sample offsets from `rng`: 0, samples - 1 sorted cuts in [0, rows] (empty samples allowed), rows. */
+inline std::vector<uint8_t> random_offsets(int64_t rows, int64_t samples, std::mt19937_64& rng) {
+    std::vector<int64_t> off(static_cast<size_t>(samples + 1), 0);
+    for (int64_t s = 1; s < samples; ++s) off[static_cast<size_t>(s)] = static_cast<int64_t>(rng() % static_cast<uint64_t>(rows + 1));
+    std::sort(off.begin(), off.end() - 1);
+    off[static_cast<size_t>(samples)] = rows;
+    return index_bytes(off, REWEIGH_DTYPE_I32);
 }
 
 inline bool within(double got, double ref, double rtol, double atol) {
