@@ -154,30 +154,12 @@ public final class TokenLoss {
   // ---- argument checks ---------------------------------------------------------------------
 
   /**
-   * Heap layout checks shared with {@link PolicyLoss}, in {@link FusedLoss}'s order and with its
+   * Heap layout checks shared with {@link PolicyLoss}: {@link FusedLoss}'s, same order and
    * messages; returns the number of rows.
    */
   static long checkHeap(long logitsLength, int vocab, int[] targets, int[] offsets,
       LossSpec spec) {
-    if (logitsLength < 0) {
-      throw new IllegalArgumentException("logits is null");
-    }
-    AdapterChecks.requireNonNull(targets, "targets");
-    AdapterChecks.requireNonNull(offsets, "offsets");
-    AdapterChecks.requireNonNull(spec, "spec");
-    if (vocab < 1) {
-      throw new IllegalArgumentException("vocab = " + vocab + " must be >= 1");
-    }
-    long expected = (long) targets.length * vocab;
-    if (logitsLength != expected) {
-      throw new IllegalArgumentException("logits.length = " + logitsLength
-          + " must equal targets.length * vocab = " + expected);
-    }
-    if (offsets.length < 1) {
-      throw new IllegalArgumentException(
-          "offsets.length = 0: offsets needs samples + 1 entries, starting with 0");
-    }
-    return targets.length;
+    return FusedLoss.checkHeap(logitsLength, vocab, targets, offsets, spec);
   }
 
   private static void checkRows(long rows, SampleStats stats, float[] rowWeights,
