@@ -279,13 +279,7 @@ void bad_case(const char* label, Bad what, const char* needle, reweigh_status_t 
 }  // namespace
 
 int main() {
-    setvbuf(stdout, nullptr, _IOLBF, 0);
-    printf("reweigh %s, CUDA compiled=%d, devices=%d\n", reweigh_version_string(), reweigh_cuda_compiled(),
-           reweigh_cuda_device_count());
-    if (reweigh_cuda_device_count() == 0) {
-        printf("SKIPPED: no CUDA device (%s)\n", reweigh_cuda_unavailable_reason());
-        return 0;
-    }
+    if (!cuda_device_present()) return 0;
     const int32_t CLIP = REWEIGH_POLICY_LOSS_CLIPPED, DFT = REWEIGH_POLICY_LOSS_DFT;
     const int32_t SEQ = REWEIGH_POLICY_LEVEL_SEQUENCE, TOK = REWEIGH_POLICY_LEVEL_TOKEN;
     const Opts opts[] = {

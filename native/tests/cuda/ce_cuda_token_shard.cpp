@@ -601,13 +601,7 @@ void bad_combine_case(bool rebase, const char* needle) {
 }  // namespace
 
 int main() {
-    setvbuf(stdout, nullptr, _IOLBF, 0);
-    printf("reweigh %s, CUDA compiled=%d, devices=%d\n", reweigh_version_string(), reweigh_cuda_compiled(),
-           reweigh_cuda_device_count());
-    if (reweigh_cuda_device_count() == 0) {
-        printf("SKIPPED: no CUDA device (%s)\n", reweigh_cuda_unavailable_reason());
-        return 0;
-    }
+    if (!cuda_device_present()) return 0;
     const int32_t MEAN = REWEIGH_TOKEN_REDUCTION_MEAN, SUM = REWEIGH_TOKEN_REDUCTION_SUM;
     const int32_t WSUM = REWEIGH_NORMALIZATION_WEIGHT_SUM, TOK = REWEIGH_NORMALIZATION_TOKENS,
                   SAMP = REWEIGH_NORMALIZATION_SAMPLES, NONE = REWEIGH_NORMALIZATION_NONE,

@@ -25,6 +25,22 @@
 
 namespace reweigh_test {
 
+/*
+ * The opening of each CUDA test's main(): line-buffered stdout (progress is
+ * visible when piped to a log), the library version and device count; false,
+ * after a "SKIPPED: no CUDA device (reason)" line, when there is no device.
+ */
+inline bool cuda_device_present() {
+    setvbuf(stdout, nullptr, _IOLBF, 0);
+    printf("reweigh %s, CUDA compiled=%d, devices=%d\n", reweigh_version_string(), reweigh_cuda_compiled(),
+           reweigh_cuda_device_count());
+    if (reweigh_cuda_device_count() == 0) {
+        printf("SKIPPED: no CUDA device (%s)\n", reweigh_cuda_unavailable_reason());
+        return false;
+    }
+    return true;
+}
+
 /* A switch set in the environment to a nonempty value. */
 inline bool env_on(const char* name) {
     const char* v = getenv(name);
