@@ -68,20 +68,15 @@ Policy policy_of(const char* label, int32_t loss, int32_t level, double lo, doub
     return q;
 }
 
-/* Host inputs; logits_ref is what the CPU reads (F16 -> F32). */
-struct Batch {
-    int64_t rows, vocab, samples;
-    int32_t dtype, ref_dtype;
-    std::vector<uint8_t> logits, logits_ref, targets, offsets;
-    std::vector<int64_t> t;
+/* Host inputs (cuda_test_io.h) and the policy step's row inputs. */
+struct Batch : HostBatch {
     std::vector<float> old_logp, advantages, ref_logp, beta;
-    reweigh_ce_options_t options;
 };
 
+/* The whole batch: every column, row stride = vocab. */
 reweigh_ce_batch_t view(const Batch& b, const void* logits, int32_t dtype, const void* targets, const void* offsets,
                         int32_t device) {
-    return batch_of(logits, dtype, targets, REWEIGH_DTYPE_I64, offsets, REWEIGH_DTYPE_I32, b.rows, b.vocab, b.vocab,
-                    b.samples, device);
+    return reweigh_test::view(b, logits, dtype, targets, offsets, 0, b.vocab, device);
 }
 
 /* The per-row results of one call, on the host. */

@@ -57,14 +57,9 @@ struct Opts {
     double ignore_fraction;
 };
 
-/* Host inputs: logits in the case dtype and (F16 -> F32) in the CPU reference's dtype. */
-struct Batch {
-    int64_t rows, vocab, samples;
-    int32_t dtype, ref_dtype;
-    std::vector<uint8_t> logits, logits_ref, targets, offsets;
-    std::vector<int64_t> t;
+/* Host inputs (cuda_test_io.h) and the per-sample coefficients. */
+struct Batch : HostBatch {
     std::vector<float> coefficients;
-    reweigh_ce_options_t options;
 };
 
 Batch make_batch(int64_t rows, int64_t vocab, int64_t samples, int32_t dtype, const Opts& o, uint64_t seed,
@@ -89,14 +84,6 @@ Batch make_batch(int64_t rows, int64_t vocab, int64_t samples, int32_t dtype, co
     b.options = reweigh_test::options_of(o.eps, o.zloss, o.softcap, o.scale, o.reduction, o.normalization, 2.5,
                                          o.grad_scale);
     return b;
-}
-
-/* A batch descriptor over columns [col, col + width) of `logits` (row stride = the whole vocabulary). */
-reweigh_ce_batch_t view(const Batch& b, const void* logits, int32_t dtype, const void* targets, const void* offsets,
-                        int64_t col, int64_t width, int32_t device) {
-    const void* first = static_cast<const char*>(logits) + static_cast<size_t>(col) * esize(dtype);
-    return reweigh_test::batch_of(first, dtype, targets, REWEIGH_DTYPE_I64, offsets, REWEIGH_DTYPE_I32, b.rows, width,
-                                  b.vocab, b.samples, device);
 }
 
 void compare_floats(const char* what, const std::vector<float>& got, const std::vector<float>& ref) {

@@ -125,6 +125,29 @@ inline std::vector<uint8_t> index_bytes(const std::vector<int64_t>& v, int32_t d
 }
 
 /*
+ * The host inputs of the per-row suites (ce_cuda_token_shard.cpp,
+ * ce_cuda_policy.cpp): logits in the case dtype and in logits_ref the values
+ * the CPU reference reads (F16 -> F32), int64 targets (t, and as bytes),
+ * int32 offsets (bytes) and the options. Each suite derives its Batch with its
+ * own per-sample or per-row inputs.
+ */
+struct HostBatch {
+    int64_t rows, vocab, samples;
+    int32_t dtype, ref_dtype;
+    std::vector<uint8_t> logits, logits_ref, targets, offsets;
+    std::vector<int64_t> t;
+    reweigh_ce_options_t options;
+};
+
+/* A batch descriptor over columns [col, col + width) of `logits` (row stride = the whole vocabulary). */
+inline reweigh_ce_batch_t view(const HostBatch& b, const void* logits, int32_t dtype, const void* targets,
+                               const void* offsets, int64_t col, int64_t width, int32_t device) {
+    const void* first = static_cast<const char*>(logits) + static_cast<size_t>(col) * esize(dtype);
+    return batch_of(first, dtype, targets, REWEIGH_DTYPE_I64, offsets, REWEIGH_DTYPE_I32, b.rows, width, b.vocab,
+                    b.samples, device);
+}
+
+/*
  * Host logits of rows x vocab from `rng` (normal, sigma 2; every fourth row
  * shifted by +30, a saturated softmax) in `dtype`, and the same values in the
  * CPU reference's `ref_dtype`.
