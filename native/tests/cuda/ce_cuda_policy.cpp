@@ -157,14 +157,9 @@ struct Device {
 
 Batch make_batch(int64_t rows, int64_t vocab, int64_t samples, int32_t dtype, const Opts& o, uint64_t seed) {
     Batch b;
-    b.rows = rows;
-    b.vocab = vocab;
-    b.samples = samples;
-    b.dtype = dtype;
-    b.ref_dtype = dtype == F16 ? F32 : dtype;
     std::mt19937_64 rng(seed);
     std::uniform_real_distribution<double> unit(0.0, 1.0);
-    random_logits(rows, vocab, dtype, b.ref_dtype, rng, b.logits, b.logits_ref);
+    random_logits(b, rows, vocab, samples, dtype, rng);
     /* Rows r % 4 < 2 stay counted: they carry the clipped ratios (below). */
     b.t.resize(static_cast<size_t>(rows));
     for (size_t r = 0; r < b.t.size(); ++r) {

@@ -65,14 +65,9 @@ struct Batch : HostBatch {
 Batch make_batch(int64_t rows, int64_t vocab, int64_t samples, int32_t dtype, const Opts& o, uint64_t seed,
                  int64_t target_limit = 0) {
     Batch b;
-    b.rows = rows;
-    b.vocab = vocab;
-    b.samples = samples;
-    b.dtype = dtype;
-    b.ref_dtype = dtype == F16 ? F32 : dtype;
     std::mt19937_64 rng(seed);
     std::uniform_real_distribution<double> unit(0.0, 1.0);
-    random_logits(rows, vocab, dtype, b.ref_dtype, rng, b.logits, b.logits_ref);
+    random_logits(b, rows, vocab, samples, dtype, rng);
     const uint64_t limit = static_cast<uint64_t>(target_limit > 0 ? target_limit : vocab);
     b.t.resize(static_cast<size_t>(rows));
     for (auto& y : b.t) y = unit(rng) < o.ignore_fraction ? -100 : static_cast<int64_t>(rng() % limit);

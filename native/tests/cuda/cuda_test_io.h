@@ -148,18 +148,23 @@ inline reweigh_ce_batch_t view(const HostBatch& b, const void* logits, int32_t d
 }
 
 /*
- * Host logits of rows x vocab from `rng` (normal, sigma 2; every fourth row
- * shifted by +30, a saturated softmax) in `dtype`, and the same values in the
- * CPU reference's `ref_dtype`.
+ * The shape of `b` and its logits from `rng`: rows x vocab (normal, sigma 2;
+ * every fourth row shifted by +30, a saturated softmax) in `dtype`, and the
+ * same values in logits_ref for the CPU reference (F32 for F16 logits).
  */
-inline void random_logits(int64_t rows, int64_t vocab, int32_t dtype, int32_t ref_dtype, std::mt19937_64& rng,
-                          std::vector<uint8_t>& logits, std::vector<uint8_t>& logits_ref) {
+inline void random_logits(HostBatch& b, int64_t rows, int64_t vocab, int64_t samples, int32_t dtype,
+                          std::mt19937_64& rng) {
+    b.rows = rows;
+    b.vocab = vocab;
+    b.samples = samples;
+    b.dtype = dtype;
+    b.ref_dtype = dtype == REWEIGH_DTYPE_F16 ? REWEIGH_DTYPE_F32 : dtype;
     std::normal_distribution<float> normal(0.0f, 2.0f);
-    logits.assign(static_cast<size_t>(rows * vocab) * esize(dtype), 0);
-    logits_ref.assign(static_cast<size_t>(rows * vocab) * esize(ref_dtype), 0);
+    b.logits.assign(static_cast<size_t>(rows * vocab) * esize(dtype), 0);
+    b.logits_ref.assign(static_cast<size_t>(rows * vocab) * esize(b.ref_dtype), 0);
     for (int64_t i = 0; i < rows * vocab; ++i) {
-        encode(dtype, logits, i, normal(rng) + ((i / vocab) % 4 == 3 ? 30.0f : 0.0f));
-        encode(ref_dtype, logits_ref, i, decode(dtype, logits, i));
+        encode(dtype, b.logits, i, normal(rng) + ((i / vocab) % 4 == 3 ? 30.0f : 0.0f));
+        encode(b.ref_dtype, b.logits_ref, i, decode(dtype, b.logits, i));
     }
 }
 
