@@ -454,13 +454,7 @@ void async_cases() {
 }  // namespace
 
 int main() {
-    setvbuf(stdout, nullptr, _IOLBF, 0); /* progress is visible when piped to a log */
-    printf("reweigh %s, CUDA compiled=%d, devices=%d\n", reweigh_version_string(), reweigh_cuda_compiled(),
-           reweigh_cuda_device_count());
-    if (reweigh_cuda_device_count() == 0) {
-        printf("SKIPPED: no CUDA device (%s)\n", reweigh_cuda_unavailable_reason());
-        return 0;
-    }
+    if (!cuda_device_present()) return 0;
     const int32_t F32 = REWEIGH_DTYPE_F32, BF16 = REWEIGH_DTYPE_BF16, F16 = REWEIGH_DTYPE_F16;
     const int32_t I32 = REWEIGH_DTYPE_I32, I64 = REWEIGH_DTYPE_I64;
     const int32_t MEAN = REWEIGH_TOKEN_REDUCTION_MEAN, SUM = REWEIGH_TOKEN_REDUCTION_SUM;

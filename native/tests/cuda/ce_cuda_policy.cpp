@@ -68,20 +68,15 @@ Policy policy_of(const char* label, int32_t loss, int32_t level, double lo, doub
     return q;
 }
 
-/* Host inputs; logits_ref is what the CPU reads (F16 -> F32). */
-struct Batch {
-    int64_t rows, vocab, samples;
-    int32_t dtype, ref_dtype;
-    std::vector<uint8_t> logits, logits_ref, targets, offsets;
-    std::vector<int64_t> t;
+/* Host inputs (cuda_test_io.h) and the policy step's row inputs. */
+struct Batch : HostBatch {
     std::vector<float> old_logp, advantages, ref_logp, beta;
-    reweigh_ce_options_t options;
 };
 
+/* The whole batch: every column, row stride = vocab. */
 reweigh_ce_batch_t view(const Batch& b, const void* logits, int32_t dtype, const void* targets, const void* offsets,
                         int32_t device) {
-    return batch_of(logits, dtype, targets, REWEIGH_DTYPE_I64, offsets, REWEIGH_DTYPE_I32, b.rows, b.vocab, b.vocab,
-                    b.samples, device);
+    return reweigh_test::view(b, logits, dtype, targets, offsets, 0, b.vocab, device);
 }
 
 /* The per-row results of one call, on the host. */
@@ -162,32 +157,17 @@ struct Device {
 
 Batch make_batch(int64_t rows, int64_t vocab, int64_t samples, int32_t dtype, const Opts& o, uint64_t seed) {
     Batch b;
-    b.rows = rows;
-    b.vocab = vocab;
-    b.samples = samples;
-    b.dtype = dtype;
-    b.ref_dtype = dtype == F16 ? F32 : dtype;
     std::mt19937_64 rng(seed);
-    std::normal_distribution<float> normal(0.0f, 2.0f);
     std::uniform_real_distribution<double> unit(0.0, 1.0);
-    b.logits.assign(static_cast<size_t>(rows * vocab) * esize(dtype), 0);
-    b.logits_ref.assign(static_cast<size_t>(rows * vocab) * esize(b.ref_dtype), 0);
-    for (int64_t i = 0; i < rows * vocab; ++i) {
-        encode(dtype, b.logits, i, normal(rng) + ((i / vocab) % 4 == 3 ? 30.0f : 0.0f));
-        encode(b.ref_dtype, b.logits_ref, i, decode(dtype, b.logits, i));
-    }
+    random_logits(b, rows, vocab, samples, dtype, rng);
     /* Rows r % 4 < 2 stay counted: they carry the clipped ratios (below). */
     b.t.resize(static_cast<size_t>(rows));
     for (size_t r = 0; r < b.t.size(); ++r) {
         const bool ignored = r % 4 >= 2 && unit(rng) < o.ignore_fraction;
         b.t[r] = ignored ? -100 : static_cast<int64_t>(rng() % static_cast<uint64_t>(vocab));
     }
-    std::vector<int64_t> off(static_cast<size_t>(samples + 1), 0);
-    for (int64_t s = 1; s < samples; ++s) off[static_cast<size_t>(s)] = static_cast<int64_t>(rng() % static_cast<uint64_t>(rows + 1));
-    std::sort(off.begin(), off.end() - 1);
-    off[static_cast<size_t>(samples)] = rows;
     b.targets = index_bytes(b.t, REWEIGH_DTYPE_I64);
-    b.offsets = index_bytes(off, REWEIGH_DTYPE_I32);
+    b.offsets = random_offsets(rows, samples, rng);
     b.options = options_of(0.0f, 0.0f, o.softcap, o.scale, REWEIGH_TOKEN_REDUCTION_SUM, REWEIGH_NORMALIZATION_NONE,
                            1.0, o.grad_scale);
     /* Row inputs around the CPU's logp: ratios e^{+-0.4} and e^{+-0.1}; A > 0 on rows r % 8 < 4, so rows
@@ -289,13 +269,7 @@ void bad_case(const char* label, Bad what, const char* needle, reweigh_status_t 
 }  // namespace
 
 int main() {
-    setvbuf(stdout, nullptr, _IOLBF, 0);
-    printf("reweigh %s, CUDA compiled=%d, devices=%d\n", reweigh_version_string(), reweigh_cuda_compiled(),
-           reweigh_cuda_device_count());
-    if (reweigh_cuda_device_count() == 0) {
-        printf("SKIPPED: no CUDA device (%s)\n", reweigh_cuda_unavailable_reason());
-        return 0;
-    }
+    if (!cuda_device_present()) return 0;
     const int32_t CLIP = REWEIGH_POLICY_LOSS_CLIPPED, DFT = REWEIGH_POLICY_LOSS_DFT;
     const int32_t SEQ = REWEIGH_POLICY_LEVEL_SEQUENCE, TOK = REWEIGH_POLICY_LEVEL_TOKEN;
     const Opts opts[] = {

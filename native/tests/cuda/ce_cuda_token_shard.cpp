@@ -57,56 +57,28 @@ struct Opts {
     double ignore_fraction;
 };
 
-/* Host inputs: logits in the case dtype and (F16 -> F32) in the CPU reference's dtype. */
-struct Batch {
-    int64_t rows, vocab, samples;
-    int32_t dtype, ref_dtype;
-    std::vector<uint8_t> logits, logits_ref, targets, offsets;
-    std::vector<int64_t> t;
+/* Host inputs (cuda_test_io.h) and the per-sample coefficients. */
+struct Batch : HostBatch {
     std::vector<float> coefficients;
-    reweigh_ce_options_t options;
 };
 
 Batch make_batch(int64_t rows, int64_t vocab, int64_t samples, int32_t dtype, const Opts& o, uint64_t seed,
                  int64_t target_limit = 0) {
     Batch b;
-    b.rows = rows;
-    b.vocab = vocab;
-    b.samples = samples;
-    b.dtype = dtype;
-    b.ref_dtype = dtype == F16 ? F32 : dtype;
     std::mt19937_64 rng(seed);
-    std::normal_distribution<float> normal(0.0f, 2.0f);
     std::uniform_real_distribution<double> unit(0.0, 1.0);
-    b.logits.assign(static_cast<size_t>(rows * vocab) * esize(dtype), 0);
-    b.logits_ref.assign(static_cast<size_t>(rows * vocab) * esize(b.ref_dtype), 0);
-    for (int64_t i = 0; i < rows * vocab; ++i) {
-        encode(dtype, b.logits, i, normal(rng) + ((i / vocab) % 4 == 3 ? 30.0f : 0.0f));
-        encode(b.ref_dtype, b.logits_ref, i, decode(dtype, b.logits, i));
-    }
+    random_logits(b, rows, vocab, samples, dtype, rng);
     const uint64_t limit = static_cast<uint64_t>(target_limit > 0 ? target_limit : vocab);
     b.t.resize(static_cast<size_t>(rows));
     for (auto& y : b.t) y = unit(rng) < o.ignore_fraction ? -100 : static_cast<int64_t>(rng() % limit);
-    std::vector<int64_t> off(static_cast<size_t>(samples + 1), 0);
-    for (int64_t s = 1; s < samples; ++s) off[static_cast<size_t>(s)] = static_cast<int64_t>(rng() % static_cast<uint64_t>(rows + 1));
-    std::sort(off.begin(), off.end() - 1);
-    off[static_cast<size_t>(samples)] = rows;
     b.targets = index_bytes(b.t, REWEIGH_DTYPE_I64);
-    b.offsets = index_bytes(off, REWEIGH_DTYPE_I32);
+    b.offsets = random_offsets(rows, samples, rng);
     const double low = o.normalization == REWEIGH_NORMALIZATION_WEIGHT_SUM ? 0.0 : -0.5;
     b.coefficients.resize(static_cast<size_t>(samples));
     for (auto& c : b.coefficients) c = static_cast<float>(low + 2.0 * unit(rng));
     b.options = reweigh_test::options_of(o.eps, o.zloss, o.softcap, o.scale, o.reduction, o.normalization, 2.5,
                                          o.grad_scale);
     return b;
-}
-
-/* A batch descriptor over columns [col, col + width) of `logits` (row stride = the whole vocabulary). */
-reweigh_ce_batch_t view(const Batch& b, const void* logits, int32_t dtype, const void* targets, const void* offsets,
-                        int64_t col, int64_t width, int32_t device) {
-    const void* first = static_cast<const char*>(logits) + static_cast<size_t>(col) * esize(dtype);
-    return reweigh_test::batch_of(first, dtype, targets, REWEIGH_DTYPE_I64, offsets, REWEIGH_DTYPE_I32, b.rows, width,
-                                  b.vocab, b.samples, device);
 }
 
 void compare_floats(const char* what, const std::vector<float>& got, const std::vector<float>& ref) {
@@ -611,13 +583,7 @@ void bad_combine_case(bool rebase, const char* needle) {
 }  // namespace
 
 int main() {
-    setvbuf(stdout, nullptr, _IOLBF, 0);
-    printf("reweigh %s, CUDA compiled=%d, devices=%d\n", reweigh_version_string(), reweigh_cuda_compiled(),
-           reweigh_cuda_device_count());
-    if (reweigh_cuda_device_count() == 0) {
-        printf("SKIPPED: no CUDA device (%s)\n", reweigh_cuda_unavailable_reason());
-        return 0;
-    }
+    if (!cuda_device_present()) return 0;
     const int32_t MEAN = REWEIGH_TOKEN_REDUCTION_MEAN, SUM = REWEIGH_TOKEN_REDUCTION_SUM;
     const int32_t WSUM = REWEIGH_NORMALIZATION_WEIGHT_SUM, TOK = REWEIGH_NORMALIZATION_TOKENS,
                   SAMP = REWEIGH_NORMALIZATION_SAMPLES, NONE = REWEIGH_NORMALIZATION_NONE,

@@ -1,6 +1,6 @@
 /*
  * cuda_test_io.h: host-side helpers of the CUDA tests that run through the
- * public ABI (ce_cuda_parity.cpp, ce_cuda_token_shard.cpp): device buffers
+ * public ABI (ce_cuda_parity.cpp, ce_cuda_token_shard.cpp, ce_cuda_policy.cpp): device buffers
  * through reweigh_cuda_malloc / _memcpy, logits encoding in F32 / BF16 / F16,
  * index arrays in I32 / I64, tolerances and messages. Needs src/ on the
  * include path (the shared bf16/fp16 conversions).
@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <algorithm>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -22,6 +24,22 @@
 #include "reweigh/reweigh.h"
 
 namespace reweigh_test {
+
+/*
+ * The opening of each CUDA test's main(): line-buffered stdout (progress is
+ * visible when piped to a log), the library version and device count; false,
+ * after a "SKIPPED: no CUDA device (reason)" line, when there is no device.
+ */
+inline bool cuda_device_present() {
+    setvbuf(stdout, nullptr, _IOLBF, 0);
+    printf("reweigh %s, CUDA compiled=%d, devices=%d\n", reweigh_version_string(), reweigh_cuda_compiled(),
+           reweigh_cuda_device_count());
+    if (reweigh_cuda_device_count() == 0) {
+        printf("SKIPPED: no CUDA device (%s)\n", reweigh_cuda_unavailable_reason());
+        return false;
+    }
+    return true;
+}
 
 /* A switch set in the environment to a nonempty value. */
 inline bool env_on(const char* name) {
@@ -104,6 +122,59 @@ inline std::vector<uint8_t> index_bytes(const std::vector<int64_t>& v, int32_t d
         }
     }
     return out;
+}
+
+/*
+ * The host inputs of the per-row suites (ce_cuda_token_shard.cpp,
+ * ce_cuda_policy.cpp): logits in the case dtype and in logits_ref the values
+ * the CPU reference reads (F16 -> F32), int64 targets (t, and as bytes),
+ * int32 offsets (bytes) and the options. Each suite derives its Batch with its
+ * own per-sample or per-row inputs.
+ */
+struct HostBatch {
+    int64_t rows, vocab, samples;
+    int32_t dtype, ref_dtype;
+    std::vector<uint8_t> logits, logits_ref, targets, offsets;
+    std::vector<int64_t> t;
+    reweigh_ce_options_t options;
+};
+
+/* A batch descriptor over columns [col, col + width) of `logits` (row stride = the whole vocabulary). */
+inline reweigh_ce_batch_t view(const HostBatch& b, const void* logits, int32_t dtype, const void* targets,
+                               const void* offsets, int64_t col, int64_t width, int32_t device) {
+    const void* first = static_cast<const char*>(logits) + static_cast<size_t>(col) * esize(dtype);
+    return batch_of(first, dtype, targets, REWEIGH_DTYPE_I64, offsets, REWEIGH_DTYPE_I32, b.rows, width, b.vocab,
+                    b.samples, device);
+}
+
+/*
+ * The shape of `b` and its logits from `rng`: rows x vocab (normal, sigma 2;
+ * every fourth row shifted by +30, a saturated softmax) in `dtype`, and the
+ * same values in logits_ref for the CPU reference (F32 for F16 logits).
+ */
+inline void random_logits(HostBatch& b, int64_t rows, int64_t vocab, int64_t samples, int32_t dtype,
+                          std::mt19937_64& rng) {
+    b.rows = rows;
+    b.vocab = vocab;
+    b.samples = samples;
+    b.dtype = dtype;
+    b.ref_dtype = dtype == REWEIGH_DTYPE_F16 ? REWEIGH_DTYPE_F32 : dtype;
+    std::normal_distribution<float> normal(0.0f, 2.0f);
+    b.logits.assign(static_cast<size_t>(rows * vocab) * esize(dtype), 0);
+    b.logits_ref.assign(static_cast<size_t>(rows * vocab) * esize(b.ref_dtype), 0);
+    for (int64_t i = 0; i < rows * vocab; ++i) {
+        encode(dtype, b.logits, i, normal(rng) + ((i / vocab) % 4 == 3 ? 30.0f : 0.0f));
+        encode(b.ref_dtype, b.logits_ref, i, decode(dtype, b.logits, i));
+    }
+}
+
+/* Int32 sample offsets from `rng`: 0, samples - 1 sorted cuts in [0, rows] (empty samples allowed), rows. */
+inline std::vector<uint8_t> random_offsets(int64_t rows, int64_t samples, std::mt19937_64& rng) {
+    std::vector<int64_t> off(static_cast<size_t>(samples + 1), 0);
+    for (int64_t s = 1; s < samples; ++s) off[static_cast<size_t>(s)] = static_cast<int64_t>(rng() % static_cast<uint64_t>(rows + 1));
+    std::sort(off.begin(), off.end() - 1);
+    off[static_cast<size_t>(samples)] = rows;
+    return index_bytes(off, REWEIGH_DTYPE_I32);
 }
 
 inline bool within(double got, double ref, double rtol, double atol) {

@@ -312,6 +312,35 @@ public final class FusedLoss {
     }
   }
 
+  /**
+   * The layout checks of every heap overload (also {@link TokenLoss}'s and {@link PolicyLoss}'s),
+   * in this order: logits (length -1 when null), targets, offsets and spec present; vocab >= 1;
+   * logits.length == targets.length * vocab; at least one offset. Returns the number of rows.
+   */
+  static int checkHeap(long logitsLength, int vocab, int[] targets, int[] offsets,
+      LossSpec spec) {
+    if (logitsLength < 0) {
+      throw new IllegalArgumentException("logits is null");
+    }
+    AdapterChecks.requireNonNull(targets, "targets");
+    AdapterChecks.requireNonNull(offsets, "offsets");
+    AdapterChecks.requireNonNull(spec, "spec");
+    if (vocab < 1) {
+      throw new IllegalArgumentException("vocab = " + vocab + " must be >= 1");
+    }
+    long expected = (long) targets.length * vocab;
+    if (logitsLength != expected) {
+      throw new IllegalArgumentException("logits.length = " + logitsLength
+          + " must equal targets.length * vocab = " + targets.length + " * " + vocab + " = "
+          + expected);
+    }
+    if (offsets.length < 1) {
+      throw new IllegalArgumentException(
+          "offsets.length = 0: offsets needs samples + 1 entries, starting with 0");
+    }
+    return targets.length;
+  }
+
   private static int sizeOf(long n, String name) {
     if (n > Integer.MAX_VALUE - 8) {
       throw new IllegalArgumentException(
@@ -358,29 +387,10 @@ public final class FusedLoss {
 
     static Args heap(Object logits, long logitsLength, DType dtype, int vocab, int[] targets,
         int[] offsets, LossSpec spec) {
-      if (logitsLength < 0) {
-        throw new IllegalArgumentException("logits is null");
-      }
-      AdapterChecks.requireNonNull(targets, "targets");
-      AdapterChecks.requireNonNull(offsets, "offsets");
-      AdapterChecks.requireNonNull(spec, "spec");
-      if (vocab < 1) {
-        throw new IllegalArgumentException("vocab = " + vocab + " must be >= 1");
-      }
-      long expected = (long) targets.length * vocab;
-      if (logitsLength != expected) {
-        throw new IllegalArgumentException("logits.length = " + logitsLength
-            + " must equal targets.length * vocab = " + targets.length + " * " + vocab + " = "
-            + expected);
-      }
-      if (offsets.length < 1) {
-        throw new IllegalArgumentException(
-            "offsets.length = 0: offsets needs samples + 1 entries, starting with 0");
-      }
+      int rows = checkHeap(logitsLength, vocab, targets, offsets, spec);
       long samples = offsets.length - 1;
       return new Args(logits, targets, offsets, null,
-          NativeBatch.heapFields(dtype, targets.length, vocab, samples), targets.length, vocab,
-          samples);
+          NativeBatch.heapFields(dtype, rows, vocab, samples), rows, vocab, samples);
     }
 
     static void checkCoefficients(float[] coefficients, long samples) {

@@ -123,9 +123,7 @@ public final class PolicyLoss {
       NativePolicyBuffers buffers, NativeGrad grad) {
     TokenLoss.requireBatch(batch, spec, grad);
     requirePolicy(policy);
-    if (buffers == null) {
-      throw new IllegalArgumentException("buffers is null");
-    }
+    AdapterChecks.requireNonNull(buffers, "buffers");
     if (batch.rows > 0 && policy.method() == PolicySpec.Method.CLIPPED) {
       TokenLoss.requireAddress(buffers.oldLogp(), "oldLogp");
       TokenLoss.requireAddress(buffers.advantages(), "advantages");
@@ -186,9 +184,7 @@ public final class PolicyLoss {
   }
 
   private static void requirePolicy(PolicySpec policy) {
-    if (policy == null) {
-      throw new IllegalArgumentException("policy is null");
-    }
+    AdapterChecks.requireNonNull(policy, "policy");
   }
 
   /** Presence and length; finiteness on counted rows is checked natively, naming the index. */

@@ -154,43 +154,17 @@ public final class TokenLoss {
   // ---- argument checks ---------------------------------------------------------------------
 
   /**
-   * Heap layout checks shared with {@link PolicyLoss}, in {@link FusedLoss}'s order and with its
+   * Heap layout checks shared with {@link PolicyLoss}: {@link FusedLoss}'s, same order and
    * messages; returns the number of rows.
    */
   static long checkHeap(long logitsLength, int vocab, int[] targets, int[] offsets,
       LossSpec spec) {
-    if (logitsLength < 0) {
-      throw new IllegalArgumentException("logits is null");
-    }
-    if (targets == null) {
-      throw new IllegalArgumentException("targets is null");
-    }
-    if (offsets == null) {
-      throw new IllegalArgumentException("offsets is null");
-    }
-    if (spec == null) {
-      throw new IllegalArgumentException("spec is null");
-    }
-    if (vocab < 1) {
-      throw new IllegalArgumentException("vocab = " + vocab + " must be >= 1");
-    }
-    long expected = (long) targets.length * vocab;
-    if (logitsLength != expected) {
-      throw new IllegalArgumentException("logits.length = " + logitsLength
-          + " must equal targets.length * vocab = " + expected);
-    }
-    if (offsets.length < 1) {
-      throw new IllegalArgumentException(
-          "offsets.length = 0: offsets needs samples + 1 entries, starting with 0");
-    }
-    return targets.length;
+    return FusedLoss.checkHeap(logitsLength, vocab, targets, offsets, spec);
   }
 
   private static void checkRows(long rows, SampleStats stats, float[] rowWeights,
       float[] rowEntropyWeights) {
-    if (stats == null) {
-      throw new IllegalArgumentException("stats is null");
-    }
+    AdapterChecks.requireNonNull(stats, "stats");
     if (stats.rows() != rows) {
       throw new IllegalArgumentException("stats has " + stats.rows() + " rows but the batch has "
           + rows + ": pass the stats of forward on the same batch");
@@ -227,9 +201,7 @@ public final class TokenLoss {
   }
 
   private static void checkCoefficients(float[] coefficients, long samples) {
-    if (coefficients == null) {
-      throw new IllegalArgumentException("coefficients is null");
-    }
+    AdapterChecks.requireNonNull(coefficients, "coefficients");
     if (coefficients.length != samples) {
       throw new IllegalArgumentException("coefficients.length = " + coefficients.length
           + " must equal the number of samples = " + samples);
@@ -265,16 +237,10 @@ public final class TokenLoss {
 
   /** A live batch (CPU or CUDA), a spec and a gradient that fits the batch. */
   static void requireBatch(NativeBatch batch, LossSpec spec, NativeGrad grad) {
-    if (batch == null) {
-      throw new IllegalArgumentException("batch is null");
-    }
-    if (spec == null) {
-      throw new IllegalArgumentException("spec is null");
-    }
+    AdapterChecks.requireNonNull(batch, "batch");
+    AdapterChecks.requireNonNull(spec, "spec");
     batch.checkLive();
-    if (grad == null) {
-      throw new IllegalArgumentException("grad is null");
-    }
+    AdapterChecks.requireNonNull(grad, "grad");
     grad.check(batch);
   }
 

@@ -1,5 +1,6 @@
 package dev.reweigh.pytorch;
 
+import dev.reweigh.AdapterChecks;
 import dev.reweigh.Device;
 import dev.reweigh.LossSpec;
 import dev.reweigh.NativeGrad;
@@ -46,15 +47,9 @@ public final class TorchTokenLoss {
    */
   public static void backward(TorchBatch batch, TorchStats stats, Tensor coefficients,
       Tensor rowWeights, Tensor rowEntropyWeights, LossSpec spec, Tensor grad) {
-    if (batch == null) {
-      throw new IllegalArgumentException("batch is null");
-    }
-    if (spec == null) {
-      throw new IllegalArgumentException("spec is null");
-    }
-    if (stats == null) {
-      throw new IllegalArgumentException("stats is null");
-    }
+    AdapterChecks.requireNonNull(batch, "batch");
+    AdapterChecks.requireNonNull(spec, "spec");
+    AdapterChecks.requireNonNull(stats, "stats");
     TorchChecks.requireFloatVector(stats.rowLse(), "stats.rowLse", batch.rows(), batch.device());
     TorchChecks.requireFloatVector(coefficients, "coefficients", batch.samples(), batch.device());
     TorchChecks.requireFloatVector(rowWeights, "rowWeights", batch.rows(), batch.device());
@@ -193,9 +188,7 @@ public final class TorchTokenLoss {
 
   /** The batch's logits, which {@code call} needs to require grad (an autograd graph output). */
   private static Tensor graphLogits(TorchBatch batch, String call, String hint) {
-    if (batch == null) {
-      throw new IllegalArgumentException("batch is null");
-    }
+    AdapterChecks.requireNonNull(batch, "batch");
     Tensor logits = batch.logits();
     if (!logits.requires_grad()) {
       throw new IllegalArgumentException("logits does not require grad: " + call
