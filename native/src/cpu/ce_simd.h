@@ -183,11 +183,9 @@ struct SimdRowKernels {
                 V::store_bits(gh, V::template bf16_pair_bits<kNaN>(x.a, x.b));
             }
         } else if (nt) {
-            V::template stream_bf16<kNaN>(gh, x.a);
-            V::template stream_bf16<kNaN>(gh + W, x.b);
+            V::stream_bits(gh, V::template bf16_ordered_bits<kNaN>(x.a, x.b));
         } else {
-            V::template store_bf16<kNaN>(gh, x.a);
-            V::template store_bf16<kNaN>(gh + W, x.b);
+            V::store_bits(gh, V::template bf16_ordered_bits<kNaN>(x.a, x.b));
         }
     }
 

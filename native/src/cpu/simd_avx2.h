@@ -48,12 +48,16 @@ struct Avx2 {
     __attribute__((always_inline)) static __m256i bf16_pair_bits(R a, R b) {
         return _mm256_blend_epi16(_mm256_srli_epi32(bf16_round<kNaN>(a), 16), bf16_round<kNaN>(b), 0xaa);
     }
+    /* 2W fp32 in memory order (a then b) -> 2W bf16 in memory order: packus works per 128-bit lane, vpermq puts the quarters back. */
+    template <bool kNaN = true>
+    __attribute__((always_inline)) static __m256i bf16_ordered_bits(R a, R b) {
+        const __m256i lo = _mm256_srli_epi32(bf16_round<kNaN>(a), 16), hi = _mm256_srli_epi32(bf16_round<kNaN>(b), 16);
+        return _mm256_permute4x64_epi64(_mm256_packus_epi32(lo, hi), 0xd8);
+    }
     template <bool kNaN = true>
     __attribute__((always_inline)) static void store_bf16(uint16_t* p, R x) { _mm_storeu_si128(reinterpret_cast<__m128i*>(p), bf16_bits<kNaN>(x)); }
     /* Non-temporal stores (p aligned to the vector's bytes) and the fence that orders them. */
     static void stream(float* p, R x) { _mm256_stream_ps(p, x); }
-    template <bool kNaN = true>
-    __attribute__((always_inline)) static void stream_bf16(uint16_t* p, R x) { _mm_stream_si128(reinterpret_cast<__m128i*>(p), bf16_bits<kNaN>(x)); }
     static void fence() { _mm_sfence(); }
 
     /* Packed bf16 pair bits (2W bf16, one register), stored or streamed as they are. */

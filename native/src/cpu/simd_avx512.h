@@ -53,14 +53,17 @@ struct Avx512 {
         return _mm512_ternarylogic_epi32(_mm512_srli_epi32(bf16_round<kNaN>(a), 16), bf16_round<kNaN>(b),
                                          _mm512_set1_epi32(static_cast<int>(0xffff0000u)), 0xf8);
     }
+    /* 2W fp32 in memory order (a then b) -> 2W bf16 in memory order, one register. */
+    template <bool kNaN = true>
+    __attribute__((always_inline)) static __m512i bf16_ordered_bits(R a, R b) {
+        return _mm512_inserti64x4(_mm512_castsi256_si512(bf16_bits<kNaN>(a)), bf16_bits<kNaN>(b), 1);
+    }
     template <bool kNaN = true>
     __attribute__((always_inline)) static void store_bf16(uint16_t* p, R x) {
         _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), bf16_bits<kNaN>(x));
     }
     /* Non-temporal stores (p aligned to the vector's bytes) and the fence that orders them. */
     static void stream(float* p, R x) { _mm512_stream_ps(p, x); }
-    template <bool kNaN = true>
-    __attribute__((always_inline)) static void stream_bf16(uint16_t* p, R x) { _mm256_stream_si256(reinterpret_cast<__m256i*>(p), bf16_bits<kNaN>(x)); }
     static void fence() { _mm_sfence(); }
 
     /* Packed bf16 pair bits (2W bf16, one register), stored or streamed as they are. */
