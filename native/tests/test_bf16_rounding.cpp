@@ -5,11 +5,8 @@
  *  - the conversion itself, on constructed ties, near-ties and NaN, against
  *    reference.h's float_to_bf16_bits (written independently of src/common/bf16.h);
  *  - every CPU variant's bf16 gradient store: bf16 logits widen exactly to fp32, so a
- *    bf16 call computes the same fp32 gradient as an fp32 call on the widened logits
- *    (the backward exactly; the fused kernel up to the grouping of its softmax sums,
- *    which a bf16 row takes in lane pairs: one fp32 ulp of d, which these seeded rows
- *    do not carry across a bf16 rounding boundary), and each stored bf16 element must
- *    be that value rounded. Vocabularies leave scalar
+ *    bf16 call computes the same fp32 gradient as an fp32 call on the widened logits,
+ *    and each stored bf16 element must be that value rounded. Vocabularies leave scalar
  *    tails so the vector stores and the scalar stores are both checked; the backward's
  *    run over rows long enough to stream (non-temporal lane pairs, ce_simd.h) and over
  *    NaN and -inf logits (a quiet NaN must stay that NaN, rounded as float_to_bf16).
@@ -167,12 +164,12 @@ TEST(Bf16Rounding, EveryIsaBackwardStoresTheRoundedFp32Gradient) {
 }
 
 /*
- * The fused bf16 kernel computes its pairs on a grid fixed at the row's start and
- * streams a separate gradient whose lines start anywhere on that grid (ce_simd.h,
- * stream_shifted): each line is put together from two neighbouring pairs. Every start
- * of g within a 64-byte line (each 2-byte step, so also the steps not on a dword, which
- * do not stream) must give the in-place result bit for bit, on a vocabulary with a
- * vector and a scalar tail, in rows long enough to stream.
+ * The fused bf16 kernel streams a separate gradient from its first 64-byte line on
+ * (ordinary stores before it and for the last pair) and rounds without the NaN fix-up
+ * when the row cannot make a NaN (ce_simd.h, [Note: bf16 gradients without NaN]).
+ * Every start of g within a 64-byte line (each 2-byte step) must give the in-place
+ * result, which does not stream, bit for bit, on a vocabulary with a vector and a
+ * scalar tail after the pairs, in rows long enough to stream.
  */
 TEST(Bf16Rounding, EveryIsaFusedGradientIsTheSameAtEveryGradAddress) {
     IsaGuard guard;

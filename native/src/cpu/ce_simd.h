@@ -59,19 +59,15 @@
  * odd ones in one instruction, one store per pair (AVX2: 4.60 instructions
  * per logit against 7.51). The math is per lane, so every element gets the
  * same value whichever pair, vector or overlapping tail computes it, and the
- * pairs can start at the gradient's first 64-byte line. Passes 1 and 2 read
- * a bf16 row in pairs too, on a grid fixed at the row's start, so their sums
- * (and the forward's) depend on the row alone, never on a buffer's address;
- * the fused kernel caches e in that lane order and its pass 3 keeps the grid,
- * so a streamed gradient whose lines fall elsewhere on it is put together
- * from two neighbouring pairs by one permute per 4W bytes (stream_shifted).
- * The cost: a bf16 row's sums group the logits differently from the same row
- * widened to fp32, so the two results can differ in the last fp32 bit of d.
+ * pairs can start at the gradient's first 64-byte line. Passes 1 to 3 of the
+ * fused kernel keep memory order: their sums follow the row's layout, so a
+ * bf16 row gives the statistics of the same row widened to fp32 bit for bit
+ * (the policy kernels' one-pass vs two-phase equality relies on it).
  *
  * [Note: bf16 gradients without NaN] Rounding to bf16 costs four
  * instructions per vector plus two (AVX-512) or three (AVX2) to keep a NaN
  * a NaN: adding 0x7fff + lsb to a NaN whose low 16 bits are 0x8000 or more
- * can carry out of the payload. The lane-pair stores skip that fix-up
+ * can carry out of the payload. The gradient pair stores skip that fix-up
  * (kNaN false) where no such NaN can occur, bit-identical to rounding with
  * it:
  *   - the fused kernel's pass 3: every cached e lies in [0, 1] when
@@ -187,11 +183,9 @@ struct SimdRowKernels {
                 V::store_bits(gh, V::template bf16_pair_bits<kNaN>(x.a, x.b));
             }
         } else if (nt) {
-            V::stream_bf16(gh, x.a);
-            V::stream_bf16(gh + W, x.b);
+            V::stream_bits(gh, V::template bf16_ordered_bits<kNaN>(x.a, x.b));
         } else {
-            V::store_bf16(gh, x.a);
-            V::store_bf16(gh + W, x.b);
+            V::store_bits(gh, V::template bf16_ordered_bits<kNaN>(x.a, x.b));
         }
     }
 
@@ -223,15 +217,8 @@ struct SimdRowKernels {
         int64_t v = h;
         const uintptr_t misalign = (reinterpret_cast<uintptr_t>(g) + static_cast<uintptr_t>(h * es)) % 64;
         if (stream && misalign != 0) {
-            if (vend2 - h < 64 / es + 2 * pair + (kInterleaved ? 2 * pair : 0)) {
+            if (kInterleaved || vend2 - h < 64 / es + 2 * pair) {
                 stream = false;
-            } else if (kInterleaved) {
-                if (misalign % 4 != 0) {
-                    stream = false;
-                } else {
-                    stream_shifted<kNaN>(static_cast<uint16_t*>(g), h, vend2, static_cast<int64_t>(64 - misalign) / 2, at);
-                    return;
-                }
             } else {
                 const int64_t first = h + static_cast<int64_t>((64 - misalign) / static_cast<uintptr_t>(es));
                 for (; v < first; v += pair) store_pair<kInterleaved, kNaN>(g, dtype, v, at(v), false);
@@ -244,44 +231,6 @@ struct SimdRowKernels {
         }
         for (; v + pair <= vend2; v += pair) store_pair<kInterleaved, kNaN>(g, dtype, v, at(v), false);
         if (v < vend2) store_pair<kInterleaved, kNaN>(g, dtype, vend2 - pair, at(vend2 - pair), false);
-    }
-
-    /*
-     * write_grad's interleaved bf16 pairs on a grid that does not meet g's
-     * lines ([Note: bf16 lane order]): pair k's packed bits c_k cover
-     * elements h + 2Wk ..; g's first line starts o elements after h, that is
-     * q whole pairs and r dwords into pair q. Each streamed 4W bytes is
-     * dwords [r, r + W) of c_{q+j}:c_{q+j+1} (V::shifted, one permute), so a
-     * line still goes out as back-to-back stores. Pairs before the first line
-     * and from the last streamed one on go out whole with ordinary stores,
-     * overlapping streamed lines with the same values.
-     */
-    template <bool kNaN, class At>
-    REWEIGH_SIMD_INLINE static void stream_shifted(uint16_t* g, int64_t h, int64_t vend2, int64_t o, At& at) {
-        using I = typename V::I;
-        constexpr int U = kBf16PairsPerLine;
-        const int64_t pair = 2 * W, n = (vend2 - h) / pair;
-        const int64_t q = o / pair;
-        const typename V::Shift sh = V::make_shift(static_cast<int>(o % pair / 2));
-        auto bits = [&](int64_t k) REWEIGH_SIMD_LAMBDA {
-            const Pair x = at(h + k * pair);
-            return V::template bf16_pair_bits<kNaN>(x.a, x.b);
-        };
-        for (int64_t k = 0; k < q; ++k) V::store_bits(g + h + k * pair, bits(k));
-        I prev = bits(q);
-        if (o % pair != 0) V::store_bits(g + h + q * pair, prev);
-        int64_t k = q + 1;  // the next pair to compute; output j = k - 1 - q
-        for (; k + U <= n; k += U) {
-            I out[U];
-            for (int u = 0; u < U; ++u) {
-                const I cur = bits(k + u);
-                out[u] = V::shifted(prev, cur, sh);
-                prev = cur;
-            }
-            for (int u = 0; u < U; ++u) V::stream_bits(g + h + o + (k - 1 - q + u) * pair, out[u]);
-        }
-        V::store_bits(g + h + (k - 1) * pair, prev);
-        for (; k < n; ++k) V::store_bits(g + h + k * pair, bits(k));
     }
 
     /* Streams U pairs at a time from v (on a line of g); returns where it stopped. */
@@ -312,21 +261,14 @@ struct SimdRowKernels {
         return zp_out;
     }
 
-    /*
-     * Row sources: see [Note: row sources] and [Note: bf16 lane order]. An
-     * fp32 buffer read as stored: load2 takes the two vectors at v as they are,
-     * which is the lane order kInterleaved when they were written that way
-     * (the fused kernel's cached e of a bf16 row).
-     */
-    template <bool kI>
-    struct CacheSrc {
-        static constexpr bool kInterleaved = kI;
+    /* Row sources: see [Note: row sources] and [Note: bf16 lane order]. */
+    struct F32Src {
+        static constexpr bool kInterleaved = false;
         const float* z;
         R load(int64_t v) const { return V::load(z + v); }
         Pair load2(int64_t v) const { return Pair{V::load(z + v), V::load(z + v + W)}; }
         float at(int64_t v) const { return z[v]; }
     };
-    using F32Src = CacheSrc<false>;
     struct Bf16Src {
         static constexpr bool kInterleaved = true;
         const uint16_t* z;
@@ -369,14 +311,10 @@ struct SimdRowKernels {
     }
 
     /*
-     * Passes 1 and 2 over the source's z'; e_out (nullable) receives exp(z' - m),
-     * in memory order, or, kSourceOrder, in the source's lane order (a bf16
-     * source's pairs from the row's start: [Note: bf16 lane order]). Both
-     * passes take 2W logits per step through load2, so the sums follow the
-     * source's lane order, the same whichever order e_out gets.
+     * Passes 1 and 2 over the source's z'; e_out (nullable) receives exp(z' - m).
      * Returns the softmax state and sum z'.
      */
-    template <class Src, bool kSourceOrder = false>
+    template <class Src>
     static reweigh::SoftmaxState softmax_row(const Src& zp, int64_t vocab, bool want_sum, float* e_out,
                                              float* sum_out, const void* next_z, int64_t next_es) {
         // Pass 1: max (and sum for label smoothing). Two accumulators hide the latency.
@@ -389,8 +327,7 @@ struct SimdRowKernels {
         int64_t v = 0;
         for (; v + 2 * W <= vocab; v += 2 * W) {
             if (pf != nullptr && split) __builtin_prefetch(pf + half + v * next_es / 2, 0 /* read */, 2 /* to L2 */);
-            const Pair x = zp.load2(v);
-            const R a = x.a, b = x.b;
+            R a = zp.load(v), b = zp.load(v + W);
             m0 = V::max(m0, a);
             m1 = V::max(m1, b);
             if (want_sum) {
@@ -428,15 +365,13 @@ struct SimdRowKernels {
         v = 0;
         for (; v + 2 * W <= vocab; v += 2 * W) {
             if (pf != nullptr) __builtin_prefetch(pf + (split ? v * next_es / 2 : v * next_es), 0, 2);
-            const Pair z2 = zp.load2(v);
-            R x0 = V::sub(z2.a, vm), x1 = V::sub(z2.b, vm);
+            R x0 = V::sub(zp.load(v), vm), x1 = V::sub(zp.load(v + W), vm);
             R e0 = V::exp(x0), e1 = V::exp(x1);
             d0 = V::add(d0, e0);
             d1 = V::add(d1, e1);
             q0 = V::fmadd(e0, V::max(vmin, x0), q0);
             q1 = V::fmadd(e1, V::max(vmin, x1), q1);
             if (e_out) {
-                if (Src::kInterleaved && !kSourceOrder) V::unpair(e0, e1, e0, e1);
                 V::store(e_out + v, e0);
                 V::store(e_out + v + W, e1);
             }
@@ -483,19 +418,18 @@ struct SimdRowKernels {
      * fs(v), as the scalar code would. f is per lane, so an element's value is
      * the same in a pair, a vector or an overlap, whatever h is. Interleaved
      * pairs start at g's first 64-byte line when streaming (h > 0 only then,
-     * never in place), so they stream whole lines; kRowGrid keeps them on the
-     * row's grid (h = 0: the fused kernel's cached e). pf (nullable): the next
+     * never in place), so they stream whole lines. pf (nullable): the next
      * row, prefetched at the offsets read ([Note: prefetching in the
      * backward]). The caller writes the target element and fences a stream.
      */
-    template <bool kInterleaved, bool kRowGrid = false, bool kNaN = true, class Src, class F, class Fs>
+    template <bool kInterleaved, bool kNaN = true, class Src, class F, class Fs>
     REWEIGH_SIMD_INLINE static void write_row(void* g, int32_t dtype, int64_t vocab, bool stream, const Src& src,
                                               const char* pf, F&& f, Fs&& fs) {
         const int64_t vend1 = vocab - vocab % W;
         const int64_t es = elem_bytes(dtype);
         const uintptr_t misalign = reinterpret_cast<uintptr_t>(g) % 64;
         int64_t h = 0;
-        if (kInterleaved && !kRowGrid && stream && misalign % static_cast<uintptr_t>(es) == 0) {
+        if (kInterleaved && stream && misalign % static_cast<uintptr_t>(es) == 0) {
             h = static_cast<int64_t>((64 - misalign) % 64 / static_cast<uintptr_t>(es));
             if (h + 2 * W > vend1) h = 0;
         }
@@ -530,7 +464,7 @@ struct SimdRowKernels {
         // [Note: bf16 gradients without NaN]: with no NaN among the row's constants, a NaN lane comes from a logit.
         const bool logit_nans_only = !isnan(ep.lse) && !isnan(ep.a) && !isnan(ep.b) && !isnan(p.scale) && !isnan(p.softcap);
         auto write = [&](auto&& f) REWEIGH_SIMD_LAMBDA {
-            if (logit_nans_only) write_row<Src::kInterleaved, false, false>(g, dtype, vocab, stream, src, pf, f, fs);
+            if (logit_nans_only) write_row<Src::kInterleaved, false>(g, dtype, vocab, stream, src, pf, f, fs);
             else write_row<Src::kInterleaved>(g, dtype, vocab, stream, src, pf, f, fs);
         };
         if (ep.b == 0.0f && p.scale == 1.0f && p.softcap <= 0.0f) {
@@ -570,8 +504,8 @@ struct SimdRowKernels {
         const bool softcap = p.softcap > 0.0f;
         const float zp_y = zp.at(y);  // read before g (possibly == z) is written
         float sum_zp = 0.0f;
-        const reweigh::SoftmaxState st = softmax_row<Src, true>(zp, vocab, p.eps > 0.0f, softcap ? nullptr : e_buf,
-                                                                &sum_zp, hints.next_z, elem_bytes(dtype));
+        const reweigh::SoftmaxState st = softmax_row(zp, vocab, p.eps > 0.0f, softcap ? nullptr : e_buf, &sum_zp,
+                                                     hints.next_z, elem_bytes(dtype));
         const reweigh::RowResult r = reweigh::row_finish(st, zp_y, sum_zp, vocab, p);
         const reweigh::GradEpilogue ep = reweigh::grad_epilogue(r.lse, k_of(r), vocab, p);
         const bool stream = streams(z, g, dtype, vocab);
@@ -581,24 +515,22 @@ struct SimdRowKernels {
                           [&](int64_t v) { return zp.at(v); });
             return r;
         }
-        // Pass 3 without softcap: p = e / d, dz'/dz = scale; e_buf holds the source's lane order,
-        // pairs from the row's start (kRowGrid), so the lanes match whatever g's address.
+        // Pass 3 without softcap: p = e / d, dz'/dz = scale; e_buf in memory order.
         const float inv_d = 1.0f / st.d;
         const float a = ep.a * inv_d * p.scale, b = ep.b * p.scale;
         const R va = V::set1(a), vb = V::set1(b);
-        constexpr bool kI = Src::kInterleaved;
-        const CacheSrc<kI> e{e_buf};
+        const F32Src e{e_buf};
         auto fs = [&](int64_t v) { return a * e_buf[v] - b; };
         // [Note: bf16 gradients without NaN]
         const bool nan_free = isfinite(st.d) && isfinite(a) && isfinite(b);
         if (b == 0.0f) {
             auto f = [&](R x) REWEIGH_SIMD_LAMBDA { return V::mul(va, x); };
-            if (nan_free) write_row<kI, true, false>(g, dtype, vocab, stream, e, nullptr, f, fs);
-            else write_row<kI, true>(g, dtype, vocab, stream, e, nullptr, f, fs);
+            if (nan_free) write_row<false, false>(g, dtype, vocab, stream, e, nullptr, f, fs);
+            else write_row<false>(g, dtype, vocab, stream, e, nullptr, f, fs);
         } else {
             auto f = [&](R x) REWEIGH_SIMD_LAMBDA { return V::sub(V::mul(va, x), vb); };
-            if (nan_free) write_row<kI, true, false>(g, dtype, vocab, stream, e, nullptr, f, fs);
-            else write_row<kI, true>(g, dtype, vocab, stream, e, nullptr, f, fs);
+            if (nan_free) write_row<false, false>(g, dtype, vocab, stream, e, nullptr, f, fs);
+            else write_row<false>(g, dtype, vocab, stream, e, nullptr, f, fs);
         }
         store_grad_scalar(g, dtype, y, reweigh::grad_element(ep, zp_y, true, p));
         if (stream) V::fence();

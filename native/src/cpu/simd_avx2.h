@@ -37,8 +37,9 @@ struct Avx2 {
         const __m256i quiet = _mm256_or_si256(bits, _mm256_set1_epi32(0x00400000));
         return _mm256_blendv_epi8(rounded, quiet, nan);
     }
+    template <bool kNaN = true>
     __attribute__((always_inline)) static __m128i bf16_bits(R x) {
-        const __m256i hi = _mm256_srli_epi32(bf16_round(x), 16);
+        const __m256i hi = _mm256_srli_epi32(bf16_round<kNaN>(x), 16);
         // Pack 8 x u32 (each < 2^16) to 8 x u16: packus works per 128-bit lane.
         return _mm_packus_epi32(_mm256_castsi256_si128(hi), _mm256_extracti128_si256(hi, 1));
     }
@@ -47,38 +48,23 @@ struct Avx2 {
     __attribute__((always_inline)) static __m256i bf16_pair_bits(R a, R b) {
         return _mm256_blend_epi16(_mm256_srli_epi32(bf16_round<kNaN>(a), 16), bf16_round<kNaN>(b), 0xaa);
     }
-    __attribute__((always_inline)) static void store_bf16(uint16_t* p, R x) { _mm_storeu_si128(reinterpret_cast<__m128i*>(p), bf16_bits(x)); }
+    /* 2W fp32 in memory order (a then b) -> 2W bf16 in memory order: packus works per 128-bit lane, vpermq puts the quarters back. */
+    template <bool kNaN = true>
+    __attribute__((always_inline)) static __m256i bf16_ordered_bits(R a, R b) {
+        const __m256i lo = _mm256_srli_epi32(bf16_round<kNaN>(a), 16), hi = _mm256_srli_epi32(bf16_round<kNaN>(b), 16);
+        return _mm256_permute4x64_epi64(_mm256_packus_epi32(lo, hi), 0xd8);
+    }
+    template <bool kNaN = true>
+    __attribute__((always_inline)) static void store_bf16(uint16_t* p, R x) { _mm_storeu_si128(reinterpret_cast<__m128i*>(p), bf16_bits<kNaN>(x)); }
     /* Non-temporal stores (p aligned to the vector's bytes) and the fence that orders them. */
     static void stream(float* p, R x) { _mm256_stream_ps(p, x); }
-    __attribute__((always_inline)) static void stream_bf16(uint16_t* p, R x) { _mm_stream_si128(reinterpret_cast<__m128i*>(p), bf16_bits(x)); }
     static void fence() { _mm_sfence(); }
 
     /* Packed bf16 pair bits (2W bf16, one register), stored or streamed as they are. */
     using I = __m256i;
     static void store_bits(uint16_t* p, I x) { _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), x); }
     static void stream_bits(uint16_t* p, I x) { _mm256_stream_si256(reinterpret_cast<__m256i*>(p), x); }
-    /*
-     * Dwords [r, r + W) of the 2W dwords prev:cur, r in [0, W): both rotated
-     * by r (vpermd), then lane i taken from cur where i + r >= W.
-     */
-    struct Shift {
-        __m256i idx, from_cur;
-    };
-    static Shift make_shift(int r) {
-        const __m256i i = _mm256_set_epi32(7, 6, 5, 4, 3, 2, 1, 0);
-        const __m256i ir = _mm256_add_epi32(i, _mm256_set1_epi32(r));
-        return Shift{_mm256_and_si256(ir, _mm256_set1_epi32(7)), _mm256_cmpgt_epi32(ir, _mm256_set1_epi32(7))};
-    }
-    __attribute__((always_inline)) static I shifted(I prev, I cur, const Shift& s) {
-        return _mm256_blendv_epi8(_mm256_permutevar8x32_epi32(prev, s.idx), _mm256_permutevar8x32_epi32(cur, s.idx),
-                                  s.from_cur);
-    }
-    /* a (even elements), b (odd) -> lo, hi in memory order. */
-    __attribute__((always_inline)) static void unpair(R a, R b, R& lo, R& hi) {
-        const R t0 = _mm256_unpacklo_ps(a, b), t1 = _mm256_unpackhi_ps(a, b);
-        lo = _mm256_permute2f128_ps(t0, t1, 0x20);
-        hi = _mm256_permute2f128_ps(t0, t1, 0x31);
-    }
+
     static R set1(float x) { return _mm256_set1_ps(x); }
     static R zero() { return _mm256_setzero_ps(); }
     static R add(R a, R b) { return _mm256_add_ps(a, b); }

@@ -45,44 +45,31 @@ struct Avx512 {
         const __mmask16 nan = _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
         return _mm512_mask_or_epi32(rounded, nan, bits, _mm512_set1_epi32(0x00400000));
     }
-    __attribute__((always_inline)) static __m256i bf16_bits(R x) { return _mm512_cvtepi32_epi16(_mm512_srli_epi32(bf16_round(x), 16)); }
+    template <bool kNaN = true>
+    __attribute__((always_inline)) static __m256i bf16_bits(R x) { return _mm512_cvtepi32_epi16(_mm512_srli_epi32(bf16_round<kNaN>(x), 16)); }
     /* The inverse of load_bf16_pair: 2W bf16 in memory order (ternary logic 0xf8 = a | (b & c)). */
     template <bool kNaN = true>
     __attribute__((always_inline)) static __m512i bf16_pair_bits(R a, R b) {
         return _mm512_ternarylogic_epi32(_mm512_srli_epi32(bf16_round<kNaN>(a), 16), bf16_round<kNaN>(b),
                                          _mm512_set1_epi32(static_cast<int>(0xffff0000u)), 0xf8);
     }
+    /* 2W fp32 in memory order (a then b) -> 2W bf16 in memory order, one register. */
+    template <bool kNaN = true>
+    __attribute__((always_inline)) static __m512i bf16_ordered_bits(R a, R b) {
+        return _mm512_inserti64x4(_mm512_castsi256_si512(bf16_bits<kNaN>(a)), bf16_bits<kNaN>(b), 1);
+    }
+    template <bool kNaN = true>
     __attribute__((always_inline)) static void store_bf16(uint16_t* p, R x) {
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), bf16_bits(x));
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), bf16_bits<kNaN>(x));
     }
     /* Non-temporal stores (p aligned to the vector's bytes) and the fence that orders them. */
     static void stream(float* p, R x) { _mm512_stream_ps(p, x); }
-    __attribute__((always_inline)) static void stream_bf16(uint16_t* p, R x) { _mm256_stream_si256(reinterpret_cast<__m256i*>(p), bf16_bits(x)); }
     static void fence() { _mm_sfence(); }
 
     /* Packed bf16 pair bits (2W bf16, one register), stored or streamed as they are. */
     using I = __m512i;
     static void store_bits(uint16_t* p, I x) { _mm512_storeu_si512(p, x); }
     static void stream_bits(uint16_t* p, I x) { _mm512_stream_si512(reinterpret_cast<__m512i*>(p), x); }
-    /*
-     * Dwords [r, r + W) of the 2W dwords prev:cur (cur after prev in memory),
-     * r in [0, W): one vpermt2d with the index r, r + 1, ... built once per row.
-     */
-    struct Shift {
-        __m512i idx;
-    };
-    static Shift make_shift(int r) {
-        return Shift{_mm512_add_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
-                                      _mm512_set1_epi32(r))};
-    }
-    __attribute__((always_inline)) static I shifted(I prev, I cur, const Shift& s) {
-        return _mm512_permutex2var_epi32(prev, s.idx, cur);
-    }
-    /* The inverse of load_bf16_pair's lane split for fp32: a (even), b (odd) -> lo, hi in memory order. */
-    __attribute__((always_inline)) static void unpair(R a, R b, R& lo, R& hi) {
-        lo = _mm512_permutex2var_ps(a, _mm512_set_epi32(23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0), b);
-        hi = _mm512_permutex2var_ps(a, _mm512_set_epi32(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8), b);
-    }
     static R set1(float x) { return _mm512_set1_ps(x); }
     static R zero() { return _mm512_setzero_ps(); }
     static R add(R a, R b) { return _mm512_add_ps(a, b); }
