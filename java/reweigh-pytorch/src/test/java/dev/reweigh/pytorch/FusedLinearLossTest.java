@@ -446,31 +446,30 @@ class FusedLinearLossTest {
    */
   @Test
   void defaultChunkBytesPlans1024RowsWithin128MiBElse512() {
-    Tensor y = Tensors.longs(new long[] {0}, 1);
-    Tensor o = Tensors.longs(new long[] {0, 1}, 2);
     // 1024 * 128256 * 4 B > 128 MiB: 512 * 128256 * 4 B = 262668288 B (250.5 MiB), 512 rows.
-    LinearHead wide = LinearHead.of(torch.zeros(new long[] {1, 4}),
-        torch.zeros(new long[] {128256, 4}), null, y, o);
-    assertEquals(262668288L, FusedLinearLoss.defaultChunkBytes(wide));
+    assertEquals(262668288L,
+        FusedLinearLoss.defaultChunkBytes(oneRowHead(128256, ScalarType.Float)));
     assertEquals(512, FusedLinearLoss.chunkRows(2048, 128256, ScalarType.Float, 262668288L));
     // bf16: 1024 * 128256 * 2 B = 262668288 B > 128 MiB: 512 rows, 131334144 B.
-    LinearHead wideBf16 = LinearHead.of(torch.zeros(new long[] {1, 4}).to(ScalarType.BFloat16),
-        torch.zeros(new long[] {128256, 4}).to(ScalarType.BFloat16), null, y, o);
-    assertEquals(131334144L, FusedLinearLoss.defaultChunkBytes(wideBf16));
+    assertEquals(131334144L,
+        FusedLinearLoss.defaultChunkBytes(oneRowHead(128256, ScalarType.BFloat16)));
     // fp32 at V = 32000: 1024 * 32000 * 4 B = 131072000 B (125 MiB) <= 128 MiB = 134217728 B.
-    LinearHead narrow = LinearHead.of(torch.zeros(new long[] {1, 4}),
-        torch.zeros(new long[] {32000, 4}), null, y, o);
-    assertEquals(131072000L, FusedLinearLoss.defaultChunkBytes(narrow));
+    assertEquals(131072000L,
+        FusedLinearLoss.defaultChunkBytes(oneRowHead(32000, ScalarType.Float)));
     assertEquals(1024, FusedLinearLoss.chunkRows(4096, 32000, ScalarType.Float, 131072000L));
     // bf16 at V = 32000: 1024 * 32000 * 2 B = 65536000 B (62.5 MiB).
-    LinearHead narrowBf16 = LinearHead.of(torch.zeros(new long[] {1, 4}).to(ScalarType.BFloat16),
-        torch.zeros(new long[] {32000, 4}).to(ScalarType.BFloat16), null, y, o);
-    assertEquals(65536000L, FusedLinearLoss.defaultChunkBytes(narrowBf16));
+    assertEquals(65536000L,
+        FusedLinearLoss.defaultChunkBytes(oneRowHead(32000, ScalarType.BFloat16)));
     assertEquals(1024, FusedLinearLoss.chunkRows(4096, 32000, ScalarType.BFloat16, 65536000L));
     // A narrow vocabulary: 1024 * 1000 * 4 B = 4096000 B < 32 MiB: the 32 MiB floor.
-    LinearHead tiny = LinearHead.of(torch.zeros(new long[] {1, 4}),
-        torch.zeros(new long[] {1000, 4}), null, y, o);
-    assertEquals(33554432L, FusedLinearLoss.defaultChunkBytes(tiny));
+    assertEquals(33554432L, FusedLinearLoss.defaultChunkBytes(oneRowHead(1000, ScalarType.Float)));
+  }
+
+  /** A one-row head of hidden size 4 over {@code vocab} outputs in {@code dtype}. */
+  private static LinearHead oneRowHead(long vocab, ScalarType dtype) {
+    return LinearHead.of(torch.zeros(new long[] {1, 4}).to(dtype),
+        torch.zeros(new long[] {vocab, 4}).to(dtype), null, Tensors.longs(new long[] {0}, 1),
+        Tensors.longs(new long[] {0, 1}, 2));
   }
 
   @Test
