@@ -4,7 +4,6 @@ import static dev.reweigh.internal.Status.check;
 
 import dev.reweigh.internal.NativeLibrary;
 import dev.reweigh.nativeapi.ReweighShardNative;
-import dev.reweigh.nativeapi.ReweighShardPackedNative;
 import java.lang.ref.Reference;
 
 /**
@@ -180,7 +179,7 @@ public final class ShardedLoss {
     requirePartials("out", out, shard);
     NativeLibrary.ensureLoaded();
     try {
-      check(ReweighShardPackedNative.reweigh_jni_packed_partial_forward(shard.logits,
+      check(ReweighShardNative.reweigh_jni_packed_partial_forward(shard.logits,
           shard.targets, shard.offsets, shard.nativeFields,
           spec.nativeFloats, spec.nativeInts, vocabOffset, vocabTotal, out.address));
     } finally {
@@ -204,7 +203,7 @@ public final class ShardedLoss {
       throw new IllegalArgumentException("into and from are the same partials");
     }
     NativeLibrary.ensureLoaded();
-    check(ReweighShardPackedNative.reweigh_jni_packed_partials_merge_on(
+    check(ReweighShardNative.reweigh_jni_packed_partials_merge_on(
         into.device.kind().code, into.device.index(), into.stream, into.rows, from.address,
         into.address));
   }
@@ -223,7 +222,7 @@ public final class ShardedLoss {
     group.maxInto(partials.device, partials.stream, partials.address,
         partials.globalMaxAddress(), n);
     NativeLibrary.ensureLoaded();
-    check(ReweighShardPackedNative.reweigh_jni_packed_partials_rebase_on(
+    check(ReweighShardNative.reweigh_jni_packed_partials_rebase_on(
         partials.device.kind().code, partials.device.index(), partials.stream, n,
         partials.address));
     group.sumInPlace(partials.device, partials.stream, partials.sumsAddress(),
@@ -243,7 +242,7 @@ public final class ShardedLoss {
     }
     NativeLibrary.ensureLoaded();
     try {
-      check(ReweighShardPackedNative.reweigh_jni_packed_sharded_stats(shard.logits,
+      check(ReweighShardNative.reweigh_jni_packed_sharded_stats(shard.logits,
           shard.targets, shard.offsets, shard.nativeFields,
           spec.nativeFloats, spec.nativeInts, vocabTotal, combined.address, coefficientsAddress,
           out.loss, out.logProbSum, out.tokenCount, out.meanEntropy, out.rowLse, out.rowLogp,
@@ -270,7 +269,7 @@ public final class ShardedLoss {
     grad.check(shard);
     NativeLibrary.ensureLoaded();
     try {
-      check(ReweighShardPackedNative.reweigh_jni_packed_sharded_backward(shard.logits,
+      check(ReweighShardNative.reweigh_jni_packed_sharded_backward(shard.logits,
           shard.targets, shard.offsets, shard.nativeFields,
           spec.nativeFloats, spec.nativeInts, vocabOffset, vocabTotal, combined.address,
           coefficientsAddress, grad.address, grad.rowStride));
