@@ -6,26 +6,19 @@ import java.lang.ref.Reference;
  * The calls of a framework adapter (reweigh-pytorch's {@code TorchLoss}, reweigh-nd4j's {@code
  * Nd4jLoss}, or your own) written once: argument checks in a fixed order, then one {@link
  * FusedLoss} call over the framework's memory, with every array kept reachable until the kernel
- * has returned. A subclass supplies what differs between frameworks: how to allocate the outputs,
- * check a float vector, take an address and wrap the result.
+ * has returned. The batch and statistics are an {@link AdapterBatch} and an {@link AdapterStats},
+ * whose native views the calls read. A subclass supplies what differs between frameworks: how to
+ * allocate the outputs, check a float vector, take an address and wrap the result.
  *
  * @param <A> the framework's array type (e.g. a libtorch {@code Tensor})
  * @param <B> the adapter's batch type
  * @param <S> the adapter's statistics type
  * @param <R> the adapter's forward-backward result type
  */
-public abstract class AdapterLoss<A, B, S, R> {
+public abstract class AdapterLoss<A, B extends AdapterBatch<A>, S extends AdapterStats<A>, R> {
 
   /** For subclasses. */
   protected AdapterLoss() {}
-
-  /**
-   * The core description of {@code batch}.
-   *
-   * @param batch the adapter's batch
-   * @return its native description (raw addresses, valid while {@code batch} is reachable)
-   */
-  protected abstract NativeBatch nativeBatch(B batch);
 
   /**
    * Outputs for the per-sample and per-row statistics of {@code batch}, in the framework's memory.
@@ -34,22 +27,6 @@ public abstract class AdapterLoss<A, B, S, R> {
    * @return new, unfilled statistics
    */
   protected abstract S allocateStats(B batch);
-
-  /**
-   * The native view of statistics made by {@link #allocateStats}.
-   *
-   * @param stats the statistics
-   * @return their output addresses
-   */
-  protected abstract NativeStats nativeStats(S stats);
-
-  /**
-   * The per-row log-sum-exp of statistics from a forward call (the backward's input).
-   *
-   * @param stats the statistics
-   * @return {@code rowLse [rows]}
-   */
-  protected abstract A rowLse(S stats);
 
   /**
    * Throws an {@link IllegalArgumentException} naming {@code name} unless {@code array} is a
@@ -117,7 +94,7 @@ public abstract class AdapterLoss<A, B, S, R> {
     requireBatch(batch, spec);
     S st = allocateStats(batch);
     try {
-      FusedLoss.forward(nativeBatch(batch), spec, nativeStats(st));
+      FusedLoss.forward(batch.nativeBatch(), spec, st.nativeStats());
     } finally {
       Reference.reachabilityFence(batch);
       Reference.reachabilityFence(st);
@@ -136,14 +113,14 @@ public abstract class AdapterLoss<A, B, S, R> {
    */
   public final R forwardBackward(B batch, A coefficients, LossSpec spec, A grad) {
     requireBatch(batch, spec);
-    NativeBatch nb = nativeBatch(batch);
+    NativeBatch nb = batch.nativeBatch();
     requireFloatVector(coefficients, "coefficients", nb.samples(), batch);
     NativeGrad g = grad == null ? NativeGrad.inPlace(nb) : grad(batch, grad);
     S st = allocateStats(batch);
     A total = newTotal(batch);
     try {
       FusedLoss.forwardBackward(
-          nb, address(coefficients), spec, g, nativeStats(st), address(total));
+          nb, address(coefficients), spec, g, st.nativeStats(), address(total));
     } finally {
       Reference.reachabilityFence(batch);
       Reference.reachabilityFence(coefficients);
@@ -155,7 +132,7 @@ public abstract class AdapterLoss<A, B, S, R> {
   }
 
   /**
-   * {@link #forwardBackward(Object, Object, LossSpec, Object)} with heap coefficients.
+   * {@link #forwardBackward(AdapterBatch, Object, LossSpec, Object)} with heap coefficients.
    *
    * @param batch the batch
    * @param coefficients c_s, one per sample
@@ -180,8 +157,8 @@ public abstract class AdapterLoss<A, B, S, R> {
   public final void backward(B batch, S stats, A coefficients, LossSpec spec, A grad) {
     requireBatch(batch, spec);
     AdapterChecks.requireNonNull(stats, "stats");
-    NativeBatch nb = nativeBatch(batch);
-    A lse = rowLse(stats);
+    NativeBatch nb = batch.nativeBatch();
+    A lse = stats.rowLse();
     requireFloatVector(lse, "stats.rowLse", nb.rows(), batch);
     requireFloatVector(coefficients, "coefficients", nb.samples(), batch);
     NativeGrad g = grad == null ? NativeGrad.inPlace(nb) : grad(batch, grad);
@@ -196,7 +173,7 @@ public abstract class AdapterLoss<A, B, S, R> {
   }
 
   /**
-   * {@link #backward(Object, Object, Object, LossSpec, Object)} with heap coefficients.
+   * {@link #backward(AdapterBatch, AdapterStats, Object, LossSpec, Object)} with heap coefficients.
    *
    * @param batch the batch
    * @param stats statistics of a forward call on {@code batch}
@@ -210,7 +187,7 @@ public abstract class AdapterLoss<A, B, S, R> {
   }
 
   private A heapCoefficients(B batch, float[] coefficients) {
-    AdapterChecks.requireCoefficients(coefficients, nativeBatch(batch).samples());
+    AdapterChecks.requireCoefficients(coefficients, batch.nativeBatch().samples());
     return floats(batch, coefficients);
   }
 

@@ -4,9 +4,7 @@ import dev.reweigh.AdapterChecks;
 import dev.reweigh.AdapterLoss;
 import dev.reweigh.FusedLoss;
 import dev.reweigh.LossSpec;
-import dev.reweigh.NativeBatch;
 import dev.reweigh.NativeGrad;
-import dev.reweigh.NativeStats;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -73,23 +71,8 @@ public final class Nd4jLoss {
   /** What ND4J contributes to the shared adapter calls. */
   private static final class Ops extends AdapterLoss<INDArray, Nd4jBatch, Nd4jStats, Nd4jResult> {
     @Override
-    protected NativeBatch nativeBatch(Nd4jBatch batch) {
-      return batch.nativeBatch();
-    }
-
-    @Override
     protected Nd4jStats allocateStats(Nd4jBatch batch) {
       return Nd4jStats.allocate(batch);
-    }
-
-    @Override
-    protected NativeStats nativeStats(Nd4jStats stats) {
-      return stats.nativeStats();
-    }
-
-    @Override
-    protected INDArray rowLse(Nd4jStats stats) {
-      return stats.rowLse();
     }
 
     @Override

@@ -4,9 +4,7 @@ import dev.reweigh.AdapterChecks;
 import dev.reweigh.AdapterLoss;
 import dev.reweigh.FusedLoss;
 import dev.reweigh.LossSpec;
-import dev.reweigh.NativeBatch;
 import dev.reweigh.NativeGrad;
-import dev.reweigh.NativeStats;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.pytorch.BoolOptional;
 import org.bytedeco.pytorch.Tensor;
@@ -150,23 +148,8 @@ public final class TorchLoss {
   /** What libtorch contributes to the shared adapter calls. */
   private static final class Ops extends AdapterLoss<Tensor, TorchBatch, TorchStats, TorchResult> {
     @Override
-    protected NativeBatch nativeBatch(TorchBatch batch) {
-      return batch.nativeBatch();
-    }
-
-    @Override
     protected TorchStats allocateStats(TorchBatch batch) {
       return TorchStats.allocate(batch);
-    }
-
-    @Override
-    protected NativeStats nativeStats(TorchStats stats) {
-      return stats.nativeStats();
-    }
-
-    @Override
-    protected Tensor rowLse(TorchStats stats) {
-      return stats.rowLse();
     }
 
     @Override
