@@ -4,9 +4,10 @@ package dev.reweigh;
  * Per-sample statistics of a fused linear + cross-entropy pass (docs/design.md §6), reduced in
  * float64 from the chunks' per-row values: {@code loss(s)} (MEAN or SUM of the row losses),
  * {@code logProbSum(s)}, {@code tokenCount(s)}, {@code meanEntropy(s)}; 0 for a sample with no
- * counted row.
+ * counted row. {@link AdapterLinearForward} extends it with the per-row state of a forward
+ * phase.
  */
-public final class LinearStats {
+public class LinearStats {
   private final double[] loss;
   private final double[] logProbSum;
   private final long[] tokenCount;
@@ -17,6 +18,15 @@ public final class LinearStats {
     this.logProbSum = logProbSum;
     this.tokenCount = tokenCount;
     this.meanEntropy = meanEntropy;
+  }
+
+  /**
+   * A view of the same values (the arrays are shared, never written after construction).
+   *
+   * @param stats the statistics to view
+   */
+  protected LinearStats(LinearStats stats) {
+    this(stats.loss, stats.logProbSum, stats.tokenCount, stats.meanEntropy);
   }
 
   public int samples() {

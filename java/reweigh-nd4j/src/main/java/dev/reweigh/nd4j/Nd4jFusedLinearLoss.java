@@ -70,9 +70,9 @@ public final class Nd4jFusedLinearLoss {
     Nd4jLinearHead head = fwd.head;
     LinearLabels labels = head.labels(fwd.spec);
     long chunk = chunkRows(head, chunkBytes);
-    Chunks c = new Chunks(head, chunk, fwd.rowLse, gradWeight);
-    double total = FusedLinearDriver.backward(labels, fwd.stats, coefficients, chunk, c);
-    return c.result(total, fwd.stats);
+    Chunks c = new Chunks(head, chunk, fwd.rowLse(), gradWeight);
+    double total = FusedLinearDriver.backward(labels, fwd.stats(), coefficients, chunk, c);
+    return c.result(total, fwd.stats());
   }
 
   /** One pass: statistics, objective and gradients. */

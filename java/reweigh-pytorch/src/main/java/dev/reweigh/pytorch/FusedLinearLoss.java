@@ -107,8 +107,8 @@ public final class FusedLinearLoss {
     boolean inHeadDtype =
         head.dtype == ScalarType.Float || accumulation == GradAccumulation.HEAD_DTYPE;
     Tensor into = intoWeightGrad && inHeadDtype ? Chunks.weightGrad(head) : null;
-    try (Chunks c = new Chunks(head, chunk, chunkBytes, accumulation, into, fwd.rowLse)) {
-      double total = FusedLinearDriver.backward(labels, fwd.stats, coefficients, chunk, c);
+    try (Chunks c = new Chunks(head, chunk, chunkBytes, accumulation, into, fwd.rowLse())) {
+      double total = FusedLinearDriver.backward(labels, fwd.stats(), coefficients, chunk, c);
       return new LinearResult(total, fwd, c.gradHidden, c.gradWeight, c.gradBias, chunk,
           c.inWeightGrad);
     }

@@ -1,5 +1,6 @@
 package dev.reweigh.pytorch;
 
+import dev.reweigh.AdapterLinearForward;
 import dev.reweigh.LinearStats;
 import dev.reweigh.LossSpec;
 import org.bytedeco.pytorch.Tensor;
@@ -12,58 +13,13 @@ import org.bytedeco.pytorch.Tensor;
  * logProbSum(s)}, {@code tokenCount(s)}, {@code meanEntropy(s)}; 0 for a sample with no counted
  * row. Sums run in float64.
  */
-public final class LinearForward {
+public final class LinearForward extends AdapterLinearForward<Tensor> {
   final LinearHead head;
   final LossSpec spec;
-  final Tensor rowLse;
-  final LinearStats stats;
 
   LinearForward(LinearHead head, LossSpec spec, Tensor rowLse, LinearStats stats) {
+    super(stats, rowLse);
     this.head = head;
     this.spec = spec;
-    this.rowLse = rowLse;
-    this.stats = stats;
-  }
-
-  public int samples() {
-    return stats.samples();
-  }
-
-  public double loss(int s) {
-    return stats.loss(s);
-  }
-
-  public double logProbSum(int s) {
-    return stats.logProbSum(s);
-  }
-
-  public long tokenCount(int s) {
-    return stats.tokenCount(s);
-  }
-
-  public double meanEntropy(int s) {
-    return stats.meanEntropy(s);
-  }
-
-  public double[] losses() {
-    return stats.losses();
-  }
-
-  public double[] logProbSums() {
-    return stats.logProbSums();
-  }
-
-  public double[] meanEntropies() {
-    return stats.meanEntropies();
-  }
-
-  /** The statistics as the core's {@link LinearStats}, shared with the ND4J adapter. */
-  public LinearStats stats() {
-    return stats;
-  }
-
-  /** Per-row lse, float32 {@code [rows]} (0 on ignored rows). */
-  public Tensor rowLse() {
-    return rowLse;
   }
 }

@@ -7,54 +7,15 @@ import org.bytedeco.pytorch.Tensor;
  * D}, the per-sample statistics, the gradients of total with respect to hidden {@code [rows, H]}
  * (hidden's dtype), weight {@code [V, H]} and bias {@code [V]} (the head's dtype, or float32
  * under {@link GradAccumulation#FLOAT32}; null without a bias), and the rows per chunk used.
+ *
+ * @param total the objective, float64
+ * @param stats the forward phase of the pass: per-sample statistics and per-row lse
+ * @param gradHidden d total / d hidden
+ * @param gradWeight d total / d weight
+ * @param gradBias d total / d bias; null when the head has no bias
+ * @param chunkRows rows per chunk
+ * @param inWeightGrad whether {@code gradWeight} is a caller's tensor the pass added into (in
+ *     {@code step} the weight's own {@code .grad}) rather than a fresh one
  */
-public final class LinearResult {
-  private final double total;
-  private final LinearForward stats;
-  private final Tensor gradHidden;
-  private final Tensor gradWeight;
-  private final Tensor gradBias;
-  private final long chunkRows;
-  private final boolean inWeightGrad;
-
-  LinearResult(double total, LinearForward stats, Tensor gradHidden, Tensor gradWeight,
-      Tensor gradBias, long chunkRows, boolean inWeightGrad) {
-    this.total = total;
-    this.stats = stats;
-    this.gradHidden = gradHidden;
-    this.gradWeight = gradWeight;
-    this.gradBias = gradBias;
-    this.chunkRows = chunkRows;
-    this.inWeightGrad = inWeightGrad;
-  }
-
-  public double total() {
-    return total;
-  }
-
-  public LinearForward stats() {
-    return stats;
-  }
-
-  public Tensor gradHidden() {
-    return gradHidden;
-  }
-
-  public Tensor gradWeight() {
-    return gradWeight;
-  }
-
-  /** Null when the head has no bias. */
-  public Tensor gradBias() {
-    return gradBias;
-  }
-
-  public long chunkRows() {
-    return chunkRows;
-  }
-
-  /** gradWeight() is a caller's tensor (in step the weight's own {@code .grad}), added into. */
-  boolean inWeightGrad() {
-    return inWeightGrad;
-  }
-}
+public record LinearResult(double total, LinearForward stats, Tensor gradHidden,
+    Tensor gradWeight, Tensor gradBias, long chunkRows, boolean inWeightGrad) {}
