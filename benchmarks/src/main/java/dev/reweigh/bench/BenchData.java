@@ -72,9 +72,7 @@ final class BenchData implements AutoCloseable {
       fillF32(p, pool, shape, targetsHeap, rnd);
       logits = p;
       b = NativeBatch.builder().logits(p, shape.rows, shape.vocab);
-      FloatPointer g = withGrad ? new FloatPointer(n) : null;
-      grad = g;
-      gradOut = g == null ? null : NativeGrad.of(g, shape.vocab);
+      grad = withGrad ? new FloatPointer(n) : null;
     } else if (dtype == DType.BF16) {
       short[] bpool = new short[POOL];
       for (int i = 0; i < POOL; i++) {
@@ -84,13 +82,13 @@ final class BenchData implements AutoCloseable {
       fillBf16(p, bpool, shape, targetsHeap, rnd);
       logits = p;
       b = NativeBatch.builder().logitsBf16(p, shape.rows, shape.vocab);
-      ShortPointer g = withGrad ? new ShortPointer(n) : null;
-      grad = g;
-      gradOut = g == null ? null : NativeGrad.of(g, shape.vocab);
+      grad = withGrad ? new ShortPointer(n) : null;
     } else {
       throw new IllegalArgumentException("dtype " + dtype + " is not benchmarked on the CPU");
     }
     batch = b.targets(targets).offsets(offsets, samples).build();
+    gradOut = grad instanceof FloatPointer fp ? NativeGrad.of(fp, shape.vocab)
+        : grad instanceof ShortPointer bp ? NativeGrad.of(bp, shape.vocab) : null;
     if (grad != null) {
       // Fault the pages in now, so no measured call pays the first touch.
       Pointer.memset(grad, 0, n * elementSize());

@@ -27,10 +27,8 @@ public final class FusedLinearGemmProbe {
   private FusedLinearGemmProbe() {}
 
   public static void main(String[] args) throws Exception {
-    if (args.length != 5) {
-      System.err.println("usage: FusedLinearGemmProbe ROWSxHxV f32|bf16 CHUNK_ROWS ROUNDS OUT.jsonl");
-      System.exit(2);
-    }
+    ProbeArgs.require(args, 5,
+        "FusedLinearGemmProbe ROWSxHxV f32|bf16 CHUNK_ROWS ROUNDS OUT.jsonl");
     torch.set_num_threads(Capabilities.threads());
     LinearHeadData d = new LinearHeadData(args[0], args[1]);
     int n = Integer.parseInt(args[2]);

@@ -30,13 +30,9 @@ public final class FusedLinearMemoryProbe {
   private FusedLinearMemoryProbe() {}
 
   public static void main(String[] args) throws Exception {
-    if (args.length != 5) {
-      System.err.println(
-          "usage: FusedLinearMemoryProbe fused|fused-f32acc|unfused|fused-step|fused-into|"
-              + "unfused-step "
-              + "ROWSxHxV f32|bf16 CHUNK_MIB OUT.json");
-      System.exit(2);
-    }
+    ProbeArgs.require(args, 5,
+        "FusedLinearMemoryProbe fused|fused-f32acc|unfused|fused-step|fused-into|unfused-step"
+            + " ROWSxHxV f32|bf16 CHUNK_MIB OUT.json");
     torch.set_num_threads(Capabilities.threads());
     LinearHeadData d = new LinearHeadData(args[1], args[2]);
     long chunk = Long.parseLong(args[3]) << 20;

@@ -21,11 +21,8 @@ public final class FusedLinearPairedProbe {
   private FusedLinearPairedProbe() {}
 
   public static void main(String[] args) throws Exception {
-    if (args.length != 5) {
-      System.err.println(
-          "usage: FusedLinearPairedProbe ROWSxHxV f32|bf16 CHUNK_MIB ROUNDS OUT.jsonl");
-      System.exit(2);
-    }
+    ProbeArgs.require(args, 5,
+        "FusedLinearPairedProbe ROWSxHxV f32|bf16 CHUNK_MIB ROUNDS OUT.jsonl");
     torch.set_num_threads(Capabilities.threads());
     LinearHeadData d = new LinearHeadData(args[0], args[1]);
     long chunk = Long.parseLong(args[2]) << 20;

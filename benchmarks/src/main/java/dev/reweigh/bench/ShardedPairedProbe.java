@@ -29,10 +29,7 @@ public final class ShardedPairedProbe {
   private ShardedPairedProbe() {}
 
   public static void main(String[] args) throws Exception {
-    if (args.length != 4) {
-      System.err.println("usage: ShardedPairedProbe ROWSxV f32|bf16 ROUNDS OUT.jsonl");
-      System.exit(2);
-    }
+    ProbeArgs.require(args, 4, "ShardedPairedProbe ROWSxV f32|bf16 ROUNDS OUT.jsonl");
     int rounds = Integer.parseInt(args[2]);
     int[] ks = {1, 2, 4};
     try (BenchData d = BenchData.create(args[0], args[1], true)) {
