@@ -67,8 +67,8 @@ public final class Nd4jFusedLinearLoss {
     if (fwd == null) {
       throw new IllegalArgumentException("forward is null");
     }
-    Nd4jLinearHead head = fwd.head;
-    LinearLabels labels = head.labels(fwd.spec);
+    Nd4jLinearHead head = fwd.head();
+    LinearLabels labels = head.labels(fwd.spec());
     long chunk = chunkRows(head, chunkBytes);
     Chunks c = new Chunks(head, chunk, fwd.rowLse(), gradWeight);
     double total = FusedLinearDriver.backward(labels, fwd.stats(), coefficients, chunk, c);

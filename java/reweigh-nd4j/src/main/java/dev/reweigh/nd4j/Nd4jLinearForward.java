@@ -11,13 +11,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * read here) and the per-row lse, FLOAT {@code [rows]} (0 on ignored rows), the only O(rows)
  * state the backward needs to recompute each chunk's gradient.
  */
-public final class Nd4jLinearForward extends AdapterLinearForward<INDArray> {
-  final Nd4jLinearHead head;
-  final LossSpec spec;
-
+public final class Nd4jLinearForward extends AdapterLinearForward<Nd4jLinearHead, INDArray> {
   Nd4jLinearForward(Nd4jLinearHead head, LossSpec spec, INDArray rowLse, LinearStats stats) {
-    super(stats, rowLse);
-    this.head = head;
-    this.spec = spec;
+    super(head, spec, stats, rowLse);
   }
 }

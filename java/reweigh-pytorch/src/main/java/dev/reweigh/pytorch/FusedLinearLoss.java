@@ -101,8 +101,8 @@ public final class FusedLinearLoss {
       throw new IllegalArgumentException("forward is null");
     }
     requireAccumulation(accumulation);
-    LinearHead head = fwd.head;
-    LinearLabels labels = head.labels(fwd.spec);
+    LinearHead head = fwd.head();
+    LinearLabels labels = head.labels(fwd.spec());
     long chunk = chunkRows(head.rows(), head.vocab(), head.dtype, chunkBytes);
     boolean inHeadDtype =
         head.dtype == ScalarType.Float || accumulation == GradAccumulation.HEAD_DTYPE;
@@ -205,7 +205,7 @@ public final class FusedLinearLoss {
   public static LinearResult step(LinearForward fwd, float[] coefficients, long chunkBytes,
       GradAccumulation accumulation) {
     LinearResult r = backward(fwd, coefficients, chunkBytes, accumulation, true);
-    applyToAutograd(fwd.head, r);
+    applyToAutograd(fwd.head(), r);
     return r;
   }
 

@@ -13,13 +13,8 @@ import org.bytedeco.pytorch.Tensor;
  * logProbSum(s)}, {@code tokenCount(s)}, {@code meanEntropy(s)}; 0 for a sample with no counted
  * row. Sums run in float64.
  */
-public final class LinearForward extends AdapterLinearForward<Tensor> {
-  final LinearHead head;
-  final LossSpec spec;
-
+public final class LinearForward extends AdapterLinearForward<LinearHead, Tensor> {
   LinearForward(LinearHead head, LossSpec spec, Tensor rowLse, LinearStats stats) {
-    super(stats, rowLse);
-    this.head = head;
-    this.spec = spec;
+    super(head, spec, stats, rowLse);
   }
 }
