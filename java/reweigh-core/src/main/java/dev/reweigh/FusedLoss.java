@@ -286,7 +286,8 @@ public final class FusedLoss {
 
   // ---- argument checks ----------------------------------------------------------------------
 
-  private static void requireBatch(NativeBatch batch, LossSpec spec) {
+  /** A non-null, live batch and a non-null spec (ShardedLoss checks its shards the same way). */
+  static void requireBatch(NativeBatch batch, LossSpec spec) {
     AdapterChecks.requireNonNull(batch, "batch");
     AdapterChecks.requireNonNull(spec, "spec");
     batch.checkLive();

@@ -65,9 +65,7 @@ public final class ShardedLoss {
    */
   public static void combine(RowPartials partials, AllReduce group) {
     requireRows("partials", partials, -1);
-    if (group == null) {
-      throw new IllegalArgumentException("group is null");
-    }
+    AdapterChecks.requireNonNull(group, "group");
     int n = partials.rows();
     float[] globalMax = partials.max.clone();
     group.maxInPlace(globalMax);
@@ -95,9 +93,7 @@ public final class ShardedLoss {
   /** Statistics plus total = sum_s c_s loss_s / D from combined partials. */
   public static LossResult stats(NativeBatch shard, long vocabTotal, RowPartials combined,
       float[] coefficients, LossSpec spec) {
-    if (coefficients == null) {
-      throw new IllegalArgumentException("coefficients is null");
-    }
+    AdapterChecks.requireNonNull(coefficients, "coefficients");
     return statsAndTotal(shard, vocabTotal, combined, coefficients, spec);
   }
 
@@ -128,13 +124,9 @@ public final class ShardedLoss {
       RowPartials combined, float[] coefficients, LossSpec spec, NativeGrad grad) {
     requireCpu(shard, spec);
     requireRows("combined", combined, shard.rows);
-    if (coefficients == null) {
-      throw new IllegalArgumentException("coefficients is null");
-    }
+    AdapterChecks.requireNonNull(coefficients, "coefficients");
     checkCoefficients(coefficients, shard.samples);
-    if (grad == null) {
-      throw new IllegalArgumentException("grad is null");
-    }
+    AdapterChecks.requireNonNull(grad, "grad");
     grad.check(shard);
     NativeLibrary.ensureLoaded();
     try {
@@ -175,7 +167,7 @@ public final class ShardedLoss {
    */
   public static void partialForward(NativeBatch shard, long vocabOffset, long vocabTotal,
       LossSpec spec, NativePartials out) {
-    requireBatch(shard, spec);
+    FusedLoss.requireBatch(shard, spec);
     requirePartials("out", out, shard);
     NativeLibrary.ensureLoaded();
     try {
@@ -192,8 +184,8 @@ public final class ShardedLoss {
    * device): both partials on the same device and stream, with the same rows.
    */
   public static void merge(NativePartials into, NativePartials from) {
-    requireNonNull("into", into);
-    requireNonNull("from", from);
+    AdapterChecks.requireNonNull(into, "into");
+    AdapterChecks.requireNonNull(from, "from");
     if (from.rows != into.rows) {
       throw new IllegalArgumentException(
           "from has " + from.rows + " rows but into has " + into.rows);
@@ -214,10 +206,8 @@ public final class ShardedLoss {
    * device, then one SUM over the four sum rows. Every participant calls it with the same rows.
    */
   public static void combine(NativePartials partials, NativeAllReduce group) {
-    requireNonNull("partials", partials);
-    if (group == null) {
-      throw new IllegalArgumentException("group is null");
-    }
+    AdapterChecks.requireNonNull(partials, "partials");
+    AdapterChecks.requireNonNull(group, "group");
     long n = partials.rows;
     group.maxInto(partials.device, partials.stream, partials.address,
         partials.globalMaxAddress(), n);
@@ -235,11 +225,9 @@ public final class ShardedLoss {
    */
   public static void stats(NativeBatch shard, long vocabTotal, NativePartials combined,
       long coefficientsAddress, LossSpec spec, NativeStats out, long totalAddress) {
-    requireBatch(shard, spec);
+    FusedLoss.requireBatch(shard, spec);
     requirePartials("combined", combined, shard);
-    if (out == null) {
-      throw new IllegalArgumentException("out is null");
-    }
+    AdapterChecks.requireNonNull(out, "out");
     NativeLibrary.ensureLoaded();
     try {
       check(ReweighShardNative.reweigh_jni_packed_sharded_stats(shard.logits,
@@ -258,14 +246,12 @@ public final class ShardedLoss {
    */
   public static void backward(NativeBatch shard, long vocabOffset, long vocabTotal,
       NativePartials combined, long coefficientsAddress, LossSpec spec, NativeGrad grad) {
-    requireBatch(shard, spec);
+    FusedLoss.requireBatch(shard, spec);
     requirePartials("combined", combined, shard);
     if (coefficientsAddress == 0 && shard.samples > 0) {
       throw new IllegalArgumentException("coefficients address is 0");
     }
-    if (grad == null) {
-      throw new IllegalArgumentException("grad is null");
-    }
+    AdapterChecks.requireNonNull(grad, "grad");
     grad.check(shard);
     NativeLibrary.ensureLoaded();
     try {
@@ -282,38 +268,20 @@ public final class ShardedLoss {
   // ---- argument checks --------------------------------------------------------------------
 
   private static void requireCpu(NativeBatch batch, LossSpec spec) {
-    requireBatch(batch, spec);
+    FusedLoss.requireBatch(batch, spec);
     if (batch.device.isCuda()) {
       throw new UnsupportedOperationException("batch lives on " + batch.device
           + ": heap partials serve CPU batches; a CUDA batch takes NativePartials");
     }
   }
 
-  private static void requireBatch(NativeBatch batch, LossSpec spec) {
-    if (batch == null) {
-      throw new IllegalArgumentException("batch is null");
-    }
-    if (spec == null) {
-      throw new IllegalArgumentException("spec is null");
-    }
-    batch.checkLive();
-  }
-
-  private static void requireNonNull(String name, NativePartials p) {
-    if (p == null) {
-      throw new IllegalArgumentException(name + " is null");
-    }
-  }
-
   private static void requirePartials(String name, NativePartials p, NativeBatch batch) {
-    requireNonNull(name, p);
+    AdapterChecks.requireNonNull(p, name);
     p.requireMatches(name, batch);
   }
 
   private static void requireRows(String name, RowPartials p, long rows) {
-    if (p == null) {
-      throw new IllegalArgumentException(name + " is null");
-    }
+    AdapterChecks.requireNonNull(p, name);
     if (rows >= 0 && p.rows() != rows) {
       throw new IllegalArgumentException(
           name + " has " + p.rows() + " rows but " + rows + " are needed");
