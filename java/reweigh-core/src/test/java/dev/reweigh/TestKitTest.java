@@ -126,4 +126,15 @@ class TestKitTest {
     assertTrue(Close.close(Double.NaN, Double.NaN, 0, 0));
     assertTrue(!Close.close(Double.POSITIVE_INFINITY, Double.MAX_VALUE, 0, 1));
   }
+
+  @Test
+  void relativeToMaxBoundsEveryElementByTheLargest() {
+    // max |expected| = 100, rel 1e-3: every element may be off by 0.1, the small one too.
+    Close.relativeToMax("in", new double[] {100, 0.5}, new double[] {100.09, 0.59}, 1e-3);
+    assertThrows(AssertionFailedError.class,
+        () -> Close.relativeToMax("out", new double[] {100, 0.5}, new double[] {100, 0.61}, 1e-3));
+    // All-zero expected values: the bound is rel * 1e-6.
+    assertThrows(AssertionFailedError.class,
+        () -> Close.relativeToMax("zero", new double[] {0}, new double[] {1e-8}, 1e-3));
+  }
 }

@@ -78,6 +78,19 @@ public final class Close {
     }
   }
 
+  /**
+   * One absolute bound for every element, relative to the largest expected magnitude: {@code
+   * |expected[i] - actual[i]| <= rel * max(max_j |expected[j]|, 1e-6)}. For gradients, whose
+   * small elements carry the rounding of the large ones they are summed with.
+   */
+  public static void relativeToMax(String what, double[] expected, double[] actual, double rel) {
+    double scale = 0;
+    for (double x : expected) {
+      scale = Math.max(scale, Math.abs(x));
+    }
+    arrays(what, expected, actual, rel * Math.max(scale, 1e-6), 0);
+  }
+
   public static boolean close(double expected, double actual, double atol, double rtol) {
     if (Double.isNaN(expected) || Double.isNaN(actual)) {
       return Double.isNaN(expected) && Double.isNaN(actual);

@@ -1,11 +1,11 @@
 package dev.reweigh.nd4j;
 
+import static dev.reweigh.testkit.Close.relativeToMax;
 import static dev.reweigh.testkit.Rejects.assertIae;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.reweigh.LinearStats;
 import dev.reweigh.LossSpec;
@@ -141,31 +141,10 @@ class Nd4jFusedLinearLossTest {
     return a.castTo(DataType.DOUBLE).reshape(a.length()).toDoubleVector();
   }
 
-  static void close(String what, double[] expected, double[] actual, double rel) {
-    assertEquals(expected.length, actual.length, what + " length");
-    double scale = 0;
-    for (double x : expected) {
-      scale = Math.max(scale, Math.abs(x));
-    }
-    double tol = rel * Math.max(scale, 1e-6);
-    int bad = 0;
-    StringBuilder first = new StringBuilder();
-    for (int i = 0; i < expected.length; i++) {
-      if (!(Math.abs(expected[i] - actual[i]) <= tol)) {
-        if (bad++ < 4) {
-          first.append(String.format(" [%d] %g vs %g", i, expected[i], actual[i]));
-        }
-      }
-    }
-    if (bad > 0) {
-      fail(what + ": " + bad + " of " + expected.length + " differ beyond " + tol + ":" + first);
-    }
-  }
-
   static void closeStats(Reference64 r, LinearStats st, double rel) {
-    close("loss", r.loss, st.losses(), rel);
-    close("logProbSum", r.logProbSum, st.logProbSums(), rel);
-    close("meanEntropy", r.meanEntropy, st.meanEntropies(), rel);
+    relativeToMax("loss", r.loss, st.losses(), rel);
+    relativeToMax("logProbSum", r.logProbSum, st.logProbSums(), rel);
+    relativeToMax("meanEntropy", r.meanEntropy, st.meanEntropies(), rel);
     for (int s = 0; s < r.tokenCount.length; s++) {
       assertEquals(r.tokenCount[s], st.tokenCount(s), "tokenCount[" + s + "]");
     }
@@ -193,9 +172,9 @@ class Nd4jFusedLinearLossTest {
     assertEquals(5, r.chunkRows());
     assertEquals(ref.r.total, r.total(), rel * Math.max(1, Math.abs(ref.r.total)), "total");
     closeStats(ref.r, r.stats(), rel);
-    close("grad hidden", ref.gradH, doubles(r.gradHidden()), rel);
-    close("grad weight", ref.gradW, doubles(r.gradWeight()), rel);
-    close("grad bias", ref.gradB, doubles(r.gradBias()), rel);
+    relativeToMax("grad hidden", ref.gradH, doubles(r.gradHidden()), rel);
+    relativeToMax("grad weight", ref.gradW, doubles(r.gradWeight()), rel);
+    relativeToMax("grad bias", ref.gradB, doubles(r.gradBias()), rel);
   }
 
   /** Two phases: coefficients from the forward statistics (exp(-loss), as in IWSI). */
@@ -219,12 +198,12 @@ class Nd4jFusedLinearLossTest {
     }
     Ref ref = p.reference(c, o, DataType.FLOAT, false);
     closeStats(ref.r, fwd.stats(), 2e-5);
-    close("rowLse", ref.r.rowLse, doubles(fwd.rowLse()), 2e-5);
+    relativeToMax("rowLse", ref.r.rowLse, doubles(fwd.rowLse()), 2e-5);
     Nd4jLinearResult r = Nd4jFusedLinearLoss.backward(fwd, c, CHUNK_F32);
     assertEquals(ref.r.total, r.total(), 2e-5 * Math.max(1, Math.abs(ref.r.total)), "total");
     assertNull(r.gradBias());
-    close("grad hidden", ref.gradH, doubles(r.gradHidden()), 2e-5);
-    close("grad weight", ref.gradW, doubles(r.gradWeight()), 2e-5);
+    relativeToMax("grad hidden", ref.gradH, doubles(r.gradHidden()), 2e-5);
+    relativeToMax("grad weight", ref.gradW, doubles(r.gradWeight()), 2e-5);
   }
 
   /**
@@ -256,7 +235,7 @@ class Nd4jFusedLinearLossTest {
         "relative residual " + Math.sqrt(residual / ww) + ": the case does not discriminate");
     Nd4jLinearResult r = Nd4jFusedLinearLoss.forwardBackward(p.head(DataType.FLOAT, false), c,
         o.spec(), CHUNK_F32);
-    close("weighted grad weight", weighted.gradW, doubles(r.gradWeight()), 2e-5);
+    relativeToMax("weighted grad weight", weighted.gradW, doubles(r.gradWeight()), 2e-5);
   }
 
   /**
@@ -300,7 +279,7 @@ class Nd4jFusedLinearLossTest {
             gradE.getDouble(ids[row], k) + r.gradHidden().getDouble(row, k) * (1 - t * t));
       }
     }
-    close("tied grad", expected, doubles(gradE), 2e-5);
+    relativeToMax("tied grad", expected, doubles(gradE), 2e-5);
   }
 
   @Test

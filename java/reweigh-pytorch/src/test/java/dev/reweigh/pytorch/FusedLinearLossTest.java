@@ -3,11 +3,11 @@ package dev.reweigh.pytorch;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.reweigh.LossSpec;
 import dev.reweigh.Normalization;
 import dev.reweigh.TokenReduction;
+import dev.reweigh.testkit.Close;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.bytedeco.pytorch.Scalar;
@@ -117,26 +117,7 @@ class FusedLinearLossTest {
   }
 
   static void close(String what, Tensor expected, Tensor actual, double rel) {
-    float[] e = Tensors.toFloats(expected);
-    float[] a = Tensors.toFloats(actual);
-    assertEquals(e.length, a.length, what + " length");
-    double scale = 0;
-    for (float x : e) {
-      scale = Math.max(scale, Math.abs(x));
-    }
-    double tol = rel * Math.max(scale, 1e-6);
-    int bad = 0;
-    StringBuilder first = new StringBuilder();
-    for (int i = 0; i < e.length; i++) {
-      if (!(Math.abs(e[i] - a[i]) <= tol)) {
-        if (bad++ < 4) {
-          first.append(String.format(" [%d] %g vs %g", i, e[i], a[i]));
-        }
-      }
-    }
-    if (bad > 0) {
-      fail(what + ": " + bad + " of " + e.length + " differ beyond " + tol + ":" + first);
-    }
+    Close.relativeToMax(what, Tensors.toDoubles(expected), Tensors.toDoubles(actual), rel);
   }
 
   static Stream<Arguments> optionSets() {
