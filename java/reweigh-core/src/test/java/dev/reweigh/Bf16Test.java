@@ -2,6 +2,7 @@ package dev.reweigh;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.reweigh.testkit.Bf16;
 import dev.reweigh.testkit.OptionGrid;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -13,14 +14,14 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class Bf16Test {
 
+  /** The test kit's {@link Bf16#bits(float)}, under the name the core tests call. */
   static short toBf16(float f) {
-    int bits = Float.floatToRawIntBits(f);
-    int rounded = bits + 0x7fff + ((bits >>> 16) & 1); // round to nearest even
-    return (short) (rounded >>> 16);
+    return Bf16.bits(f);
   }
 
+  /** The test kit's {@link Bf16#value(short)}, under the name the core tests call. */
   static float fromBf16(short h) {
-    return Float.intBitsToFloat((h & 0xffff) << 16);
+    return Bf16.value(h);
   }
 
   @ParameterizedTest(name = "V={0}")

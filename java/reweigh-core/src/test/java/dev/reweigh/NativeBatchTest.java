@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.reweigh.testkit.Bf16;
 import dev.reweigh.testkit.OptionGrid;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
@@ -109,7 +110,7 @@ class NativeBatchTest {
     TestBatch b = TestBatch.random(4, 8, 129, 2.0, false);
     short[] bf = new short[b.logits.length];
     for (int i = 0; i < bf.length; i++) {
-      bf[i] = Bf16Test.toBf16(b.logits[i]);
+      bf[i] = Bf16.bits(b.logits[i]);
     }
     SampleStats heap = FusedLoss.forward(bf, b.vocab, b.targets, b.offsets, LossSpec.defaults());
     ShortPointer p = new ShortPointer(bf);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.reweigh.testkit.Bf16;
 import dev.reweigh.testkit.Close;
 import dev.reweigh.testkit.OptionGrid;
 import dev.reweigh.testkit.Reference64;
@@ -129,7 +130,7 @@ class ShardedLossNativeTest {
     Reference64 ref =
         Reference64.compute(t.logits, vocab, targets, t.offsets, t.coefficients, named.o());
 
-    try (Pointer logits = bf16 ? new ShortPointer(ShardedLossTest.bf16Logits(t.logits))
+    try (Pointer logits = bf16 ? new ShortPointer(Bf16.bits(t.logits))
             : new FloatPointer(t.logits);
         Pointer gradMerge = bf16 ? new ShortPointer(rows * vocab) : new FloatPointer(rows * vocab);
         Pointer gradGroup = bf16 ? new ShortPointer(rows * vocab) : new FloatPointer(rows * vocab);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.reweigh.testkit.Bf16;
 import dev.reweigh.testkit.Close;
 import dev.reweigh.testkit.OptionGrid;
 import dev.reweigh.testkit.Reference64;
@@ -77,19 +78,9 @@ class ShardedLossTest {
     }
   }
 
-  static short toBf16(float f) {
-    return Bf16Test.toBf16(f);
-  }
-
   /** The batch's logits as stored (bf16-rounded when bf16). */
   static float[] stored(float[] logits, boolean bf16) {
-    float[] out = logits.clone();
-    if (bf16) {
-      for (int i = 0; i < out.length; i++) {
-        out[i] = Bf16Test.fromBf16(toBf16(out[i]));
-      }
-    }
-    return out;
+    return bf16 ? Bf16.values(Bf16.bits(logits)) : logits.clone();
   }
 
   /** Shard s of a [rows, vocab] buffer: its first column at bounds[s], row stride vocab. */
@@ -114,9 +105,7 @@ class ShardedLossTest {
     if (bf16) {
       short[] h = new short[n];
       ((ShortPointer) p).get(h);
-      for (int i = 0; i < n; i++) {
-        out[i] = Bf16Test.fromBf16(h[i]);
-      }
+      out = Bf16.values(h);
     } else {
       ((FloatPointer) p).get(out);
     }
@@ -153,7 +142,7 @@ class ShardedLossTest {
         IntPointer tp = new IntPointer(targets);
         IntPointer op = new IntPointer(t.offsets)) {
       if (bf16) {
-        ((ShortPointer) logits).put(bf16Logits(t.logits));
+        ((ShortPointer) logits).put(Bf16.bits(t.logits));
       } else {
         ((FloatPointer) logits).put(t.logits);
       }
@@ -219,22 +208,12 @@ class ShardedLossTest {
       return FusedLoss.forwardBackward(t.logits, vocab, targets, t.offsets, t.coefficients, spec,
           gradWhole);
     }
-    short[] lb = bf16Logits(t.logits);
+    short[] lb = Bf16.bits(t.logits);
     short[] gb = new short[lb.length];
     LossResult whole =
         FusedLoss.forwardBackward(lb, vocab, targets, t.offsets, t.coefficients, spec, gb);
-    for (int i = 0; i < gb.length; i++) {
-      gradWhole[i] = Bf16Test.fromBf16(gb[i]);
-    }
+    System.arraycopy(Bf16.values(gb), 0, gradWhole, 0, gb.length);
     return whole;
-  }
-
-  static short[] bf16Logits(float[] logits) {
-    short[] lb = new short[logits.length];
-    for (int i = 0; i < lb.length; i++) {
-      lb[i] = toBf16(logits[i]);
-    }
-    return lb;
   }
 
   static void compareStats(String route, LossResult whole, LossResult sharded, Reference64 ref,

@@ -9,6 +9,7 @@ import dev.reweigh.nd4j.Nd4jLoss;
 import dev.reweigh.nd4j.Nd4jResult;
 import dev.reweigh.nd4j.Nd4jStats;
 import dev.reweigh.testkit.OptionGrid;
+import dev.reweigh.testkit.Reference64;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -77,10 +78,7 @@ class Nd4jSoftmaxCrossEntropyCrossCheckTest {
         LossReduce.NONE, eps))[0];
     double[] refRowLoss = rowLoss.reshape(-1).toDoubleVector();
     double[] w = p.rowWeights();
-    float[] wf = new float[w.length];
-    for (int i = 0; i < w.length; i++) {
-      wf[i] = (float) w[i];
-    }
+    float[] wf = Reference64.toFloats(w);
     SameDiff sd = SameDiff.create();
     SDVariable z = sd.var("logits", logits.dup());
     SDVariable loss = sd.loss.softmaxCrossEntropy("total", sd.constant("labels", labels), z,

@@ -357,6 +357,15 @@ public final class Reference64 {
     return t;
   }
 
+  /** float64 to float32 (round to nearest), element by element. */
+  public static float[] toFloats(double[] x) {
+    float[] out = new float[x.length];
+    for (int i = 0; i < x.length; i++) {
+      out[i] = (float) x[i];
+    }
+    return out;
+  }
+
   /** float32 to float64, element by element; null stays null. */
   public static double[] toDoubles(float[] x) {
     if (x == null) {

@@ -1,5 +1,6 @@
 package dev.reweigh.nd4j;
 
+import static dev.reweigh.testkit.Reference64.toFloats;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -41,18 +42,18 @@ class Nd4jLossTest {
     return y;
   }
 
-  private static float[] f(double[] d) {
-    float[] out = new float[d.length];
-    for (int i = 0; i < d.length; i++) {
-      out[i] = (float) d[i];
+  /** {@code rows} rows of logits in [-4, 4) over V = v, and their targets (one in 7 ignored). */
+  private record Problem(int rows, int v, float[] z, int[] y) {
+    static Problem random(long seed, int rows, int v) {
+      SplittableRandom rnd = new SplittableRandom(seed);
+      return new Problem(rows, v, randomLogits(rnd, rows * v), targets(rnd, rows, v));
     }
-    return out;
   }
 
   private static void assertSameStats(SampleStats ref, Nd4jStats st) {
-    assertArrayEquals(f(ref.losses()), st.loss().toFloatVector(), "loss");
-    assertArrayEquals(f(ref.logProbSums()), st.logProbSum().toFloatVector(), "logProbSum");
-    assertArrayEquals(f(ref.meanEntropies()), st.meanEntropy().toFloatVector(), "meanEntropy");
+    assertArrayEquals(toFloats(ref.losses()), st.loss().toFloatVector(), "loss");
+    assertArrayEquals(toFloats(ref.logProbSums()), st.logProbSum().toFloatVector(), "logProbSum");
+    assertArrayEquals(toFloats(ref.meanEntropies()), st.meanEntropy().toFloatVector(), "meanEntropy");
     long[] counts = st.tokenCount().toLongVector();
     for (int s = 0; s < ref.samples(); s++) {
       assertEquals(ref.tokenCount(s), counts[s], "tokenCount[" + s + "]");
@@ -62,12 +63,12 @@ class Nd4jLossTest {
 
   @Test
   void paddedBtvWithIntTargetsMatchesHeapPath() {
-    SplittableRandom rnd = new SplittableRandom(11);
     int b = 3;
     int t = 4;
-    int v = 29;
-    float[] z = randomLogits(rnd, b * t * v);
-    int[] y = targets(rnd, b * t, v);
+    Problem p = Problem.random(11, b * t, 29);
+    int v = p.v();
+    float[] z = p.z();
+    int[] y = p.y();
     float[] c = {0.7f, 1.3f, 0.2f};
     int[] off = {0, 4, 8, 12};
     float[] refGrad = new float[z.length];
@@ -88,11 +89,11 @@ class Nd4jLossTest {
   void viewWithOffsetAndRowStrideIsReadInPlace() {
     // A [rows, V] view into the middle of a wider [rows + 2, V + 5] array: offset (1, 2), row
     // stride V + 5. NaN outside the view poisons any misread.
-    SplittableRandom rnd = new SplittableRandom(12);
-    int rows = 7;
-    int v = 13;
-    float[] z = randomLogits(rnd, rows * v);
-    int[] y = targets(rnd, rows, v);
+    Problem p = Problem.random(12, 7, 13);
+    int rows = p.rows();
+    int v = p.v();
+    float[] z = p.z();
+    int[] y = p.y();
     int[] off = {0, 3, 3, 7}; // an empty sample in the middle
     INDArray wide = Nd4j.valueArrayOf(new long[] {rows + 2, v + 5}, Float.NaN, DataType.FLOAT);
     INDArray view = wide.get(NDArrayIndex.interval(1, rows + 1), NDArrayIndex.interval(2, 2 + v));
@@ -137,13 +138,12 @@ class Nd4jLossTest {
 
   @Test
   void bf16LogitsMatchTheHeapBf16Path() {
-    SplittableRandom rnd = new SplittableRandom(14);
-    int rows = 9;
-    int v = 45;
-    float[] z = randomLogits(rnd, rows * v);
-    int[] y = targets(rnd, rows, v);
+    Problem p = Problem.random(14, 9, 45);
+    int rows = p.rows();
+    int v = p.v();
+    int[] y = p.y();
     int[] off = {0, 5, 9};
-    INDArray bf = Nd4j.createFromArray(z).reshape('c', rows, v).castTo(DataType.BFLOAT16);
+    INDArray bf = Nd4j.createFromArray(p.z()).reshape('c', rows, v).castTo(DataType.BFLOAT16);
     short[] bits = new short[rows * v];
     new org.bytedeco.javacpp.ShortPointer(bf.data().addressPointer()).get(bits);
     float[] c = {0.6f, 1.4f};

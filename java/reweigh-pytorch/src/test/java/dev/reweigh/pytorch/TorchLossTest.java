@@ -1,5 +1,6 @@
 package dev.reweigh.pytorch;
 
+import static dev.reweigh.testkit.Reference64.toFloats;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -82,14 +83,6 @@ class TorchLossTest {
       assertEquals(ref.tokenCount(s), counts[s], "tokenCount[" + s + "]");
     }
     assertArrayEquals(ref.rowLse(), Tensors.toFloats(st.rowLse()), "rowLse");
-  }
-
-  private static float[] toFloats(double[] d) {
-    float[] f = new float[d.length];
-    for (int i = 0; i < d.length; i++) {
-      f[i] = (float) d[i];
-    }
-    return f;
   }
 
   @Test

@@ -17,6 +17,7 @@ import dev.reweigh.NativeGrad;
 import dev.reweigh.NativeStats;
 import dev.reweigh.NonFiniteInputException;
 import dev.reweigh.SampleStats;
+import dev.reweigh.testkit.Bf16;
 import dev.reweigh.testkit.Reference64;
 import java.util.Arrays;
 import java.util.List;

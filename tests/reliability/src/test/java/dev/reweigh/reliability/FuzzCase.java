@@ -5,6 +5,7 @@ import dev.reweigh.LossSpec;
 import dev.reweigh.NonFiniteInputException;
 import dev.reweigh.Normalization;
 import dev.reweigh.TokenReduction;
+import dev.reweigh.testkit.Bf16;
 import dev.reweigh.testkit.RefOptions;
 import dev.reweigh.testkit.Reference64;
 import java.util.List;

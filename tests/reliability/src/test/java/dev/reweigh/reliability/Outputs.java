@@ -5,6 +5,7 @@ import dev.reweigh.LossResult;
 import dev.reweigh.NativeBatch;
 import dev.reweigh.NativeGrad;
 import dev.reweigh.SampleStats;
+import dev.reweigh.testkit.Bf16;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;

@@ -10,6 +10,7 @@ import dev.reweigh.LossSpec;
 import dev.reweigh.PolicyLoss;
 import dev.reweigh.PolicyResult;
 import dev.reweigh.PolicySpec;
+import dev.reweigh.testkit.Bf16;
 import dev.reweigh.testkit.RefOptions;
 import dev.reweigh.testkit.Reference64;
 import dev.reweigh.weighting.PolicyGradient;

@@ -3,6 +3,7 @@ package dev.reweigh.reliability;
 import dev.reweigh.LossSpec;
 import dev.reweigh.Normalization;
 import dev.reweigh.TokenReduction;
+import dev.reweigh.testkit.Bf16;
 import java.util.Random;
 
 /** Fixed random problems shared by the concurrency, determinism and leak suites. */

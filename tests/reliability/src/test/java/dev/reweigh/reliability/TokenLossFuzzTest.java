@@ -13,6 +13,7 @@ import dev.reweigh.NativeBatch;
 import dev.reweigh.NativeGrad;
 import dev.reweigh.SampleStats;
 import dev.reweigh.TokenLoss;
+import dev.reweigh.testkit.Bf16;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

@@ -1,10 +1,13 @@
-package dev.reweigh.reliability;
+package dev.reweigh.testkit;
 
-/** bf16 bit patterns (round to nearest even, NaN kept quiet), written independently of the library. */
-final class Bf16 {
+/**
+ * bf16 bit patterns (round to nearest even, NaN kept quiet), written independently of the
+ * library: the test modules' twin of its conversion.
+ */
+public final class Bf16 {
   private Bf16() {}
 
-  static short bits(float f) {
+  public static short bits(float f) {
     int b = Float.floatToRawIntBits(f);
     if (Float.isNaN(f)) {
       return (short) ((b >>> 16) | 0x40);
@@ -17,15 +20,15 @@ final class Bf16 {
     return (short) upper;
   }
 
-  static float value(short h) {
+  public static float value(short h) {
     return Float.intBitsToFloat((h & 0xffff) << 16);
   }
 
-  static float round(float f) {
+  public static float round(float f) {
     return value(bits(f));
   }
 
-  static short[] bits(float[] a) {
+  public static short[] bits(float[] a) {
     short[] out = new short[a.length];
     for (int i = 0; i < a.length; i++) {
       out[i] = bits(a[i]);
@@ -33,7 +36,7 @@ final class Bf16 {
     return out;
   }
 
-  static float[] values(short[] a) {
+  public static float[] values(short[] a) {
     float[] out = new float[a.length];
     for (int i = 0; i < a.length; i++) {
       out[i] = value(a[i]);
