@@ -4,7 +4,6 @@ import dev.reweigh.cli.unit.Responses;
 import dev.reweigh.weighting.East;
 import dev.reweigh.weighting.SelfConsistency;
 import java.util.Arrays;
-import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -47,9 +46,7 @@ final class EastMethod extends WeighMethod {
 
   @Override
   Set<Field> required() {
-    return target == Target.GOLD
-        ? EnumSet.of(Field.QUESTION_ID, Field.GOLD_ANSWER)
-        : EnumSet.of(Field.QUESTION_ID);
+    return Responses.eastFields(target == Target.GOLD, Field.QUESTION_ID, Field.GOLD_ANSWER);
   }
 
   @Override

@@ -1,8 +1,8 @@
 package dev.reweigh.spark;
 
+import dev.reweigh.cli.unit.Responses;
 import dev.reweigh.weighting.East;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import org.apache.spark.api.java.JavaRDD;
@@ -48,9 +48,7 @@ public final class EastWeigher extends Weigher<EastWeigher> {
 
   @Override
   Set<Field> required() {
-    return target == EastTarget.GOLD
-        ? EnumSet.of(Field.QUESTION_ID, Field.GOLD_ANSWER)
-        : EnumSet.of(Field.QUESTION_ID);
+    return Responses.eastFields(target == EastTarget.GOLD, Field.QUESTION_ID, Field.GOLD_ANSWER);
   }
 
   @Override

@@ -94,6 +94,20 @@ public final class Responses {
   }
 
   /**
+   * The fields EAST reads, as constants of the caller's field enum: the question id, and the gold
+   * answer when the trained-on responses are the gold-correct ones (docs/methods.md §3).
+   *
+   * @param <F> the field enum
+   * @param gold whether the target is GOLD
+   * @param questionId the question id field
+   * @param goldAnswer the gold answer field
+   * @return the required fields
+   */
+  public static <F extends Enum<F>> Set<F> eastFields(boolean gold, F questionId, F goldAnswer) {
+    return gold ? EnumSet.of(questionId, goldAnswer) : EnumSet.of(questionId);
+  }
+
+  /**
    * The fields sharpening-sft reads under {@code reward}, as constants of the caller's field
    * enum.
    *
