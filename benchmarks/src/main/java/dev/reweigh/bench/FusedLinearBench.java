@@ -1,8 +1,6 @@
 package dev.reweigh.bench;
 
-import dev.reweigh.Capabilities;
 import java.util.concurrent.TimeUnit;
-import org.bytedeco.pytorch.global.torch;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -42,7 +40,6 @@ public class FusedLinearBench {
 
   @Setup
   public void setUp() {
-    torch.set_num_threads(Capabilities.threads());
     data = new LinearHeadData(shape, dtype);
   }
 

@@ -29,7 +29,6 @@ public final class FusedLinearGemmProbe {
   public static void main(String[] args) throws Exception {
     ProbeArgs.require(args, 5,
         "FusedLinearGemmProbe ROWSxHxV f32|bf16 CHUNK_ROWS ROUNDS OUT.jsonl");
-    torch.set_num_threads(Capabilities.threads());
     LinearHeadData d = new LinearHeadData(args[0], args[1]);
     int n = Integer.parseInt(args[2]);
     int rounds = Integer.parseInt(args[3]);

@@ -6,7 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
-import org.bytedeco.pytorch.global.torch;
 
 /**
  * Peak extra memory of one fused or unfused linear + cross-entropy call ({@link LinearHeadData}),
@@ -33,7 +32,6 @@ public final class FusedLinearMemoryProbe {
     ProbeArgs.require(args, 5,
         "FusedLinearMemoryProbe fused|fused-f32acc|unfused|fused-step|fused-into|unfused-step"
             + " ROWSxHxV f32|bf16 CHUNK_MIB OUT.json");
-    torch.set_num_threads(Capabilities.threads());
     LinearHeadData d = new LinearHeadData(args[1], args[2]);
     long chunk = Long.parseLong(args[3]) << 20;
     GradAccumulation accumulation = args[0].equals("fused-f32acc")

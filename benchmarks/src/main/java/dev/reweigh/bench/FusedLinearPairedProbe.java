@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.Locale;
-import org.bytedeco.pytorch.global.torch;
 
 /**
  * Paired timing of the fused and unfused linear + cross-entropy ({@link LinearHeadData}) on a
@@ -23,7 +22,6 @@ public final class FusedLinearPairedProbe {
   public static void main(String[] args) throws Exception {
     ProbeArgs.require(args, 5,
         "FusedLinearPairedProbe ROWSxHxV f32|bf16 CHUNK_MIB ROUNDS OUT.jsonl");
-    torch.set_num_threads(Capabilities.threads());
     LinearHeadData d = new LinearHeadData(args[0], args[1]);
     long chunk = Long.parseLong(args[2]) << 20;
     int rounds = Integer.parseInt(args[3]);

@@ -1,5 +1,6 @@
 package dev.reweigh.bench;
 
+import dev.reweigh.Capabilities;
 import dev.reweigh.LossSpec;
 import dev.reweigh.pytorch.FusedLinearLoss;
 import dev.reweigh.pytorch.GradAccumulation;
@@ -28,7 +29,8 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  *
  * The training-loop variants ({@link #fusedStep}, {@link #unfusedStep}) run on leaves whose
  * {@code .grad} already exists, as after a first step with gradients kept: both then add into
- * those gradients, and what they allocate is the step's own working memory.
+ * those gradients, and what they allocate is the step's own working memory. Building one sets
+ * libtorch's intra-op threads to Reweigh's count, so both paths run on the same cores.
  */
 final class LinearHeadData {
   static final int ROWS_PER_SAMPLE = 512;
@@ -49,6 +51,7 @@ final class LinearHeadData {
   final Tensor weightLeaf;
 
   LinearHeadData(String shape, String dtypeName) {
+    torch.set_num_threads(Capabilities.threads());
     String[] p = shape.split("x");
     rows = Integer.parseInt(p[0]);
     hiddenSize = Integer.parseInt(p[1]);
