@@ -48,12 +48,18 @@ class Nd4jLossTest {
       SplittableRandom rnd = new SplittableRandom(seed);
       return new Problem(rows, v, randomLogits(rnd, rows * v), targets(rnd, rows, v));
     }
+
+    /** A new FLOAT [rows, V] array holding {@code z}. */
+    INDArray logits() {
+      return Nd4j.createFromArray(z).reshape('c', rows, v);
+    }
   }
 
   private static void assertSameStats(SampleStats ref, Nd4jStats st) {
     assertArrayEquals(toFloats(ref.losses()), st.loss().toFloatVector(), "loss");
     assertArrayEquals(toFloats(ref.logProbSums()), st.logProbSum().toFloatVector(), "logProbSum");
-    assertArrayEquals(toFloats(ref.meanEntropies()), st.meanEntropy().toFloatVector(), "meanEntropy");
+    assertArrayEquals(toFloats(ref.meanEntropies()), st.meanEntropy().toFloatVector(),
+        "meanEntropy");
     long[] counts = st.tokenCount().toLongVector();
     for (int s = 0; s < ref.samples(); s++) {
       assertEquals(ref.tokenCount(s), counts[s], "tokenCount[" + s + "]");
@@ -66,18 +72,15 @@ class Nd4jLossTest {
     int b = 3;
     int t = 4;
     Problem p = Problem.random(11, b * t, 29);
-    int v = p.v();
-    float[] z = p.z();
-    int[] y = p.y();
     float[] c = {0.7f, 1.3f, 0.2f};
     int[] off = {0, 4, 8, 12};
-    float[] refGrad = new float[z.length];
-    LossResult ref = FusedLoss.forwardBackward(z, v, y, off, c, SPEC, refGrad);
+    float[] refGrad = new float[p.z().length];
+    LossResult ref = FusedLoss.forwardBackward(p.z(), p.v(), p.y(), off, c, SPEC, refGrad);
 
-    INDArray logits = Nd4j.createFromArray(z).reshape('c', b, t, v);
-    Nd4jBatch batch = Nd4jBatch.padded(logits, Nd4j.createFromArray(y).reshape('c', b, t));
+    INDArray logits = p.logits().reshape('c', b, t, p.v());
+    Nd4jBatch batch = Nd4jBatch.padded(logits, Nd4j.createFromArray(p.y()).reshape('c', b, t));
     assertSameStats(ref.stats(), Nd4jLoss.forward(batch, SPEC));
-    INDArray grad = Nd4j.create(DataType.FLOAT, b, t, v);
+    INDArray grad = Nd4j.create(DataType.FLOAT, b, t, p.v());
     Nd4jResult r = Nd4jLoss.forwardBackward(batch, c, SPEC, grad);
     assertEquals(ref.total(), r.total(), 0.0);
     assertArrayEquals(refGrad, grad.reshape(-1).toFloatVector());
@@ -90,28 +93,27 @@ class Nd4jLossTest {
     // A [rows, V] view into the middle of a wider [rows + 2, V + 5] array: offset (1, 2), row
     // stride V + 5. NaN outside the view poisons any misread.
     Problem p = Problem.random(12, 7, 13);
-    int rows = p.rows();
-    int v = p.v();
-    float[] z = p.z();
-    int[] y = p.y();
     int[] off = {0, 3, 3, 7}; // an empty sample in the middle
-    INDArray wide = Nd4j.valueArrayOf(new long[] {rows + 2, v + 5}, Float.NaN, DataType.FLOAT);
-    INDArray view = wide.get(NDArrayIndex.interval(1, rows + 1), NDArrayIndex.interval(2, 2 + v));
-    view.assign(Nd4j.createFromArray(z).reshape('c', rows, v));
+    INDArray wide =
+        Nd4j.valueArrayOf(new long[] {p.rows() + 2, p.v() + 5}, Float.NaN, DataType.FLOAT);
+    INDArray view =
+        wide.get(NDArrayIndex.interval(1, p.rows() + 1), NDArrayIndex.interval(2, 2 + p.v()));
+    view.assign(p.logits());
     assertTrue(view.isView());
-    Nd4jBatch batch = Nd4jBatch.of(view, Nd4j.createFromArray(y).castTo(DataType.INT64),
+    Nd4jBatch batch = Nd4jBatch.of(view, Nd4j.createFromArray(p.y()).castTo(DataType.INT64),
         Nd4j.createFromArray(off));
-    assertEquals(v + 5, batch.rowStride());
-    float[] refGrad = new float[z.length];
-    LossResult ref = FusedLoss.forwardBackward(z, v, y, off, new float[] {1f, 2f, 0.5f}, SPEC,
-        refGrad);
+    assertEquals(p.v() + 5, batch.rowStride());
+    float[] c = {1f, 2f, 0.5f};
+    float[] refGrad = new float[p.z().length];
+    LossResult ref = FusedLoss.forwardBackward(p.z(), p.v(), p.y(), off, c, SPEC, refGrad);
     assertSameStats(ref.stats(), Nd4jLoss.forward(batch, SPEC));
-    Nd4jResult r = Nd4jLoss.forwardBackward(batch, new float[] {1f, 2f, 0.5f}, SPEC, null);
+    Nd4jResult r = Nd4jLoss.forwardBackward(batch, c, SPEC, null);
     assertEquals(ref.total(), r.total(), 0.0);
     assertArrayEquals(refGrad, view.dup('c').reshape(-1).toFloatVector());
     assertTrue(Float.isNaN(wide.getFloat(0, 0)) && Float.isNaN(wide.getFloat(1, 1)),
         "memory outside the view untouched");
   }
+
 
   @Test
   void causalShiftsTargets() {
@@ -139,17 +141,14 @@ class Nd4jLossTest {
   @Test
   void bf16LogitsMatchTheHeapBf16Path() {
     Problem p = Problem.random(14, 9, 45);
-    int rows = p.rows();
-    int v = p.v();
-    int[] y = p.y();
     int[] off = {0, 5, 9};
-    INDArray bf = Nd4j.createFromArray(p.z()).reshape('c', rows, v).castTo(DataType.BFLOAT16);
-    short[] bits = new short[rows * v];
+    INDArray bf = p.logits().castTo(DataType.BFLOAT16);
+    short[] bits = new short[p.z().length];
     new org.bytedeco.javacpp.ShortPointer(bf.data().addressPointer()).get(bits);
     float[] c = {0.6f, 1.4f};
     short[] refGrad = new short[bits.length];
-    LossResult ref = FusedLoss.forwardBackward(bits, v, y, off, c, SPEC, refGrad);
-    Nd4jBatch batch = Nd4jBatch.of(bf, Nd4j.createFromArray(y), Nd4j.createFromArray(off));
+    LossResult ref = FusedLoss.forwardBackward(bits, p.v(), p.y(), off, c, SPEC, refGrad);
+    Nd4jBatch batch = Nd4jBatch.of(bf, Nd4j.createFromArray(p.y()), Nd4j.createFromArray(off));
     assertSameStats(ref.stats(), Nd4jLoss.forward(batch, SPEC));
     Nd4jResult r = Nd4jLoss.forwardBackward(batch, c, SPEC, null);
     assertEquals(ref.total(), r.total(), 0.0);
@@ -157,6 +156,7 @@ class Nd4jLossTest {
     new org.bytedeco.javacpp.ShortPointer(bf.data().addressPointer()).get(got);
     assertArrayEquals(refGrad, got, "bf16 gradient written over the logits");
   }
+
 
   @Test
   void fOrderDoubleAndBadTargetsAreRejected() {
