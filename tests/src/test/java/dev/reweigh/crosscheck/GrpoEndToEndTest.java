@@ -1,5 +1,7 @@
 package dev.reweigh.crosscheck;
 
+import static dev.reweigh.testkit.Reference64.toFloats;
+
 import dev.reweigh.FusedLoss;
 import dev.reweigh.PolicyResult;
 import dev.reweigh.PolicySpec;
@@ -240,14 +242,6 @@ class GrpoEndToEndTest {
       out[i] = (short) (Float.floatToRawIntBits(f[i]) >>> 16);
     }
     return out;
-  }
-
-  private static float[] toFloats(double[] d) {
-    float[] f = new float[d.length];
-    for (int i = 0; i < d.length; i++) {
-      f[i] = (float) d[i];
-    }
-    return f;
   }
 
   @AfterAll
