@@ -262,6 +262,71 @@ TEST(CeToken, UnitWeightsEqualPerSampleBackward) {
 }
 
 /*
+ * The same on rows long enough to stream a separate gradient (32 KiB or more, ce_simd.h [Note:
+ * streaming the gradient]), fp32 and bf16 logits, b = 0 and b != 0, a softcap, the gradient at
+ * several element offsets from a 64-byte line (bf16 lane pairs realigned to a line, ordinary stores
+ * before it) and in place: unit row weights give the per-sample backward's bits on every path of
+ * its row kernel, and the next-row prefetch (several rows per call) changes nothing.
+ */
+/* The bytes [p, p + n) as 16-bit words (n even), printable in a mismatch report. */
+std::vector<uint16_t> words(const unsigned char* p, size_t n) {
+    std::vector<uint16_t> out(n / 2);
+    memcpy(out.data(), p, n);
+    return out;
+}
+
+TEST(CeToken, UnitWeightsEqualPerSampleBackwardOnStreamedRows) {
+    IsaGuard guard;
+    int index = 0;
+    for (const std::string& isa : all_isas()) {
+        if (!select_isa(isa)) continue;
+        for (const int32_t dtype : {REWEIGH_DTYPE_F32, REWEIGH_DTYPE_BF16}) {
+            for (const NamedOptions& set : option_sets()) {
+                const std::string name = set.name;
+                if (name.find("default") != 0 && name.find("eps=0.1") == std::string::npos &&
+                    name.find("softcap=30") == std::string::npos)
+                    continue;
+                GenSpec gen;
+                gen.rows = 4;
+                gen.vocab = 20019;  // bf16 40 KB, fp32 80 KB per row: both stream; odd, so a scalar tail
+                gen.ignore_fraction = 0;
+                gen.bf16_values = dtype == REWEIGH_DTYPE_BF16;
+                gen.signed_coefficients = set.options.normalization != REWEIGH_NORMALIZATION_WEIGHT_SUM;
+                const Problem p = make_problem(gen, set.options, 700 + index++);
+                Layout layout;
+                layout.logits_dtype = dtype;
+                Buffers b(p, layout);
+                Stats st(p.samples(), p.rows);
+                ASSERT_EQ(reweigh_ce_forward(&b.batch, &p.options, &st.view), REWEIGH_STATUS_OK);
+                const std::vector<float> ones(static_cast<size_t>(p.rows), 1.0f);
+                const size_t es = dtype == REWEIGH_DTYPE_F32 ? 4 : 2;
+                const size_t bytes = static_cast<size_t>(p.rows * p.vocab) * es;
+                for (const size_t shift : {0, 1, 3, 8, 15}) {
+                    const std::string tag = isa + (es == 4 ? " f32 " : " bf16 ") + name + " grad at line + " +
+                                            std::to_string(shift * es) + " bytes";
+                    std::vector<unsigned char> want_raw(bytes + 128, 0xab), got_raw(bytes + 128, 0xcd);
+                    const size_t lead = (64 - reinterpret_cast<uintptr_t>(want_raw.data()) % 64) % 64 + shift * es;
+                    const size_t lead_got = (64 - reinterpret_cast<uintptr_t>(got_raw.data()) % 64) % 64 + shift * es;
+                    reweigh_ce_grad_t want{want_raw.data() + lead, p.vocab}, got{got_raw.data() + lead_got, p.vocab};
+                    ASSERT_EQ(reweigh_ce_backward(&b.batch, &p.options, st.row_lse.data(), b.coefficients.data(), &want),
+                              REWEIGH_STATUS_OK) << tag;
+                    ASSERT_EQ(call(b, p, st, ones, {}, got), REWEIGH_STATUS_OK) << tag << " " << reweigh_last_error();
+                    EXPECT_TRUE(bit_equal(tag + " (16-bit words)", words(got_raw.data() + lead_got, bytes),
+                                          words(want_raw.data() + lead, bytes)));
+                }
+                Buffers want_in(p, layout), got_in(p, layout);
+                reweigh_ce_grad_t want{want_in.logits_mut(), want_in.stride}, got{got_in.logits_mut(), got_in.stride};
+                ASSERT_EQ(reweigh_ce_backward(&want_in.batch, &p.options, st.row_lse.data(), want_in.coefficients.data(), &want),
+                          REWEIGH_STATUS_OK);
+                ASSERT_EQ(call(got_in, p, st, ones, {}, got), REWEIGH_STATUS_OK) << reweigh_last_error();
+                EXPECT_TRUE(bit_equal(isa + " " + name + " in place", read_in_place(got_in, p.rows, p.vocab),
+                                      read_in_place(want_in, p.rows, p.vocab)));
+            }
+        }
+    }
+}
+
+/*
  * Rows run in parallel, each written by one thread from its own inputs: 1, 2 and 3 threads give the
  * same bits, with and without the entropy term, fp32 and bf16, on every ISA. The batch is above the
  * size that stays on the calling thread (kInlineLogits in ce_token.cpp).

@@ -119,7 +119,7 @@ void policy_rows(void* ctx, int64_t begin, int64_t end) {
         EntropyEpilogue h;
         h.kb = kb;
         h.entropy = stats.entropy;
-        job.token_row(z, b.logits_dtype, b.vocab, y, job.params, e, h, g);
+        job.token_row(z, b.logits_dtype, b.vocab, y, job.params, e, h, g, hints);
     }
 }
 

@@ -84,7 +84,7 @@ void scalar_token_row_of(const void* z, int64_t vocab, int64_t y, const RowParam
 }
 
 void scalar_token_row(const void* z, int32_t dtype, int64_t vocab, int64_t y, const RowParams& p,
-                      const GradEpilogue& e, const EntropyEpilogue& h, void* g) {
+                      const GradEpilogue& e, const EntropyEpilogue& h, void* g, const RowHints&) {
     if (dtype == REWEIGH_DTYPE_F32) {
         scalar_token_row_of<REWEIGH_DTYPE_F32>(z, vocab, y, p, e, h, g);
     } else {
@@ -119,12 +119,16 @@ void token_rows(void* ctx, int64_t begin, int64_t end) {
             continue;
         }
         const void* z = static_cast<const char*>(b.logits) + static_cast<size_t>(r * b.logits_row_stride) * esize;
+        // The next row of this chunk is the next one this thread reads, as in ce_cpu.cpp.
+        const RowHints hints{r + 1 < end
+                                 ? static_cast<const char*>(z) + static_cast<size_t>(b.logits_row_stride) * esize
+                                 : nullptr};
         const float k = job.sample_k[job.row_sample[r]];
         const GradEpilogue e = grad_epilogue(job.lse[r], k * job.weights[r], b.vocab, job.params);
         EntropyEpilogue h;
         h.kb = job.entropy_weights != nullptr ? k * job.entropy_weights[r] : 0.0f;
         h.entropy = job.entropy != nullptr ? job.entropy[r] : 0.0f;
-        job.row(z, b.logits_dtype, b.vocab, y, job.params, e, h, g);
+        job.row(z, b.logits_dtype, b.vocab, y, job.params, e, h, g, hints);
     }
 }
 

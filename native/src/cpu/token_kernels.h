@@ -15,9 +15,9 @@
 namespace reweigh {
 namespace cpu {
 
-/* Gradient of one counted row (target y) into g, which may be z itself. */
+/* Gradient of one counted row (target y) into g, which may be z itself; hints as ce_kernels.h's. */
 typedef void (*TokenRowFn)(const void* z, int32_t dtype, int64_t vocab, int64_t y, const RowParams& p,
-                           const GradEpilogue& e, const EntropyEpilogue& h, void* g);
+                           const GradEpilogue& e, const EntropyEpilogue& h, void* g, const RowHints& hints);
 
 TokenRowFn token_row_avx2();
 TokenRowFn token_row_avx512();

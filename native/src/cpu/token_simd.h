@@ -1,11 +1,13 @@
 /*
- * token_simd.h: the vectorised row kernel of reweigh_ce_backward_rows,
- * written once over a vector-traits type V and instantiated in one translation
- * unit per instruction set (ce_token_avx2.cpp, ce_token_avx512.cpp), like
- * ce_simd.h. Include only from those files, inside an anonymous namespace.
+ * token_simd.h: the vectorised row kernels of reweigh_ce_backward_rows and
+ * of the one-pass policy step, written once over a vector-traits type V and
+ * instantiated in one translation unit per instruction set
+ * (ce_token_avx2.cpp, ce_token_avx512.cpp) on top of ce_simd.h's
+ * SimdRowKernels<V>, whose gradient writers they use. Include only from
+ * those files, after ce_simd.h, inside an anonymous namespace.
  *
- * Traits used (present in simd_avx2.h and simd_avx512.h): R, W, load, store,
- * load_bf16, store_bf16, set1, add, sub, mul, fmadd, max, exp, tanh.
+ * Traits used (present in simd_avx2.h and simd_avx512.h): R, W, load,
+ * load_bf16, set1, sub, mul, fmadd, max, exp, tanh, fence.
  *
  * Per lane it computes common/token_row.h's token_grad_element:
  *
@@ -15,11 +17,13 @@
  * the target element is redone in scalar with its -t afterwards, the tail in
  * scalar. The max(., -100) keeps 0 * (-inf) = NaN out of masked (-inf)
  * logits, whose p is exactly 0 here (the vector exp flushes below about
- * -87.3; ce_simd.h [Note: exp underflow]). Without an entropy term (kb = 0)
- * the loop is the one of ce_simd.h's backward_row, operation for operation
- * (less its exact multiplies by 1 when there is no scale or softcap), so
- * unit row weights reproduce reweigh_ce_backward bit for bit
- * (test_ce_token UnitWeightsEqualPerSampleBackward).
+ * -87.3; ce_simd.h [Note: exp underflow]). backward_row is the per-sample
+ * backward's single pass (ce_simd.h's write_row: bf16 lane pairs with one
+ * packed store per pair, a separate gradient of 32 KiB rows or more
+ * streamed, the next row prefetched). Without an entropy term (kb = 0) it is
+ * ce_simd.h's grad_from_lse itself with the row's epilogue, so unit row
+ * weights reproduce reweigh_ce_backward bit for bit (test_ce_token
+ * UnitWeightsEqualPerSampleBackward).
  *
  * coefficient_row is the one-pass policy step's row (include ce_simd.h
  * first): the row coefficient is computed from the row's statistics between
@@ -81,38 +85,41 @@ struct TokenSimd {
     }
 
     /*
-     * The vector body, specialised so the loop carries no branch and no reload
-     * of p (g may alias anything a const reference points at): F32 or BF16
-     * logits, with or without the entropy term, and Transform for any scale or
-     * softcap (without it z' = z and dz'/dz = 1, and the multiply by 1 that
-     * ce_simd.h's backward_row does is exact, so the bits are the same).
-     *
-     * The entropy term as two fused multiply-adds on top of the loss part
-     * (entropy_lane).
+     * The backward's gradient with the entropy term over src (the raw logits,
+     * ce_simd.h's F32Src or Bf16Src), through ce_simd.h's write_row like the
+     * per-sample backward: bf16 in lane pairs with one packed store per pair,
+     * rows of 32 KiB or more streamed to a separate gradient, the next row
+     * prefetched at the offsets read. Transform: any scale or softcap
+     * (without it z' = z and dz'/dz = 1, and the multiply is skipped).
      */
-    template <bool F32, bool Entropy, bool Transform>
-    static void body(const void* z, int64_t vend, const reweigh::RowParams& params, const reweigh::GradEpilogue& e,
-                     const reweigh::EntropyEpilogue& h, void* g) {
+    template <bool Transform, class Src, class ZpAt>
+    static void entropy_backward(const Src& src, int32_t dtype, int64_t vocab, const reweigh::RowParams& params,
+                                 const reweigh::GradEpilogue& e, const reweigh::EntropyEpilogue& h, void* g,
+                                 bool stream, const char* pf, ZpAt&& zp_at) {
+        using K = SimdRowKernels<V>;
         const reweigh::RowParams p = params;
-        const R vlse = V::set1(e.lse), va = V::set1(e.a), vb = V::set1(e.b);
+        const R vlse = V::set1(e.lse);
         const R vc0 = V::set1(e.a - h.kb * h.entropy), vnkb = V::set1(-h.kb), vnb = V::set1(-e.b);
-        for (int64_t v = 0; v < vend; v += W) {
-            R x = F32 ? V::load(static_cast<const float*>(z) + v) : V::load_bf16(static_cast<const uint16_t*>(z) + v);
-            if (Transform) x = transform(x, p);
-            const R delta = V::sub(x, vlse);
-            const R prob = V::exp(delta);
-            R gx;
-            if (Entropy) {
-                gx = entropy_lane(prob, delta, vc0, vnkb, vnb);
-            } else {
-                gx = V::sub(V::mul(va, prob), vb);
-            }
-            if (Transform) gx = V::mul(gx, derivative(x, p));
-            if (F32) {
-                V::store(static_cast<float*>(g) + v, gx);
-            } else {
-                V::store_bf16(static_cast<uint16_t*>(g) + v, gx);
-            }
+        K::template write_row<Src::kInterleaved>(
+            g, dtype, vocab, stream, src, pf,
+            [&](R z) REWEIGH_SIMD_LAMBDA {
+                const R x = Transform ? transform(z, p) : z;
+                const R delta = V::sub(x, vlse);
+                const R gx = entropy_lane(V::exp(delta), delta, vc0, vnkb, vnb);
+                return Transform ? V::mul(gx, derivative(x, p)) : gx;
+            },
+            [&](int64_t v) { return reweigh::token_grad_element(e, h, zp_at(v), false, p); });
+    }
+
+    /* entropy_backward for the row's scale and softcap. */
+    template <class Src, class ZpAt>
+    static void entropy_backward_for(const Src& src, int32_t dtype, int64_t vocab, const reweigh::RowParams& p,
+                                     const reweigh::GradEpilogue& e, const reweigh::EntropyEpilogue& h, void* g,
+                                     bool stream, const char* pf, ZpAt&& zp_at) {
+        if (p.scale != 1.0f || p.softcap > 0.0f) {
+            entropy_backward<true>(src, dtype, vocab, p, e, h, g, stream, pf, zp_at);
+        } else {
+            entropy_backward<false>(src, dtype, vocab, p, e, h, g, stream, pf, zp_at);
         }
     }
 
@@ -203,34 +210,38 @@ struct TokenSimd {
         entropy_row<false, false, L>(z, dtype, vocab, y, zp_y, p, e, h, g, cache, inv_d);
     }
 
-    template <bool F32>
-    static void body_for(const void* z, int64_t vend, const reweigh::RowParams& p, const reweigh::GradEpilogue& e,
-                         const reweigh::EntropyEpilogue& h, void* g) {
-        const bool entropy = h.kb != 0.0f;
-        const bool transform = p.scale != 1.0f || p.softcap > 0.0f;
-        if (entropy) {
-            if (transform) return body<F32, true, true>(z, vend, p, e, h, g);
-            return body<F32, true, false>(z, vend, p, e, h, g);
-        }
-        if (transform) return body<F32, false, true>(z, vend, p, e, h, g);
-        body<F32, false, false>(z, vend, p, e, h, g);
-    }
-
+    /*
+     * One pass over memory, as ce_simd.h's backward_row ([Note: prefetching in
+     * the backward], [Note: streaming the gradient]). Without an entropy term
+     * the row is that kernel's grad_from_lse with this row's epilogue (k_s w_r
+     * in place of k_s), so unit row weights give reweigh_ce_backward's bits.
+     */
     static void backward_row(const void* z, int32_t dtype, int64_t vocab, int64_t y, const reweigh::RowParams& p,
-                             const reweigh::GradEpilogue& e, const reweigh::EntropyEpilogue& h, void* g) {
+                             const reweigh::GradEpilogue& e, const reweigh::EntropyEpilogue& h, void* g,
+                             const reweigh::cpu::RowHints& hints) {
+        using K = SimdRowKernels<V>;
         // Read before any write: g may be z itself (in place).
         const float zp_y = reweigh::transform_logit(load_scalar(z, dtype, y), p);
-        const int64_t vend = vocab - vocab % W;
-        if (dtype == REWEIGH_DTYPE_F32) {
-            body_for<true>(z, vend, p, e, h, g);
-        } else {
-            body_for<false>(z, vend, p, e, h, g);
+        const bool stream = K::streams(z, g, dtype, vocab);
+        const char* pf = static_cast<const char*>(hints.next_z);
+        auto zp_at = [&](int64_t v) { return reweigh::transform_logit(load_scalar(z, dtype, v), p); };
+        const typename K::F32Src f32{static_cast<const float*>(z)};
+        const typename K::Bf16Src bf16{static_cast<const uint16_t*>(z)};
+        if (h.kb == 0.0f) {
+            if (dtype == REWEIGH_DTYPE_F32) {
+                K::grad_from_lse(f32, true, vocab, y, zp_y, p, e, dtype, g, stream, pf, zp_at);
+            } else {
+                K::grad_from_lse(bf16, true, vocab, y, zp_y, p, e, dtype, g, stream, pf, zp_at);
+            }
+            return;
         }
-        for (int64_t v = vend; v < vocab; ++v) {
-            const float zp = reweigh::transform_logit(load_scalar(z, dtype, v), p);
-            store_scalar(g, dtype, v, reweigh::token_grad_element(e, h, zp, false, p));
+        if (dtype == REWEIGH_DTYPE_F32) {
+            entropy_backward_for(f32, dtype, vocab, p, e, h, g, stream, pf, zp_at);
+        } else {
+            entropy_backward_for(bf16, dtype, vocab, p, e, h, g, stream, pf, zp_at);
         }
         store_scalar(g, dtype, y, reweigh::token_grad_element(e, h, zp_y, true, p));
+        if (stream) V::fence();
     }
 
     static reweigh::RowResult coefficient_row(const void* z, int32_t dtype, int64_t vocab, int64_t y,
