@@ -131,7 +131,7 @@ struct TokenSimd {
      *   kept      z' from the logits, p = e / d from the exponentials passes 1
      *             and 2 kept in `cache` (no second exp);
      *   recomputed z' from the logits, p = exp(z' - lse) as in body (rows too
-     *             long to keep: see kKeptExponentialsBytes);
+     *             long to keep: token_kernels.h keeps_exponentials);
      *   capped    z' from pass 0's fp32 copy in `cache` (a softcap: no second
      *             tanh), p = exp(z' - lse).
      */
@@ -160,23 +160,6 @@ struct TokenSimd {
         }
         typename SimdRowKernels<V>::Pair load2(int64_t v) const { return {load(v), load(v + W)}; }
     };
-
-    /*
-     * Rows whose logits, kept exponentials (fp32) and the next row's logits
-     * (prefetched into L2 by passes 1 and 2, ce_simd.h [Note: prefetching the
-     * next row]) exceed this recompute p in the gradient pass instead of
-     * keeping e: the gradient pass re-reads the logits, and with all three
-     * in a 2 MiB L2 part of them was evicted by then (1024 x 128256 fp32,
-     * 1.5 MiB per row: the entropy term cost 1.05x to 1.13x the step without
-     * it with kept exponentials, 0.96x to 1.06x recomputed, paired; bf16 rows
-     * of 128256, 1.0 MiB, and fp32 rows of 32000 are faster kept).
-     */
-    static constexpr int64_t kKeptExponentialsBytes = int64_t{1} << 20;
-
-    static bool keeps_exponentials(int32_t dtype, int64_t vocab) {
-        const int64_t es = dtype == REWEIGH_DTYPE_F32 ? 4 : 2;
-        return 2 * vocab * es + vocab * int64_t{sizeof(float)} <= kKeptExponentialsBytes;
-    }
 
     /* The entropy term's gradient row over EntropyLanes; the scalar tail and the target as backward_row's. */
     template <bool F32, bool Transform, Lanes L>
@@ -264,8 +247,9 @@ struct TokenSimd {
             entropy_row<true, true, Lanes::capped>(z, dtype, vocab, y, zp_y, p, e, {kb, r.entropy}, g, scratch, 0.0f);
             return r;
         }
-        // Passes 1 and 2 keep e = exp(z' - m) unless the row is too long; the gradient pass takes p = e / d.
-        const bool keep = keeps_exponentials(dtype, vocab);
+        // Passes 1 and 2 keep e = exp(z' - m) unless the row is too long for the L2 (token_kernels.h
+        // keeps_exponentials); the gradient pass takes p = e / d.
+        const bool keep = reweigh::cpu::keeps_exponentials(dtype, vocab, reweigh::cpu::kept_exponentials_bytes());
         float* e_buf = keep ? scratch + vocab : nullptr;
         float inv_d = 0.0f;
         const reweigh::RowResult r = K::with_source(z, dtype, vocab, p, scratch, [&](const auto& zp) {
