@@ -40,6 +40,7 @@
 #ifndef REWEIGH_CPU_TOKEN_SIMD_H
 #define REWEIGH_CPU_TOKEN_SIMD_H
 
+#include <math.h>
 #include <stdint.h>
 
 #include "../common/bf16.h"
@@ -91,8 +92,13 @@ struct TokenSimd {
      * rows of 32 KiB or more streamed to a separate gradient, the next row
      * prefetched at the offsets read. Transform: any scale or softcap
      * (without it z' = z and dz'/dz = 1, and the multiply is skipped).
+     * kNaN false: none of the row's constants is NaN, so a NaN lane comes
+     * from a NaN logit and bf16 rounding skips the quiet-NaN fix-up, as the
+     * per-sample backward does (ce_simd.h [Note: bf16 gradients without
+     * NaN]: x86 arithmetic makes a NaN either the default NaN or a quieted
+     * copy of a NaN operand, and a bf16 logit's low 16 bits are zero).
      */
-    template <bool Transform, class Src, class ZpAt>
+    template <bool Transform, bool kNaN, class Src, class ZpAt>
     static void entropy_backward(const Src& src, int32_t dtype, int64_t vocab, const reweigh::RowParams& params,
                                  const reweigh::GradEpilogue& e, const reweigh::EntropyEpilogue& h, void* g,
                                  bool stream, const char* pf, ZpAt&& zp_at) {
@@ -100,7 +106,7 @@ struct TokenSimd {
         const reweigh::RowParams p = params;
         const R vlse = V::set1(e.lse);
         const R vc0 = V::set1(e.a - h.kb * h.entropy), vnkb = V::set1(-h.kb), vnb = V::set1(-e.b);
-        K::template write_row<Src::kInterleaved>(
+        K::template write_row<Src::kInterleaved, kNaN>(
             g, dtype, vocab, stream, src, pf,
             [&](R z) REWEIGH_SIMD_LAMBDA {
                 const R x = Transform ? transform(z, p) : z;
@@ -116,11 +122,15 @@ struct TokenSimd {
     static void entropy_backward_for(const Src& src, int32_t dtype, int64_t vocab, const reweigh::RowParams& p,
                                      const reweigh::GradEpilogue& e, const reweigh::EntropyEpilogue& h, void* g,
                                      bool stream, const char* pf, ZpAt&& zp_at) {
-        if (p.scale != 1.0f || p.softcap > 0.0f) {
-            entropy_backward<true>(src, dtype, vocab, p, e, h, g, stream, pf, zp_at);
-        } else {
-            entropy_backward<false>(src, dtype, vocab, p, e, h, g, stream, pf, zp_at);
+        const bool transform = p.scale != 1.0f || p.softcap > 0.0f;
+        const bool logit_nans_only = !isnan(e.lse) && !isnan(e.a) && !isnan(e.b) && !isnan(h.kb) &&
+                                     !isnan(h.entropy) && !isnan(p.scale) && !isnan(p.softcap);
+        if (transform) {
+            if (logit_nans_only) return entropy_backward<true, false>(src, dtype, vocab, p, e, h, g, stream, pf, zp_at);
+            return entropy_backward<true, true>(src, dtype, vocab, p, e, h, g, stream, pf, zp_at);
         }
+        if (logit_nans_only) return entropy_backward<false, false>(src, dtype, vocab, p, e, h, g, stream, pf, zp_at);
+        entropy_backward<false, true>(src, dtype, vocab, p, e, h, g, stream, pf, zp_at);
     }
 
     /*
