@@ -19,6 +19,7 @@
 
 #include "../common/bf16.h"
 #include "../common/errors.h"
+#include "../common/logit_io.h"
 #include "../common/row_check.h"
 #include "../common/token_row.h"
 #include "isa.h"
@@ -28,23 +29,6 @@
 
 namespace reweigh {
 namespace cpu {
-namespace {
-
-inline float load_logit(const void* z, int32_t dtype, int64_t i) {
-    if (dtype == REWEIGH_DTYPE_F32) return static_cast<const float*>(z)[i];
-    return bf16_to_float(static_cast<const uint16_t*>(z)[i]);
-}
-
-inline void store_grad(void* g, int32_t dtype, int64_t i, float value) {
-    if (dtype == REWEIGH_DTYPE_F32) {
-        static_cast<float*>(g)[i] = value;
-    } else {
-        static_cast<uint16_t*>(g)[i] = float_to_bf16(value);
-    }
-}
-
-}  // namespace
-
 std::vector<float> copy_row_values(const Labels& l, const float* values, const char* name) {
     std::vector<float> out(l.targets.size(), 0.0f);
     for (size_t r = 0; r < out.size(); ++r) {
@@ -81,7 +65,7 @@ void scalar_token_row_of(const void* z, int64_t vocab, int64_t y, const RowParam
     // Read before write: g may be the logits row itself (in place).
     for (int64_t v = 0; v < vocab; ++v) {
         const float zp = transform_logit(load_logit(z, Dtype, v), p);
-        store_grad(g, Dtype, v, token_grad_element(e, h, zp, v == y, p));
+        store_grad_element(g, Dtype, v, token_grad_element(e, h, zp, v == y, p));
     }
 }
 

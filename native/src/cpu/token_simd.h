@@ -45,6 +45,7 @@
 
 #include "../common/bf16.h"
 #include "../common/ce_row.h"
+#include "../common/logit_io.h"
 #include "../common/token_row.h"
 
 template <class V>
@@ -65,19 +66,6 @@ struct TokenSimd {
             return V::mul(V::set1(p.scale), V::sub(V::set1(1.0f), V::mul(t, t)));
         }
         return V::set1(p.scale);
-    }
-
-    static float load_scalar(const void* z, int32_t dtype, int64_t v) {
-        return dtype == REWEIGH_DTYPE_F32 ? static_cast<const float*>(z)[v]
-                          : reweigh::bf16_to_float(static_cast<const uint16_t*>(z)[v]);
-    }
-
-    static void store_scalar(void* g, int32_t dtype, int64_t v, float x) {
-        if (dtype == REWEIGH_DTYPE_F32) {
-            static_cast<float*>(g)[v] = x;
-        } else {
-            static_cast<uint16_t*>(g)[v] = reweigh::float_to_bf16(x);
-        }
     }
 
     /* The entropy term's lane: coef = (a - kb H) - kb max(delta, -100), g = p coef - b. */
@@ -182,10 +170,10 @@ struct TokenSimd {
         const bool stream = K::streams(z, g, dtype, vocab);
         K::template write_row<false>(g, dtype, vocab, stream, src, nullptr, [](R x) REWEIGH_SIMD_LAMBDA { return x; },
                                      [&](int64_t v) {
-                                         const float zp = reweigh::transform_logit(load_scalar(z, dtype, v), p);
+                                         const float zp = reweigh::transform_logit(reweigh::load_logit(z, dtype, v), p);
                                          return reweigh::token_grad_element(e, h, zp, false, p);
                                      });
-        store_scalar(g, dtype, y, reweigh::token_grad_element(e, h, zp_y, true, p));
+        reweigh::store_grad_element(g, dtype, y, reweigh::token_grad_element(e, h, zp_y, true, p));
         if (stream) V::fence();
     }
 
@@ -214,10 +202,10 @@ struct TokenSimd {
                              const reweigh::cpu::RowHints& hints) {
         using K = SimdRowKernels<V>;
         // Read before any write: g may be z itself (in place).
-        const float zp_y = reweigh::transform_logit(load_scalar(z, dtype, y), p);
+        const float zp_y = reweigh::transform_logit(reweigh::load_logit(z, dtype, y), p);
         const bool stream = K::streams(z, g, dtype, vocab);
         const char* pf = static_cast<const char*>(hints.next_z);
-        auto zp_at = [&](int64_t v) { return reweigh::transform_logit(load_scalar(z, dtype, v), p); };
+        auto zp_at = [&](int64_t v) { return reweigh::transform_logit(reweigh::load_logit(z, dtype, v), p); };
         const typename K::F32Src f32{static_cast<const float*>(z)};
         const typename K::Bf16Src bf16{static_cast<const uint16_t*>(z)};
         if (h.kb == 0.0f) {
@@ -233,7 +221,7 @@ struct TokenSimd {
         } else {
             entropy_backward_for(bf16, dtype, vocab, p, e, h, g, stream, pf, zp_at);
         }
-        store_scalar(g, dtype, y, reweigh::token_grad_element(e, h, zp_y, true, p));
+        reweigh::store_grad_element(g, dtype, y, reweigh::token_grad_element(e, h, zp_y, true, p));
         if (stream) V::fence();
     }
 
@@ -248,7 +236,7 @@ struct TokenSimd {
                                        scratch + vocab, hints);
             });
         }
-        const float zp_y = reweigh::transform_logit(load_scalar(z, dtype, y), p);  // before g (maybe z) is written
+        const float zp_y = reweigh::transform_logit(reweigh::load_logit(z, dtype, y), p);  // before g (maybe z) is written
         if (p.softcap > 0.0f) {
             // The forward row leaves pass 0's fp32 z' in scratch; the gradient lanes read it, so one
             // instantiation serves F32 and BF16 logits.
