@@ -105,10 +105,7 @@ void token_rows(void* ctx, int64_t begin, int64_t end) {
             continue;
         }
         const void* z = static_cast<const char*>(b.logits) + static_cast<size_t>(r * b.logits_row_stride) * esize;
-        // The next row of this chunk is the next one this thread reads, as in ce_cpu.cpp.
-        const RowHints hints{r + 1 < end
-                                 ? static_cast<const char*>(z) + static_cast<size_t>(b.logits_row_stride) * esize
-                                 : nullptr};
+        const RowHints hints = chunk_row_hints(z, r, end, b.logits_row_stride, esize);
         const float k = job.sample_k[job.row_sample[r]];
         const GradEpilogue e = grad_epilogue(job.lse[r], k * job.weights[r], b.vocab, job.params);
         EntropyEpilogue h;
