@@ -18,6 +18,7 @@
 
 #include "../src/cpu/token_kernels.h"
 #include "reference.h"
+#include "row_tolerance.h"
 #include "test_support.h"
 #include "thread_cases.h"
 
@@ -144,32 +145,20 @@ PolicyRef policy_reference(const Problem& p, const Reference& ref, const PolicyC
 }
 
 /*
- * Per element: the row's lse error e (Tolerances.row) moves p relatively by
- * e and w by dw e; plus a few fp32 roundings; bf16 output rounds to 2^-8.
+ * Per element (row_tolerance.h): the row's lse error e (Tolerances.row)
+ * moves p relatively by e and w by dw e, plus a few fp32 roundings; the
+ * entropy part with coefficient beta.
  */
 std::vector<double> policy_tolerance(const Problem& p, const Reference& ref, const PolicyRef& pr,
                                      const PolicyCase& c, bool bf16) {
-    const Tolerances t = tolerances(p, ref);
-    std::vector<double> tol(pr.grad.size(), 0.0);
     const double scale = p.options.logit_scale * p.options.grad_scale;
-    for (int64_t r = 0; r < p.rows; ++r) {
-        const RowRef& row = ref.rows[r];
-        if (!row.counted) continue;
-        const double w = fabs(pr.w[r]) + 2 * pr.dw[r] * t.row[r];
-        const double kb = c.beta.empty() ? 0.0 : fabs(c.beta[r]);
-        for (int64_t v = 0; v < p.vocab; ++v) {
-            const size_t i = static_cast<size_t>(r * p.vocab + v);
-            const double zp = transform(p.logits[i], p.options);
-            const double prob = zp == -INFINITY ? 0.0 : exp(zp - row.lse);
-            const double plogp = prob == 0.0 ? 0.0 : prob * (fabs(zp - row.lse) + fabs(row.entropy) + 2);
-            const double g = fabs(pr.grad[i]);
-            double e = scale * (w * (t.row[r] + 16 * kU) + 2 * pr.dw[r] * t.row[r]) +
-                       kb * scale * (plogp * t.row[r] + 8 * kU * (plogp + prob)) + 4 * kU * g;
-            if (bf16) e += (g + e) * (1.0 / 256.0);
-            tol[i] = e;
-        }
-    }
-    return tol;
+    return row_coefficient_tolerance(
+        p, ref, pr.grad, bf16,
+        [&](int64_t r, double t) {
+            const double w = fabs(pr.w[r]) + 2 * pr.dw[r] * t;
+            return scale * (w * (t + 16 * kU) + 2 * pr.dw[r] * t);
+        },
+        [&](int64_t r) { return c.beta.empty() ? 0.0 : fabs(c.beta[r]) * scale; });
 }
 
 struct PolicyOut {
