@@ -16,7 +16,9 @@
 #include <algorithm>
 #include <random>
 
+#include "../src/cpu/token_kernels.h"
 #include "reference.h"
+#include "row_tolerance.h"
 #include "test_support.h"
 #include "thread_cases.h"
 
@@ -143,32 +145,20 @@ PolicyRef policy_reference(const Problem& p, const Reference& ref, const PolicyC
 }
 
 /*
- * Per element: the row's lse error e (Tolerances.row) moves p relatively by
- * e and w by dw e; plus a few fp32 roundings; bf16 output rounds to 2^-8.
+ * Per element (row_tolerance.h): the row's lse error e (Tolerances.row)
+ * moves p relatively by e and w by dw e, plus a few fp32 roundings; the
+ * entropy part with coefficient beta.
  */
 std::vector<double> policy_tolerance(const Problem& p, const Reference& ref, const PolicyRef& pr,
                                      const PolicyCase& c, bool bf16) {
-    const Tolerances t = tolerances(p, ref);
-    std::vector<double> tol(pr.grad.size(), 0.0);
     const double scale = p.options.logit_scale * p.options.grad_scale;
-    for (int64_t r = 0; r < p.rows; ++r) {
-        const RowRef& row = ref.rows[r];
-        if (!row.counted) continue;
-        const double w = fabs(pr.w[r]) + 2 * pr.dw[r] * t.row[r];
-        const double kb = c.beta.empty() ? 0.0 : fabs(c.beta[r]);
-        for (int64_t v = 0; v < p.vocab; ++v) {
-            const size_t i = static_cast<size_t>(r * p.vocab + v);
-            const double zp = transform(p.logits[i], p.options);
-            const double prob = zp == -INFINITY ? 0.0 : exp(zp - row.lse);
-            const double plogp = prob == 0.0 ? 0.0 : prob * (fabs(zp - row.lse) + fabs(row.entropy) + 2);
-            const double g = fabs(pr.grad[i]);
-            double e = scale * (w * (t.row[r] + 16 * kU) + 2 * pr.dw[r] * t.row[r]) +
-                       kb * scale * (plogp * t.row[r] + 8 * kU * (plogp + prob)) + 4 * kU * g;
-            if (bf16) e += (g + e) * (1.0 / 256.0);
-            tol[i] = e;
-        }
-    }
-    return tol;
+    return row_coefficient_tolerance(
+        p, ref, pr.grad, bf16,
+        [&](int64_t r, double t) {
+            const double w = fabs(pr.w[r]) + 2 * pr.dw[r] * t;
+            return scale * (w * (t + 16 * kU) + 2 * pr.dw[r] * t);
+        },
+        [&](int64_t r) { return c.beta.empty() ? 0.0 : fabs(c.beta[r]) * scale; });
 }
 
 struct PolicyOut {
@@ -267,6 +257,43 @@ TEST(CePolicy, AllIsasAllOptionsAgainstFloat64) {
 }
 
 /*
+ * The entropy term keeps a row's exponentials while its logits, the kept fp32 exponentials and the
+ * next row's logits fit in half the per-core L2 (token_kernels.h), with injected L2 sizes: 2 MiB
+ * (and none reported) keeps fp32 rows up to 87381 entries (12 bytes each <= 1 MiB) and bf16 rows
+ * up to 131072 (8 bytes each); 1 MiB and 4 MiB halve and double those. cpuid leaf 4's registers
+ * decode to ways x partitions x line x sets (hand-worked caches).
+ */
+TEST(CePolicy, KeptExponentialsBoundFollowsTheL2Size) {
+    using reweigh::cpu::kept_exponentials_bound;
+    using reweigh::cpu::keeps_exponentials;
+    EXPECT_EQ(kept_exponentials_bound(int64_t{2} << 20), int64_t{1} << 20);
+    EXPECT_EQ(kept_exponentials_bound(0), int64_t{1} << 20);
+    EXPECT_EQ(kept_exponentials_bound(-1), int64_t{1} << 20);
+    EXPECT_EQ(kept_exponentials_bound(1280 * 1024), 640 * 1024);
+    struct Case {
+        int64_t l2;
+        int32_t dtype;
+        int64_t last_kept;
+    };
+    const Case cases[] = {{int64_t{2} << 20, REWEIGH_DTYPE_F32, 87381},  {int64_t{2} << 20, REWEIGH_DTYPE_BF16, 131072},
+                          {0, REWEIGH_DTYPE_F32, 87381},                 {0, REWEIGH_DTYPE_BF16, 131072},
+                          {int64_t{1} << 20, REWEIGH_DTYPE_F32, 43690},  {int64_t{1} << 20, REWEIGH_DTYPE_BF16, 65536},
+                          {int64_t{4} << 20, REWEIGH_DTYPE_F32, 174762}, {int64_t{4} << 20, REWEIGH_DTYPE_BF16, 262144}};
+    for (const Case& c : cases) {
+        const int64_t bound = kept_exponentials_bound(c.l2);
+        const std::string tag = "L2 " + std::to_string(c.l2) + (c.dtype == REWEIGH_DTYPE_F32 ? " f32" : " bf16");
+        EXPECT_TRUE(keeps_exponentials(c.dtype, c.last_kept, bound)) << tag;
+        EXPECT_FALSE(keeps_exponentials(c.dtype, c.last_kept + 1, bound)) << tag;
+    }
+    // 2 MiB, 16 ways, 64-byte lines, 2048 sets: EBX = (ways - 1) << 22 | (line - 1), ECX = sets - 1.
+    EXPECT_EQ(reweigh::cpu::cache_bytes_from_leaf4((15u << 22) | 63u, 2047u), int64_t{2} << 20);
+    // 1.25 MiB, 20 ways, 1024 sets.
+    EXPECT_EQ(reweigh::cpu::cache_bytes_from_leaf4((19u << 22) | 63u, 1023u), 1280 * 1024);
+    // 8 ways, 2 physical line partitions (bits 21:12 = 1), 512 sets: 8 x 2 x 64 x 512.
+    EXPECT_EQ(reweigh::cpu::cache_bytes_from_leaf4((7u << 22) | (1u << 12) | 63u, 511u), 8 * 2 * 64 * 512);
+}
+
+/*
  * Rows of 32 KiB and more stream a separate gradient (ce_simd.h [Note:
  * streaming the gradient]); with the entropy term that is token_simd.h's
  * entropy_row through write_row (over the kept exponentials, recomputed p on
@@ -286,8 +313,8 @@ TEST(CePolicy, StreamedEntropyGradientEqualsInPlace) {
             GenSpec gen;
             gen.rows = 5;
             gen.vocab = bf16 ? 16411 : 8203;  // >= 32 KiB of gradient per row, not a multiple of any W
-            // Rows past token_simd.h's kKeptExponentialsBytes (2 x logits + 4 bytes per entry > 1 MiB):
-            // p recomputed in the gradient pass.
+            // Rows past token_kernels.h's keeps_exponentials bound on a 2 MiB L2 (2 x logits + 4 bytes
+            // per entry > 1 MiB): p recomputed in the gradient pass.
             if (variant >= 6) gen.vocab = bf16 ? 131101 : 87383;
             const bool entropy = variant != 8;  // 8: such a row without the term (the fused row)
             gen.bf16_values = bf16;

@@ -17,6 +17,7 @@
 #include <random>
 
 #include "reference.h"
+#include "row_tolerance.h"
 #include "test_support.h"
 #include "thread_cases.h"
 
@@ -58,69 +59,48 @@ TokenRef token_reference(const Problem& p, const RowCoefficients& rc, bool with_
     const std::vector<double>& z = logits != nullptr ? *logits : p.logits;
     const reweigh_ce_options_t& o = p.options;
     TokenRef t;
-    t.base = reference(p, false, &z);
+    t.base = reference(p, true, &z);
     t.grad.assign(static_cast<size_t>(p.rows * p.vocab), 0.0);
     t.k.assign(static_cast<size_t>(p.rows), 0.0);
     const Reference& ref = t.base;
     if (!ref.normalizer_valid || ref.d == 0) return t;
     const bool entropy = !rc.beta.empty();
-    for (int64_t s = 0; s < p.samples(); ++s) {
-        const int64_t n = ref.token_count[s];
-        if (n == 0) continue;
-        double k = p.coefficients[s] / ref.d;
-        if (o.token_reduction == REWEIGH_TOKEN_REDUCTION_MEAN) k /= static_cast<double>(n);
-        for (int64_t r = p.offsets[s]; r < p.offsets[s + 1]; ++r) {
-            if (p.targets[r] == o.ignore_index) continue;
-            const RowRef& row = ref.rows[r];
-            const double beta = entropy ? rc.beta[r] : 0.0;
-            t.total += k * (rc.w[r] * row.loss + beta * row.entropy);
-            t.k[r] = k;
-            if (!with_grad) continue;
-            const double a = 1 + 2 * static_cast<double>(o.z_loss) * row.lse;
-            const double eps = o.label_smoothing;
-            for (int64_t v = 0; v < p.vocab; ++v) {
-                const double zv = z[r * p.vocab + v];
-                const double zp = transform(zv, o);
-                const double prob = zp == -INFINITY ? 0.0 : exp(zp - row.lse);
-                double dl = a * prob - eps / static_cast<double>(p.vocab);
-                if (v == p.targets[r]) dl -= 1 - eps;
-                const double dh = prob == 0.0 ? 0.0 : -prob * ((zp - row.lse) + row.entropy);
-                t.grad[r * p.vocab + v] = k * (rc.w[r] * dl + beta * dh) * transform_derivative(zv, o);
-            }
+    // Row by row in the order of the samples' sums; k = c_s / D [/ n_s] and k dRowLoss/dz are the
+    // per-sample reference's (row_k, grad).
+    for (int64_t r = 0; r < p.rows; ++r) {
+        if (p.targets[r] == o.ignore_index) continue;
+        const RowRef& row = ref.rows[r];
+        const double k = ref.row_k[r];
+        const double beta = entropy ? rc.beta[r] : 0.0;
+        t.total += k * (rc.w[r] * row.loss + beta * row.entropy);
+        t.k[r] = k;
+        if (!with_grad) continue;
+        for (int64_t v = 0; v < p.vocab; ++v) {
+            const double zv = z[r * p.vocab + v];
+            const double zp = transform(zv, o);
+            const double prob = zp == -INFINITY ? 0.0 : exp(zp - row.lse);
+            const double dh = prob == 0.0 ? 0.0 : -prob * ((zp - row.lse) + row.entropy);
+            const size_t i = static_cast<size_t>(r * p.vocab + v);
+            t.grad[i] = rc.w[r] * ref.grad[i] + k * beta * dh * transform_derivative(zv, o);
         }
     }
     return t;
 }
 
 /*
- * Kernel tolerance per element: the loss part as grad_tolerance of
- * test_support.h with coefficient k w; the entropy part carries the row's
- * lse/entropy error t (relative in p, absolute in log p and H) times
- * p (|log p| + H + 2), plus a few fp32 roundings; bf16 output rounds to 2^-8.
+ * Kernel tolerance per element (row_tolerance.h): the loss part as
+ * grad_tolerance of test_support.h with coefficient k w, the entropy part
+ * with coefficient k beta.
  */
 std::vector<double> token_tolerance(const Problem& p, const TokenRef& ref, const RowCoefficients& rc, bool bf16) {
-    const Tolerances t = tolerances(p, ref.base);
-    std::vector<double> tol(ref.grad.size(), 0.0);
     const double scale = p.options.logit_scale;
-    for (int64_t r = 0; r < p.rows; ++r) {
-        if (!ref.base.rows[r].counted) continue;
-        const RowRef& row = ref.base.rows[r];
-        const double a = fabs(1 + 2 * static_cast<double>(p.options.z_loss) * row.lse);
-        const double kw = fabs(ref.k[r] * rc.w[r]);
-        const double kb = rc.beta.empty() ? 0.0 : fabs(ref.k[r] * rc.beta[r]);
-        for (int64_t v = 0; v < p.vocab; ++v) {
-            const size_t i = static_cast<size_t>(r * p.vocab + v);
-            const double zp = transform(p.logits[i], p.options);
-            const double prob = zp == -INFINITY ? 0.0 : exp(zp - row.lse);
-            const double plogp = prob == 0.0 ? 0.0 : prob * (fabs(zp - row.lse) + fabs(row.entropy) + 2);
-            const double g = fabs(ref.grad[i]);
-            double e = kw * scale * (a * t.row[r] + 8 * kU * (a + 1)) +
-                       kb * scale * (plogp * t.row[r] + 8 * kU * (plogp + prob)) + 4 * kU * g;
-            if (bf16) e += (g + e) * (1.0 / 256.0);
-            tol[i] = e;
-        }
-    }
-    return tol;
+    return row_coefficient_tolerance(
+        p, ref.base, ref.grad, bf16,
+        [&](int64_t r, double t) {
+            const double a = fabs(1 + 2 * static_cast<double>(p.options.z_loss) * ref.base.rows[r].lse);
+            return fabs(ref.k[r] * rc.w[r]) * scale * (a * t + 8 * kU * (a + 1));
+        },
+        [&](int64_t r) { return rc.beta.empty() ? 0.0 : fabs(ref.k[r] * rc.beta[r]) * scale; });
 }
 
 /* The kernel's call on one layout; grad starts as a sentinel. */
@@ -257,6 +237,71 @@ TEST(CeToken, UnitWeightsEqualPerSampleBackward) {
             const std::vector<float> ones(static_cast<size_t>(p.rows), 1.0f);
             ASSERT_EQ(call(b, p, st, ones, {}, got.view), REWEIGH_STATUS_OK) << reweigh_last_error();
             EXPECT_TRUE(bit_equal(isa + " " + set.name, got.f32, want.f32));
+        }
+    }
+}
+
+/*
+ * The same on rows long enough to stream a separate gradient (32 KiB or more, ce_simd.h [Note:
+ * streaming the gradient]), fp32 and bf16 logits, b = 0 and b != 0, a softcap, the gradient at
+ * several element offsets from a 64-byte line (bf16 lane pairs realigned to a line, ordinary stores
+ * before it) and in place: unit row weights give the per-sample backward's bits on every path of
+ * its row kernel, and the next-row prefetch (several rows per call) changes nothing.
+ */
+/* The bytes [p, p + n) as 16-bit words (n even), printable in a mismatch report. */
+std::vector<uint16_t> words(const unsigned char* p, size_t n) {
+    std::vector<uint16_t> out(n / 2);
+    memcpy(out.data(), p, n);
+    return out;
+}
+
+TEST(CeToken, UnitWeightsEqualPerSampleBackwardOnStreamedRows) {
+    IsaGuard guard;
+    int index = 0;
+    for (const std::string& isa : all_isas()) {
+        if (!select_isa(isa)) continue;
+        for (const int32_t dtype : {REWEIGH_DTYPE_F32, REWEIGH_DTYPE_BF16}) {
+            for (const NamedOptions& set : option_sets()) {
+                const std::string name = set.name;
+                if (name.find("default") != 0 && name.find("eps=0.1") == std::string::npos &&
+                    name.find("softcap=30") == std::string::npos)
+                    continue;
+                GenSpec gen;
+                gen.rows = 4;
+                gen.vocab = 20019;  // bf16 40 KB, fp32 80 KB per row: both stream; odd, so a scalar tail
+                gen.ignore_fraction = 0;
+                gen.bf16_values = dtype == REWEIGH_DTYPE_BF16;
+                gen.signed_coefficients = set.options.normalization != REWEIGH_NORMALIZATION_WEIGHT_SUM;
+                const Problem p = make_problem(gen, set.options, 700 + index++);
+                Layout layout;
+                layout.logits_dtype = dtype;
+                Buffers b(p, layout);
+                Stats st(p.samples(), p.rows);
+                ASSERT_EQ(reweigh_ce_forward(&b.batch, &p.options, &st.view), REWEIGH_STATUS_OK);
+                const std::vector<float> ones(static_cast<size_t>(p.rows), 1.0f);
+                const size_t es = dtype == REWEIGH_DTYPE_F32 ? 4 : 2;
+                const size_t bytes = static_cast<size_t>(p.rows * p.vocab) * es;
+                for (const size_t shift : {0, 1, 3, 8, 15}) {
+                    const std::string tag = isa + (es == 4 ? " f32 " : " bf16 ") + name + " grad at line + " +
+                                            std::to_string(shift * es) + " bytes";
+                    std::vector<unsigned char> want_raw(bytes + 128, 0xab), got_raw(bytes + 128, 0xcd);
+                    const size_t lead = (64 - reinterpret_cast<uintptr_t>(want_raw.data()) % 64) % 64 + shift * es;
+                    const size_t lead_got = (64 - reinterpret_cast<uintptr_t>(got_raw.data()) % 64) % 64 + shift * es;
+                    reweigh_ce_grad_t want{want_raw.data() + lead, p.vocab}, got{got_raw.data() + lead_got, p.vocab};
+                    ASSERT_EQ(reweigh_ce_backward(&b.batch, &p.options, st.row_lse.data(), b.coefficients.data(), &want),
+                              REWEIGH_STATUS_OK) << tag;
+                    ASSERT_EQ(call(b, p, st, ones, {}, got), REWEIGH_STATUS_OK) << tag << " " << reweigh_last_error();
+                    EXPECT_TRUE(bit_equal(tag + " (16-bit words)", words(got_raw.data() + lead_got, bytes),
+                                          words(want_raw.data() + lead, bytes)));
+                }
+                Buffers want_in(p, layout), got_in(p, layout);
+                reweigh_ce_grad_t want{want_in.logits_mut(), want_in.stride}, got{got_in.logits_mut(), got_in.stride};
+                ASSERT_EQ(reweigh_ce_backward(&want_in.batch, &p.options, st.row_lse.data(), want_in.coefficients.data(), &want),
+                          REWEIGH_STATUS_OK);
+                ASSERT_EQ(call(got_in, p, st, ones, {}, got), REWEIGH_STATUS_OK) << reweigh_last_error();
+                EXPECT_TRUE(bit_equal(isa + " " + name + " in place", read_in_place(got_in, p.rows, p.vocab),
+                                      read_in_place(want_in, p.rows, p.vocab)));
+            }
         }
     }
 }

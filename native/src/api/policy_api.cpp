@@ -1,8 +1,9 @@
 /*
  * policy_api.cpp: the one-pass policy-gradient step,
  * reweigh_policy_forward_backward (reweigh.h). Same shape as the other entry
- * points: snapshot the structs, metadata checks, dispatch, every failure a
- * status (errors.h). This file holds no math.
+ * points: snapshot the structs and check them (row_entry.h, plus the policy
+ * options and row arrays here), dispatch, every failure a status (errors.h).
+ * This file holds no math.
  */
 #include <math.h>
 #include <stddef.h>
@@ -12,6 +13,7 @@
 #include "../cpu/ce_policy.h"
 #include "../cuda/ce_cuda.h"
 #include "reweigh/reweigh.h"
+#include "row_entry.h"
 #include "validate.h"
 
 using reweigh::guarded;
@@ -44,13 +46,8 @@ void check_policy_options(const reweigh_ce_options_t& o, const reweigh_policy_op
 extern "C" {
 
 reweigh_policy_options_t reweigh_policy_options_default(void) {
-    reweigh_policy_options_t p;
-    p.loss = REWEIGH_POLICY_LOSS_CLIPPED;
-    p.level = REWEIGH_POLICY_LEVEL_SEQUENCE;
-    p.eps_low = 0.2;
-    p.eps_high = 0.2;
-    p.kl_coefficient = 0.0;
-    return p;
+    // loss, level, eps_low, eps_high, kl_coefficient (reweigh.h's field order)
+    return reweigh_policy_options_t{REWEIGH_POLICY_LOSS_CLIPPED, REWEIGH_POLICY_LEVEL_SEQUENCE, 0.2, 0.2, 0.0};
 }
 
 reweigh_status_t reweigh_policy_forward_backward(const reweigh_ce_batch_t* batch, const reweigh_ce_options_t* options,
@@ -59,23 +56,16 @@ reweigh_status_t reweigh_policy_forward_backward(const reweigh_ce_batch_t* batch
                                                  const reweigh_policy_result_t* result,
                                                  const reweigh_ce_grad_t* grad) {
     return guarded([&] {
-        REWEIGH_CHECK_ARG(batch != nullptr, "batch is NULL");
-        REWEIGH_CHECK_ARG(options != nullptr, "options is NULL");
+        const reweigh::RowEntry e = reweigh::enter_rows(batch, options, grad);
+        const reweigh_ce_batch_t& b = e.b;
         REWEIGH_CHECK_ARG(policy != nullptr, "policy is NULL");
         REWEIGH_CHECK_ARG(rows != nullptr, "rows is NULL");
         REWEIGH_CHECK_ARG(result != nullptr, "result is NULL");
-        REWEIGH_CHECK_ARG(grad != nullptr, "grad is NULL");
         // One consistent copy of each struct, whatever the caller's memory does meanwhile.
-        const reweigh_ce_batch_t b = *batch;
-        const reweigh_ce_options_t o = *options;
         const reweigh_policy_options_t p = *policy;
         const reweigh_policy_rows_t in = *rows;
         const reweigh_policy_result_t out = *result;
-        const reweigh_ce_grad_t g = *grad;
-        reweigh::validate_batch(&b);
-        reweigh::require_cuda_build(b);
-        const reweigh::RowParams params = reweigh::validate_options(&o);
-        check_policy_options(o, p);
+        check_policy_options(e.o, p);
         const long long n = static_cast<long long>(b.rows);
         const bool clipped = p.loss == REWEIGH_POLICY_LOSS_CLIPPED;
         REWEIGH_CHECK_ARG(!clipped || in.old_logp != nullptr || b.rows == 0,
@@ -85,8 +75,6 @@ reweigh_status_t reweigh_policy_forward_backward(const reweigh_ce_batch_t* batch
         REWEIGH_CHECK_ARG(!clipped || !(p.kl_coefficient > 0.0) || in.ref_logp != nullptr || b.rows == 0,
                           "rows.refLogp is NULL but policy.klCoefficient = %g > 0 (rows = %lld)", p.kl_coefficient,
                           n);
-        reweigh::validate_grad(b, &g);
-        const bool probe = reweigh::needs_memory_probe(b);
         const reweigh::Buffer buffers[] = {
             {"oldLogp", in.old_logp, b.rows, 4, false},
             {"advantages", in.advantages, b.rows, 4, false},
@@ -100,16 +88,12 @@ reweigh_status_t reweigh_policy_forward_backward(const reweigh_ce_batch_t* batch
             {"result.clipCounts", out.clip_counts, 2, 8, true},
         };
         const size_t count = sizeof(buffers) / sizeof(buffers[0]);
-        reweigh::validate_memory_space(b, probe, b.logits, "logits");
-        reweigh::validate_memory_space(b, probe, b.targets, "targets");
-        reweigh::validate_memory_space(b, probe, b.offsets, "offsets");
-        reweigh::validate_memory_space(b, probe, g.data, "grad");
-        for (size_t i = 0; i < count; ++i) reweigh::validate_memory_space(b, probe, buffers[i].ptr, buffers[i].name);
-        reweigh::validate_no_aliasing_with(b, g, buffers, count);
+        for (size_t i = 0; i < count; ++i) reweigh::validate_memory_space(b, e.probe, buffers[i].ptr, buffers[i].name);
+        reweigh::validate_no_aliasing_with(b, e.g, buffers, count);
         if (b.device_type == REWEIGH_DEVICE_CUDA) {
-            reweigh::cuda::policy_forward_backward(b, o, params, p, in, out, g);
+            reweigh::cuda::policy_forward_backward(b, e.o, e.params, p, in, out, e.g);
         } else {
-            reweigh::cpu::policy_forward_backward(b, o, params, p, in, out, g);
+            reweigh::cpu::policy_forward_backward(b, e.o, e.params, p, in, out, e.g);
         }
     });
 }

@@ -1,8 +1,8 @@
 /*
  * token_api.cpp: the entry point with per-row coefficients,
  * reweigh_ce_backward_rows (reweigh.h). Same shape as the entry points of
- * reweigh.cpp: snapshot the structs, metadata checks, dispatch, every failure
- * a status (errors.h). This file holds no math.
+ * reweigh.cpp: snapshot the structs and check them (row_entry.h), dispatch,
+ * every failure a status (errors.h). This file holds no math.
  */
 #include <stdint.h>
 
@@ -10,6 +10,7 @@
 #include "../cpu/ce_token.h"
 #include "../cuda/ce_cuda.h"
 #include "reweigh/reweigh.h"
+#include "row_entry.h"
 #include "validate.h"
 
 using reweigh::guarded;
@@ -52,20 +53,10 @@ reweigh_status_t reweigh_ce_backward_rows(const reweigh_ce_batch_t* batch, const
                                           const float* row_weights, const float* row_entropy_weights,
                                           const reweigh_ce_grad_t* grad) {
     return guarded([&] {
-        REWEIGH_CHECK_ARG(batch != nullptr, "batch is NULL");
-        REWEIGH_CHECK_ARG(options != nullptr, "options is NULL");
-        REWEIGH_CHECK_ARG(grad != nullptr, "grad is NULL");
-        // One consistent copy of each struct, whatever the caller's memory does meanwhile.
-        const reweigh_ce_batch_t b = *batch;
-        const reweigh_ce_options_t o = *options;
-        const reweigh_ce_grad_t g = *grad;
-        reweigh::validate_batch(&b);
-        reweigh::require_cuda_build(b);
-        const reweigh::RowParams params = reweigh::validate_options(&o);
-        const bool probe = reweigh::needs_memory_probe(b);
-        reweigh::validate_memory_space(b, probe, b.logits, "logits");
-        reweigh::validate_memory_space(b, probe, b.targets, "targets");
-        reweigh::validate_memory_space(b, probe, b.offsets, "offsets");
+        const reweigh::RowEntry e = reweigh::enter_rows(batch, options, grad);
+        const reweigh_ce_batch_t& b = e.b;
+        const reweigh_ce_grad_t& g = e.g;
+        const bool probe = e.probe;
         const long long rows = static_cast<long long>(b.rows);
         REWEIGH_CHECK_ARG(row_lse != nullptr || b.rows == 0, "rowLse is NULL (rows = %lld)", rows);
         REWEIGH_CHECK_ARG(row_weights != nullptr || b.rows == 0, "rowWeights is NULL (rows = %lld)", rows);
@@ -78,18 +69,16 @@ reweigh_status_t reweigh_ce_backward_rows(const reweigh_ce_batch_t* batch, const
         reweigh::validate_memory_space(b, probe, row_entropy, "rowEntropy");
         reweigh::validate_memory_space(b, probe, row_entropy_weights, "rowEntropyWeights");
         reweigh::validate_memory_space(b, probe, coefficients, "coefficients");
-        reweigh::validate_grad(b, &g);
-        reweigh::validate_memory_space(b, probe, g.data, "grad");
         reweigh::validate_no_aliasing(b, nullptr, row_lse, coefficients, &g, nullptr);
         check_not_in_grad(b, g, row_weights, "rowWeights");
         const float* entropy_in = row_entropy_weights != nullptr ? row_entropy : nullptr;
         check_not_in_grad(b, g, entropy_in, "rowEntropy");
         check_not_in_grad(b, g, row_entropy_weights, "rowEntropyWeights");
         if (b.device_type == REWEIGH_DEVICE_CUDA) {
-            reweigh::cuda::ce_backward_rows(b, o, params, row_lse, entropy_in, coefficients, row_weights,
+            reweigh::cuda::ce_backward_rows(b, e.o, e.params, row_lse, entropy_in, coefficients, row_weights,
                                             row_entropy_weights, g);
         } else {
-            reweigh::cpu::ce_backward_rows(b, o, params, row_lse, entropy_in, coefficients, row_weights,
+            reweigh::cpu::ce_backward_rows(b, e.o, e.params, row_lse, entropy_in, coefficients, row_weights,
                                            row_entropy_weights, g);
         }
     });

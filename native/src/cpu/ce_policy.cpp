@@ -103,9 +103,7 @@ void policy_rows(void* ctx, int64_t begin, int64_t end) {
             continue;
         }
         const void* z = static_cast<const char*>(b.logits) + static_cast<size_t>(r * b.logits_row_stride) * esize;
-        const RowHints hints{r + 1 < end
-                                 ? static_cast<const char*>(z) + static_cast<size_t>(b.logits_row_stride) * esize
-                                 : nullptr};
+        const RowHints hints = chunk_row_hints(z, r, end, b.logits_row_stride, esize);
         const RowCoefficient c{policy_coefficient, &job, r};
         const float kb = job.entropy_weights != nullptr ? job.grad_scale * job.entropy_weights[r] : 0.0f;
         if (job.coefficient_row != nullptr) {
@@ -119,7 +117,7 @@ void policy_rows(void* ctx, int64_t begin, int64_t end) {
         EntropyEpilogue h;
         h.kb = kb;
         h.entropy = stats.entropy;
-        job.token_row(z, b.logits_dtype, b.vocab, y, job.params, e, h, g);
+        job.token_row(z, b.logits_dtype, b.vocab, y, job.params, e, h, g, hints);
     }
 }
 

@@ -9,14 +9,17 @@
  */
 #include "ce_token.h"
 
+#include <cpuid.h>
 #include <math.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <vector>
 
 #include "../common/bf16.h"
 #include "../common/errors.h"
+#include "../common/logit_io.h"
 #include "../common/row_check.h"
 #include "../common/token_row.h"
 #include "isa.h"
@@ -26,23 +29,6 @@
 
 namespace reweigh {
 namespace cpu {
-namespace {
-
-inline float load_logit(const void* z, int32_t dtype, int64_t i) {
-    if (dtype == REWEIGH_DTYPE_F32) return static_cast<const float*>(z)[i];
-    return bf16_to_float(static_cast<const uint16_t*>(z)[i]);
-}
-
-inline void store_grad(void* g, int32_t dtype, int64_t i, float value) {
-    if (dtype == REWEIGH_DTYPE_F32) {
-        static_cast<float*>(g)[i] = value;
-    } else {
-        static_cast<uint16_t*>(g)[i] = float_to_bf16(value);
-    }
-}
-
-}  // namespace
-
 std::vector<float> copy_row_values(const Labels& l, const float* values, const char* name) {
     std::vector<float> out(l.targets.size(), 0.0f);
     for (size_t r = 0; r < out.size(); ++r) {
@@ -79,12 +65,12 @@ void scalar_token_row_of(const void* z, int64_t vocab, int64_t y, const RowParam
     // Read before write: g may be the logits row itself (in place).
     for (int64_t v = 0; v < vocab; ++v) {
         const float zp = transform_logit(load_logit(z, Dtype, v), p);
-        store_grad(g, Dtype, v, token_grad_element(e, h, zp, v == y, p));
+        store_grad_element(g, Dtype, v, token_grad_element(e, h, zp, v == y, p));
     }
 }
 
 void scalar_token_row(const void* z, int32_t dtype, int64_t vocab, int64_t y, const RowParams& p,
-                      const GradEpilogue& e, const EntropyEpilogue& h, void* g) {
+                      const GradEpilogue& e, const EntropyEpilogue& h, void* g, const RowHints&) {
     if (dtype == REWEIGH_DTYPE_F32) {
         scalar_token_row_of<REWEIGH_DTYPE_F32>(z, vocab, y, p, e, h, g);
     } else {
@@ -119,12 +105,13 @@ void token_rows(void* ctx, int64_t begin, int64_t end) {
             continue;
         }
         const void* z = static_cast<const char*>(b.logits) + static_cast<size_t>(r * b.logits_row_stride) * esize;
+        const RowHints hints = chunk_row_hints(z, r, end, b.logits_row_stride, esize);
         const float k = job.sample_k[job.row_sample[r]];
         const GradEpilogue e = grad_epilogue(job.lse[r], k * job.weights[r], b.vocab, job.params);
         EntropyEpilogue h;
         h.kb = job.entropy_weights != nullptr ? k * job.entropy_weights[r] : 0.0f;
         h.entropy = job.entropy != nullptr ? job.entropy[r] : 0.0f;
-        job.row(z, b.logits_dtype, b.vocab, y, job.params, e, h, g);
+        job.row(z, b.logits_dtype, b.vocab, y, job.params, e, h, g, hints);
     }
 }
 
@@ -132,6 +119,23 @@ void token_rows(void* ctx, int64_t begin, int64_t end) {
 constexpr int64_t kInlineLogits = int64_t{1} << 18;
 
 }  // namespace
+
+int64_t machine_l2_bytes() {
+    const long reported = sysconf(_SC_LEVEL2_CACHE_SIZE);  // glibc; 0 or -1 when it does not know
+    if (reported > 0) return reported;
+    unsigned a, b, c, d;
+    for (unsigned sub = 0; sub < 16 && __get_cpuid_count(4, sub, &a, &b, &c, &d); ++sub) {
+        const unsigned type = a & 0x1f, level = (a >> 5) & 0x7;
+        if (type == 0) break;  // no more caches
+        if (level == 2 && (type == 1 || type == 3)) return cache_bytes_from_leaf4(b, c);  // data or unified
+    }
+    return 0;
+}
+
+int64_t kept_exponentials_bytes() {
+    static const int64_t bound = kept_exponentials_bound(machine_l2_bytes());
+    return bound;
+}
 
 TokenRowFn active_token_row() {
     const char* isa = active_kernels().isa;

@@ -10,6 +10,7 @@
 
 #include "../common/bf16.h"
 #include "../common/ce_row.h"
+#include "../common/logit_io.h"
 #include "../common/token_row.h"
 #include "ce_kernels.h"
 #include "token_kernels.h"

@@ -1,11 +1,13 @@
 /*
- * token_simd.h: the vectorised row kernel of reweigh_ce_backward_rows,
- * written once over a vector-traits type V and instantiated in one translation
- * unit per instruction set (ce_token_avx2.cpp, ce_token_avx512.cpp), like
- * ce_simd.h. Include only from those files, inside an anonymous namespace.
+ * token_simd.h: the vectorised row kernels of reweigh_ce_backward_rows and
+ * of the one-pass policy step, written once over a vector-traits type V and
+ * instantiated in one translation unit per instruction set
+ * (ce_token_avx2.cpp, ce_token_avx512.cpp) on top of ce_simd.h's
+ * SimdRowKernels<V>, whose gradient writers they use. Include only from
+ * those files, after ce_simd.h, inside an anonymous namespace.
  *
- * Traits used (present in simd_avx2.h and simd_avx512.h): R, W, load, store,
- * load_bf16, store_bf16, set1, add, sub, mul, fmadd, max, exp, tanh.
+ * Traits used (present in simd_avx2.h and simd_avx512.h): R, W, load,
+ * load_bf16, set1, sub, mul, fmadd, max, exp, tanh, fence.
  *
  * Per lane it computes common/token_row.h's token_grad_element:
  *
@@ -15,11 +17,13 @@
  * the target element is redone in scalar with its -t afterwards, the tail in
  * scalar. The max(., -100) keeps 0 * (-inf) = NaN out of masked (-inf)
  * logits, whose p is exactly 0 here (the vector exp flushes below about
- * -87.3; ce_simd.h [Note: exp underflow]). Without an entropy term (kb = 0)
- * the loop is the one of ce_simd.h's backward_row, operation for operation
- * (less its exact multiplies by 1 when there is no scale or softcap), so
- * unit row weights reproduce reweigh_ce_backward bit for bit
- * (test_ce_token UnitWeightsEqualPerSampleBackward).
+ * -87.3; ce_simd.h [Note: exp underflow]). backward_row is the per-sample
+ * backward's single pass (ce_simd.h's write_row: bf16 lane pairs with one
+ * packed store per pair, a separate gradient of 32 KiB rows or more
+ * streamed, the next row prefetched). Without an entropy term (kb = 0) it is
+ * ce_simd.h's grad_from_lse itself with the row's epilogue, so unit row
+ * weights reproduce reweigh_ce_backward bit for bit (test_ce_token
+ * UnitWeightsEqualPerSampleBackward).
  *
  * coefficient_row is the one-pass policy step's row (include ce_simd.h
  * first): the row coefficient is computed from the row's statistics between
@@ -36,10 +40,12 @@
 #ifndef REWEIGH_CPU_TOKEN_SIMD_H
 #define REWEIGH_CPU_TOKEN_SIMD_H
 
+#include <math.h>
 #include <stdint.h>
 
 #include "../common/bf16.h"
 #include "../common/ce_row.h"
+#include "../common/logit_io.h"
 #include "../common/token_row.h"
 
 template <class V>
@@ -62,58 +68,57 @@ struct TokenSimd {
         return V::set1(p.scale);
     }
 
-    static float load_scalar(const void* z, int32_t dtype, int64_t v) {
-        return dtype == REWEIGH_DTYPE_F32 ? static_cast<const float*>(z)[v]
-                          : reweigh::bf16_to_float(static_cast<const uint16_t*>(z)[v]);
-    }
-
-    static void store_scalar(void* g, int32_t dtype, int64_t v, float x) {
-        if (dtype == REWEIGH_DTYPE_F32) {
-            static_cast<float*>(g)[v] = x;
-        } else {
-            static_cast<uint16_t*>(g)[v] = reweigh::float_to_bf16(x);
-        }
-    }
-
     /* The entropy term's lane: coef = (a - kb H) - kb max(delta, -100), g = p coef - b. */
     static R entropy_lane(R prob, R delta, R vc0, R vnkb, R vnb) {
         return V::fmadd(prob, V::fmadd(vnkb, V::max(delta, V::set1(-100.0f)), vc0), vnb);
     }
 
     /*
-     * The vector body, specialised so the loop carries no branch and no reload
-     * of p (g may alias anything a const reference points at): F32 or BF16
-     * logits, with or without the entropy term, and Transform for any scale or
-     * softcap (without it z' = z and dz'/dz = 1, and the multiply by 1 that
-     * ce_simd.h's backward_row does is exact, so the bits are the same).
-     *
-     * The entropy term as two fused multiply-adds on top of the loss part
-     * (entropy_lane).
+     * The backward's gradient with the entropy term over src (the raw logits,
+     * ce_simd.h's F32Src or Bf16Src), through ce_simd.h's write_row like the
+     * per-sample backward: bf16 in lane pairs with one packed store per pair,
+     * rows of 32 KiB or more streamed to a separate gradient, the next row
+     * prefetched at the offsets read. Transform: any scale or softcap
+     * (without it z' = z and dz'/dz = 1, and the multiply is skipped).
+     * kNaN false: none of the row's constants is NaN, so a NaN lane comes
+     * from a NaN logit and bf16 rounding skips the quiet-NaN fix-up, as the
+     * per-sample backward does (ce_simd.h [Note: bf16 gradients without
+     * NaN]: x86 arithmetic makes a NaN either the default NaN or a quieted
+     * copy of a NaN operand, and a bf16 logit's low 16 bits are zero).
      */
-    template <bool F32, bool Entropy, bool Transform>
-    static void body(const void* z, int64_t vend, const reweigh::RowParams& params, const reweigh::GradEpilogue& e,
-                     const reweigh::EntropyEpilogue& h, void* g) {
+    template <bool Transform, bool kNaN, class Src, class ZpAt>
+    static void entropy_backward(const Src& src, int32_t dtype, int64_t vocab, const reweigh::RowParams& params,
+                                 const reweigh::GradEpilogue& e, const reweigh::EntropyEpilogue& h, void* g,
+                                 bool stream, const char* pf, ZpAt&& zp_at) {
+        using K = SimdRowKernels<V>;
         const reweigh::RowParams p = params;
-        const R vlse = V::set1(e.lse), va = V::set1(e.a), vb = V::set1(e.b);
+        const R vlse = V::set1(e.lse);
         const R vc0 = V::set1(e.a - h.kb * h.entropy), vnkb = V::set1(-h.kb), vnb = V::set1(-e.b);
-        for (int64_t v = 0; v < vend; v += W) {
-            R x = F32 ? V::load(static_cast<const float*>(z) + v) : V::load_bf16(static_cast<const uint16_t*>(z) + v);
-            if (Transform) x = transform(x, p);
-            const R delta = V::sub(x, vlse);
-            const R prob = V::exp(delta);
-            R gx;
-            if (Entropy) {
-                gx = entropy_lane(prob, delta, vc0, vnkb, vnb);
-            } else {
-                gx = V::sub(V::mul(va, prob), vb);
-            }
-            if (Transform) gx = V::mul(gx, derivative(x, p));
-            if (F32) {
-                V::store(static_cast<float*>(g) + v, gx);
-            } else {
-                V::store_bf16(static_cast<uint16_t*>(g) + v, gx);
-            }
+        K::template write_row<Src::kInterleaved, kNaN>(
+            g, dtype, vocab, stream, src, pf,
+            [&](R z) REWEIGH_SIMD_LAMBDA {
+                const R x = Transform ? transform(z, p) : z;
+                const R delta = V::sub(x, vlse);
+                const R gx = entropy_lane(V::exp(delta), delta, vc0, vnkb, vnb);
+                return Transform ? V::mul(gx, derivative(x, p)) : gx;
+            },
+            [&](int64_t v) { return reweigh::token_grad_element(e, h, zp_at(v), false, p); });
+    }
+
+    /* entropy_backward for the row's scale and softcap. */
+    template <class Src, class ZpAt>
+    static void entropy_backward_for(const Src& src, int32_t dtype, int64_t vocab, const reweigh::RowParams& p,
+                                     const reweigh::GradEpilogue& e, const reweigh::EntropyEpilogue& h, void* g,
+                                     bool stream, const char* pf, ZpAt&& zp_at) {
+        const bool transform = p.scale != 1.0f || p.softcap > 0.0f;
+        const bool logit_nans_only = !isnan(e.lse) && !isnan(e.a) && !isnan(e.b) && !isnan(h.kb) &&
+                                     !isnan(h.entropy) && !isnan(p.scale) && !isnan(p.softcap);
+        if (transform) {
+            if (logit_nans_only) return entropy_backward<true, false>(src, dtype, vocab, p, e, h, g, stream, pf, zp_at);
+            return entropy_backward<true, true>(src, dtype, vocab, p, e, h, g, stream, pf, zp_at);
         }
+        if (logit_nans_only) return entropy_backward<false, false>(src, dtype, vocab, p, e, h, g, stream, pf, zp_at);
+        entropy_backward<false, true>(src, dtype, vocab, p, e, h, g, stream, pf, zp_at);
     }
 
     /*
@@ -124,7 +129,7 @@ struct TokenSimd {
      *   kept      z' from the logits, p = e / d from the exponentials passes 1
      *             and 2 kept in `cache` (no second exp);
      *   recomputed z' from the logits, p = exp(z' - lse) as in body (rows too
-     *             long to keep: see kKeptExponentialsBytes);
+     *             long to keep: token_kernels.h keeps_exponentials);
      *   capped    z' from pass 0's fp32 copy in `cache` (a softcap: no second
      *             tanh), p = exp(z' - lse).
      */
@@ -154,23 +159,6 @@ struct TokenSimd {
         typename SimdRowKernels<V>::Pair load2(int64_t v) const { return {load(v), load(v + W)}; }
     };
 
-    /*
-     * Rows whose logits, kept exponentials (fp32) and the next row's logits
-     * (prefetched into L2 by passes 1 and 2, ce_simd.h [Note: prefetching the
-     * next row]) exceed this recompute p in the gradient pass instead of
-     * keeping e: the gradient pass re-reads the logits, and with all three
-     * in a 2 MiB L2 part of them was evicted by then (1024 x 128256 fp32,
-     * 1.5 MiB per row: the entropy term cost 1.05x to 1.13x the step without
-     * it with kept exponentials, 0.96x to 1.06x recomputed, paired; bf16 rows
-     * of 128256, 1.0 MiB, and fp32 rows of 32000 are faster kept).
-     */
-    static constexpr int64_t kKeptExponentialsBytes = int64_t{1} << 20;
-
-    static bool keeps_exponentials(int32_t dtype, int64_t vocab) {
-        const int64_t es = dtype == REWEIGH_DTYPE_F32 ? 4 : 2;
-        return 2 * vocab * es + vocab * int64_t{sizeof(float)} <= kKeptExponentialsBytes;
-    }
-
     /* The entropy term's gradient row over EntropyLanes; the scalar tail and the target as backward_row's. */
     template <bool F32, bool Transform, Lanes L>
     static void entropy_row(const void* z, int32_t dtype, int64_t vocab, int64_t y, float zp_y,
@@ -182,10 +170,10 @@ struct TokenSimd {
         const bool stream = K::streams(z, g, dtype, vocab);
         K::template write_row<false>(g, dtype, vocab, stream, src, nullptr, [](R x) REWEIGH_SIMD_LAMBDA { return x; },
                                      [&](int64_t v) {
-                                         const float zp = reweigh::transform_logit(load_scalar(z, dtype, v), p);
+                                         const float zp = reweigh::transform_logit(reweigh::load_logit(z, dtype, v), p);
                                          return reweigh::token_grad_element(e, h, zp, false, p);
                                      });
-        store_scalar(g, dtype, y, reweigh::token_grad_element(e, h, zp_y, true, p));
+        reweigh::store_grad_element(g, dtype, y, reweigh::token_grad_element(e, h, zp_y, true, p));
         if (stream) V::fence();
     }
 
@@ -203,34 +191,38 @@ struct TokenSimd {
         entropy_row<false, false, L>(z, dtype, vocab, y, zp_y, p, e, h, g, cache, inv_d);
     }
 
-    template <bool F32>
-    static void body_for(const void* z, int64_t vend, const reweigh::RowParams& p, const reweigh::GradEpilogue& e,
-                         const reweigh::EntropyEpilogue& h, void* g) {
-        const bool entropy = h.kb != 0.0f;
-        const bool transform = p.scale != 1.0f || p.softcap > 0.0f;
-        if (entropy) {
-            if (transform) return body<F32, true, true>(z, vend, p, e, h, g);
-            return body<F32, true, false>(z, vend, p, e, h, g);
-        }
-        if (transform) return body<F32, false, true>(z, vend, p, e, h, g);
-        body<F32, false, false>(z, vend, p, e, h, g);
-    }
-
+    /*
+     * One pass over memory, as ce_simd.h's backward_row ([Note: prefetching in
+     * the backward], [Note: streaming the gradient]). Without an entropy term
+     * the row is that kernel's grad_from_lse with this row's epilogue (k_s w_r
+     * in place of k_s), so unit row weights give reweigh_ce_backward's bits.
+     */
     static void backward_row(const void* z, int32_t dtype, int64_t vocab, int64_t y, const reweigh::RowParams& p,
-                             const reweigh::GradEpilogue& e, const reweigh::EntropyEpilogue& h, void* g) {
+                             const reweigh::GradEpilogue& e, const reweigh::EntropyEpilogue& h, void* g,
+                             const reweigh::cpu::RowHints& hints) {
+        using K = SimdRowKernels<V>;
         // Read before any write: g may be z itself (in place).
-        const float zp_y = reweigh::transform_logit(load_scalar(z, dtype, y), p);
-        const int64_t vend = vocab - vocab % W;
+        const float zp_y = reweigh::transform_logit(reweigh::load_logit(z, dtype, y), p);
+        const bool stream = K::streams(z, g, dtype, vocab);
+        const char* pf = static_cast<const char*>(hints.next_z);
+        auto zp_at = [&](int64_t v) { return reweigh::transform_logit(reweigh::load_logit(z, dtype, v), p); };
+        const typename K::F32Src f32{static_cast<const float*>(z)};
+        const typename K::Bf16Src bf16{static_cast<const uint16_t*>(z)};
+        if (h.kb == 0.0f) {
+            if (dtype == REWEIGH_DTYPE_F32) {
+                K::grad_from_lse(f32, true, vocab, y, zp_y, p, e, dtype, g, stream, pf, zp_at);
+            } else {
+                K::grad_from_lse(bf16, true, vocab, y, zp_y, p, e, dtype, g, stream, pf, zp_at);
+            }
+            return;
+        }
         if (dtype == REWEIGH_DTYPE_F32) {
-            body_for<true>(z, vend, p, e, h, g);
+            entropy_backward_for(f32, dtype, vocab, p, e, h, g, stream, pf, zp_at);
         } else {
-            body_for<false>(z, vend, p, e, h, g);
+            entropy_backward_for(bf16, dtype, vocab, p, e, h, g, stream, pf, zp_at);
         }
-        for (int64_t v = vend; v < vocab; ++v) {
-            const float zp = reweigh::transform_logit(load_scalar(z, dtype, v), p);
-            store_scalar(g, dtype, v, reweigh::token_grad_element(e, h, zp, false, p));
-        }
-        store_scalar(g, dtype, y, reweigh::token_grad_element(e, h, zp_y, true, p));
+        reweigh::store_grad_element(g, dtype, y, reweigh::token_grad_element(e, h, zp_y, true, p));
+        if (stream) V::fence();
     }
 
     static reweigh::RowResult coefficient_row(const void* z, int32_t dtype, int64_t vocab, int64_t y,
@@ -244,7 +236,7 @@ struct TokenSimd {
                                        scratch + vocab, hints);
             });
         }
-        const float zp_y = reweigh::transform_logit(load_scalar(z, dtype, y), p);  // before g (maybe z) is written
+        const float zp_y = reweigh::transform_logit(reweigh::load_logit(z, dtype, y), p);  // before g (maybe z) is written
         if (p.softcap > 0.0f) {
             // The forward row leaves pass 0's fp32 z' in scratch; the gradient lanes read it, so one
             // instantiation serves F32 and BF16 logits.
@@ -253,8 +245,9 @@ struct TokenSimd {
             entropy_row<true, true, Lanes::capped>(z, dtype, vocab, y, zp_y, p, e, {kb, r.entropy}, g, scratch, 0.0f);
             return r;
         }
-        // Passes 1 and 2 keep e = exp(z' - m) unless the row is too long; the gradient pass takes p = e / d.
-        const bool keep = keeps_exponentials(dtype, vocab);
+        // Passes 1 and 2 keep e = exp(z' - m) unless the row is too long for the L2 (token_kernels.h
+        // keeps_exponentials); the gradient pass takes p = e / d.
+        const bool keep = reweigh::cpu::keeps_exponentials(dtype, vocab, reweigh::cpu::kept_exponentials_bytes());
         float* e_buf = keep ? scratch + vocab : nullptr;
         float inv_d = 0.0f;
         const reweigh::RowResult r = K::with_source(z, dtype, vocab, p, scratch, [&](const auto& zp) {

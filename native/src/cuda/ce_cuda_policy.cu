@@ -20,6 +20,7 @@
 #include "ce.cuh"
 #include "ce_cuda.h"
 #include "policy_rows.cuh"
+#include "row_drivers.cuh"
 
 namespace reweigh {
 namespace cuda {
@@ -64,22 +65,15 @@ void policy_forward_backward(const reweigh_ce_batch_t& b, const reweigh_ce_optio
     if (advantages != nullptr) launch_check_row_values(labels, advantages, kAdvantages, scratch.status, call.stream);
     if (ref_logp != nullptr) launch_check_row_values(labels, ref_logp, kRefLogp, scratch.status, call.stream);
     if (beta != nullptr) launch_check_row_values(labels, beta, kEntropyWeights, scratch.status, call.stream);
-    if (o.check_finite) launch_check_finite(b, o.ignore_index, scratch.status, call.stream);
-    if (!call.settings.async) {
-        ReportInputs extra = {};
-        extra.old_logp = old_logp;
-        extra.advantages = advantages;
-        extra.ref_logp = ref_logp;
-        extra.entropy_weights = beta;
-        report_status(b, o, scratch.status, nullptr, nullptr, call.stream, &extra);
-    }
+    ReportInputs extra = {};
+    extra.old_logp = old_logp;
+    extra.advantages = advantages;
+    extra.ref_logp = ref_logp;
+    extra.entropy_weights = beta;
+    finish_validation(call, b, o, scratch.status, nullptr, nullptr, extra);
 
     PolicyRowsArgs a = {};
-    a.row = row_args(b, o, p);
-    a.row.grad = grad.data;
-    a.row.grad_stride = grad.row_stride;
-    a.row.status = scratch.status;
-    a.row.async = call.settings.async;
+    a.row = grad_row_args(b, o, p, grad, scratch.status, call.settings.async);
     a.row.logp = result_buffer(ws, out.row_logp, n);
     a.row.entropy = result_buffer(ws, out.row_entropy, n);
     a.policy = policy;

@@ -19,10 +19,10 @@
 #include "ce.cuh"
 #include "ce_cuda.h"
 #include "grad_rows.cuh"
+#include "row_drivers.cuh"
 
 namespace reweigh {
 namespace cuda {
-
 void ce_backward_rows(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, const RowParams& p,
                       const float* row_lse, const float* row_entropy, const float* coefficients,
                       const float* row_weights, const float* row_entropy_weights, const reweigh_ce_grad_t& grad) {
@@ -38,28 +38,21 @@ void ce_backward_rows(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o
     launch_normalizer(labels, o, call.settings, coefficients, scratch.counts, scratch.status, scratch.sample_k,
                       call.stream);
     launch_check_lse(labels, row_lse, scratch.status, call.stream);
+    ReportInputs extra = {};
+    extra.row_weights = row_weights;
     launch_check_row_values(labels, row_weights, kRowWeight, scratch.status, call.stream);
     if (with_entropy) {
+        extra.row_entropy_weights = row_entropy_weights;
+        extra.row_entropy = entropy;
         launch_check_row_values(labels, row_entropy_weights, kRowEntropyWeight, scratch.status, call.stream);
         launch_check_row_values(labels, entropy, kRowEntropy, scratch.status, call.stream);
     }
-    if (o.check_finite) launch_check_finite(b, o.ignore_index, scratch.status, call.stream);
-    if (!call.settings.async) {
-        ReportInputs extra = {};
-        extra.row_weights = row_weights;
-        extra.row_entropy_weights = row_entropy_weights;
-        extra.row_entropy = entropy;
-        report_status(b, o, scratch.status, coefficients, row_lse, call.stream, &extra);
-    }
+    finish_validation(call, b, o, scratch.status, coefficients, row_lse, extra);
 
     GradRowsArgs a = {};
-    a.row = row_args(b, o, p);
+    a.row = grad_row_args(b, o, p, grad, scratch.status, call.settings.async);
     a.row.in_lse = row_lse;
     a.row.sample_k = scratch.sample_k;
-    a.row.grad = grad.data;
-    a.row.grad_stride = grad.row_stride;
-    a.row.status = scratch.status;
-    a.row.async = call.settings.async;
     a.vocab_total = b.vocab;
     a.row_weights = row_weights;
     a.row_entropy_weights = row_entropy_weights;

@@ -6,6 +6,7 @@ import dev.reweigh.PolicyResult;
 import dev.reweigh.SampleStats;
 import dev.reweigh.TokenLoss;
 import dev.reweigh.weighting.TokenObjective;
+import java.util.function.Supplier;
 import org.bytedeco.javacpp.Pointer;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Param;
@@ -61,43 +62,39 @@ public class GrpoBench extends BenchState {
     Pointer.memset(data.grad, 0xff, data.logitBytes()); // NaN in fp32 and in bf16
   }
 
+  /** The two-phase step on one thread: its value must be setup's; its sampled rows, float64's. */
   private Guard.Reference reference(boolean withEntropy) {
-    int before = Capabilities.threads();
-    double v;
-    Capabilities.setThreads(1);
-    try {
-      v = grpo.step(withEntropy);
-    } finally {
-      Capabilities.setThreads(before);
-    }
+    double v = oneThread(() -> grpo.step(withEntropy));
     if (Double.doubleToLongBits(v) != Double.doubleToLongBits(value)) {
       throw new IllegalStateException("one-thread GRPO value " + v + " != " + value);
     }
-    int[] rows = Guard.sampleRows(data.shape.rows);
-    float[][] grad = new float[rows.length][];
-    for (int i = 0; i < rows.length; i++) {
-      grad[i] = Guard.gradRow(data, rows[i]);
-      GrpoData.checkRow(data, rows[i], grad[i], weights[rows[i]],
-          withEntropy ? grpo.entropyWeights[rows[i]] : 0f);
-    }
-    return new Guard.Reference(null, rows, grad);
+    return checkedRows(weights, withEntropy);
   }
 
+  /** The one-pass step on one thread: its value is the reference; its sampled rows, float64's. */
   private Guard.Reference onePassReference(boolean withEntropy) {
+    PolicyResult res = oneThread(() -> grpo.onePass(withEntropy));
+    oneValue[withEntropy ? 1 : 0] = res.objective();
+    return checkedRows(res.rowWeights(), withEntropy);
+  }
+
+  private static <T> T oneThread(Supplier<T> call) {
     int before = Capabilities.threads();
-    PolicyResult res;
     Capabilities.setThreads(1);
     try {
-      res = grpo.onePass(withEntropy);
+      return call.get();
     } finally {
       Capabilities.setThreads(before);
     }
-    oneValue[withEntropy ? 1 : 0] = res.objective();
+  }
+
+  /** The gradient's sampled rows (the guard's reference), each checked against float64 with w. */
+  private Guard.Reference checkedRows(float[] w, boolean withEntropy) {
     int[] rows = Guard.sampleRows(data.shape.rows);
     float[][] grad = new float[rows.length][];
     for (int i = 0; i < rows.length; i++) {
       grad[i] = Guard.gradRow(data, rows[i]);
-      GrpoData.checkRow(data, rows[i], grad[i], res.rowWeights()[rows[i]],
+      GrpoData.checkRow(data, rows[i], grad[i], w[rows[i]],
           withEntropy ? grpo.entropyWeights[rows[i]] : 0f);
     }
     return new Guard.Reference(null, rows, grad);
@@ -105,53 +102,46 @@ public class GrpoBench extends BenchState {
 
   @Benchmark
   public double grpoStep() {
-    lastEntropy = false;
-    lastOnePass = false;
-    expectedValue = value;
-    return lastValue = grpo.step(false);
+    return measured(false, false, value, grpo.step(false));
   }
 
   @Benchmark
   public double grpoStepEntropy() {
-    lastEntropy = true;
-    lastOnePass = false;
-    expectedValue = value;
-    return lastValue = grpo.step(true);
+    return measured(true, false, value, grpo.step(true));
   }
 
   @Benchmark
   public double onePass() {
-    lastEntropy = false;
-    lastOnePass = true;
-    expectedValue = oneValue[0];
-    return lastValue = grpo.onePass(false).objective();
+    return measured(false, true, oneValue[0], grpo.onePass(false).objective());
   }
 
   @Benchmark
   public double onePassEntropy() {
-    lastEntropy = true;
-    lastOnePass = true;
-    expectedValue = oneValue[1];
-    return lastValue = grpo.onePass(true).objective();
+    return measured(true, true, oneValue[1], grpo.onePass(true).objective());
   }
 
   @Benchmark
   public float[] backwardRows() {
-    lastEntropy = false;
-    lastOnePass = false;
-    lastValue = Double.NaN;
     TokenLoss.backward(data.batch, stats, grpo.unit, weights, null, GrpoData.SPEC, data.gradOut);
+    measured(false, false, Double.NaN, Double.NaN);
     return weights;
   }
 
   @Benchmark
   public float[] backwardRowsEntropy() {
-    lastEntropy = true;
-    lastOnePass = false;
-    lastValue = Double.NaN;
     TokenLoss.backward(data.batch, stats, grpo.unit, weights, grpo.entropyWeights, GrpoData.SPEC,
         data.gradOut);
+    measured(true, false, Double.NaN, Double.NaN);
     return weights;
+  }
+
+  /** Records what the call just measured computed, for {@link #verify()}; returns {@code got}. */
+  private double measured(boolean entropy, boolean onePassCall, double expected, double got) {
+    lastEntropy = entropy;
+    lastOnePass = onePassCall;
+    expectedValue = expected;
+    lastValue = got;
+    return got;
   }
 
   @Override

@@ -50,34 +50,44 @@ public final class PolicyLoss {
   public static PolicyResult forwardBackward(float[] logits, int vocab, int[] targets,
       int[] offsets, LossSpec spec, PolicySpec policy, float[] oldLogp, float[] advantages,
       float[] refLogp, float[] entropyWeights, float[] grad) {
-    int rows = checkHeap(logits == null ? -1 : logits.length, grad == null ? -1 : grad.length,
-        vocab, targets, offsets, spec, policy);
-    checkRowArrays(rows, policy, oldLogp, advantages, refLogp, entropyWeights);
-    Out out = new Out(rows);
-    NativeLibrary.ensureLoaded();
-    check(ReweighNative.reweigh_jni_policy_forward_backward(logits, targets, offsets,
-        NativeBatch.heapFields(DType.F32, rows, vocab, offsets.length - 1), spec.nativeFloats,
-        spec.nativeInts, policy.method().code, policy.levelCode(), policy.epsLow(),
-        policy.epsHigh(), policy.klCoefficient(), oldLogp, advantages, refLogp, entropyWeights,
-        out.logp, out.entropy, out.weights, out.clipped, out.objective, out.counts, grad, vocab));
-    return out.result();
+    return heapStep(DType.F32, logits, logits == null ? -1 : logits.length, vocab, targets,
+        offsets, spec, policy, oldLogp, advantages, refLogp, entropyWeights, grad,
+        grad == null ? -1 : grad.length);
   }
 
   /** {@link #forwardBackward(float[], int, int[], int[], LossSpec, PolicySpec, float[], float[], float[], float[], float[])} on bf16 bit patterns. */
   public static PolicyResult forwardBackward(short[] logitsBf16, int vocab, int[] targets,
       int[] offsets, LossSpec spec, PolicySpec policy, float[] oldLogp, float[] advantages,
       float[] refLogp, float[] entropyWeights, short[] gradBf16) {
-    int rows = checkHeap(logitsBf16 == null ? -1 : logitsBf16.length,
-        gradBf16 == null ? -1 : gradBf16.length, vocab, targets, offsets, spec, policy);
+    return heapStep(DType.BF16, logitsBf16, logitsBf16 == null ? -1 : logitsBf16.length, vocab,
+        targets, offsets, spec, policy, oldLogp, advantages, refLogp, entropyWeights, gradBf16,
+        gradBf16 == null ? -1 : gradBf16.length);
+  }
+
+  /** The heap step for either dtype: logits and grad are float[] (F32) or short[] (BF16). */
+  private static PolicyResult heapStep(DType dtype, Object logits, long logitsLength, int vocab,
+      int[] targets, int[] offsets, LossSpec spec, PolicySpec policy, float[] oldLogp,
+      float[] advantages, float[] refLogp, float[] entropyWeights, Object grad,
+      long gradLength) {
+    int rows = checkHeap(logitsLength, gradLength, vocab, targets, offsets, spec, policy);
     checkRowArrays(rows, policy, oldLogp, advantages, refLogp, entropyWeights);
     Out out = new Out(rows);
     NativeLibrary.ensureLoaded();
-    check(ReweighNative.reweigh_jni_policy_forward_backward(logitsBf16, targets, offsets,
-        NativeBatch.heapFields(DType.BF16, rows, vocab, offsets.length - 1), spec.nativeFloats,
-        spec.nativeInts, policy.method().code, policy.levelCode(), policy.epsLow(),
-        policy.epsHigh(), policy.klCoefficient(), oldLogp, advantages, refLogp, entropyWeights,
-        out.logp, out.entropy, out.weights, out.clipped, out.objective, out.counts, gradBf16,
-        vocab));
+    long[] fields = NativeBatch.heapFields(dtype, rows, vocab, offsets.length - 1);
+    int method = policy.method().code;
+    int level = policy.levelCode();
+    double low = policy.epsLow();
+    double high = policy.epsHigh();
+    double kl = policy.klCoefficient();
+    check(dtype == DType.F32
+        ? ReweighNative.reweigh_jni_policy_forward_backward((float[]) logits, targets, offsets,
+            fields, spec.nativeFloats, spec.nativeInts, method, level, low, high, kl, oldLogp,
+            advantages, refLogp, entropyWeights, out.logp, out.entropy, out.weights, out.clipped,
+            out.objective, out.counts, (float[]) grad, vocab)
+        : ReweighNative.reweigh_jni_policy_forward_backward((short[]) logits, targets, offsets,
+            fields, spec.nativeFloats, spec.nativeInts, method, level, low, high, kl, oldLogp,
+            advantages, refLogp, entropyWeights, out.logp, out.entropy, out.weights, out.clipped,
+            out.objective, out.counts, (short[]) grad, vocab));
     return out.result();
   }
 

@@ -72,31 +72,39 @@ public final class TokenLoss {
   public static void backward(float[] logits, int vocab, int[] targets, int[] offsets,
       SampleStats stats, float[] coefficients, float[] rowWeights, float[] rowEntropyWeights,
       LossSpec spec, float[] grad) {
-    long rows = checkHeap(logits == null ? -1 : logits.length, vocab, targets, offsets, spec);
-    checkRows(rows, stats, rowWeights, rowEntropyWeights);
-    checkHeapGrad(grad, grad == null ? -1 : grad.length, rows * vocab, coefficients,
-        offsets.length - 1, rowWeights, rowEntropyWeights);
-    NativeLibrary.ensureLoaded();
-    check(ReweighNative.reweigh_jni_backward_rows(logits, targets, offsets,
-        NativeBatch.heapFields(DType.F32, rows, vocab, offsets.length - 1), spec.nativeFloats,
-        spec.nativeInts, stats.rowLseArray(), stats.rowEntropyArray(), coefficients, rowWeights,
-        rowEntropyWeights, grad, vocab));
+    heapBackward(DType.F32, logits, logits == null ? -1 : logits.length, vocab, targets, offsets,
+        stats, coefficients, rowWeights, rowEntropyWeights, spec, grad,
+        grad == null ? -1 : grad.length);
   }
 
   /** {@link #backward(float[], int, int[], int[], SampleStats, float[], float[], float[], LossSpec, float[])} on bf16 bit patterns. */
   public static void backward(short[] logitsBf16, int vocab, int[] targets, int[] offsets,
       SampleStats stats, float[] coefficients, float[] rowWeights, float[] rowEntropyWeights,
       LossSpec spec, short[] gradBf16) {
-    long rows = checkHeap(logitsBf16 == null ? -1 : logitsBf16.length, vocab, targets, offsets,
-        spec);
+    heapBackward(DType.BF16, logitsBf16, logitsBf16 == null ? -1 : logitsBf16.length, vocab,
+        targets, offsets, stats, coefficients, rowWeights, rowEntropyWeights, spec, gradBf16,
+        gradBf16 == null ? -1 : gradBf16.length);
+  }
+
+  /** The heap backward for either dtype: logits and grad are float[] (F32) or short[] (BF16). */
+  private static void heapBackward(DType dtype, Object logits, long logitsLength, int vocab,
+      int[] targets, int[] offsets, SampleStats stats, float[] coefficients, float[] rowWeights,
+      float[] rowEntropyWeights, LossSpec spec, Object grad, long gradLength) {
+    long rows = checkHeap(logitsLength, vocab, targets, offsets, spec);
     checkRows(rows, stats, rowWeights, rowEntropyWeights);
-    checkHeapGrad(gradBf16, gradBf16 == null ? -1 : gradBf16.length, rows * vocab, coefficients,
-        offsets.length - 1, rowWeights, rowEntropyWeights);
+    checkHeapGrad(grad, gradLength, rows * vocab, coefficients, offsets.length - 1, rowWeights,
+        rowEntropyWeights);
     NativeLibrary.ensureLoaded();
-    check(ReweighNative.reweigh_jni_backward_rows(logitsBf16, targets, offsets,
-        NativeBatch.heapFields(DType.BF16, rows, vocab, offsets.length - 1), spec.nativeFloats,
-        spec.nativeInts, stats.rowLseArray(), stats.rowEntropyArray(), coefficients, rowWeights,
-        rowEntropyWeights, gradBf16, vocab));
+    long[] fields = NativeBatch.heapFields(dtype, rows, vocab, offsets.length - 1);
+    float[] lse = stats.rowLseArray();
+    float[] entropy = stats.rowEntropyArray();
+    check(dtype == DType.F32
+        ? ReweighNative.reweigh_jni_backward_rows((float[]) logits, targets, offsets, fields,
+            spec.nativeFloats, spec.nativeInts, lse, entropy, coefficients, rowWeights,
+            rowEntropyWeights, (float[]) grad, vocab)
+        : ReweighNative.reweigh_jni_backward_rows((short[]) logits, targets, offsets, fields,
+            spec.nativeFloats, spec.nativeInts, lse, entropy, coefficients, rowWeights,
+            rowEntropyWeights, (short[]) grad, vocab));
   }
 
   // ---- native memory -----------------------------------------------------------------------

@@ -83,6 +83,13 @@ class PolicyLossTest {
         refLogp[r] += logp[r];
       }
     }
+
+    /** FusedLoss.forward on this batch under spec, then setRatios from its rowLogp. */
+    SampleStats forwardWithRatios(LossSpec spec, long seed) {
+      SampleStats st = FusedLoss.forward(logits, vocab, targets, offsets, spec);
+      setRatios(st.rowLogp(), seed);
+      return st;
+    }
   }
 
   static TokenObjective reference(Batch b, float[] logp, String method) {
@@ -131,8 +138,7 @@ class PolicyLossTest {
         b.logits[i] = Bf16Test.fromBf16(logitsBf16[i]);
       }
     }
-    SampleStats st = FusedLoss.forward(b.logits, b.vocab, b.targets, b.offsets, spec);
-    b.setRatios(st.rowLogp(), 5);
+    SampleStats st = b.forwardWithRatios(spec, 5);
     TokenObjective ref = reference(b, st.rowLogp(), method);
     float[] beta = entropy ? b.entropyWeights : null;
     PolicySpec policy = spec(method);
@@ -235,8 +241,7 @@ class PolicyLossTest {
   void gradientMatchesFiniteDifferences() {
     Batch b = new Batch(13, 3);
     LossSpec spec = TokenLoss.objectiveSpec();
-    SampleStats st = FusedLoss.forward(b.logits, b.vocab, b.targets, b.offsets, spec);
-    b.setRatios(st.rowLogp(), 9);
+    SampleStats st = b.forwardWithRatios(spec, 9);
     float[] grad = new float[b.logits.length];
     PolicyResult res = PolicyLoss.forwardBackward(b.logits, b.vocab, b.targets, b.offsets, spec,
         PolicySpec.grpo(0.2, 0.04, PolicyGradient.Level.SEQUENCE), b.oldLogp, b.rowAdv, b.refLogp,
@@ -287,8 +292,7 @@ class PolicyLossTest {
   void badInputsNameTheArrayAndIndex() {
     Batch b = new Batch(7, 1);
     LossSpec spec = TokenLoss.objectiveSpec();
-    SampleStats st = FusedLoss.forward(b.logits, b.vocab, b.targets, b.offsets, spec);
-    b.setRatios(st.rowLogp(), 2);
+    SampleStats st = b.forwardWithRatios(spec, 2);
     PolicySpec grpo = PolicySpec.grpo(0.2, 0.04, PolicyGradient.Level.SEQUENCE);
     float[] grad = new float[b.logits.length];
     // Ignored rows carry NaN oldLogp (setRatios): never read, so this call succeeds.

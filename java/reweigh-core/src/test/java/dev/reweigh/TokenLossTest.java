@@ -130,23 +130,33 @@ class TokenLossTest {
     return new Case(b, w, beta, fd, Math.max(scale, 1e-30));
   }
 
-  @ParameterizedTest(name = "{0}")
-  @MethodSource("names")
-  void heapFp32MatchesFiniteDifferences(String name) {
+  /** A case under the option set's spec, its forward statistics and its fp32 heap gradient. */
+  private record HeapRun(Case k, LossSpec spec, SampleStats st, float[] grad) {}
+
+  private static HeapRun heapRun(String name, long seed) {
     LossSpec spec = OptionGrid.kernel(name).spec();
-    Case k = makeCase(name, false, 11);
+    Case k = makeCase(name, false, seed);
     TestBatch b = k.b();
     SampleStats st = FusedLoss.forward(b.logits, b.vocab, b.targets, b.offsets, spec);
     float[] grad = new float[b.logits.length];
     TokenLoss.backward(b.logits, b.vocab, b.targets, b.offsets, st, b.coefficients, k.w(),
         k.beta(), spec, grad);
+    return new HeapRun(k, spec, st, grad);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("names")
+  void heapFp32MatchesFiniteDifferences(String name) {
+    HeapRun run = heapRun(name, 11);
+    Case k = run.k();
     // fp32 rounding of |k w| and |k beta| terms is ~1e-7 of the largest entry; FD error ~1e-10.
-    Close.arrays(name + " fp32 vs finite differences", k.fd(), grad, 2e-6 * k.scale(), 1e-5);
+    Close.arrays(name + " fp32 vs finite differences", k.fd(), run.grad(), 2e-6 * k.scale(), 1e-5);
     // In place gives the same bits.
+    TestBatch b = k.b();
     float[] inPlace = b.logits.clone();
-    TokenLoss.backward(inPlace, b.vocab, b.targets, b.offsets, st, b.coefficients, k.w(),
-        k.beta(), spec, inPlace);
-    assertArrayEquals(grad, inPlace, 0f, name + " in place");
+    TokenLoss.backward(inPlace, b.vocab, b.targets, b.offsets, run.st(), b.coefficients, k.w(),
+        k.beta(), run.spec(), inPlace);
+    assertArrayEquals(run.grad(), inPlace, 0f, name + " in place");
   }
 
   @ParameterizedTest(name = "{0}")
@@ -174,13 +184,11 @@ class TokenLossTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("names")
   void nativeBatchEqualsHeap(String name) {
-    LossSpec spec = OptionGrid.kernel(name).spec();
-    Case k = makeCase(name, false, 13);
+    HeapRun run = heapRun(name, 13);
+    LossSpec spec = run.spec();
+    Case k = run.k();
     TestBatch b = k.b();
-    SampleStats st = FusedLoss.forward(b.logits, b.vocab, b.targets, b.offsets, spec);
-    float[] heap = new float[b.logits.length];
-    TokenLoss.backward(b.logits, b.vocab, b.targets, b.offsets, st, b.coefficients, k.w(),
-        k.beta(), spec, heap);
+    SampleStats st = run.st();
     try (FloatPointer lg = new FloatPointer(b.logits); IntPointer tg = new IntPointer(b.targets);
         IntPointer off = new IntPointer(b.offsets);
         FloatPointer grad = new FloatPointer((long) b.logits.length)) {
@@ -190,7 +198,7 @@ class TokenLossTest {
           NativeGrad.of(grad, b.vocab));
       float[] g = new float[b.logits.length];
       grad.get(g);
-      assertArrayEquals(heap, g, 0f, name + " native batch vs heap");
+      assertArrayEquals(run.grad(), g, 0f, name + " native batch vs heap");
       // Everything by address, no entropy term: equals the heap call without beta.
       try (FloatPointer lse = new FloatPointer(st.rowLse());
           FloatPointer c = new FloatPointer(b.coefficients); FloatPointer w = new FloatPointer(k.w())) {

@@ -48,9 +48,14 @@ public record Objective(double value, double[] dLogProbSum) {
    * @return c_s per sample, rounded to float
    */
   public float[] nllCoefficientsAsFloats() {
-    float[] c = new float[dLogProbSum.length];
-    for (int s = 0; s < c.length; s++) {
-      c[s] = (float) -dLogProbSum[s];
+    return negatedFloats(dLogProbSum);
+  }
+
+  /** {@code -d[i]} rounded to float, for every i: the kernels' coefficients from a derivative. */
+  static float[] negatedFloats(double[] d) {
+    float[] c = new float[d.length];
+    for (int i = 0; i < c.length; i++) {
+      c[i] = (float) -d[i];
     }
     return c;
   }

@@ -228,18 +228,12 @@ public final class PolicyGradient {
     for (boolean c : counted) {
       n += c ? 1 : 0;
     }
-    double[] d = new double[rowLogp.length];
-    double value = 0;
-    for (int r = 0; r < rowLogp.length; r++) {
-      if (!counted[r]) {
-        continue;
-      }
-      double lp = finiteRow(rowLogp, r, "rowLogp");
+    final double count = n;
+    return sumCountedRows(rowLogp, counted, 1, (r, lp, d) -> {
       double p = Math.exp(lp);
-      value += p * -lp / n;
-      d[r] = -p / n;
-    }
-    return new TokenObjective(value, d);
+      d[r] = -p / count;
+      return p * -lp / count;
+    });
   }
 
   // ---- the shared clipped surrogate ----------------------------------------------------------
@@ -264,13 +258,8 @@ public final class PolicyGradient {
       throw new IllegalArgumentException("level is null");
     }
     double[] scale = rowScales(offsets, counted, level);
-    double[] d = new double[rowLogp.length];
-    double j = 0;
-    for (int r = 0; r < rowLogp.length; r++) {
-      if (!counted[r]) {
-        continue;
-      }
-      double lp = finiteRow(rowLogp, r, "rowLogp");
+    // F = -J with J = sum_r scale_r term_r.
+    return sumCountedRows(rowLogp, counted, -1, (r, lp, d) -> {
       double old = finiteRow(oldLogp, r, "oldLogp");
       double a = advantage[r];
       if (!Double.isFinite(a)) {
@@ -288,10 +277,33 @@ public final class PolicyGradient {
         term -= beta * (x - (ref - lp) - 1);
         dTerm -= beta * (1 - x);
       }
-      j += scale[r] * term;
       d[r] = -scale[r] * dTerm;
+      return scale[r] * term;
+    });
+  }
+
+  /**
+   * A term of F for counted row r with its finite log-probability lp: writes dF/dlogp_r to d[r]
+   * and returns the row's share of F.
+   */
+  private interface RowTerm {
+    double apply(int r, double lp, double[] d);
+  }
+
+  /**
+   * F = sign times the sum of term over the counted rows in row order, each rowLogp[r] checked
+   * finite.
+   */
+  private static TokenObjective sumCountedRows(float[] rowLogp, boolean[] counted, double sign,
+      RowTerm term) {
+    double[] d = new double[rowLogp.length];
+    double value = 0;
+    for (int r = 0; r < rowLogp.length; r++) {
+      if (counted[r]) {
+        value += term.apply(r, finiteRow(rowLogp, r, "rowLogp"), d);
+      }
     }
-    return new TokenObjective(-j, d);
+    return new TokenObjective(sign * value, d);
   }
 
   /** The weight of each counted row in the average of {@code level}. */

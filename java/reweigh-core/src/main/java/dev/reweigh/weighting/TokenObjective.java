@@ -30,10 +30,6 @@ public record TokenObjective(double value, double[] dLogp) {
    * @return w_r per row
    */
   public float[] rowWeights() {
-    float[] w = new float[dLogp.length];
-    for (int r = 0; r < w.length; r++) {
-      w[r] = (float) -dLogp[r];
-    }
-    return w;
+    return Objective.negatedFloats(dLogp);
   }
 }
