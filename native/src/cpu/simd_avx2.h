@@ -16,9 +16,16 @@ struct Avx2 {
 
     static R load(const float* p) { return _mm256_loadu_ps(p); }
     static void store(float* p, R x) { _mm256_storeu_ps(p, x); }
+    /*
+     * bf16 -> fp32: the 16 bytes broadcast to both 128-bit halves (vbroadcasti128, a load
+     * with no ALU uop), then one vpshufb puts word i of the half it needs in the upper half
+     * of lane i and zeros below: one ALU instruction where widening and shifting take two.
+     */
     static R load_bf16(const uint16_t* p) {
-        __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-        return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
+        const __m256i h = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+        const __m256i to_upper = _mm256_setr_epi8(-1, -1, 0, 1, -1, -1, 2, 3, -1, -1, 4, 5, -1, -1, 6, 7,  //
+                                                  -1, -1, 8, 9, -1, -1, 10, 11, -1, -1, 12, 13, -1, -1, 14, 15);
+        return _mm256_castsi256_ps(_mm256_shuffle_epi8(h, to_upper));
     }
     /* 2W bf16 -> even elements in a, odd ones in b, as in simd_avx512.h. */
     __attribute__((always_inline)) static void load_bf16_pair(const uint16_t* p, R& a, R& b) {
