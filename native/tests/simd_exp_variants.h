@@ -11,5 +11,8 @@
 /* y[i] = exp(x[i]) through the vector path; n must be a multiple of 16. */
 void simd_exp_avx2(const float* x, float* y, int64_t n);
 void simd_exp_avx512(const float* x, float* y, int64_t n);
+/* The same through exp_nonpos, the softmax pass's exp for x <= 0 or NaN. */
+void simd_exp_nonpos_avx2(const float* x, float* y, int64_t n);
+void simd_exp_nonpos_avx512(const float* x, float* y, int64_t n);
 
 #endif

@@ -112,4 +112,41 @@ TEST(SimdExp, Avx512WithinBoundOverWholeRange) {
     check_all(simd_exp_avx512);
 }
 
+/*
+ * exp_nonpos (the softmax pass's exp, x <= 0 or NaN) equals exp bit for bit there: every
+ * 257th bit pattern with the sign bit set (-0, every negative exponent, -inf, negative NaNs),
+ * +0, positive NaNs and the edges of the flush threshold. The bound then carries over.
+ */
+void check_nonpos_equals_exp(ExpFn nonpos, ExpFn full) {
+    std::vector<float> x;
+    for (uint64_t b = uint64_t{1} << 31; b < (uint64_t{1} << 32); b += 257) x.push_back(from_bits(static_cast<uint32_t>(b)));
+    const float edges[] = {0.0f, -0.0f, -INFINITY, NAN, -NAN, from_bits(0x7f800001u), from_bits(0xffc00001u),
+                           kMinArg, nextafterf(kMinArg, 0.0f), nextafterf(kMinArg, -INFINITY), -1e-30f, -FLT_MIN};
+    for (float e : edges) x.push_back(e);
+    while (x.size() % 16 != 0) x.push_back(-1.0f);
+    std::vector<float> y(x.size()), want(x.size());
+    nonpos(x.data(), y.data(), static_cast<int64_t>(x.size()));
+    full(x.data(), want.data(), static_cast<int64_t>(x.size()));
+    for (size_t i = 0; i < x.size(); ++i) {
+        if (isnan(x[i])) {
+            ASSERT_TRUE(isnan(y[i])) << "exp_nonpos(NaN) = " << y[i];
+            continue;
+        }
+        uint32_t got, exp_bits;
+        memcpy(&got, &y[i], 4);
+        memcpy(&exp_bits, &want[i], 4);
+        ASSERT_EQ(got, exp_bits) << "x = " << x[i] << ": exp_nonpos " << y[i] << ", exp " << want[i];
+    }
+}
+
+TEST(SimdExp, Avx2NonPositiveEqualsExp) {
+    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) GTEST_SKIP() << "no AVX2+FMA";
+    check_nonpos_equals_exp(simd_exp_nonpos_avx2, simd_exp_avx2);
+}
+
+TEST(SimdExp, Avx512NonPositiveEqualsExp) {
+    if (!__builtin_cpu_supports("avx512f")) GTEST_SKIP() << "no AVX-512F";
+    check_nonpos_equals_exp(simd_exp_nonpos_avx512, simd_exp_avx512);
+}
+
 }  // namespace

@@ -22,15 +22,34 @@ namespace reweigh {
 namespace cpu {
 
 /*
+ * The first pass (max, and sum for label smoothing) of the row a thread
+ * handles next, computed by the SIMD kernels while they run the exp over the
+ * current row ([Note: reading the next row under the exp] in ce_simd.h). z is
+ * the row these belong to, or NULL; the values equal the kernel's own first
+ * pass over that row bit for bit.
+ */
+struct RowCarry {
+    const void* z = nullptr;
+    float m = 0.0f;
+    float sum = 0.0f;
+};
+
+/*
  * Memory hints from the driver: performance only, results never depend on them
  * (the scalar variant ignores them).
  *   next_z  the row this thread handles next (same dtype and vocab), or NULL;
- *           the SIMD kernels prefetch it into L2 while they compute exp over the
- *           current row, so reading memory overlaps the arithmetic ([Note:
- *           prefetching the next row] in ce_simd.h).
+ *           the SIMD kernels read or prefetch it while they compute exp over
+ *           the current row, so reading memory overlaps the arithmetic
+ *           ([Note: prefetching the next row] in ce_simd.h).
+ *   carry   NULL, or one RowCarry per thread that lives across the rows of one
+ *           call with the same dtype, vocab and RowParams: the kernels then
+ *           run next_z's first pass inside the current row's exp pass and
+ *           store it there, and take a row's first pass from it when carry->z
+ *           is that row.
  */
 struct RowHints {
     const void* next_z;
+    RowCarry* carry = nullptr;
 };
 
 struct CeRowKernels {
@@ -53,8 +72,9 @@ struct CeRowKernels {
                          const RowParams& p, float k, void* g, const RowHints& hints);
 
     /*
-     * sum_i exp(x[i]) through this variant's own exp, the one the row kernels
-     * use: the exp ceiling of the benchmarks (reweigh_bench_exp, roofline.cpp).
+     * sum_i exp(x[i]) for x[i] <= 0 (or NaN) through this variant's own exp,
+     * the one the row kernels' softmax pass uses on z' - max: the exp ceiling
+     * of the benchmarks (reweigh_bench_exp, roofline.cpp).
      */
     float (*exp_sum)(const float* x, int64_t n);
 };

@@ -11,6 +11,7 @@
  *   pass 0  (only with a softcap): z' = softcap(scale z) -> scratch (fp32)
  *   pass 1  m = max z', and sum z' when label smoothing is on    (reads memory)
  *   pass 2  e = exp(z' - m); d = sum e; s = sum e (z' - m)        (from L2)
+ *           (exp_nonpos of simd_exp.h: z' - m <= 0)
  *           the fused kernel stores e to scratch for pass 3
  *   finish  lse = m + log d, entropy = log d - s / d          (ce_row.h row_finish)
  *   pass 3  g = (a * e / d - b) * dz'/dz, then the target element (fused only)
@@ -38,6 +39,27 @@
  * AVX-512), pass 1 prefetches the next row's second half and pass 2 its first
  * half, instead of pass 2 issuing two per iteration, which stalled it on the
  * line fill buffers (paired, 2 threads, CPU time: forward 0.75x, fused 0.82x).
+ *
+ * [Note: reading the next row under the exp] With a RowCarry in the hints
+ * (the CE driver passes one per thread and chunk), pass 2 does not prefetch
+ * the next row: it runs that row's pass 1 itself, loading its logits next to
+ * the exp of this row's, and leaves the max and sum in the carry, so the next
+ * row skips pass 1. The prefetch above left the loads to pass 1 whenever it
+ * had not finished, and a bf16 forward on AVX-512 cost about read time plus
+ * exp time; here the next row's loads go out under the exp arithmetic, and a
+ * software prefetch kNextRowAhead bytes ahead of them (prefetcht1) keeps them
+ * from stalling on memory latency (without it the same loop was 1.4x to 1.8x
+ * slower; 2 KiB ahead paid less than 4 to 16 KiB, which measured alike).
+ * Paired CPU time against the prefetch alone, 2 threads, 4096 x 32000
+ * (benchmarks/README.md): forward 0.94x bf16 AVX-512, 0.90x bf16 AVX2, 0.95x
+ * fp32 AVX2; forwardBackward 0.97x, 0.93x and 0.92x. Only where a loop
+ * iteration covers one 64-byte line of the next row: fp32 on AVX-512 (two
+ * lines) ran 1.2x to 1.5x slower this way, so it keeps the prefetch of
+ * [Note: prefetching the next row]. The carried max and sum come from the
+ * same accumulators in the same order as pass 1 (MaxSum), so a row's
+ * statistics do not depend on the row before it (native/tests/
+ * test_ce_row_carry.cpp); pass 0's softcapped copy is no raw row, so a
+ * softcap takes no carry.
  *
  * [Note: exp underflow] The vector exp (simd_exp.h) returns exactly 0 below
  * x = -86.2968 (true value < 3.4e-38, no subnormals); the scalar reference
@@ -125,6 +147,9 @@ struct SimdRowKernels {
 
     /* Smallest delta fed to e * delta: keeps 0 * (-inf) out of s. */
     static constexpr float kMinDelta = -100.0f;
+
+    /* How far ahead of its loads pass 2 prefetches the next row it reads ([Note: reading the next row under the exp]). */
+    static constexpr int64_t kNextRowAhead = 4096;
 
     static R transform(R x, const reweigh::RowParams& p) {
         if (p.scale != 1.0f) x = V::mul(x, V::set1(p.scale));
@@ -265,6 +290,8 @@ struct SimdRowKernels {
     struct F32Src {
         static constexpr bool kInterleaved = false;
         const float* z;
+        const void* row() const { return z; }
+        F32Src at_row(const void* r) const { return F32Src{static_cast<const float*>(r)}; }
         R load(int64_t v) const { return V::load(z + v); }
         Pair load2(int64_t v) const { return Pair{V::load(z + v), V::load(z + v + W)}; }
         float at(int64_t v) const { return z[v]; }
@@ -272,6 +299,8 @@ struct SimdRowKernels {
     struct Bf16Src {
         static constexpr bool kInterleaved = true;
         const uint16_t* z;
+        const void* row() const { return z; }
+        Bf16Src at_row(const void* r) const { return Bf16Src{static_cast<const uint16_t*>(r)}; }
         R load(int64_t v) const { return V::load_bf16(z + v); }
         Pair load2(int64_t v) const {
             Pair x;
@@ -285,6 +314,8 @@ struct SimdRowKernels {
         static constexpr bool kInterleaved = S::kInterleaved;
         S inner;
         float scale;
+        const void* row() const { return inner.row(); }
+        ScaledSrc at_row(const void* r) const { return ScaledSrc{inner.at_row(r), scale}; }
         R load(int64_t v) const { return V::mul(inner.load(v), V::set1(scale)); }
         Pair load2(int64_t v) const {
             const Pair x = inner.load2(v);
@@ -311,23 +342,15 @@ struct SimdRowKernels {
     }
 
     /*
-     * Passes 1 and 2 over the source's z'; e_out (nullable) receives exp(z' - m).
-     * Returns the softmax state and sum z'.
+     * Pass 1's accumulators: max of z' (and sum z' for label smoothing), two
+     * of each to hide the latency. One type for the row's own pass 1 and the
+     * next row's pass 1 inside pass 2, so both give the same bits.
      */
-    template <class Src>
-    static reweigh::SoftmaxState softmax_row(const Src& zp, int64_t vocab, bool want_sum, float* e_out,
-                                             float* sum_out, const void* next_z, int64_t next_es) {
-        // Pass 1: max (and sum for label smoothing). Two accumulators hide the latency.
-        // See [Note: prefetching the next row]: at most one line per iteration of passes 1 and 2.
-        const char* pf = static_cast<const char*>(next_z);
-        const bool split = 2 * W * next_es > 64;
-        const int64_t half = vocab * next_es / 2 / 64 * 64;
-        R m0 = V::set1(-INFINITY), m1 = m0;
+    struct MaxSum {
+        R m0 = V::set1(-INFINITY), m1 = V::set1(-INFINITY);
         R s0 = V::zero(), s1 = V::zero();
-        int64_t v = 0;
-        for (; v + 2 * W <= vocab; v += 2 * W) {
-            if (pf != nullptr && split) __builtin_prefetch(pf + half + v * next_es / 2, 0 /* read */, 2 /* to L2 */);
-            R a = zp.load(v), b = zp.load(v + W);
+
+        REWEIGH_SIMD_INLINE void pair(R a, R b, bool want_sum) {
             m0 = V::max(m0, a);
             m1 = V::max(m1, b);
             if (want_sum) {
@@ -335,23 +358,61 @@ struct SimdRowKernels {
                 s1 = V::add(s1, b);
             }
         }
-        for (; v + W <= vocab; v += W) {
-            R a = zp.load(v);
+        REWEIGH_SIMD_INLINE void one(R a, bool want_sum) {
             m0 = V::max(m0, a);
             if (want_sum) s0 = V::add(s0, a);
         }
-        float m = V::reduce_max(V::max(m0, m1));
-        float sum = want_sum ? V::reduce_add(V::add(s0, s1)) : 0.0f;
-        for (; v < vocab; ++v) {
-            const float x = zp.at(v);
-            if (x > m) m = x;  // a NaN is not lost: pass 2 sums exp(NaN - m) into d
-            sum += x;
+        /* Reduces the lanes and adds the scalar tail [v, vocab). */
+        template <class Src>
+        REWEIGH_SIMD_INLINE void finish(const Src& zp, int64_t v, int64_t vocab, bool want_sum, float* m_out,
+                                        float* sum_out) const {
+            float m = V::reduce_max(V::max(m0, m1));
+            float sum = want_sum ? V::reduce_add(V::add(s0, s1)) : 0.0f;
+            for (; v < vocab; ++v) {
+                const float x = zp.at(v);
+                if (x > m) m = x;  // a NaN is not lost: pass 2 sums exp(NaN - m) into d
+                sum += x;
+            }
+            *m_out = m;
+            *sum_out = sum;
+        }
+    };
+
+    /*
+     * Passes 1 and 2 over the source's z'; e_out (nullable) receives exp(z' - m).
+     * Returns the softmax state and sum z'. carry (nullable; the source is the
+     * row's logits, not pass 0's copy): see [Note: reading the next row under
+     * the exp].
+     */
+    template <class Src>
+    static reweigh::SoftmaxState softmax_row(const Src& zp, int64_t vocab, bool want_sum, float* e_out,
+                                             float* sum_out, const void* next_z, int64_t next_es,
+                                             reweigh::cpu::RowCarry* carry = nullptr) {
+        // See [Note: prefetching the next row]: at most one line per iteration of passes 1 and 2.
+        const bool split = 2 * W * next_es > 64;
+        if (split) carry = nullptr;  // [Note: reading the next row under the exp]: one line per iteration
+        const char* pf = carry != nullptr ? nullptr : static_cast<const char*>(next_z);
+        const int64_t half = vocab * next_es / 2 / 64 * 64;
+        float m = 0.0f, sum = 0.0f;
+        int64_t v = 0;
+        if (carry != nullptr && carry->z == zp.row()) {
+            m = carry->m;
+            sum = carry->sum;
+        } else {
+            MaxSum acc;
+            for (; v + 2 * W <= vocab; v += 2 * W) {
+                if (pf != nullptr && split) __builtin_prefetch(pf + half + v * next_es / 2, 0 /* read */, 2 /* to L2 */);
+                acc.pair(zp.load(v), zp.load(v + W), want_sum);
+            }
+            for (; v + W <= vocab; v += W) acc.one(zp.load(v), want_sum);
+            acc.finish(zp, v, vocab, want_sum, &m, &sum);
         }
         *sum_out = sum;
 
         reweigh::SoftmaxState st;
         st.m = m;
         if (m == -INFINITY) {  // every logit masked: no mass
+            if (carry != nullptr) carry->z = nullptr;
             st.d = 0.0f;
             st.s = 0.0f;
             if (e_out) {
@@ -359,14 +420,54 @@ struct SimdRowKernels {
             }
             return st;
         }
-        // Pass 2: e = exp(z' - m), d = sum e, s = sum e * (z' - m).
+        if (carry == nullptr) {
+            NoNextRow none;
+            return exp_pass(zp, vocab, m, e_out, pf, split, next_es, none);
+        }
+        if (next_z == nullptr) {
+            carry->z = nullptr;
+            NoNextRow none;
+            return exp_pass(zp, vocab, m, e_out, nullptr, false, next_es, none);
+        }
+        NextRow<Src> next{zp.at_row(next_z), want_sum, MaxSum{}, static_cast<const char*>(next_z), next_es};
+        st = exp_pass(zp, vocab, m, e_out, nullptr, false, next_es, next);
+        next.acc.finish(next.src, vocab - vocab % W, vocab, want_sum, &carry->m, &carry->sum);
+        carry->z = next_z;
+        return st;
+    }
+
+    /* What pass 2 does besides the exp: nothing, or the next row's pass 1. */
+    struct NoNextRow {
+        REWEIGH_SIMD_INLINE void pair(int64_t) {}
+        REWEIGH_SIMD_INLINE void one(int64_t) {}
+    };
+    template <class Src>
+    struct NextRow {
+        Src src;
+        bool want_sum;
+        MaxSum acc;
+        const char* pf;  // the next row's bytes, kNextRowAhead past those this iteration loads
+        int64_t es;
+        REWEIGH_SIMD_INLINE void pair(int64_t v) {
+            __builtin_prefetch(pf + v * es + kNextRowAhead, 0 /* read */, 2 /* to L2 */);
+            acc.pair(src.load(v), src.load(v + W), want_sum);
+        }
+        REWEIGH_SIMD_INLINE void one(int64_t v) { acc.one(src.load(v), want_sum); }
+    };
+
+    /* Pass 2: e = exp(z' - m), d = sum e, s = sum e (z' - m); next runs beside it on the same offsets. */
+    template <class Src, class Next>
+    REWEIGH_SIMD_INLINE static reweigh::SoftmaxState exp_pass(const Src& zp, int64_t vocab, float m, float* e_out,
+                                                               const char* pf, bool split, int64_t next_es,
+                                                               Next& next) {
         R vm = V::set1(m), vmin = V::set1(kMinDelta);
         R d0 = V::zero(), d1 = V::zero(), q0 = V::zero(), q1 = V::zero();
-        v = 0;
+        int64_t v = 0;
         for (; v + 2 * W <= vocab; v += 2 * W) {
             if (pf != nullptr) __builtin_prefetch(pf + (split ? v * next_es / 2 : v * next_es), 0, 2);
+            next.pair(v);
             R x0 = V::sub(zp.load(v), vm), x1 = V::sub(zp.load(v + W), vm);
-            R e0 = V::exp(x0), e1 = V::exp(x1);
+            R e0 = V::exp_nonpos(x0), e1 = V::exp_nonpos(x1);
             d0 = V::add(d0, e0);
             d1 = V::add(d1, e1);
             q0 = V::fmadd(e0, V::max(vmin, x0), q0);
@@ -377,8 +478,9 @@ struct SimdRowKernels {
             }
         }
         for (; v + W <= vocab; v += W) {
+            next.one(v);
             R x0 = V::sub(zp.load(v), vm);
-            R e0 = V::exp(x0);
+            R e0 = V::exp_nonpos(x0);
             d0 = V::add(d0, e0);
             q0 = V::fmadd(e0, V::max(vmin, x0), q0);
             if (e_out) V::store(e_out + v, e0);
@@ -392,6 +494,8 @@ struct SimdRowKernels {
             s += e * (x < kMinDelta ? kMinDelta : x);
             if (e_out) e_out[v] = e;
         }
+        reweigh::SoftmaxState st;
+        st.m = m;
         st.d = d;
         st.s = s;
         return st;
@@ -399,13 +503,18 @@ struct SimdRowKernels {
 
     static int64_t elem_bytes(int32_t dtype) { return dtype == REWEIGH_DTYPE_F32 ? 4 : 2; }
 
+    /* The carry when the source is the row's own logits (a softcap reads pass 0's copy instead). */
+    static reweigh::cpu::RowCarry* raw_carry(const reweigh::cpu::RowHints& hints, const reweigh::RowParams& p) {
+        return p.softcap > 0.0f ? nullptr : hints.carry;
+    }
+
     static reweigh::RowResult forward_row(const void* z, int32_t dtype, int64_t vocab, int64_t y,
                                           const reweigh::RowParams& p, float* scratch,
                                           const reweigh::cpu::RowHints& hints) {
         return with_source(z, dtype, vocab, p, scratch, [&](const auto& zp) {
             float sum_zp = 0.0f;
-            reweigh::SoftmaxState st =
-                softmax_row(zp, vocab, p.eps > 0.0f, nullptr, &sum_zp, hints.next_z, elem_bytes(dtype));
+            reweigh::SoftmaxState st = softmax_row(zp, vocab, p.eps > 0.0f, nullptr, &sum_zp, hints.next_z,
+                                                   elem_bytes(dtype), raw_carry(hints, p));
             return reweigh::row_finish(st, zp.at(y), sum_zp, vocab, p);
         });
     }
@@ -505,7 +614,7 @@ struct SimdRowKernels {
         const float zp_y = zp.at(y);  // read before g (possibly == z) is written
         float sum_zp = 0.0f;
         const reweigh::SoftmaxState st = softmax_row(zp, vocab, p.eps > 0.0f, softcap ? nullptr : e_buf, &sum_zp,
-                                                     hints.next_z, elem_bytes(dtype));
+                                                     hints.next_z, elem_bytes(dtype), raw_carry(hints, p));
         const reweigh::RowResult r = reweigh::row_finish(st, zp_y, sum_zp, vocab, p);
         const reweigh::GradEpilogue ep = reweigh::grad_epilogue(r.lse, k_of(r), vocab, p);
         const bool stream = streams(z, g, dtype, vocab);
@@ -560,15 +669,18 @@ struct SimdRowKernels {
         }
     }
 
-    /* sum exp(x) with four accumulators, so the exp's throughput, not an add chain, is the limit. */
+    /*
+     * sum exp(x) for x <= 0 (or NaN) through pass 2's exp, with four accumulators, so the exp's
+     * throughput, not an add chain, is the limit.
+     */
     static float exp_sum(const float* x, int64_t n) {
         R a0 = V::zero(), a1 = V::zero(), a2 = V::zero(), a3 = V::zero();
         int64_t i = 0;
         for (; i + 4 * W <= n; i += 4 * W) {
-            a0 = V::add(a0, V::exp(V::load(x + i)));
-            a1 = V::add(a1, V::exp(V::load(x + i + W)));
-            a2 = V::add(a2, V::exp(V::load(x + i + 2 * W)));
-            a3 = V::add(a3, V::exp(V::load(x + i + 3 * W)));
+            a0 = V::add(a0, V::exp_nonpos(V::load(x + i)));
+            a1 = V::add(a1, V::exp_nonpos(V::load(x + i + W)));
+            a2 = V::add(a2, V::exp_nonpos(V::load(x + i + 2 * W)));
+            a3 = V::add(a3, V::exp_nonpos(V::load(x + i + 3 * W)));
         }
         float sum = V::reduce_add(V::add(V::add(a0, a1), V::add(a2, a3)));
         for (; i < n; ++i) sum += expf(x[i]);

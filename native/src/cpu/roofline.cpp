@@ -4,8 +4,9 @@
  * efficiency:
  *   copy  memcpy: one read and one write per byte (forwardBackward, backward);
  *   read  a sum over the bytes (forward);
- *   exp   one exp per logit through the active variant's vector exp over an
- *         L1-resident block: the arithmetic floor no kernel can beat.
+ *   exp   one exp per logit through the active variant's vector exp (the
+ *         one the softmax pass runs on z' - max <= 0) over an L1-resident
+ *         block: the arithmetic floor no kernel can beat.
  */
 #include <string.h>
 

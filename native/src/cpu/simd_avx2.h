@@ -16,9 +16,16 @@ struct Avx2 {
 
     static R load(const float* p) { return _mm256_loadu_ps(p); }
     static void store(float* p, R x) { _mm256_storeu_ps(p, x); }
+    /*
+     * bf16 -> fp32: the 16 bytes broadcast to both 128-bit halves (vbroadcasti128, a load
+     * with no ALU uop), then one vpshufb puts word i of the half it needs in the upper half
+     * of lane i and zeros below: one ALU instruction where widening and shifting take two.
+     */
     static R load_bf16(const uint16_t* p) {
-        __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-        return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
+        const __m256i h = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+        const __m256i to_upper = _mm256_setr_epi8(-1, -1, 0, 1, -1, -1, 2, 3, -1, -1, 4, 5, -1, -1, 6, 7,  //
+                                                  -1, -1, 8, 9, -1, -1, 10, 11, -1, -1, 12, 13, -1, -1, 14, 15);
+        return _mm256_castsi256_ps(_mm256_shuffle_epi8(h, to_upper));
     }
     /* 2W bf16 -> even elements in a, odd ones in b, as in simd_avx512.h. */
     __attribute__((always_inline)) static void load_bf16_pair(const uint16_t* p, R& a, R& b) {
@@ -95,23 +102,37 @@ struct Avx2 {
      * x >= kMinArg and NaN ("not less than, unordered"), so -inf, underflow and
      * the garbage a huge negative x makes in f all come out as exactly 0.
      */
-    static R exp(R x) {
+    static R exp(R x) { return exp_of<true>(x); }
+
+    /*
+     * exp(x) for x <= 0 or NaN (the softmax pass's z' - max): no clamp, and
+     * the unhalved coefficients with no final * 2. Halving every coefficient
+     * halves every Horner step exactly (normal floats), so this equals exp(x)
+     * bit for bit there, in 14 instructions for 16: with x in [kMinArg, 0],
+     * 2^f lies in [0.70, 1.42] and n >= -124 keeps the exponent field normal.
+     */
+    static R exp_nonpos(R x) { return exp_of<false>(x); }
+
+    template <bool kAnyX>
+    __attribute__((always_inline)) static R exp_of(R x) {
         using C = SimdExpConstants;
+        constexpr float h = kAnyX ? 0.5f : 1.0f;  // coefficient scale, undone by the final * 2
         const R keep = _mm256_cmp_ps(x, _mm256_set1_ps(C::kMinArg), _CMP_NLT_UQ);
-        x = _mm256_min_ps(_mm256_set1_ps(C::kMaxArg), x);  // returns x when x is NaN
+        if (kAnyX) x = _mm256_min_ps(_mm256_set1_ps(C::kMaxArg), x);  // returns x when x is NaN
         const R magic = _mm256_set1_ps(C::kRoundMagic);
         const R n = _mm256_sub_ps(_mm256_fmadd_ps(x, _mm256_set1_ps(C::kLog2eHi), magic), magic);
         R f = _mm256_fmsub_ps(x, _mm256_set1_ps(C::kLog2eHi), n);
         f = _mm256_fmadd_ps(x, _mm256_set1_ps(C::kLog2eLo), f);
-        R q = _mm256_set1_ps(0.5f * C::kC5);
-        q = _mm256_fmadd_ps(q, f, _mm256_set1_ps(0.5f * C::kC4));
-        q = _mm256_fmadd_ps(q, f, _mm256_set1_ps(0.5f * C::kC3));
-        q = _mm256_fmadd_ps(q, f, _mm256_set1_ps(0.5f * C::kC2));
-        q = _mm256_fmadd_ps(q, f, _mm256_set1_ps(0.5f * C::kC1));
-        q = _mm256_fmadd_ps(q, f, _mm256_set1_ps(0.5f * C::kC0));
+        R q = _mm256_set1_ps(h * C::kC5);
+        q = _mm256_fmadd_ps(q, f, _mm256_set1_ps(h * C::kC4));
+        q = _mm256_fmadd_ps(q, f, _mm256_set1_ps(h * C::kC3));
+        q = _mm256_fmadd_ps(q, f, _mm256_set1_ps(h * C::kC2));
+        q = _mm256_fmadd_ps(q, f, _mm256_set1_ps(h * C::kC1));
+        q = _mm256_fmadd_ps(q, f, _mm256_set1_ps(h * C::kC0));
         const __m256i e = _mm256_slli_epi32(_mm256_cvtps_epi32(n), 23);
-        const R y = _mm256_castsi256_ps(_mm256_add_epi32(_mm256_castps_si256(q), e));
-        return _mm256_and_ps(_mm256_mul_ps(y, _mm256_set1_ps(2.0f)), keep);
+        R y = _mm256_castsi256_ps(_mm256_add_epi32(_mm256_castps_si256(q), e));
+        if (kAnyX) y = _mm256_mul_ps(y, _mm256_set1_ps(2.0f));
+        return _mm256_and_ps(y, keep);
     }
 
     static R tanh(R x) {

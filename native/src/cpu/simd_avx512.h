@@ -86,10 +86,12 @@ struct Avx512 {
      * (the compare is "not less than, unordered"), so -inf, underflow and the
      * garbage a huge negative x makes in f all come out as exactly 0.
      */
-    static R exp(R x) {
+    static R exp(R x) { return exp_nonpos(_mm512_min_ps(_mm512_set1_ps(SimdExpConstants::kMaxArg), x)); }  // min returns x when x is NaN
+
+    /* exp(x) for x <= 0 or NaN (the softmax pass's z' - max), where the clamp to kMaxArg returns x. */
+    static R exp_nonpos(R x) {
         using C = SimdExpConstants;
         const __mmask16 keep = _mm512_cmp_ps_mask(x, _mm512_set1_ps(C::kMinArg), _CMP_NLT_UQ);
-        x = _mm512_min_ps(_mm512_set1_ps(C::kMaxArg), x);  // returns x when x is NaN
         const R k = _mm512_fmadd_ps(x, _mm512_set1_ps(C::kLog2eHi), _mm512_set1_ps(C::kRoundMagic));
         const R n = _mm512_sub_ps(k, _mm512_set1_ps(C::kRoundMagic));
         R f = _mm512_fmsub_ps(x, _mm512_set1_ps(C::kLog2eHi), n);

@@ -30,6 +30,12 @@
  * Cost per vector: about 12 uops on AVX-512 and 16 on AVX2, against 18 and 20
  * for the Cephes reduction (two-constant ln 2, degree-6 polynomial, clamps
  * and a blend) the kernels used before.
+ *
+ * exp_nonpos is the same function for x <= 0 or NaN, the arguments z' - max
+ * of the softmax pass: no clamp to kMaxArg, and on AVX2 no halved
+ * coefficients and final * 2 (those exist only so n = 128 overflows to +inf).
+ * It equals exp bit for bit on that range (test_simd_exp.cpp checks it), at
+ * 11 and 14 uops per vector.
  */
 #ifndef REWEIGH_CPU_SIMD_EXP_H
 #define REWEIGH_CPU_SIMD_EXP_H
