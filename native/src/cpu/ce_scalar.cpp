@@ -7,28 +7,13 @@
 #include <math.h>
 #include <stdint.h>
 
-#include "../common/bf16.h"
 #include "../common/ce_row.h"
 #include "ce_kernels.h"
+#include "logit_io.h"
 
 namespace reweigh {
 namespace cpu {
 namespace {
-
-inline float load_logit(const void* z, int32_t dtype, int64_t v) {
-    if (dtype == REWEIGH_DTYPE_F32) {
-        return static_cast<const float*>(z)[v];
-    }
-    return bf16_to_float(static_cast<const uint16_t*>(z)[v]);
-}
-
-inline void store_grad(void* g, int32_t dtype, int64_t v, float value) {
-    if (dtype == REWEIGH_DTYPE_F32) {
-        static_cast<float*>(g)[v] = value;
-    } else {
-        static_cast<uint16_t*>(g)[v] = float_to_bf16(value);
-    }
-}
 
 /*
  * Logits per block of the online softmax. One running fp32 sum over a whole
