@@ -42,7 +42,8 @@ inline void store_grad(void* g, int32_t dtype, int64_t v, float value) {
 
 /* The first logit of row r of the batch (logits_row_stride elements per row). */
 inline const void* logits_row(const reweigh_ce_batch_t& b, int64_t r) {
-    return static_cast<const char*>(b.logits) + static_cast<size_t>(r * b.logits_row_stride) * elem_size(b.logits_dtype);
+    const size_t first = static_cast<size_t>(r * b.logits_row_stride);
+    return static_cast<const char*>(b.logits) + first * elem_size(b.logits_dtype);
 }
 
 }  // namespace cpu
