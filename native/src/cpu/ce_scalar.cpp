@@ -8,8 +8,8 @@
 #include <stdint.h>
 
 #include "../common/ce_row.h"
+#include "../common/logit_io.h"
 #include "ce_kernels.h"
-#include "logit_io.h"
 
 namespace reweigh {
 namespace cpu {
@@ -53,7 +53,7 @@ void scalar_backward_row(const void* z, int32_t dtype, int64_t vocab, int64_t y,
     GradEpilogue e = grad_epilogue(lse, k, vocab, p);
     for (int64_t v = 0; v < vocab; ++v) {
         float zp = transform_logit(load_logit(z, dtype, v), p);
-        store_grad(g, dtype, v, grad_element(e, zp, v == y, p));
+        store_grad_element(g, dtype, v, grad_element(e, zp, v == y, p));
     }
 }
 

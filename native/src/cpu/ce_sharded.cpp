@@ -22,12 +22,12 @@
 
 #include "../common/ce_partial.h"
 #include "../common/errors.h"
+#include "../common/logit_io.h"
 #include "../common/row_check.h"
 #include "../common/sample_math.h"
 #include "ce_cpu.h"
 #include "isa.h"
 #include "labels.h"
-#include "logit_io.h"
 #include "thread_pool.h"
 
 namespace reweigh {
@@ -38,6 +38,12 @@ namespace {
 constexpr int64_t kInlineLogits = int64_t{1} << 18;
 /* Block length of the scalar online softmax (ce_scalar.cpp kBlock: bounds fp32 drift). */
 constexpr int64_t kBlock = 512;
+
+size_t elem_size(int32_t dtype) { return dtype == REWEIGH_DTYPE_F32 ? 4 : 2; }
+
+const void* row_ptr(const reweigh_ce_batch_t& b, int64_t r) {
+    return static_cast<const char*>(b.logits) + static_cast<size_t>(r * b.logits_row_stride) * elem_size(b.logits_dtype);
+}
 
 int64_t row_grain(int64_t rows, int64_t vocab) {
     const int64_t by_vocab = 65536 / std::max<int64_t>(vocab, 1);
@@ -76,7 +82,7 @@ void check_finite_logits(const reweigh_ce_batch_t& b, const reweigh_ce_options_t
     if (!o.check_finite) return;
     for (int64_t r = 0; r < b.rows; ++r) {
         if (l.targets[static_cast<size_t>(r)] == kIgnoredRow) continue;
-        const void* z = logits_row(b, r);
+        const void* z = row_ptr(b, r);
         for (int64_t v = 0; v < b.vocab; ++v) {
             const float x = load_logit(z, b.logits_dtype, v);
             if (isnan(x) || x == INFINITY) {
@@ -144,12 +150,12 @@ void partial_rows(void* ctx, int64_t begin, int64_t end) {
             job.out.sum_exp[r] = job.out.entropy_sum[r] = job.out.logit_sum[r] = job.out.target_logit[r] = 0.0f;
             continue;
         }
-        const void* z = logits_row(b, r);
+        const void* z = row_ptr(b, r);
         const int64_t yl = local_target(y, b, job.span);
         RowPartial part;
         bool done = false;
         if (p.eps == 0.0f) {
-            const RowHints hints{r + 1 < end ? logits_row(b, r + 1) : nullptr};
+            const RowHints hints{r + 1 < end ? row_ptr(b, r + 1) : nullptr};
             const RowResult res =
                 job.kernels->forward_row(z, b.logits_dtype, b.vocab, yl >= 0 ? yl : 0, stats_only, scratch, hints);
             if (isfinite(res.lse) && isfinite(res.entropy)) {
@@ -191,7 +197,7 @@ void backward_rows(void* ctx, int64_t begin, int64_t end) {
             memset(g, 0, static_cast<size_t>(b.vocab) * esize);
             continue;
         }
-        const void* z = logits_row(b, r);
+        const void* z = row_ptr(b, r);
         const int64_t yl = local_target(y, b, job.span);
         const float k = job.sample_k[job.row_sample[r]];
         // eps / V uses the whole vocabulary, not the shard's.
@@ -203,14 +209,14 @@ void backward_rows(void* ctx, int64_t begin, int64_t end) {
             // z itself) is written.
             const int64_t col = yl >= 0 ? yl : 0;
             const float zp_col = transform_logit(load_logit(z, b.logits_dtype, col), p);
-            const RowHints hints{r + 1 < end ? logits_row(b, r + 1) : nullptr};
+            const RowHints hints{r + 1 < end ? row_ptr(b, r + 1) : nullptr};
             job.kernels->backward_row(z, b.logits_dtype, b.vocab, col, job.lse[r], p, k, g, hints);
-            if (yl < 0) store_grad(g, b.logits_dtype, 0, grad_element(e, zp_col, false, p));
+            if (yl < 0) store_grad_element(g, b.logits_dtype, 0, grad_element(e, zp_col, false, p));
             continue;
         }
         for (int64_t v = 0; v < b.vocab; ++v) {
             const float zp = transform_logit(load_logit(z, b.logits_dtype, v), p);
-            store_grad(g, b.logits_dtype, v, grad_element(e, zp, v == yl, p));
+            store_grad_element(g, b.logits_dtype, v, grad_element(e, zp, v == yl, p));
         }
     }
 }

@@ -15,17 +15,34 @@
 #include <algorithm>
 #include <vector>
 
+#include "../common/bf16.h"
 #include "../common/errors.h"
 #include "../common/row_check.h"
 #include "../common/token_row.h"
 #include "isa.h"
 #include "labels.h"
-#include "logit_io.h"
 #include "thread_pool.h"
 #include "token_kernels.h"
 
 namespace reweigh {
 namespace cpu {
+namespace {
+
+inline float load_logit(const void* z, int32_t dtype, int64_t i) {
+    if (dtype == REWEIGH_DTYPE_F32) return static_cast<const float*>(z)[i];
+    return bf16_to_float(static_cast<const uint16_t*>(z)[i]);
+}
+
+inline void store_grad(void* g, int32_t dtype, int64_t i, float value) {
+    if (dtype == REWEIGH_DTYPE_F32) {
+        static_cast<float*>(g)[i] = value;
+    } else {
+        static_cast<uint16_t*>(g)[i] = float_to_bf16(value);
+    }
+}
+
+}  // namespace
+
 std::vector<float> copy_row_values(const Labels& l, const float* values, const char* name) {
     std::vector<float> out(l.targets.size(), 0.0f);
     for (size_t r = 0; r < out.size(); ++r) {
