@@ -18,11 +18,13 @@
 
 #include "../common/bf16.h"
 #include "../common/ce_row.h"
+#include "../common/logit_io.h"
 #include "../common/token_row.h"
 #include "ce_kernels.h"
 #include "token_kernels.h"
 
 // Anonymous namespace: the same template built with other -m flags never merges (see ce_avx2.cpp).
+// Every header the three below include is included above, so its guard keeps it out of the namespace.
 namespace {
 #include REWEIGH_TOKEN_SIMD_HEADER
 #include "ce_simd.h"
