@@ -6,7 +6,6 @@
 #pragma once
 
 #include <stdint.h>
-#include <string.h>
 
 #include "reweigh/reweigh.h"
 
@@ -21,35 +20,20 @@ inline reweigh_ce_batch_t batch_of(const void* logits, int32_t logits_dtype, con
                                    int32_t targets_dtype, const void* offsets, int32_t offsets_dtype,
                                    int64_t rows, int64_t vocab, int64_t row_stride, int64_t samples,
                                    int32_t device_type) {
-    reweigh_ce_batch_t b;
-    memset(&b, 0, sizeof b);
-    b.logits = logits;
-    b.logits_dtype = logits_dtype;
-    b.targets = targets;
-    b.targets_dtype = targets_dtype;
-    b.offsets = offsets;
-    b.offsets_dtype = offsets_dtype;
-    b.rows = rows;
-    b.vocab = vocab;
-    b.logits_row_stride = row_stride;
-    b.samples = samples;
-    b.device_type = device_type;
-    return b;
+    /* Field order of reweigh_ce_batch_t: logits, logits_dtype, targets_dtype, rows, vocab, logits_row_stride,
+     * targets, offsets, offsets_dtype, device_type, samples, device_index, reserved0, stream. */
+    return {logits, logits_dtype, targets_dtype, rows, vocab, row_stride, targets, offsets, offsets_dtype,
+            device_type, samples, 0, 0, 0};
 }
 
 /* Default options with the fields a test case varies. */
 inline reweigh_ce_options_t options_of(float eps, float zloss, float softcap, float scale, int32_t reduction,
                                        int32_t normalization, double normalizer, float grad_scale) {
-    reweigh_ce_options_t o = reweigh_ce_options_default();
-    o.label_smoothing = eps;
-    o.z_loss = zloss;
-    o.softcap = softcap;
-    o.logit_scale = scale;
-    o.token_reduction = reduction;
-    o.normalization = normalization;
-    o.normalizer = normalizer;
-    o.grad_scale = grad_scale;
-    return o;
+    const reweigh_ce_options_t d = reweigh_ce_options_default();
+    /* Field order of reweigh_ce_options_t: ignore_index, label_smoothing, z_loss, softcap, logit_scale,
+     * token_reduction, normalization, normalizer, check_finite, reserved0, grad_scale, reserved1. */
+    return {d.ignore_index, eps,        zloss, softcap, scale, reduction, normalization, normalizer,
+            d.check_finite, d.reserved0, grad_scale, d.reserved1};
 }
 
 }  // namespace reweigh_test

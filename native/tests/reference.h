@@ -134,6 +134,18 @@ inline RowRef reference_row(const double* z, int64_t vocab, int64_t y, const rew
     return r;
 }
 
+/*
+ * d rowLoss / dz'_v of a counted row in float64, prob = p_v = exp(z'_v - lse):
+ * (1 + 2 zloss lse) p_v - eps / V, less (1 - eps) at the target.
+ */
+inline double loss_slope(const reweigh_ce_options_t& o, const RowRef& row, double prob, bool target, int64_t vocab) {
+    const double eps = o.label_smoothing;
+    const double a = 1 + 2 * static_cast<double>(o.z_loss) * row.lse;
+    double g = a * prob - eps / static_cast<double>(vocab);
+    if (target) g -= 1 - eps;
+    return g;
+}
+
 /* D of docs/design.md §3 (before the zero check). */
 inline double normalizer(const Problem& p, const std::vector<int64_t>& counts) {
     double d = 0;
@@ -150,6 +162,24 @@ inline double normalizer(const Problem& p, const std::vector<int64_t>& counts) {
             return d;
         case REWEIGH_NORMALIZATION_NONE: return 1;
         default: return p.options.normalizer;
+    }
+}
+
+/*
+ * f(r, k_s) for every counted row r in row order, k_s of its sample s
+ * (docs/design.md §3.1) in float64: c_s / D, over count_s under MEAN.
+ * Needs ref.token_count and a nonzero ref.d.
+ */
+template <class F>
+void for_counted_rows_k(const Problem& p, const Reference& ref, F f) {
+    for (int64_t s = 0; s < p.samples(); ++s) {
+        const int64_t n = ref.token_count[s];
+        if (n == 0) continue;
+        double k = p.coefficients[s] / ref.d;
+        if (p.options.token_reduction == REWEIGH_TOKEN_REDUCTION_MEAN) k /= static_cast<double>(n);
+        for (int64_t r = p.offsets[s]; r < p.offsets[s + 1]; ++r) {
+            if (p.targets[r] != p.options.ignore_index) f(r, k);
+        }
     }
 }
 
@@ -203,27 +233,17 @@ inline Reference reference(const Problem& p, bool with_grad, const std::vector<d
         if (ref.token_count[s] > 0) weighted += p.coefficients[s] * ref.loss[s];
     ref.total = weighted / ref.d;
     if (!with_grad) return ref;
-    const double eps = o.label_smoothing;
-    for (int64_t s = 0; s < samples; ++s) {
-        const int64_t n = ref.token_count[s];
-        if (n == 0) continue;
-        double k = p.coefficients[s] / ref.d;
-        if (o.token_reduction == REWEIGH_TOKEN_REDUCTION_MEAN) k /= static_cast<double>(n);
-        for (int64_t r = p.offsets[s]; r < p.offsets[s + 1]; ++r) {
-            if (p.targets[r] == o.ignore_index) continue;
-            ref.row_k[r] = k;
-            const RowRef& row = ref.rows[r];
-            const double a = 1 + 2 * static_cast<double>(o.z_loss) * row.lse;
-            for (int64_t v = 0; v < p.vocab; ++v) {
-                const double zv = z[r * p.vocab + v];
-                const double zp = transform(zv, o);
-                const double prob = zp == -INFINITY ? 0.0 : exp(zp - row.lse);
-                double g = a * prob - eps / static_cast<double>(p.vocab);
-                if (v == p.targets[r]) g -= 1 - eps;
-                ref.grad[r * p.vocab + v] = k * g * transform_derivative(zv, o);
-            }
+    for_counted_rows_k(p, ref, [&](int64_t r, double k) {
+        ref.row_k[r] = k;
+        const RowRef& row = ref.rows[r];
+        for (int64_t v = 0; v < p.vocab; ++v) {
+            const double zv = z[r * p.vocab + v];
+            const double zp = transform(zv, o);
+            const double prob = zp == -INFINITY ? 0.0 : exp(zp - row.lse);
+            const double g = loss_slope(o, row, prob, v == p.targets[r], p.vocab);
+            ref.grad[r * p.vocab + v] = k * g * transform_derivative(zv, o);
         }
-    }
+    });
     return ref;
 }
 

@@ -218,33 +218,14 @@ struct RowBuffers {
 };
 
 /* Step 3: per-sample sums in float64, serially in row order. Returns sum_s c_s loss_s (unnormalised). */
-double reduce_samples(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, const Labels& l,
-                      const RowBuffers& rows, const reweigh_ce_stats_t* stats, const float* coefficients) {
-    double weighted = 0.0;
-    for (int64_t s = 0; s < b.samples; ++s) {
-        const int64_t lo = l.offsets[static_cast<size_t>(s)];
-        const int64_t hi = l.offsets[static_cast<size_t>(s) + 1];
-        double loss = 0.0, logp = 0.0, entropy = 0.0;
-        for (int64_t r = lo; r < hi; ++r) {
-            // Ignored rows hold exact zeros, so they add nothing.
-            loss += rows.loss[r];
-            logp += rows.logp[r];
-            entropy += rows.entropy[r];
-        }
-        const int64_t n = l.counts[static_cast<size_t>(s)];
-        if (n > 0) {
-            if (o.token_reduction == REWEIGH_TOKEN_REDUCTION_MEAN) loss /= static_cast<double>(n);
-            entropy /= static_cast<double>(n);
-        }
-        if (coefficients != nullptr && n > 0) weighted += static_cast<double>(coefficients[s]) * loss;
-        if (stats != nullptr) {
-            if (stats->loss) stats->loss[s] = static_cast<float>(loss);
-            if (stats->log_prob_sum) stats->log_prob_sum[s] = static_cast<float>(logp);
-            if (stats->token_count) stats->token_count[s] = n;
-            if (stats->mean_entropy) stats->mean_entropy[s] = static_cast<float>(entropy);
-        }
-    }
-    return weighted;
+double reduce_samples(const reweigh_ce_options_t& o, const Labels& l, const RowBuffers& rows,
+                      const reweigh_ce_stats_t* stats, const float* coefficients) {
+    return reduce_samples_of(o, l, coefficients, stats, [&rows](int64_t r, SampleSums& sum) {
+        // Ignored rows hold exact zeros, so they add nothing.
+        sum.loss += rows.loss[r];
+        sum.logp += rows.logp[r];
+        sum.entropy += rows.entropy[r];
+    });
 }
 
 /*
@@ -317,7 +298,7 @@ void ce_forward(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, cons
     init_job(job, b, l, p, Mode::Forward);
     use_rows(job, rows);
     run(job);
-    reduce_samples(b, o, l, rows, &stats, nullptr);
+    reduce_samples(o, l, rows, &stats, nullptr);
 }
 
 namespace {
@@ -372,7 +353,7 @@ double ce_forward_backward(const reweigh_ce_batch_t& b, const reweigh_ce_options
     job.grad_stride = grad.row_stride;
     use_rows(job, rows);
     run(job);
-    const double sum = reduce_samples(b, o, l, rows, stats, w.c.data());
+    const double sum = reduce_samples(o, l, rows, stats, w.c.data());
     return objective_total(sum, w.d);
 }
 

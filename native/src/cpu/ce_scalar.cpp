@@ -7,28 +7,13 @@
 #include <math.h>
 #include <stdint.h>
 
-#include "../common/bf16.h"
 #include "../common/ce_row.h"
+#include "../common/logit_io.h"
 #include "ce_kernels.h"
 
 namespace reweigh {
 namespace cpu {
 namespace {
-
-inline float load_logit(const void* z, int32_t dtype, int64_t v) {
-    if (dtype == REWEIGH_DTYPE_F32) {
-        return static_cast<const float*>(z)[v];
-    }
-    return bf16_to_float(static_cast<const uint16_t*>(z)[v]);
-}
-
-inline void store_grad(void* g, int32_t dtype, int64_t v, float value) {
-    if (dtype == REWEIGH_DTYPE_F32) {
-        static_cast<float*>(g)[v] = value;
-    } else {
-        static_cast<uint16_t*>(g)[v] = float_to_bf16(value);
-    }
-}
 
 /*
  * Logits per block of the online softmax. One running fp32 sum over a whole
@@ -68,7 +53,7 @@ void scalar_backward_row(const void* z, int32_t dtype, int64_t vocab, int64_t y,
     GradEpilogue e = grad_epilogue(lse, k, vocab, p);
     for (int64_t v = 0; v < vocab; ++v) {
         float zp = transform_logit(load_logit(z, dtype, v), p);
-        store_grad(g, dtype, v, grad_element(e, zp, v == y, p));
+        store_grad_element(g, dtype, v, grad_element(e, zp, v == y, p));
     }
 }
 

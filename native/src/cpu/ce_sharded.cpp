@@ -20,9 +20,9 @@
 #include <atomic>
 #include <vector>
 
-#include "../common/bf16.h"
 #include "../common/ce_partial.h"
 #include "../common/errors.h"
+#include "../common/logit_io.h"
 #include "../common/row_check.h"
 #include "../common/sample_math.h"
 #include "ce_cpu.h"
@@ -40,19 +40,6 @@ constexpr int64_t kInlineLogits = int64_t{1} << 18;
 constexpr int64_t kBlock = 512;
 
 size_t elem_size(int32_t dtype) { return dtype == REWEIGH_DTYPE_F32 ? 4 : 2; }
-
-float load_logit(const void* z, int32_t dtype, int64_t v) {
-    return dtype == REWEIGH_DTYPE_F32 ? static_cast<const float*>(z)[v]
-                                      : bf16_to_float(static_cast<const uint16_t*>(z)[v]);
-}
-
-void store_grad(void* g, int32_t dtype, int64_t v, float value) {
-    if (dtype == REWEIGH_DTYPE_F32) {
-        static_cast<float*>(g)[v] = value;
-    } else {
-        static_cast<uint16_t*>(g)[v] = float_to_bf16(value);
-    }
-}
 
 const void* row_ptr(const reweigh_ce_batch_t& b, int64_t r) {
     return static_cast<const char*>(b.logits) + static_cast<size_t>(r * b.logits_row_stride) * elem_size(b.logits_dtype);
@@ -126,13 +113,20 @@ RowPartial scalar_partial(const void* z, int32_t dtype, int64_t vocab, const Row
     return out;
 }
 
-struct PartialJob {
+/* What the partial forward and the backward rows both read: the shard, its labels and the row kernels. */
+struct ShardRows {
+    ShardRows(const reweigh_ce_batch_t& b, ShardSpan s, const Labels& l, const RowParams& p)
+        : batch(&b), span(s), targets(l.targets.data()), params(p), kernels(&active_kernels()) {}
     const reweigh_ce_batch_t* batch;
     ShardSpan span;
     const int32_t* targets; /* the validated copy: each in [0, span.total) or kIgnoredRow */
     RowParams params;
     const CeRowKernels* kernels;
-    reweigh_ce_partials_t out;
+};
+
+struct PartialJob : ShardRows {
+    using ShardRows::ShardRows;
+    reweigh_ce_partials_t out{};
     std::atomic<bool> out_of_memory{false};
 };
 
@@ -182,17 +176,13 @@ void partial_rows(void* ctx, int64_t begin, int64_t end) {
 
 /* ---- backward ---- */
 
-struct BackwardJob {
-    const reweigh_ce_batch_t* batch;
-    ShardSpan span;
-    const int32_t* targets; /* the validated copy: each in [0, span.total) or kIgnoredRow */
-    RowParams params;
-    const CeRowKernels* kernels;
-    const int64_t* row_sample;
-    const float* sample_k;
-    const float* lse;
-    void* grad;
-    int64_t grad_stride;
+struct BackwardJob : ShardRows {
+    using ShardRows::ShardRows;
+    const int64_t* row_sample = nullptr;
+    const float* sample_k = nullptr;
+    const float* lse = nullptr;
+    void* grad = nullptr;
+    int64_t grad_stride = 0;
 };
 
 void backward_rows(void* ctx, int64_t begin, int64_t end) {
@@ -221,12 +211,12 @@ void backward_rows(void* ctx, int64_t begin, int64_t end) {
             const float zp_col = transform_logit(load_logit(z, b.logits_dtype, col), p);
             const RowHints hints{r + 1 < end ? row_ptr(b, r + 1) : nullptr};
             job.kernels->backward_row(z, b.logits_dtype, b.vocab, col, job.lse[r], p, k, g, hints);
-            if (yl < 0) store_grad(g, b.logits_dtype, 0, grad_element(e, zp_col, false, p));
+            if (yl < 0) store_grad_element(g, b.logits_dtype, 0, grad_element(e, zp_col, false, p));
             continue;
         }
         for (int64_t v = 0; v < b.vocab; ++v) {
             const float zp = transform_logit(load_logit(z, b.logits_dtype, v), p);
-            store_grad(g, b.logits_dtype, v, grad_element(e, zp, v == yl, p));
+            store_grad_element(g, b.logits_dtype, v, grad_element(e, zp, v == yl, p));
         }
     }
 }
@@ -244,12 +234,7 @@ void ce_partial_forward(const reweigh_ce_batch_t& b, ShardSpan span, const rewei
     check_cpu_dtype(b);
     const Labels l = shard_labels(b, span, o);
     check_finite_logits(b, o, l);
-    PartialJob job;
-    job.batch = &b;
-    job.span = span;
-    job.targets = l.targets.data();
-    job.params = p;
-    job.kernels = &active_kernels();
+    PartialJob job(b, span, l, p);
     job.out = out;
     run_rows(b.rows, b.vocab, partial_rows, &job);
     if (job.out_of_memory.load()) {
@@ -274,38 +259,21 @@ double ce_sharded_stats(const reweigh_ce_batch_t& b, ShardSpan span, const rewei
     std::vector<float> c_copy;
     if (coefficients != nullptr) c_copy = copy_coefficients(o, coefficients, b.samples);
     const double d = coefficients != nullptr ? normalizer(o, l, c_copy) : 1.0;
-    double weighted = 0.0;
-    for (int64_t s = 0; s < b.samples; ++s) {
-        const int64_t lo = l.offsets[static_cast<size_t>(s)];
-        const int64_t hi = l.offsets[static_cast<size_t>(s) + 1];
-        double loss = 0.0, logp = 0.0, entropy = 0.0;
-        for (int64_t r = lo; r < hi; ++r) {
-            RowResult res = {0.0f, 0.0f, 0.0f, 0.0f};
-            if (l.targets[static_cast<size_t>(r)] != kIgnoredRow) {
-                res = row_finish(partial_load(c, r).st, c.target_logit[r], c.logit_sum[r], span.total, p);
-                loss += res.loss;
-                logp += res.logp;
-                entropy += res.entropy;
-            }
-            if (stats != nullptr) {
-                if (stats->row_lse) stats->row_lse[r] = res.lse;
-                if (stats->row_logp) stats->row_logp[r] = res.logp;
-                if (stats->row_entropy) stats->row_entropy[r] = res.entropy;
-            }
+    const float* c_s = coefficients != nullptr ? c_copy.data() : nullptr;
+    const double weighted = reduce_samples_of(o, l, c_s, stats, [&](int64_t r, SampleSums& sum) {
+        RowResult res = {0.0f, 0.0f, 0.0f, 0.0f};
+        if (l.targets[static_cast<size_t>(r)] != kIgnoredRow) {
+            res = row_finish(partial_load(c, r).st, c.target_logit[r], c.logit_sum[r], span.total, p);
+            sum.loss += res.loss;
+            sum.logp += res.logp;
+            sum.entropy += res.entropy;
         }
-        const int64_t n = l.counts[static_cast<size_t>(s)];
-        if (n > 0) {
-            if (o.token_reduction == REWEIGH_TOKEN_REDUCTION_MEAN) loss /= static_cast<double>(n);
-            entropy /= static_cast<double>(n);
-        }
-        if (coefficients != nullptr && n > 0) weighted += static_cast<double>(c_copy[static_cast<size_t>(s)]) * loss;
         if (stats != nullptr) {
-            if (stats->loss) stats->loss[s] = static_cast<float>(loss);
-            if (stats->log_prob_sum) stats->log_prob_sum[s] = static_cast<float>(logp);
-            if (stats->token_count) stats->token_count[s] = n;
-            if (stats->mean_entropy) stats->mean_entropy[s] = static_cast<float>(entropy);
+            if (stats->row_lse) stats->row_lse[r] = res.lse;
+            if (stats->row_logp) stats->row_logp[r] = res.logp;
+            if (stats->row_entropy) stats->row_entropy[r] = res.entropy;
         }
-    }
+    });
     return coefficients != nullptr ? objective_total(weighted, d) : 0.0;
 }
 
@@ -325,12 +293,7 @@ void ce_sharded_backward(const reweigh_ce_batch_t& b, ShardSpan span, const rewe
     }
     check_finite_logits(b, o, l);
     const std::vector<float> k = sample_scales(o, l, c_copy, d);
-    BackwardJob job;
-    job.batch = &b;
-    job.span = span;
-    job.targets = l.targets.data();
-    job.params = p;
-    job.kernels = &active_kernels();
+    BackwardJob job(b, span, l, p);
     job.row_sample = l.row_sample.data();
     job.sample_k = k.data();
     job.lse = lse.data();

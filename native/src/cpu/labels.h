@@ -48,6 +48,46 @@ double normalizer(const reweigh_ce_options_t& options, const Labels& labels, con
 std::vector<float> sample_scales(const reweigh_ce_options_t& options, const Labels& labels,
                                  const std::vector<float>& coefficients, double d);
 
+/* Row sums of one sample, in float64. */
+struct SampleSums {
+    double loss = 0.0;
+    double logp = 0.0;
+    double entropy = 0.0;
+};
+
+/*
+ * The per-sample statistics of docs/design.md §3.1, serially in row order (results do not depend on the
+ * thread count): add_row(r, sums) adds row r of the sample to its sums, for every row of every sample in
+ * order; loss_s is then divided by count_s under MEAN, the entropy always (a mean over counted rows), and
+ * the statistics asked for are stored (stats may be NULL, each of its per-sample pointers too).
+ * Returns sum_s c_s loss_s over samples with counted rows (unnormalised), or 0 without coefficients.
+ */
+template <class AddRow>
+double reduce_samples_of(const reweigh_ce_options_t& o, const Labels& l, const float* coefficients,
+                         const reweigh_ce_stats_t* stats, AddRow add_row) {
+    double weighted = 0.0;
+    const int64_t samples = static_cast<int64_t>(l.counts.size());
+    for (int64_t s = 0; s < samples; ++s) {
+        const int64_t lo = l.offsets[static_cast<size_t>(s)];
+        const int64_t hi = l.offsets[static_cast<size_t>(s) + 1];
+        SampleSums sum;
+        for (int64_t r = lo; r < hi; ++r) add_row(r, sum);
+        const int64_t n = l.counts[static_cast<size_t>(s)];
+        if (n > 0) {
+            if (o.token_reduction == REWEIGH_TOKEN_REDUCTION_MEAN) sum.loss /= static_cast<double>(n);
+            sum.entropy /= static_cast<double>(n);
+        }
+        if (coefficients != nullptr && n > 0) weighted += static_cast<double>(coefficients[s]) * sum.loss;
+        if (stats != nullptr) {
+            if (stats->loss) stats->loss[s] = static_cast<float>(sum.loss);
+            if (stats->log_prob_sum) stats->log_prob_sum[s] = static_cast<float>(sum.logp);
+            if (stats->token_count) stats->token_count[s] = n;
+            if (stats->mean_entropy) stats->mean_entropy[s] = static_cast<float>(sum.entropy);
+        }
+    }
+    return weighted;
+}
+
 }  // namespace cpu
 }  // namespace reweigh
 

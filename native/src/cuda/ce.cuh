@@ -286,10 +286,13 @@ void launch_rows(RowMode mode, int32_t logits_dtype, const RowArgs& a, void* wor
 /* ---- ce_cuda.cu: pieces of the drivers that the sharded and per-row drivers share ---- */
 
 class Workspace;
-/* How many [rows] float workspace pieces the per-row outputs need (the row loss, and every row array not given). */
-int64_t owned_row_buffers(const reweigh_ce_stats_t& s);
-/* The caller's row buffer when given, else a workspace piece. */
-float* row_buffer(Workspace& ws, float* given, int64_t rows);
+/* Workspace bytes of a forward pass's per-row outputs: the row loss, and every row array of `s` not given. */
+size_t row_outputs_bytes(const reweigh_ce_stats_t& s, int64_t rows);
+/*
+ * Points a.loss at a workspace piece and a.lse, a.logp, a.entropy at the caller's arrays of `s` when
+ * given, else at workspace pieces (taken in that order: row_outputs_bytes() of them in all).
+ */
+void take_row_outputs(Workspace& ws, const reweigh_ce_stats_t& s, int64_t rows, RowArgs& a);
 /* The RowArgs of a batch and its options (per-row buffers, k_s, grad and status unset). */
 RowArgs row_args(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, const RowParams& p);
 /*

@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "../common/errors.h"
+#include "call_scope.cuh"
 #include "ce.cuh"
 #include "ce_cuda.h"
 #include "launch.cuh"
@@ -82,11 +83,18 @@ RowArgs row_args(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, con
 }
 
 /* Per-row outputs: the caller's buffer when given, else a workspace piece. */
-int64_t owned_row_buffers(const reweigh_ce_stats_t& s) {
-    return 1 /* row loss */ + (s.row_lse == nullptr) + (s.row_logp == nullptr) + (s.row_entropy == nullptr);
+size_t row_outputs_bytes(const reweigh_ce_stats_t& s, int64_t rows) {
+    const int owned = 1 /* row loss */ + (s.row_lse == nullptr) + (s.row_logp == nullptr) + (s.row_entropy == nullptr);
+    return static_cast<size_t>(owned) * Workspace::piece<float>(rows);
 }
 
-float* row_buffer(Workspace& ws, float* given, int64_t rows) { return given != nullptr ? given : ws.take<float>(rows); }
+void take_row_outputs(Workspace& ws, const reweigh_ce_stats_t& s, int64_t rows, RowArgs& a) {
+    auto take = [&](float* given) { return given != nullptr ? given : ws.take<float>(rows); };
+    a.loss = take(nullptr);
+    a.lse = take(s.row_lse);
+    a.logp = take(s.row_logp);
+    a.entropy = take(s.row_entropy);
+}
 
 void reduce_samples(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, const int64_t* counts,
                     const float* loss, const float* logp, const float* entropy, const float* coefficients,
@@ -122,74 +130,47 @@ bool validation_async() { return t_async; }
 
 void ce_forward(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, const RowParams& p,
                 const reweigh_ce_stats_t& stats) {
-    check_device(b);
-    DeviceGuard guard(b.device_index);
-    const cudaStream_t stream = stream_of(b);
-    const CallSettings settings = default_settings();
-    if (settings.async) raise_deferred(b.device_index);
-    Workspace ws(b.device_index, stream,
-                 Workspace::piece<DeviceStatus>(1) + Workspace::piece<int64_t>(b.samples) +
-                     static_cast<size_t>(owned_row_buffers(stats)) * Workspace::piece<float>(b.rows));
-    DeviceStatus* status = ws.take<DeviceStatus>(1);
-    int64_t* counts = ws.take<int64_t>(b.samples);
-
-    const LabelArgs labels = make_label_args(b, o.ignore_index);
-    reset_status(status, stream);
-    launch_check_labels(labels, status, counts, stream);
+    LabelCall lc(b, o, default_settings(), false, row_outputs_bytes(stats, b.rows), b.vocab);
+    const CallSettings& settings = lc.call.settings;
+    const cudaStream_t stream = lc.call.stream;
+    DeviceStatus* status = lc.scratch.status;
     if (o.check_finite) launch_check_finite(b, o.ignore_index, status, stream);
     finish_validation(b, o, settings, status, nullptr, nullptr, stream);
 
-    RowArgs rows = row_args(b, o, p);
-    rows.loss = ws.take<float>(b.rows);
-    rows.lse = row_buffer(ws, stats.row_lse, b.rows);
-    rows.logp = row_buffer(ws, stats.row_logp, b.rows);
-    rows.entropy = row_buffer(ws, stats.row_entropy, b.rows);
-    rows.status = status;
-    rows.async = settings.async;
+    RowArgs rows = lc.rows(b, o, p);
+    take_row_outputs(lc.ws, stats, b.rows, rows);
     launch_rows(RowMode::Forward, b.logits_dtype, rows, nullptr, stream);
-    reduce_samples(b, o, counts, rows.loss, rows.logp, rows.entropy, nullptr, nullptr, status, settings.async, stats,
-                   nullptr, stream);
+    reduce_samples(b, o, lc.scratch.counts, rows.loss, rows.logp, rows.entropy, nullptr, nullptr, status,
+                   settings.async, stats, nullptr, stream);
     launch_fold_status(status, settings.async, b.rows, b.vocab, b.device_index, stream);
 }
 
 void ce_backward(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, const RowParams& p,
                  const float* row_lse, const float* coefficients, const reweigh_ce_grad_t& grad) {
-    CallSettings settings = default_settings();
-    settings.grad_scale = o.grad_scale;
-    ce_backward(b, o, p, row_lse, coefficients, grad, settings);
+    ce_backward(b, o, p, row_lse, coefficients, grad, scaled_settings(o.grad_scale));
 }
 
 void ce_backward(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, const RowParams& p,
                  const float* row_lse, const float* coefficients, const reweigh_ce_grad_t& grad,
-                 const CallSettings& settings) {
-    check_device(b);
-    DeviceGuard guard(b.device_index);
-    const cudaStream_t stream = stream_of(b);
-    if (settings.async) raise_deferred(b.device_index);
-    RowArgs rows = row_args(b, o, p);
-    const size_t split_bytes = rows_workspace_bytes(RowMode::Backward, b.logits_dtype, rows);
-    Workspace ws(b.device_index, stream,
-                 Workspace::piece<DeviceStatus>(1) + Workspace::piece<int64_t>(b.samples) +
-                     Workspace::piece<float>(b.samples) + Workspace::piece<char>(static_cast<int64_t>(split_bytes)));
-    DeviceStatus* status = ws.take<DeviceStatus>(1);
-    int64_t* counts = ws.take<int64_t>(b.samples);
-    float* sample_k = ws.take<float>(b.samples);
-    void* split = ws.take<char>(static_cast<int64_t>(split_bytes));
+                 const CallSettings& call_settings) {
+    const size_t split_bytes = rows_workspace_bytes(RowMode::Backward, b.logits_dtype, row_args(b, o, p));
+    LabelCall lc(b, o, call_settings, true, Workspace::piece<char>(static_cast<int64_t>(split_bytes)), b.vocab);
+    const CallSettings& settings = lc.call.settings;
+    const cudaStream_t stream = lc.call.stream;
+    DeviceStatus* status = lc.scratch.status;
+    float* sample_k = lc.scratch.sample_k;
+    void* split = lc.ws.take<char>(static_cast<int64_t>(split_bytes));
 
-    const LabelArgs labels = make_label_args(b, o.ignore_index);
-    reset_status(status, stream);
-    launch_check_labels(labels, status, counts, stream);
-    launch_normalizer(labels, o, settings, coefficients, counts, status, sample_k, stream);
-    launch_check_lse(labels, row_lse, status, stream);
+    launch_normalizer(lc.labels, o, settings, coefficients, lc.scratch.counts, status, sample_k, stream);
+    launch_check_lse(lc.labels, row_lse, status, stream);
     if (o.check_finite) launch_check_finite(b, o.ignore_index, status, stream);
     finish_validation(b, o, settings, status, coefficients, row_lse, stream);
 
+    RowArgs rows = lc.rows(b, o, p);
     rows.in_lse = row_lse;
     rows.sample_k = sample_k;
     rows.grad = grad.data;
     rows.grad_stride = grad.row_stride;
-    rows.status = status;
-    rows.async = settings.async;
     launch_rows(RowMode::Backward, b.logits_dtype, rows, split, stream);
     launch_fold_status(status, settings.async, b.rows, b.vocab, b.device_index, stream);
 }
@@ -197,51 +178,38 @@ void ce_backward(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, con
 void ce_forward_backward(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, const RowParams& p,
                          const float* coefficients, const reweigh_ce_stats_t& stats, const reweigh_ce_grad_t& grad,
                          double* total) {
-    CallSettings settings = default_settings();
-    settings.grad_scale = o.grad_scale;
-    ce_forward_backward(b, o, p, coefficients, stats, grad, total, settings);
+    ce_forward_backward(b, o, p, coefficients, stats, grad, total, scaled_settings(o.grad_scale));
 }
 
 void ce_forward_backward(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, const RowParams& p,
                          const float* coefficients, const reweigh_ce_stats_t& stats, const reweigh_ce_grad_t& grad,
-                         double* total, const CallSettings& settings) {
-    check_device(b);
-    DeviceGuard guard(b.device_index);
-    const cudaStream_t stream = stream_of(b);
-    if (settings.async) raise_deferred(b.device_index);
-    RowArgs rows = row_args(b, o, p);
-    const size_t split_bytes = rows_workspace_bytes(RowMode::ForwardBackward, b.logits_dtype, rows);
-    Workspace ws(b.device_index, stream,
-                 Workspace::piece<DeviceStatus>(1) + Workspace::piece<int64_t>(b.samples) +
-                     Workspace::piece<float>(b.samples) + Workspace::piece<double>(b.samples) +
-                     static_cast<size_t>(owned_row_buffers(stats)) * Workspace::piece<float>(b.rows) +
-                     Workspace::piece<char>(static_cast<int64_t>(split_bytes)));
-    DeviceStatus* status = ws.take<DeviceStatus>(1);
-    int64_t* counts = ws.take<int64_t>(b.samples);
-    float* sample_k = ws.take<float>(b.samples);
+                         double* total, const CallSettings& call_settings) {
+    const size_t split_bytes = rows_workspace_bytes(RowMode::ForwardBackward, b.logits_dtype, row_args(b, o, p));
+    LabelCall lc(b, o, call_settings, true,
+                 Workspace::piece<double>(b.samples) + row_outputs_bytes(stats, b.rows) +
+                     Workspace::piece<char>(static_cast<int64_t>(split_bytes)),
+                 b.vocab);
+    const CallSettings& settings = lc.call.settings;
+    const cudaStream_t stream = lc.call.stream;
+    Workspace& ws = lc.ws;
+    DeviceStatus* status = lc.scratch.status;
+    float* sample_k = lc.scratch.sample_k;
     double* weighted = ws.take<double>(b.samples);
 
-    const LabelArgs labels = make_label_args(b, o.ignore_index);
-    reset_status(status, stream);
-    launch_check_labels(labels, status, counts, stream);
-    launch_normalizer(labels, o, settings, coefficients, counts, status, sample_k, stream);
+    launch_normalizer(lc.labels, o, settings, coefficients, lc.scratch.counts, status, sample_k, stream);
     if (o.check_finite) launch_check_finite(b, o.ignore_index, status, stream);
     finish_validation(b, o, settings, status, coefficients, nullptr, stream);
 
-    rows.loss = ws.take<float>(b.rows);
-    rows.lse = row_buffer(ws, stats.row_lse, b.rows);
-    rows.logp = row_buffer(ws, stats.row_logp, b.rows);
-    rows.entropy = row_buffer(ws, stats.row_entropy, b.rows);
+    RowArgs rows = lc.rows(b, o, p);
+    take_row_outputs(ws, stats, b.rows, rows);
     rows.sample_k = sample_k;
     rows.grad = grad.data;
     rows.grad_stride = grad.row_stride;
-    rows.status = status;
-    rows.async = settings.async;
     launch_rows(RowMode::ForwardBackward, b.logits_dtype, rows, ws.take<char>(static_cast<int64_t>(split_bytes)),
                 stream);
 
-    reduce_samples(b, o, counts, rows.loss, rows.logp, rows.entropy, coefficients, weighted, status, settings.async,
-                   stats, total, stream);
+    reduce_samples(b, o, lc.scratch.counts, rows.loss, rows.logp, rows.entropy, coefficients, weighted, status,
+                   settings.async, stats, total, stream);
     launch_fold_status(status, settings.async, b.rows, b.vocab, b.device_index, stream);
 }
 

@@ -30,22 +30,14 @@ namespace cuda {
 namespace {
 
 /*
- * The start of a sharded call: status block, counts (and k_s) in a workspace of `extra` more bytes,
- * the status reset and the labels checked against the whole vocabulary (a shard holds a slice of the
- * columns, not of the targets).
+ * A sharded call: its LabelCall (call_scope.cuh) with the labels checked against the whole vocabulary
+ * (a shard holds a slice of the columns, not of the targets), and the report, row arguments and status
+ * fold of the sharded drivers.
  */
-struct ShardCall {
+struct ShardCall : LabelCall {
     ShardCall(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, int64_t total, float grad_scale, bool with_k,
               size_t extra)
-        : call(b, grad_scale),
-          ws(b.device_index, call.stream, LabelScratch::bytes(b.samples, with_k) + extra),
-          scratch(ws, b.samples, with_k),
-          labels(make_label_args(b, o.ignore_index)),
-          vocab_total(total) {
-        labels.vocab = total;
-        reset_status(scratch.status, call.stream);
-        launch_check_labels(labels, scratch.status, scratch.counts, call.stream);
-    }
+        : LabelCall(b, o, scaled_settings(grad_scale), with_k, extra, total), vocab_total(total) {}
 
     /* Synchronous mode: the first failed check, with the CPU driver's message. */
     void report(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, const float* coefficients,
@@ -60,23 +52,11 @@ struct ShardCall {
         report_status(b, o, scratch.status, coefficients, nullptr, call.stream, &extra);
     }
 
-    /* The RowArgs of the shard with this call's status. */
-    RowArgs rows(const reweigh_ce_batch_t& b, const reweigh_ce_options_t& o, const RowParams& p) const {
-        RowArgs a = row_args(b, o, p);
-        a.status = scratch.status;
-        a.async = call.settings.async;
-        return a;
-    }
-
     void fold(const reweigh_ce_batch_t& b) const {
         launch_fold_status(scratch.status, call.settings.async, b.rows, b.vocab, b.device_index, call.stream,
                            vocab_total);
     }
 
-    const CallScope call;
-    Workspace ws;
-    const LabelScratch scratch;
-    LabelArgs labels;
     int64_t vocab_total;
 };
 
@@ -103,8 +83,7 @@ void ce_sharded_stats(const reweigh_ce_batch_t& b, int64_t vocab_total, const re
     const reweigh_ce_stats_t none = {};
     const reweigh_ce_stats_t& stats = stats_or_null != nullptr ? *stats_or_null : none;
     ShardCall sc(b, o, vocab_total, 1.0f, false,
-                 Workspace::piece<double>(b.samples) +
-                     static_cast<size_t>(owned_row_buffers(stats)) * Workspace::piece<float>(b.rows));
+                 Workspace::piece<double>(b.samples) + row_outputs_bytes(stats, b.rows));
     if (coefficients != nullptr) {
         launch_normalizer(sc.labels, o, sc.call.settings, coefficients, sc.scratch.counts, sc.scratch.status, nullptr,
                           sc.call.stream);
@@ -114,10 +93,7 @@ void ce_sharded_stats(const reweigh_ce_batch_t& b, int64_t vocab_total, const re
     double* weighted = sc.ws.take<double>(b.samples);
     PartialArgs a = {};
     a.row = sc.rows(b, o, p);
-    a.row.loss = sc.ws.take<float>(b.rows);
-    a.row.lse = row_buffer(sc.ws, stats.row_lse, b.rows);
-    a.row.logp = row_buffer(sc.ws, stats.row_logp, b.rows);
-    a.row.entropy = row_buffer(sc.ws, stats.row_entropy, b.rows);
+    take_row_outputs(sc.ws, stats, b.rows, a.row);
     a.vocab_total = vocab_total;
     a.partials = combined;
     launch_finish_combined(a, sc.call.stream);

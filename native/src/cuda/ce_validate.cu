@@ -265,19 +265,6 @@ void report_rows(const DeviceStatus& h, const ReportInputs& in) {
     }
 }
 
-LabelArgs label_args(const reweigh_ce_batch_t& b, int64_t ignore_index) {
-    LabelArgs a;
-    a.targets = b.targets;
-    a.targets_dtype = b.targets_dtype;
-    a.offsets = b.offsets;
-    a.offsets_dtype = b.offsets_dtype;
-    a.rows = b.rows;
-    a.vocab = b.vocab;
-    a.samples = b.samples;
-    a.ignore_index = ignore_index;
-    return a;
-}
-
 }  // namespace
 
 void reset_status(DeviceStatus* status, cudaStream_t stream) {
@@ -295,12 +282,7 @@ void launch_check_labels(const LabelArgs& a, DeviceStatus* status, int64_t* coun
 void launch_normalizer(const LabelArgs& a, const reweigh_ce_options_t& o, const CallSettings& settings,
                        const float* coefficients, const int64_t* counts, DeviceStatus* status, float* sample_k,
                        cudaStream_t stream) {
-    NormArgs n;
-    n.normalization = o.normalization;
-    n.token_reduction = o.token_reduction;
-    n.explicit_d = o.normalizer;
-    n.grad_scale = settings.grad_scale;
-    n.d_out = settings.normalizer;
+    const NormArgs n = {o.normalization, o.token_reduction, o.normalizer, settings.grad_scale, settings.normalizer};
     /* One block even for samples == 0: D must still be written. */
     launch("normalizer_kernel", normalizer_kernel, 1, kThreads, sizeof(double) * kReduceSlots, stream, a, n,
            coefficients, counts, status, sample_k);
@@ -325,7 +307,7 @@ void launch_check_combined(const LabelArgs& a, const float* max, const float* su
 
 void launch_check_finite(const reweigh_ce_batch_t& b, int64_t ignore_index, DeviceStatus* status,
                          cudaStream_t stream) {
-    const LabelArgs a = label_args(b, ignore_index);
+    const LabelArgs a = make_label_args(b, ignore_index);
     const unsigned grid = grid_for(b.rows, 1);
     switch (b.logits_dtype) {
         case REWEIGH_DTYPE_F32:
@@ -443,7 +425,9 @@ void raise_deferred(int device) {
     }
 }
 
-LabelArgs make_label_args(const reweigh_ce_batch_t& b, int64_t ignore_index) { return label_args(b, ignore_index); }
+LabelArgs make_label_args(const reweigh_ce_batch_t& b, int64_t ignore_index) {
+    return {b.targets, b.targets_dtype, b.offsets, b.offsets_dtype, b.rows, b.vocab, b.samples, ignore_index};
+}
 
 }  // namespace cuda
 }  // namespace reweigh

@@ -330,6 +330,16 @@ struct Small {
         return batch_of(in, logits.get(), REWEIGH_DTYPE_F32, targets.get(), offsets.get(), REWEIGH_DEVICE_CUDA);
     }
     const float* c() const { return static_cast<const float*>(coef.get()); }
+    /*
+     * reweigh_ce_forward_backward in place: the gradient overwrites the 9 x 50 logits. stats: device
+     * statistics or NULL; total: a device double or NULL.
+     */
+    reweigh_status_t forward_backward_in_place(const reweigh_ce_stats_t* stats, DevBuf* total) {
+        const reweigh_ce_batch_t b = batch();
+        const reweigh_ce_grad_t g = {logits.get(), 50};
+        return reweigh_ce_forward_backward(&b, &in.options, c(), stats, &g,
+                                           total != nullptr ? static_cast<double*>(total->get()) : nullptr);
+    }
 };
 
 void zero_normalizer_cases() {
@@ -347,13 +357,11 @@ void zero_normalizer_cases() {
     };
     for (const Z& z : zs) {
         Small sm(*z.targets, z.coefficients, z.normalization);
-        reweigh_ce_batch_t b = sm.batch();
         DevBuf loss(12), count(24), total(8), lse(36);
         reweigh_ce_stats_t st = {static_cast<float*>(loss.get()), nullptr, static_cast<int64_t*>(count.get()), nullptr,
                                  static_cast<float*>(lse.get()), nullptr, nullptr};
-        reweigh_ce_grad_t g = {sm.logits.get(), 50}; /* in place: the logits must become exact zeros */
-        const reweigh_status_t s = reweigh_ce_forward_backward(&b, &sm.in.options, sm.c(), &st, &g,
-                                                               static_cast<double*>(total.get()));
+        /* in place: the logits must become exact zeros */
+        const reweigh_status_t s = sm.forward_backward_in_place(&st, &total);
         printf("zero %-36s -> %s %s\n", z.label, reweigh_status_string(s), reweigh_last_error());
         EXPECT(s == REWEIGH_STATUS_OK, "%s: status %s (%s)", z.label, reweigh_status_string(s), reweigh_last_error());
         if (s != REWEIGH_STATUS_OK) continue;
@@ -394,11 +402,8 @@ void async_cases() {
 
     /* Reference: the synchronous run of the good input. */
     Small ref(good, coefficients, WSUM);
-    reweigh_ce_batch_t rb = ref.batch();
     DevBuf rtotal(8);
-    reweigh_ce_grad_t rg = {ref.logits.get(), 50};
-    ok(reweigh_ce_forward_backward(&rb, &ref.in.options, ref.c(), nullptr, &rg, static_cast<double*>(rtotal.get())),
-       "sync reference");
+    ok(ref.forward_backward_in_place(nullptr, &rtotal), "sync reference");
     const std::vector<float> ref_grad = ref.logits.download<float>(9 * 50);
     const double ref_total = rtotal.download<double>(1)[0];
 
@@ -406,9 +411,7 @@ void async_cases() {
     EXPECT(reweigh_cuda_validation_mode() == REWEIGH_CUDA_VALIDATION_ASYNC, "mode not ASYNC after setting it");
     {
         Small sm(bad, coefficients, WSUM);
-        reweigh_ce_batch_t b = sm.batch();
-        reweigh_ce_grad_t g = {sm.logits.get(), 50};
-        const reweigh_status_t s = reweigh_ce_forward_backward(&b, &sm.in.options, sm.c(), nullptr, &g, nullptr);
+        const reweigh_status_t s = sm.forward_backward_in_place(nullptr, nullptr);
         EXPECT(s == REWEIGH_STATUS_OK, "async bad call returned %s before any sync", reweigh_status_string(s));
         const reweigh_status_t d = reweigh_cuda_deferred_status(0, 0);
         const std::string msg = reweigh_last_error();
@@ -421,14 +424,9 @@ void async_cases() {
     {
         /* Reported by the next call instead, which then writes nothing either. */
         Small sm(bad, coefficients, WSUM);
-        reweigh_ce_batch_t b = sm.batch();
-        reweigh_ce_grad_t g = {sm.logits.get(), 50};
-        EXPECT(reweigh_ce_forward_backward(&b, &sm.in.options, sm.c(), nullptr, &g, nullptr) == REWEIGH_STATUS_OK,
-               "async bad call");
+        EXPECT(sm.forward_backward_in_place(nullptr, nullptr) == REWEIGH_STATUS_OK, "async bad call");
         Small next(good, coefficients, WSUM);
-        reweigh_ce_batch_t nb = next.batch();
-        reweigh_ce_grad_t ng = {next.logits.get(), 50};
-        const reweigh_status_t s = reweigh_ce_forward_backward(&nb, &next.in.options, next.c(), nullptr, &ng, nullptr);
+        const reweigh_status_t s = next.forward_backward_in_place(nullptr, nullptr);
         const std::string msg = reweigh_last_error();
         printf("async next call -> %s: %s\n", reweigh_status_string(s), msg.c_str());
         EXPECT(s == REWEIGH_STATUS_INVALID_ARGUMENT && msg.find("earlier call") != std::string::npos,
@@ -439,11 +437,8 @@ void async_cases() {
     {
         /* A good asynchronous call gives the synchronous results bit for bit. */
         Small sm(good, coefficients, WSUM);
-        reweigh_ce_batch_t b = sm.batch();
         DevBuf total(8);
-        reweigh_ce_grad_t g = {sm.logits.get(), 50};
-        ok(reweigh_ce_forward_backward(&b, &sm.in.options, sm.c(), nullptr, &g, static_cast<double*>(total.get())),
-           "async good call");
+        ok(sm.forward_backward_in_place(nullptr, &total), "async good call");
         ok(reweigh_cuda_deferred_status(0, 0), "deferred status after a good call");
         EXPECT(sm.logits.download<float>(9 * 50) == ref_grad, "async gradient differs from sync");
         EXPECT(total.download<double>(1)[0] == ref_total, "async total differs from sync");
