@@ -11,7 +11,12 @@
 #if defined(__CUDACC__)
 #  define REWEIGH_HD __host__ __device__ __forceinline__
 #else
-#  define REWEIGH_HD inline
+/* static: each translation unit keeps its own copy. The per-ISA units
+ * (cpu/ce_avx512.cpp, ...) build these functions with their own -m flags;
+ * with external linkage the linker would keep one of those copies for every
+ * caller, and a scalar or AVX2 caller could run AVX-512 code
+ * (native/scripts/check_isa_symbols.sh tests it). */
+#  define REWEIGH_HD static inline
 #endif
 
 #endif

@@ -14,12 +14,12 @@
 
 namespace reweigh {
 
-inline float load_logit(const void* z, int32_t dtype, int64_t i) {
+static inline float load_logit(const void* z, int32_t dtype, int64_t i) {
     return dtype == REWEIGH_DTYPE_F32 ? static_cast<const float*>(z)[i]
                                       : bf16_to_float(static_cast<const uint16_t*>(z)[i]);
 }
 
-inline void store_grad_element(void* g, int32_t dtype, int64_t i, float value) {
+static inline void store_grad_element(void* g, int32_t dtype, int64_t i, float value) {
     if (dtype == REWEIGH_DTYPE_F32) {
         static_cast<float*>(g)[i] = value;
         return;

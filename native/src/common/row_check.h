@@ -17,7 +17,7 @@
 namespace reweigh {
 
 /* INVALID_ARGUMENT "name[r] = value is not finite" unless value is finite. */
-inline void check_row_finite(const char* name, int64_t r, float value) {
+static inline void check_row_finite(const char* name, int64_t r, float value) {
     REWEIGH_CHECK_ARG(isfinite(value), "%s[%lld] = %g is not finite", name, static_cast<long long>(r),
                       static_cast<double>(value));
 }
@@ -26,7 +26,7 @@ inline void check_row_finite(const char* name, int64_t r, float value) {
  * INVALID_ARGUMENT unless the combined partial of counted row r has a finite
  * lse = max + log(sumExp) (ce_partial.h): otherwise every gradient of the row is NaN.
  */
-inline void check_combined_lse(int64_t r, float max, float sum_exp) {
+static inline void check_combined_lse(int64_t r, float max, float sum_exp) {
     REWEIGH_CHECK_ARG(isfinite(partial_lse(max, sum_exp)),
                       "combined row %lld has lse = max + log(sumExp) = %g + log(%g), not finite",
                       static_cast<long long>(r), static_cast<double>(max), static_cast<double>(sum_exp));
@@ -37,7 +37,7 @@ inline void check_combined_lse(int64_t r, float max, float sum_exp) {
  * (global_max_ok of ce_partial.h): a value below the row's own max is not the
  * MAX all-reduce of the partials' max.
  */
-inline void check_global_max(int64_t r, float global_max, float max) {
+static inline void check_global_max(int64_t r, float global_max, float max) {
     REWEIGH_CHECK_ARG(global_max_ok(global_max, max),
                       "globalMax[%lld] = %g is below max[%lld] = %g: pass the MAX all-reduce of max",
                       static_cast<long long>(r), static_cast<double>(global_max), static_cast<long long>(r),

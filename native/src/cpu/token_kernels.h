@@ -20,7 +20,7 @@ namespace cpu {
  * the chunk's next row is the next one this thread reads (ignored rows are
  * never read, but prefetching one is harmless), as in ce_cpu.cpp.
  */
-inline RowHints chunk_row_hints(const void* z, int64_t r, int64_t end, int64_t row_stride, size_t esize) {
+static inline RowHints chunk_row_hints(const void* z, int64_t r, int64_t end, int64_t row_stride, size_t esize) {
     return RowHints{r + 1 < end ? static_cast<const char*>(z) + static_cast<size_t>(row_stride) * esize : nullptr};
 }
 
@@ -64,7 +64,7 @@ typedef RowResult (*CoefficientRowFn)(const void* z, int32_t dtype, int64_t voca
  * with kept exponentials, 0.96x to 1.06x recomputed, paired; bf16 rows of
  * 128256, 1.0 MiB, and fp32 rows of 32000 are faster kept).
  */
-inline bool keeps_exponentials(int32_t dtype, int64_t vocab, int64_t bound) {
+static inline bool keeps_exponentials(int32_t dtype, int64_t vocab, int64_t bound) {
     const int64_t es = dtype == REWEIGH_DTYPE_F32 ? 4 : 2;
     return 2 * vocab * es + vocab * int64_t{sizeof(float)} <= bound;
 }
@@ -73,7 +73,7 @@ inline bool keeps_exponentials(int32_t dtype, int64_t vocab, int64_t bound) {
 constexpr int64_t kFallbackL2Bytes = int64_t{2} << 20;
 
 /* keeps_exponentials' bound for a per-core L2 of l2_bytes (<= 0: not reported, kFallbackL2Bytes). */
-inline int64_t kept_exponentials_bound(int64_t l2_bytes) {
+static inline int64_t kept_exponentials_bound(int64_t l2_bytes) {
     return (l2_bytes > 0 ? l2_bytes : kFallbackL2Bytes) / 2;
 }
 
@@ -82,7 +82,7 @@ inline int64_t kept_exponentials_bound(int64_t l2_bytes) {
  * (Intel SDM vol. 2A, CPUID leaf 04H): ways x partitions x line bytes x sets,
  * each field stored minus one.
  */
-inline int64_t cache_bytes_from_leaf4(uint32_t ebx, uint32_t ecx) {
+static inline int64_t cache_bytes_from_leaf4(uint32_t ebx, uint32_t ecx) {
     const int64_t ways = (ebx >> 22) + 1, partitions = ((ebx >> 12) & 0x3ff) + 1, line = (ebx & 0xfff) + 1;
     return ways * partitions * line * (int64_t{ecx} + 1);
 }
