@@ -351,6 +351,52 @@ TEST(CePolicy, StreamedEntropyGradientEqualsInPlace) {
     EXPECT_GT(checked, 0);
 }
 
+/*
+ * Rows without the entropy term (beta_r = 0) run the fused row with the
+ * driver's RowCarry: the next row's pass 1 under their exp, their gradient
+ * written under the next row's exp pass or at the chunk's end (ce_simd.h
+ * [Note: the gradient under the next row's exp]). Rows with the term use the
+ * same scratch, so a gradient left pending must be written before them.
+ * Entropy weights alternate zero and non-zero over 9 rows (an ignored one
+ * among them), one chunk: separate (streamed at these vocabularies) and in
+ * place must agree bit for bit, and both with the float64 reference.
+ */
+TEST(CePolicy, RowsWithAndWithoutEntropyTermInOneChunk) {
+    IsaGuard guard;
+    int checked = 0;
+    for (const std::string& isa : all_isas()) {
+        if (!select_isa(isa)) continue;
+        for (int variant = 0; variant < 4; ++variant) {
+            const bool bf16 = variant % 2 == 1;
+            GenSpec gen;
+            gen.rows = 9;
+            gen.vocab = variant < 2 ? 1003 : (bf16 ? 16411 : 8203);
+            gen.bf16_values = bf16;
+            const Problem p = make_problem(gen, reweigh_ce_options_default(), 5300 + variant);
+            const Reference ref = reference(p, false);
+            PolicyCase c = make_case(p, ref, REWEIGH_POLICY_LOSS_CLIPPED, REWEIGH_POLICY_LEVEL_TOKEN, true, true,
+                                     5400 + variant);
+            for (size_t r = 0; r < c.beta.size(); r += 2) c.beta[r] = 0.0f;
+            const PolicyRef want = policy_reference(p, ref, c);
+            const std::vector<double> tol = policy_tolerance(p, ref, want, c, bf16);
+            Layout layout;
+            layout.logits_dtype = bf16 ? REWEIGH_DTYPE_BF16 : REWEIGH_DTYPE_F32;
+            const std::string tag = isa + " variant " + std::to_string(variant);
+            Buffers separate(p, layout);
+            Grad g(layout.logits_dtype, p.rows, p.vocab, 0);
+            PolicyOut out(p.rows);
+            ASSERT_EQ(call(separate, p, c, out, g.view), REWEIGH_STATUS_OK) << tag << ": " << reweigh_last_error();
+            Buffers in(p, layout);
+            PolicyOut out_in(p.rows);
+            ASSERT_EQ(call(in, p, c, out_in, {in.logits_mut(), in.stride}), REWEIGH_STATUS_OK) << tag;
+            EXPECT_TRUE(bit_equal(tag + " separate vs in place", read_grad(g), read_in_place(in, p.rows, p.vocab)));
+            EXPECT_TRUE(all_close(tag + " grad", read_grad(g), want.grad, tol));
+            ++checked;
+        }
+    }
+    EXPECT_GT(checked, 0);
+}
+
 /* The reference gradient is the derivative of the reference objective (CLIPPED + KL + entropy; DFT's
  * stop-gradient has no such check). Central differences in float64, every 7th logit. */
 TEST(CePolicy, ReferenceMatchesFiniteDifferences) {

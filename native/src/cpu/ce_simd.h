@@ -808,15 +808,23 @@ struct SimdRowKernels {
         return carry != nullptr && carry->defer_grad;
     }
 
+    /*
+     * Where fused_row_by keeps this row's e in a scratch of 2 * vocab floats: the second half,
+     * or the first while a pending gradient reads its e from the second (the first half holds
+     * pass 0's copy only with a softcap, which never defers).
+     */
+    static float* fused_e_buf(float* scratch, int32_t dtype, int64_t vocab, const reweigh::RowParams& p,
+                              const reweigh::cpu::RowHints& hints) {
+        const reweigh::cpu::RowCarry* carry = raw_carry(hints, p);
+        return defers(carry, dtype) && carry->pending.g != nullptr && carry->pending.e == scratch + vocab
+                   ? scratch
+                   : scratch + vocab;
+    }
+
     static reweigh::RowResult forward_backward_row(const void* z, int32_t dtype, int64_t vocab, int64_t y,
                                                    const reweigh::RowParams& p, float k, void* g, float* scratch,
                                                    const reweigh::cpu::RowHints& hints) {
-        // A pending gradient reads its e from one half of scratch; this row's e goes to the other
-        // (the first half holds pass 0's copy only with a softcap, which never defers).
-        const reweigh::cpu::RowCarry* carry = raw_carry(hints, p);
-        float* e_buf = defers(carry, dtype) && carry->pending.g != nullptr && carry->pending.e == scratch + vocab
-                           ? scratch
-                           : scratch + vocab;
+        float* e_buf = fused_e_buf(scratch, dtype, vocab, p, hints);
         return with_source(z, dtype, vocab, p, scratch, [&](const auto& zp) {
             return fused_row(zp, z, dtype, vocab, y, p, k, g, e_buf, hints);
         });
