@@ -259,7 +259,8 @@ struct TokenSimd {
         const reweigh::RowResult r = K::with_source(z, dtype, vocab, p, scratch, [&](const auto& zp) {
             float sum_zp = 0.0f;
             const reweigh::SoftmaxState st =
-                K::softmax_row(zp, vocab, false, e_buf, &sum_zp, hints.next_z, K::elem_bytes(dtype));
+                K::softmax_row(zp, vocab, false, e_buf, &sum_zp, hints.next_z, K::elem_bytes(dtype),
+                               K::raw_carry(hints, p));
             inv_d = 1.0f / st.d;
             return reweigh::row_finish(st, zp_y, sum_zp, vocab, p);
         });
