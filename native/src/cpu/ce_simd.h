@@ -62,12 +62,14 @@
  * softcap takes no carry.
  *
  * [Note: the gradient under the next row's exp] The fused kernel's pass 3
- * (g = a e / d - b, streamed) is memory work with almost no arithmetic, and
- * ran alone after pass 2. When the driver sets RowCarry.defer_grad (the CE
- * driver does, per thread and chunk), a row leaves its gradient pending in
- * the carry (PendingGrad: g, its e, a, b, the target element) and returns;
- * the next row's pass 2 writes it, one 64-byte line of g per iteration
- * (PendingWriter), next to its exp and the next-next row's loads, then
+ * (g = a e / d - b, streamed) is memory work with almost no arithmetic: run
+ * after pass 2, nothing overlaps it. When the driver sets
+ * RowCarry.defer_grad (the CE and policy drivers do, per thread and chunk),
+ * a row leaves its gradient pending in the carry (PendingGrad: g, its e, a,
+ * b, the target element) and returns; the next row's pass 2 writes it, one
+ * 64-byte line of g per iteration (every second one for bf16 on AVX2, whose
+ * pair is half a line; PendingWriter), next to its exp and the next-next
+ * row's loads, then
  * finishes what is left. The two rows' e alternate between the halves of
  * scratch (unused by pass 0 without a softcap). The last row's gradient is
  * written by finish_rows(carry) at the end of the chunk. Every element is
