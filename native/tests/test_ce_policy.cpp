@@ -351,6 +351,68 @@ TEST(CePolicy, StreamedEntropyGradientEqualsInPlace) {
     EXPECT_GT(checked, 0);
 }
 
+/*
+ * Rows without the entropy term (beta_r = 0) run the fused row with the
+ * driver's RowCarry: the next row's pass 1 under their exp, their gradient
+ * written under the next row's exp pass or at the chunk's end (ce_simd.h
+ * [Note: the gradient under the next row's exp]). Rows with the term use the
+ * same scratch, so a gradient left pending must be written before them.
+ * Entropy weights alternate zero and non-zero over 9 rows (an ignored one
+ * among them), one chunk: separate (streamed at these vocabularies) and in
+ * place must agree bit for bit, and both with the float64 reference; with
+ * unit logit scale, every row's logp and entropy (the carried pass 1
+ * included) must equal reweigh_ce_forward's bit for bit (test_ce_row_carry
+ * ties those to each row run alone). With logit scale 1.3 the policy's logp
+ * and reweigh_ce_forward's differ in the last bit on fp32 rows with or
+ * without the carry, so the scaled variants check the gradient only.
+ */
+TEST(CePolicy, RowsWithAndWithoutEntropyTermInOneChunk) {
+    IsaGuard guard;
+    int checked = 0;
+    for (const std::string& isa : all_isas()) {
+        if (!select_isa(isa)) continue;
+        for (int variant = 0; variant < 4; ++variant) {
+            const bool bf16 = variant % 2 == 1;
+            GenSpec gen;
+            gen.rows = 9;
+            gen.vocab = variant < 2 ? 1003 : (bf16 ? 16411 : 8203);
+            gen.bf16_values = bf16;
+            reweigh_ce_options_t o = reweigh_ce_options_default();
+            if (variant >= 2) o.logit_scale = 1.3f;  // the scaled source, in both passes
+            const Problem p = make_problem(gen, o, 5300 + variant);
+            const Reference ref = reference(p, false);
+            PolicyCase c = make_case(p, ref, REWEIGH_POLICY_LOSS_CLIPPED, REWEIGH_POLICY_LEVEL_TOKEN, true, true,
+                                     5400 + variant);
+            for (size_t r = 0; r < c.beta.size(); r += 2) c.beta[r] = 0.0f;
+            const PolicyRef want = policy_reference(p, ref, c);
+            const std::vector<double> tol = policy_tolerance(p, ref, want, c, bf16);
+            Layout layout;
+            layout.logits_dtype = bf16 ? REWEIGH_DTYPE_BF16 : REWEIGH_DTYPE_F32;
+            const std::string tag = isa + " variant " + std::to_string(variant);
+            Buffers separate(p, layout);
+            Grad g(layout.logits_dtype, p.rows, p.vocab, 0);
+            PolicyOut out(p.rows);
+            ASSERT_EQ(call(separate, p, c, out, g.view), REWEIGH_STATUS_OK) << tag << ": " << reweigh_last_error();
+            Buffers in(p, layout);
+            PolicyOut out_in(p.rows);
+            ASSERT_EQ(call(in, p, c, out_in, {in.logits_mut(), in.stride}), REWEIGH_STATUS_OK) << tag;
+            EXPECT_TRUE(bit_equal(tag + " separate vs in place", read_grad(g), read_in_place(in, p.rows, p.vocab)));
+            EXPECT_TRUE(all_close(tag + " grad", read_grad(g), want.grad, tol));
+            Stats st(p.samples(), p.rows);
+            ASSERT_EQ(reweigh_ce_forward(&separate.batch, &p.options, &st.view), REWEIGH_STATUS_OK) << tag;
+            for (int64_t r = 0; r < p.rows && o.logit_scale == 1.0f; ++r) {
+                if (p.targets[static_cast<size_t>(r)] == p.options.ignore_index) continue;
+                const size_t i = static_cast<size_t>(r);
+                EXPECT_TRUE(bit_equal(tag + " row " + std::to_string(r) + " (logp, entropy) vs forward",
+                                      std::vector<float>{out.logp[i], out.entropy[i]},
+                                      std::vector<float>{st.row_logp[i], st.row_entropy[i]}));
+            }
+            ++checked;
+        }
+    }
+    EXPECT_GT(checked, 0);
+}
+
 /* The reference gradient is the derivative of the reference objective (CLIPPED + KL + entropy; DFT's
  * stop-gradient has no such check). Central differences in float64, every 7th logit. */
 TEST(CePolicy, ReferenceMatchesFiniteDifferences) {

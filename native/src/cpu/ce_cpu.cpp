@@ -88,6 +88,7 @@ void run_rows(void* ctx, int64_t begin, int64_t end) {
         }
     }
     RowCarry carry;  // the next row's first pass, for this chunk's rows (same dtype, vocab, params)
+    carry.defer_grad = job.mode == Mode::ForwardBackward;  // finish_rows below
     for (int64_t r = begin; r < end; ++r) {
         const int32_t y = job.targets[r];
         const void* z = static_cast<const char*>(b.logits) + static_cast<size_t>(r * b.logits_row_stride) * esize;
@@ -126,6 +127,7 @@ void run_rows(void* ctx, int64_t begin, int64_t end) {
         job.entropy[r] = res.entropy;
         job.loss[r] = res.loss;
     }
+    finish_rows(carry);  // the chunk's last gradient ([Note: the gradient under the next row's exp], ce_simd.h)
 }
 
 /* ---- optional finite-logits scan (options.check_finite) ---- */

@@ -22,6 +22,26 @@ namespace reweigh {
 namespace cpu {
 
 /*
+ * A fused row's gradient not yet written ([Note: the gradient under the next
+ * row's exp] in ce_simd.h): g = a e - b over e (memory order, the row's exp
+ * pass), then the target element gy. g NULL: nothing pending.
+ */
+struct PendingGrad {
+    void* g = nullptr;
+    const float* e = nullptr;
+    int32_t dtype = 0;
+    int64_t vocab = 0;
+    int64_t y = 0;
+    float a = 0.0f;
+    float b = 0.0f;
+    float gy = 0.0f;
+    bool stream = false;
+    bool nan_free = false;
+    /* Writes the whole gradient and clears g (the kernel variant's own writer). */
+    void (*flush)(PendingGrad&) = nullptr;
+};
+
+/*
  * The first pass (max, and sum for label smoothing) of the row a thread
  * handles next, computed by the SIMD kernels while they run the exp over the
  * current row ([Note: reading the next row under the exp] in ce_simd.h). z is
@@ -32,7 +52,19 @@ struct RowCarry {
     const void* z = nullptr;
     float m = 0.0f;
     float sum = 0.0f;
+    /*
+     * Set by a driver that calls finish_rows(carry) after its last row: the
+     * fused kernel may then leave a row's gradient pending and write it inside
+     * the next row's exp pass.
+     */
+    bool defer_grad = false;
+    PendingGrad pending;
 };
+
+/* Writes the gradient a fused row left pending; call once the run's last row has returned. */
+inline void finish_rows(RowCarry& carry) {
+    if (carry.pending.g != nullptr) carry.pending.flush(carry.pending);
+}
 
 /*
  * Memory hints from the driver: performance only, results never depend on them
@@ -45,7 +77,10 @@ struct RowCarry {
  *           call with the same dtype, vocab and RowParams: the kernels then
  *           run next_z's first pass inside the current row's exp pass and
  *           store it there, and take a row's first pass from it when carry->z
- *           is that row.
+ *           is that row. With carry->defer_grad set, forward_backward_row may
+ *           return with its gradient pending in the carry, written during the
+ *           next row's call or by finish_rows(*carry), which the driver calls
+ *           after its last row.
  */
 struct RowHints {
     const void* next_z;

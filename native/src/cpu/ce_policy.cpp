@@ -92,6 +92,10 @@ void policy_rows(void* ctx, int64_t begin, int64_t end) {
         job.out_of_memory.store(true);
         return;
     }
+    // The next row's first pass and this row's pending gradient ([Note: the gradient under the
+    // next row's exp], ce_simd.h), for this chunk's rows (same dtype, vocab, params).
+    RowCarry carry;
+    carry.defer_grad = true;  // finish_rows below
     for (int64_t r = begin; r < end; ++r) {
         void* g = static_cast<char*>(job.grad) + static_cast<size_t>(r * job.grad_stride) * esize;
         const int32_t y = job.targets[r];
@@ -103,7 +107,8 @@ void policy_rows(void* ctx, int64_t begin, int64_t end) {
             continue;
         }
         const void* z = static_cast<const char*>(b.logits) + static_cast<size_t>(r * b.logits_row_stride) * esize;
-        const RowHints hints = chunk_row_hints(z, r, end, b.logits_row_stride, esize);
+        RowHints hints = chunk_row_hints(z, r, end, b.logits_row_stride, esize);
+        hints.carry = &carry;
         const RowCoefficient c{policy_coefficient, &job, r};
         const float kb = job.entropy_weights != nullptr ? job.grad_scale * job.entropy_weights[r] : 0.0f;
         if (job.coefficient_row != nullptr) {
@@ -119,6 +124,7 @@ void policy_rows(void* ctx, int64_t begin, int64_t end) {
         h.entropy = stats.entropy;
         job.token_row(z, b.logits_dtype, b.vocab, y, job.params, e, h, g, hints);
     }
+    finish_rows(carry);
 }
 
 /* n_r for every row (policy_row_scale), from the validated labels. */

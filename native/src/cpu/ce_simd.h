@@ -61,6 +61,24 @@
  * test_ce_row_carry.cpp); pass 0's softcapped copy is no raw row, so a
  * softcap takes no carry.
  *
+ * [Note: the gradient under the next row's exp] The fused kernel's pass 3
+ * (g = a e / d - b, streamed) is memory work with almost no arithmetic: run
+ * after pass 2, nothing overlaps it. When the driver sets
+ * RowCarry.defer_grad (the CE and policy drivers do, per thread and chunk),
+ * a row leaves its gradient pending in the carry (PendingGrad: g, its e, a,
+ * b, the target element) and returns; the next row's pass 2 writes it, one
+ * 64-byte line of g per iteration (every second one for bf16 on AVX2, whose
+ * pair is half a line; PendingWriter), next to its exp and the next-next
+ * row's loads, then
+ * finishes what is left. The two rows' e alternate between the halves of
+ * scratch (unused by pass 0 without a softcap). The last row's gradient is
+ * written by finish_rows(carry) at the end of the chunk. Every element is
+ * the same lane function of e as in pass 3 (store order and streaming never
+ * change a value), so the bits equal the undeferred kernel's (native/tests/
+ * test_ce_row_carry.cpp). In place, the pending row's g is its own logits,
+ * which the next row's call never reads. Only where pass 2 carries the next
+ * row (defers()); a softcap, which recomputes p from z', never defers.
+ *
  * [Note: exp underflow] The vector exp (simd_exp.h) returns exactly 0 below
  * x = -86.2968 (true value < 3.4e-38, no subnormals); the scalar reference
  * keeps subnormals. The difference is below 3.4e-38 per element, far under any
@@ -388,6 +406,15 @@ struct SimdRowKernels {
     static reweigh::SoftmaxState softmax_row(const Src& zp, int64_t vocab, bool want_sum, float* e_out,
                                              float* sum_out, const void* next_z, int64_t next_es,
                                              reweigh::cpu::RowCarry* carry = nullptr) {
+        NoNextRow none;
+        return softmax_row_with(zp, vocab, want_sum, e_out, sum_out, next_z, next_es, carry, none);
+    }
+
+    /* softmax_row whose exp pass also runs extra.pair(v) each iteration (a PendingWriter or nothing). */
+    template <class Src, class Extra>
+    static reweigh::SoftmaxState softmax_row_with(const Src& zp, int64_t vocab, bool want_sum, float* e_out,
+                                                  float* sum_out, const void* next_z, int64_t next_es,
+                                                  reweigh::cpu::RowCarry* carry, Extra& extra) {
         // See [Note: prefetching the next row]: at most one line per iteration of passes 1 and 2.
         const bool split = 2 * W * next_es > 64;
         if (split) carry = nullptr;  // [Note: reading the next row under the exp]: one line per iteration
@@ -420,17 +447,19 @@ struct SimdRowKernels {
             }
             return st;
         }
+        NoNextRow none;
         if (carry == nullptr) {
-            NoNextRow none;
-            return exp_pass(zp, vocab, m, e_out, pf, split, next_es, none);
+            Both<NoNextRow, Extra> hooks{none, extra};
+            return exp_pass(zp, vocab, m, e_out, pf, split, next_es, hooks);
         }
         if (next_z == nullptr) {
             carry->z = nullptr;
-            NoNextRow none;
-            return exp_pass(zp, vocab, m, e_out, nullptr, false, next_es, none);
+            Both<NoNextRow, Extra> hooks{none, extra};
+            return exp_pass(zp, vocab, m, e_out, nullptr, false, next_es, hooks);
         }
         NextRow<Src> next{zp.at_row(next_z), want_sum, MaxSum{}, static_cast<const char*>(next_z), next_es};
-        st = exp_pass(zp, vocab, m, e_out, nullptr, false, next_es, next);
+        Both<NextRow<Src>, Extra> hooks{next, extra};
+        st = exp_pass(zp, vocab, m, e_out, nullptr, false, next_es, hooks);
         next.acc.finish(next.src, vocab - vocab % W, vocab, want_sum, &carry->m, &carry->sum);
         carry->z = next_z;
         return st;
@@ -453,6 +482,21 @@ struct SimdRowKernels {
             acc.pair(src.load(v), src.load(v + W), want_sum);
         }
         REWEIGH_SIMD_INLINE void one(int64_t v) { acc.one(src.load(v), want_sum); }
+    };
+
+    /* Two hooks of pass 2 on the same offsets. */
+    template <class A, class B>
+    struct Both {
+        A& a;
+        B& b;
+        REWEIGH_SIMD_INLINE void pair(int64_t v) {
+            a.pair(v);
+            b.pair(v);
+        }
+        REWEIGH_SIMD_INLINE void one(int64_t v) {
+            a.one(v);
+            b.one(v);
+        }
     };
 
     /* Pass 2: e = exp(z' - m), d = sum e, s = sum e (z' - m); next runs beside it on the same offsets. */
@@ -560,6 +604,100 @@ struct SimdRowKernels {
     }
 
     /*
+     * Writes a pending fused-row gradient g = a e - b (kSub; a e when b = 0)
+     * the way fused_row's pass 3 does (write_row over e in memory order), so
+     * the bits are the same: the constructor writes the pairs before g's first
+     * 64-byte line when streaming, each pair(v) call one line's worth of pairs
+     * (streamed, or ordinary stores in place), finish() everything left, the
+     * target element and the fence. See [Note: the gradient under the next
+     * row's exp].
+     */
+    template <bool kNaN, bool kSub, bool kBf16>
+    struct PendingWriter {
+        /* Pairs per 64-byte line of g (an fp32 pair fills one or two). */
+        static constexpr int kU = kBf16 ? kBf16PairsPerLine : 1;
+        reweigh::cpu::PendingGrad& pg;
+        R va, vb;
+        int64_t vend1, vend2, u = 0;
+        bool stream;
+
+        explicit PendingWriter(reweigh::cpu::PendingGrad& g)
+            : pg(g), va(V::set1(g.a)), vb(V::set1(g.b)), vend1(g.vocab - g.vocab % W),
+              vend2(vend1 / (2 * W) * (2 * W)), stream(g.stream) {
+            const int64_t es = elem_bytes(pg.dtype);
+            const uintptr_t misalign = reinterpret_cast<uintptr_t>(pg.g) % 64;
+            if (stream && misalign != 0) {  // as write_grad from h = 0
+                if (vend2 < 64 / es + 2 * (2 * W)) {
+                    stream = false;
+                } else {
+                    const int64_t first = static_cast<int64_t>((64 - misalign) / static_cast<uintptr_t>(es));
+                    for (; u < first; u += 2 * W) store_pair<false, kNaN>(pg.g, pg.dtype, u, at(u), false);
+                    u = first;
+                }
+            }
+        }
+        REWEIGH_SIMD_INLINE R f(R x) const { return kSub ? V::sub(V::mul(va, x), vb) : V::mul(va, x); }
+        REWEIGH_SIMD_INLINE Pair at(int64_t v) const {
+            const Pair x = F32Src{pg.e}.load2(v);
+            return Pair{f(x.a), f(x.b)};
+        }
+        REWEIGH_SIMD_INLINE void pair(int64_t v) {
+            // kU pairs every kU-th iteration: the line's stores back to back, at the exp's pace.
+            if (v % (kU * 2 * W) != 0 || u + kU * 2 * W > vend2) return;
+            Pair r[kU];
+            for (int i = 0; i < kU; ++i) r[i] = at(u + i * 2 * W);
+            for (int i = 0; i < kU; ++i) store_pair<false, kNaN>(pg.g, pg.dtype, u + i * 2 * W, r[i], stream);
+            u += kU * 2 * W;
+        }
+        REWEIGH_SIMD_INLINE void one(int64_t) {}
+        void finish() {
+            void* g = pg.g;
+            const int32_t dtype = pg.dtype;
+            write_grad<false, kNaN>(g, dtype, u, vend2, stream, [&](int64_t v) REWEIGH_SIMD_LAMBDA { return at(v); });
+            const F32Src e{pg.e};
+            int64_t v = vend2;
+            for (; v + W <= vend1; v += W) store_grad(g, dtype, v, f(e.load(v)));
+            if (v < vend1) store_grad(g, dtype, vend1 - W, f(e.load(vend1 - W)));
+            for (v = vend1; v < pg.vocab; ++v) store_grad_scalar(g, dtype, v, pg.a * pg.e[v] - pg.b);
+            store_grad_scalar(g, dtype, pg.y, pg.gy);
+            if (stream) V::fence();
+            pg.g = nullptr;
+        }
+    };
+
+    /* Calls fn(writer) with the PendingWriter instance pg needs. */
+    template <class Fn>
+    static void with_writer(reweigh::cpu::PendingGrad& pg, Fn&& fn) {
+        if (pg.dtype == REWEIGH_DTYPE_F32) {
+            with_writer_of<false>(pg, fn);
+        } else {
+            with_writer_of<true>(pg, fn);
+        }
+    }
+    template <bool kBf16, class Fn>
+    static void with_writer_of(reweigh::cpu::PendingGrad& pg, Fn& fn) {
+        if (pg.nan_free) {
+            if (pg.b == 0.0f) {
+                PendingWriter<false, false, kBf16> w(pg);
+                fn(w);
+            } else {
+                PendingWriter<false, true, kBf16> w(pg);
+                fn(w);
+            }
+        } else if (pg.b == 0.0f) {
+            PendingWriter<true, false, kBf16> w(pg);
+            fn(w);
+        } else {
+            PendingWriter<true, true, kBf16> w(pg);
+            fn(w);
+        }
+    }
+
+    static void flush_pending(reweigh::cpu::PendingGrad& pg) {
+        with_writer(pg, [](auto& w) { w.finish(); });
+    }
+
+    /*
      * g = (a exp(z' - lse) - b) dz'/dz over src: the raw logits (raw, the
      * backward) or z' itself (the fused kernel's softcapped copy). With b = 0, scale = 1 and no softcap the
      * subtraction and the multiply are exact identities, so they are skipped.
@@ -613,8 +751,19 @@ struct SimdRowKernels {
         const bool softcap = p.softcap > 0.0f;
         const float zp_y = zp.at(y);  // read before g (possibly == z) is written
         float sum_zp = 0.0f;
-        const reweigh::SoftmaxState st = softmax_row(zp, vocab, p.eps > 0.0f, softcap ? nullptr : e_buf, &sum_zp,
-                                                     hints.next_z, elem_bytes(dtype), raw_carry(hints, p));
+        reweigh::cpu::RowCarry* carry = raw_carry(hints, p);
+        const bool defer = defers(carry, dtype);
+        if (!defer && hints.carry != nullptr) reweigh::cpu::finish_rows(*hints.carry);
+        reweigh::SoftmaxState st;
+        if (defer && carry->pending.g != nullptr) {
+            with_writer(carry->pending, [&](auto& w) {
+                st = softmax_row_with(zp, vocab, p.eps > 0.0f, e_buf, &sum_zp, hints.next_z, elem_bytes(dtype), carry, w);
+                w.finish();
+            });
+        } else {
+            st = softmax_row(zp, vocab, p.eps > 0.0f, softcap ? nullptr : e_buf, &sum_zp, hints.next_z,
+                             elem_bytes(dtype), carry);
+        }
         const reweigh::RowResult r = reweigh::row_finish(st, zp_y, sum_zp, vocab, p);
         const reweigh::GradEpilogue ep = reweigh::grad_epilogue(r.lse, k_of(r), vocab, p);
         const bool stream = streams(z, g, dtype, vocab);
@@ -632,6 +781,12 @@ struct SimdRowKernels {
         auto fs = [&](int64_t v) { return a * e_buf[v] - b; };
         // [Note: bf16 gradients without NaN]
         const bool nan_free = isfinite(st.d) && isfinite(a) && isfinite(b);
+        if (defer) {  // [Note: the gradient under the next row's exp]
+            carry->pending = reweigh::cpu::PendingGrad{g, e_buf, dtype, vocab, y, a, b,
+                                                       reweigh::grad_element(ep, zp_y, true, p), stream, nan_free,
+                                                       &flush_pending};
+            return r;
+        }
         if (b == 0.0f) {
             auto f = [&](R x) REWEIGH_SIMD_LAMBDA { return V::mul(va, x); };
             if (nan_free) write_row<false, false>(g, dtype, vocab, stream, e, nullptr, f, fs);
@@ -646,11 +801,34 @@ struct SimdRowKernels {
         return r;
     }
 
+    /*
+     * Whether a fused row over the raw logits with this carry (raw_carry) leaves its gradient
+     * pending: the driver asked for it, and pass 2 reads the next row (one line per iteration).
+     */
+    static bool defers(const reweigh::cpu::RowCarry* carry, int32_t dtype) {
+        (void)dtype;
+        return carry != nullptr && carry->defer_grad;
+    }
+
+    /*
+     * Where fused_row_by keeps this row's e in a scratch of 2 * vocab floats: the second half,
+     * or the first while a pending gradient reads its e from the second (the first half holds
+     * pass 0's copy only with a softcap, which never defers).
+     */
+    static float* fused_e_buf(float* scratch, int32_t dtype, int64_t vocab, const reweigh::RowParams& p,
+                              const reweigh::cpu::RowHints& hints) {
+        const reweigh::cpu::RowCarry* carry = raw_carry(hints, p);
+        return defers(carry, dtype) && carry->pending.g != nullptr && carry->pending.e == scratch + vocab
+                   ? scratch
+                   : scratch + vocab;
+    }
+
     static reweigh::RowResult forward_backward_row(const void* z, int32_t dtype, int64_t vocab, int64_t y,
                                                    const reweigh::RowParams& p, float k, void* g, float* scratch,
                                                    const reweigh::cpu::RowHints& hints) {
+        float* e_buf = fused_e_buf(scratch, dtype, vocab, p, hints);
         return with_source(z, dtype, vocab, p, scratch, [&](const auto& zp) {
-            return fused_row(zp, z, dtype, vocab, y, p, k, g, scratch + vocab, hints);
+            return fused_row(zp, z, dtype, vocab, y, p, k, g, e_buf, hints);
         });
     }
 

@@ -28,7 +28,10 @@
  * coefficient_row is the one-pass policy step's row (include ce_simd.h
  * first): the row coefficient is computed from the row's statistics between
  * pass 2 and the gradient pass. Without an entropy term it is ce_simd.h's
- * fused row (SimdRowKernels<V>::fused_row_by), as forwardBackward; with one,
+ * fused row (SimdRowKernels<V>::fused_row_by), as forwardBackward, and
+ * takes the driver's RowCarry the same way (the next row's pass 1 under this
+ * row's exp, this row's gradient written under the next row's: ce_simd.h
+ * [Note: the gradient under the next row's exp]); with one,
  * passes 1 and 2 keep the exponentials and the lanes above take p = e / d
  * from them (EntropyLanes), so the gradient pass reads the row from
  * cache, computes no second exp and streams a separate gradient as the
@@ -230,12 +233,15 @@ struct TokenSimd {
                                               float kb, void* g, float* scratch, const reweigh::cpu::RowHints& hints) {
         using K = SimdRowKernels<V>;
         if (kb == 0.0f) {
+            float* e_buf = K::fused_e_buf(scratch, dtype, vocab, p, hints);
             return K::with_source(z, dtype, vocab, p, scratch, [&](const auto& zp) {
                 return K::fused_row_by(zp, z, dtype, vocab, y, p,
                                        [&](const reweigh::RowResult& r) { return c.of(c.ctx, c.row, r); }, g,
-                                       scratch + vocab, hints);
+                                       e_buf, hints);
             });
         }
+        // The rows below use scratch and take no carry: a gradient pending in it is written first.
+        if (hints.carry != nullptr) reweigh::cpu::finish_rows(*hints.carry);
         const float zp_y = reweigh::transform_logit(reweigh::load_logit(z, dtype, y), p);  // before g (maybe z) is written
         if (p.softcap > 0.0f) {
             // The forward row leaves pass 0's fp32 z' in scratch; the gradient lanes read it, so one
@@ -253,7 +259,8 @@ struct TokenSimd {
         const reweigh::RowResult r = K::with_source(z, dtype, vocab, p, scratch, [&](const auto& zp) {
             float sum_zp = 0.0f;
             const reweigh::SoftmaxState st =
-                K::softmax_row(zp, vocab, false, e_buf, &sum_zp, hints.next_z, K::elem_bytes(dtype));
+                K::softmax_row(zp, vocab, false, e_buf, &sum_zp, hints.next_z, K::elem_bytes(dtype),
+                               K::raw_carry(hints, p));
             inv_d = 1.0f / st.d;
             return reweigh::row_finish(st, zp_y, sum_zp, vocab, p);
         });
