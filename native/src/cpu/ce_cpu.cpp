@@ -92,12 +92,7 @@ void run_rows(void* ctx, int64_t begin, int64_t end) {
     for (int64_t r = begin; r < end; ++r) {
         const int32_t y = job.targets[r];
         const void* z = static_cast<const char*>(b.logits) + static_cast<size_t>(r * b.logits_row_stride) * esize;
-        // The next row of this chunk is the next one this thread reads (reading an ignored
-        // row's logits is harmless: they lie inside the batch, and nothing uses the result).
-        const RowHints hints{r + 1 < end
-                                 ? static_cast<const char*>(z) + static_cast<size_t>(b.logits_row_stride) * esize
-                                 : nullptr,
-                             &carry};
+        const RowHints hints = chunk_row_hints(z, r, end, b.logits_row_stride, esize, &carry);
         if (y == kIgnoredRow) {
             if (job.mode != Mode::Backward) {
                 job.lse[r] = job.logp[r] = job.entropy[r] = job.loss[r] = 0.0f;

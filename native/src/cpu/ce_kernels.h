@@ -87,6 +87,18 @@ struct RowHints {
     RowCarry* carry = nullptr;
 };
 
+/*
+ * The hints of the row at z, row r of the chunk [begin, end) a thread runs:
+ * the chunk's next row is the next one this thread reads (reading an ignored
+ * row's logits is harmless: they lie inside the batch, and nothing uses the
+ * result).
+ */
+static inline RowHints chunk_row_hints(const void* z, int64_t r, int64_t end, int64_t row_stride, size_t esize,
+                                       RowCarry* carry = nullptr) {
+    return RowHints{r + 1 < end ? static_cast<const char*>(z) + static_cast<size_t>(row_stride) * esize : nullptr,
+                    carry};
+}
+
 struct CeRowKernels {
     const char* isa;
 

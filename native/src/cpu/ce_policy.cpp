@@ -107,8 +107,7 @@ void policy_rows(void* ctx, int64_t begin, int64_t end) {
             continue;
         }
         const void* z = static_cast<const char*>(b.logits) + static_cast<size_t>(r * b.logits_row_stride) * esize;
-        RowHints hints = chunk_row_hints(z, r, end, b.logits_row_stride, esize);
-        hints.carry = &carry;
+        const RowHints hints = chunk_row_hints(z, r, end, b.logits_row_stride, esize, &carry);
         const RowCoefficient c{policy_coefficient, &job, r};
         const float kb = job.entropy_weights != nullptr ? job.grad_scale * job.entropy_weights[r] : 0.0f;
         if (job.coefficient_row != nullptr) {

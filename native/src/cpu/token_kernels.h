@@ -15,15 +15,6 @@
 namespace reweigh {
 namespace cpu {
 
-/*
- * The hints of the row at z, row r of the chunk [begin, end) a thread runs:
- * the chunk's next row is the next one this thread reads (ignored rows are
- * never read, but prefetching one is harmless), as in ce_cpu.cpp.
- */
-static inline RowHints chunk_row_hints(const void* z, int64_t r, int64_t end, int64_t row_stride, size_t esize) {
-    return RowHints{r + 1 < end ? static_cast<const char*>(z) + static_cast<size_t>(row_stride) * esize : nullptr};
-}
-
 /* Gradient of one counted row (target y) into g, which may be z itself; hints as ce_kernels.h's. */
 typedef void (*TokenRowFn)(const void* z, int32_t dtype, int64_t vocab, int64_t y, const RowParams& p,
                            const GradEpilogue& e, const EntropyEpilogue& h, void* g, const RowHints& hints);
