@@ -85,6 +85,18 @@
  * tolerance, and it makes -inf logits give e = 0 without a NaN from
  * (-inf) - (-inf).
  *
+ * [Note: the clamp in s] s = sum e max(kMinDelta, z' - m) clamps only so a
+ * -inf logit adds 0 * kMinDelta = -0 instead of 0 * (-inf) = NaN. Below
+ * kMinArg (-86.3) the vector exp is exactly 0, so for every finite z' - m
+ * e (z' - m) and e max(kMinDelta, z' - m) are the same number (-0 below
+ * kMinDelta), and a NaN z' - m passes max unchanged (max returns its second
+ * operand on a NaN). Pass 2's vector loops therefore sum e (z' - m) without
+ * the max, one instruction per vector less; a row whose s comes out NaN (a
+ * -inf logit, or a NaN or +inf one, which make d NaN as well) sums s again
+ * with the clamp, in the same order, so every row's s has the bits of the
+ * clamped sum (native/tests/test_ce_masked_logits.cpp). Rows with -inf
+ * logits pay a second exp pass.
+ *
  * [Note: row sources] A source is the row as passes 1 and 2 see it: load(v)
  * gives W transformed logits z' as fp32 lanes, at(v) one of them as a float,
  * with the same arithmetic (bf16 widening is exact; the scale is one multiply
@@ -163,7 +175,7 @@ struct SimdRowKernels {
     using R = typename V::R;
     static constexpr int64_t W = V::W;
 
-    /* Smallest delta fed to e * delta: keeps 0 * (-inf) out of s. */
+    /* Smallest delta fed to e * delta: keeps 0 * (-inf) out of s ([Note: the clamp in s]). */
     static constexpr float kMinDelta = -100.0f;
 
     /* How far ahead of its loads pass 2 prefetches the next row it reads ([Note: reading the next row under the exp]). */
@@ -499,12 +511,16 @@ struct SimdRowKernels {
         }
     };
 
-    /* Pass 2: e = exp(z' - m), d = sum e, s = sum e (z' - m); next runs beside it on the same offsets. */
-    template <class Src, class Next>
+    /*
+     * Pass 2: e = exp(z' - m), d = sum e, s = sum e (z' - m); next runs beside it on the same offsets.
+     * kClamp: s sums e max(kMinDelta, z' - m) in the vector loops too ([Note: the clamp in s]).
+     */
+    template <class Src, class Next, bool kClamp = false>
     REWEIGH_SIMD_INLINE static reweigh::SoftmaxState exp_pass(const Src& zp, int64_t vocab, float m, float* e_out,
                                                                const char* pf, bool split, int64_t next_es,
                                                                Next& next) {
         R vm = V::set1(m), vmin = V::set1(kMinDelta);
+        const auto delta = [&](R x) REWEIGH_SIMD_LAMBDA { return kClamp ? V::max(vmin, x) : x; };
         R d0 = V::zero(), d1 = V::zero(), q0 = V::zero(), q1 = V::zero();
         int64_t v = 0;
         for (; v + 2 * W <= vocab; v += 2 * W) {
@@ -514,8 +530,8 @@ struct SimdRowKernels {
             R e0 = V::exp_nonpos(x0), e1 = V::exp_nonpos(x1);
             d0 = V::add(d0, e0);
             d1 = V::add(d1, e1);
-            q0 = V::fmadd(e0, V::max(vmin, x0), q0);
-            q1 = V::fmadd(e1, V::max(vmin, x1), q1);
+            q0 = V::fmadd(e0, delta(x0), q0);
+            q1 = V::fmadd(e1, delta(x1), q1);
             if (e_out) {
                 V::store(e_out + v, e0);
                 V::store(e_out + v + W, e1);
@@ -526,7 +542,7 @@ struct SimdRowKernels {
             R x0 = V::sub(zp.load(v), vm);
             R e0 = V::exp_nonpos(x0);
             d0 = V::add(d0, e0);
-            q0 = V::fmadd(e0, V::max(vmin, x0), q0);
+            q0 = V::fmadd(e0, delta(x0), q0);
             if (e_out) V::store(e_out + v, e0);
         }
         float d = V::reduce_add(V::add(d0, d1));
@@ -537,6 +553,10 @@ struct SimdRowKernels {
             d += e;
             s += e * (x < kMinDelta ? kMinDelta : x);
             if (e_out) e_out[v] = e;
+        }
+        if (!kClamp && isnan(s)) {  // a -inf (or NaN) z': s as the clamped sum makes it
+            NoNextRow none;
+            s = exp_pass<Src, NoNextRow, true>(zp, vocab, m, nullptr, nullptr, false, next_es, none).s;
         }
         reweigh::SoftmaxState st;
         st.m = m;
