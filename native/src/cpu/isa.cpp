@@ -37,7 +37,8 @@ Features detect() {
     const bool os_zmm = (xcr0 & 0xe6) == 0xe6;   // plus opmask, ZMM_Hi256, Hi16_ZMM
     if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return f;
     f.avx2 = os_ymm && fma && (b & bit_AVX2) != 0;
-    f.avx512 = f.avx2 && os_zmm && (b & bit_AVX512F) != 0;
+    // The AVX-512 units use AVX512BW too (vpermt2w in simd_avx512.h's bf16 stores).
+    f.avx512 = f.avx2 && os_zmm && (b & bit_AVX512F) != 0 && (b & bit_AVX512BW) != 0;
     return f;
 }
 

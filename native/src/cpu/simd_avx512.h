@@ -1,6 +1,7 @@
 /*
- * simd_avx512.h: vector traits for ce_simd.h on AVX-512F (16 fp32 lanes).
- * Include only from ce_avx512.cpp (compiled with -mavx512f -mfma).
+ * simd_avx512.h: vector traits for ce_simd.h on AVX-512F and AVX512BW (16 fp32 lanes).
+ * Include only from ce_avx512.cpp and ce_token_avx512.cpp (compiled with -mavx512f
+ * -mavx512bw -mfma; isa.cpp runs them only where CPUID reports both).
  */
 #ifndef REWEIGH_CPU_SIMD_AVX512_H
 #define REWEIGH_CPU_SIMD_AVX512_H
@@ -53,10 +54,17 @@ struct Avx512 {
         return _mm512_ternarylogic_epi32(_mm512_srli_epi32(bf16_round<kNaN>(a), 16), bf16_round<kNaN>(b),
                                          _mm512_set1_epi32(static_cast<int>(0xffff0000u)), 0xf8);
     }
-    /* 2W fp32 in memory order (a then b) -> 2W bf16 in memory order, one register. */
+    /*
+     * 2W fp32 in memory order (a then b) -> 2W bf16 in memory order, one register: the
+     * rounded bf16 of lane i is 16-bit word 2i + 1 of its vector, and one vpermt2w (AVX512BW)
+     * picks words 1, 3, ..., 31 of a's and then of b's (table index 32 + k is b's word k).
+     */
     template <bool kNaN = true>
     __attribute__((always_inline)) static __m512i bf16_ordered_bits(R a, R b) {
-        return _mm512_inserti64x4(_mm512_castsi256_si512(bf16_bits<kNaN>(a)), bf16_bits<kNaN>(b), 1);
+        const __m512i upper_words = _mm512_setr_epi32(  // 16-bit word j of the result: index 2j + 1
+            0x00030001, 0x00070005, 0x000b0009, 0x000f000d, 0x00130011, 0x00170015, 0x001b0019, 0x001f001d,
+            0x00230021, 0x00270025, 0x002b0029, 0x002f002d, 0x00330031, 0x00370035, 0x003b0039, 0x003f003d);
+        return _mm512_permutex2var_epi16(bf16_round<kNaN>(a), upper_words, bf16_round<kNaN>(b));
     }
     template <bool kNaN = true>
     __attribute__((always_inline)) static void store_bf16(uint16_t* p, R x) {

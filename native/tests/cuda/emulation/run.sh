@@ -51,7 +51,7 @@ for f in "$native"/src/api/*.cpp "$native"/src/common/*.cpp "$native"/src/cpu/*.
   [ -e "$f" ] || continue
   name="$(basename "$(dirname "$f")")_$(basename "$f" .cpp)"
   case "$f" in
-    *avx512*) compile "$f" "$work/obj/$name.o" -mavx512f -mavx2 -mfma -mf16c -Wno-uninitialized -Wno-maybe-uninitialized ;;
+    *avx512*) compile "$f" "$work/obj/$name.o" -mavx512f -mavx512bw -mavx2 -mfma -mf16c -Wno-uninitialized -Wno-maybe-uninitialized ;;
     *avx2*) compile "$f" "$work/obj/$name.o" -mavx2 -mfma -mf16c ;;
     *) compile "$f" "$work/obj/$name.o" ;;
   esac
