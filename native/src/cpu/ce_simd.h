@@ -554,15 +554,19 @@ struct SimdRowKernels {
             s += e * (x < kMinDelta ? kMinDelta : x);
             if (e_out) e_out[v] = e;
         }
-        if (!kClamp && isnan(s)) {  // a -inf (or NaN) z': s as the clamped sum makes it
-            NoNextRow none;
-            s = exp_pass<Src, NoNextRow, true>(zp, vocab, m, nullptr, nullptr, false, next_es, none).s;
-        }
+        if (!kClamp && isnan(s)) s = clamped_s(zp, vocab, m);  // a -inf, NaN or +inf z': [Note: the clamp in s]
         reweigh::SoftmaxState st;
         st.m = m;
         st.d = d;
         st.s = s;
         return st;
+    }
+
+    /* s as exp_pass sums it with the clamp ([Note: the clamp in s]); out of line, so the hot loop's caller inlines as before. */
+    template <class Src>
+    __attribute__((noinline, cold)) static float clamped_s(const Src& zp, int64_t vocab, float m) {
+        NoNextRow none;
+        return exp_pass<Src, NoNextRow, true>(zp, vocab, m, nullptr, nullptr, false, 0, none).s;
     }
 
     static int64_t elem_bytes(int32_t dtype) { return dtype == REWEIGH_DTYPE_F32 ? 4 : 2; }
