@@ -17,10 +17,17 @@ struct Avx512 {
 
     static R load(const float* p) { return _mm512_loadu_ps(p); }
     static void store(float* p, R x) { _mm512_storeu_ps(p, x); }
-    /* bf16 -> fp32: widen to 32 bits and shift into the upper half. */
+    /*
+     * bf16 -> fp32: one vpermw (AVX512BW) puts bf16 i in the upper half of lane i (16-bit
+     * word 2i + 1) and zeroes the even words by its mask: one ALU instruction where
+     * widening and shifting take two. Only the 32 bytes of the row are loaded.
+     */
     static R load_bf16(const uint16_t* p) {
-        __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
-        return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
+        const __m512i h = _mm512_castsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+        const __m512i to_upper = _mm512_setr_epi32(  // word 2i + 1 <- word i
+            0x00000000, 0x00010000, 0x00020000, 0x00030000, 0x00040000, 0x00050000, 0x00060000, 0x00070000,
+            0x00080000, 0x00090000, 0x000a0000, 0x000b0000, 0x000c0000, 0x000d0000, 0x000e0000, 0x000f0000);
+        return _mm512_castsi512_ps(_mm512_maskz_permutexvar_epi16(0xaaaaaaaau, to_upper, h));
     }
     /*
      * 2W bf16 -> fp32 in two vectors, the even elements in a and the odd ones
