@@ -23,10 +23,18 @@ namespace cpu {
 
 /*
  * A fused row's gradient not yet written ([Note: the gradient under the next
- * row's exp] in ce_simd.h): g = a e - b over e (memory order, the row's exp
- * pass), then the target element gy. g NULL: nothing pending.
+ * row's exp] in ce_simd.h) over e (memory order, the row's exp pass), then the
+ * target element gy. g NULL: nothing pending. Two forms:
+ *   kb = 0   g = a e - b (the fused row's pass 3);
+ *   kb != 0  the entropy term's lanes of a row that kept its exponentials
+ *            (token_simd.h): g = [(a e)(c0 - kb max(z' - lse, -100)) - b]
+ *            dz'/dz, a = 1 / d, z' = scale z read from the row's logits z
+ *            (intact until g is written, in place too), the elements past the
+ *            last whole vector given in tail.
  */
 struct PendingGrad {
+    /* Elements of tail: at least the widest vector's lanes minus one. */
+    static constexpr int kTail = 16;
     void* g = nullptr;
     const float* e = nullptr;
     int32_t dtype = 0;
@@ -39,6 +47,12 @@ struct PendingGrad {
     bool nan_free = false;
     /* Writes the whole gradient and clears g (the kernel variant's own writer). */
     void (*flush)(PendingGrad&) = nullptr;
+    float kb = 0.0f;
+    const void* z = nullptr;
+    float scale = 1.0f;
+    float lse = 0.0f;
+    float c0 = 0.0f;
+    float tail[kTail] = {};
 };
 
 /*
