@@ -73,6 +73,16 @@ struct RowCarry {
      */
     bool defer_grad = false;
     PendingGrad pending;
+    /*
+     * Set by a driver whose rows, their exponentials and the next row do not
+     * fit in half the per-core L2 (token_kernels.h keeps_exponentials): where
+     * pass 2 prefetches the next row instead of reading it (fp32 on AVX-512),
+     * the fused kernel then recomputes p = exp(z' - lse) in its gradient pass
+     * instead of keeping e ([Note: rows too long to keep e] in ce_simd.h).
+     * That rounds p differently from e / d, so a driver sets it for every row
+     * of a call or for none.
+     */
+    bool recompute_p = false;
 };
 
 /* Writes the gradient a fused row left pending; call once the run's last row has returned. */

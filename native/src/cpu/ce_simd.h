@@ -827,15 +827,17 @@ struct SimdRowKernels {
         const float zp_y = zp.at(y);  // read before g (possibly == z) is written
         float sum_zp = 0.0f;
         reweigh::cpu::RowCarry* carry = raw_carry(hints, p);
-        const bool defer = defers(carry, dtype);
+        const bool recompute = recomputes(carry, dtype);
+        const bool defer = defers(carry, dtype) && !recompute;
         if (!defer && hints.carry != nullptr) reweigh::cpu::finish_rows(*hints.carry);
-        const reweigh::SoftmaxState st = softmax_writing_pending(zp, vocab, p.eps > 0.0f, softcap ? nullptr : e_buf,
-                                                                 &sum_zp, hints.next_z, elem_bytes(dtype), carry);
+        const reweigh::SoftmaxState st =
+            softmax_writing_pending(zp, vocab, p.eps > 0.0f, softcap || recompute ? nullptr : e_buf, &sum_zp,
+                                    hints.next_z, elem_bytes(dtype), carry);
         const reweigh::RowResult r = reweigh::row_finish(st, zp_y, sum_zp, vocab, p);
         const reweigh::GradEpilogue ep = reweigh::grad_epilogue(r.lse, k_of(r), vocab, p);
         const bool stream = streams(z, g, dtype, vocab);
-        if (softcap) {
-            // zp is pass 0's fp32 z' (already transformed); p = exp(z' - lse) from it.
+        if (softcap || recompute) {
+            // zp is z' (pass 0's fp32 copy, or the logits as the source reads them); p = exp(z' - lse).
             grad_from_lse(zp, false, vocab, y, zp_y, p, ep, dtype, g, stream, nullptr,
                           [&](int64_t v) { return zp.at(v); });
             return r;
@@ -875,6 +877,19 @@ struct SimdRowKernels {
     static bool defers(const reweigh::cpu::RowCarry* carry, int32_t dtype) {
         (void)dtype;
         return carry != nullptr && carry->defer_grad;
+    }
+
+    /*
+     * [Note: rows too long to keep e] Whether a fused row over the raw logits with this carry
+     * recomputes p = exp(z' - lse) in its gradient pass (as with a softcap) instead of storing e
+     * in pass 2 and reading it back: the driver found the row, its e and the next row larger than
+     * half the L2 (RowCarry.recompute_p), and pass 2 prefetches the next row (fp32 on AVX-512,
+     * [Note: prefetching the next row]). Such a row leaves no gradient pending. Paired CPU time,
+     * 2 threads, 1024 x 128256 fp32 forwardBackward: 0.94x on AVX-512; on AVX2, whose exp costs
+     * more and which reads the next row under the exp, 1.18x, so it keeps e.
+     */
+    static bool recomputes(const reweigh::cpu::RowCarry* carry, int32_t dtype) {
+        return carry != nullptr && carry->recompute_p && 2 * W * elem_bytes(dtype) > 64;
     }
 
     /*
