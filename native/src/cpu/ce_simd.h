@@ -724,13 +724,11 @@ struct SimdRowKernels {
     }
     template <bool kBf16, class Fn>
     static void with_writer_of(reweigh::cpu::PendingGrad& pg, Fn& fn) {
-        if (pg.kb != 0.0f) {  // the kept entropy row rounds with the quiet-NaN fix-up
-            if (pg.scale != 1.0f) {
-                PendingWriter<true, kBf16, EntropyLanes<!kBf16, true>> w(pg);
-                fn(w);
+        if (pg.kb != 0.0f) {
+            if (pg.nan_free) {
+                with_entropy_writer<false, kBf16>(pg, fn);
             } else {
-                PendingWriter<true, kBf16, EntropyLanes<!kBf16, false>> w(pg);
-                fn(w);
+                with_entropy_writer<true, kBf16>(pg, fn);
             }
         } else if (pg.nan_free) {
             if (pg.b == 0.0f) {
@@ -745,6 +743,17 @@ struct SimdRowKernels {
             fn(w);
         } else {
             PendingWriter<true, kBf16, PlainLanes<true>> w(pg);
+            fn(w);
+        }
+    }
+
+    template <bool kNaN, bool kBf16, class Fn>
+    static void with_entropy_writer(reweigh::cpu::PendingGrad& pg, Fn& fn) {
+        if (pg.scale != 1.0f) {
+            PendingWriter<kNaN, kBf16, EntropyLanes<!kBf16, true>> w(pg);
+            fn(w);
+        } else {
+            PendingWriter<kNaN, kBf16, EntropyLanes<!kBf16, false>> w(pg);
             fn(w);
         }
     }

@@ -236,14 +236,20 @@ struct TokenSimd {
                                                      const reweigh::EntropyEpilogue& h, void* g, const float* e_buf,
                                                      float inv_d) {
         using K = SimdRowKernels<V>;
+        const float c0 = e.a - h.kb * h.entropy;
+        // ce_simd.h [Note: bf16 gradients without NaN]: with d finite (no NaN or +inf logit) every
+        // e lies in [0, 1] and z' - lse in [-inf, 0], so with no NaN among the constants a lane
+        // is a NaN only as the default NaN of inf * 0, which rounds to bf16 without the fix-up.
+        const bool nan_free = isfinite(inv_d) && inv_d > 0.0f && !isnan(e.lse) && !isnan(c0) && !isnan(h.kb) &&
+                              !isnan(e.b) && !isnan(p.scale);
         reweigh::cpu::PendingGrad pg{g, e_buf, dtype, vocab, y, inv_d, e.b,
                                      reweigh::token_grad_element(e, h, zp_y, true, p), K::streams(z, g, dtype, vocab),
-                                     false, &K::flush_pending};
+                                     nan_free, &K::flush_pending};
         pg.kb = h.kb;
         pg.z = z;
         pg.scale = p.scale;
         pg.lse = e.lse;
-        pg.c0 = e.a - h.kb * h.entropy;
+        pg.c0 = c0;
         for (int64_t v = vocab - vocab % W; v < vocab; ++v) {
             const float zp = reweigh::transform_logit(reweigh::load_logit(z, dtype, v), p);
             pg.tail[v - (vocab - vocab % W)] = reweigh::token_grad_element(e, h, zp, false, p);
