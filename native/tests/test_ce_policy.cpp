@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <random>
+#include <utility>
 
 #include "../src/cpu/token_kernels.h"
 #include "reference.h"
@@ -359,12 +360,11 @@ TEST(CePolicy, StreamedEntropyGradientEqualsInPlace) {
  * same scratch, so a gradient left pending must be written before them.
  * Entropy weights alternate zero and non-zero over 9 rows (an ignored one
  * among them), one chunk: separate (streamed at these vocabularies) and in
- * place must agree bit for bit, and both with the float64 reference; with
- * unit logit scale, every row's logp and entropy (the carried pass 1
- * included) must equal reweigh_ce_forward's bit for bit (test_ce_row_carry
- * ties those to each row run alone). With logit scale 1.3 the policy's logp
- * and reweigh_ce_forward's differ in the last bit on fp32 rows with or
- * without the carry, so the scaled variants check the gradient only.
+ * place must agree bit for bit, and both with the float64 reference; every
+ * row's logp and entropy (the carried pass 1 included) must equal
+ * reweigh_ce_forward's bit for bit (test_ce_row_carry ties those to each row
+ * run alone), with logit scale 1.3 too (common/ce_row.h rounded_float: z'_y
+ * is rounded before lse is subtracted in every kernel).
  */
 TEST(CePolicy, RowsWithAndWithoutEntropyTermInOneChunk) {
     IsaGuard guard;
@@ -400,12 +400,107 @@ TEST(CePolicy, RowsWithAndWithoutEntropyTermInOneChunk) {
             EXPECT_TRUE(all_close(tag + " grad", read_grad(g), want.grad, tol));
             Stats st(p.samples(), p.rows);
             ASSERT_EQ(reweigh_ce_forward(&separate.batch, &p.options, &st.view), REWEIGH_STATUS_OK) << tag;
-            for (int64_t r = 0; r < p.rows && o.logit_scale == 1.0f; ++r) {
+            for (int64_t r = 0; r < p.rows; ++r) {
                 if (p.targets[static_cast<size_t>(r)] == p.options.ignore_index) continue;
                 const size_t i = static_cast<size_t>(r);
                 EXPECT_TRUE(bit_equal(tag + " row " + std::to_string(r) + " (logp, entropy) vs forward",
                                       std::vector<float>{out.logp[i], out.entropy[i]},
                                       std::vector<float>{st.row_logp[i], st.row_entropy[i]}));
+            }
+            ++checked;
+        }
+    }
+    EXPECT_GT(checked, 0);
+}
+
+/* p and c with row i taken from row order[i] (offsets kept: TOKEN-level coefficients ignore them). */
+std::pair<Problem, PolicyCase> permuted(const Problem& p, const PolicyCase& c, const std::vector<int64_t>& order) {
+    Problem q = p;
+    PolicyCase d = c;
+    for (size_t i = 0; i < order.size(); ++i) {
+        const size_t r = static_cast<size_t>(order[i]);
+        std::copy(p.logits.begin() + static_cast<std::ptrdiff_t>(r * p.vocab),
+                  p.logits.begin() + static_cast<std::ptrdiff_t>((r + 1) * p.vocab),
+                  q.logits.begin() + static_cast<std::ptrdiff_t>(i * p.vocab));
+        q.targets[i] = p.targets[r];
+        d.old_logp[i] = c.old_logp[r];
+        d.adv[i] = c.adv[r];
+        d.ref_logp[i] = c.ref_logp[r];
+        d.beta[i] = c.beta[r];
+    }
+    return {q, d};
+}
+
+/*
+ * A row's results do not depend on the rows around it. Rows with the entropy
+ * term and kept exponentials leave their gradient pending in the carry too
+ * (the entropy lanes' form of PendingGrad), and every row writes a pending
+ * gradient, of either form, beside its own exp (ce_simd.h [Note: the gradient
+ * under the next row's exp]); the chunk's last row's is written at the end.
+ * The same 9 rows (entropy weight zero on 4 of them, so each kind follows
+ * each kind) run in three orders, one chunk each: every row's gradient, logp,
+ * entropy and weight must be the same bits in every order, separate (rows on
+ * and off 64-byte lines; streamed at 8203 fp32 and 16411 bf16 logits) and in
+ * place, on every ISA, with and without a logit scale; the gradient also
+ * against the float64 reference. 90007 fp32 logits per row are too many to
+ * keep the exponentials next to the row in a 2 MiB L2 ([Note: rows too long
+ * to keep e] in src/cpu/ce_simd.h).
+ */
+TEST(CePolicy, RowResultsDoNotDependOnNeighbouringRows) {
+    IsaGuard guard;
+    const std::vector<std::vector<int64_t>> orders = {
+        {0, 1, 2, 3, 4, 5, 6, 7, 8}, {8, 7, 6, 5, 4, 3, 2, 1, 0}, {3, 0, 8, 1, 5, 2, 7, 4, 6}};
+    int checked = 0;
+    for (int variant = 0; variant < 7; ++variant) {
+        const bool bf16 = variant % 2 == 1;
+        reweigh_ce_options_t o = reweigh_ce_options_default();
+        if (variant >= 4) o.logit_scale = 1.3f;  // 6: rows too long to keep e (fp32 AVX-512 recomputes p)
+        GenSpec gen;
+        gen.rows = 9;
+        gen.bf16_values = bf16;
+        gen.vocab = variant < 2 ? 1003 : variant == 6 ? 90007 : (bf16 ? 16411 : 8203);
+        const Problem p = make_problem(gen, o, 5500 + variant);
+        const Reference ref = reference(p, false);
+        PolicyCase c = make_case(p, ref, REWEIGH_POLICY_LOSS_CLIPPED, REWEIGH_POLICY_LEVEL_TOKEN, true, true,
+                                 5600 + variant);
+        for (int64_t r : {0, 4, 5, 7}) c.beta[static_cast<size_t>(r)] = 0.0f;
+        const PolicyRef want = policy_reference(p, ref, c);
+        const std::vector<double> tol = policy_tolerance(p, ref, want, c, bf16);
+        Layout layout;
+        layout.logits_dtype = bf16 ? REWEIGH_DTYPE_BF16 : REWEIGH_DTYPE_F32;
+        for (const std::string& isa : all_isas()) {
+            if (!select_isa(isa)) continue;
+            std::vector<double> first;  // grad rows, then (logp, entropy, w) per row, in the original order
+            for (size_t k = 0; k < orders.size(); ++k) {
+                const std::vector<int64_t>& order = orders[k];
+                const std::pair<Problem, PolicyCase> pc = permuted(p, c, order);
+                for (int mode = 0; mode < 3; ++mode) {  // separate with row pad 0, pad 1, in place
+                    const std::string tag = isa + " variant " + std::to_string(variant) + " order " +
+                                            std::to_string(k) + (mode == 2 ? " in place" : " pad " + std::to_string(mode));
+                    Buffers b(pc.first, layout);
+                    Grad g(layout.logits_dtype, p.rows, p.vocab, mode == 2 ? 0 : mode);
+                    PolicyOut out(p.rows);
+                    const reweigh_ce_grad_t view = mode == 2 ? reweigh_ce_grad_t{b.logits_mut(), b.stride} : g.view;
+                    ASSERT_EQ(call(b, pc.first, pc.second, out, view), REWEIGH_STATUS_OK) << tag << ": " << reweigh_last_error();
+                    const std::vector<double> grad = mode == 2 ? read_in_place(b, p.rows, p.vocab) : read_grad(g);
+                    std::vector<double> got(grad.size() + 3 * static_cast<size_t>(p.rows));
+                    for (size_t i = 0; i < order.size(); ++i) {
+                        const size_t r = static_cast<size_t>(order[i]), vocab = static_cast<size_t>(p.vocab);
+                        std::copy(grad.begin() + static_cast<std::ptrdiff_t>(i * vocab),
+                                  grad.begin() + static_cast<std::ptrdiff_t>((i + 1) * vocab),
+                                  got.begin() + static_cast<std::ptrdiff_t>(r * vocab));
+                        const size_t s = grad.size() + 3 * r;
+                        got[s] = out.logp[i];
+                        got[s + 1] = out.entropy[i];
+                        got[s + 2] = out.w[i];
+                    }
+                    if (first.empty()) {
+                        first = got;
+                        EXPECT_TRUE(all_close(tag + " grad", std::vector<double>(got.begin(), got.begin() + static_cast<std::ptrdiff_t>(grad.size())), want.grad, tol));
+                    } else {
+                        EXPECT_TRUE(bit_equal(tag + " vs order 0 pad 0 (grad rows, then logp, entropy, w)", got, first));
+                    }
+                }
             }
             ++checked;
         }

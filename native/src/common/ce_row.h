@@ -127,15 +127,30 @@ struct RowResult {
 };
 
 /*
+ * x as a float in a register: the compiler cannot fuse the operation that
+ * made x with the one that uses it. GCC contracts a * b - c into one FMA by
+ * default (-ffp-contract=fast) wherever, after inlining, the product has no
+ * other use, so z * scale - lse was rounded once in one kernel and twice in
+ * another, and logp differed in the last bit between them.
+ */
+REWEIGH_HD float rounded_float(float x) {
+#if defined(__GNUC__) && !defined(__CUDA_ARCH__) && (defined(__x86_64__) || defined(__i386__))
+    __asm__("" : "+x"(x));
+#endif
+    return x;
+}
+
+/*
  * Finish a row from its softmax state, the transformed target logit and (only
- * read when eps > 0) the sum of all transformed logits.
+ * read when eps > 0) the sum of all transformed logits. logp rounds z'_y
+ * first (rounded_float), whichever kernel computed it.
  */
 REWEIGH_HD RowResult row_finish(const SoftmaxState& st, float zp_target, float sum_zp, int64_t vocab,
                                 const RowParams& p) {
     RowResult r;
     float log_d = logf(st.d);
     r.lse = st.m + log_d;
-    r.logp = zp_target - r.lse;
+    r.logp = rounded_float(zp_target) - r.lse;
     r.entropy = log_d - st.s / st.d;
     float loss = -r.logp;
     if (p.eps > 0.0f) {

@@ -23,10 +23,18 @@ namespace cpu {
 
 /*
  * A fused row's gradient not yet written ([Note: the gradient under the next
- * row's exp] in ce_simd.h): g = a e - b over e (memory order, the row's exp
- * pass), then the target element gy. g NULL: nothing pending.
+ * row's exp] in ce_simd.h) over e (memory order, the row's exp pass), then the
+ * target element gy. g NULL: nothing pending. Two forms:
+ *   kb = 0   g = a e - b (the fused row's pass 3);
+ *   kb != 0  the entropy term's lanes of a row that kept its exponentials
+ *            (token_simd.h): g = [(a e)(c0 - kb max(z' - lse, -100)) - b]
+ *            dz'/dz, a = 1 / d, z' = scale z read from the row's logits z
+ *            (intact until g is written, in place too), the elements past the
+ *            last whole vector given in tail.
  */
 struct PendingGrad {
+    /* Elements of tail: at least the widest vector's lanes minus one. */
+    static constexpr int kTail = 16;
     void* g = nullptr;
     const float* e = nullptr;
     int32_t dtype = 0;
@@ -39,6 +47,12 @@ struct PendingGrad {
     bool nan_free = false;
     /* Writes the whole gradient and clears g (the kernel variant's own writer). */
     void (*flush)(PendingGrad&) = nullptr;
+    float kb = 0.0f;
+    const void* z = nullptr;
+    float scale = 1.0f;
+    float lse = 0.0f;
+    float c0 = 0.0f;
+    float tail[kTail] = {};
 };
 
 /*
@@ -59,6 +73,16 @@ struct RowCarry {
      */
     bool defer_grad = false;
     PendingGrad pending;
+    /*
+     * Set by a driver whose rows, their exponentials and the next row do not
+     * fit in half the per-core L2 (token_kernels.h keeps_exponentials): where
+     * pass 2 prefetches the next row instead of reading it (fp32 on AVX-512),
+     * the fused kernel then recomputes p = exp(z' - lse) in its gradient pass
+     * instead of keeping e ([Note: rows too long to keep e] in ce_simd.h).
+     * That rounds p differently from e / d, so a driver sets it for every row
+     * of a call or for none.
+     */
+    bool recompute_p = false;
 };
 
 /* Writes the gradient a fused row left pending; call once the run's last row has returned. */

@@ -78,6 +78,12 @@
  * test_ce_row_carry.cpp). In place, the pending row's g is its own logits,
  * which the next row's call never reads. Only where pass 2 carries the next
  * row (defers()); a softcap, which recomputes p from z', never defers.
+ * The policy step's rows with an entropy term and kept exponentials
+ * (token_simd.h) leave theirs pending the same way, in the form of their own
+ * lanes (EntropyLanes: z' read again from the logits, which stay intact
+ * until g is written, the scalar tail computed at once), and every row
+ * writes a pending gradient of either form beside its exp
+ * (softmax_writing_pending).
  *
  * [Note: exp underflow] The vector exp (simd_exp.h) returns exactly 0 below
  * x = -86.2968 (true value < 3.4e-38, no subnormals); the scalar reference
@@ -628,26 +634,73 @@ struct SimdRowKernels {
     }
 
     /*
-     * Writes a pending fused-row gradient g = a e - b (kSub; a e when b = 0)
-     * the way fused_row's pass 3 does (write_row over e in memory order), so
-     * the bits are the same: the constructor writes the pairs before g's first
-     * 64-byte line when streaming, each pair(v) call one line's worth of pairs
-     * (streamed, or ordinary stores in place), finish() everything left, the
-     * target element and the fence. See [Note: the gradient under the next
-     * row's exp].
+     * The entropy term's gradient lane (common/token_row.h, token_simd.h):
+     * p (c0 - kb max(delta, -100)) - b with vnkb = -kb, vnb = -b, delta = z' - lse.
      */
-    template <bool kNaN, bool kSub, bool kBf16>
+    REWEIGH_SIMD_INLINE static R entropy_lane(R prob, R delta, R vc0, R vnkb, R vnb) {
+        return V::fmadd(prob, V::fmadd(vnkb, V::max(delta, V::set1(-100.0f)), vc0), vnb);
+    }
+
+    /* A pending gradient's lanes of the form kb = 0 (ce_kernels.h PendingGrad): a e - b (a e when !kSub). */
+    template <bool kSub>
+    struct PlainLanes {
+        const reweigh::cpu::PendingGrad& pg;
+        R va, vb;
+        explicit PlainLanes(const reweigh::cpu::PendingGrad& g) : pg(g), va(V::set1(g.a)), vb(V::set1(g.b)) {}
+        REWEIGH_SIMD_INLINE R f(R x) const { return kSub ? V::sub(V::mul(va, x), vb) : V::mul(va, x); }
+        REWEIGH_SIMD_INLINE R load(int64_t v) const { return f(V::load(pg.e + v)); }
+        REWEIGH_SIMD_INLINE Pair load2(int64_t v) const {
+            const Pair x = F32Src{pg.e}.load2(v);
+            return Pair{f(x.a), f(x.b)};
+        }
+        float at(int64_t v, int64_t) const { return pg.a * pg.e[v] - pg.b; }
+    };
+
+    /*
+     * The form kb != 0: token_simd.h's kept entropy lanes (p = e / d, z' from
+     * the logits, kF32 their dtype, kScaled a logit scale) in the same
+     * operations, so the bits are those of the row written at once.
+     */
+    template <bool kF32, bool kScaled>
+    struct EntropyLanes {
+        const reweigh::cpu::PendingGrad& pg;
+        R vlse, vinv_d, vc0, vnkb, vnb, vscale;
+        explicit EntropyLanes(const reweigh::cpu::PendingGrad& g)
+            : pg(g), vlse(V::set1(g.lse)), vinv_d(V::set1(g.a)), vc0(V::set1(g.c0)), vnkb(V::set1(-g.kb)),
+              vnb(V::set1(-g.b)), vscale(V::set1(g.scale)) {}
+        REWEIGH_SIMD_INLINE R load(int64_t v) const {
+            R x = kF32 ? V::load(static_cast<const float*>(pg.z) + v)
+                       : V::load_bf16(static_cast<const uint16_t*>(pg.z) + v);
+            if (kScaled) x = V::mul(x, vscale);
+            const R delta = V::sub(x, vlse);
+            const R gx = entropy_lane(V::mul(V::load(pg.e + v), vinv_d), delta, vc0, vnkb, vnb);
+            return kScaled ? V::mul(gx, vscale) : gx;
+        }
+        REWEIGH_SIMD_INLINE Pair load2(int64_t v) const { return Pair{load(v), load(v + W)}; }
+        float at(int64_t v, int64_t vend1) const { return pg.tail[v - vend1]; }
+    };
+
+    /*
+     * Writes a pending gradient (lanes L over the row's e: PlainLanes, the
+     * fused row's pass 3, or EntropyLanes) the way that row would have
+     * written it at once (write_row over e in memory order), so the bits are
+     * the same: the constructor writes the pairs before g's first 64-byte line
+     * when streaming, each pair(v) call one line's worth of pairs (streamed,
+     * or ordinary stores in place), finish() everything left, the target
+     * element and the fence. See [Note: the gradient under the next row's
+     * exp].
+     */
+    template <bool kNaN, bool kBf16, class L>
     struct PendingWriter {
         /* Pairs per 64-byte line of g (an fp32 pair fills one or two). */
         static constexpr int kU = kBf16 ? kBf16PairsPerLine : 1;
         reweigh::cpu::PendingGrad& pg;
-        R va, vb;
+        L lanes;
         int64_t vend1, vend2, u = 0;
         bool stream;
 
         explicit PendingWriter(reweigh::cpu::PendingGrad& g)
-            : pg(g), va(V::set1(g.a)), vb(V::set1(g.b)), vend1(g.vocab - g.vocab % W),
-              vend2(vend1 / (2 * W) * (2 * W)), stream(g.stream) {
+            : pg(g), lanes(g), vend1(g.vocab - g.vocab % W), vend2(vend1 / (2 * W) * (2 * W)), stream(g.stream) {
             const int64_t es = elem_bytes(pg.dtype);
             const uintptr_t misalign = reinterpret_cast<uintptr_t>(pg.g) % 64;
             if (stream && misalign != 0) {  // as write_grad from h = 0
@@ -655,21 +708,16 @@ struct SimdRowKernels {
                     stream = false;
                 } else {
                     const int64_t first = static_cast<int64_t>((64 - misalign) / static_cast<uintptr_t>(es));
-                    for (; u < first; u += 2 * W) store_pair<false, kNaN>(pg.g, pg.dtype, u, at(u), false);
+                    for (; u < first; u += 2 * W) store_pair<false, kNaN>(pg.g, pg.dtype, u, lanes.load2(u), false);
                     u = first;
                 }
             }
-        }
-        REWEIGH_SIMD_INLINE R f(R x) const { return kSub ? V::sub(V::mul(va, x), vb) : V::mul(va, x); }
-        REWEIGH_SIMD_INLINE Pair at(int64_t v) const {
-            const Pair x = F32Src{pg.e}.load2(v);
-            return Pair{f(x.a), f(x.b)};
         }
         REWEIGH_SIMD_INLINE void pair(int64_t v) {
             // kU pairs every kU-th iteration: the line's stores back to back, at the exp's pace.
             if (v % (kU * 2 * W) != 0 || u + kU * 2 * W > vend2) return;
             Pair r[kU];
-            for (int i = 0; i < kU; ++i) r[i] = at(u + i * 2 * W);
+            for (int i = 0; i < kU; ++i) r[i] = lanes.load2(u + i * 2 * W);
             for (int i = 0; i < kU; ++i) store_pair<false, kNaN>(pg.g, pg.dtype, u + i * 2 * W, r[i], stream);
             u += kU * 2 * W;
         }
@@ -677,12 +725,12 @@ struct SimdRowKernels {
         void finish() {
             void* g = pg.g;
             const int32_t dtype = pg.dtype;
-            write_grad<false, kNaN>(g, dtype, u, vend2, stream, [&](int64_t v) REWEIGH_SIMD_LAMBDA { return at(v); });
-            const F32Src e{pg.e};
+            write_grad<false, kNaN>(g, dtype, u, vend2, stream,
+                                    [&](int64_t v) REWEIGH_SIMD_LAMBDA { return lanes.load2(v); });
             int64_t v = vend2;
-            for (; v + W <= vend1; v += W) store_grad(g, dtype, v, f(e.load(v)));
-            if (v < vend1) store_grad(g, dtype, vend1 - W, f(e.load(vend1 - W)));
-            for (v = vend1; v < pg.vocab; ++v) store_grad_scalar(g, dtype, v, pg.a * pg.e[v] - pg.b);
+            for (; v + W <= vend1; v += W) store_grad(g, dtype, v, lanes.load(v));
+            if (v < vend1) store_grad(g, dtype, vend1 - W, lanes.load(vend1 - W));
+            for (v = vend1; v < pg.vocab; ++v) store_grad_scalar(g, dtype, v, lanes.at(v, vend1));
             store_grad_scalar(g, dtype, pg.y, pg.gy);
             if (stream) V::fence();
             pg.g = nullptr;
@@ -700,25 +748,61 @@ struct SimdRowKernels {
     }
     template <bool kBf16, class Fn>
     static void with_writer_of(reweigh::cpu::PendingGrad& pg, Fn& fn) {
-        if (pg.nan_free) {
+        if (pg.kb != 0.0f) {
+            if (pg.nan_free) {
+                with_entropy_writer<false, kBf16>(pg, fn);
+            } else {
+                with_entropy_writer<true, kBf16>(pg, fn);
+            }
+        } else if (pg.nan_free) {
             if (pg.b == 0.0f) {
-                PendingWriter<false, false, kBf16> w(pg);
+                PendingWriter<false, kBf16, PlainLanes<false>> w(pg);
                 fn(w);
             } else {
-                PendingWriter<false, true, kBf16> w(pg);
+                PendingWriter<false, kBf16, PlainLanes<true>> w(pg);
                 fn(w);
             }
         } else if (pg.b == 0.0f) {
-            PendingWriter<true, false, kBf16> w(pg);
+            PendingWriter<true, kBf16, PlainLanes<false>> w(pg);
             fn(w);
         } else {
-            PendingWriter<true, true, kBf16> w(pg);
+            PendingWriter<true, kBf16, PlainLanes<true>> w(pg);
+            fn(w);
+        }
+    }
+
+    template <bool kNaN, bool kBf16, class Fn>
+    static void with_entropy_writer(reweigh::cpu::PendingGrad& pg, Fn& fn) {
+        if (pg.scale != 1.0f) {
+            PendingWriter<kNaN, kBf16, EntropyLanes<!kBf16, true>> w(pg);
+            fn(w);
+        } else {
+            PendingWriter<kNaN, kBf16, EntropyLanes<!kBf16, false>> w(pg);
             fn(w);
         }
     }
 
     static void flush_pending(reweigh::cpu::PendingGrad& pg) {
         with_writer(pg, [](auto& w) { w.finish(); });
+    }
+
+    /*
+     * softmax_row over a raw row with carry (raw_carry; NULL with a softcap), writing a gradient
+     * pending in it beside the exp ([Note: the gradient under the next row's exp]).
+     */
+    template <class Src>
+    static reweigh::SoftmaxState softmax_writing_pending(const Src& zp, int64_t vocab, bool want_sum, float* e_out,
+                                                         float* sum_out, const void* next_z, int64_t next_es,
+                                                         reweigh::cpu::RowCarry* carry) {
+        if (carry == nullptr || carry->pending.g == nullptr) {
+            return softmax_row(zp, vocab, want_sum, e_out, sum_out, next_z, next_es, carry);
+        }
+        reweigh::SoftmaxState st;
+        with_writer(carry->pending, [&](auto& w) {
+            st = softmax_row_with(zp, vocab, want_sum, e_out, sum_out, next_z, next_es, carry, w);
+            w.finish();
+        });
+        return st;
     }
 
     /*
@@ -776,23 +860,17 @@ struct SimdRowKernels {
         const float zp_y = zp.at(y);  // read before g (possibly == z) is written
         float sum_zp = 0.0f;
         reweigh::cpu::RowCarry* carry = raw_carry(hints, p);
-        const bool defer = defers(carry, dtype);
+        const bool recompute = recomputes(carry, dtype);
+        const bool defer = defers(carry, dtype) && !recompute;
         if (!defer && hints.carry != nullptr) reweigh::cpu::finish_rows(*hints.carry);
-        reweigh::SoftmaxState st;
-        if (defer && carry->pending.g != nullptr) {
-            with_writer(carry->pending, [&](auto& w) {
-                st = softmax_row_with(zp, vocab, p.eps > 0.0f, e_buf, &sum_zp, hints.next_z, elem_bytes(dtype), carry, w);
-                w.finish();
-            });
-        } else {
-            st = softmax_row(zp, vocab, p.eps > 0.0f, softcap ? nullptr : e_buf, &sum_zp, hints.next_z,
-                             elem_bytes(dtype), carry);
-        }
+        const reweigh::SoftmaxState st =
+            softmax_writing_pending(zp, vocab, p.eps > 0.0f, softcap || recompute ? nullptr : e_buf, &sum_zp,
+                                    hints.next_z, elem_bytes(dtype), carry);
         const reweigh::RowResult r = reweigh::row_finish(st, zp_y, sum_zp, vocab, p);
         const reweigh::GradEpilogue ep = reweigh::grad_epilogue(r.lse, k_of(r), vocab, p);
         const bool stream = streams(z, g, dtype, vocab);
-        if (softcap) {
-            // zp is pass 0's fp32 z' (already transformed); p = exp(z' - lse) from it.
+        if (softcap || recompute) {
+            // zp is z' (pass 0's fp32 copy, or the logits as the source reads them); p = exp(z' - lse).
             grad_from_lse(zp, false, vocab, y, zp_y, p, ep, dtype, g, stream, nullptr,
                           [&](int64_t v) { return zp.at(v); });
             return r;
@@ -832,6 +910,19 @@ struct SimdRowKernels {
     static bool defers(const reweigh::cpu::RowCarry* carry, int32_t dtype) {
         (void)dtype;
         return carry != nullptr && carry->defer_grad;
+    }
+
+    /*
+     * [Note: rows too long to keep e] Whether a fused row over the raw logits with this carry
+     * recomputes p = exp(z' - lse) in its gradient pass (as with a softcap) instead of storing e
+     * in pass 2 and reading it back: the driver found the row, its e and the next row larger than
+     * half the L2 (RowCarry.recompute_p), and pass 2 prefetches the next row (fp32 on AVX-512,
+     * [Note: prefetching the next row]). Such a row leaves no gradient pending. Paired CPU time,
+     * 2 threads, 1024 x 128256 fp32 forwardBackward: 0.94x on AVX-512; on AVX2, whose exp costs
+     * more and which reads the next row under the exp, 1.18x, so it keeps e.
+     */
+    static bool recomputes(const reweigh::cpu::RowCarry* carry, int32_t dtype) {
+        return carry != nullptr && carry->recompute_p && 2 * W * elem_bytes(dtype) > 64;
     }
 
     /*

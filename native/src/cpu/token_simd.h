@@ -36,7 +36,10 @@
  * from them (EntropyLanes), so the gradient pass reads the row from
  * cache, computes no second exp and streams a separate gradient as the
  * fused row does (rows too long to keep them in L2 with the logits
- * recompute p instead); with a softcap as well, the forward row, then the
+ * recompute p instead); with kept exponentials and the driver's RowCarry
+ * that gradient is left pending in the carry like the fused row's, in the
+ * lanes' own form, and any row writes a pending gradient under its exp
+ * pass (ce_simd.h PendingWriter); with a softcap as well, the forward row, then the
  * same lanes over the z' that its pass 0 left in scratch (p = exp(z' -
  * lse), no second tanh), streamed the same way.
  */
@@ -71,11 +74,6 @@ struct TokenSimd {
         return V::set1(p.scale);
     }
 
-    /* The entropy term's lane: coef = (a - kb H) - kb max(delta, -100), g = p coef - b. */
-    static R entropy_lane(R prob, R delta, R vc0, R vnkb, R vnb) {
-        return V::fmadd(prob, V::fmadd(vnkb, V::max(delta, V::set1(-100.0f)), vc0), vnb);
-    }
-
     /*
      * The backward's gradient with the entropy term over src (the raw logits,
      * ce_simd.h's F32Src or Bf16Src), through ce_simd.h's write_row like the
@@ -102,7 +100,7 @@ struct TokenSimd {
             [&](R z) REWEIGH_SIMD_LAMBDA {
                 const R x = Transform ? transform(z, p) : z;
                 const R delta = V::sub(x, vlse);
-                const R gx = entropy_lane(V::exp(delta), delta, vc0, vnkb, vnb);
+                const R gx = K::entropy_lane(V::exp(delta), delta, vc0, vnkb, vnb);
                 return Transform ? V::mul(gx, derivative(x, p)) : gx;
             },
             [&](int64_t v) { return reweigh::token_grad_element(e, h, zp_at(v), false, p); });
@@ -156,7 +154,7 @@ struct TokenSimd {
             }
             const R delta = V::sub(x, vlse);
             const R prob = L == Lanes::kept ? V::mul(V::load(cache + v), vinv_d) : V::exp(delta);
-            const R gx = entropy_lane(prob, delta, vc0, vnkb, vnb);
+            const R gx = SimdRowKernels<V>::entropy_lane(prob, delta, vc0, vnkb, vnb);
             return Transform ? V::mul(gx, derivative(x, p)) : gx;
         }
         typename SimdRowKernels<V>::Pair load2(int64_t v) const { return {load(v), load(v + W)}; }
@@ -228,6 +226,48 @@ struct TokenSimd {
         if (stream) V::fence();
     }
 
+    /*
+     * The kept entropy row's gradient as a PendingGrad (ce_kernels.h, the form kb != 0) for the
+     * next row's exp pass to write: the lanes' constants as entropy_row's, the scalar tail's
+     * elements computed now from the logits (intact until g is written).
+     */
+    static reweigh::cpu::PendingGrad pending_entropy(const void* z, int32_t dtype, int64_t vocab, int64_t y, float zp_y,
+                                                     const reweigh::RowParams& p, const reweigh::GradEpilogue& e,
+                                                     const reweigh::EntropyEpilogue& h, void* g, const float* e_buf,
+                                                     float inv_d) {
+        using K = SimdRowKernels<V>;
+        const float c0 = e.a - h.kb * h.entropy;
+        // ce_simd.h [Note: bf16 gradients without NaN]: with d finite (no NaN or +inf logit) every
+        // e lies in [0, 1] and z' - lse in [-inf, 0], so with no NaN among the constants a lane
+        // is a NaN only as the default NaN of inf * 0, which rounds to bf16 without the fix-up.
+        const bool nan_free = isfinite(inv_d) && inv_d > 0.0f && !isnan(e.lse) && !isnan(c0) && !isnan(h.kb) &&
+                              !isnan(e.b) && !isnan(p.scale);
+        reweigh::cpu::PendingGrad pg{g, e_buf, dtype, vocab, y, inv_d, e.b,
+                                     reweigh::token_grad_element(e, h, zp_y, true, p), K::streams(z, g, dtype, vocab),
+                                     nan_free, &K::flush_pending};
+        pg.kb = h.kb;
+        pg.z = z;
+        pg.scale = p.scale;
+        pg.lse = e.lse;
+        pg.c0 = c0;
+        for (int64_t v = vocab - vocab % W; v < vocab; ++v) {
+            const float zp = reweigh::transform_logit(reweigh::load_logit(z, dtype, v), p);
+            pg.tail[v - (vocab - vocab % W)] = reweigh::token_grad_element(e, h, zp, false, p);
+        }
+        return pg;
+    }
+
+    /*
+     * Whether a kept entropy row leaves its gradient pending (ce_simd.h defers): not for bf16 on
+     * AVX2, whose exp loop is bound by the vector ALU ports (16 registers, bf16 widening and
+     * rounding), so the entropy lanes added to it cost more than the overlap gains (paired CPU
+     * time, 2 threads, 4096 x 32000, the term on every row: 1.07x deferred against 1.01x written
+     * at once; fp32 and bf16 on AVX-512, fp32 on AVX2: 0.94x-0.96x deferred).
+     */
+    static bool defers_entropy(const reweigh::cpu::RowCarry* carry, int32_t dtype) {
+        return SimdRowKernels<V>::defers(carry, dtype) && (dtype == REWEIGH_DTYPE_F32 || W > 8);
+    }
+
     static reweigh::RowResult coefficient_row(const void* z, int32_t dtype, int64_t vocab, int64_t y,
                                               const reweigh::RowParams& p, const reweigh::cpu::RowCoefficient& c,
                                               float kb, void* g, float* scratch, const reweigh::cpu::RowHints& hints) {
@@ -240,10 +280,10 @@ struct TokenSimd {
                                        e_buf, hints);
             });
         }
-        // The rows below use scratch and take no carry: a gradient pending in it is written first.
-        if (hints.carry != nullptr) reweigh::cpu::finish_rows(*hints.carry);
         const float zp_y = reweigh::transform_logit(reweigh::load_logit(z, dtype, y), p);  // before g (maybe z) is written
         if (p.softcap > 0.0f) {
+            // Pass 0's copy takes the scratch a pending gradient reads its e from: write that first.
+            if (hints.carry != nullptr) reweigh::cpu::finish_rows(*hints.carry);
             // The forward row leaves pass 0's fp32 z' in scratch; the gradient lanes read it, so one
             // instantiation serves F32 and BF16 logits.
             const reweigh::RowResult r = K::forward_row(z, dtype, vocab, y, p, scratch, hints);
@@ -252,21 +292,25 @@ struct TokenSimd {
             return r;
         }
         // Passes 1 and 2 keep e = exp(z' - m) unless the row is too long for the L2 (token_kernels.h
-        // keeps_exponentials); the gradient pass takes p = e / d.
+        // keeps_exponentials); the gradient pass takes p = e / d. A gradient pending in the carry is
+        // written beside the exp; with kept exponentials this row's own is left pending in turn
+        // (ce_simd.h [Note: the gradient under the next row's exp]), in the form of these lanes.
         const bool keep = reweigh::cpu::keeps_exponentials(dtype, vocab, reweigh::cpu::kept_exponentials_bytes());
-        float* e_buf = keep ? scratch + vocab : nullptr;
+        reweigh::cpu::RowCarry* carry = hints.carry;
+        float* e_buf = keep ? K::fused_e_buf(scratch, dtype, vocab, p, hints) : nullptr;
         float inv_d = 0.0f;
         const reweigh::RowResult r = K::with_source(z, dtype, vocab, p, scratch, [&](const auto& zp) {
             float sum_zp = 0.0f;
-            const reweigh::SoftmaxState st =
-                K::softmax_row(zp, vocab, false, e_buf, &sum_zp, hints.next_z, K::elem_bytes(dtype),
-                               K::raw_carry(hints, p));
+            const reweigh::SoftmaxState st = K::softmax_writing_pending(zp, vocab, false, e_buf, &sum_zp, hints.next_z,
+                                                                        K::elem_bytes(dtype), carry);
             inv_d = 1.0f / st.d;
             return reweigh::row_finish(st, zp_y, sum_zp, vocab, p);
         });
         const reweigh::GradEpilogue e = reweigh::grad_epilogue(r.lse, c.of(c.ctx, c.row, r), vocab, p);
         const reweigh::EntropyEpilogue h{kb, r.entropy};
-        if (keep) {
+        if (keep && defers_entropy(carry, dtype)) {
+            carry->pending = pending_entropy(z, dtype, vocab, y, zp_y, p, e, h, g, e_buf, inv_d);
+        } else if (keep) {
             entropy_row_for<Lanes::kept>(z, dtype, vocab, y, zp_y, p, e, h, g, e_buf, inv_d);
         } else {
             entropy_row_for<Lanes::recomputed>(z, dtype, vocab, y, zp_y, p, e, h, g, nullptr, inv_d);
