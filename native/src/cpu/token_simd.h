@@ -257,17 +257,6 @@ struct TokenSimd {
         return pg;
     }
 
-    /*
-     * Whether a kept entropy row leaves its gradient pending (ce_simd.h defers): not for bf16 on
-     * AVX2, whose exp loop is bound by the vector ALU ports (16 registers, bf16 widening and
-     * rounding), so the entropy lanes added to it cost more than the overlap gains (paired CPU
-     * time, 2 threads, 4096 x 32000, the term on every row: 1.07x deferred against 1.01x written
-     * at once; fp32 and bf16 on AVX-512, fp32 on AVX2: 0.94x-0.96x deferred).
-     */
-    static bool defers_entropy(const reweigh::cpu::RowCarry* carry, int32_t dtype) {
-        return SimdRowKernels<V>::defers(carry, dtype) && (dtype == REWEIGH_DTYPE_F32 || W > 8);
-    }
-
     static reweigh::RowResult coefficient_row(const void* z, int32_t dtype, int64_t vocab, int64_t y,
                                               const reweigh::RowParams& p, const reweigh::cpu::RowCoefficient& c,
                                               float kb, void* g, float* scratch, const reweigh::cpu::RowHints& hints) {
@@ -308,7 +297,7 @@ struct TokenSimd {
         });
         const reweigh::GradEpilogue e = reweigh::grad_epilogue(r.lse, c.of(c.ctx, c.row, r), vocab, p);
         const reweigh::EntropyEpilogue h{kb, r.entropy};
-        if (keep && defers_entropy(carry, dtype)) {
+        if (keep && K::defers(carry, dtype)) {
             carry->pending = pending_entropy(z, dtype, vocab, y, zp_y, p, e, h, g, e_buf, inv_d);
         } else if (keep) {
             entropy_row_for<Lanes::kept>(z, dtype, vocab, y, zp_y, p, e, h, g, e_buf, inv_d);
