@@ -164,6 +164,64 @@ TEST(Bf16Rounding, EveryIsaBackwardStoresTheRoundedFp32Gradient) {
 }
 
 /*
+ * Ties in the backward: all logits 0 and lse 0 make every non-target element exactly
+ * a = k exp(0) = k (token sum, no normalization), so coefficients whose low 16 bits are
+ * 0x8000 put a tie in every lane: 1 + 2^-8 and -(1 + 2^-8) (upper word even: stays),
+ * 1 + 3 * 2^-8 (odd: rounds up). Each stored element must be the fp32 backward's value
+ * rounded to nearest even; rows long enough to stream and short ones with tails.
+ */
+TEST(Bf16Rounding, EveryIsaBackwardRoundsTiesToEven) {
+    IsaGuard guard;
+    int ran = 0;
+    int64_t ties = 0;
+    const float tie_coefficients[] = {1.0f + 0x1p-8f, -(1.0f + 0x1p-8f), 1.0f + 3 * 0x1p-8f};
+    for (int64_t vocab : {40, 1003, 20011}) {
+        GenSpec gen;
+        gen.rows = 6;
+        gen.vocab = vocab;
+        gen.bf16_values = true;
+        reweigh_ce_options_t options = reweigh_ce_options_default();
+        options.token_reduction = REWEIGH_TOKEN_REDUCTION_SUM;
+        options.normalization = REWEIGH_NORMALIZATION_NONE;
+        Problem p = make_problem(gen, options, 4242 + static_cast<uint64_t>(vocab));
+        for (double& z : p.logits) z = 0.0;
+        for (size_t s = 0; s < p.coefficients.size(); ++s) p.coefficients[s] = tie_coefficients[s % 3];
+        const std::vector<float> lse(static_cast<size_t>(p.rows), 0.0f);
+        for (const std::string& isa : all_isas()) {
+            if (!select_isa(isa)) continue;
+            const std::string tag = isa + " backward ties V=" + std::to_string(vocab);
+            Layout l16;
+            l16.logits_dtype = REWEIGH_DTYPE_BF16;
+            Buffers b32(p, Layout{});
+            Buffers b16(p, l16);
+            Grad g32(REWEIGH_DTYPE_F32, p.rows, p.vocab, 0);
+            Grad g16(REWEIGH_DTYPE_BF16, p.rows, p.vocab, 0);
+            ASSERT_EQ(reweigh_ce_backward(&b32.batch, &p.options, lse.data(), b32.coefficients.data(), &g32.view),
+                      REWEIGH_STATUS_OK)
+                << tag << " " << reweigh_last_error();
+            ASSERT_EQ(reweigh_ce_backward(&b16.batch, &p.options, lse.data(), b16.coefficients.data(), &g16.view),
+                      REWEIGH_STATUS_OK)
+                << tag << " " << reweigh_last_error();
+            int bad = 0;
+            for (size_t i = 0; i < g32.f32.size(); ++i) {
+                uint32_t bits;
+                memcpy(&bits, &g32.f32[i], sizeof bits);
+                if ((bits & 0xffffu) == 0x8000u) ++ties;
+                const uint16_t want = float_to_bf16_bits(g32.f32[i]);
+                if (g16.b16[i] != want && bad++ < 5) {
+                    ADD_FAILURE() << tag << " element " << i << ": fp32 " << g32.f32[i] << " stored as bf16 0x"
+                                  << std::hex << g16.b16[i] << ", round-to-nearest-even gives 0x" << want << std::dec;
+                }
+            }
+            EXPECT_EQ(bad, 0) << tag;
+            ++ran;
+        }
+    }
+    EXPECT_GT(ran, 0);
+    EXPECT_GT(ties, 0);  // the coefficients really made ties
+}
+
+/*
  * The fused bf16 kernel streams a separate gradient from its first 64-byte line on
  * (ordinary stores before it and for the last pair) and rounds without the NaN fix-up
  * when the row cannot make a NaN (ce_simd.h, [Note: bf16 gradients without NaN]).
