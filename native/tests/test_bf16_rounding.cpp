@@ -113,9 +113,44 @@ TEST(Bf16Rounding, EveryIsaStoresTheRoundedFp32Gradient) {
     EXPECT_GT(compared, 0);
 }
 
+/* NaN elements and exact ties (low 16 bits 0x8000) among the fp32 gradient's elements. */
+struct Seen {
+    int64_t nans = 0, ties = 0;
+};
+
+/*
+ * Runs the backward on the fp32 and the bf16 logits with the same lse and checks that every
+ * bf16 gradient element is the fp32 one rounded to nearest even.
+ */
+Seen expect_backward_rounded(const Problem& p, const Buffers& b32, const Buffers& b16, const float* lse,
+                             const std::string& tag) {
+    Seen seen;
+    Grad g32(REWEIGH_DTYPE_F32, p.rows, p.vocab, 0);
+    Grad g16(REWEIGH_DTYPE_BF16, p.rows, p.vocab, 0);
+    EXPECT_EQ(reweigh_ce_backward(&b32.batch, &p.options, lse, b32.coefficients.data(), &g32.view), REWEIGH_STATUS_OK)
+        << tag << " " << reweigh_last_error();
+    EXPECT_EQ(reweigh_ce_backward(&b16.batch, &p.options, lse, b16.coefficients.data(), &g16.view), REWEIGH_STATUS_OK)
+        << tag << " " << reweigh_last_error();
+    int bad = 0;
+    for (size_t i = 0; i < g32.f32.size(); ++i) {
+        uint32_t bits;
+        memcpy(&bits, &g32.f32[i], sizeof bits);
+        seen.nans += g32.f32[i] != g32.f32[i];
+        seen.ties += (bits & 0xffffu) == 0x8000u;
+        const uint16_t want = float_to_bf16_bits(g32.f32[i]);
+        if (g16.b16[i] != want && bad++ < 5) {
+            ADD_FAILURE() << tag << " element " << i << ": fp32 " << g32.f32[i] << " stored as bf16 0x" << std::hex
+                          << g16.b16[i] << ", round-to-nearest-even gives 0x" << want << std::dec;
+        }
+    }
+    EXPECT_EQ(bad, 0) << tag;
+    return seen;
+}
+
 TEST(Bf16Rounding, EveryIsaBackwardStoresTheRoundedFp32Gradient) {
     IsaGuard guard;
-    int ran = 0, nan_seen = 0;
+    int ran = 0;
+    int64_t nan_seen = 0;
     uint64_t seed = 777;
     for (int64_t vocab : {33, 1000, 20000}) {
         GenSpec gen;
@@ -136,31 +171,50 @@ TEST(Bf16Rounding, EveryIsaBackwardStoresTheRoundedFp32Gradient) {
             // A NaN logit after the forward (finite lse; non-finite logits pass without check_finite).
             b32.f32[static_cast<size_t>(b32.stride + 5)] = NAN;
             b16.b16[static_cast<size_t>(b16.stride + 5)] = float_to_bf16_bits(NAN);
-            Grad g32(REWEIGH_DTYPE_F32, p.rows, p.vocab, 0);
-            Grad g16(REWEIGH_DTYPE_BF16, p.rows, p.vocab, 0);
-            ASSERT_EQ(reweigh_ce_backward(&b32.batch, &p.options, st.row_lse.data(), b32.coefficients.data(),
-                                          &g32.view),
-                      REWEIGH_STATUS_OK)
-                << tag << " " << reweigh_last_error();
-            ASSERT_EQ(reweigh_ce_backward(&b16.batch, &p.options, st.row_lse.data(), b16.coefficients.data(),
-                                          &g16.view),
-                      REWEIGH_STATUS_OK)
-                << tag << " " << reweigh_last_error();
-            int bad = 0;
-            for (size_t i = 0; i < g32.f32.size(); ++i) {
-                const uint16_t want = float_to_bf16_bits(g32.f32[i]);
-                if (g32.f32[i] != g32.f32[i]) ++nan_seen;
-                if (g16.b16[i] != want && bad++ < 5) {
-                    ADD_FAILURE() << tag << " element " << i << ": fp32 " << g32.f32[i] << " stored as bf16 0x"
-                                  << std::hex << g16.b16[i] << ", round-to-nearest-even gives 0x" << want << std::dec;
-                }
-            }
-            EXPECT_EQ(bad, 0) << tag;
+            nan_seen += expect_backward_rounded(p, b32, b16, st.row_lse.data(), tag).nans;
             ++ran;
         }
     }
     EXPECT_GT(ran, 0);
     EXPECT_GT(nan_seen, 0);  // the NaN row really produced NaN gradients
+}
+
+/*
+ * Ties in the backward: all logits 0 and lse 0 make every non-target element exactly
+ * a = k exp(0) = k (token sum, no normalization), so coefficients whose low 16 bits are
+ * 0x8000 put a tie in every lane: 1 + 2^-8 and -(1 + 2^-8) (upper word even: stays),
+ * 1 + 3 * 2^-8 (odd: rounds up). Each stored element must be the fp32 backward's value
+ * rounded to nearest even; rows long enough to stream and short ones with tails.
+ */
+TEST(Bf16Rounding, EveryIsaBackwardRoundsTiesToEven) {
+    IsaGuard guard;
+    int ran = 0;
+    int64_t ties = 0;
+    const float tie_coefficients[] = {1.0f + 0x1p-8f, -(1.0f + 0x1p-8f), 1.0f + 3 * 0x1p-8f};
+    for (int64_t vocab : {40, 1003, 20011}) {
+        GenSpec gen;
+        gen.rows = 6;
+        gen.vocab = vocab;
+        gen.bf16_values = true;
+        reweigh_ce_options_t options = reweigh_ce_options_default();
+        options.token_reduction = REWEIGH_TOKEN_REDUCTION_SUM;
+        options.normalization = REWEIGH_NORMALIZATION_NONE;
+        Problem p = make_problem(gen, options, 4242 + static_cast<uint64_t>(vocab));
+        for (double& z : p.logits) z = 0.0;
+        for (size_t s = 0; s < p.coefficients.size(); ++s) p.coefficients[s] = tie_coefficients[s % 3];
+        const std::vector<float> lse(static_cast<size_t>(p.rows), 0.0f);
+        Layout l16;
+        l16.logits_dtype = REWEIGH_DTYPE_BF16;
+        const Buffers b32(p, Layout{}), b16(p, l16);
+        for (const std::string& isa : all_isas()) {
+            if (!select_isa(isa)) continue;
+            const std::string tag = isa + " backward ties V=" + std::to_string(vocab);
+            ties += expect_backward_rounded(p, b32, b16, lse.data(), tag).ties;
+            ++ran;
+        }
+    }
+    EXPECT_GT(ran, 0);
+    EXPECT_GT(ties, 0);  // the coefficients really made ties
 }
 
 /*

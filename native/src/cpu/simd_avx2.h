@@ -50,10 +50,21 @@ struct Avx2 {
         // Pack 8 x u32 (each < 2^16) to 8 x u16: packus works per 128-bit lane.
         return _mm_packus_epi32(_mm256_castsi256_si128(hi), _mm256_extracti128_si256(hi, 1));
     }
-    /* The inverse of load_bf16_pair: the odd 16-bit words (each lane's upper half) come from b. */
+    /*
+     * The inverse of load_bf16_pair: the odd 16-bit words (each lane's upper half) come from b.
+     * kNaN false rounds the pair's 16-bit words at once, 9 instructions where two bf16_round
+     * take 10: with H a value's upper word and L its lower one, the rounded word is H + carry,
+     * carry = (L + 0x7fff + (H & 1)) >> 16, the top bit of vpavgw(L, 0x7ffe + (H & 1)) =
+     * (L + 0x7fff + (H & 1)) >> 1; the same bits as bf16_round for every input.
+     */
     template <bool kNaN = true>
     __attribute__((always_inline)) static __m256i bf16_pair_bits(R a, R b) {
-        return _mm256_blend_epi16(_mm256_srli_epi32(bf16_round<kNaN>(a), 16), bf16_round<kNaN>(b), 0xaa);
+        if (kNaN) return _mm256_blend_epi16(_mm256_srli_epi32(bf16_round<kNaN>(a), 16), bf16_round<kNaN>(b), 0xaa);
+        const __m256i ia = _mm256_castps_si256(a), ib = _mm256_castps_si256(b);
+        const __m256i hi = _mm256_blend_epi16(_mm256_srli_epi32(ia, 16), ib, 0xaa);
+        const __m256i lo = _mm256_blend_epi16(ia, _mm256_slli_epi32(ib, 16), 0xaa);
+        const __m256i k = _mm256_or_si256(_mm256_and_si256(hi, _mm256_set1_epi16(1)), _mm256_set1_epi16(0x7ffe));
+        return _mm256_add_epi16(hi, _mm256_srli_epi16(_mm256_avg_epu16(lo, k), 15));
     }
     /* 2W fp32 in memory order (a then b) -> 2W bf16 in memory order: packus works per 128-bit lane, vpermq puts the quarters back. */
     template <bool kNaN = true>
