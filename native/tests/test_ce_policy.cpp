@@ -337,10 +337,9 @@ TEST(CePolicy, StreamedEntropyGradientEqualsInPlace) {
             PolicyOut out(p.rows);
             ASSERT_EQ(call(separate, p, c, out, g.view), REWEIGH_STATUS_OK) << tag << ": " << reweigh_last_error();
             const std::vector<double> streamed = read_grad(g);
-            const float sentinel = bf16_bits_to_float(float_to_bf16_bits(-999.0f));
             for (int64_t r = 0; r + 1 < p.rows; ++r)
                 for (int64_t v = p.vocab; v < g.stride; ++v)
-                    ASSERT_EQ(g.at(r, v), bf16 ? sentinel : -999.0f) << tag << " grad padding row " << r;
+                    ASSERT_EQ(g.at(r, v), Grad::kSentinel) << tag << " grad padding row " << r;
             Buffers in(p, layout);
             PolicyOut out_in(p.rows);
             ASSERT_EQ(call(in, p, c, out_in, {in.logits_mut(), in.stride}), REWEIGH_STATUS_OK) << tag;
@@ -593,7 +592,7 @@ struct BadPolicy {
         EXPECT_EQ(got, want) << reweigh_last_error();
         EXPECT_NE(std::string(reweigh_last_error()).find(needle), std::string::npos)
             << "message '" << reweigh_last_error() << "' lacks '" << needle << "'";
-        EXPECT_TRUE(bit_equal("grad untouched", g.f32, std::vector<float>(g.f32.size(), -999.0f)));
+        EXPECT_TRUE(bit_equal("grad untouched", g.f32, std::vector<float>(g.f32.size(), Grad::kSentinel)));
         EXPECT_TRUE(bit_equal("rowWeights untouched", out.w, std::vector<float>(out.w.size(), -7.0f)));
         EXPECT_EQ(out.objective, -1.0);
     }
@@ -675,7 +674,7 @@ TEST(CePolicyBadInput, CudaBatchWithoutCudaBuildIsUnsupported) {
     BadPolicy t;
     t.b.batch.device_type = REWEIGH_DEVICE_CUDA;
     t.expect(t.run(), REWEIGH_STATUS_UNSUPPORTED, "without CUDA");
-    EXPECT_TRUE(bit_equal("grad untouched", t.g.f32, std::vector<float>(t.g.f32.size(), -999.0f)));
+    EXPECT_TRUE(bit_equal("grad untouched", t.g.f32, std::vector<float>(t.g.f32.size(), Grad::kSentinel)));
 }
 
 TEST(CePolicyBadInput, IgnoredRowsAreNotRead) {

@@ -234,6 +234,8 @@ struct Stats {
 
 /* A gradient buffer in the logits' dtype, read back as float. */
 struct Grad {
+    /* Written before a call: must be overwritten on rows, kept on padding; exact in fp32 and bf16. */
+    static constexpr float kSentinel = -1000.0f;
     int32_t dtype;
     int64_t rows, vocab, stride;
     std::vector<float> f32;
@@ -243,10 +245,10 @@ struct Grad {
     Grad(int32_t dt, int64_t r, int64_t v, int64_t pad) : dtype(dt), rows(r), vocab(v), stride(v + pad) {
         const size_t n = static_cast<size_t>(span(r, stride, v));
         if (dt == REWEIGH_DTYPE_F32) {
-            f32.assign(n, -999.0f);  // sentinel: must be overwritten on rows, kept on padding
+            f32.assign(n, kSentinel);
             view.data = f32.data();
         } else {
-            b16.assign(n, float_to_bf16_bits(-999.0f));
+            b16.assign(n, float_to_bf16_bits(kSentinel));
             view.data = b16.data();
         }
         view.row_stride = stride;

@@ -48,7 +48,9 @@ typedef RowResult (*CoefficientRowFn)(const void* z, int32_t dtype, int64_t voca
  * Rows whose logits, kept exponentials (fp32) and the next row's logits
  * (prefetched into L2 by passes 1 and 2, ce_simd.h [Note: prefetching the
  * next row]) exceed `bound` bytes recompute p in the gradient pass instead of
- * keeping e (token_simd.h's coefficient_row with an entropy term): the
+ * keeping e (token_simd.h's coefficient_row with an entropy term; the fused
+ * rows of forwardBackward and of the policy step through RowCarry.recompute_p,
+ * ce_simd.h [Note: rows too long to keep e]): the
  * gradient pass re-reads the logits, and with all three past half the
  * per-core L2 part of them was evicted by then (2 MiB L2, 1024 x 128256 fp32,
  * 1.5 MiB per row: the entropy term cost 1.05x to 1.13x the step without it
