@@ -130,8 +130,8 @@ struct RowResult {
  * x as a float in a register: the compiler cannot fuse the operation that
  * made x with the one that uses it. GCC contracts a * b - c into one FMA by
  * default (-ffp-contract=fast) wherever, after inlining, the product has no
- * other use, so z * scale - lse was rounded once in one kernel and twice in
- * another, and logp differed in the last bit between them.
+ * other use; without the barrier z * scale - lse can be rounded once in one
+ * kernel and twice in another, and their logp differ in the last bit.
  */
 REWEIGH_HD float rounded_float(float x) {
 #if defined(__GNUC__) && !defined(__CUDA_ARCH__) && (defined(__x86_64__) || defined(__i386__))

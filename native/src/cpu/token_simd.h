@@ -229,7 +229,7 @@ struct TokenSimd {
     /*
      * The kept entropy row's gradient as a PendingGrad (ce_kernels.h, the form kb != 0) for the
      * next row's exp pass to write: the lanes' constants as entropy_row's, the scalar tail's
-     * elements computed now from the logits (intact until g is written).
+     * elements computed here from the logits (intact until g is written).
      */
     static reweigh::cpu::PendingGrad pending_entropy(const void* z, int32_t dtype, int64_t vocab, int64_t y, float zp_y,
                                                      const reweigh::RowParams& p, const reweigh::GradEpilogue& e,
