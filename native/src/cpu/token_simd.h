@@ -32,16 +32,17 @@
  * takes the driver's RowCarry the same way (the next row's pass 1 under this
  * row's exp, this row's gradient written under the next row's: ce_simd.h
  * [Note: the gradient under the next row's exp]); with one,
- * passes 1 and 2 keep the exponentials and the lanes above take p = e / d
- * from them (EntropyLanes), so the gradient pass reads the row from
- * cache, computes no second exp and streams a separate gradient as the
- * fused row does (rows too long to keep them in L2 with the logits
- * recompute p instead); with kept exponentials and the driver's RowCarry
- * that gradient is left pending in the carry like the fused row's, in the
- * lanes' own form, and any row writes a pending gradient under its exp
- * pass (ce_simd.h PendingWriter); with a softcap as well, the forward row, then the
- * same lanes over the z' that its pass 0 left in scratch (p = exp(z' -
- * lse), no second tanh), streamed the same way.
+ * passes 1 and 2 keep the exponentials and the gradient takes p = e / d
+ * from them (ce_simd.h's EntropyLanes, through a PendingGrad of the form
+ * kb != 0), so the gradient pass reads the row from cache, computes no
+ * second exp and streams a separate gradient as the fused row does; that
+ * gradient is left pending in the driver's RowCarry like the fused row's
+ * (written at once by the same writer without one), and any row writes a
+ * pending gradient under its exp pass (ce_simd.h PendingWriter). Rows too
+ * long to keep them in L2 with the logits recompute p with the lanes
+ * below; with a softcap as well, the forward row, then the same lanes over
+ * the z' that its pass 0 left in scratch (p = exp(z' - lse), no second
+ * tanh), streamed the same way.
  */
 #ifndef REWEIGH_CPU_TOKEN_SIMD_H
 #define REWEIGH_CPU_TOKEN_SIMD_H
@@ -126,15 +127,14 @@ struct TokenSimd {
      * coefficient_row's gradient lanes with the entropy term, as a row source
      * of ce_simd.h's write_row (memory order), so the gradient pass streams a
      * separate gradient as the fused row does ([Note: streaming the gradient]
-     * in ce_simd.h). Three sources of z' and p:
-     *   kept      z' from the logits, p = e / d from the exponentials passes 1
-     *             and 2 kept in `cache` (no second exp);
+     * in ce_simd.h). Two sources of z' (rows that keep their exponentials
+     * use ce_simd.h's EntropyLanes through a PendingGrad instead):
      *   recomputed z' from the logits, p = exp(z' - lse) as in body (rows too
      *             long to keep: token_kernels.h keeps_exponentials);
      *   capped    z' from pass 0's fp32 copy in `cache` (a softcap: no second
      *             tanh), p = exp(z' - lse).
      */
-    enum class Lanes { kept, recomputed, capped };
+    enum class Lanes { recomputed, capped };
 
     template <bool F32, bool Transform, Lanes L>
     struct EntropyLanes {
@@ -142,7 +142,7 @@ struct TokenSimd {
         const void* z;
         const float* cache;
         reweigh::RowParams p;
-        R vlse, vinv_d, vc0, vnkb, vnb;
+        R vlse, vc0, vnkb, vnb;
 
         R load(int64_t v) const {
             R x;
@@ -153,8 +153,7 @@ struct TokenSimd {
                 if (Transform) x = transform(x, p);
             }
             const R delta = V::sub(x, vlse);
-            const R prob = L == Lanes::kept ? V::mul(V::load(cache + v), vinv_d) : V::exp(delta);
-            const R gx = SimdRowKernels<V>::entropy_lane(prob, delta, vc0, vnkb, vnb);
+            const R gx = SimdRowKernels<V>::entropy_lane(V::exp(delta), delta, vc0, vnkb, vnb);
             return Transform ? V::mul(gx, derivative(x, p)) : gx;
         }
         typename SimdRowKernels<V>::Pair load2(int64_t v) const { return {load(v), load(v + W)}; }
@@ -164,9 +163,9 @@ struct TokenSimd {
     template <bool F32, bool Transform, Lanes L>
     static void entropy_row(const void* z, int32_t dtype, int64_t vocab, int64_t y, float zp_y,
                             const reweigh::RowParams& p, const reweigh::GradEpilogue& e,
-                            const reweigh::EntropyEpilogue& h, void* g, const float* cache, float inv_d) {
+                            const reweigh::EntropyEpilogue& h, void* g, const float* cache) {
         using K = SimdRowKernels<V>;
-        const EntropyLanes<F32, Transform, L> src{z, cache, p, V::set1(e.lse), V::set1(inv_d),
+        const EntropyLanes<F32, Transform, L> src{z, cache, p, V::set1(e.lse),
                                                   V::set1(e.a - h.kb * h.entropy), V::set1(-h.kb), V::set1(-e.b)};
         const bool stream = K::streams(z, g, dtype, vocab);
         K::template write_row<false>(g, dtype, vocab, stream, src, nullptr, [](R x) REWEIGH_SIMD_LAMBDA { return x; },
@@ -178,18 +177,18 @@ struct TokenSimd {
         if (stream) V::fence();
     }
 
-    /* entropy_row for the logits' dtype and scale (no softcap). */
-    template <Lanes L>
-    static void entropy_row_for(const void* z, int32_t dtype, int64_t vocab, int64_t y, float zp_y,
-                                const reweigh::RowParams& p, const reweigh::GradEpilogue& e,
-                                const reweigh::EntropyEpilogue& h, void* g, const float* cache, float inv_d) {
+    /* entropy_row with recomputed p for the logits' dtype and scale (no softcap). */
+    static void recomputed_entropy_row(const void* z, int32_t dtype, int64_t vocab, int64_t y, float zp_y,
+                                       const reweigh::RowParams& p, const reweigh::GradEpilogue& e,
+                                       const reweigh::EntropyEpilogue& h, void* g) {
+        constexpr Lanes L = Lanes::recomputed;
         const bool transform = p.scale != 1.0f;
         if (dtype == REWEIGH_DTYPE_F32) {
-            if (transform) return entropy_row<true, true, L>(z, dtype, vocab, y, zp_y, p, e, h, g, cache, inv_d);
-            return entropy_row<true, false, L>(z, dtype, vocab, y, zp_y, p, e, h, g, cache, inv_d);
+            if (transform) return entropy_row<true, true, L>(z, dtype, vocab, y, zp_y, p, e, h, g, nullptr);
+            return entropy_row<true, false, L>(z, dtype, vocab, y, zp_y, p, e, h, g, nullptr);
         }
-        if (transform) return entropy_row<false, true, L>(z, dtype, vocab, y, zp_y, p, e, h, g, cache, inv_d);
-        entropy_row<false, false, L>(z, dtype, vocab, y, zp_y, p, e, h, g, cache, inv_d);
+        if (transform) return entropy_row<false, true, L>(z, dtype, vocab, y, zp_y, p, e, h, g, nullptr);
+        entropy_row<false, false, L>(z, dtype, vocab, y, zp_y, p, e, h, g, nullptr);
     }
 
     /*
@@ -277,7 +276,7 @@ struct TokenSimd {
             // instantiation serves F32 and BF16 logits.
             const reweigh::RowResult r = K::forward_row(z, dtype, vocab, y, p, scratch, hints);
             const reweigh::GradEpilogue e = reweigh::grad_epilogue(r.lse, c.of(c.ctx, c.row, r), vocab, p);
-            entropy_row<true, true, Lanes::capped>(z, dtype, vocab, y, zp_y, p, e, {kb, r.entropy}, g, scratch, 0.0f);
+            entropy_row<true, true, Lanes::capped>(z, dtype, vocab, y, zp_y, p, e, {kb, r.entropy}, g, scratch);
             return r;
         }
         // Passes 1 and 2 keep e = exp(z' - m) unless the row is too long for the L2 (token_kernels.h
@@ -297,12 +296,13 @@ struct TokenSimd {
         });
         const reweigh::GradEpilogue e = reweigh::grad_epilogue(r.lse, c.of(c.ctx, c.row, r), vocab, p);
         const reweigh::EntropyEpilogue h{kb, r.entropy};
-        if (keep && K::defers(carry, dtype)) {
+        if (!keep) {
+            recomputed_entropy_row(z, dtype, vocab, y, zp_y, p, e, h, g);
+        } else if (K::defers(carry, dtype)) {
             carry->pending = pending_entropy(z, dtype, vocab, y, zp_y, p, e, h, g, e_buf, inv_d);
-        } else if (keep) {
-            entropy_row_for<Lanes::kept>(z, dtype, vocab, y, zp_y, p, e, h, g, e_buf, inv_d);
-        } else {
-            entropy_row_for<Lanes::recomputed>(z, dtype, vocab, y, zp_y, p, e, h, g, nullptr, inv_d);
+        } else {  // no carry to leave it in: written now by the same writer
+            reweigh::cpu::PendingGrad pg = pending_entropy(z, dtype, vocab, y, zp_y, p, e, h, g, e_buf, inv_d);
+            K::flush_pending(pg);
         }
         return r;
     }
