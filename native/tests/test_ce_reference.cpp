@@ -21,6 +21,10 @@
  */
 #include <gtest/gtest.h>
 
+#include <float.h>
+#include <math.h>
+
+#include <algorithm>
 #include <iostream>
 
 #include "reference.h"
@@ -243,6 +247,79 @@ TEST(CeFiniteDifference, ReferenceGradientMatchesCentralDifferences) {
             }
         }
     }
+}
+
+/*
+ * backward from an lse below the row's logits (a caller's stale or wrong lse): the kernels
+ * take exp_nonpos for z - lse <= 0, the only case a forward's lse makes, and must still give
+ * a exp(z - lse) - [v = y] wherever z - lse > 0, +-inf where it overflows fp32. Rows: the
+ * true lse, max z - 2, max z - 95 (the largest logits overflow, the rest stay finite) and
+ * min z - 90 (every element overflows). Token sum, no normalization: a is the row's own
+ * coefficient. Expected values in float64 from the same fp32 z and lse.
+ */
+TEST(CeReference, EveryIsaBackwardFromAnLseBelowTheLogitsFollowsTheReference) {
+    IsaGuard guard;
+    int ran = 0;
+    for (int64_t vocab : {40, 1003, 20011}) {
+        for (int32_t dtype : {REWEIGH_DTYPE_F32, REWEIGH_DTYPE_BF16}) {
+            GenSpec gen;
+            gen.rows = 4;
+            gen.vocab = vocab;
+            gen.ignore_fraction = 0.0;
+            gen.bf16_values = true;
+            reweigh_ce_options_t options = reweigh_ce_options_default();
+            options.token_reduction = REWEIGH_TOKEN_REDUCTION_SUM;
+            options.normalization = REWEIGH_NORMALIZATION_NONE;
+            Problem p = make_problem(gen, options, 31 + static_cast<uint64_t>(vocab));
+            p.offsets.clear();
+            p.coefficients.clear();
+            for (int64_t r = 0; r <= p.rows; ++r) p.offsets.push_back(r);
+            for (int64_t r = 0; r < p.rows; ++r) p.coefficients.push_back(r % 2 == 0 ? 1.25 : -1.5);  // |a| >= 1: a exp(d) overflows wherever exp(d) does
+            std::vector<float> lse(static_cast<size_t>(p.rows));
+            for (int64_t r = 0; r < p.rows; ++r) {
+                const double* z = &p.logits[static_cast<size_t>(r * vocab)];
+                const double hi = *std::max_element(z, z + vocab), lo = *std::min_element(z, z + vocab);
+                double sum = 0;
+                for (int64_t v = 0; v < vocab; ++v) sum += exp(z[v] - hi);
+                const double row_lse[] = {hi + log(sum), hi - 2, hi - 95, lo - 90};
+                lse[static_cast<size_t>(r)] = static_cast<float>(row_lse[r]);
+            }
+            Layout layout;
+            layout.logits_dtype = dtype;
+            Buffers b(p, layout);
+            const bool bf16 = dtype == REWEIGH_DTYPE_BF16;
+            // fp32: z - lse rounds by <= 4e-6 absolute at |z - lse| < 128, the exp by a few ulp; bf16: half a bf16 ulp more.
+            const double rel = bf16 ? 0x1p-8 : 1e-5;
+            for (const std::string& isa : all_isas()) {
+                if (!select_isa(isa)) continue;
+                const std::string tag = isa + (bf16 ? " bf16" : " f32") + " V=" + std::to_string(vocab);
+                Grad g(dtype, p.rows, vocab, 0);
+                ASSERT_EQ(reweigh_ce_backward(&b.batch, &p.options, lse.data(), b.coefficients.data(), &g.view),
+                          REWEIGH_STATUS_OK)
+                    << tag << " " << reweigh_last_error();
+                int64_t bad = 0, infinite = 0;
+                for (int64_t r = 0; r < p.rows; ++r) {
+                    for (int64_t v = 0; v < vocab; ++v) {
+                        const double d = p.logits[static_cast<size_t>(r * vocab + v)] - lse[static_cast<size_t>(r)];
+                        const double want = p.coefficients[static_cast<size_t>(r)] *
+                                            (exp(d) - (v == p.targets[static_cast<size_t>(r)] ? 1.0 : 0.0));
+                        const float got = g.at(r, v);
+                        const bool ok = fabs(want) > FLT_MAX ? got == static_cast<float>(want > 0 ? INFINITY : -INFINITY)
+                                                             : fabs(got - want) <= rel * fabs(want) + 1e-30;
+                        infinite += isinf(got) ? 1 : 0;
+                        if (!ok && bad++ < 3) {
+                            ADD_FAILURE() << tag << " row " << r << " col " << v << ": z - lse = " << d << ", got "
+                                          << got << ", float64 " << want;
+                        }
+                    }
+                }
+                EXPECT_EQ(bad, 0) << tag;
+                EXPECT_GE(infinite, vocab) << tag;  // row 3 overflows everywhere
+                ++ran;
+            }
+        }
+    }
+    EXPECT_GT(ran, 0);
 }
 
 }  // namespace

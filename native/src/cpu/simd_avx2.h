@@ -115,6 +115,9 @@ struct Avx2 {
      */
     static R exp(R x) { return exp_of<true>(x); }
 
+    /* Vector instructions exp(x) takes beyond exp_nonpos(x): the clamp and the final * 2. */
+    static constexpr int kExpOverNonpos = 2;
+
     /*
      * exp(x) for x <= 0 or NaN (the softmax pass's z' - max): no clamp, and
      * the unhalved coefficients with no final * 2. Halving every coefficient

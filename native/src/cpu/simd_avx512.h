@@ -103,6 +103,9 @@ struct Avx512 {
      */
     static R exp(R x) { return exp_nonpos(_mm512_min_ps(_mm512_set1_ps(SimdExpConstants::kMaxArg), x)); }  // min returns x when x is NaN
 
+    /* Vector instructions exp(x) takes beyond exp_nonpos(x): the clamp. */
+    static constexpr int kExpOverNonpos = 1;
+
     /* exp(x) for x <= 0 or NaN (the softmax pass's z' - max), where the clamp to kMaxArg returns x. */
     static R exp_nonpos(R x) {
         using C = SimdExpConstants;
