@@ -295,6 +295,32 @@ TEST(CePolicy, KeptExponentialsBoundFollowsTheL2Size) {
 }
 
 /*
+ * The step into a separate gradient with row pad `pad` (the padding left as
+ * it was) and in place: bit for bit the same, and within the float64
+ * reference's tolerance.
+ */
+void check_separate_and_in_place(const std::string& tag, const Problem& p, const Reference& ref, const PolicyCase& c,
+                                 bool bf16, int64_t pad, Worst* worst) {
+    const PolicyRef want = policy_reference(p, ref, c);
+    const std::vector<double> tol = policy_tolerance(p, ref, want, c, bf16);
+    Layout layout;
+    layout.logits_dtype = bf16 ? REWEIGH_DTYPE_BF16 : REWEIGH_DTYPE_F32;
+    layout.stride_pad = pad;
+    Buffers separate(p, layout);
+    Grad g(layout.logits_dtype, p.rows, p.vocab, pad);
+    PolicyOut out(p.rows);
+    ASSERT_EQ(call(separate, p, c, out, g.view), REWEIGH_STATUS_OK) << tag << ": " << reweigh_last_error();
+    const std::vector<double> got = read_grad(g);
+    for (int64_t r = 0; r + 1 < p.rows; ++r)
+        for (int64_t v = p.vocab; v < g.stride; ++v) ASSERT_EQ(g.at(r, v), Grad::kSentinel) << tag << " grad padding row " << r;
+    Buffers in(p, layout);
+    PolicyOut out_in(p.rows);
+    ASSERT_EQ(call(in, p, c, out_in, {in.logits_mut(), in.stride}), REWEIGH_STATUS_OK) << tag;
+    EXPECT_TRUE(bit_equal(tag + " separate vs in place", got, read_in_place(in, p.rows, p.vocab)));
+    EXPECT_TRUE(all_close(tag + " grad", got, want.grad, tol, worst));
+}
+
+/*
  * Rows of 32 KiB and more stream a separate gradient (ce_simd.h [Note:
  * streaming the gradient]); with the entropy term that is token_simd.h's
  * entropy_row through write_row (over the kept exponentials, recomputed p on
@@ -326,25 +352,7 @@ TEST(CePolicy, StreamedEntropyGradientEqualsInPlace) {
             const Reference ref = reference(p, false);
             const PolicyCase c = make_case(p, ref, REWEIGH_POLICY_LOSS_CLIPPED, REWEIGH_POLICY_LEVEL_TOKEN, true,
                                            entropy, 5200 + variant);
-            const PolicyRef want = policy_reference(p, ref, c);
-            const std::vector<double> tol = policy_tolerance(p, ref, want, c, bf16);
-            Layout layout;
-            layout.logits_dtype = bf16 ? REWEIGH_DTYPE_BF16 : REWEIGH_DTYPE_F32;
-            layout.stride_pad = 3;
-            const std::string tag = isa + " variant " + std::to_string(variant);
-            Buffers separate(p, layout);
-            Grad g(layout.logits_dtype, p.rows, p.vocab, 3);
-            PolicyOut out(p.rows);
-            ASSERT_EQ(call(separate, p, c, out, g.view), REWEIGH_STATUS_OK) << tag << ": " << reweigh_last_error();
-            const std::vector<double> streamed = read_grad(g);
-            for (int64_t r = 0; r + 1 < p.rows; ++r)
-                for (int64_t v = p.vocab; v < g.stride; ++v)
-                    ASSERT_EQ(g.at(r, v), Grad::kSentinel) << tag << " grad padding row " << r;
-            Buffers in(p, layout);
-            PolicyOut out_in(p.rows);
-            ASSERT_EQ(call(in, p, c, out_in, {in.logits_mut(), in.stride}), REWEIGH_STATUS_OK) << tag;
-            EXPECT_TRUE(bit_equal(tag + " streamed vs in place", streamed, read_in_place(in, p.rows, p.vocab)));
-            EXPECT_TRUE(all_close(tag + " grad", streamed, want.grad, tol));
+            check_separate_and_in_place(isa + " variant " + std::to_string(variant), p, ref, c, bf16, 3, nullptr);
             ++checked;
         }
     }
@@ -505,6 +513,56 @@ TEST(CePolicy, RowResultsDoNotDependOnNeighbouringRows) {
         }
     }
     EXPECT_GT(checked, 0);
+}
+
+/*
+ * Rows with the entropy term that keep their exponentials write their
+ * gradient with ce_simd.h's EntropyLanes; bf16 rows take the expanded lane
+ * e (A + B z) - b s ([Note: the expanded entropy lane]), whose A + B z
+ * cancels where z' is near lse: its error grows with |lse|, and a -inf logit
+ * (e = 0) needs the clamp to stay finite. Logits shifted by up to +-60
+ * (lse up to ~70, scale 1.3 and 0.7), with -inf and -3e38 logits in some
+ * rows, against the float64 reference at the usual tolerance; separate and
+ * in place bit for bit, every ISA, both dtypes.
+ */
+TEST(CePolicy, KeptEntropyRowsWithShiftedAndMaskedLogits) {
+    IsaGuard guard;
+    Worst worst;
+    int checked = 0;
+    for (int variant = 0; variant < 8; ++variant) {
+        const bool bf16 = variant % 2 == 1;
+        const double shift = variant / 2 == 0 ? 60.0 : variant / 2 == 1 ? -40.0 : variant / 2 == 2 ? 25.0 : 0.0;
+        GenSpec gen;
+        gen.rows = 11;
+        gen.vocab = 1003;
+        gen.bf16_values = bf16;
+        reweigh_ce_options_t o = reweigh_ce_options_default();
+        o.logit_scale = variant / 2 == 1 ? 0.7f : variant / 2 == 2 ? 1.3f : 1.0f;
+        Problem p = make_problem(gen, o, 5300 + variant);
+        for (double& z : p.logits) {
+            float f = static_cast<float>(z + shift);
+            if (bf16) f = bf16_bits_to_float(float_to_bf16_bits(f));
+            z = f;
+        }
+        for (int64_t r = 0; r < p.rows; r += 3) {  // masked logits (never a target)
+            for (int64_t v = r % 7; v < p.vocab; v += 5) {
+                if (v != p.targets[static_cast<size_t>(r)]) {
+                    p.logits[static_cast<size_t>(r * p.vocab + v)] = r % 2 == 0 ? -INFINITY : -3.0e38;
+                }
+            }
+        }
+        const Reference ref = reference(p, false);
+        const PolicyCase c =
+            make_case(p, ref, REWEIGH_POLICY_LOSS_CLIPPED, REWEIGH_POLICY_LEVEL_TOKEN, true, true, 5400 + variant);
+        for (const std::string& isa : all_isas()) {
+            if (!select_isa(isa)) continue;
+            check_separate_and_in_place(isa + " variant " + std::to_string(variant), p, ref, c, bf16, 1, &worst);
+            ++checked;
+        }
+    }
+    EXPECT_GT(checked, 0);
+    std::cout << "[ policy  ] shifted logits: worst grad error / tolerance " << worst.ratio << " at " << worst.where
+              << "\n";
 }
 
 /* The reference gradient is the derivative of the reference objective (CLIPPED + KL + entropy; DFT's

@@ -659,18 +659,76 @@ struct SimdRowKernels {
     /*
      * The form kb != 0: token_simd.h's kept entropy lanes (p = e / d, z' from
      * the logits, kF32 their dtype, kScaled a logit scale) in the same
-     * operations, so the bits are those of the row written at once.
+     * operations, so the bits are those of the row written at once. kExpanded
+     * (bf16 rows whose constants pass expands()): the same lane multiplied
+     * out, see [Note: the expanded entropy lane].
+     *
+     * [Note: the expanded entropy lane] With p = e / d, delta = s z - lse
+     * (s the logit scale) and c0 = a - kb H, the lane
+     *   g = [p (c0 - kb delta) - b] s = e (A + B z) - b s,
+     *   A = s (c0 + kb lse) / d,  B = -kb s^2 / d,
+     * is one fma for A + B z and one for e (.) - b s after the load and
+     * widening, against six to eight vector operations for the lane as
+     * written (the pending writer runs it under the next row's exp, which is
+     * partly ALU-bound in bf16). Clamping z below at zlo = (lse - 100) / s
+     * is delta's max(., -100) (s > 0): it keeps A + B z finite for -inf
+     * logits, which NaN-free rows may hold (e = 0, and 0 (-inf) would be
+     * NaN); where it acts, e is 0 already (z' - m = delta + log d < -86.3,
+     * [Note: exp underflow]). The cost is cancellation in A + B z where z'
+     * is near lse: one rounding of 2^-24 (|A| + |B z|), about 2^-24 |kb|
+     * (|c0 / kb| + |lse| + s |z|) s / d, where the lane as written rounds
+     * 2^-24 |kb delta| s / d. bf16 rounds the element to 2^-9 of itself, far
+     * above that unless the element cancels to near 0 too, so only bf16 rows
+     * take the expanded lane; fp32 rows keep the lane as written. A and B are
+     * rounded once from double. The row written at once and the pending row
+     * use the same writer, so they agree bit for bit (native/tests/
+     * test_ce_policy.cpp KeptEntropyRowsWithShiftedAndMaskedLogits: lse up
+     * to about 70 and masked logits, at the float64 reference's tolerance).
      */
-    template <bool kF32, bool kScaled>
+    template <bool kF32, bool kScaled, bool kExpanded = false>
     struct EntropyLanes {
         const reweigh::cpu::PendingGrad& pg;
         R vlse, vinv_d, vc0, vnkb, vnb, vscale;
+        R va, vbz, vzlo, vnbs;
         explicit EntropyLanes(const reweigh::cpu::PendingGrad& g)
             : pg(g), vlse(V::set1(g.lse)), vinv_d(V::set1(g.a)), vc0(V::set1(g.c0)), vnkb(V::set1(-g.kb)),
-              vnb(V::set1(-g.b)), vscale(V::set1(g.scale)) {}
+              vnb(V::set1(-g.b)), vscale(V::set1(g.scale)) {
+            if (!kExpanded) return;
+            const Expanded x = expanded(g);
+            va = V::set1(x.a);
+            vbz = V::set1(x.bz);
+            vzlo = V::set1(x.zlo);
+            vnbs = V::set1(x.nbs);
+        }
+
+        /* The expanded lane's constants: g = e (a + bz z) + nbs for z >= zlo. */
+        struct Expanded {
+            float a, bz, zlo, nbs;
+        };
+        static Expanded expanded(const reweigh::cpu::PendingGrad& g) {
+            // In double, so each constant is rounded once.
+            const double s = g.scale, inv_d = g.a, kb = g.kb;
+            return Expanded{static_cast<float>(inv_d * s * (static_cast<double>(g.c0) + kb * g.lse)),
+                            static_cast<float>(-inv_d * kb * s * s),
+                            static_cast<float>((static_cast<double>(g.lse) + kMinDelta) / s),
+                            static_cast<float>(-static_cast<double>(g.b) * s)};
+        }
+        /*
+         * Whether the expanded lane applies: a positive scale (so z < zlo is
+         * delta < -100) and, with no NaN among the row's constants and d
+         * finite (nan_free), finite constants, so a lane's a + bz max(z, zlo)
+         * is finite for any logit, -inf included.
+         */
+        static bool expands(const reweigh::cpu::PendingGrad& g) {
+            if (!g.nan_free || !(g.scale > 0.0f)) return false;
+            const Expanded x = expanded(g);
+            return isfinite(x.a) && isfinite(x.bz) && isfinite(x.zlo) && isfinite(x.nbs);
+        }
+
         REWEIGH_SIMD_INLINE R load(int64_t v) const {
             R x = kF32 ? V::load(static_cast<const float*>(pg.z) + v)
                        : V::load_bf16(static_cast<const uint16_t*>(pg.z) + v);
+            if (kExpanded) return V::fmadd(V::load(pg.e + v), V::fmadd(vbz, V::max(x, vzlo), va), vnbs);
             if (kScaled) x = V::mul(x, vscale);
             const R delta = V::sub(x, vlse);
             const R gx = entropy_lane(V::mul(V::load(pg.e + v), vinv_d), delta, vc0, vnkb, vnb);
@@ -773,6 +831,13 @@ struct SimdRowKernels {
 
     template <bool kNaN, bool kBf16, class Fn>
     static void with_entropy_writer(reweigh::cpu::PendingGrad& pg, Fn& fn) {
+        if constexpr (kBf16 && !kNaN) {
+            if (EntropyLanes<false, false, true>::expands(pg)) {
+                PendingWriter<false, true, EntropyLanes<false, false, true>> w(pg);
+                fn(w);
+                return;
+            }
+        }
         if (pg.scale != 1.0f) {
             PendingWriter<kNaN, kBf16, EntropyLanes<!kBf16, true>> w(pg);
             fn(w);
