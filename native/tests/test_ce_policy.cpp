@@ -17,6 +17,7 @@
 #include <random>
 #include <utility>
 
+#include "../src/cpu/l2_budget.h"
 #include "../src/cpu/token_kernels.h"
 #include "reference.h"
 #include "row_tolerance.h"
@@ -259,7 +260,7 @@ TEST(CePolicy, AllIsasAllOptionsAgainstFloat64) {
 
 /*
  * The entropy term keeps a row's exponentials while its logits, the kept fp32 exponentials and the
- * next row's logits fit in half the per-core L2 (token_kernels.h), with injected L2 sizes: 2 MiB
+ * next row's logits fit in half the per-core L2 (l2_budget.h), with injected L2 sizes: 2 MiB
  * (and none reported) keeps fp32 rows up to 87381 entries (12 bytes each <= 1 MiB) and bf16 rows
  * up to 131072 (8 bytes each); 1 MiB and 4 MiB halve and double those. cpuid leaf 4's registers
  * decode to ways x partitions x line x sets (hand-worked caches).
@@ -340,7 +341,7 @@ TEST(CePolicy, StreamedEntropyGradientEqualsInPlace) {
             GenSpec gen;
             gen.rows = 5;
             gen.vocab = bf16 ? 16411 : 8203;  // >= 32 KiB of gradient per row, not a multiple of any W
-            // Rows past token_kernels.h's keeps_exponentials bound on a 2 MiB L2 (2 x logits + 4 bytes
+            // Rows past l2_budget.h's keeps_exponentials bound on a 2 MiB L2 (2 x logits + 4 bytes
             // per entry > 1 MiB): p recomputed in the gradient pass.
             if (variant >= 6) gen.vocab = bf16 ? 131101 : 87383;
             const bool entropy = variant != 8;  // 8: such a row without the term (the fused row)

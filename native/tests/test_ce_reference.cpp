@@ -8,7 +8,7 @@
  *   vocab V in {1, 7, 15, 16, 17, 31, 33, 1000, 32000, 128256}: the lane-width
  *     tails around 8 (AVX2) and 16 (AVX-512) and their doubled unrolls, 1000
  *     (not a multiple of any width), 32000 (a Llama-2-sized row), 128256 (a
- *     Llama-3-sized row: fp32 rows past token_kernels.h's keeps_exponentials
+ *     Llama-3-sized row: fp32 rows past l2_budget.h's keeps_exponentials
  *     bound, whose fused gradient recomputes p on AVX-512);
  *   rows in {0, 1, 3, 289}: empty batch, one row, fewer rows than threads,
  *     and a prime count that splits unevenly across threads and chunks;

@@ -26,9 +26,9 @@
 #include "../common/errors.h"
 #include "../common/sample_math.h"
 #include "isa.h"
+#include "l2_budget.h"
 #include "labels.h"
 #include "thread_pool.h"
-#include "token_kernels.h"
 
 namespace reweigh {
 namespace cpu {
@@ -91,7 +91,7 @@ void run_rows(void* ctx, int64_t begin, int64_t end) {
     RowCarry carry;  // the next row's first pass, for this chunk's rows (same dtype, vocab, params)
     carry.defer_grad = job.mode == Mode::ForwardBackward;  // finish_rows below
     // [Note: rows too long to keep e] in ce_simd.h: one decision for every row of the call.
-    carry.recompute_p = !keeps_exponentials(b.logits_dtype, b.vocab, kept_exponentials_bytes());
+    carry.recompute_p = !row_keeps_exponentials(b.logits_dtype, b.vocab);
     for (int64_t r = begin; r < end; ++r) {
         const int32_t y = job.targets[r];
         const void* z = static_cast<const char*>(b.logits) + static_cast<size_t>(r * b.logits_row_stride) * esize;

@@ -75,7 +75,7 @@ struct RowCarry {
     PendingGrad pending;
     /*
      * Set by a driver whose rows, their exponentials and the next row do not
-     * fit in half the per-core L2 (token_kernels.h keeps_exponentials): where
+     * fit in half the per-core L2 (l2_budget.h keeps_exponentials): where
      * pass 2 prefetches the next row instead of reading it (fp32 on AVX-512),
      * the fused kernel then recomputes p = exp(z' - lse) in its gradient pass
      * instead of keeping e ([Note: rows too long to keep e] in ce_simd.h).

@@ -96,7 +96,7 @@ void policy_rows(void* ctx, int64_t begin, int64_t end) {
     // next row's exp], ce_simd.h), for this chunk's rows (same dtype, vocab, params).
     RowCarry carry;
     carry.defer_grad = true;  // finish_rows below
-    carry.recompute_p = !keeps_exponentials(b.logits_dtype, b.vocab, kept_exponentials_bytes());
+    carry.recompute_p = !row_keeps_exponentials(b.logits_dtype, b.vocab);
     for (int64_t r = begin; r < end; ++r) {
         void* g = static_cast<char*>(job.grad) + static_cast<size_t>(r * job.grad_stride) * esize;
         const int32_t y = job.targets[r];

@@ -9,10 +9,8 @@
  */
 #include "ce_token.h"
 
-#include <cpuid.h>
 #include <math.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <vector>
@@ -119,23 +117,6 @@ void token_rows(void* ctx, int64_t begin, int64_t end) {
 constexpr int64_t kInlineLogits = int64_t{1} << 18;
 
 }  // namespace
-
-int64_t machine_l2_bytes() {
-    const long reported = sysconf(_SC_LEVEL2_CACHE_SIZE);  // glibc; 0 or -1 when it does not know
-    if (reported > 0) return reported;
-    unsigned a, b, c, d;
-    for (unsigned sub = 0; sub < 16 && __get_cpuid_count(4, sub, &a, &b, &c, &d); ++sub) {
-        const unsigned type = a & 0x1f, level = (a >> 5) & 0x7;
-        if (type == 0) break;  // no more caches
-        if (level == 2 && (type == 1 || type == 3)) return cache_bytes_from_leaf4(b, c);  // data or unified
-    }
-    return 0;
-}
-
-int64_t kept_exponentials_bytes() {
-    static const int64_t bound = kept_exponentials_bound(machine_l2_bytes());
-    return bound;
-}
 
 TokenRowFn active_token_row() {
     const char* isa = active_kernels().isa;

@@ -130,7 +130,7 @@ struct TokenSimd {
      * in ce_simd.h). Two sources of z' (rows that keep their exponentials
      * use ce_simd.h's EntropyLanes through a PendingGrad instead):
      *   recomputed z' from the logits, p = exp(z' - lse) as in body (rows too
-     *             long to keep: token_kernels.h keeps_exponentials);
+     *             long to keep: l2_budget.h keeps_exponentials);
      *   capped    z' from pass 0's fp32 copy in `cache` (a softcap: no second
      *             tanh), p = exp(z' - lse).
      */
@@ -283,7 +283,7 @@ struct TokenSimd {
         // keeps_exponentials); the gradient pass takes p = e / d. A gradient pending in the carry is
         // written beside the exp; with kept exponentials this row's own is left pending in turn
         // (ce_simd.h [Note: the gradient under the next row's exp]), in the form of these lanes.
-        const bool keep = reweigh::cpu::keeps_exponentials(dtype, vocab, reweigh::cpu::kept_exponentials_bytes());
+        const bool keep = reweigh::cpu::row_keeps_exponentials(dtype, vocab);
         reweigh::cpu::RowCarry* carry = hints.carry;
         float* e_buf = keep ? K::fused_e_buf(scratch, dtype, vocab, p, hints) : nullptr;
         float inv_d = 0.0f;
