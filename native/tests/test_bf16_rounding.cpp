@@ -119,18 +119,16 @@ struct Seen {
 };
 
 /*
- * Runs the backward on the fp32 and the bf16 logits with the same lse and checks that every
- * bf16 gradient element is the fp32 one rounded to nearest even.
+ * Runs `run` (a gradient call: buffers, gradient) on the fp32 and the bf16 logits and checks
+ * that every bf16 gradient element is the fp32 one rounded to nearest even.
  */
-Seen expect_backward_rounded(const Problem& p, const Buffers& b32, const Buffers& b16, const float* lse,
-                             const std::string& tag) {
+template <class Run>
+Seen expect_rounded(const Problem& p, const Buffers& b32, const Buffers& b16, const std::string& tag, Run&& run) {
     Seen seen;
     Grad g32(REWEIGH_DTYPE_F32, p.rows, p.vocab, 0);
     Grad g16(REWEIGH_DTYPE_BF16, p.rows, p.vocab, 0);
-    EXPECT_EQ(reweigh_ce_backward(&b32.batch, &p.options, lse, b32.coefficients.data(), &g32.view), REWEIGH_STATUS_OK)
-        << tag << " " << reweigh_last_error();
-    EXPECT_EQ(reweigh_ce_backward(&b16.batch, &p.options, lse, b16.coefficients.data(), &g16.view), REWEIGH_STATUS_OK)
-        << tag << " " << reweigh_last_error();
+    EXPECT_EQ(run(b32, g32), REWEIGH_STATUS_OK) << tag << " " << reweigh_last_error();
+    EXPECT_EQ(run(b16, g16), REWEIGH_STATUS_OK) << tag << " " << reweigh_last_error();
     int bad = 0;
     for (size_t i = 0; i < g32.f32.size(); ++i) {
         uint32_t bits;
@@ -145,6 +143,14 @@ Seen expect_backward_rounded(const Problem& p, const Buffers& b32, const Buffers
     }
     EXPECT_EQ(bad, 0) << tag;
     return seen;
+}
+
+/* expect_rounded over the backward with the same lse for both dtypes. */
+Seen expect_backward_rounded(const Problem& p, const Buffers& b32, const Buffers& b16, const float* lse,
+                             const std::string& tag) {
+    return expect_rounded(p, b32, b16, tag, [&](const Buffers& b, Grad& g) {
+        return reweigh_ce_backward(&b.batch, &p.options, lse, b.coefficients.data(), &g.view);
+    });
 }
 
 TEST(Bf16Rounding, EveryIsaBackwardStoresTheRoundedFp32Gradient) {
@@ -179,42 +185,70 @@ TEST(Bf16Rounding, EveryIsaBackwardStoresTheRoundedFp32Gradient) {
     EXPECT_GT(nan_seen, 0);  // the NaN row really produced NaN gradients
 }
 
+constexpr int64_t kTieRows = 6;
+
 /*
- * Ties in the backward: all logits 0 and lse 0 make every non-target element exactly
- * a = k exp(0) = k (token sum, no normalization), so coefficients whose low 16 bits are
- * 0x8000 put a tie in every lane: 1 + 2^-8 and -(1 + 2^-8) (upper word even: stays),
- * 1 + 3 * 2^-8 (odd: rounds up). Each stored element must be the fp32 backward's value
- * rounded to nearest even; rows long enough to stream and short ones with tails.
+ * Rows of kTieRows logits all 0 (token sum, no normalization) whose coefficients k have low
+ * 16 bits 0x8000: 1 + 2^-8 and -(1 + 2^-8) (upper word even: stays), 1 + 3 * 2^-8 (odd:
+ * rounds up), so a gradient element k x with x a power of two is a tie. For each vocabulary,
+ * expect_rounded over run(problem, buffers, gradient) on every ISA; at least one tie seen.
  */
-TEST(Bf16Rounding, EveryIsaBackwardRoundsTiesToEven) {
-    IsaGuard guard;
+template <class Run>
+void expect_ties_rounded(std::initializer_list<int64_t> vocabs, uint64_t seed, const std::string& op, Run&& run) {
     int ran = 0;
     int64_t ties = 0;
     const float tie_coefficients[] = {1.0f + 0x1p-8f, -(1.0f + 0x1p-8f), 1.0f + 3 * 0x1p-8f};
-    for (int64_t vocab : {40, 1003, 20011}) {
+    for (int64_t vocab : vocabs) {
         GenSpec gen;
-        gen.rows = 6;
+        gen.rows = kTieRows;
         gen.vocab = vocab;
         gen.bf16_values = true;
         reweigh_ce_options_t options = reweigh_ce_options_default();
         options.token_reduction = REWEIGH_TOKEN_REDUCTION_SUM;
         options.normalization = REWEIGH_NORMALIZATION_NONE;
-        Problem p = make_problem(gen, options, 4242 + static_cast<uint64_t>(vocab));
+        Problem p = make_problem(gen, options, seed + static_cast<uint64_t>(vocab));
         for (double& z : p.logits) z = 0.0;
         for (size_t s = 0; s < p.coefficients.size(); ++s) p.coefficients[s] = tie_coefficients[s % 3];
-        const std::vector<float> lse(static_cast<size_t>(p.rows), 0.0f);
         Layout l16;
         l16.logits_dtype = REWEIGH_DTYPE_BF16;
         const Buffers b32(p, Layout{}), b16(p, l16);
         for (const std::string& isa : all_isas()) {
             if (!select_isa(isa)) continue;
-            const std::string tag = isa + " backward ties V=" + std::to_string(vocab);
-            ties += expect_backward_rounded(p, b32, b16, lse.data(), tag).ties;
+            const std::string tag = isa + " " + op + " ties V=" + std::to_string(vocab);
+            ties += expect_rounded(p, b32, b16, tag, [&](const Buffers& b, Grad& g) { return run(p, b, g); }).ties;
             ++ran;
         }
     }
     EXPECT_GT(ran, 0);
     EXPECT_GT(ties, 0);  // the coefficients really made ties
+}
+
+/*
+ * Ties in the backward: lse 0 makes every non-target element exactly a = k exp(0) = k
+ * (expect_ties_rounded). Each stored element must be the fp32 backward's value rounded to
+ * nearest even; rows long enough to stream and short ones with tails.
+ */
+TEST(Bf16Rounding, EveryIsaBackwardRoundsTiesToEven) {
+    IsaGuard guard;
+    const std::vector<float> lse(static_cast<size_t>(kTieRows), 0.0f);
+    expect_ties_rounded({40, 1003, 20011}, 4242, "backward", [&](const Problem& p, const Buffers& b, Grad& g) {
+        return reweigh_ce_backward(&b.batch, &p.options, lse.data(), b.coefficients.data(), &g.view);
+    });
+}
+
+/*
+ * Ties in the fused kernel, whose bf16 gradient keeps memory order (pass 3, and the pending
+ * gradient written under the next row's exp): logits 0 give e = 1 and d = V, and with V a
+ * power of two p = 1 / V exactly, so every non-target element is k / V, a tie
+ * (expect_ties_rounded). Rows long enough to stream and to leave their gradient pending; each
+ * stored element must be the fp32 forwardBackward's value rounded to nearest even.
+ */
+TEST(Bf16Rounding, EveryIsaFusedGradientRoundsTiesToEven) {
+    IsaGuard guard;
+    expect_ties_rounded({64, 1024, 16384}, 2424, "forwardBackward", [](const Problem& p, const Buffers& b, Grad& g) {
+        double total = 0;
+        return reweigh_ce_forward_backward(&b.batch, &p.options, b.coefficients.data(), nullptr, &g.view, &total);
+    });
 }
 
 /*

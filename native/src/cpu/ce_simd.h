@@ -752,6 +752,8 @@ struct SimdRowKernels {
     struct PendingWriter {
         /* Pairs per 64-byte line of g (an fp32 pair fills one or two). */
         static constexpr int kU = kBf16 ? kBf16PairsPerLine : 1;
+        /* pg.dtype: with_writer picks kBf16 from it, and store_pair tells only F32 from the rest. */
+        static constexpr int32_t kDtype = kBf16 ? REWEIGH_DTYPE_BF16 : REWEIGH_DTYPE_F32;
         reweigh::cpu::PendingGrad& pg;
         L lanes;
         int64_t vend1, vend2, u = 0;
@@ -774,10 +776,14 @@ struct SimdRowKernels {
         REWEIGH_SIMD_INLINE void pair(int64_t v) {
             // kU pairs every kU-th iteration: the line's stores back to back, at the exp's pace.
             if (v % (kU * 2 * W) != 0 || u + kU * 2 * W > vend2) return;
+            // Locals: the stores may alias the writer and pg, which the compiler would reload after each one.
+            const int64_t at = u;
+            void* const g = pg.g;
+            const bool nt = stream;
             Pair r[kU];
-            for (int i = 0; i < kU; ++i) r[i] = lanes.load2(u + i * 2 * W);
-            for (int i = 0; i < kU; ++i) store_pair<false, kNaN>(pg.g, pg.dtype, u + i * 2 * W, r[i], stream);
-            u += kU * 2 * W;
+            for (int i = 0; i < kU; ++i) r[i] = lanes.load2(at + i * 2 * W);
+            for (int i = 0; i < kU; ++i) store_pair<false, kNaN>(g, kDtype, at + i * 2 * W, r[i], nt);
+            u = at + kU * 2 * W;
         }
         REWEIGH_SIMD_INLINE void one(int64_t) {}
         void finish() {
