@@ -63,6 +63,10 @@ struct Avx2 {
         const __m256i ia = _mm256_castps_si256(a), ib = _mm256_castps_si256(b);
         const __m256i hi = _mm256_blend_epi16(_mm256_srli_epi32(ia, 16), ib, 0xaa);
         const __m256i lo = _mm256_blend_epi16(ia, _mm256_slli_epi32(ib, 16), 0xaa);
+        return rounded_words(hi, lo);
+    }
+    /* Upper words hi rounded to nearest even by lower words lo, 16 bits at a time (bf16_pair_bits' carry). */
+    __attribute__((always_inline)) static __m256i rounded_words(__m256i hi, __m256i lo) {
         const __m256i k = _mm256_or_si256(_mm256_and_si256(hi, _mm256_set1_epi16(1)), _mm256_set1_epi16(0x7ffe));
         return _mm256_add_epi16(hi, _mm256_srli_epi16(_mm256_avg_epu16(lo, k), 15));
     }
@@ -80,8 +84,7 @@ struct Avx2 {
             const __m256i sa = _mm256_shuffle_epi8(_mm256_castps_si256(a), split);
             const __m256i sb = _mm256_shuffle_epi8(_mm256_castps_si256(b), split);
             const __m256i lo = _mm256_unpacklo_epi64(sa, sb), hi = _mm256_unpackhi_epi64(sa, sb);
-            const __m256i k = _mm256_or_si256(_mm256_and_si256(hi, _mm256_set1_epi16(1)), _mm256_set1_epi16(0x7ffe));
-            return _mm256_permute4x64_epi64(_mm256_add_epi16(hi, _mm256_srli_epi16(_mm256_avg_epu16(lo, k), 15)), 0xd8);
+            return _mm256_permute4x64_epi64(rounded_words(hi, lo), 0xd8);
         }
         const __m256i lo = _mm256_srli_epi32(bf16_round<kNaN>(a), 16), hi = _mm256_srli_epi32(bf16_round<kNaN>(b), 16);
         return _mm256_permute4x64_epi64(_mm256_packus_epi32(lo, hi), 0xd8);
