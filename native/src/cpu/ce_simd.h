@@ -345,6 +345,16 @@ struct SimdRowKernels {
         }
         float at(int64_t v) const { return reweigh::bf16_to_float(z[v]); }
     };
+    /*
+     * x rounded to fp32 where it is computed: GCC contracts a multiply into a
+     * later add or subtract (-ffp-contract=fast) where it chooses, which
+     * differs between inlined copies of the same loop; a scaled logit z' is
+     * the product rounded in every pass and kernel ([Note: row sources]).
+     */
+    REWEIGH_SIMD_INLINE static R rounded(R x) {
+        __asm__("" : "+v"(x));
+        return x;
+    }
     template <class S>
     struct ScaledSrc {
         static constexpr bool kInterleaved = S::kInterleaved;
@@ -352,12 +362,12 @@ struct SimdRowKernels {
         float scale;
         const void* row() const { return inner.row(); }
         ScaledSrc at_row(const void* r) const { return ScaledSrc{inner.at_row(r), scale}; }
-        R load(int64_t v) const { return V::mul(inner.load(v), V::set1(scale)); }
+        R load(int64_t v) const { return rounded(V::mul(inner.load(v), V::set1(scale))); }
         Pair load2(int64_t v) const {
             const Pair x = inner.load2(v);
-            return Pair{V::mul(x.a, V::set1(scale)), V::mul(x.b, V::set1(scale))};
+            return Pair{rounded(V::mul(x.a, V::set1(scale))), rounded(V::mul(x.b, V::set1(scale)))};
         }
-        float at(int64_t v) const { return inner.at(v) * scale; }
+        float at(int64_t v) const { return reweigh::rounded_float(inner.at(v) * scale); }
     };
 
     /*
